@@ -1,0 +1,291 @@
+package dev.templatelab.architectures.graph;
+
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.TemplateSpec;
+import java.util.Arrays;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Writes a DL4J graph one layer at a time and remembers where it is: the last vertex and its
+ * activation shape (channels, height, width). Every method adds vertices after the current one and
+ * returns the cursor now standing on the new last vertex, so a block reads top to bottom and no layer
+ * name is ever wired by hand. {@link #branch()} forks a cursor that shares the same graph.
+ *
+ * <p>Shapes are tracked here, independently of DL4J's own inference, so a builder that computes a
+ * padding (Caffe's ceil-mode pooling) or checks that branches line up can do so while building.
+ */
+public final class GraphCursor {
+
+    private final GraphBuilder graph;
+    private final ConvolutionMode mode;
+    private final BatchNormStyle bnStyle;
+    private String vertex;
+    private int channels;
+    private int height;
+    private int width;
+
+    private GraphCursor(GraphBuilder graph, ConvolutionMode mode, BatchNormStyle bnStyle, String vertex,
+                        int channels, int height, int width) {
+        this.graph = graph;
+        this.mode = mode;
+        this.bnStyle = bnStyle;
+        this.vertex = vertex;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+    }
+
+    /**
+     * A new graph whose input is the spec's image. {@code mode} decides how convolutions and pools pad:
+     * {@link ConvolutionMode#Truncate} uses the explicit paddings given (PyTorch/Caffe), {@link
+     * ConvolutionMode#Same} pads like TensorFlow's SAME and ignores them.
+     */
+    public static GraphCursor start(TemplateSpec spec, ConvolutionMode mode, BatchNormStyle bnStyle) {
+        GraphBuilder graph = new NeuralNetConfiguration.Builder()
+                .seed(0)
+                .dataType(DataType.FLOAT)
+                .weightInit(WeightInit.RELU)            // He / Kaiming normal, as torchvision initialises convs
+                .activation(Activation.IDENTITY)
+                .convolutionMode(mode)
+                // Runtime settings measured in bench/: keep im2col buffers on the device, reuse workspaces.
+                .cacheMode(CacheMode.DEVICE)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder()
+                .addInputs(TemplateGraph.INPUT)
+                .setInputTypes(InputType.convolutional(spec.height(), spec.width(), spec.channels()));
+        return new GraphCursor(graph, mode, bnStyle, TemplateGraph.INPUT, spec.channels(), spec.height(), spec.width());
+    }
+
+    /** A second cursor at the same place in the same graph, for a parallel branch. */
+    public GraphCursor branch() {
+        return new GraphCursor(graph, mode, bnStyle, vertex, channels, height, width);
+    }
+
+    public String vertex() {
+        return vertex;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    /** Square convolution without activation. {@code padding} is ignored in SAME mode. */
+    public GraphCursor conv(String name, int out, int kernel, int stride, int padding, boolean bias) {
+        add(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding)
+                .nOut(out).hasBias(bias).activation(Activation.IDENTITY).build());
+        return moved(name, out, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+    }
+
+    /** Depthwise {@code kernel} x {@code kernel} conv with a channel multiplier, then a 1x1 pointwise conv. */
+    public GraphCursor separableConv(String name, int out, int kernel, int depthMultiplier, int stride, int padding) {
+        add(name, new SeparableConvolution2D.Builder(kernel, kernel).depthMultiplier(depthMultiplier)
+                .stride(stride, stride).padding(padding, padding).nOut(out).hasBias(false)
+                .activation(Activation.IDENTITY).build());
+        return moved(name, out, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+    }
+
+    public GraphCursor batchNorm(String name) {
+        BatchNormalization bn = bnStyle.scale() ? new BatchNormalization() : new ScaleFreeBatchNormalization();
+        bn.setEps(bnStyle.eps());
+        bn.setDecay(bnStyle.decay());
+        bn.setGamma(1.0);
+        bn.setBeta(0.0);
+        bn.setLockGammaBeta(false);
+        bn.setMinibatch(true);
+        bn.setUseLogStd(false);          // keep running variance, the quantity PyTorch/TF checkpoints store
+        bn.setCudnnAllowFallback(true);
+        bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
+        bn.setNOut(channels);
+        bn.setNIn(channels);
+        add(name, bn);
+        return moved(name, channels, height, width);
+    }
+
+    public GraphCursor relu(String name) {
+        add(name, new ActivationLayer.Builder().activation(Activation.RELU).build());
+        return moved(name, channels, height, width);
+    }
+
+    /** conv -> BN -> ReLU, the unit of every template; vertices {@code name}, {@code name_bn}, {@code name_relu}. */
+    public GraphCursor convBnRelu(String name, int out, int kernel, int stride, int padding, boolean bias) {
+        return conv(name, out, kernel, stride, padding, bias).batchNorm(name + "_bn").relu(name + "_relu");
+    }
+
+    public GraphCursor maxPool(String name, int kernel, int stride, int padding) {
+        return pool(name, PoolingType.MAX, kernel, stride, padding, false);
+    }
+
+    /**
+     * Average pooling. {@code includePadInDivisor}: PyTorch's {@code count_include_pad=True} (Caffe) vs.
+     * TensorFlow, which averages over the real pixels only.
+     */
+    public GraphCursor avgPool(String name, int kernel, int stride, int padding, boolean includePadInDivisor) {
+        return pool(name, PoolingType.AVG, kernel, stride, padding, includePadInDivisor);
+    }
+
+    /**
+     * Max pooling with Caffe's/PyTorch's {@code ceil_mode=True} and no padding: the last window may run
+     * past the bottom/right edge. Done as a zero pad on those edges only, which is exact here because
+     * every input it sees comes out of a ReLU (zeros never win a max over non-negative values).
+     */
+    public GraphCursor ceilModeMaxPool(String name, int kernel, int stride) {
+        if (mode != ConvolutionMode.Truncate) {
+            throw new IllegalStateException("ceil-mode pooling is only defined for explicit (Truncate) padding graphs");
+        }
+        int padBottom = ceilModeOverhang(height, kernel, stride);
+        int padRight = ceilModeOverhang(width, kernel, stride);
+        GraphCursor at = this;
+        if (padBottom > 0 || padRight > 0) {
+            add(name + "_ceilpad", new ZeroPaddingLayer.Builder(0, padBottom, 0, padRight).build());
+            at = moved(name + "_ceilpad", channels, height + padBottom, width + padRight);
+        }
+        return at.pool(name, PoolingType.MAX, kernel, stride, 0, false);
+    }
+
+    public GraphCursor globalAvgPool(String name) {
+        add(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build());
+        return moved(name, channels, 1, 1);
+    }
+
+    /** Channels {@code [from, from + count)} of the current activation. */
+    public GraphCursor channelSlice(String name, int from, int count) {
+        graph.addVertex(name, new ChannelSliceVertex(from, from + count - 1), vertex);
+        return moved(name, count, height, width);
+    }
+
+    public GraphCursor dense(String name, int out, boolean bias) {
+        add(name, new DenseLayer.Builder().nOut(out).hasBias(bias).activation(Activation.IDENTITY)
+                .weightInit(WeightInit.XAVIER).build());
+        return moved(name, out, 1, 1);
+    }
+
+    public GraphCursor l2Normalize(String name) {
+        graph.addVertex(name, new L2NormalizeVertex(new int[] {1}, 1e-12), vertex);
+        return moved(name, channels, 1, 1);
+    }
+
+    /** Element-wise sum with another branch (residual connection). */
+    public GraphCursor add(String name, GraphCursor other) {
+        requireSameShape(name, this, other);
+        graph.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), vertex, other.vertex);
+        return moved(name, channels, height, width);
+    }
+
+    /** Channel concatenation of branches that share a spatial size (Inception modules, grouped convs). */
+    public static GraphCursor concat(String name, GraphCursor... branches) {
+        GraphCursor first = branches[0];
+        int total = 0;
+        for (GraphCursor b : branches) {
+            if (b.height != first.height || b.width != first.width) {
+                throw new IllegalStateException(name + ": branches disagree on spatial size: " + describe(branches));
+            }
+            total += b.channels;
+        }
+        first.graph.addVertex(name, new MergeVertex(), Arrays.stream(branches).map(b -> b.vertex).toArray(String[]::new));
+        return first.moved(name, total, first.height, first.width);
+    }
+
+    /** Dense classifier with the spec's activation and matching loss, named {@link TemplateGraph#OUTPUT}. */
+    public GraphCursor denseClassifier(int numClasses, HeadActivation head, double dropoutRetain) {
+        OutputLayer.Builder output = new OutputLayer.Builder(head.loss()).activation(head.activation())
+                .nOut(numClasses).hasBias(true).weightInit(WeightInit.XAVIER);
+        if (dropoutRetain < 1.0) {
+            output.dropOut(dropoutRetain);      // DL4J's dropOut argument is the keep probability
+        }
+        add(TemplateGraph.OUTPUT, output.build());
+        return moved(TemplateGraph.OUTPUT, numClasses, 1, 1);
+    }
+
+    /** Scaled cosine logits followed by the loss layer named {@link TemplateGraph#OUTPUT}. */
+    public GraphCursor cosineClassifier(String logitsName, int numClasses, double scale, HeadActivation head) {
+        add(logitsName, new CosineClassifierLayer(numClasses, scale));
+        GraphCursor logits = moved(logitsName, numClasses, 1, 1);
+        logits.add(TemplateGraph.OUTPUT, new LossLayer.Builder(head.loss()).activation(head.activation()).build());
+        return logits.moved(TemplateGraph.OUTPUT, numClasses, 1, 1);
+    }
+
+    /** Finishes the graph with the current vertex as its output. */
+    public TemplateGraph build(String featureVertex, java.util.List<String> headVertices) {
+        graph.setOutputs(vertex);
+        ComputationGraphConfiguration conf = graph.build();
+        return new TemplateGraph(conf, graph.getNetworkInputTypes().get(0), featureVertex, headVertices);
+    }
+
+    private GraphCursor pool(String name, PoolingType type, int kernel, int stride, int padding, boolean includePad) {
+        add(name, new SubsamplingLayer.Builder(type).kernelSize(kernel, kernel).stride(stride, stride)
+                .padding(padding, padding).avgPoolIncludePadInDivisor(includePad).build());
+        return moved(name, channels, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+    }
+
+    private void add(String name, org.deeplearning4j.nn.conf.layers.Layer layer) {
+        graph.addLayer(name, layer, vertex);
+    }
+
+    private GraphCursor moved(String newVertex, int newChannels, int newHeight, int newWidth) {
+        if (newHeight < 1 || newWidth < 1) {
+            throw new IllegalArgumentException("input too small: " + newVertex + " would be " + newHeight + "x" + newWidth);
+        }
+        this.vertex = newVertex;
+        this.channels = newChannels;
+        this.height = newHeight;
+        this.width = newWidth;
+        return this;
+    }
+
+    private int spatial(int in, int kernel, int stride, int padding) {
+        return mode == ConvolutionMode.Same ? (in + stride - 1) / stride : (in + 2 * padding - kernel) / stride + 1;
+    }
+
+    /** Rows Caffe's ceil mode reads beyond the input: (ceil((in - k) / s) + 1 - 1) * s + k - in. */
+    static int ceilModeOverhang(int in, int kernel, int stride) {
+        int out = Math.floorDiv(in - kernel + stride - 1, stride) + 1;
+        return Math.max(0, (out - 1) * stride + kernel - in);
+    }
+
+    private static void requireSameShape(String name, GraphCursor a, GraphCursor b) {
+        if (a.channels != b.channels || a.height != b.height || a.width != b.width) {
+            throw new IllegalStateException(name + ": cannot add " + describe(a, b));
+        }
+    }
+
+    private static String describe(GraphCursor... cursors) {
+        StringBuilder sb = new StringBuilder();
+        for (GraphCursor c : cursors) {
+            sb.append(c.vertex).append('[').append(c.channels).append('x').append(c.height).append('x').append(c.width).append("] ");
+        }
+        return sb.toString().trim();
+    }
+}

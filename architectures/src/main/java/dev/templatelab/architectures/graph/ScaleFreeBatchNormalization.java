@@ -1,0 +1,33 @@
+package dev.templatelab.architectures.graph;
+
+import java.util.Collections;
+import java.util.List;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+/**
+ * Batch norm with a learned shift (beta) but no learned scale: gamma stays at 1, exactly like TF-slim's
+ * {@code batch_norm(scale=False)} that Inception-v2 uses. DL4J only offers locking both gamma and beta,
+ * so this keeps the standard layer and gives gamma no updater and no regularisation.
+ */
+public class ScaleFreeBatchNormalization extends BatchNormalization {
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        if (BatchNormalizationParamInitializer.GAMMA.equals(paramName)) {
+            return new NoOp();
+        }
+        return super.getUpdaterByParam(paramName);
+    }
+
+    @Override
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        if (BatchNormalizationParamInitializer.GAMMA.equals(paramName)) {
+            return Collections.emptyList();
+        }
+        return super.getRegularizationByParam(paramName);
+    }
+}

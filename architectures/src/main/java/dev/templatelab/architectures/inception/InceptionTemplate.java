@@ -1,0 +1,110 @@
+package dev.templatelab.architectures.inception;
+
+import dev.templatelab.architectures.DataConfig;
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateDefaults;
+import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.graph.GraphCursor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntUnaryOperator;
+
+/** An Inception network from an {@link InceptionLayout}: stem, modules, global average pool, classifier. */
+public final class InceptionTemplate implements Template {
+
+    /** The pooled 1024-d feature vector (Clarifai's embedding layer is this 5b concat). */
+    public static final String FEATURES = "global_pool";
+
+    private final String name;
+    private final String description;
+    private final InceptionLayout layout;
+    private final TemplateDefaults defaults;
+
+    public InceptionTemplate(String name, String description, InceptionLayout layout, TemplateDefaults defaults) {
+        this.name = name;
+        this.description = description;
+        this.layout = layout;
+        this.defaults = defaults;
+    }
+
+    /** Clarifai's Inception-family defaults; preprocessing follows the layout's published weights. */
+    public static TemplateDefaults clarifaiInceptionDefaults(InceptionLayout layout, boolean pretrained) {
+        Map<String, Object> hp = new LinkedHashMap<>();
+        hp.put("logreg", 1);
+        hp.put("image_size", 256);
+        hp.put("batch_size", 64);
+        hp.put("init_epochs", 25);
+        hp.put("step_epochs", 7);
+        hp.put("num_epochs", 65);
+        hp.put("per_item_lrate", 7.8125e-05);
+        return new TemplateDefaults(preprocessing(layout, 256), pretrained, hp);
+    }
+
+    /** Cadene's BN-Inception: BGR, 0-255, mean (104, 117, 128), std 1. TF-slim: RGB scaled to [-1, 1]. */
+    public static DataConfig preprocessing(InceptionLayout layout, int imageSize) {
+        if (layout == InceptionLayouts.BN_INCEPTION) {
+            return new DataConfig(imageSize, DataConfig.ChannelOrder.BGR, new double[] {104, 117, 128}, new double[] {1, 1, 1});
+        }
+        return new DataConfig(imageSize, DataConfig.ChannelOrder.RGB,
+                new double[] {127.5, 127.5, 127.5}, new double[] {127.5, 127.5, 127.5});
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public TemplateDefaults defaults() {
+        return defaults;
+    }
+
+    public InceptionLayout layout() {
+        return layout;
+    }
+
+    @Override
+    public TemplateGraph build(TemplateSpec spec) {
+        GraphCursor features = backbone(spec, layout);
+        features.denseClassifier(spec.numClasses(), spec.head(), layout.dropoutRetain());
+        return features.build(FEATURES, List.of(TemplateGraph.OUTPUT));
+    }
+
+    /** Stem and modules up to the pooled features; the cursor stands on {@link #FEATURES}. */
+    public static GraphCursor backbone(TemplateSpec spec, InceptionLayout layout) {
+        IntUnaryOperator depth = layout.depth(spec);
+        GraphCursor x = GraphCursor.start(spec, layout.mode(), layout.batchNorm());
+        x = layout.stem().build(x, depth, layout);
+        for (InceptionModule m : layout.modules()) {
+            x = module(x, m, depth, layout);
+        }
+        return x.globalAvgPool(FEATURES);
+    }
+
+    private static GraphCursor module(GraphCursor in, InceptionModule m, IntUnaryOperator depth, InceptionLayout layout) {
+        String n = m.name();
+        int s = m.stride();
+        GraphCursor single = layout.unit(in.branch(), n + "_3x3_reduce", depth.applyAsInt(m.reduce3x3()), 1, 1);
+        single = layout.unit(single, n + "_3x3", depth.applyAsInt(m.conv3x3()), 3, s);
+        GraphCursor dbl = layout.unit(in.branch(), n + "_double_3x3_reduce", depth.applyAsInt(m.reduceDbl()), 1, 1);
+        dbl = layout.unit(dbl, n + "_double_3x3_1", depth.applyAsInt(m.convDbl()), 3, 1);
+        dbl = layout.unit(dbl, n + "_double_3x3_2", depth.applyAsInt(m.convDbl()), 3, s);
+        if (s == 2) {
+            GraphCursor pool = layout.downsamplingMaxPool(in.branch(), n + "_pool");
+            return GraphCursor.concat(n + "_output", single, dbl, pool);
+        }
+        GraphCursor conv1x1 = layout.unit(in.branch(), n + "_1x1", depth.applyAsInt(m.conv1x1()), 1, 1);
+        GraphCursor pool = m.pool() == InceptionModule.Pool.AVG
+                ? in.branch().avgPool(n + "_pool", 3, 1, 1, layout.avgPoolCountsPadding())
+                : in.branch().maxPool(n + "_pool", 3, 1, 1);
+        pool = layout.unit(pool, n + "_pool_proj", depth.applyAsInt(m.poolProj()), 1, 1);
+        return GraphCursor.concat(n + "_output", conv1x1, single, dbl, pool);
+    }
+}
