@@ -153,6 +153,10 @@ public final class GraphCursor {
      * TensorFlow, which averages over the real pixels only.
      */
     public GraphCursor avgPool(String name, int kernel, int stride, int padding, boolean includePadInDivisor) {
+        if (includePadInDivisor && padding > 0 && mode == ConvolutionMode.Truncate) {
+            add(name, new AvgPoolCountingPadding(kernel, stride, padding));
+            return moved(name, channels, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+        }
         return pool(name, PoolingType.AVG, kernel, stride, padding, includePadInDivisor);
     }
 

@@ -1,0 +1,151 @@
+package dev.templatelab.architectures;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * TemplateLab's default fast path (DL4J's oneDNN layer helpers, see {@link Nd4jRuntime}) computes what
+ * DL4J's built-in layers compute. Same weights, same batch: outputs, loss and every parameter gradient
+ * agree. Helpers are picked when a layer is instantiated, so each pair of networks is built with the
+ * switch flipped in between.
+ *
+ * <p>Two levels: every layer kind the templates use, alone in a small well-conditioned graph (tight
+ * tolerance, per parameter); and each whole template, where a deep random-init network amplifies float
+ * rounding, so the whole gradient is compared by direction and relative size.
+ */
+class HelperParityTest {
+
+    private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
+    private static final TemplateSpec SMALL = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
+    private static String previous;
+
+    @BeforeAll
+    static void rememberSwitch() {
+        Nd4jRuntime.configure();
+        previous = System.getProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY);
+    }
+
+    @AfterAll
+    static void restoreSwitch() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, previous);
+    }
+
+    /** Each layer kind of the templates, between a 1x1 conv (so input gradients are checked) and a classifier. */
+    static Stream<Arguments> layerKinds() {
+        return Stream.of(
+                kind("conv 3x3 with bias", ConvolutionMode.Truncate, x -> x.conv("op", 8, 3, 1, 1, true)),
+                kind("conv 3x3 no bias", ConvolutionMode.Truncate, x -> x.conv("op", 8, 3, 1, 1, false)),
+                kind("conv 1x1", ConvolutionMode.Truncate, x -> x.conv("op", 8, 1, 1, 0, false)),
+                kind("conv 3x3 stride 2", ConvolutionMode.Truncate, x -> x.conv("op", 8, 3, 2, 1, false)),
+                kind("conv 7x7 stride 2 pad 3", ConvolutionMode.Truncate, x -> x.conv("op", 8, 7, 2, 3, true)),
+                kind("conv 3x3 stride 2 SAME", ConvolutionMode.Same, x -> x.conv("op", 8, 3, 2, 0, false)),
+                kind("separable 7x7 stride 2 SAME", ConvolutionMode.Same, x -> x.separableConv("op", 8, 7, 2, 2, 3)),
+                kind("batch norm", ConvolutionMode.Truncate, x -> x.batchNorm("op")),
+                kind("max pool 3/2 pad 1", ConvolutionMode.Truncate, x -> x.maxPool("op", 3, 2, 1)),
+                kind("max pool 3/1 pad 1", ConvolutionMode.Truncate, x -> x.maxPool("op", 3, 1, 1)),
+                kind("max pool 3/2 SAME", ConvolutionMode.Same, x -> x.maxPool("op", 3, 2, 0)),
+                kind("ceil-mode max pool 3/2", ConvolutionMode.Truncate, x -> x.relu("r").ceilModeMaxPool("op", 3, 2)),
+                kind("avg pool 3/1 SAME (TF)", ConvolutionMode.Same, x -> x.avgPool("op", 3, 1, 0, false)),
+                kind("avg pool 3/1 pad 1 counting padding (Caffe)", ConvolutionMode.Truncate,
+                        x -> x.avgPool("op", 3, 1, 1, true)),
+                kind("grouped 3x3 (slices + merge)", ConvolutionMode.Truncate, x -> GraphCursor.concat("op",
+                        x.branch().channelSlice("s0", 0, 4).conv("g0", 4, 3, 1, 1, false),
+                        x.branch().channelSlice("s1", 4, 4).conv("g1", 4, 3, 1, 1, false))),
+                kind("residual add", ConvolutionMode.Truncate, x -> x.add("op", x.branch().conv("res", 8, 3, 1, 1, false))));
+    }
+
+    private static Arguments kind(String name, ConvolutionMode mode, UnaryOperator<GraphCursor> op) {
+        return Arguments.of(name, mode, op);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layerKinds")
+    void everyLayerKindMatchesBuiltInLayers(String name, ConvolutionMode mode, UnaryOperator<GraphCursor> op) {
+        java.util.function.Supplier<TemplateGraph> graph = () -> {
+            GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
+            x = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0);
+            return x.build("pool", List.of(TemplateGraph.OUTPUT));
+        };
+        Pair pair = pair(graph.get(), 8);
+        DataSet batch = Networks.randomBatch(INPUT, 8, 17, false);
+        assertRelative(name + " output", pair.fast.outputSingle(false, batch.getFeatures()),
+                pair.stock.outputSingle(false, batch.getFeatures()), 1e-5);
+        Map<String, INDArray> fast = gradients(pair.fast, batch);
+        Map<String, INDArray> stock = gradients(pair.stock, batch);
+        assertThat(fast.keySet()).isEqualTo(stock.keySet());
+        for (String key : stock.keySet()) {
+            assertRelative(name + " gradient " + key, fast.get(key), stock.get(key), 1e-4);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("templates")
+    void everyTemplateMatchesBuiltInLayers(Template template) {
+        Pair pair = pair(template.build(SMALL), 3);
+        DataSet batch = Networks.randomBatch(SMALL, 8, 21, false);
+        assertRelative("inference output", pair.fast.outputSingle(false, batch.getFeatures()),
+                pair.stock.outputSingle(false, batch.getFeatures()), 1e-4);
+        INDArray fast = Nd4j.toFlattened(gradients(pair.fast, batch).values());
+        INDArray stock = Nd4j.toFlattened(gradients(pair.stock, batch).values());
+        assertThat(pair.fast.score()).isCloseTo(pair.stock.score(), org.assertj.core.data.Offset.offset(1e-4 * pair.stock.score()));
+        double cosine = fast.mul(stock).sumNumber().doubleValue()
+                / (fast.norm2Number().doubleValue() * stock.norm2Number().doubleValue());
+        double relative = fast.sub(stock).norm2Number().doubleValue() / stock.norm2Number().doubleValue();
+        assertThat(cosine).as("cosine(fast, stock gradient)").isGreaterThan(0.999);
+        assertThat(relative).as("|fast - stock| / |stock| over all gradients").isLessThan(0.03);
+    }
+
+    static Stream<Template> templates() {
+        return TemplateRegistry.standard().list().stream();
+    }
+
+    private record Pair(ComputationGraph stock, ComputationGraph fast) {
+    }
+
+    private static Pair pair(TemplateGraph graph, long seed) {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
+        ComputationGraph stock = Networks.withUpdater(graph, new Sgd(0.0), seed);
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph fast = Networks.withUpdater(graph, new Sgd(0.0), seed);
+        assertThat(Nd4jRuntime.oneDnnHelpersActive()).as("oneDNN helpers active on this backend").isTrue();
+        fast.setParams(stock.params().dup());
+        return new Pair(stock, fast);
+    }
+
+    private static Map<String, INDArray> gradients(ComputationGraph net, DataSet batch) {
+        Nd4j.getRandom().setSeed(99);     // identical dropout masks on both paths
+        net.setInputs(batch.getFeatures());
+        net.setLabels(batch.getLabels());
+        net.computeGradientAndScore();
+        Map<String, INDArray> copy = new TreeMap<>();
+        net.gradient().gradientForVariable().forEach((k, v) -> copy.put(k, v.dup()));
+        return copy;
+    }
+
+    /** max |actual - expected| <= tolerance * max |expected| (with a floor for all-zero arrays). */
+    private static void assertRelative(String what, INDArray actual, INDArray expected, double tolerance) {
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
+        double maxDiff = actual.sub(expected).amaxNumber().doubleValue();
+        assertThat(maxDiff).as("%s: max |fast - stock| = %s, largest |stock| %s", what, maxDiff, scale)
+                .isLessThanOrEqualTo(tolerance * scale);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.templatelab.training.bench;
+
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.architectures.stats.ModelStats;
+import dev.templatelab.training.optim.Optimizers;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Nesterovs;
+
+/**
+ * Training and inference images/s of a template on this machine: synthetic batches (so only the
+ * network is timed), warm-up first, then the median of timed iterations. Training uses SGD with
+ * momentum 0.9, the optimiser the PyTorch peer in {@code bench/} uses too.
+ */
+public final class Throughput {
+
+    /**
+     * @param trainImagesPerSecond median training throughput (forward + backward + update)
+     * @param inferImagesPerSecond median inference throughput (forward, inference mode)
+     * @param trainGflops          achieved training GFLOP/s, counting 3 x forward MACs x 2 FLOPs per image
+     * @param inferGflops          achieved inference GFLOP/s (forward MACs x 2)
+     */
+    public record Result(String template, int size, int batch, double widthMultiplier, long params, long macs,
+                         double trainImagesPerSecond, double inferImagesPerSecond, double trainGflops,
+                         double inferGflops, Map<String, Object> backend) {
+    }
+
+    private Throughput() {
+    }
+
+    public static Result measure(Template template, TemplateSpec spec, int batch, int warmup, int iterations,
+                                 IntConsumer progress) {
+        if (batch < 1 || warmup < 0 || iterations < 1) {
+            throw new IllegalArgumentException("batch and iterations must be at least 1, warm-up at least 0");
+        }
+        Nd4jRuntime.configure();
+        TemplateGraph graph = Optimizers.withUpdater(template.build(spec), new Nesterovs(0.01, 0.9));
+        ComputationGraph net = graph.newNetwork(42);
+        ModelStats stats = ModelStats.of(graph, net);
+
+        Nd4j.getRandom().setSeed(7);
+        INDArray features = Nd4j.rand(DataType.FLOAT, batch, spec.channels(), spec.height(), spec.width());
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, spec.numClasses());
+        for (int i = 0; i < batch; i++) {
+            labels.putScalar(i, i % spec.numClasses(), 1.0);
+        }
+        DataSet data = new DataSet(features, labels);
+
+        double trainSeconds = medianSeconds(warmup, iterations, () -> net.fit(data), progress);
+        double inferSeconds = medianSeconds(warmup, iterations, () -> net.outputSingle(false, features), progress);
+        double train = batch / trainSeconds;
+        double infer = batch / inferSeconds;
+        return new Result(template.name(), spec.height(), batch, spec.widthMultiplier(), stats.trainableParams(),
+                stats.macs(), train, infer, 6.0 * stats.macs() * train / 1e9, 2.0 * stats.macs() * infer / 1e9,
+                Nd4jRuntime.describe());
+    }
+
+    private static double medianSeconds(int warmup, int iterations, Runnable step, IntConsumer progress) {
+        for (int i = 0; i < warmup; i++) {
+            step.run();
+        }
+        double[] seconds = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long start = System.nanoTime();
+            step.run();
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+            progress.accept(i + 1);
+        }
+        Arrays.sort(seconds);
+        return iterations % 2 == 1 ? seconds[iterations / 2]
+                : (seconds[iterations / 2 - 1] + seconds[iterations / 2]) / 2;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.templatelab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.training.bench.Throughput;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Measures one template's training and inference speed on this machine. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure training and inference images/s of a template on this machine (synthetic data).")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--template", required = true, description = "Template name (see 'templates').")
+    String template;
+
+    @Option(names = "--size", defaultValue = "224", description = "Square input size (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--classes", defaultValue = "1000", description = "Number of classes (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--width-multiplier", defaultValue = "1.0", description = "Channel multiplier (default: ${DEFAULT-VALUE}).")
+    double widthMultiplier;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations; the median counts (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Template t = TemplateRegistry.standard().get(template);
+        TemplateSpec spec = new TemplateSpec(classes, size, size, 3, widthMultiplier,
+                TemplateSpec.DEFAULT_EMBEDDING_SIZE, TemplateSpec.DEFAULT_COSINE_SCALE, HeadActivation.SOFTMAX);
+        var err = command.commandLine().getErr();
+        Throughput.Result r = Throughput.measure(t, spec, batch, warmup, iterations,
+                i -> { if (!json) err.printf("\r  timed iteration %d/%d", i, iterations); });
+        var out = command.commandLine().getOut();
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("template", r.template());
+            o.put("size", r.size());
+            o.put("batch", r.batch());
+            o.put("widthMultiplier", r.widthMultiplier());
+            o.put("train", round(r.trainImagesPerSecond()));
+            o.put("infer", round(r.inferImagesPerSecond()));
+            o.put("gflops", round(r.trainGflops()));
+            o.put("inferGflops", round(r.inferGflops()));
+            o.put("params", r.params());
+            o.put("macs", r.macs());
+            o.put("backend", r.backend());
+            out.println(new ObjectMapper().writeValueAsString(o));
+        } else {
+            err.println();
+            out.printf("%s  %dx%d  batch %d  width %.2f%n", r.template(), size, size, batch, widthMultiplier);
+            out.printf("  train  %8.2f img/s  %7.1f GFLOP/s%n", r.trainImagesPerSecond(), r.trainGflops());
+            out.printf("  infer  %8.2f img/s  %7.1f GFLOP/s%n", r.inferImagesPerSecond(), r.inferGflops());
+            out.printf("  backend %s%n", r.backend());
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+}
