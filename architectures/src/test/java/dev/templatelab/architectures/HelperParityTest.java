@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
+import dev.templatelab.architectures.graph.Padding;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,34 +52,32 @@ class HelperParityTest {
     /** Each layer kind of the templates, between a 1x1 conv (so input gradients are checked) and a classifier. */
     static Stream<Arguments> layerKinds() {
         return Stream.of(
-                kind("conv 3x3 with bias", ConvolutionMode.Truncate, x -> x.conv("op", 8, 3, 1, 1, true)),
-                kind("conv 3x3 no bias", ConvolutionMode.Truncate, x -> x.conv("op", 8, 3, 1, 1, false)),
-                kind("conv 1x1", ConvolutionMode.Truncate, x -> x.conv("op", 8, 1, 1, 0, false)),
-                kind("conv 3x3 stride 2", ConvolutionMode.Truncate, x -> x.conv("op", 8, 3, 2, 1, false)),
-                kind("conv 7x7 stride 2 pad 3", ConvolutionMode.Truncate, x -> x.conv("op", 8, 7, 2, 3, true)),
-                kind("conv 3x3 stride 2 SAME", ConvolutionMode.Same, x -> x.conv("op", 8, 3, 2, 0, false)),
-                kind("separable 7x7 stride 2 SAME", ConvolutionMode.Same, x -> x.separableConv("op", 8, 7, 2, 2, 3)),
-                kind("batch norm", ConvolutionMode.Truncate, x -> x.batchNorm("op")),
-                kind("max pool 3/2 pad 1", ConvolutionMode.Truncate, x -> x.maxPool("op", 3, 2, 1)),
-                kind("max pool 3/1 pad 1", ConvolutionMode.Truncate, x -> x.maxPool("op", 3, 1, 1)),
-                kind("max pool 3/2 SAME", ConvolutionMode.Same, x -> x.maxPool("op", 3, 2, 0)),
-                kind("ceil-mode max pool 3/2", ConvolutionMode.Truncate, x -> x.relu("r").ceilModeMaxPool("op", 3, 2)),
-                kind("avg pool 3/1 SAME (TF)", ConvolutionMode.Same, x -> x.avgPool("op", 3, 1, 0, false)),
-                kind("avg pool 3/1 pad 1 counting padding (Caffe)", ConvolutionMode.Truncate,
+                kind("conv 3x3 with bias", Padding.EXPLICIT, x -> x.conv("op", 8, 3, 1, 1, true)),
+                kind("conv 3x3 no bias", Padding.EXPLICIT, x -> x.conv("op", 8, 3, 1, 1, false)),
+                kind("conv 1x1", Padding.EXPLICIT, x -> x.conv("op", 8, 1, 1, 0, false)),
+                kind("conv 3x3 stride 2", Padding.EXPLICIT, x -> x.conv("op", 8, 3, 2, 1, false)),
+                kind("conv 7x7 stride 2 pad 3", Padding.EXPLICIT, x -> x.conv("op", 8, 7, 2, 3, true)),
+                kind("conv 3x3 stride 2 SAME", Padding.TF_SAME, x -> x.conv("op", 8, 3, 2, 0, false)),
+                kind("depthwise 7x7 stride 2 SAME (grouped)", Padding.TF_SAME, x -> x.groupedConv("op", 16, 7, 2, 3, 8, false)),
+                kind("batch norm", Padding.EXPLICIT, x -> x.batchNorm("op")),
+                kind("max pool 3/2 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 2, 1)),
+                kind("max pool 3/1 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 1, 1)),
+                kind("max pool 3/2 SAME", Padding.TF_SAME, x -> x.maxPool("op", 3, 2, 0)),
+                kind("ceil-mode max pool 3/2", Padding.EXPLICIT, x -> x.relu("r").ceilModeMaxPool("op", 3, 2)),
+                kind("avg pool 3/1 SAME (TF)", Padding.TF_SAME, x -> x.avgPool("op", 3, 1, 0, false)),
+                kind("avg pool 3/1 pad 1 counting padding (Caffe)", Padding.EXPLICIT,
                         x -> x.avgPool("op", 3, 1, 1, true)),
-                kind("grouped 3x3 (slices + merge)", ConvolutionMode.Truncate, x -> GraphCursor.concat("op",
-                        x.branch().channelSlice("s0", 0, 4).conv("g0", 4, 3, 1, 1, false),
-                        x.branch().channelSlice("s1", 4, 4).conv("g1", 4, 3, 1, 1, false))),
-                kind("residual add", ConvolutionMode.Truncate, x -> x.add("op", x.branch().conv("res", 8, 3, 1, 1, false))));
+                kind("grouped 3x3, 4 groups", Padding.EXPLICIT, x -> x.groupedConv("op", 8, 3, 1, 1, 4, false)),
+                kind("residual add", Padding.EXPLICIT, x -> x.add("op", x.branch().conv("res", 8, 3, 1, 1, false))));
     }
 
-    private static Arguments kind(String name, ConvolutionMode mode, UnaryOperator<GraphCursor> op) {
+    private static Arguments kind(String name, Padding mode, UnaryOperator<GraphCursor> op) {
         return Arguments.of(name, mode, op);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("layerKinds")
-    void everyLayerKindMatchesBuiltInLayers(String name, ConvolutionMode mode, UnaryOperator<GraphCursor> op) {
+    void everyLayerKindMatchesBuiltInLayers(String name, Padding mode, UnaryOperator<GraphCursor> op) {
         java.util.function.Supplier<TemplateGraph> graph = () -> {
             GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
             x = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0);

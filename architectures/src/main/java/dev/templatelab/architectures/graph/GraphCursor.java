@@ -22,7 +22,6 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -41,17 +40,17 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class GraphCursor {
 
     private final GraphBuilder graph;
-    private final ConvolutionMode mode;
+    private final Padding padding;
     private final BatchNormStyle bnStyle;
     private String vertex;
     private int channels;
     private int height;
     private int width;
 
-    private GraphCursor(GraphBuilder graph, ConvolutionMode mode, BatchNormStyle bnStyle, String vertex,
+    private GraphCursor(GraphBuilder graph, Padding padding, BatchNormStyle bnStyle, String vertex,
                         int channels, int height, int width) {
         this.graph = graph;
-        this.mode = mode;
+        this.padding = padding;
         this.bnStyle = bnStyle;
         this.vertex = vertex;
         this.channels = channels;
@@ -60,17 +59,17 @@ public final class GraphCursor {
     }
 
     /**
-     * A new graph whose input is the spec's image. {@code mode} decides how convolutions and pools pad:
-     * {@link ConvolutionMode#Truncate} uses the explicit paddings given (PyTorch/Caffe), {@link
-     * ConvolutionMode#Same} pads like TensorFlow's SAME and ignores them.
+     * A new graph whose input is the spec's image. {@code padding} decides how convolutions and pools pad:
+     * {@link Padding#EXPLICIT} uses the paddings given (PyTorch/Caffe), {@link Padding#TF_SAME} pads like
+     * TensorFlow's SAME and ignores them.
      */
-    public static GraphCursor start(TemplateSpec spec, ConvolutionMode mode, BatchNormStyle bnStyle) {
+    public static GraphCursor start(TemplateSpec spec, Padding padding, BatchNormStyle bnStyle) {
         GraphBuilder graph = new NeuralNetConfiguration.Builder()
                 .seed(0)
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU)            // He / Kaiming normal, as torchvision initialises convs
                 .activation(Activation.IDENTITY)
-                .convolutionMode(mode)
+                .convolutionMode(ConvolutionMode.Truncate)
                 // Runtime settings measured in bench/: keep im2col buffers on the device, reuse workspaces.
                 .cacheMode(CacheMode.DEVICE)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
@@ -78,12 +77,12 @@ public final class GraphCursor {
                 .graphBuilder()
                 .addInputs(TemplateGraph.INPUT)
                 .setInputTypes(InputType.convolutional(spec.height(), spec.width(), spec.channels()));
-        return new GraphCursor(graph, mode, bnStyle, TemplateGraph.INPUT, spec.channels(), spec.height(), spec.width());
+        return new GraphCursor(graph, padding, bnStyle, TemplateGraph.INPUT, spec.channels(), spec.height(), spec.width());
     }
 
     /** A second cursor at the same place in the same graph, for a parallel branch. */
     public GraphCursor branch() {
-        return new GraphCursor(graph, mode, bnStyle, vertex, channels, height, width);
+        return new GraphCursor(graph, padding, bnStyle, vertex, channels, height, width);
     }
 
     public String vertex() {
@@ -102,19 +101,46 @@ public final class GraphCursor {
         return width;
     }
 
-    /** Square convolution without activation. {@code padding} is ignored in SAME mode. */
-    public GraphCursor conv(String name, int out, int kernel, int stride, int padding, boolean bias) {
-        add(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding)
+    /** Square convolution without activation. {@code pad} is ignored with TF SAME padding. */
+    public GraphCursor conv(String name, int out, int kernel, int stride, int pad, boolean bias) {
+        int p = layerPadding(name, kernel, stride, pad, true);
+        add(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(p, p)
                 .nOut(out).hasBias(bias).activation(Activation.IDENTITY).build());
-        return moved(name, out, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+        return moved(name, out, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
     }
 
-    /** Depthwise {@code kernel} x {@code kernel} conv with a channel multiplier, then a 1x1 pointwise conv. */
-    public GraphCursor separableConv(String name, int out, int kernel, int depthMultiplier, int stride, int padding) {
-        add(name, new SeparableConvolution2D.Builder(kernel, kernel).depthMultiplier(depthMultiplier)
-                .stride(stride, stride).padding(padding, padding).nOut(out).hasBias(false)
-                .activation(Activation.IDENTITY).build());
-        return moved(name, out, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+    /**
+     * A convolution with {@code groups} groups (PyTorch's {@code Conv2d(groups=g)}; a depthwise convolution
+     * when {@code groups} equals the input channels), which DL4J 1.0.0-M2.1 lacks. Built as: slice the input
+     * channels into g contiguous groups, one ordinary convolution per group, concatenate in order. The
+     * parameters are exactly PyTorch's: group i's weight is {@code weight[i*outPerGroup:(i+1)*outPerGroup]}
+     * of the grouped tensor (for TF's depthwise kernel {@code [k,k,in,m]}, group c holds {@code [:,:,c,:]}),
+     * so imported weights split one to one.
+     *
+     * <p>Why this construct: of the five measured in {@code shared/design/stack.md} (slices, one SameDiff
+     * layer, block-diagonal masked dense conv, 32 full branches, depthwise-based) slicing was the fastest that
+     * keeps the published parameter and MAC counts, and each group runs on the oneDNN convolution helper.
+     */
+    public GraphCursor groupedConv(String name, int out, int kernel, int stride, int pad, int groups, boolean bias) {
+        if (groups == 1) {
+            return conv(name, out, kernel, stride, pad, bias);
+        }
+        if (channels % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException(name + ": " + channels + " -> " + out
+                    + " channels cannot be split into " + groups + " groups");
+        }
+        int p = layerPadding(name, kernel, stride, pad, true);      // pad once, before slicing
+        int inPerGroup = channels / groups;
+        int outPerGroup = out / groups;
+        GraphCursor[] parts = new GraphCursor[groups];
+        for (int g = 0; g < groups; g++) {
+            GraphCursor part = branch().channelSlice(name + "_slice" + g, g * inPerGroup, inPerGroup);
+            part.add(name + "_group" + g, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
+                    .padding(p, p).nOut(outPerGroup).hasBias(bias).activation(Activation.IDENTITY).build());
+            parts[g] = part.moved(name + "_group" + g, outPerGroup, spatial(height, kernel, stride, p),
+                    spatial(width, kernel, stride, p));
+        }
+        return concat(name, parts);
     }
 
     public GraphCursor batchNorm(String name) {
@@ -144,20 +170,27 @@ public final class GraphCursor {
         return conv(name, out, kernel, stride, padding, bias).batchNorm(name + "_bn").relu(name + "_relu");
     }
 
-    public GraphCursor maxPool(String name, int kernel, int stride, int padding) {
-        return pool(name, PoolingType.MAX, kernel, stride, padding, false);
+    /**
+     * Max pooling. With TF SAME padding an asymmetric pad becomes a zero pad, which equals TF's -inf pad
+     * because every max pool in the templates follows a ReLU.
+     */
+    public GraphCursor maxPool(String name, int kernel, int stride, int pad) {
+        int p = layerPadding(name, kernel, stride, pad, true);
+        return pool(name, PoolingType.MAX, kernel, stride, p, false);
     }
 
     /**
      * Average pooling. {@code includePadInDivisor}: PyTorch's {@code count_include_pad=True} (Caffe) vs.
      * TensorFlow, which averages over the real pixels only.
      */
-    public GraphCursor avgPool(String name, int kernel, int stride, int padding, boolean includePadInDivisor) {
-        if (includePadInDivisor && padding > 0 && mode == ConvolutionMode.Truncate) {
-            add(name, new AvgPoolCountingPadding(kernel, stride, padding));
-            return moved(name, channels, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+    public GraphCursor avgPool(String name, int kernel, int stride, int pad, boolean includePadInDivisor) {
+        // A zero pad in front would be counted by the divisor: TF SAME averages must be symmetric.
+        int p = layerPadding(name, kernel, stride, pad, false);
+        if (includePadInDivisor && p > 0) {
+            add(name, new AvgPoolCountingPadding(kernel, stride, p));
+            return moved(name, channels, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
         }
-        return pool(name, PoolingType.AVG, kernel, stride, padding, includePadInDivisor);
+        return pool(name, PoolingType.AVG, kernel, stride, p, includePadInDivisor);
     }
 
     /**
@@ -166,8 +199,8 @@ public final class GraphCursor {
      * every input it sees comes out of a ReLU (zeros never win a max over non-negative values).
      */
     public GraphCursor ceilModeMaxPool(String name, int kernel, int stride) {
-        if (mode != ConvolutionMode.Truncate) {
-            throw new IllegalStateException("ceil-mode pooling is only defined for explicit (Truncate) padding graphs");
+        if (padding != Padding.EXPLICIT) {
+            throw new IllegalStateException("ceil-mode pooling is only defined for explicitly padded graphs");
         }
         int padBottom = ceilModeOverhang(height, kernel, stride);
         int padRight = ceilModeOverhang(width, kernel, stride);
@@ -248,10 +281,10 @@ public final class GraphCursor {
         return new TemplateGraph(conf, graph.getNetworkInputTypes().get(0), featureVertex, headVertices);
     }
 
-    private GraphCursor pool(String name, PoolingType type, int kernel, int stride, int padding, boolean includePad) {
+    private GraphCursor pool(String name, PoolingType type, int kernel, int stride, int pad, boolean includePad) {
         add(name, new SubsamplingLayer.Builder(type).kernelSize(kernel, kernel).stride(stride, stride)
-                .padding(padding, padding).avgPoolIncludePadInDivisor(includePad).build());
-        return moved(name, channels, spatial(height, kernel, stride, padding), spatial(width, kernel, stride, padding));
+                .padding(pad, pad).avgPoolIncludePadInDivisor(includePad).build());
+        return moved(name, channels, spatial(height, kernel, stride, pad), spatial(width, kernel, stride, pad));
     }
 
     private void add(String name, org.deeplearning4j.nn.conf.layers.Layer layer) {
@@ -269,8 +302,39 @@ public final class GraphCursor {
         return this;
     }
 
-    private int spatial(int in, int kernel, int stride, int padding) {
-        return mode == ConvolutionMode.Same ? (in + stride - 1) / stride : (in + 2 * padding - kernel) / stride + 1;
+    private static int spatial(int in, int kernel, int stride, int pad) {
+        return (in + 2 * pad - kernel) / stride + 1;
+    }
+
+    /**
+     * The symmetric padding to give a layer. For TF SAME it is computed from the current size; when TF
+     * would pad one more row/column at the bottom/right, a zero-padding layer goes in front (only where a
+     * zero is what TF pads with, or is neutral) and the layer itself gets none.
+     */
+    private int layerPadding(String name, int kernel, int stride, int explicitPad, boolean zeroPadAllowed) {
+        if (padding == Padding.EXPLICIT) {
+            return explicitPad;
+        }
+        int totalH = sameTotalPadding(height, kernel, stride);
+        int totalW = sameTotalPadding(width, kernel, stride);
+        if (totalH == totalW && totalH % 2 == 0) {
+            return totalH / 2;
+        }
+        if (!zeroPadAllowed) {
+            throw new IllegalStateException(name + ": TF SAME needs asymmetric padding here (" + height + "x" + width
+                    + ", kernel " + kernel + ", stride " + stride + "), which this layer cannot take");
+        }
+        int top = totalH / 2;
+        int left = totalW / 2;
+        add(name + "_samepad", new ZeroPaddingLayer.Builder(top, totalH - top, left, totalW - left).build());
+        moved(name + "_samepad", channels, height + totalH, width + totalW);
+        return 0;
+    }
+
+    /** TensorFlow's SAME: output ceil(in / stride), total padding (out - 1) * stride + kernel - in. */
+    static int sameTotalPadding(int in, int kernel, int stride) {
+        int out = (in + stride - 1) / stride;
+        return Math.max(0, (out - 1) * stride + kernel - in);
     }
 
     /** Rows Caffe's ceil mode reads beyond the input: (ceil((in - k) / s) + 1 - 1) * s + k - in. */

@@ -3,15 +3,15 @@ package dev.templatelab.architectures.inception;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 
 /**
  * Everything that distinguishes one Inception network from another: the stem, the module table and
  * the framework conventions its published version was trained with.
  *
- * @param mode                 Truncate (explicit Caffe/PyTorch padding) or Same (TensorFlow SAME)
+ * @param padding              explicit (Caffe/PyTorch) or TensorFlow SAME
  * @param batchNorm            BN epsilon, decay and whether gamma is learned
  * @param convBias             whether convolutions carry a bias (the Caffe port does, TF-slim does not)
  * @param caffeCeilPooling     stride-2 max pools use Caffe's ceil mode
@@ -21,7 +21,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
  * @param stem                 layers from the image to the first module
  * @param modules              the Inception modules in order
  */
-public record InceptionLayout(String family, ConvolutionMode mode, BatchNormStyle batchNorm, boolean convBias,
+public record InceptionLayout(String family, Padding padding, BatchNormStyle batchNorm, boolean convBias,
                               boolean caffeCeilPooling, boolean avgPoolCountsPadding, int minDepth,
                               double dropoutRetain, Stem stem, List<InceptionModule> modules) {
 

@@ -6,7 +6,7 @@ import static dev.templatelab.architectures.inception.InceptionModule.reduction;
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.inception.InceptionModule.Pool;
 import java.util.List;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
+import dev.templatelab.architectures.graph.Padding;
 
 /** The two Inception networks TemplateLab ships, as data. Widths checked against the sources named below. */
 public final class InceptionLayouts {
@@ -20,7 +20,7 @@ public final class InceptionLayouts {
      * average pools counting padding, 1024-d 5b output. 11,295,240 parameters with a 1000-way classifier.
      */
     public static final InceptionLayout BN_INCEPTION = new InceptionLayout("BN-Inception (Caffe/Cadene)",
-            ConvolutionMode.Truncate, BatchNormStyle.PYTORCH, true, true, true, 16, 1.0,
+            Padding.EXPLICIT, BatchNormStyle.PYTORCH, true, true, true, 16, 1.0,
             (x, depth, layout) -> {
                 x = layout.unit(x, "conv1_7x7_s2", depth.applyAsInt(64), 7, 2);
                 x = layout.downsamplingMaxPool(x, "pool1_3x3_s2");
@@ -48,11 +48,14 @@ public final class InceptionLayouts {
      * pool projections in Mixed_4d/4e (576 channels, not 608), no conv bias, BN without scale, SAME padding.
      */
     public static final InceptionLayout INCEPTION_V2 = new InceptionLayout("Inception-v2 (TF-slim)",
-            ConvolutionMode.Same, BatchNormStyle.TF_SLIM_INCEPTION, false, false, false, 16, 0.8,
+            Padding.TF_SAME, BatchNormStyle.TF_SLIM_INCEPTION, false, false, false, 16, 0.8,
             (x, depth, layout) -> {
                 int stemWidth = depth.applyAsInt(64);
                 int depthwiseMultiplier = Math.min(stemWidth / 3, 8);
-                x = x.separableConv("conv2d_1a_7x7", stemWidth, 7, depthwiseMultiplier, 2, 3)
+                // TF's separable_conv2d: depthwise 7x7 (a grouped conv with one group per input channel),
+                // then a 1x1 pointwise conv, then BN + ReLU; neither conv has a bias.
+                x = x.groupedConv("conv2d_1a_7x7_depthwise", x.channels() * depthwiseMultiplier, 7, 2, 3, x.channels(), false)
+                        .conv("conv2d_1a_7x7_pointwise", stemWidth, 1, 1, 0, false)
                         .batchNorm("conv2d_1a_7x7_bn").relu("conv2d_1a_7x7_relu");
                 x = layout.downsamplingMaxPool(x, "maxpool_2a_3x3");
                 x = layout.unit(x, "conv2d_2b_1x1", depth.applyAsInt(64), 1, 1);

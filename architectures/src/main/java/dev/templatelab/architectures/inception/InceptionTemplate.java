@@ -80,7 +80,7 @@ public final class InceptionTemplate implements Template {
     /** Stem and modules up to the pooled features; the cursor stands on {@link #FEATURES}. */
     public static GraphCursor backbone(TemplateSpec spec, InceptionLayout layout) {
         IntUnaryOperator depth = layout.depth(spec);
-        GraphCursor x = GraphCursor.start(spec, layout.mode(), layout.batchNorm());
+        GraphCursor x = GraphCursor.start(spec, layout.padding(), layout.batchNorm());
         x = layout.stem().build(x, depth, layout);
         for (InceptionModule m : layout.modules()) {
             x = module(x, m, depth, layout);

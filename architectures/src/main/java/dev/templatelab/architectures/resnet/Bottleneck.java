@@ -26,7 +26,7 @@ final class Bottleneck {
         }
         GraphCursor residual = in.branch()
                 .conv(name + "_conv1", width, 1, 1, 0, false).batchNorm(name + "_bn1").relu(name + "_relu1");
-        residual = GroupedConv.conv3x3(residual, name + "_conv2", width, cardinality, stride)
+        residual = residual.groupedConv(name + "_conv2", width, 3, stride, 1, cardinality, false)
                 .batchNorm(name + "_bn2").relu(name + "_relu2")
                 .conv(name + "_conv3", out, 1, 1, 0, false).batchNorm(name + "_bn3");
         return residual.add(name + "_add", shortcut).relu(name + "_relu");

@@ -7,10 +7,10 @@ import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 
 /**
  * ResNet-family templates in the torchvision/mmcls layout: 7x7/2 stem + BN + ReLU + 3x3/2 max pool,
@@ -88,7 +88,7 @@ public final class ResNetTemplate implements Template {
 
     @Override
     public TemplateGraph build(TemplateSpec spec) {
-        GraphCursor x = GraphCursor.start(spec, ConvolutionMode.Truncate, BatchNormStyle.PYTORCH)
+        GraphCursor x = GraphCursor.start(spec, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
                 .conv("conv1", spec.scaled(64, MIN_CHANNELS), 7, 2, 3, false).batchNorm("bn1").relu("relu")
                 .maxPool("maxpool", 3, 2, 1);
         List<Integer> depths = variant.stageDepths();

@@ -10,8 +10,9 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InputType.InputTypeConvolutional;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
-import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.learning.config.NoOp;
 
@@ -52,17 +53,13 @@ public record ModelStats(long trainableParams, long macs) {
             }
             var layer = lv.getLayerConf().getLayer();
             InputType out = shapes.get(e.getKey());
-            if (layer instanceof SeparableConvolution2D sep && out instanceof InputTypeConvolutional o) {
-                long pixels = o.getHeight() * o.getWidth();
-                int[] k = sep.getKernelSize();
-                long mid = sep.getNIn() * sep.getDepthMultiplier();
-                total += pixels * mid * k[0] * k[1] + pixels * mid * sep.getNOut();
-            } else if (layer instanceof ConvolutionLayer c && out instanceof InputTypeConvolutional o) {
+            if (layer instanceof ConvolutionLayer c && out instanceof InputTypeConvolutional o) {
                 int[] k = c.getKernelSize();
                 total += o.getHeight() * o.getWidth() * c.getNOut() * c.getNIn() * k[0] * k[1];
             } else if (layer instanceof CosineClassifierLayer cos) {
                 total += cos.getInputSize() * cos.getClasses();
-            } else if (layer instanceof FeedForwardLayer ff && !(layer instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)) {
+            } else if (layer instanceof DenseLayer || layer instanceof BaseOutputLayer) {
+                FeedForwardLayer ff = (FeedForwardLayer) layer;
                 total += ff.getNIn() * ff.getNOut();
             }
         }

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""TemplateLab vs PyTorch on this CPU: one table, ratios from one run.
+
+For every template: trainable params, MACs, DL4J training and inference images/s (TemplateLab's default
+fast path), and, when Debian's python3-torch is installed, the same numbers for the PyTorch peer network
+run right after it with the same batch, input size and optimiser (SGD + momentum). The ResNet-50 row is
+also measured on DL4J's stock path (helpers off) so the gain of the default is visible.
+
+Usage: bench/run [--sizes 224,64] [--batch 8] [--iterations 5] [--templates A,B] [--no-stock]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEERS = {
+    "MMClassification_ResNet_50_RSB_A1": "resnet50",
+    "Clarifai_InceptionBatchNorm": "bn_inception",
+    "Clarifai_InceptionV2": "inception_v2",
+    "Clarifai_ResNext": "resnext50_32x4d",
+    "Clarifai_InceptionTransferEmbedNorm": "bn_inception",
+}
+# Small CPU-sized experiments: 64 px at a quarter of the published width.
+SMALL_MULTIPLIER = 0.25
+
+
+def dl4j(template, size, batch, iterations, multiplier, stock=False):
+    env = dict(os.environ)
+    opts = "-Xmx4g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.maxphysicalbytes=18G"
+    if stock:
+        opts += " -Dorg.eclipse.deeplearning4j.helpers.disable=true"
+    env["TEMPLATELAB_JAVA_OPTS"] = opts
+    out = subprocess.run([os.path.join(ROOT, "templatelab"), "bench", "--template", template, "--size", str(size),
+                          "--batch", str(batch), "--iterations", str(iterations),
+                          "--width-multiplier", str(multiplier), "--json"],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def torch_python():
+    """Debian's python3-torch lives in the system interpreter, which may not be the first python3 on PATH."""
+    for candidate in ["/usr/bin/python3", shutil.which("python3")]:
+        if candidate and subprocess.run([candidate, "-c", "import torch, torchvision"],
+                                        capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def pytorch(python, model, size, batch, iterations):
+    out = subprocess.run([python, os.path.join(ROOT, "bench", "pytorch_peer.py"), "--models", model,
+                          "--size", str(size), "--batch", str(batch), "--iterations", str(iterations)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="224,64")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--templates", default=",".join(PEERS))
+    parser.add_argument("--no-stock", action="store_true", help="skip the DL4J stock-path ResNet-50 row")
+    parser.add_argument("--json", help="also write the raw rows to this file")
+    args = parser.parse_args()
+
+    if not os.path.exists(os.path.join(ROOT, "webui", "target", "templatelab.jar")):
+        sys.exit("bench: build first: ./mvnw -DskipTests package")
+    python = torch_python()
+    if python is None:
+        print("note: python3-torch not installed (apt-get install python3-torch python3-torchvision); "
+              "PyTorch columns left empty", file=sys.stderr)
+
+    rows = []
+    header = (f"{'template':<36} {'size':>4} {'width':>5} {'params':>11} {'GMACs':>6} {'train/s':>8} {'infer/s':>8} "
+              f"{'GFLOP/s':>7} | {'peer':<15} {'train/s':>8} {'infer/s':>8} | {'train x':>7} {'infer x':>7}")
+    print(header)
+    print("-" * len(header))
+    for size in [int(s) for s in args.sizes.split(",")]:
+        multiplier = 1.0 if size >= 224 else SMALL_MULTIPLIER
+        runs = [(t, False) for t in args.templates.split(",")]
+        if not args.no_stock and size >= 224:
+            runs.append(("MMClassification_ResNet_50_RSB_A1", True))
+        for template, stock in runs:
+            d = dl4j(template, size, args.batch, args.iterations, multiplier, stock)
+            peer = PEERS.get(template)
+            p = pytorch(python, peer, size, args.batch, args.iterations) if python and peer and multiplier == 1.0 else None
+            row = {"template": template + (" [stock DL4J]" if stock else ""), "dl4j": d, "pytorch": p}
+            rows.append(row)
+            fmt = lambda v: f"{v:8.2f}" if v is not None else f"{'-':>8}"
+            ratio = lambda a, b: f"{a / b:7.2f}" if b else f"{'-':>7}"
+            print(f"{row['template']:<36} {size:>4} {multiplier:>5.2f} {d['params']:>11,} {d['macs'] / 1e9:>6.2f} "
+                  f"{fmt(d['train'])} {fmt(d['infer'])} {d['gflops']:>7.1f} | {(peer if p else '-'):<15} "
+                  f"{fmt(p['train'] if p else None)} {fmt(p['infer'] if p else None)} | "
+                  f"{ratio(d['train'], p['train'] if p else None)} {ratio(d['infer'], p['infer'] if p else None)}",
+                  flush=True)
+    print(f"\nbatch {args.batch}, median of {args.iterations} timed iterations after warm-up, {os.cpu_count()} cores; "
+          f"ratios are DL4J / PyTorch from this run (PyTorch peers only at published width).")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+package dev.templatelab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.architectures.TemplateRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TemplateLabCliTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream originalOut;
+    private PrintStream originalErr;
+
+    @BeforeEach
+    void capture() {
+        originalOut = System.out;
+        originalErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(originalOut);
+        System.setErr(originalErr);
+    }
+
+    @Test
+    void templatesJsonListsEveryTemplateWithItsSize() throws Exception {
+        int code = TemplateLabCli.run("templates", "--classes", "10", "--size", "64", "--width-multiplier", "0.25", "--json");
+        assertThat(code).isZero();
+        JsonNode rows = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        List<String> names = new ArrayList<>();
+        rows.forEach(r -> {
+            names.add(r.get("name").asText());
+            assertThat(r.get("params").asLong()).isPositive();
+            assertThat(r.get("macs").asLong()).isPositive();
+        });
+        assertThat(names).containsExactlyElementsOf(TemplateRegistry.standard().names());
+    }
+
+    @Test
+    void publishedSizesAtOneThousandClasses() throws Exception {
+        assertThat(TemplateLabCli.run("templates", "--json")).isZero();
+        JsonNode rows = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(rows.get(0).get("name").asText()).isEqualTo("MMClassification_ResNet_50_RSB_A1");
+        assertThat(rows.get(0).get("params").asLong()).isEqualTo(25_557_032L);
+        assertThat(rows.get(0).get("macs").asLong()).isEqualTo(4_089_184_256L);
+    }
+
+    @Test
+    void badSizeIsAClearErrorNotAStackTrace() {
+        int code = TemplateLabCli.run("templates", "--size", "8");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("error: input must be at least 32x32 pixels, got 8x8")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void unknownTemplateListsTheKnownOnes() {
+        int code = TemplateLabCli.run("bench", "--template", "ResNet9000");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown template 'ResNet9000'")
+                .contains("Clarifai_ResNext");
+    }
+
+    @Test
+    void benchMeasuresASmallTemplate() throws Exception {
+        int code = TemplateLabCli.run("bench", "--template", "Clarifai_InceptionV2", "--size", "64",
+                "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "1", "--iterations", "2", "--json");
+        assertThat(code).isZero();
+        JsonNode r = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(r.get("template").asText()).isEqualTo("Clarifai_InceptionV2");
+        assertThat(r.get("train").asDouble()).isPositive();
+        assertThat(r.get("infer").asDouble()).isGreaterThan(r.get("train").asDouble());
+        assertThat(r.get("gflops").asDouble()).isPositive();
+        assertThat(r.get("backend").get("backend").asText()).isEqualTo("CPU");
+        assertThat(r.get("backend").get("oneDnnHelpers").asBoolean()).isTrue();
+    }
+}
