@@ -1,14 +1,13 @@
 package dev.templatelab.architectures.embednorm;
 
+import dev.templatelab.architectures.ClarifaiDefaults;
 import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateDefaults;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.inception.InceptionLayouts;
 import dev.templatelab.architectures.inception.InceptionTemplate;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Clarifai_InceptionTransferEmbedNorm: the BN-Inception backbone (its pooled 1024-d 5b output is
@@ -35,15 +34,8 @@ public final class EmbedNormTemplate implements Template {
 
     @Override
     public TemplateDefaults defaults() {
-        Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("logreg", 1);
-        hp.put("image_size", 256);
-        hp.put("batch_size", 128);
-        hp.put("lrate", 0.1);
-        hp.put("base_gradient_multiplier", 0.001);
-        hp.put("num_epochs", 20);
-        hp.put("average_horizontal_flips", true);
-        return new TemplateDefaults(InceptionTemplate.preprocessing(InceptionLayouts.BN_INCEPTION, 256), true, hp);
+        return new TemplateDefaults(InceptionTemplate.preprocessing(InceptionLayouts.BN_INCEPTION, 256), true,
+                ClarifaiDefaults.embedNorm());
     }
 
     @Override

@@ -1,45 +1,25 @@
 package dev.templatelab.architectures.inception;
 
+import dev.templatelab.architectures.ClarifaiDefaults;
 import dev.templatelab.architectures.DataConfig;
 import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateDefaults;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.graph.GraphCursor;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntUnaryOperator;
 
 /** An Inception network from an {@link InceptionLayout}: stem, modules, global average pool, classifier. */
-public final class InceptionTemplate implements Template {
+public record InceptionTemplate(String name, String description, InceptionLayout layout, TemplateDefaults defaults)
+        implements Template {
 
     /** The pooled 1024-d feature vector (Clarifai's embedding layer is this 5b concat). */
     public static final String FEATURES = "global_pool";
 
-    private final String name;
-    private final String description;
-    private final InceptionLayout layout;
-    private final TemplateDefaults defaults;
-
-    public InceptionTemplate(String name, String description, InceptionLayout layout, TemplateDefaults defaults) {
-        this.name = name;
-        this.description = description;
-        this.layout = layout;
-        this.defaults = defaults;
-    }
-
     /** Clarifai's Inception-family defaults; preprocessing follows the layout's published weights. */
     public static TemplateDefaults clarifaiInceptionDefaults(InceptionLayout layout, boolean pretrained) {
-        Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("logreg", 1);
-        hp.put("image_size", 256);
-        hp.put("batch_size", 64);
-        hp.put("init_epochs", 25);
-        hp.put("step_epochs", 7);
-        hp.put("num_epochs", 65);
-        hp.put("per_item_lrate", 7.8125e-05);
-        return new TemplateDefaults(preprocessing(layout, 256), pretrained, hp);
+        return new TemplateDefaults(preprocessing(layout, 256), pretrained, ClarifaiDefaults.inceptionFamily());
     }
 
     /** Cadene's BN-Inception: BGR, 0-255, mean (104, 117, 128), std 1. TF-slim: RGB scaled to [-1, 1]. */
@@ -49,25 +29,6 @@ public final class InceptionTemplate implements Template {
         }
         return new DataConfig(imageSize, DataConfig.ChannelOrder.RGB,
                 new double[] {127.5, 127.5, 127.5}, new double[] {127.5, 127.5, 127.5});
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public TemplateDefaults defaults() {
-        return defaults;
-    }
-
-    public InceptionLayout layout() {
-        return layout;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.templatelab.architectures.resnet;
 
+import dev.templatelab.architectures.ClarifaiDefaults;
 import dev.templatelab.architectures.DataConfig;
 import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateDefaults;
@@ -8,82 +9,30 @@ import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.GraphCursor;
 import dev.templatelab.architectures.graph.Padding;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * ResNet-family templates in the torchvision/mmcls layout: 7x7/2 stem + BN + ReLU + 3x3/2 max pool,
  * four bottleneck stages (stride on the 3x3), global average pool, linear classifier.
  */
-public final class ResNetTemplate implements Template {
+public record ResNetTemplate(String name, String description, ResNetVariant variant, TemplateDefaults defaults)
+        implements Template {
 
     private static final int MIN_CHANNELS = 8;
 
-    private final String name;
-    private final String description;
-    private final ResNetVariant variant;
-    private final TemplateDefaults defaults;
-
-    public ResNetTemplate(String name, String description, ResNetVariant variant, TemplateDefaults defaults) {
-        this.name = name;
-        this.description = description;
-        this.variant = variant;
-        this.defaults = defaults;
-    }
-
     /** ResNet-50 with the "ResNet strikes back" A1 recipe's Clarifai defaults. */
     public static ResNetTemplate rsbA1() {
-        Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("image_size", 224);
-        hp.put("batch_size", 64);
-        hp.put("num_epochs", 60);
-        hp.put("per_item_lrate", 1.953125e-05);
-        hp.put("weight_decay", 0.01);
-        hp.put("per_item_min_lrate", 1.5625e-08);
-        hp.put("warmup_iters", 100);
-        hp.put("warmup_ratio", 1e-4);
-        hp.put("pretrained_weights", "None");
-        hp.put("flip_probability", 0.5);
-        hp.put("flip_direction", "horizontal");
-        hp.put("concepts_mutually_exclusive", false);
         return new ResNetTemplate("MMClassification_ResNet_50_RSB_A1",
                 "ResNet-50 (torchvision/mmcls layout) with the ResNet-strikes-back A1 recipe: cosine schedule, BCE, mixup/cutmix.",
-                ResNetVariant.RESNET_50, new TemplateDefaults(DataConfig.imagenet(224), true, hp));
+                ResNetVariant.RESNET_50, new TemplateDefaults(DataConfig.imagenet(224), true, ClarifaiDefaults.rsbA1()));
     }
 
     /** ResNeXt-50 32x4d with Clarifai's Inception-family hyperparameter defaults. */
     public static ResNetTemplate resNext() {
-        Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("logreg", 1);
-        hp.put("image_size", 256);
-        hp.put("batch_size", 64);
-        hp.put("init_epochs", 25);
-        hp.put("step_epochs", 7);
-        hp.put("num_epochs", 65);
-        hp.put("per_item_lrate", 7.8125e-05);
         return new ResNetTemplate("Clarifai_ResNext",
                 "ResNeXt-50 32x4d (grouped 3x3 convolutions, 32 groups) for fine-tuning from pretrained weights.",
-                ResNetVariant.RESNEXT_50_32X4D, new TemplateDefaults(DataConfig.imagenet(256), true, hp));
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public TemplateDefaults defaults() {
-        return defaults;
-    }
-
-    public ResNetVariant variant() {
-        return variant;
+                ResNetVariant.RESNEXT_50_32X4D,
+                new TemplateDefaults(DataConfig.imagenet(256), true, ClarifaiDefaults.inceptionFamily()));
     }
 
     @Override
