@@ -1,15 +1,29 @@
 package dev.templatelab.training.optim;
 
 import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.training.hyper.Hyperparameters;
+import dev.templatelab.training.schedule.ScaledSchedule;
+import dev.templatelab.training.schedule.Schedules;
+import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
- * Attaches an optimiser to a template's graph. Templates carry none (unlike DL4J's zoo), so the
- * updater is chosen here, in training, and can differ per experiment without touching the network.
+ * Attaches the optimiser to a template's graph. Templates carry none (unlike DL4J's zoo), so the updater,
+ * learning-rate schedule and weight decay are chosen here, per experiment, without touching the network.
  * Parameters a layer pins to {@code NoOp} (BN running statistics, a scale-free BN's gamma) stay pinned,
  * because DL4J asks the layer per parameter before it uses the layer-wide updater.
  */
@@ -18,21 +32,69 @@ public final class Optimizers {
     private Optimizers() {
     }
 
-    /** A copy of the template whose every trainable layer uses {@code updater}. */
+    /** A copy of the template whose every trainable layer uses {@code updater} (no regularisation). */
     public static TemplateGraph withUpdater(TemplateGraph template, IUpdater updater) {
+        return configure(template, name -> updater.clone(), List.of());
+    }
+
+    /**
+     * The template configured for training: updater and schedule from the hyperparameters, decoupled weight
+     * decay on weights only (RSB: none on biases and batch norm), and the backbone's learning rate times
+     * {@code base_gradient_multiplier} (0 freezes it).
+     */
+    public static TemplateGraph forTraining(TemplateGraph template, Hyperparameters hp, int iterationsPerEpoch) {
+        ISchedule schedule = Schedules.learningRate(hp, iterationsPerEpoch);
+        double multiplier = hp.getDouble("base_gradient_multiplier");
+        Set<String> backbone = template.backboneLayers();
+        double decay = hp.getDouble("weight_decay");
+        List<Regularization> weightDecay = decay > 0 ? List.of(new WeightDecay(decay, true)) : List.of();
+        return configure(template, layer -> {
+            if (!backbone.contains(layer) || multiplier == 1.0) {
+                return updater(hp, schedule);
+            }
+            return multiplier == 0.0 ? new NoOp() : updater(hp, new ScaledSchedule(schedule, multiplier));
+        }, weightDecay);
+    }
+
+    private static IUpdater updater(Hyperparameters hp, ISchedule schedule) {
+        return switch (hp.getString("updater")) {
+            case "sgd" -> new Sgd(schedule);
+            case "nesterovs" -> new Nesterovs(schedule, hp.getDouble("momentum"));
+            // DL4J has no AdamW class: Adam plus WeightDecay(applyLR=true) is decoupled weight decay.
+            case "adam", "adamw" -> new Adam(schedule);
+            default -> throw new IllegalArgumentException("unknown updater " + hp.getString("updater"));
+        };
+    }
+
+    private interface UpdaterChoice {
+        IUpdater forLayer(String layerName);
+    }
+
+    private static TemplateGraph configure(TemplateGraph template, UpdaterChoice choice, List<Regularization> weightDecay) {
         ComputationGraphConfiguration conf = template.configuration().clone();
-        for (var vertex : conf.getVertices().values()) {
+        conf.getVertices().forEach((name, vertex) -> {
             if (vertex instanceof LayerVertex lv) {
-                var layer = lv.getLayerConf().getLayer();
+                Layer layer = lv.getLayerConf().getLayer();
+                IUpdater updater = choice.forLayer(name);
+                boolean frozen = updater instanceof NoOp;
                 if (layer instanceof BaseLayer base) {
-                    base.setIUpdater(updater.clone());
+                    base.setIUpdater(updater);
                     base.setBiasUpdater(null);
+                    boolean decays = !frozen && !(layer instanceof BatchNormalization);
+                    base.setRegularization(decays ? copy(weightDecay) : List.of());
+                    base.setRegularizationBias(List.of());
                 } else if (layer instanceof AbstractSameDiffLayer sameDiff) {
-                    sameDiff.setUpdater(updater.clone());
+                    sameDiff.setUpdater(updater);
                     sameDiff.setBiasUpdater(null);
+                    sameDiff.setRegularization(frozen ? List.of() : copy(weightDecay));
+                    sameDiff.setRegularizationBias(List.of());
                 }
             }
-        }
+        });
         return new TemplateGraph(conf, template.input(), template.featureVertex(), template.headVertices());
+    }
+
+    private static List<Regularization> copy(List<Regularization> regs) {
+        return regs.stream().map(Regularization::clone).toList();
     }
 }

@@ -1,0 +1,95 @@
+package dev.templatelab.training.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.templatelab.architectures.DataConfig;
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.training.optim.Optimizers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+class CheckpointsTest {
+
+    private static final TemplateSpec SPEC = new TemplateSpec(4, 64, 64, 3, 0.25, 16, 16.0, HeadActivation.SIGMOID);
+
+    private static CheckpointMetadata metadata() {
+        return new CheckpointMetadata(CheckpointMetadata.FORMAT, "Clarifai_InceptionTransferEmbedNorm", SPEC,
+                List.of("a", "b", "c", "d"), DataConfig.imagenet(64), Map.of("batch_size", 8, "lrate", 0.1),
+                Map.of("accuracy", 0.75), "abc123", 5L, 42L, 3, Versions.current(), Instant.now().toString(),
+                Map.of("note", "test"));
+    }
+
+    private static ComputationGraph network() {
+        var template = TemplateRegistry.standard().get("Clarifai_InceptionTransferEmbedNorm");
+        ComputationGraph net = Optimizers.withUpdater(template.build(SPEC), new Adam(1e-3)).newNetwork(1);
+        Nd4j.getRandom().setSeed(3);
+        var x = Nd4j.rand(DataType.FLOAT, 4, 3, 64, 64);
+        var y = Nd4j.eye(4).castTo(DataType.FLOAT);
+        net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));   // non-trivial updater state and BN statistics
+        return net;
+    }
+
+    @Test
+    void roundTripKeepsOutputsMetadataAndUpdaterState(@TempDir Path dir) throws Exception {
+        ComputationGraph net = network();
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
+        INDArray before = net.outputSingle(false, input);
+        Path file = dir.resolve("model.tlckpt");
+
+        String sha = Checkpoints.write(file, net, metadata());
+
+        assertThat(sha).hasSize(64).isEqualTo(Checkpoints.sha256(file));
+        assertThat(Files.readString(Checkpoints.sidecar(file))).startsWith(sha);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("model.tlckpt", "model.tlckpt.sha256");
+        }
+        Checkpoints.Loaded loaded = Checkpoints.read(file, true);
+        assertThat(loaded.sha256()).isEqualTo(sha);
+        assertThat(loaded.network().outputSingle(false, input)).isEqualTo(before);
+        assertThat(loaded.network().getUpdater().getStateViewArray()).isEqualTo(net.getUpdater().getStateViewArray());
+        CheckpointMetadata m = loaded.metadata();
+        assertThat(m.template()).isEqualTo("Clarifai_InceptionTransferEmbedNorm");
+        assertThat(m.spec()).isEqualTo(SPEC);
+        assertThat(m.labels()).containsExactly("a", "b", "c", "d");
+        assertThat(m.data()).isEqualTo(DataConfig.imagenet(64));
+        assertThat(m.versions()).containsKeys("deeplearning4j", "java", "os");
+        assertThat(m.versions().get("deeplearning4j")).isEqualTo("1.0.0-M2.1");
+        assertThat(m.datasetHash()).isEqualTo("abc123");
+        assertThat(m.seed()).isEqualTo(42L);
+    }
+
+    @Test
+    void aCorruptedFileIsDetected(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("model.tlckpt");
+        Checkpoints.write(file, network(), metadata());
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x55;
+        Files.write(file, bytes);
+        assertThatThrownBy(() -> Checkpoints.read(file, false))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("is corrupt: SHA-256");
+    }
+
+    @Test
+    void notACheckpointSaysSo(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("notes.txt");
+        Files.writeString(text, "hello");
+        assertThatThrownBy(() -> Checkpoints.read(text, false)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("not a checkpoint");
+        assertThatThrownBy(() -> Checkpoints.read(dir.resolve("missing.tlckpt"), false))
+                .hasMessageContaining("no checkpoint at");
+    }
+}
