@@ -1,0 +1,55 @@
+package dev.templatelab.training.fit;
+
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.function.BiFunction;
+
+/**
+ * Writes the checkpoint of the best epoch so far to {@code best}, and of every epoch to {@code last}
+ * (what a resumed run starts from). Metadata comes from the caller, who knows the provenance.
+ */
+public final class CheckpointListener implements TrainingListener {
+
+    private final Path best;
+    private final Path last;
+    private final BiFunction<EpochMetrics, Integer, CheckpointMetadata> metadata;
+    private EpochMetrics bestSoFar;
+    private String bestSha256;
+
+    /**
+     * @param metadata provenance for (metrics of the epoch, epochs completed)
+     */
+    public CheckpointListener(Path best, Path last, BiFunction<EpochMetrics, Integer, CheckpointMetadata> metadata) {
+        this.best = best;
+        this.last = last;
+        this.metadata = metadata;
+    }
+
+    @Override
+    public Decision onEpoch(TrainingContext context, EpochMetrics metrics) {
+        try {
+            CheckpointMetadata meta = metadata.apply(metrics, metrics.epoch() + 1);
+            if (last != null) {
+                Checkpoints.write(last, context.network(), meta);
+            }
+            if (best != null && (bestSoFar == null || FitLoop.isBetter(metrics, bestSoFar))) {
+                bestSoFar = metrics;
+                bestSha256 = Checkpoints.write(best, context.network(), meta);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write checkpoint: " + e.getMessage(), e);
+        }
+        return Decision.CONTINUE;
+    }
+
+    public EpochMetrics bestEpoch() {
+        return bestSoFar;
+    }
+
+    public String bestSha256() {
+        return bestSha256;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.templatelab.training.transfer;
+
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The local registry of pretrained backbones: {@code <weights dir>/<template>/<name>.tlckpt} (plus its
+ * SHA-256 sidecar). {@code pretrained_weights=<name>} picks one; nothing is ever downloaded.
+ */
+public final class WeightsRegistry {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    public static final String EXTENSION = ".tlckpt";
+
+    private final Path root;
+
+    public WeightsRegistry(Path root) {
+        this.root = root;
+    }
+
+    /** One registered set of weights. */
+    public record Entry(String template, String name, Path file, String sha256, List<String> sourceLabels) {
+    }
+
+    /** Registers a checkpoint of {@code template} under {@code name} (copied atomically; an existing name is replaced). */
+    public Entry register(String template, String name, Path checkpoint) throws IOException {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("weights name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        CheckpointMetadata meta = Checkpoints.readMetadata(checkpoint);
+        if (!meta.template().equals(template)) {
+            throw new IllegalArgumentException(checkpoint + " holds template " + meta.template() + ", not " + template);
+        }
+        String sha = Checkpoints.verify(checkpoint);
+        Path dir = Files.createDirectories(root.resolve(template));
+        Path target = dir.resolve(name + EXTENSION);
+        Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
+        try {
+            Files.copy(checkpoint, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(Checkpoints.sidecar(target), sha + "  " + target.getFileName() + "\n");
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return new Entry(template, name, target, sha, meta.labels());
+    }
+
+    /** The weights registered as {@code name} for {@code template}, or an error listing what is there. */
+    public Entry resolve(String template, String name) throws IOException {
+        Path file = root.resolve(template).resolve(name + EXTENSION);
+        if (!Files.isRegularFile(file)) {
+            List<String> known = list(template).stream().map(Entry::name).toList();
+            throw new IllegalArgumentException("no pretrained weights '" + name + "' for " + template
+                    + (known.isEmpty() ? "; none are registered (use 'templatelab pretrain' or 'templatelab weights import')"
+                    : "; registered: " + String.join(", ", known)));
+        }
+        return new Entry(template, name, file, Checkpoints.verify(file), Checkpoints.readMetadata(file).labels());
+    }
+
+    /** Registered weights of one template, sorted by name. */
+    public List<Entry> list(String template) throws IOException {
+        Path dir = root.resolve(template);
+        List<Entry> entries = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return entries;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(EXTENSION)).sorted().toList()) {
+                String name = f.getFileName().toString();
+                name = name.substring(0, name.length() - EXTENSION.length());
+                String sha = Files.exists(Checkpoints.sidecar(f))
+                        ? Files.readString(Checkpoints.sidecar(f)).trim().split("\\s+")[0] : Checkpoints.sha256(f);
+                entries.add(new Entry(template, name, f, sha, Checkpoints.readMetadata(f).labels()));
+            }
+        }
+        return entries;
+    }
+}
