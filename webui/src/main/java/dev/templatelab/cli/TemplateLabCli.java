@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** {@code ./templatelab <command>}: the command-line entry point of the TemplateLab jar. */
 @Command(name = "templatelab", mixinStandardHelpOptions = true, version = "TemplateLab 0.1.0",
         description = "AutoML lab for image classification: train, tune and compare five templates.",
-        subcommands = {TemplatesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TemplatesCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+                PretrainCommand.class, WeightsCommand.class, SampleCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TemplateLabCli {
 
     public static void main(String[] args) {
@@ -18,7 +20,8 @@ public final class TemplateLabCli {
         CommandLine cli = new CommandLine(new TemplateLabCli());
         // Bad input is a message and exit code 2, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException) {
+            if (e instanceof IllegalArgumentException || e instanceof dev.templatelab.training.data.DatasetException
+                    || e instanceof java.nio.file.NoSuchFileException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return 2;
             }

@@ -29,7 +29,7 @@ public final class FitLoop {
     /**
      * Trains epochs {@code startEpoch .. epochs-1}.
      *
-     * @param batchesForEpoch the training minibatches of an epoch (fresh iterator per call)
+     * @param batchesForEpoch the training minibatches of epoch e, positioned at its first batch
      * @param batchesPerEpoch number of minibatches per epoch, for progress and schedules
      */
     public TrainingOutcome run(ComputationGraph net, IntFunction<DataSetIterator> batchesForEpoch, int batchesPerEpoch,
@@ -51,27 +51,21 @@ public final class FitLoop {
             double lossSum = 0;
             int batches = 0;
             long images = 0;
-            DataSetIterator it = batchesForEpoch.apply(epoch);
-            try {
-                while (it.hasNext()) {
-                    if (cancel.isCancelled()) {
-                        status = TrainingOutcome.Status.CANCELLED;
-                        break epochs;
-                    }
-                    DataSet batch = it.next();
-                    net.fit(batch);
-                    lossSum += net.score();
-                    batches++;
-                    images += batch.numExamples();
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    BatchProgress progress = new BatchProgress(epoch, epochs, batches, batchesPerEpoch, net.score(),
-                            images / seconds, seconds);
-                    listeners.forEach(l -> l.onBatch(context, progress));
+            DataSetIterator it = batchesForEpoch.apply(epoch);   // owned by the caller, who closes it
+            while (it.hasNext()) {
+                if (cancel.isCancelled()) {
+                    status = TrainingOutcome.Status.CANCELLED;
+                    break epochs;
                 }
-            } finally {
-                if (it instanceof AutoCloseable closeable) {
-                    closeQuietly(closeable);
-                }
+                DataSet batch = it.next();
+                net.fit(batch);
+                lossSum += net.score();
+                batches++;
+                images += batch.numExamples();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                BatchProgress progress = new BatchProgress(epoch, epochs, batches, batchesPerEpoch, net.score(),
+                        images / seconds, seconds);
+                listeners.forEach(l -> l.onBatch(context, progress));
             }
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             Validator.Scores scores = validator.validate(net);
@@ -124,13 +118,5 @@ public final class FitLoop {
             }
         }
         return Double.NaN;
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // the iterator only releases its prefetch threads here
-        }
     }
 }

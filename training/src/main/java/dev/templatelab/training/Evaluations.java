@@ -1,0 +1,38 @@
+package dev.templatelab.training;
+
+import dev.templatelab.training.eval.Evaluation;
+import dev.templatelab.training.eval.Evaluator;
+import dev.templatelab.training.eval.FlipAveraging;
+import dev.templatelab.training.pipeline.ImageBatchIterator;
+import dev.templatelab.training.pipeline.ImageDecoder;
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+
+/** Runs a network over evaluation batches and scores it (optionally averaging each image with its mirror). */
+public final class Evaluations {
+
+    private Evaluations() {
+    }
+
+    public static Evaluation evaluate(ComputationGraph net, ImageBatchIterator batches, List<String> classes,
+                                      boolean multiLabel, boolean averageHorizontalFlips) {
+        Evaluator evaluator = Evaluator.of(classes, multiLabel);
+        double lossSum = 0;
+        long count = 0;
+        batches.startEpoch(0);
+        while (batches.hasNext()) {
+            DataSet batch = batches.next();
+            INDArray probabilities = net.outputSingle(false, batch.getFeatures());
+            if (averageHorizontalFlips) {
+                INDArray mirrored = net.outputSingle(false, ImageDecoder.flipHorizontal(batch.getFeatures()));
+                probabilities = FlipAveraging.average(probabilities, mirrored);
+            }
+            evaluator.add(probabilities, batch.getLabels());
+            lossSum += net.score((org.nd4j.linalg.dataset.DataSet) batch, false) * batch.numExamples();
+            count += batch.numExamples();
+        }
+        return evaluator.result().withLoss(lossSum / Math.max(1, count));
+    }
+}

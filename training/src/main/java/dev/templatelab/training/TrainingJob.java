@@ -1,0 +1,290 @@
+package dev.templatelab.training;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.architectures.DataConfig;
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.checkpoint.Versions;
+import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ImageDataset;
+import dev.templatelab.training.data.ImageRecord;
+import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportResult;
+import dev.templatelab.training.data.Split;
+import dev.templatelab.training.data.Splitter;
+import dev.templatelab.training.eval.Evaluation;
+import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.fit.CheckpointListener;
+import dev.templatelab.training.fit.EarlyStopping;
+import dev.templatelab.training.fit.EpochMetrics;
+import dev.templatelab.training.fit.FitLoop;
+import dev.templatelab.training.fit.ProgressPrinter;
+import dev.templatelab.training.fit.TrainingListener;
+import dev.templatelab.training.fit.TrainingOutcome;
+import dev.templatelab.training.fit.Validator;
+import dev.templatelab.training.hyper.HyperparameterSchema;
+import dev.templatelab.training.hyper.Hyperparameters;
+import dev.templatelab.training.optim.Optimizers;
+import dev.templatelab.training.pipeline.Augmentation;
+import dev.templatelab.training.pipeline.ImageBatchIterator;
+import dev.templatelab.training.transfer.BackboneTransfer;
+import dev.templatelab.training.transfer.WeightsRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * One training run from a dataset path to a checkpoint: import and validate the data, split it, build the
+ * template for it, attach the optimiser, load pretrained weights, run the fit loop with progress,
+ * checkpoints and early stopping, then evaluate the best epoch. Used by the CLI and, as one trial, by tuning.
+ */
+public final class TrainingJob {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param template        template name
+     * @param data            folder, zip or CSV manifest
+     * @param overrides       hyperparameters as {@code --set name=value} strings
+     * @param output          the checkpoint of the best epoch; {@code <output>.last} holds the latest epoch for resuming
+     * @param allowRandomInit train a pretrained-by-definition template from random weights when none are given
+     * @param resume          continue from {@code <output>.last} when it exists
+     */
+    public record Request(String template, Path data, Map<String, String> overrides, Path output, boolean allowRandomInit,
+                          boolean resume, TemplateLabHome home) {
+    }
+
+    /** The outcome: the best checkpoint, its SHA-256 and evaluation (on the test split if any, else validation). */
+    public record Result(Path checkpoint, String sha256, Evaluation evaluation, TrainingOutcome outcome,
+                         ImportResult data, double seconds) {
+    }
+
+    private TrainingJob() {
+    }
+
+    public static Path lastCheckpoint(Path output) {
+        return output.resolveSibling(output.getFileName() + ".last");
+    }
+
+    public static Result run(Request request, PrintStream log, List<TrainingListener> extraListeners,
+                             CancellationToken cancel) throws IOException {
+        long started = System.nanoTime();
+        Template template = TemplateRegistry.standard().get(request.template());
+        Hyperparameters hp = HyperparameterSchema.resolve(template, request.overrides());
+        long seed = hp.getInt("seed");
+
+        ImportResult imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults());
+        imported.report().lines().forEach(line -> log.println("warning: " + line));
+        ImageDataset dataset = imported.dataset();
+        Split split = Splitter.split(dataset, hp.getDouble("validation_fraction"), hp.getDouble("test_fraction"), seed);
+        log.printf(Locale.ROOT, "dataset: %d images, %d classes%s; split %d train / %d validation / %d test (seed %d)%n",
+                dataset.records().size(), dataset.classes().size(), dataset.multiLabel() ? " (multi-label)" : "",
+                split.train().size(), split.validation().size(), split.test().size(), seed);
+
+        TemplateSpec spec = spec(hp, dataset);
+        DataConfig data = dataConfig(template, hp.getInt("image_size"));
+        int batch = hp.getInt("batch_size");
+        int epochs = hp.getInt("num_epochs");
+        List<ImageRecord> trainRecords = split.train();
+        int itemsPerEpoch = hp.getInt("num_items_per_epoch");
+        int perEpoch = itemsPerEpoch > 0 ? Math.min(itemsPerEpoch, trainRecords.size()) : trainRecords.size();
+        int batchesPerEpoch = (perEpoch + batch - 1) / batch;
+
+        TemplateGraph graph = Optimizers.forTraining(template.build(spec), hp, batchesPerEpoch);
+        Path last = lastCheckpoint(request.output());
+        int startEpoch = 0;
+        ComputationGraph net;
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("data", request.data().toAbsolutePath().toString());
+        provenance.put("split", Map.of("train", split.train().size(), "validation", split.validation().size(),
+                "test", split.test().size()));
+        if (request.resume() && Files.exists(last)) {
+            Checkpoints.Loaded loaded = Checkpoints.read(last, true);
+            requireCompatible(loaded.metadata(), template, spec, dataset, last);
+            net = loaded.network();
+            startEpoch = loaded.metadata().epoch();
+            log.printf("resuming from %s after epoch %d%n", last, startEpoch);
+        } else {
+            net = graph.newNetwork(seed);
+            initialiseBackbone(template, hp, request, net, graph, log, provenance);
+        }
+
+        Augmentation augmentation = augmentation(hp);
+        ImageBatchIterator validation = split.validation().isEmpty() ? null : ImageBatchIterator.forEvaluation(
+                split.validation(), dataset.classes(), spec, data, batch, dataset.multiLabel());
+        boolean flips = hp.getBoolean("average_horizontal_flips");
+        Validator validator = validation == null ? n -> Validator.Scores.NONE : n -> {
+            Evaluation e = Evaluations.evaluate(n, validation, dataset.classes(), dataset.multiLabel(), flips);
+            return new Validator.Scores(e.loss() == null ? Double.NaN : e.loss(), e.accuracy(), e.macroF1());
+        };
+
+        List<ImageBatchIterator> openIterators = new ArrayList<>();
+        ImageBatchIterator fullEpochs = perEpoch == trainRecords.size() ? new ImageBatchIterator(trainRecords,
+                dataset.classes(), spec, data, batch, augmentation, seed, true, dataset.multiLabel()) : null;
+        if (fullEpochs != null) {
+            openIterators.add(fullEpochs);
+        }
+        CheckpointListener checkpoints = new CheckpointListener(request.output(), last, (metrics, completed) ->
+                metadata(template, spec, dataset, data, hp, seed, completed, epochMetrics(metrics), provenance));
+        List<TrainingListener> listeners = new ArrayList<>();
+        listeners.add(new ProgressPrinter(log, System.console() != null));
+        listeners.add(new EarlyStopping(hp.getInt("early_stopping_patience")));
+        listeners.add(checkpoints);
+        listeners.addAll(extraListeners);
+        TrainingOutcome outcome;
+        try {
+            outcome = new FitLoop(listeners).run(net, epoch -> {
+                if (fullEpochs != null) {
+                    fullEpochs.startEpoch(epoch);
+                    return fullEpochs;
+                }
+                // num_items_per_epoch: a fresh seeded subset of the training set every epoch
+                List<ImageRecord> subset = new ArrayList<>(trainRecords);
+                Collections.shuffle(subset, new Random(seed * 7919 + epoch));
+                ImageBatchIterator it = new ImageBatchIterator(subset.subList(0, perEpoch), dataset.classes(), spec, data,
+                        batch, augmentation, seed + epoch, true, dataset.multiLabel());
+                openIterators.forEach(ImageBatchIterator::close);
+                openIterators.clear();
+                openIterators.add(it);
+                return it;
+            }, batchesPerEpoch, validator, startEpoch, epochs, seed, cancel);
+        } finally {
+            openIterators.forEach(ImageBatchIterator::close);
+        }
+
+        Evaluation evaluation = null;
+        String sha = null;
+        if (Files.exists(request.output())) {
+            Checkpoints.Loaded best = Checkpoints.read(request.output(), false);
+            List<ImageRecord> finalSet = split.test().isEmpty() ? split.validation() : split.test();
+            if (!finalSet.isEmpty()) {
+                try (ImageBatchIterator it = ImageBatchIterator.forEvaluation(finalSet, dataset.classes(), spec, data,
+                        batch, dataset.multiLabel())) {
+                    evaluation = Evaluations.evaluate(best.network(), it, dataset.classes(), dataset.multiLabel(), flips);
+                }
+            }
+            Map<String, Object> metrics = new LinkedHashMap<>(best.metadata().metrics());
+            metrics.put("history", outcome.history().stream().map(TrainingJob::epochMetrics).toList());
+            metrics.put("status", outcome.status().name());
+            if (evaluation != null) {
+                metrics.put("evaluation", JSON.readValue(evaluation.toJson(), new TypeReference<Map<String, Object>>() { }));
+                metrics.put("evaluatedOn", split.test().isEmpty() ? "validation" : "test");
+            }
+            sha = Checkpoints.write(request.output(), best.network(), new CheckpointMetadata(CheckpointMetadata.FORMAT,
+                    template.name(), spec, dataset.classes(), data, hp.values(), metrics, dataset.contentHash(), seed, seed,
+                    best.metadata().epoch(), Versions.current(), Instant.now().toString(), provenance));
+        }
+        if (validation != null) {
+            validation.close();
+        }
+        return new Result(request.output(), sha, evaluation, outcome, imported, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The architecture for this dataset: classes from the data, sizes and head from the hyperparameters. */
+    static TemplateSpec spec(Hyperparameters hp, ImageDataset dataset) {
+        HeadActivation head = HeadActivation.fromLogreg(hp.getInt("logreg"));
+        if (dataset.multiLabel() && head == HeadActivation.SOFTMAX) {
+            throw new IllegalArgumentException("this dataset is multi-label (images with several labels): it needs "
+                    + "independent sigmoid outputs, logreg=1, not logreg=0");
+        }
+        int size = hp.getInt("image_size");
+        return new TemplateSpec(dataset.classes().size(), size, size, 3, hp.getDouble("width_multiplier"),
+                hp.getInt("embedding_size"), hp.getDouble("cosine_scale"), head);
+    }
+
+    /** The template's preprocessing at the chosen input size. */
+    static DataConfig dataConfig(Template template, int size) {
+        DataConfig d = template.defaults().data();
+        return new DataConfig(size, d.channelOrder(), d.mean(), d.std());
+    }
+
+    static Augmentation augmentation(Hyperparameters hp) {
+        Augmentation a = Augmentation.none()
+                .withFlip(hp.getDouble("flip_probability"),
+                        Augmentation.FlipDirection.valueOf(hp.getString("flip_direction").toUpperCase(Locale.ROOT)))
+                .withMixup(hp.getDouble("mixup_alpha"))
+                .withCutmix(hp.getDouble("cutmix_alpha"))
+                .withLabelSmoothing(hp.getDouble("label_smoothing"))
+                .withRandAugment(hp.getInt("randaugment_ops"), hp.getDouble("randaugment_magnitude"));
+        double minArea = hp.getDouble("random_resized_crop");
+        if (minArea > 0) {
+            a = a.withRandomResizedCrop(new Augmentation.RandomResizedCrop(minArea, 1.0, 3.0 / 4, 4.0 / 3));
+        }
+        return a;
+    }
+
+    private static void initialiseBackbone(Template template, Hyperparameters hp, Request request, ComputationGraph net,
+                                           TemplateGraph graph, PrintStream log, Map<String, Object> provenance)
+            throws IOException {
+        String weights = hp.getString("pretrained_weights");
+        if (!"none".equalsIgnoreCase(weights)) {
+            WeightsRegistry.Entry entry = new WeightsRegistry(request.home().weights()).resolve(template.name(), weights);
+            ComputationGraph source = Checkpoints.read(entry.file(), false).network();
+            long copied = BackboneTransfer.copyBackbone(source, net, graph);
+            log.printf(Locale.ROOT, "backbone: %,d values from pretrained weights '%s' (%s)%n", copied, weights, entry.file());
+            provenance.put("pretrainedWeights", Map.of("name", weights, "file", entry.file().toString(), "sha256", entry.sha256()));
+        } else if (template.defaults().pretrained()) {
+            if (!request.allowRandomInit()) {
+                throw new IllegalArgumentException(template.name() + " is meant to start from pretrained weights, but "
+                        + "pretrained_weights=None. Register weights ('templatelab pretrain' or 'templatelab weights "
+                        + "import') and pass --set pretrained_weights=NAME, or pass --random-init to train from random weights.");
+            }
+            log.println("note: " + template.name() + " starts from random weights (--random-init)");
+        }
+    }
+
+    private static void requireCompatible(CheckpointMetadata m, Template template, TemplateSpec spec, ImageDataset dataset,
+                                          Path file) {
+        if (!m.template().equals(template.name()) || !m.spec().equals(spec) || !m.labels().equals(dataset.classes())) {
+            throw new IllegalArgumentException("cannot resume from " + file + ": it was trained as " + m.template() + " "
+                    + m.spec() + " on classes " + m.labels() + "; delete it to start afresh");
+        }
+        if (!m.datasetHash().equals(dataset.contentHash())) {
+            throw new IllegalArgumentException("cannot resume from " + file + ": the dataset changed since (content hash "
+                    + m.datasetHash() + " vs " + dataset.contentHash() + "); delete it to start afresh");
+        }
+    }
+
+    private static CheckpointMetadata metadata(Template template, TemplateSpec spec, ImageDataset dataset, DataConfig data,
+                                               Hyperparameters hp, long seed, int epochs, Map<String, Object> metrics,
+                                               Map<String, Object> provenance) {
+        return new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), spec, dataset.classes(), data, hp.values(),
+                metrics, dataset.contentHash(), seed, seed, epochs, Versions.current(), Instant.now().toString(), provenance);
+    }
+
+    /** Epoch metrics as JSON-safe values (NaN becomes absent). */
+    static Map<String, Object> epochMetrics(EpochMetrics m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("epoch", m.epoch());
+        put(out, "trainLoss", m.trainLoss());
+        put(out, "validationLoss", m.validationLoss());
+        put(out, "validationAccuracy", m.validationAccuracy());
+        put(out, "validationMacroF1", m.validationMacroF1());
+        put(out, "learningRate", m.learningRate());
+        put(out, "imagesPerSecond", m.imagesPerSecond());
+        put(out, "seconds", m.seconds());
+        return out;
+    }
+
+    private static void put(Map<String, Object> map, String key, double value) {
+        if (!Double.isNaN(value) && !Double.isInfinite(value)) {
+            map.put(key, value);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.templatelab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.eval.FlipAveraging;
+import dev.templatelab.training.pipeline.ImageDecoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Classifies images with a checkpoint. */
+@Command(name = "predict", mixinStandardHelpOptions = true, description = "Classify images with a checkpoint.")
+final class PredictCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--checkpoint", required = true, description = "Checkpoint written by 'train'.")
+    Path checkpoint;
+
+    @Option(names = "--top", defaultValue = "3", description = "Classes to show per image (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--flips", description = "Average each image with its mirror.")
+    boolean flips;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP, GIF).")
+    List<Path> images;
+
+    @Override
+    public Integer call() throws Exception {
+        for (Path image : images) {
+            if (!Files.isRegularFile(image)) {
+                throw new IllegalArgumentException("no image file at " + image);
+            }
+        }
+        Checkpoints.Loaded loaded = Checkpoints.read(checkpoint, false);
+        CheckpointMetadata m = loaded.metadata();
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (Path image : images) {
+            INDArray x = ImageDecoder.decode(image, m.spec(), m.data());
+            INDArray p = loaded.network().outputSingle(false, x);
+            if (flips) {
+                p = FlipAveraging.average(p, loaded.network().outputSingle(false, ImageDecoder.flipHorizontal(x)));
+            }
+            INDArray probs = p;
+            List<Map<String, Object>> ranked = IntStream.range(0, m.labels().size()).boxed()
+                    .sorted(Comparator.comparingDouble(i -> -probs.getDouble(0, i)))
+                    .limit(Math.max(1, top))
+                    .map(i -> Map.<String, Object>of("label", m.labels().get(i), "probability", probs.getDouble(0, i)))
+                    .toList();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("image", image.toString());
+            r.put("predictions", ranked);
+            results.add(r);
+        }
+        var out = command.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().writeValueAsString(results));
+        } else {
+            for (Map<String, Object> r : results) {
+                out.println(r.get("image"));
+                for (Object o : (List<?>) r.get("predictions")) {
+                    Map<?, ?> pr = (Map<?, ?>) o;
+                    out.printf("  %-24s %.4f%n", pr.get("label"), (Double) pr.get("probability"));
+                }
+            }
+        }
+        return 0;
+    }
+}

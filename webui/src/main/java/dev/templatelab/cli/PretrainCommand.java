@@ -1,0 +1,54 @@
+package dev.templatelab.cli;
+
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.transfer.WeightsRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Trains a template's backbone on a source dataset and registers it as pretrained weights. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Train a template on a source dataset from random weights and register it as pretrained weights.")
+final class PretrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--template", required = true)
+    String template;
+
+    @Option(names = "--data", required = true, description = "Source dataset (folder, zip or CSV manifest).")
+    Path data;
+
+    @Option(names = "--name", required = true, description = "Name for --set pretrained_weights=NAME later.")
+    String name;
+
+    @Option(names = "--set", description = "Hyperparameter, Clarifai name (repeatable).")
+    List<String> set;
+
+    @Override
+    public Integer call() throws Exception {
+        TemplateLabHome home = TemplateLabHome.fromEnvironment();
+        Path work = Files.createDirectories(home.work().resolve("pretrain"));
+        Path out = work.resolve(template + "-" + name + ".tlckpt");
+        var log = command.commandLine().getOut();
+        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(template, data, SetOptions.parse(set), out, true,
+                false, home), log, List.of(), new CancellationToken());
+        if (r.sha256() == null) {
+            throw new IllegalStateException("pretraining produced no checkpoint; nothing registered");
+        }
+        WeightsRegistry.Entry e = new WeightsRegistry(home.weights()).register(template, name, out);
+        log.printf("registered pretrained weights %s for %s: %s (sha256 %s)%n", name, template, e.file(), e.sha256());
+        if (r.evaluation() != null) {
+            log.printf("source-task validation accuracy %.4f%n", r.evaluation().accuracy());
+        }
+        return 0;
+    }
+}

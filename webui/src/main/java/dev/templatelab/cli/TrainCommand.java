@@ -1,0 +1,79 @@
+package dev.templatelab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.eval.EvaluationTable;
+import dev.templatelab.training.fit.CancellationToken;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Trains one template on a dataset and writes the best epoch's checkpoint. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a template on a dataset (folder, zip or CSV manifest) and write the best checkpoint.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--template", required = true, description = "Template name (see 'templates').")
+    String template;
+
+    @Option(names = "--data", required = true, description = "Folder with one subfolder per class, a zip of it, or a CSV manifest.")
+    Path data;
+
+    @Option(names = "--set", description = "Hyperparameter, Clarifai name: --set batch_size=32 (repeatable).")
+    List<String> set;
+
+    @Option(names = "--out", required = true, description = "Checkpoint file to write (best epoch).")
+    Path out;
+
+    @Option(names = "--random-init", description = "Allow a pretrained template to start from random weights.")
+    boolean randomInit;
+
+    @Option(names = "--resume", description = "Continue from <out>.last if a previous run left it.")
+    boolean resume;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        var err = command.commandLine().getErr();
+        var out = command.commandLine().getOut();
+        CancellationToken cancel = new CancellationToken();
+        Thread hook = new Thread(cancel::cancel, "templatelab-train-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);    // Ctrl-C finishes the minibatch; checkpoints stay intact
+        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(template, data, SetOptions.parse(set), this.out,
+                randomInit, resume, TemplateLabHome.fromEnvironment()), json ? err : out, List.of(), cancel);
+        Runtime.getRuntime().removeShutdownHook(hook);
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("checkpoint", r.checkpoint() == null ? null : r.checkpoint().toAbsolutePath().toString());
+            o.put("sha256", r.sha256());
+            o.put("status", r.outcome().status().name());
+            o.put("epochs", r.outcome().history().size());
+            o.put("seconds", r.seconds());
+            o.put("evaluation", r.evaluation() == null ? null : new ObjectMapper().readTree(r.evaluation().toJson()));
+            out.println(new ObjectMapper().writeValueAsString(o));
+        } else {
+            out.printf("%n%s after %d epoch(s) in %.0f s%n", r.outcome().status(), r.outcome().history().size(), r.seconds());
+            if (r.evaluation() != null) {
+                out.println(EvaluationTable.format(r.evaluation()));
+            }
+            if (r.sha256() != null) {
+                out.printf("checkpoint %s%nsha256     %s%n", r.checkpoint().toAbsolutePath(), r.sha256());
+            } else {
+                out.println("no checkpoint was written (training ended before the first epoch finished)");
+            }
+        }
+        return r.sha256() == null ? 1 : 0;
+    }
+}
