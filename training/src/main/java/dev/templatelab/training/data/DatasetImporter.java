@@ -1,0 +1,343 @@
+package dev.templatelab.training.data;
+
+import dev.templatelab.training.data.ValidationReport.DuplicateFile;
+import dev.templatelab.training.data.ValidationReport.SkippedFile;
+import dev.templatelab.training.data.ValidationReport.SmallClass;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Turns a folder of class folders, a zip of one, or a CSV manifest into a validated {@link ImageDataset}.
+ * Unusable files are skipped and reported; conditions that make training pointless throw {@link DatasetException}.
+ */
+public final class DatasetImporter {
+
+    private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif");
+    /** Operating-system clutter that is not hidden by a leading dot. */
+    private static final Set<String> IGNORED_NAMES = Set.of("__MACOSX", "Thumbs.db", "desktop.ini");
+
+    private DatasetImporter() {
+    }
+
+    /**
+     * Imports {@code source}: a folder with one subfolder per class, a {@code .zip} of such a folder (extracted into
+     * a fresh subfolder of {@code workDir}), or a {@code .csv} manifest of {@code path,label1;label2} rows.
+     */
+    public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits) {
+        if (source == null || limits == null) {
+            throw new IllegalArgumentException("source and limits are required");
+        }
+        if (!Files.exists(source)) {
+            throw new DatasetException("dataset path " + source.toAbsolutePath() + " does not exist; check the path");
+        }
+        String name = source.getFileName() == null ? "" : source.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (Files.isDirectory(source)) {
+            return fromFolder(realPath(source), limits);
+        }
+        if (name.endsWith(".zip")) {
+            if (workDir == null) {
+                throw new IllegalArgumentException("a work folder is required to extract " + source);
+            }
+            return fromZip(source.toAbsolutePath(), workDir, limits);
+        }
+        if (name.endsWith(".csv")) {
+            return fromManifest(realPath(source), limits);
+        }
+        throw new DatasetException(source + " is neither a folder, a .zip archive nor a .csv manifest;"
+                + " give a folder with one subfolder per class, a zip of it, or a CSV of path,label rows");
+    }
+
+    private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits) {
+        Path extracted = SafeZipExtractor.extract(zip, workDir, limits);
+        try {
+            return fromFolder(unwrapSingleFolder(extracted), limits);
+        } catch (RuntimeException | Error e) {
+            SafeZipExtractor.deleteRecursively(extracted); // no dataset, so no reason to keep its files
+            throw e;
+        }
+    }
+
+    /** Zips made by "compress folder" wrap everything in one folder; the class folders are one level down. */
+    private static Path unwrapSingleFolder(Path root) {
+        List<Path> children = visibleChildren(root);
+        if (children.size() == 1 && Files.isDirectory(children.get(0), LinkOption.NOFOLLOW_LINKS)
+                && visibleChildren(children.get(0)).stream()
+                .anyMatch(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+            return children.get(0);
+        }
+        return root;
+    }
+
+    private static ImportResult fromFolder(Path root, ImportLimits limits) {
+        List<Candidate> candidates = new ArrayList<>();
+        List<SkippedFile> skipped = new ArrayList<>();
+        List<String> declaredClasses = new ArrayList<>();
+        for (Path child : visibleChildren(root)) {
+            if (Files.isSymbolicLink(child)) {
+                skipped.add(new SkippedFile(child, "symbolic link; copy the folder or file itself into the dataset"));
+            } else if (Files.isDirectory(child)) {
+                String label = child.getFileName().toString();
+                declaredClasses.add(label);
+                collectClassFolder(root, child, label, candidates, skipped);
+            } else {
+                skipped.add(new SkippedFile(child, "not inside a class folder; move it into the folder named after"
+                        + " its class"));
+            }
+        }
+        return build(root, root, candidates, skipped, declaredClasses, false, limits);
+    }
+
+    private static void collectClassFolder(Path root, Path classDir, String label, List<Candidate> candidates,
+                                           List<SkippedFile> skipped) {
+        try (Stream<Path> paths = Files.walk(classDir)) {
+            paths.filter(p -> !p.equals(classDir) && !isIgnored(root.relativize(p))).forEach(p -> {
+                if (Files.isSymbolicLink(p)) {
+                    skipped.add(new SkippedFile(p, "symbolic link; copy the file itself into the dataset"));
+                } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    candidates.add(new Candidate(p, List.of(label)));
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw new DatasetException("cannot list class folder " + classDir + ": " + e.getMessage()
+                    + "; check its permissions", e);
+        }
+    }
+
+    private static ImportResult fromManifest(Path csv, ImportLimits limits) {
+        Path root = csv.getParent();
+        Map<Path, ManifestReader.Row> seen = new HashMap<>();
+        List<Candidate> candidates = new ArrayList<>();
+        List<String> declaredClasses = new ArrayList<>();
+        boolean multiLabel = false;
+        for (ManifestReader.Row row : ManifestReader.read(csv)) {
+            String where = "row at line " + row.line() + " of manifest " + csv;
+            Path file;
+            try {
+                Path relative = Path.of(row.path());
+                file = relative.isAbsolute() ? null : root.resolve(relative).normalize();
+            } catch (InvalidPathException e) {
+                throw new DatasetException(where + " has an invalid path '" + row.path() + "'", e);
+            }
+            if (file == null || !file.startsWith(root)) {
+                throw new DatasetException(where + " lists '" + row.path() + "', which is outside the manifest's"
+                        + " folder " + root + "; paths must be relative to the CSV's folder and stay inside it");
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new DatasetException(where + " lists '" + row.path() + "', which does not exist in " + root
+                        + "; fix the path (relative to the CSV's folder) or remove the row");
+            }
+            ManifestReader.Row earlier = seen.putIfAbsent(file, row);
+            if (earlier != null) {
+                throw new DatasetException("manifest " + csv + " lists '" + row.path() + "' twice (lines "
+                        + earlier.line() + " and " + row.line() + "); list each image once, with several labels"
+                        + " separated by ';'");
+            }
+            multiLabel |= row.labels().size() > 1;
+            row.labels().stream().filter(l -> !declaredClasses.contains(l)).forEach(declaredClasses::add);
+            candidates.add(new Candidate(file, row.labels()));
+        }
+        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, multiLabel, limits);
+    }
+
+    private record Candidate(Path file, List<String> labels) {
+    }
+
+    /** Validates candidates, drops duplicates, and assembles the dataset, its hash and the report. */
+    private static ImportResult build(Path source, Path root, List<Candidate> candidates, List<SkippedFile> skipped,
+                                      List<String> declaredClasses, boolean multiLabel, ImportLimits limits) {
+        candidates.sort(Comparator.comparing(c -> relativeName(root, c.file())));
+        Map<String, Path> firstBySha = new HashMap<>();
+        List<ImageRecord> records = new ArrayList<>();
+        List<DuplicateFile> duplicates = new ArrayList<>();
+        StringBuilder hashInput = new StringBuilder();
+        for (Candidate candidate : candidates) {
+            Path file = candidate.file();
+            String problem = imageProblem(file, limits.maxImagePixels());
+            if (problem != null) {
+                skipped.add(new SkippedFile(file, problem));
+                continue;
+            }
+            String sha = sha256(file);
+            Path kept = firstBySha.putIfAbsent(sha, file);
+            if (kept != null) {
+                duplicates.add(new DuplicateFile(file, kept, sha));
+                continue;
+            }
+            records.add(new ImageRecord(file, candidate.labels()));
+            // Labels sorted: "cat;dog" and "dog;cat" mean the same thing, so they hash the same.
+            hashInput.append(relativeName(root, file)).append('\t')
+                    .append(String.join(";", new TreeSet<>(candidate.labels()))).append('\t')
+                    .append(sha).append('\n');
+        }
+        if (records.isEmpty()) {
+            String why = skipped.isEmpty() && duplicates.isEmpty()
+                    ? "; expected one subfolder per class (e.g. cat/ and dog/) holding JPEG, PNG, BMP or GIF files"
+                    : "; " + skipped.size() + " file(s) were skipped"
+                    + (skipped.isEmpty() ? "" : ", e.g. " + skipped.get(0).file() + ": " + skipped.get(0).reason());
+            throw new DatasetException("dataset " + source + " has no usable images" + why);
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        for (ImageRecord record : records) {
+            record.labels().forEach(label -> counts.merge(label, 1, Integer::sum));
+        }
+        if (counts.size() < 2) {
+            String only = counts.keySet().iterator().next();
+            throw new DatasetException("dataset " + source + " has only one class ('" + only + "'); a classifier"
+                    + " needs at least two — add a folder (or manifest label) per class");
+        }
+        List<SmallClass> small = new ArrayList<>();
+        for (String declared : declaredClasses) {
+            if (!counts.containsKey(declared)) {
+                small.add(new SmallClass(declared, 0, limits.minImagesPerClass()));
+            }
+        }
+        counts.forEach((label, n) -> {
+            if (n < limits.minImagesPerClass()) {
+                small.add(new SmallClass(label, n, limits.minImagesPerClass()));
+            }
+        });
+        small.sort(Comparator.comparing(SmallClass::name));
+        String contentHash = HexFormat.of().formatHex(digest().digest(hashInput.toString()
+                .getBytes(StandardCharsets.UTF_8)));
+        ImageDataset dataset = new ImageDataset(new ArrayList<>(counts.keySet()), records, multiLabel, contentHash);
+        return new ImportResult(dataset, new ValidationReport(skipped, duplicates, small));
+    }
+
+    /**
+     * Why {@code file} is not a usable image, or null when it is. Reads only the header (format, width, height),
+     * so a small file claiming gigapixels is caught before anything allocates its pixels.
+     */
+    static String imageProblem(Path file, long maxPixels) {
+        try {
+            if (Files.size(file) == 0) {
+                return "empty file (0 bytes)";
+            }
+        } catch (IOException e) {
+            return "unreadable file (" + e.getMessage() + ")";
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                return "unreadable file";
+            }
+            ImageReader reader = supportedReader(ImageIO.getImageReaders(in));
+            if (reader == null) {
+                return "not a JPEG, PNG, BMP or GIF image";
+            }
+            try {
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width <= 0 || height <= 0) {
+                    return "image header gives an invalid size " + width + "x" + height;
+                }
+                long pixels = (long) width * height;
+                if (pixels > maxPixels) {
+                    return "image is " + width + "x" + height + " = " + pixels + " pixels, over the limit of "
+                            + maxPixels + " (decompression bomb guard); downscale it";
+                }
+                return null;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            // Image plugins throw unchecked exceptions on some corrupt headers; both mean the same to a user.
+            return "unreadable or corrupt image (" + e.getMessage() + ")";
+        }
+    }
+
+    private static ImageReader supportedReader(Iterator<ImageReader> readers) {
+        // ImageIO also sniffs TIFF and WBMP (whose check accepts almost any bytes), so only our four formats count.
+        while (readers.hasNext()) {
+            ImageReader reader = readers.next();
+            String format;
+            try {
+                format = reader.getFormatName().toLowerCase(Locale.ROOT);
+            } catch (IOException e) {
+                format = "";
+            }
+            if (SUPPORTED_FORMATS.contains(format)) {
+                return reader;
+            }
+            reader.dispose();
+        }
+        return null;
+    }
+
+    /** SHA-256 (hex) of a file's bytes. */
+    static String sha256(Path file) {
+        MessageDigest digest = digest();
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + file + " while hashing it: " + e.getMessage(), e);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /** Path relative to the dataset root with '/' separators, so hashes agree across operating systems. */
+    private static String relativeName(Path root, Path file) {
+        return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+    }
+
+    private static boolean isIgnored(Path relative) {
+        for (Path part : relative) {
+            String name = part.toString();
+            if (name.startsWith(".") || IGNORED_NAMES.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Path> visibleChildren(Path dir) {
+        try (Stream<Path> children = Files.list(dir)) {
+            return children.filter(p -> !isIgnored(p.getFileName())).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new DatasetException("cannot list folder " + dir + ": " + e.getMessage() + "; check its permissions", e);
+        }
+    }
+
+    private static Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            throw new DatasetException("cannot resolve dataset path " + path + ": " + e.getMessage(), e);
+        }
+    }
+}
