@@ -75,32 +75,37 @@ public record Augmentation(double flipProbability, FlipDirection flipDirection, 
         return new Augmentation(0, FlipDirection.HORIZONTAL, null, 0, 0, 0, 0, 0);
     }
 
+    /** A copy with another flip probability and direction. */
     public Augmentation withFlip(double probability, FlipDirection direction) {
         return new Augmentation(probability, direction, randomResizedCrop, mixupAlpha, cutmixAlpha, labelSmoothing,
                 randAugmentOps, randAugmentMagnitude);
     }
 
-    /** {@code crop == null} switches the random-resized crop off (plain resize). */
+    /** A copy with another random-resized crop; {@code null} switches it off (plain resize). */
     public Augmentation withRandomResizedCrop(RandomResizedCrop crop) {
         return new Augmentation(flipProbability, flipDirection, crop, mixupAlpha, cutmixAlpha, labelSmoothing,
                 randAugmentOps, randAugmentMagnitude);
     }
 
+    /** A copy with another mixup alpha (0 = off). */
     public Augmentation withMixup(double alpha) {
         return new Augmentation(flipProbability, flipDirection, randomResizedCrop, alpha, cutmixAlpha, labelSmoothing,
                 randAugmentOps, randAugmentMagnitude);
     }
 
+    /** A copy with another cutmix alpha (0 = off). */
     public Augmentation withCutmix(double alpha) {
         return new Augmentation(flipProbability, flipDirection, randomResizedCrop, mixupAlpha, alpha, labelSmoothing,
                 randAugmentOps, randAugmentMagnitude);
     }
 
+    /** A copy with another label-smoothing epsilon. */
     public Augmentation withLabelSmoothing(double epsilon) {
         return new Augmentation(flipProbability, flipDirection, randomResizedCrop, mixupAlpha, cutmixAlpha, epsilon,
                 randAugmentOps, randAugmentMagnitude);
     }
 
+    /** A copy with another RandAugment N (ops per image) and M (magnitude). */
     public Augmentation withRandAugment(int ops, double magnitude) {
         return new Augmentation(flipProbability, flipDirection, randomResizedCrop, mixupAlpha, cutmixAlpha,
                 labelSmoothing, ops, magnitude);

@@ -38,11 +38,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Images are decoded on a pool of daemon threads while the consumer trains: up to {@code prefetchBatches}
  * batches are in flight or ready ahead of it. {@link #close()} stops the pool; DL4J's own async wrapper is
- * not needed ({@link #asyncSupported()} is false).
+ * not needed ({@link #asyncSupported()} is false). Use from one consumer thread; {@code close()} may come
+ * from any thread. Not meant to be serialised (DataSetIterator is Serializable only by inheritance).
  */
 public final class ImageBatchIterator implements DataSetIterator, AutoCloseable {
 
-    private static final long serialVersionUID = 1L;
     /** Batches decoded ahead of the consumer by default. */
     public static final int DEFAULT_PREFETCH_BATCHES = 3;
     private static final AtomicInteger POOLS = new AtomicInteger();
@@ -52,20 +52,19 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     private final List<ImageRecord> records;
     private final List<String> classes;
     private final int[][] targetIndices;
-    private final transient ImageDecoder decoder;
+    private final ImageDecoder decoder;
     private final int batchSize;
     private final Augmentation augmentation;
     private final long seed;
     private final boolean shuffle;
-    private final boolean multiLabel;
     private final boolean sigmoidTargets;
     private final int prefetchBatches;
     private final String threadNamePrefix;
-    private final transient ThreadPoolExecutor pool;
+    private final ThreadPoolExecutor pool;
     // Concurrent so that close() from another thread can cancel the batch a consumer is blocked on.
-    private final transient ConcurrentLinkedDeque<PendingBatch> inFlight = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<PendingBatch> inFlight = new ConcurrentLinkedDeque<>();
 
-    private transient DataSetPreProcessor preProcessor;
+    private DataSetPreProcessor preProcessor;
     private int epoch;
     private int[] order;
     private boolean started;
@@ -134,7 +133,6 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         this.augmentation = augmentation;
         this.seed = seed;
         this.shuffle = shuffle;
-        this.multiLabel = multiLabel;
         this.sigmoidTargets = spec.head() == HeadActivation.SIGMOID;
         this.prefetchBatches = prefetchBatches;
         this.threadNamePrefix = "templatelab-decode-" + POOLS.incrementAndGet() + "-";

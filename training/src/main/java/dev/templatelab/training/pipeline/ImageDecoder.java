@@ -127,18 +127,22 @@ public final class ImageDecoder {
         return channels * height * width;
     }
 
+    /** Input height in pixels. */
     public int height() {
         return height;
     }
 
+    /** Input width in pixels. */
     public int width() {
         return width;
     }
 
+    /** Input channels, 1 or 3. */
     public int channels() {
         return channels;
     }
 
+    /** The preprocessing applied. */
     public DataConfig dataConfig() {
         return dataConfig;
     }

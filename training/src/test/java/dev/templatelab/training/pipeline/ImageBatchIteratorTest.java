@@ -23,7 +23,17 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class ImageBatchIteratorTest {
 
@@ -313,6 +323,30 @@ class ImageBatchIteratorTest {
 
         assertThat(thrown).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat((System.nanoTime() - start) / 1e9).as("seconds to release").isLessThan(5.0);
+    }
+
+    @Test
+    void feedsDl4jTrainingAcrossEpochs() {
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
+                .updater(new Sgd(0.01)).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(32, 32, 3))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).stride(2, 2)
+                        .activation(Activation.RELU).build(), "in")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(N)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out").build());
+        net.init();
+        Augmentation train = Augmentation.none().withFlip(0.5, Augmentation.FlipDirection.HORIZONTAL).withMixup(0.2);
+
+        try (ImageBatchIterator it = iterator(flat, 4, train, 1, true)) {
+            net.fit(it, 3);
+
+            // DL4J resets an exhausted iterator before each epoch: epochs 0, 1, 2 were trained, 3 batches each.
+            assertThat(it.epoch()).isEqualTo(2);
+            assertThat(net.getIterationCount()).isEqualTo(9);
+            assertThat(net.score()).isFinite();
+        }
     }
 
     @Test
