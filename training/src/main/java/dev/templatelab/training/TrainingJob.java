@@ -36,7 +36,7 @@ import dev.templatelab.training.pipeline.ImageBatchIterator;
 import dev.templatelab.training.transfer.BackboneTransfer;
 import dev.templatelab.training.transfer.WeightsRegistry;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -82,7 +82,7 @@ public final class TrainingJob {
         return output.resolveSibling(output.getFileName() + ".last");
     }
 
-    public static Result run(Request request, PrintStream log, List<TrainingListener> extraListeners,
+    public static Result run(Request request, PrintWriter log, List<TrainingListener> extraListeners,
                              CancellationToken cancel) throws IOException {
         long started = System.nanoTime();
         Template template = TemplateRegistry.standard().get(request.template());
@@ -230,7 +230,7 @@ public final class TrainingJob {
     }
 
     private static void initialiseBackbone(Template template, Hyperparameters hp, Request request, ComputationGraph net,
-                                           TemplateGraph graph, PrintStream log, Map<String, Object> provenance)
+                                           TemplateGraph graph, PrintWriter log, Map<String, Object> provenance)
             throws IOException {
         String weights = hp.getString("pretrained_weights");
         if (!"none".equalsIgnoreCase(weights)) {

@@ -1,18 +1,18 @@
 package dev.templatelab.training.fit;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A terminal progress bar (epoch, batch, loss, images/s, ETA) and one summary line per epoch. */
 public final class ProgressPrinter implements TrainingListener {
 
     private static final int BAR = 24;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean interactive;
     private long lastPrint;
 
     /** @param interactive redraw one line with '\r' (a terminal) instead of printing a line per epoch only */
-    public ProgressPrinter(PrintStream out, boolean interactive) {
+    public ProgressPrinter(PrintWriter out, boolean interactive) {
         this.out = out;
         this.interactive = interactive;
     }
