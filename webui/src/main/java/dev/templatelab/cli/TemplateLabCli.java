@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code ./templatelab <command>}: the command-line entry point of the TemplateLab jar. */
 @Command(name = "templatelab", mixinStandardHelpOptions = true, version = "TemplateLab 0.1.0",
         description = "AutoML lab for image classification: train, tune and compare five templates.",
-        subcommands = {TemplatesCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+        subcommands = {TemplatesCommand.class, HyperparametersCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
                 PretrainCommand.class, WeightsCommand.class, SampleCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TemplateLabCli {

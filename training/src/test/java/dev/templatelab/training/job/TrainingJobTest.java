@@ -1,0 +1,136 @@
+package dev.templatelab.training.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.data.DatasetException;
+import dev.templatelab.training.eval.Evaluation;
+import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.fit.TrainingOutcome;
+import java.awt.Color;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A whole training run, from a dataset on disk to an evaluated checkpoint, at a size CI can afford. */
+class TrainingJobTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter log = new StringWriter();
+
+    private static Map<String, String> small(int epochs) {
+        Map<String, String> hp = new LinkedHashMap<>();
+        hp.put("image_size", "32");
+        hp.put("width_multiplier", "0.125");
+        hp.put("batch_size", "16");
+        hp.put("num_epochs", String.valueOf(epochs));
+        hp.put("lrate", "0.05");
+        hp.put("logreg", "0");
+        hp.put("validation_fraction", "0.25");
+        return hp;
+    }
+
+    private TrainingJob.Result run(String template, Path data, Map<String, String> hp, Path out, boolean randomInit,
+                                   boolean resume) throws Exception {
+        return TrainingJob.run(new TrainingJob.Request(template, data, hp, out, randomInit, resume,
+                new TemplateLabHome(dir.resolve("home"))), new PrintWriter(log, true), List.of(), new CancellationToken());
+    }
+
+    @Test
+    void trainsAFolderDatasetToAnEvaluatedCheckpointWithProvenance() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 16);
+        Path out = dir.resolve("model.tlckpt");
+
+        TrainingJob.Result r = run("Clarifai_InceptionV2", data, small(4), out, false, false);
+
+        assertThat(r.outcome().status()).isEqualTo(TrainingOutcome.Status.COMPLETED);
+        assertThat(r.outcome().history()).hasSize(4);
+        Evaluation e = r.evaluation();
+        assertThat(e.count()).isEqualTo(12);      // 25 % of 16 per class
+        assertThat(e.accuracy()).as("validation accuracy on coloured squares").isGreaterThanOrEqualTo(0.9);
+        assertThat(r.sha256()).isEqualTo(Checkpoints.sha256(out));
+        CheckpointMetadata m = Checkpoints.readMetadata(out);
+        assertThat(m.template()).isEqualTo("Clarifai_InceptionV2");
+        assertThat(m.labels()).containsExactly("blue", "green", "red");
+        assertThat(m.datasetHash()).isEqualTo(r.data().dataset().contentHash());
+        assertThat(m.hyperparameters()).containsEntry("batch_size", 16).containsEntry("lrate", 0.05);
+        assertThat(m.metrics()).containsKeys("history", "evaluation", "status");
+        assertThat(m.versions()).containsEntry("deeplearning4j", "1.0.0-M2.1");
+        assertThat(log.toString()).contains("split 36 train / 12 validation / 0 test");
+    }
+
+    @Test
+    void resumeContinuesFromTheLastEpoch() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
+        Path out = dir.resolve("model.tlckpt");
+        run("Clarifai_InceptionV2", data, small(2), out, false, false);
+        assertThat(TrainingJob.lastCheckpoint(out)).exists();
+
+        TrainingJob.Result resumed = run("Clarifai_InceptionV2", data, small(3), out, false, true);
+
+        assertThat(log.toString()).contains("resuming from").contains("after epoch 2");
+        assertThat(resumed.outcome().history()).extracting(h -> h.epoch()).containsExactly(2);
+    }
+
+    @Test
+    void aPretrainedTemplateWithoutWeightsSaysWhatToDo() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 4);
+        Path out = dir.resolve("model.tlckpt");
+        assertThatThrownBy(() -> run("Clarifai_ResNext", data, small(1), out, false, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pretrained_weights=None")
+                .hasMessageContaining("--random-init");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void aSingleClassDatasetIsRejectedAndNothingIsWritten() throws Exception {
+        Path data = dir.resolve("one");
+        for (int i = 0; i < 4; i++) {
+            SyntheticImages.write(data.resolve("red").resolve(i + ".png"), Color.RED, true, i);
+        }
+        Path out = dir.resolve("model.tlckpt");
+        assertThatThrownBy(() -> run("Clarifai_InceptionV2", data, small(1), out, false, false))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("only one class");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void multiLabelManifestTrainsSigmoidOutputsAndReportsMeanAveragePrecision() throws Exception {
+        Path data = dir.resolve("shapes");
+        List<String> rows = new ArrayList<>(List.of("path,labels"));
+        Color[] colours = {Color.RED, Color.BLUE};
+        String[] names = {"red", "blue"};
+        for (int i = 0; i < 48; i++) {
+            int c = i % 2;
+            boolean big = (i / 2) % 2 == 0;
+            String file = "img" + i + ".png";
+            SyntheticImages.write(data.resolve(file), colours[c], big, i);
+            rows.add(file + "," + names[c] + (big ? ";big" : ""));
+        }
+        Files.write(data.resolve("labels.csv"), rows);
+        Map<String, String> hp = small(3);
+        hp.put("logreg", "1");
+        TrainingJob.Result r = run("Clarifai_InceptionV2", data.resolve("labels.csv"), hp, dir.resolve("ml.tlckpt"), false, false);
+        assertThat(r.data().dataset().multiLabel()).isTrue();
+        assertThat(r.evaluation().mode()).isEqualTo(Evaluation.Mode.MULTI_LABEL);
+        assertThat(r.evaluation().multiLabel().meanAveragePrecision()).isNotNull().isBetween(0.0, 1.0);
+
+        hp.put("logreg", "0");
+        assertThatThrownBy(() -> run("Clarifai_InceptionV2", data.resolve("labels.csv"), hp, dir.resolve("x.tlckpt"), false, false))
+                .hasMessageContaining("multi-label").hasMessageContaining("logreg=1");
+    }
+}

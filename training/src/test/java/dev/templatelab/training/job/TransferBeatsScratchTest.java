@@ -1,0 +1,90 @@
+package dev.templatelab.training.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.data.SampleDatasets;
+import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.transfer.WeightsRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The point of pretrained backbones, shown on the bundled digits: pretrain on digits 0-4, transfer to
+ * digits 5-9 with 50 images per class; the transferred network beats the same network trained from
+ * scratch with the same budget (epochs, learning rate, data).
+ */
+class TransferBeatsScratchTest {
+
+    private static final String TEMPLATE = "Clarifai_InceptionTransferEmbedNorm";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pretrainedBackboneBeatsRandomInitOnASmallTargetTask() throws Exception {
+        Path digits = dir.resolve("digits");
+        SampleDatasets.mnist(digits);
+        Path source = subset(digits, dir.resolve("source"), List.of("0", "1", "2", "3", "4"), 120);
+        Path target = subset(digits, dir.resolve("target"), List.of("5", "6", "7", "8", "9"), 50);
+        TemplateLabHome home = new TemplateLabHome(dir.resolve("home"));
+
+        Map<String, String> pretrain = settings(4);
+        pretrain.put("base_gradient_multiplier", "1");
+        Path pretrained = dir.resolve("source.tlckpt");
+        run(source, pretrain, pretrained, home);
+        new WeightsRegistry(home.weights()).register(TEMPLATE, "digits-0-4", pretrained);
+
+        Map<String, String> transfer = settings(3);
+        transfer.put("pretrained_weights", "digits-0-4");
+        transfer.put("base_gradient_multiplier", "0.1");
+        double transferred = run(target, transfer, dir.resolve("transfer.tlckpt"), home).evaluation().accuracy();
+
+        Map<String, String> scratch = settings(3);
+        scratch.put("base_gradient_multiplier", "1");
+        double fromScratch = run(target, scratch, dir.resolve("scratch.tlckpt"), home).evaluation().accuracy();
+
+        assertThat(transferred).as("transfer %.3f vs scratch %.3f", transferred, fromScratch)
+                .isGreaterThan(fromScratch + 0.1);
+    }
+
+    private static Map<String, String> settings(int epochs) {
+        Map<String, String> hp = new LinkedHashMap<>();
+        hp.put("image_size", "32");
+        hp.put("width_multiplier", "0.25");
+        hp.put("batch_size", "16");
+        hp.put("num_epochs", String.valueOf(epochs));
+        hp.put("lrate", "0.05");
+        hp.put("logreg", "0");
+        hp.put("validation_fraction", "0.2");
+        return hp;
+    }
+
+    private static TrainingJob.Result run(Path data, Map<String, String> hp, Path out, TemplateLabHome home) throws Exception {
+        return TrainingJob.run(new TrainingJob.Request(TEMPLATE, data, hp, out, true, false, home),
+                new PrintWriter(new StringWriter()), List.of(), new CancellationToken());
+    }
+
+    /** The first {@code perClass} images of each listed digit, copied into a new class-folder dataset. */
+    private static Path subset(Path digits, Path to, List<String> classes, int perClass) throws IOException {
+        for (String c : classes) {
+            Files.createDirectories(to.resolve(c));
+            try (Stream<Path> files = Files.list(digits.resolve(c))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".png")).sorted().limit(perClass).toList()) {
+                    Files.copy(f, to.resolve(c).resolve(f.getFileName()));
+                }
+            }
+        }
+        return to;
+    }
+}
