@@ -20,9 +20,12 @@ COMMON = {"image_size": 32, "width_multiplier": 0.25, "batch_size": 64, "validat
           "flip_probability": 0.0}
 # Per-template changes for digits, kept small and stated in the table.
 PLANS = {
-    "MMClassification_ResNet_50_RSB_A1": ({}, 5, "RSB recipe: AdamW + cosine, mixup/cutmix, RandAugment, smoothing"),
+    # The full RSB recipe (mixup 0.2, cutmix 1.0, RandAugment 2/7 at lrate 1.25e-3) is built for 600
+    # epochs: in 5 epochs on digits it reached 26 %. A short run keeps its optimiser and schedule.
+    "MMClassification_ResNet_50_RSB_A1": ({"mixup_alpha": 0, "cutmix_alpha": 0, "randaugment_ops": 0, "lrate": 0.004},
+                                          5, "RSB AdamW + warm-up/cosine + smoothing; mixup/cutmix/RandAugment off, lrate 4e-3"),
     "Clarifai_InceptionBatchNorm": ({"lrate": 0.05}, 4, "SGD-Nesterov, lrate 0.05"),
-    "Clarifai_InceptionV2": ({"lrate": 0.05}, 4, "SGD-Nesterov, lrate 0.05"),
+    "Clarifai_InceptionV2": ({"lrate": 0.05}, 6, "SGD-Nesterov, lrate 0.05"),
     "Clarifai_ResNext": ({"lrate": 0.05}, 4, "SGD-Nesterov, lrate 0.05"),
     "Clarifai_InceptionTransferEmbedNorm": ({"lrate": 0.05, "base_gradient_multiplier": 1.0}, 4,
                                             "from scratch, so backbone multiplier 1; lrate 0.05"),

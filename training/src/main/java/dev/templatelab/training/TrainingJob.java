@@ -114,11 +114,13 @@ public final class TrainingJob {
         provenance.put("data", request.data().toAbsolutePath().toString());
         provenance.put("split", Map.of("train", split.train().size(), "validation", split.validation().size(),
                 "test", split.test().size()));
+        EpochMetrics previousBest = null;
         if (request.resume() && Files.exists(last)) {
             Checkpoints.Loaded loaded = Checkpoints.read(last, true);
             requireCompatible(loaded.metadata(), template, spec, dataset, last);
             net = loaded.network();
             startEpoch = loaded.metadata().epoch();
+            previousBest = Files.exists(request.output()) ? bestOf(Checkpoints.readMetadata(request.output())) : null;
             log.printf("resuming from %s after epoch %d%n", last, startEpoch);
         } else {
             net = graph.newNetwork(seed);
@@ -142,6 +144,9 @@ public final class TrainingJob {
         }
         CheckpointListener checkpoints = new CheckpointListener(request.output(), last, (metrics, completed) ->
                 metadata(template, spec, dataset, data, hp, seed, completed, epochMetrics(metrics), provenance));
+        if (previousBest != null) {
+            checkpoints.seedBest(previousBest);
+        }
         List<TrainingListener> listeners = new ArrayList<>();
         listeners.add(new ProgressPrinter(log, System.console() != null));
         listeners.add(new EarlyStopping(hp.getInt("early_stopping_patience")));
@@ -170,7 +175,8 @@ public final class TrainingJob {
 
         Evaluation evaluation = null;
         String sha = null;
-        if (Files.exists(request.output())) {
+        // Only a checkpoint of this run (or of the run it resumed) counts, never a stale file from another run.
+        if (checkpoints.bestEpoch() != null || previousBest != null) {
             Checkpoints.Loaded best = Checkpoints.read(request.output(), false);
             List<ImageRecord> finalSet = split.test().isEmpty() ? split.validation() : split.test();
             if (!finalSet.isEmpty()) {
@@ -266,6 +272,18 @@ public final class TrainingJob {
                                                Map<String, Object> provenance) {
         return new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), spec, dataset.classes(), data, hp.values(),
                 metrics, dataset.contentHash(), seed, seed, epochs, Versions.current(), Instant.now().toString(), provenance);
+    }
+
+    /** The best-epoch metrics recorded in a checkpoint (as written by {@link #epochMetrics}). */
+    private static EpochMetrics bestOf(CheckpointMetadata m) {
+        Map<String, Object> x = m.metrics();
+        return new EpochMetrics(((Number) x.getOrDefault("epoch", m.epoch() - 1)).intValue(), number(x, "trainLoss"),
+                number(x, "validationLoss"), number(x, "validationAccuracy"), number(x, "validationMacroF1"),
+                number(x, "learningRate"), number(x, "imagesPerSecond"), number(x, "seconds"));
+    }
+
+    private static double number(Map<String, Object> map, String key) {
+        return map.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     /** Epoch metrics as JSON-safe values (NaN becomes absent). */

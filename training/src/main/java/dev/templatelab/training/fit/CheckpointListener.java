@@ -45,6 +45,11 @@ public final class CheckpointListener implements TrainingListener {
         return Decision.CONTINUE;
     }
 
+    /** On resume: the best epoch of the run so far, so a worse resumed epoch does not replace its checkpoint. */
+    public void seedBest(EpochMetrics previousBest) {
+        this.bestSoFar = previousBest;
+    }
+
     public EpochMetrics bestEpoch() {
         return bestSoFar;
     }
