@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Where one parameter's values come from (Optuna's three distribution types). Samplers work on the
@@ -34,7 +33,7 @@ public sealed interface Distribution permits FloatDistribution, IntDistribution,
     /** This distribution as JSON, e.g. {@code {"type":"float","low":0.0,"high":1.0,"log":false,"step":null}}. */
     default String toJson() {
         try {
-            return Json.MAPPER.writeValueAsString(this);
+            return SpaceJson.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -43,27 +42,9 @@ public sealed interface Distribution permits FloatDistribution, IntDistribution,
     /** Reads {@link #toJson()} back; a malformed or invalid distribution fails with the reason. */
     static Distribution fromJson(String json) {
         try {
-            return Json.MAPPER.readValue(json, Distribution.class);
+            return SpaceJson.MAPPER.readValue(json, Distribution.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not a distribution: " + Json.reason(e), e);
-        }
-    }
-
-    /** Jackson setup shared by distributions and spaces. */
-    final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-
-        private Json() {
-        }
-
-        /** The message of the innermost IllegalArgumentException (a constructor's check), else Jackson's. */
-        static String reason(Throwable e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof IllegalArgumentException && t.getMessage() != null) {
-                    return t.getMessage();
-                }
-            }
-            return e.getMessage();
+            throw new IllegalArgumentException("not a distribution: " + SpaceJson.reason(e), e);
         }
     }
 }

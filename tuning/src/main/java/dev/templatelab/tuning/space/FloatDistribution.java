@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.space;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.math.BigDecimal;
 
 /**
  * Real numbers in [low, high], uniform, log-uniform ({@code log}) or on the grid low, low + step, ... high.
@@ -52,9 +53,10 @@ public record FloatDistribution(double low, double high, boolean log,
         return step == null ? (low == high ? 1 : 0) : Math.round((high - low) / step) + 1;
     }
 
-    /** The i-th grid point (i from 0). */
+    /** The i-th grid point (i from 0), computed in decimal so that 0 + 3 x 0.1 is 0.3, not 0.30000000000000004. */
     public double gridPoint(long i) {
-        return Math.min(high, low + i * step);
+        double v = BigDecimal.valueOf(low).add(BigDecimal.valueOf(step).multiply(BigDecimal.valueOf(i))).doubleValue();
+        return Math.min(high, v);
     }
 
     @Override

@@ -113,7 +113,7 @@ public record SearchSpace(List<TemplateSpace> templates) {
         Map<String, Map<String, Distribution>> tree = new LinkedHashMap<>();
         templates.forEach(t -> tree.put(t.template(), t.parameters()));
         try {
-            return Distribution.Json.MAPPER.writerFor(new TypeReference<Map<String, Map<String, Distribution>>>() { })
+            return SpaceJson.MAPPER.writerFor(new TypeReference<Map<String, Map<String, Distribution>>>() { })
                     .writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
@@ -124,9 +124,9 @@ public record SearchSpace(List<TemplateSpace> templates) {
     public static SearchSpace fromJson(String json) {
         LinkedHashMap<String, LinkedHashMap<String, Distribution>> tree;
         try {
-            tree = Distribution.Json.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, LinkedHashMap<String, Distribution>>>() { });
+            tree = SpaceJson.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, LinkedHashMap<String, Distribution>>>() { });
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not a search space: " + Distribution.Json.reason(e), e);
+            throw new IllegalArgumentException("not a search space: " + SpaceJson.reason(e), e);
         }
         List<TemplateSpace> spaces = new ArrayList<>();
         tree.forEach((template, params) -> spaces.add(new TemplateSpace(template, params)));

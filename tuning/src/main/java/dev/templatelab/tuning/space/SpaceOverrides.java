@@ -73,7 +73,7 @@ public final class SpaceOverrides {
     public static List<SpaceOverride> parseJson(String json) {
         JsonNode root;
         try {
-            root = Distribution.Json.MAPPER.readTree(json);
+            root = SpaceJson.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("search space is not valid JSON: " + e.getOriginalMessage(), e);
         }

@@ -10,7 +10,7 @@ import java.util.Map;
  * keep the template's defaults. Every distribution is validated against the template's hyperparameter schema.
  *
  * @param template   the template's name (must be registered)
- * @param parameters hyperparameter name -> distribution
+ * @param parameters hyperparameter name -> distribution, in the map's iteration order (pass a LinkedHashMap)
  */
 public record TemplateSpace(String template, Map<String, Distribution> parameters) {
 
