@@ -57,6 +57,7 @@ public final class HyperbandPruner implements Pruner {
         return n;
     }
 
+    /** Number of successive-halving brackets. */
     public int brackets() {
         return brackets.size();
     }

@@ -12,6 +12,7 @@ public final class RandomSampler implements Sampler {
 
     private final long seed;
 
+    /** A sampler whose draws depend only on {@code seed}, the trial number and the parameter name. */
     public RandomSampler(long seed) {
         this.seed = seed;
     }

@@ -137,6 +137,7 @@ public final class TpeSampler implements Sampler {
             return this;
         }
 
+        /** The sampler, or an error naming the invalid setting. */
         public TpeSampler build() {
             if (startupTrials < 0) {
                 throw new IllegalArgumentException("startupTrials must be >= 0, got " + startupTrials);

@@ -63,6 +63,7 @@ public record SearchSpace(List<TemplateSpace> templates) {
         return new CategoricalDistribution(new ArrayList<>(templateNames()));
     }
 
+    /** The templates searched, in order. */
     public List<String> templateNames() {
         return templates.stream().map(TemplateSpace::template).toList();
     }

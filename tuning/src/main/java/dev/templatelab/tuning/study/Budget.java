@@ -32,18 +32,22 @@ public record Budget(Integer maxTrials, Duration maxWallClock, Long maxTotalEpoc
         return new Budget(null, null, null, null);
     }
 
+    /** This budget with at most {@code n} trials. */
     public Budget withMaxTrials(int n) {
         return new Budget(n, maxWallClock, maxTotalEpochs, target);
     }
 
+    /** This budget with at most {@code d} since the study was created. */
     public Budget withMaxWallClock(Duration d) {
         return new Budget(maxTrials, d, maxTotalEpochs, target);
     }
 
+    /** This budget with at most {@code epochs} reported epochs over all trials. */
     public Budget withMaxTotalEpochs(long epochs) {
         return new Budget(maxTrials, maxWallClock, epochs, target);
     }
 
+    /** This budget, stopping once a complete trial reaches {@code value}. */
     public Budget withTarget(double value) {
         return new Budget(maxTrials, maxWallClock, maxTotalEpochs, value);
     }

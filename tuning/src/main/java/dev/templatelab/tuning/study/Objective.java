@@ -29,10 +29,12 @@ public record Objective(Metric metric, Direction direction) {
             this.natural = natural;
         }
 
+        /** The name used in the CLI and REST API. */
         public String id() {
             return id;
         }
 
+        /** Which way is better for this metric. */
         public Direction naturalDirection() {
             return natural;
         }

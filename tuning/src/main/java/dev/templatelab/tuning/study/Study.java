@@ -148,10 +148,12 @@ public final class Study implements StudyView {
         return space;
     }
 
+    /** What the study optimises. */
     public Objective objective() {
         return objective;
     }
 
+    /** When the study stops. */
     public Budget budget() {
         return budget;
     }
@@ -207,21 +209,25 @@ public final class Study implements StudyView {
             this.space = space;
         }
 
+        /** The metric and direction; maximize val_accuracy by default. */
         public Builder optObjective(Objective objective) {
             this.objective = objective;
             return this;
         }
 
+        /** How trials are sampled; TPE with seed 0 by default. */
         public Builder optSampler(Sampler sampler) {
             this.sampler = sampler;
             return this;
         }
 
+        /** How trials are stopped early; never by default. */
         public Builder optPruner(Pruner pruner) {
             this.pruner = pruner;
             return this;
         }
 
+        /** When the study stops; unlimited by default. */
         public Builder optBudget(Budget budget) {
             this.budget = budget;
             return this;
@@ -239,6 +245,7 @@ public final class Study implements StudyView {
             return this;
         }
 
+        /** The study, or an error saying which setting is missing. */
         public Study build() {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a study needs a name");

@@ -37,6 +37,7 @@ public final class Trial implements TrialView {
         return number;
     }
 
+    /** The template this trial trains. */
     public String template() {
         return template;
     }
