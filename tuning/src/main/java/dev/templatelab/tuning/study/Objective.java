@@ -1,0 +1,76 @@
+package dev.templatelab.tuning.study;
+
+import dev.templatelab.training.fit.EpochMetrics;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * What a study optimises: a validation metric and, explicitly, whether to maximize or minimize it.
+ *
+ * @param metric    the metric
+ * @param direction the direction; it must be the metric's natural one (maximizing loss finds the worst model)
+ */
+public record Objective(Metric metric, Direction direction) {
+
+    /** The metrics a study can optimise, with their names in the CLI/REST and their natural direction. */
+    public enum Metric {
+        VAL_ACCURACY("val_accuracy", Direction.MAXIMIZE),
+        MACRO_F1("macro_f1", Direction.MAXIMIZE),
+        MAP("map", Direction.MAXIMIZE),
+        LOSS("loss", Direction.MINIMIZE);
+
+        private final String id;
+        private final Direction natural;
+
+        Metric(String id, Direction natural) {
+            this.id = id;
+            this.natural = natural;
+        }
+
+        /** The name used in the CLI and REST API. */
+        public String id() {
+            return id;
+        }
+
+        /** Which way is better for this metric. */
+        public Direction naturalDirection() {
+            return natural;
+        }
+
+        /** The metric named {@code id} ({@code val_accuracy}, {@code macro_f1}, {@code map}, {@code loss}). */
+        public static Metric parse(String id) {
+            return Arrays.stream(values()).filter(m -> m.id.equals(id.trim().toLowerCase(Locale.ROOT))).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown objective '" + id + "'; known: "
+                            + String.join(", ", Arrays.stream(values()).map(Metric::id).toList())));
+        }
+    }
+
+    public Objective {
+        if (direction != metric.naturalDirection()) {
+            throw new IllegalArgumentException(metric.id() + " must be " + metric.naturalDirection().name().toLowerCase(Locale.ROOT)
+                    + "d; to " + direction.name().toLowerCase(Locale.ROOT) + " it would search for the worst model");
+        }
+    }
+
+    /** Maximize validation accuracy: the default. */
+    public static Objective defaultObjective() {
+        return new Objective(Metric.VAL_ACCURACY, Direction.MAXIMIZE);
+    }
+
+    /** The metric in its natural direction. */
+    public static Objective of(Metric metric) {
+        return new Objective(metric, metric.naturalDirection());
+    }
+
+    /** The objective read from one epoch's metrics, for per-epoch reports; empty for mAP (not measured per epoch). */
+    public Optional<ToDoubleFunction<EpochMetrics>> perEpoch() {
+        return switch (metric) {
+            case VAL_ACCURACY -> Optional.of(EpochMetrics::validationAccuracy);
+            case MACRO_F1 -> Optional.of(EpochMetrics::validationMacroF1);
+            case LOSS -> Optional.of(EpochMetrics::validationLoss);
+            case MAP -> Optional.empty();
+        };
+    }
+}

@@ -1,0 +1,263 @@
+package dev.templatelab.tuning.study;
+
+import dev.templatelab.tuning.pruner.NopPruner;
+import dev.templatelab.tuning.pruner.Pruner;
+import dev.templatelab.tuning.sampler.Sample;
+import dev.templatelab.tuning.sampler.Sampler;
+import dev.templatelab.tuning.sampler.TpeSampler;
+import dev.templatelab.tuning.space.SearchSpace;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A hyperparameter search: {@link #ask()} hands out trials sampled from the space, the training loop reports
+ * each epoch and asks {@link Trial#shouldPrune()}, and {@link #tell} records how the trial ended. Ask/tell is
+ * the only boundary to training. Safe for a local pool of workers sharing one study.
+ */
+public final class Study implements StudyView {
+
+    private final String name;
+    private final SearchSpace space;
+    private final Objective objective;
+    private final Sampler sampler;
+    private final Pruner pruner;
+    private final Budget budget;
+    private final StudyStorage storage;
+    private final Clock clock;
+    private final Instant created;
+
+    private Study(Builder b) {
+        this.name = b.name;
+        this.space = b.space;
+        this.objective = b.objective;
+        this.sampler = b.sampler;
+        this.pruner = b.pruner;
+        this.budget = b.budget;
+        this.storage = b.storage;
+        this.clock = b.clock;
+        this.created = clock.instant();
+    }
+
+    /** A study named {@code name} over {@code space}; defaults: maximize val_accuracy, TPE (seed 0), no pruning, no limits. */
+    public static Builder builder(String name, SearchSpace space) {
+        return new Builder(name, space);
+    }
+
+    /** Starts a new trial, or fails if the study {@linkplain #isFinished() is finished}. */
+    public synchronized Trial ask() {
+        Optional<String> stop = stopReason();
+        if (stop.isPresent()) {
+            throw new IllegalStateException("study '" + name + "' is finished: " + stop.get());
+        }
+        int number = storage.trials().size();
+        Sample sample = sampler.sample(this, number);
+        int stored = storage.createTrial(sample.template(), sample.params(),
+                space.template(sample.template()).parameters(), clock.instant());
+        return new Trial(this, stored, sample.template(), sample.params());
+    }
+
+    /**
+     * Ends a trial. COMPLETE needs the final objective value (NaN or infinite is recorded as FAIL, as Optuna
+     * does); PRUNED keeps its curve and, without a value, takes the last reported one; FAIL ignores the value.
+     */
+    public synchronized void tell(Trial trial, TrialState state, Double value) {
+        if (trial.study() != this) {
+            throw new IllegalArgumentException("trial " + trial.number() + " belongs to another study");
+        }
+        Double recorded = switch (state) {
+            case COMPLETE -> {
+                if (value == null) {
+                    throw new IllegalArgumentException("a COMPLETE trial needs its objective value");
+                }
+                yield value;
+            }
+            case PRUNED -> value != null ? value : lastReported(trial.number());
+            case FAIL -> null;
+            case RUNNING -> throw new IllegalArgumentException("tell takes COMPLETE, PRUNED or FAIL, not RUNNING");
+        };
+        TrialState recordedState = state == TrialState.COMPLETE && !Double.isFinite(recorded) ? TrialState.FAIL : state;
+        storage.finishTrial(trial.number(), recordedState, recordedState == TrialState.FAIL ? null : recorded,
+                clock.instant());
+    }
+
+    /** The best complete trial, if any. */
+    public synchronized Optional<FrozenTrial> best() {
+        FrozenTrial best = null;
+        for (FrozenTrial t : storage.trials()) {
+            if (t.state() == TrialState.COMPLETE && (best == null || direction().isBetter(t.value(), best.value()))) {
+                best = t;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Whether no more trials should be asked for. */
+    public boolean isFinished() {
+        return stopReason().isPresent();
+    }
+
+    /** Why the study is finished (which budget or rule), or empty while it runs. */
+    public synchronized Optional<String> stopReason() {
+        List<FrozenTrial> trials = storage.trials();
+        if (budget.maxTrials() != null && trials.size() >= budget.maxTrials()) {
+            return Optional.of("reached the maximum of " + budget.maxTrials() + " trials");
+        }
+        if (budget.maxWallClock() != null) {
+            Duration elapsed = Duration.between(created, clock.instant());
+            if (elapsed.compareTo(budget.maxWallClock()) >= 0) {
+                return Optional.of("ran " + elapsed + ", the wall-clock budget is " + budget.maxWallClock());
+            }
+        }
+        if (budget.maxTotalEpochs() != null) {
+            long epochs = trials.stream().mapToLong(FrozenTrial::reportedEpochs).sum();
+            if (epochs >= budget.maxTotalEpochs()) {
+                return Optional.of("trained " + epochs + " epochs, the budget is " + budget.maxTotalEpochs());
+            }
+        }
+        if (budget.target() != null) {
+            Optional<FrozenTrial> best = best();
+            if (best.isPresent() && !direction().isBetter(budget.target(), best.get().value())) {
+                return Optional.of(String.format(Locale.ROOT, "trial %d reached %s = %s (target %s)", best.get().number(),
+                        objective.metric().id(), best.get().value(), budget.target()));
+            }
+        }
+        if (sampler.isExhausted(this)) {
+            return Optional.of("the sampler has no new points (every grid point was tried)");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Direction direction() {
+        return objective.direction();
+    }
+
+    @Override
+    public SearchSpace space() {
+        return space;
+    }
+
+    /** What the study optimises. */
+    public Objective objective() {
+        return objective;
+    }
+
+    /** When the study stops. */
+    public Budget budget() {
+        return budget;
+    }
+
+    @Override
+    public List<FrozenTrial> trials() {
+        return storage.trials();
+    }
+
+    /** One trial's snapshot. */
+    public FrozenTrial trial(int number) {
+        return storage.trial(number);
+    }
+
+    /** Sum of epochs reported by all trials. */
+    public long totalEpochs() {
+        return storage.trials().stream().mapToLong(FrozenTrial::reportedEpochs).sum();
+    }
+
+    synchronized void report(Trial trial, int epoch, double value) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
+        }
+        storage.reportIntermediate(trial.number(), epoch, value);
+    }
+
+    synchronized boolean shouldPrune(Trial trial) {
+        FrozenTrial current = storage.trial(trial.number());
+        if (current.state().isFinished()) {
+            throw new IllegalStateException("trial " + trial.number() + " is already " + current.state());
+        }
+        return pruner.prune(this, current);
+    }
+
+    private Double lastReported(int number) {
+        var values = storage.trial(number).intermediateValues();
+        return values.isEmpty() ? null : values.get(values.lastKey());
+    }
+
+    /** Settings of a {@link Study}: required ones in {@link #builder}, optional ones {@code optX}. */
+    public static final class Builder {
+        private final String name;
+        private final SearchSpace space;
+        private Objective objective = Objective.defaultObjective();
+        private Sampler sampler = new TpeSampler(0);
+        private Pruner pruner = new NopPruner();
+        private Budget budget = Budget.unlimited();
+        private StudyStorage storage = new InMemoryStudyStorage();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String name, SearchSpace space) {
+            this.name = name;
+            this.space = space;
+        }
+
+        /** The metric and direction; maximize val_accuracy by default. */
+        public Builder optObjective(Objective objective) {
+            this.objective = objective;
+            return this;
+        }
+
+        /** How trials are sampled; TPE with seed 0 by default. */
+        public Builder optSampler(Sampler sampler) {
+            this.sampler = sampler;
+            return this;
+        }
+
+        /** How trials are stopped early; never by default. */
+        public Builder optPruner(Pruner pruner) {
+            this.pruner = pruner;
+            return this;
+        }
+
+        /** When the study stops; unlimited by default. */
+        public Builder optBudget(Budget budget) {
+            this.budget = budget;
+            return this;
+        }
+
+        /** Where trials are kept; in memory by default. */
+        public Builder optStorage(StudyStorage storage) {
+            this.storage = storage;
+            return this;
+        }
+
+        /** The clock for the wall-clock budget and timestamps (tests pass a fixed one). */
+        public Builder optClock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** The study, or an error saying which setting is missing. */
+        public Study build() {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a study needs a name");
+            }
+            Objects.requireNonNull(space, "a study needs a search space (SearchSpace.defaults(...))");
+            Objects.requireNonNull(objective, "objective");
+            Objects.requireNonNull(sampler, "sampler");
+            Objects.requireNonNull(pruner, "pruner");
+            Objects.requireNonNull(budget, "budget");
+            Objects.requireNonNull(storage, "storage");
+            Objects.requireNonNull(clock, "clock");
+            return new Study(this);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package dev.templatelab.tuning.study;
+
+import static dev.templatelab.tuning.testing.TestSpaces.RESNEXT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.templatelab.training.fit.Decision;
+import dev.templatelab.training.fit.EpochMetrics;
+import dev.templatelab.training.fit.IntermediateReporter;
+import dev.templatelab.tuning.pruner.MedianPruner;
+import dev.templatelab.tuning.sampler.GridSampler;
+import dev.templatelab.tuning.sampler.RandomSampler;
+import dev.templatelab.tuning.space.CategoricalDistribution;
+import dev.templatelab.tuning.space.IntDistribution;
+import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.testing.TestSpaces;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class StudyTest {
+
+    private static final SearchSpace DEFAULT = SearchSpace.defaults(RESNEXT);
+
+    private static Study.Builder study() {
+        return Study.builder("study", DEFAULT).optSampler(new RandomSampler(0));
+    }
+
+    @Test
+    void askHandsOutNumberedTrialsWithParametersReadyForTraining() {
+        Study study = Study.builder("study", DEFAULT).build(); // TPE by default
+        for (int i = 0; i < 3; i++) {
+            Trial t = study.ask();
+            assertThat(t.number()).isEqualTo(i);
+            assertThat(t.template()).isEqualTo(RESNEXT);
+            assertThat(t.params()).containsOnlyKeys(DEFAULT.template(RESNEXT).parameters().keySet());
+            assertThat(t.params().get("batch_size")).isInstanceOf(Integer.class);
+            assertThat(t.hyperparameters().getDouble("per_item_lrate")).isEqualTo(t.params().get("per_item_lrate"));
+            assertThat(study.trial(i).state()).isEqualTo(TrialState.RUNNING);
+            assertThat(study.trial(i).distributions()).isEqualTo(DEFAULT.template(RESNEXT).parameters());
+        }
+    }
+
+    @Test
+    void prunedTrialsKeepTheirCurveAndTheirLastValue() {
+        Study study = study().optPruner(new MedianPruner(2, 1, 1)).build();
+        for (int i = 0; i < 2; i++) {
+            Trial good = study.ask();
+            assertThat(good.reportAndCheckPrune(0, 0.5)).isFalse();
+            assertThat(good.reportAndCheckPrune(1, 0.7)).isFalse();
+            study.tell(good, TrialState.COMPLETE, 0.7);
+        }
+        Trial bad = study.ask();
+        assertThat(bad.reportAndCheckPrune(0, 0.1)).isFalse(); // warm-up
+        assertThat(bad.reportAndCheckPrune(1, 0.2)).isTrue();
+        study.tell(bad, TrialState.PRUNED, null);
+        FrozenTrial pruned = study.trial(bad.number());
+        assertThat(pruned.state()).isEqualTo(TrialState.PRUNED);
+        assertThat(pruned.value()).isEqualTo(0.2);
+        assertThat(pruned.intermediateValues()).containsEntry(0, 0.1).containsEntry(1, 0.2);
+    }
+
+    @Test
+    void trainingsIntermediateReporterDrivesPruningThroughTheTrial() {
+        Study study = study().optPruner(new MedianPruner(1, 0, 1)).build();
+        Trial good = study.ask();
+        good.report(0, 0.9);
+        study.tell(good, TrialState.COMPLETE, 0.9);
+        Trial bad = study.ask();
+        IntermediateReporter reporter = new IntermediateReporter(study.objective().perEpoch().orElseThrow(),
+                bad::reportAndCheckPrune);
+        Decision d = reporter.onEpoch(null, new EpochMetrics(0, 1.0, 1.0, 0.2, 0.1, 0.01, 100, 1));
+        assertThat(d).isEqualTo(Decision.PRUNE);
+        assertThat(bad.intermediateValues()).containsEntry(0, 0.2); // val_accuracy, the default objective
+    }
+
+    @Test
+    void tellRules() {
+        Study study = study().build();
+        Trial t = study.ask();
+        assertThatThrownBy(() -> study.tell(t, TrialState.COMPLETE, null)).hasMessageContaining("needs its objective value");
+        assertThatThrownBy(() -> study.tell(t, TrialState.RUNNING, 0.5)).hasMessageContaining("not RUNNING");
+        t.report(0, 0.4);
+        t.report(0, 0.8); // a second report of an epoch is ignored
+        assertThat(t.intermediateValues()).containsEntry(0, 0.4);
+        assertThatThrownBy(() -> t.report(-1, 0.4)).hasMessageContaining("epoch must be >= 0");
+        study.tell(t, TrialState.COMPLETE, 0.5);
+        assertThatThrownBy(() -> study.tell(t, TrialState.COMPLETE, 0.6)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already COMPLETE");
+        assertThatThrownBy(() -> t.report(1, 0.6)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(t::shouldPrune).isInstanceOf(IllegalStateException.class);
+
+        Trial diverged = study.ask();
+        study.tell(diverged, TrialState.COMPLETE, Double.NaN);
+        assertThat(study.trial(diverged.number()).state()).isEqualTo(TrialState.FAIL);
+        assertThat(study.trial(diverged.number()).value()).isNull();
+
+        Study other = study().build();
+        Trial foreign = other.ask();
+        assertThatThrownBy(() -> study.tell(foreign, TrialState.COMPLETE, 0.1)).hasMessageContaining("another study");
+    }
+
+    @Test
+    void bestRespectsTheDirectionAndOnlyCountsCompleteTrials() {
+        Study max = study().build();
+        tell(max, TrialState.COMPLETE, 0.6);
+        tell(max, TrialState.COMPLETE, 0.8);
+        tell(max, TrialState.PRUNED, 0.95);
+        tell(max, TrialState.COMPLETE, 0.7);
+        assertThat(max.best()).map(FrozenTrial::value).contains(0.8);
+
+        Study min = study().optObjective(Objective.of(Objective.Metric.LOSS)).build();
+        tell(min, TrialState.COMPLETE, 0.6);
+        tell(min, TrialState.COMPLETE, 0.2);
+        tell(min, TrialState.FAIL, null);
+        assertThat(min.best()).map(FrozenTrial::number).contains(1);
+        assertThat(study().build().best()).isEmpty();
+    }
+
+    @Test
+    void maxTrialsCountsAskedTrials() {
+        Study study = study().optBudget(Budget.unlimited().withMaxTrials(3)).build();
+        study.ask();
+        study.ask();
+        assertThat(study.isFinished()).isFalse();
+        study.ask(); // still running, but the budget is spent
+        assertThat(study.isFinished()).isTrue();
+        assertThatThrownBy(study::ask).isInstanceOf(IllegalStateException.class)
+                .hasMessage("study 'study' is finished: reached the maximum of 3 trials");
+    }
+
+    @Test
+    void wallClockBudget() {
+        MutableClock clock = new MutableClock();
+        Study study = study().optClock(clock).optBudget(Budget.unlimited().withMaxWallClock(Duration.ofHours(1))).build();
+        study.ask();
+        clock.advance(Duration.ofMinutes(59));
+        assertThat(study.isFinished()).isFalse();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(study.isFinished()).isTrue();
+        assertThat(study.stopReason()).hasValueSatisfying(r -> assertThat(r).contains("wall-clock budget is PT1H"));
+        assertThat(study.trial(0).started()).isEqualTo(Instant.EPOCH);
+    }
+
+    @Test
+    void totalEpochsBudgetSumsReportedEpochsOfAllTrials() {
+        Study study = study().optBudget(Budget.unlimited().withMaxTotalEpochs(5)).build();
+        Trial a = study.ask();
+        for (int e = 0; e < 3; e++) {
+            a.report(e, 0.5);
+        }
+        study.tell(a, TrialState.PRUNED, null);
+        Trial b = study.ask();
+        b.report(0, 0.5);
+        assertThat(study.isFinished()).isFalse();
+        b.report(1, 0.6);
+        assertThat(study.totalEpochs()).isEqualTo(5);
+        assertThat(study.isFinished()).isTrue();
+        assertThat(study.stopReason()).contains("trained 5 epochs, the budget is 5");
+    }
+
+    @Test
+    void targetReachedStopsTheStudyInEitherDirection() {
+        Study max = study().optBudget(Budget.unlimited().withTarget(0.9)).build();
+        tell(max, TrialState.COMPLETE, 0.85);
+        tell(max, TrialState.PRUNED, 0.95); // a pruned trial's value is not a result
+        assertThat(max.isFinished()).isFalse();
+        tell(max, TrialState.COMPLETE, 0.9);
+        assertThat(max.stopReason()).contains("trial 2 reached val_accuracy = 0.9 (target 0.9)");
+
+        Study min = study().optObjective(Objective.of(Objective.Metric.LOSS)).optBudget(Budget.unlimited().withTarget(0.1)).build();
+        tell(min, TrialState.COMPLETE, 0.3);
+        assertThat(min.isFinished()).isFalse();
+        tell(min, TrialState.COMPLETE, 0.05);
+        assertThat(min.isFinished()).isTrue();
+    }
+
+    @Test
+    void objectivesHaveExplicitSensibleDirections() {
+        assertThat(Objective.defaultObjective()).isEqualTo(new Objective(Objective.Metric.VAL_ACCURACY, Direction.MAXIMIZE));
+        assertThat(Objective.of(Objective.Metric.parse("macro_f1")).direction()).isEqualTo(Direction.MAXIMIZE);
+        assertThat(Objective.of(Objective.Metric.parse("loss")).direction()).isEqualTo(Direction.MINIMIZE);
+        assertThat(Objective.of(Objective.Metric.MAP).perEpoch()).isEmpty();
+        assertThatThrownBy(() -> new Objective(Objective.Metric.LOSS, Direction.MAXIMIZE))
+                .hasMessage("loss must be minimized; to maximize it would search for the worst model");
+        assertThatThrownBy(() -> Objective.Metric.parse("top5")).hasMessageContaining("known: val_accuracy, macro_f1, map, loss");
+    }
+
+    @Test
+    void budgetsAreValidated() {
+        assertThatThrownBy(() -> Budget.unlimited().withMaxTrials(0)).hasMessageContaining("maxTrials must be at least 1");
+        assertThatThrownBy(() -> Budget.unlimited().withMaxWallClock(Duration.ZERO)).hasMessageContaining("positive");
+        assertThatThrownBy(() -> Study.builder(" ", DEFAULT).build()).hasMessageContaining("needs a name");
+    }
+
+    @Test
+    void workerPoolSharesOneGridWithoutRepeatingAPoint() throws Exception {
+        SearchSpace space = TestSpaces.of(RESNEXT, "batch_size", CategoricalDistribution.of(16, 32, 64, 128),
+                "image_size", new IntDistribution(128, 256, false, 16), "num_epochs", IntDistribution.range(1, 2));
+        Study study = Study.builder("pool", space).optSampler(new GridSampler()).build();
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            workers.add(pool.submit(() -> {
+                while (true) {
+                    Trial t;
+                    try {
+                        t = study.ask();
+                    } catch (IllegalStateException finished) {
+                        return null;
+                    }
+                    seen.add(t.params().toString());
+                    t.report(0, 0.5);
+                    t.shouldPrune();
+                    study.tell(t, TrialState.COMPLETE, 0.5);
+                }
+            }));
+        }
+        for (Future<?> f : workers) {
+            f.get();
+        }
+        pool.shutdown();
+        assertThat(seen).hasSize(4 * 9 * 2);
+        assertThat(new HashSet<>(seen)).hasSize(72);
+        assertThat(study.trials()).allMatch(t -> t.state() == TrialState.COMPLETE);
+    }
+
+    private static void tell(Study study, TrialState state, Double value) {
+        Trial t = study.ask();
+        if (state == TrialState.PRUNED && value != null) {
+            t.report(0, value);
+        }
+        study.tell(t, state, value);
+    }
+
+    private static final class MutableClock extends Clock {
+        private Instant now = Instant.EPOCH;
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
