@@ -62,6 +62,9 @@ CREATE TABLE trials (
     gpu_seconds      double precision,
     objective_value  double precision,
     best_epoch       integer,
+    -- Metric rows of a finished trial, counted once when it finishes: an experiment's summary then
+    -- sums 10,000 numbers instead of counting a million metric rows.
+    epoch_count      integer          NOT NULL DEFAULT 0,
     UNIQUE (experiment_id, number)
 );
 CREATE INDEX trials_experiment_state_idx ON trials (experiment_id, state);

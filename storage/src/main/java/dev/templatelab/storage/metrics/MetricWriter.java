@@ -57,6 +57,11 @@ public class MetricWriter implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Thread flusher;
     private volatile boolean closed;
+    /** Rows are numbered as they arrive; every row numbered up to this one is in the table. */
+    private long nextSequence = 1;
+    private volatile long writtenUpTo;
+    /** Sequence number of each trial's newest queued row, until that row is written. */
+    private final Map<Long, Long> newestQueuedRow = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final AtomicLong rowsSubmitted = new AtomicLong();
     private final AtomicLong rowsInserted = new AtomicLong();
@@ -90,11 +95,12 @@ public class MetricWriter implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("metric writer is closed");
         }
-        PendingRow row = new PendingRow(trialId, metrics, Instant.now());
         int waiting;
         bufferLock.lock();
         try {
+            PendingRow row = new PendingRow(nextSequence++, trialId, metrics, Instant.now());
             buffer.add(row);
+            newestQueuedRow.put(trialId, row.sequence);
             waiting = buffer.size();
             if (waiting >= flushRows) {
                 flushWanted.signal();
@@ -113,6 +119,25 @@ public class MetricWriter implements AutoCloseable {
         writeLock.lock();
         try {
             writeBatch(drain());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Returns once every row queued for {@code trialId} is written. When many trials finish at once,
+     * the first call writes everyone's rows and the others find theirs already done (group commit).
+     */
+    public void flush(long trialId) {
+        Long newest = newestQueuedRow.get(trialId);
+        if (newest == null || newest <= writtenUpTo) {
+            return;
+        }
+        writeLock.lock();
+        try {
+            if (newest > writtenUpTo) {
+                writeBatch(drain());
+            }
         } finally {
             writeLock.unlock();
         }
@@ -214,6 +239,13 @@ public class MetricWriter implements AutoCloseable {
                 written += chunk.size();
             }
             flushes.incrementAndGet();
+            long highest = 0;
+            for (PendingRow r : rows) {
+                highest = Math.max(highest, r.sequence);
+                newestQueuedRow.remove(r.trialId, r.sequence);
+            }
+            // Rows are drained in arrival order under the write lock, so all lower numbers are written too.
+            writtenUpTo = Math.max(writtenUpTo, highest);
         } catch (SQLException e) {
             List<PendingRow> unwritten = new ArrayList<>(sorted.subList(written, sorted.size()));
             requeue(unwritten);
@@ -272,7 +304,7 @@ public class MetricWriter implements AutoCloseable {
         return p;
     }
 
-    private record PendingRow(long trialId, EpochMetrics metrics, Instant reportedAt) {
+    private record PendingRow(long sequence, long trialId, EpochMetrics metrics, Instant reportedAt) {
     }
 
     private record Key(long trialId, int epoch) {

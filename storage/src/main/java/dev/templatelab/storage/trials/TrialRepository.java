@@ -21,23 +21,26 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             nativeQuery = true)
     int maxNumber(long experimentId);
 
-    /** Locks the next WAITING trial of a claimable experiment; rows other claimers hold are skipped. */
+    /**
+     * Locks the next WAITING trial of a claimable experiment; rows other claimers hold are skipped.
+     * Returns at most one [trial id, experiment id, experiment state] row.
+     */
     @Query(value = """
-            SELECT t.id FROM trials t JOIN experiments e ON e.id = t.experiment_id
+            SELECT t.id, t.experiment_id, e.state FROM trials t JOIN experiments e ON e.id = t.experiment_id
             WHERE t.state = 'WAITING' AND t.experiment_id = :experimentId AND e.state IN ('QUEUED', 'RUNNING')
             ORDER BY t.number
             LIMIT 1
             FOR UPDATE OF t SKIP LOCKED""", nativeQuery = true)
-    Optional<Long> lockNextWaiting(long experimentId);
+    List<Object[]> lockNextWaiting(long experimentId);
 
     /** Like {@link #lockNextWaiting(long)} over every claimable experiment, oldest experiment first. */
     @Query(value = """
-            SELECT t.id FROM trials t JOIN experiments e ON e.id = t.experiment_id
+            SELECT t.id, t.experiment_id, e.state FROM trials t JOIN experiments e ON e.id = t.experiment_id
             WHERE t.state = 'WAITING' AND e.state IN ('QUEUED', 'RUNNING')
             ORDER BY t.experiment_id, t.number
             LIMIT 1
             FOR UPDATE OF t SKIP LOCKED""", nativeQuery = true)
-    Optional<Long> lockNextWaitingInAnyExperiment();
+    List<Object[]> lockNextWaitingInAnyExperiment();
 
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
@@ -46,7 +49,7 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             WHERE id = :id AND state = 'WAITING'""", nativeQuery = true)
     int markClaimed(long id, String workerId);
 
-    /** The first claim starts a QUEUED experiment (a no-op, and no lock wait, once it runs). */
+    /** The first claim starts a QUEUED experiment. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
             UPDATE experiments SET state = 'RUNNING', started_at = coalesce(started_at, now()), version = version + 1
@@ -64,6 +67,7 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
             UPDATE trials SET state = :state, finished_at = now(),
+                              epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id),
                               objective_value = CAST(:objectiveValue AS double precision),
                               best_epoch = CAST(:bestEpoch AS integer),
                               cpu_seconds = CAST(:cpuSeconds AS double precision),
@@ -84,7 +88,8 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     /** Ends trials that are not finished yet (WAITING or RUNNING) as FAIL with this error. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
-            UPDATE trials SET state = 'FAIL', finished_at = now(), error = :error
+            UPDATE trials SET state = 'FAIL', finished_at = now(), error = :error,
+                              epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id)
             WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING')""", nativeQuery = true)
     int failUnfinished(Collection<Long> ids, String error);
 
@@ -117,12 +122,16 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             WHERE experiment_id IN (:experimentIds) GROUP BY experiment_id, state""", nativeQuery = true)
     List<Object[]> statsByExperimentAndState(Collection<Long> experimentIds);
 
-    /** [epochs recorded, cpu seconds, gpu seconds] spent on an experiment so far. */
+    /**
+     * [epochs recorded, cpu seconds, gpu seconds] spent on an experiment so far: finished trials'
+     * epoch_count, live counts for the few unfinished ones (a re-queued WAITING trial may have epochs).
+     */
     @Query(value = """
-            SELECT (SELECT count(*) FROM trial_metrics m JOIN trials t ON t.id = m.trial_id
-                    WHERE t.experiment_id = :experimentId),
-                   coalesce(sum(cpu_seconds), 0), coalesce(sum(gpu_seconds), 0)
-            FROM trials WHERE experiment_id = :experimentId""", nativeQuery = true)
+            SELECT coalesce(sum(CASE WHEN t.state IN ('WAITING', 'RUNNING')
+                                     THEN (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = t.id)
+                                     ELSE t.epoch_count END), 0),
+                   coalesce(sum(t.cpu_seconds), 0), coalesce(sum(t.gpu_seconds), 0)
+            FROM trials t WHERE t.experiment_id = :experimentId""", nativeQuery = true)
     List<Object[]> totals(long experimentId);
 
     Optional<TrialEntity> findFirstByExperimentIdAndStateOrderByObjectiveValueDescNumberAsc(long experimentId,

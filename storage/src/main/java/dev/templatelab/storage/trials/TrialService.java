@@ -91,17 +91,19 @@ public class TrialService {
         return claim(trials.lockNextWaitingInAnyExperiment(), workerId);
     }
 
-    private Optional<ClaimedTrial> claim(Optional<Long> locked, String workerId) {
+    private Optional<ClaimedTrial> claim(List<Object[]> locked, String workerId) {
         if (locked.isEmpty()) {
             return Optional.empty();
         }
-        long id = locked.get();
+        long id = ((Number) locked.get(0)[0]).longValue();
         // The row is locked by this transaction and still WAITING, so this cannot miss.
         if (trials.markClaimed(id, workerId) != 1) {
             throw new IllegalStateException("trial " + id + " changed under its row lock");
         }
+        if ("QUEUED".equals(locked.get(0)[2])) {
+            trials.markExperimentStarted(((Number) locked.get(0)[1]).longValue());
+        }
         TrialInfo trial = get(id);
-        trials.markExperimentStarted(trial.experimentId());
         return Optional.of(new ClaimedTrial(new TrialLease(id, workerId, trial.attempts()), trial));
     }
 
@@ -152,10 +154,11 @@ public class TrialService {
         return failed;
     }
 
-    // Not transactional itself: metrics are flushed on the writer's own connection first, so a caller
-    // never holds a pool connection while waiting for another one.
+    // Not transactional itself: the trial's metrics are flushed on the writer's own connection first,
+    // so a caller never holds a pool connection while waiting for another one, and the finished trial
+    // counts (epoch_count) and shows its whole curve.
     private TrialInfo finish(TrialLease lease, TrialState target, TrialResult result, String error) {
-        metricWriter.flush();
+        metricWriter.flush(lease.trialId());
         return transaction.execute(status -> {
             int changed = trials.finish(lease.trialId(), lease.workerId(), lease.attempt(), target.name(),
                     result.objectiveValue(), result.bestEpoch(), result.cpuSeconds(), result.gpuSeconds(), error);

@@ -132,6 +132,9 @@ class ExperimentContractTest extends StorageContractTest {
         trials.complete(b.lease(), new TrialResult(0.3, 4, 20.0, 1.5));   // lowest loss: best when minimising
         trials.prune(c.lease(), new TrialResult(0.1, null, 2.0, null));    // pruned values never count as best
         trials.fail(d.lease(), "out of memory", null);
+        ClaimedTrial running = trials.claimNext(e.id(), "w").orElseThrow();
+        trials.reportEpoch(running.lease().trialId(), new EpochMetrics(0, 1.0, 0.9, 0.5, 0.4, 0.1, 100.0));
+        trials.flushMetrics();
 
         ExperimentSummary summary = experiments.summary(e.id());
 
@@ -140,12 +143,12 @@ class ExperimentContractTest extends StorageContractTest {
         assertThat(summary.trials().count(TrialState.COMPLETE)).isEqualTo(2);
         assertThat(summary.trials().count(TrialState.PRUNED)).isEqualTo(1);
         assertThat(summary.trials().count(TrialState.FAIL)).isEqualTo(1);
-        assertThat(summary.trials().count(TrialState.WAITING)).isEqualTo(1);
-        assertThat(summary.trials().count(TrialState.RUNNING)).isZero();
+        assertThat(summary.trials().count(TrialState.WAITING)).isZero();
+        assertThat(summary.trials().count(TrialState.RUNNING)).isEqualTo(1);
         assertThat(summary.trials().total()).isEqualTo(5);
         assertThat(summary.best()).map(TrialInfo::id).contains(b.lease().trialId());
         assertThat(summary.bestTrial().objectiveValue()).isEqualTo(0.3);
-        assertThat(summary.totals().epochsRecorded()).isEqualTo(2);
+        assertThat(summary.totals().epochsRecorded()).isEqualTo(3);   // 2 of a finished trial + 1 running
         assertThat(summary.totals().cpuSeconds()).isEqualTo(34.5);
         assertThat(summary.totals().gpuSeconds()).isEqualTo(1.5);
     }

@@ -129,6 +129,30 @@ class MetricBatchingContractTest extends StorageContractTest {
     }
 
     @Test
+    void flushingOneTrialWritesEveryonesRowsOnceAndLaterCallsAreFree() {
+        ExperimentInfo e = newExperiment(3);
+        List<Long> ids = claimAll(e, 3);
+        try (MetricWriter writer = new MetricWriter(dataSource, 1000, Duration.ofHours(1))) {
+            for (long id : ids) {
+                writer.add(id, epoch(0));
+                writer.add(id, epoch(1));
+            }
+
+            writer.flush(ids.get(0));
+            writer.flush(ids.get(1));   // its rows went with the first flush: no statement
+            writer.flush(ids.get(2));
+            writer.flush(Long.MAX_VALUE);   // nothing queued for it
+
+            assertThat(writer.stats().statements()).isEqualTo(1);
+            assertThat(rowsOf(ids)).isEqualTo(6);
+            writer.add(ids.get(2), epoch(2));
+            writer.flush(ids.get(2));
+            assertThat(writer.stats().statements()).isEqualTo(2);
+            assertThat(rowsOf(ids)).isEqualTo(7);
+        }
+    }
+
+    @Test
     void rowsOfAMissingTrialAreDroppedAndTheOthersKept() {
         ExperimentInfo e = newExperiment(1);
         long id = claimAll(e, 1).get(0);
