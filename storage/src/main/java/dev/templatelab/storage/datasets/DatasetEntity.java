@@ -1,0 +1,69 @@
+package dev.templatelab.storage.datasets;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.CreationTimestamp;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.annotations.SourceType;
+import org.hibernate.type.SqlTypes;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Row of {@code datasets}. */
+@Entity
+@Table(name = "datasets")
+class DatasetEntity {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    Long id;
+
+    @Column(nullable = false, unique = true, length = 200)
+    String name;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    List<String> classes;
+
+    @Column(name = "image_count", nullable = false)
+    int imageCount;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "class_counts", nullable = false)
+    Map<String, Integer> classCounts;
+
+    @Column(name = "content_hash", length = 64)
+    String contentHash;
+
+    @Column(name = "storage_uri", nullable = false, length = 2000)
+    String storageUri;
+
+    @CreationTimestamp(source = SourceType.DB)
+    @Column(name = "created_at", nullable = false, updatable = false)
+    Instant createdAt;
+
+    protected DatasetEntity() {
+    }
+
+    DatasetEntity(NewDataset d) {
+        this.name = d.name();
+        this.classes = List.copyOf(d.classes());
+        this.imageCount = d.imageCount();
+        this.classCounts = new LinkedHashMap<>(d.classCounts());
+        this.contentHash = d.contentHash();
+        this.storageUri = d.storageUri().toString();
+    }
+
+    DatasetInfo toInfo() {
+        return new DatasetInfo(id, name, List.copyOf(classes), imageCount, new LinkedHashMap<>(classCounts),
+                contentHash, URI.create(storageUri), createdAt);
+    }
+}

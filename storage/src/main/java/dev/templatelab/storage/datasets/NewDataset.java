@@ -1,0 +1,38 @@
+package dev.templatelab.storage.datasets;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A dataset to register: its class names in label order, how many images it has (overall and per
+ * class; in a multi-label set the per-class counts may add up to more), a content hash to recognise
+ * a re-import (may be null) and where the images are.
+ */
+public record NewDataset(String name, List<String> classes, int imageCount, Map<String, Integer> classCounts,
+                         String contentHash, URI storageUri) {
+
+    /** Checks what the database would otherwise reject with a less helpful message. */
+    public NewDataset {
+        Objects.requireNonNull(storageUri, "storageUri");
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException("dataset name must be 1-200 characters, got: " + name);
+        }
+        if (classes == null || classes.isEmpty()) {
+            throw new IllegalArgumentException("dataset " + name + " needs at least one class");
+        }
+        if (imageCount < 0) {
+            throw new IllegalArgumentException("dataset " + name + ": image count " + imageCount + " < 0");
+        }
+        classCounts = classCounts == null ? Map.of() : classCounts;
+        for (String c : classCounts.keySet()) {
+            if (!classes.contains(c)) {
+                throw new IllegalArgumentException("dataset " + name + ": count given for unknown class " + c);
+            }
+        }
+        if (contentHash != null && contentHash.length() > 64) {
+            throw new IllegalArgumentException("dataset " + name + ": content hash longer than 64 characters");
+        }
+    }
+}

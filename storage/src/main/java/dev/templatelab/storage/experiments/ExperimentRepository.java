@@ -1,0 +1,31 @@
+package dev.templatelab.storage.experiments;
+
+import jakarta.persistence.LockModeType;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Lock;
+import org.springframework.data.jpa.repository.Query;
+
+import java.time.Instant;
+import java.util.Optional;
+
+interface ExperimentRepository extends JpaRepository<ExperimentEntity, Long> {
+
+    Optional<ExperimentEntity> findByName(String name);
+
+    boolean existsByName(String name);
+
+    Page<ExperimentEntity> findByState(ExperimentState state, Pageable pageable);
+
+    /** Serialises trial numbering (and state changes) of one experiment. */
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("SELECT e FROM ExperimentEntity e WHERE e.id = :id")
+    Optional<ExperimentEntity> lockById(long id);
+
+    @Query(value = "SELECT now()", nativeQuery = true)
+    Instant databaseNow();
+
+    @Query(value = "SELECT count(*) FROM datasets WHERE id = :datasetId", nativeQuery = true)
+    long countDatasets(long datasetId);
+}

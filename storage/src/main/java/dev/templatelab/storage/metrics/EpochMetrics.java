@@ -1,0 +1,13 @@
+package dev.templatelab.storage.metrics;
+
+/** What a trial reports after one epoch (Optuna's intermediate value, with every metric). Nulls: not measured. */
+public record EpochMetrics(int epoch, Double trainLoss, Double valLoss, Double valAccuracy, Double valMacroF1,
+                           Double learningRate, Double imagesPerSecond) {
+
+    /** Epochs count from 0. */
+    public EpochMetrics {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
+        }
+    }
+}

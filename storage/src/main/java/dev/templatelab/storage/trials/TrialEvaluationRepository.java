@@ -1,0 +1,6 @@
+package dev.templatelab.storage.trials;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+interface TrialEvaluationRepository extends JpaRepository<TrialEvaluationEntity, Long> {
+}

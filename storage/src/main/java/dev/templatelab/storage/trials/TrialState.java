@@ -1,0 +1,36 @@
+package dev.templatelab.storage.trials;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/** A trial's life (Optuna's states): WAITING -> RUNNING -> COMPLETE | PRUNED | FAIL, or back to WAITING. */
+public enum TrialState {
+    /** Queued, not yet claimed by a worker. */
+    WAITING,
+    /** Claimed by a worker that sends heartbeats. */
+    RUNNING,
+    /** Finished with an objective value. */
+    COMPLETE,
+    /** Stopped early by the pruner. */
+    PRUNED,
+    /** Failed, was cancelled, or lost its worker too often. */
+    FAIL;
+
+    private static final Map<TrialState, Set<TrialState>> NEXT = Map.of(
+            WAITING, EnumSet.of(RUNNING, FAIL),                     // FAIL: experiment cancelled
+            RUNNING, EnumSet.of(COMPLETE, PRUNED, FAIL, WAITING),   // WAITING: re-queued after a lost worker
+            COMPLETE, EnumSet.noneOf(TrialState.class),
+            PRUNED, EnumSet.noneOf(TrialState.class),
+            FAIL, EnumSet.noneOf(TrialState.class));
+
+    /** COMPLETE, PRUNED and FAIL are final. */
+    public boolean isFinished() {
+        return NEXT.get(this).isEmpty();
+    }
+
+    /** Whether a trial in this state may move to {@code next}. */
+    public boolean canMoveTo(TrialState next) {
+        return NEXT.get(this).contains(next);
+    }
+}

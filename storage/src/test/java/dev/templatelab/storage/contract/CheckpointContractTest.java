@@ -1,0 +1,89 @@
+package dev.templatelab.storage.contract;
+
+import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.trials.TrialLease;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CheckpointContractTest extends StorageContractTest {
+
+    private static InputStream bytes(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String read(InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void saveListOpenAndTheBestFlagMoves() throws IOException {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+
+        CheckpointInfo e0 = checkpoints.save(lease.trialId(), 0, bytes("weights after epoch 0"), true);
+        CheckpointInfo e1 = checkpoints.save(lease.trialId(), 1, bytes("weights after epoch 1"), false);
+        CheckpointInfo e2 = checkpoints.save(lease.trialId(), 2, bytes("weights after epoch 2"), true);
+
+        assertThat(e0.uri().getPath()).startsWith(HOME.resolve("artifacts").toString());
+        assertThat(e0.sizeBytes()).isEqualTo(21);
+        assertThat(e0.sha256()).hasSize(64);
+        assertThat(checkpoints.list(lease.trialId())).extracting(CheckpointInfo::epoch).containsExactly(0, 1, 2);
+        assertThat(checkpoints.best(lease.trialId())).map(CheckpointInfo::id).contains(e2.id());
+        assertThat(checkpoints.list(lease.trialId())).filteredOn(CheckpointInfo::best).hasSize(1);
+        assertThat(checkpoints.latest(lease.trialId())).map(CheckpointInfo::id).contains(e2.id());
+        assertThat(read(checkpoints.open(e1.id()))).isEqualTo("weights after epoch 1");
+
+        checkpoints.markBest(e1.id());
+        assertThat(checkpoints.best(lease.trialId())).map(CheckpointInfo::epoch).contains(1);
+        assertThat(checkpoints.list(lease.trialId())).filteredOn(CheckpointInfo::best).hasSize(1);
+    }
+
+    @Test
+    void savingAnEpochAgainReplacesItsFile() throws IOException {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+        Path source = Files.writeString(Files.createTempFile("ckpt", ".bin"), "first run");
+        CheckpointInfo first = checkpoints.save(lease.trialId(), 3, source, false);
+
+        CheckpointInfo again = checkpoints.save(lease.trialId(), 3, bytes("second run"), false);
+
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.uri()).isNotEqualTo(first.uri());
+        assertThat(Path.of(first.uri())).doesNotExist();
+        assertThat(read(checkpoints.open(again.id()))).isEqualTo("second run");
+        assertThat(checkpoints.list(lease.trialId())).hasSize(1);
+        Files.delete(source);
+    }
+
+    @Test
+    void aCorruptedCheckpointIsRefusedOnRead() throws IOException {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+        CheckpointInfo saved = checkpoints.save(lease.trialId(), 0, bytes("good weights"), true);
+        Files.writeString(Path.of(saved.uri()), "bit rot");
+
+        assertThatThrownBy(() -> checkpoints.open(saved.id()))
+                .isInstanceOf(ArtifactIntegrityException.class)
+                .hasMessageContaining(saved.sha256());
+    }
+
+    @Test
+    void deleteRemovesRowAndFile() {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+        CheckpointInfo saved = checkpoints.save(lease.trialId(), 0, bytes("w"), false);
+
+        checkpoints.delete(saved.id());
+
+        assertThat(checkpoints.list(lease.trialId())).isEmpty();
+        assertThat(Path.of(saved.uri())).doesNotExist();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.templatelab.storage.contract;
+
+import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.datasets.DatasetInUseException;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.storage.metrics.Direction;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DatasetContractTest extends StorageContractTest {
+
+    @Test
+    void registerThenReadBackEveryField() {
+        String hash = unique("h");
+        NewDataset spec = new NewDataset(unique("flowers"), List.of("tulip", "rose", "daisy"), 7,
+                Map.of("tulip", 3, "rose", 2, "daisy", 2), hash, URI.create("file:///home/a/flowers"));
+
+        DatasetInfo saved = datasets.register(spec);
+
+        DatasetInfo read = datasets.get(saved.id());
+        assertThat(read.name()).isEqualTo(spec.name());
+        assertThat(read.classes()).containsExactly("tulip", "rose", "daisy");   // label order kept
+        assertThat(read.imageCount()).isEqualTo(7);
+        assertThat(read.classCounts()).isEqualTo(Map.of("tulip", 3, "rose", 2, "daisy", 2));
+        assertThat(read.contentHash()).isEqualTo(hash);
+        assertThat(read.storageUri()).isEqualTo(URI.create("file:///home/a/flowers"));
+        assertThat(read.createdAt()).isNotNull();
+        assertThat(datasets.findByName(spec.name())).contains(read);
+        assertThat(datasets.findByContentHash(hash)).containsExactly(read);
+        assertThat(datasets.list()).contains(read);
+    }
+
+    @Test
+    void namesAreUnique() {
+        DatasetInfo first = newDataset();
+
+        assertThatThrownBy(() -> datasets.register(new NewDataset(first.name(), List.of("a"), 1, Map.of("a", 1),
+                null, URI.create("file:///x")))).hasMessageContaining("already exists");
+    }
+
+    @Test
+    void invalidDatasetsAreRejectedBeforeTheDatabase() {
+        assertThatThrownBy(() -> new NewDataset("d", List.of(), 0, Map.of(), null, URI.create("file:///x")))
+                .hasMessageContaining("at least one class");
+        assertThatThrownBy(() -> new NewDataset("d", List.of("a"), 1, Map.of("b", 1), null, URI.create("file:///x")))
+                .hasMessageContaining("unknown class b");
+    }
+
+    @Test
+    void deleteRefusesWhileAnExperimentUsesTheDataset() {
+        DatasetInfo used = newDataset();
+        experiments.create(spec(used.id(), Direction.MAXIMIZE));
+        DatasetInfo unused = newDataset();
+
+        assertThatThrownBy(() -> datasets.delete(used.id())).isInstanceOf(DatasetInUseException.class)
+                .hasMessageContaining("used by 1 experiment");
+        datasets.delete(unused.id());
+
+        assertThatThrownBy(() -> datasets.get(unused.id())).isInstanceOf(NotFoundException.class)
+                .hasMessage("dataset " + unused.id() + " not found");
+        assertThat(datasets.get(used.id())).isNotNull();
+    }
+}

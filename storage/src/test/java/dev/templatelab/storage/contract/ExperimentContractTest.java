@@ -1,0 +1,250 @@
+package dev.templatelab.storage.contract;
+
+import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.events.EventLevel;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentRow;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.experiments.NewExperiment;
+import dev.templatelab.storage.metrics.Direction;
+import dev.templatelab.storage.metrics.EpochMetrics;
+import dev.templatelab.storage.trials.ClaimedTrial;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialParam;
+import dev.templatelab.storage.trials.TrialResult;
+import dev.templatelab.storage.trials.TrialState;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ExperimentContractTest extends StorageContractTest {
+
+    @Test
+    void createStoresEveryFieldAndNumbersTrialsFromZero() {
+        NewExperiment spec = spec(newDataset().id(), Direction.MAXIMIZE);
+
+        ExperimentInfo created = experiments.create(spec, newTrials(3));
+
+        ExperimentInfo read = experiments.get(created.id());
+        assertThat(read.name()).isEqualTo(spec.name());
+        assertThat(read.datasetId()).isEqualTo(spec.datasetId());
+        assertThat(read.templates()).containsExactly("Clarifai_ResNet", "Clarifai_ResNext");
+        assertThat(read.searchSpaceJson()).contains("\"lr\"").contains("\"log\": true");
+        assertThat(read.sampler()).isEqualTo("tpe");
+        assertThat(read.pruner()).isEqualTo("median");
+        assertThat(read.budget()).isEqualTo(spec.budget());
+        assertThat(read.objective()).isEqualTo(spec.objective());
+        assertThat(read.direction()).isEqualTo(Direction.MAXIMIZE);
+        assertThat(read.parallelism()).isEqualTo(4);
+        assertThat(read.owner()).isEqualTo("alice");
+        assertThat(read.state()).isEqualTo(ExperimentState.QUEUED);
+        assertThat(read.createdAt()).isNotNull();
+        assertThat(read.startedAt()).isNull();
+        assertThat(experiments.findByName(spec.name())).contains(read);
+
+        List<TrialInfo> list = trials.page(read.id(), null, PageRequest.of(0, 10, Sort.by("number"))).getContent();
+        assertThat(list).extracting(TrialInfo::number).containsExactly(0, 1, 2);
+        assertThat(list).extracting(TrialInfo::state).containsOnly(TrialState.WAITING);
+        TrialInfo second = list.get(1);
+        assertThat(second.template()).isEqualTo("Clarifai_ResNext");
+        assertThat(second.params()).extracting(TrialParam::name).containsExactly("lr", "optimizer");
+        assertThat(second.params().get(0).internalValue()).isEqualTo(0.002);
+        assertThat(second.params().get(1).valueJson()).isEqualTo("\"sgd\"");
+        assertThat(second.params().get(1).internalValue()).isEqualTo(1.0);
+        assertThat(second.params().get(1).distributionJson()).contains("categorical");
+    }
+
+    @Test
+    void createRefusesAMissingDatasetAndADuplicateName() {
+        NewExperiment spec = spec(newDataset().id(), Direction.MAXIMIZE);
+        experiments.create(spec);
+
+        assertThatThrownBy(() -> experiments.create(spec)).hasMessageContaining("already exists");
+        assertThatThrownBy(() -> experiments.create(spec(Long.MAX_VALUE, Direction.MAXIMIZE)))
+                .isInstanceOf(NotFoundException.class).hasMessageContaining("dataset");
+        assertThatThrownBy(() -> experiments.get(Long.MAX_VALUE)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void invalidSearchSpaceIsRejected() {
+        long datasetId = newDataset().id();
+        assertThatThrownBy(() -> new NewExperiment("e", datasetId, List.of("t"), "{not json", "tpe", "none",
+                null, dev.templatelab.storage.metrics.Metric.VAL_LOSS, Direction.MINIMIZE, 1, null))
+                .hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> new NewExperiment("e", datasetId, List.of("t"), "[1, 2]", "tpe", "none",
+                null, dev.templatelab.storage.metrics.Metric.VAL_LOSS, Direction.MINIMIZE, 1, null))
+                .hasMessageContaining("JSON object");
+    }
+
+    @Test
+    void enqueueContinuesNumberingAndIsRefusedOnceFinished() {
+        ExperimentInfo e = newExperiment(2);
+
+        List<TrialInfo> added = experiments.enqueueTrials(e.id(), newTrials(3));
+
+        assertThat(added).extracting(TrialInfo::number).containsExactly(2, 3, 4);
+        assertThat(trials.stats(e.id()).count(TrialState.WAITING)).isEqualTo(5);
+        experiments.cancel(e.id());
+        assertThatThrownBy(() -> experiments.enqueueTrials(e.id(), newTrials(1)))
+                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("CANCELLED");
+    }
+
+    @Test
+    void concurrentEnqueuesNeverReuseANumber() throws Exception {
+        ExperimentInfo e = newExperiment(0);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(pool.submit(() -> experiments.enqueueTrials(e.id(), newTrials(5))));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        List<Integer> numbers = trials.page(e.id(), null, PageRequest.of(0, 100, Sort.by("number"))).getContent()
+                .stream().map(TrialInfo::number).toList();
+        assertThat(numbers).hasSize(40).doesNotHaveDuplicates().first().isEqualTo(0);
+        assertThat(numbers.get(39)).isEqualTo(39);
+    }
+
+    @Test
+    void summaryCountsTrialsPerStateAndPicksTheBestComplete() {
+        ExperimentInfo e = newExperiment(5, Direction.MINIMIZE);
+        ClaimedTrial a = trials.claimNext(e.id(), "w").orElseThrow();
+        ClaimedTrial b = trials.claimNext(e.id(), "w").orElseThrow();
+        ClaimedTrial c = trials.claimNext(e.id(), "w").orElseThrow();
+        ClaimedTrial d = trials.claimNext(e.id(), "w").orElseThrow();
+        trials.reportEpoch(a.lease().trialId(), new EpochMetrics(0, 1.0, 0.9, 0.5, 0.4, 0.1, 100.0));
+        trials.reportEpoch(a.lease().trialId(), new EpochMetrics(1, 0.8, 0.7, 0.6, 0.5, 0.1, 100.0));
+        trials.complete(a.lease(), new TrialResult(0.7, 1, 12.5, 0.0));
+        trials.complete(b.lease(), new TrialResult(0.3, 4, 20.0, 1.5));   // lowest loss: best when minimising
+        trials.prune(c.lease(), new TrialResult(0.1, null, 2.0, null));    // pruned values never count as best
+        trials.fail(d.lease(), "out of memory", null);
+        ClaimedTrial running = trials.claimNext(e.id(), "w").orElseThrow();
+        trials.reportEpoch(running.lease().trialId(), new EpochMetrics(0, 1.0, 0.9, 0.5, 0.4, 0.1, 100.0));
+        trials.flushMetrics();
+
+        ExperimentSummary summary = experiments.summary(e.id());
+
+        assertThat(summary.experiment().state()).isEqualTo(ExperimentState.RUNNING);
+        assertThat(summary.experiment().startedAt()).isNotNull();
+        assertThat(summary.trials().count(TrialState.COMPLETE)).isEqualTo(2);
+        assertThat(summary.trials().count(TrialState.PRUNED)).isEqualTo(1);
+        assertThat(summary.trials().count(TrialState.FAIL)).isEqualTo(1);
+        assertThat(summary.trials().count(TrialState.WAITING)).isZero();
+        assertThat(summary.trials().count(TrialState.RUNNING)).isEqualTo(1);
+        assertThat(summary.trials().total()).isEqualTo(5);
+        assertThat(summary.best()).map(TrialInfo::id).contains(b.lease().trialId());
+        assertThat(summary.bestTrial().objectiveValue()).isEqualTo(0.3);
+        assertThat(summary.totals().epochsRecorded()).isEqualTo(3);   // 2 of a finished trial + 1 running
+        assertThat(summary.totals().cpuSeconds()).isEqualTo(34.5);
+        assertThat(summary.totals().gpuSeconds()).isEqualTo(1.5);
+    }
+
+    @Test
+    void listPagesSortsAndFiltersByState() {
+        ExperimentInfo older = newExperiment(1);
+        ExperimentInfo newer = newExperiment(2);
+        experiments.pause(newer.id());
+        ClaimedTrial t = trials.claimNext(older.id(), "w").orElseThrow();
+        trials.complete(t.lease(), TrialResult.of(0.75));
+
+        Page<ExperimentRow> paused = experiments.list(ExperimentState.PAUSED, PageRequest.of(0, 1000));
+        assertThat(paused.getContent()).extracting(r -> r.experiment().id()).contains(newer.id())
+                .doesNotContain(older.id());
+
+        Page<ExperimentRow> firstPage = experiments.list(null, PageRequest.of(0, 2));
+        assertThat(firstPage.getContent()).hasSize(2);
+        assertThat(firstPage.getTotalElements()).isGreaterThanOrEqualTo(2);
+        // Newest first by default: the two just created lead the list (ids break same-transaction ties).
+        assertThat(firstPage.getContent()).extracting(r -> r.experiment().id()).containsExactly(newer.id(), older.id());
+        ExperimentRow olderRow = firstPage.getContent().get(1);
+        assertThat(olderRow.trials().count(TrialState.COMPLETE)).isEqualTo(1);
+        assertThat(olderRow.bestObjectiveValue()).isEqualTo(0.75);
+        assertThat(firstPage.getContent().get(0).trials().count(TrialState.WAITING)).isEqualTo(2);
+
+        Page<ExperimentRow> byName = experiments.list(null, PageRequest.of(0, 1000, Sort.by("name")));
+        List<String> names = byName.getContent().stream().map(r -> r.experiment().name()).toList();
+        assertThat(names).isSorted();
+    }
+
+    @Test
+    void legalStateChanges() {
+        ExperimentInfo e = newExperiment(1);
+
+        assertThat(experiments.pause(e.id()).state()).isEqualTo(ExperimentState.PAUSED);
+        assertThat(experiments.resume(e.id()).state()).isEqualTo(ExperimentState.QUEUED);   // never started
+        ClaimedTrial t = trials.claimNext(e.id(), "w").orElseThrow();
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.RUNNING);
+        assertThat(experiments.pause(e.id()).state()).isEqualTo(ExperimentState.PAUSED);
+        assertThat(experiments.resume(e.id()).state()).isEqualTo(ExperimentState.RUNNING);
+        trials.complete(t.lease(), TrialResult.of(0.5));
+        ExperimentInfo done = experiments.complete(e.id());
+        assertThat(done.state()).isEqualTo(ExperimentState.COMPLETE);
+        assertThat(done.finishedAt()).isNotNull();
+
+        List<EventInfo> log = events.since(e.id(), 0, 100);
+        assertThat(log).extracting(EventInfo::message).contains("experiment paused", "experiment resumed",
+                "experiment complete");
+        assertThat(log).extracting(EventInfo::level).containsOnly(EventLevel.INFO);
+    }
+
+    @Test
+    void illegalStateChangesThrowAndChangeNothing() {
+        ExperimentInfo queued = newExperiment(1);
+        ExperimentInfo cancelled = newExperiment(1);
+        experiments.cancel(cancelled.id());
+
+        assertThatThrownBy(() -> experiments.complete(queued.id()))
+                .isInstanceOf(IllegalTransitionException.class)
+                .hasMessage("experiment " + queued.id() + " (" + queued.name() + ") is QUEUED; QUEUED -> COMPLETE is not allowed");
+        assertThatThrownBy(() -> experiments.resume(queued.id())).isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("only a PAUSED experiment");
+        assertThatThrownBy(() -> experiments.resume(cancelled.id())).isInstanceOf(IllegalTransitionException.class);
+        assertThatThrownBy(() -> experiments.pause(cancelled.id())).isInstanceOf(IllegalTransitionException.class);
+        assertThatThrownBy(() -> experiments.cancel(cancelled.id())).isInstanceOf(IllegalTransitionException.class);
+        assertThat(experiments.get(queued.id()).state()).isEqualTo(ExperimentState.QUEUED);
+        assertThat(experiments.get(cancelled.id()).state()).isEqualTo(ExperimentState.CANCELLED);
+    }
+
+    @Test
+    void cancelFailsWaitingAndRunningTrialsAndTheWorkerLosesItsLease() {
+        ExperimentInfo e = newExperiment(3);
+        ClaimedTrial running = trials.claimNext(e.id(), "w").orElseThrow();
+
+        experiments.cancel(e.id());
+
+        assertThat(trials.stats(e.id()).count(TrialState.FAIL)).isEqualTo(3);
+        assertThat(trials.get(running.lease().trialId()).error()).isEqualTo("experiment cancelled");
+        assertThat(trials.heartbeat(running.lease())).isFalse();
+        assertThatThrownBy(() -> trials.complete(running.lease(), TrialResult.of(0.9)))
+                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("FAIL -> COMPLETE");
+        assertThat(trials.claimNext(e.id(), "w")).isEmpty();
+    }
+
+    @Test
+    void failMarksTheExperimentAndItsUnfinishedTrials() {
+        ExperimentInfo e = newExperiment(2);
+
+        ExperimentInfo failed = experiments.fail(e.id(), "dataset vanished");
+
+        assertThat(failed.state()).isEqualTo(ExperimentState.FAILED);
+        assertThat(trials.stats(e.id()).count(TrialState.FAIL)).isEqualTo(2);
+        assertThat(events.recent(e.id(), 1)).first().satisfies(ev -> {
+            assertThat(ev.level()).isEqualTo(EventLevel.ERROR);
+            assertThat(ev.message()).contains("dataset vanished");
+        });
+    }
+}

@@ -1,0 +1,238 @@
+package dev.templatelab.storage.contract;
+
+import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.metrics.EpochMetrics;
+import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.storage.trials.ClaimedTrial;
+import dev.templatelab.storage.trials.TrialEvaluation;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialLease;
+import dev.templatelab.storage.trials.TrialLeaseLostException;
+import dev.templatelab.storage.trials.TrialResult;
+import dev.templatelab.storage.trials.TrialState;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TrialLifecycleContractTest extends StorageContractTest {
+
+    private Instant databaseNow() {
+        return jdbc.queryForObject("SELECT now()", java.sql.Timestamp.class).toInstant();
+    }
+
+    @Test
+    void claimHeartbeatComplete() {
+        ExperimentInfo e = newExperiment(2);
+
+        Instant before = databaseNow();
+        ClaimedTrial claimed = trials.claimNext(e.id(), "worker-1").orElseThrow();
+
+        TrialInfo t = claimed.trial();
+        assertThat(t.number()).isZero();   // lowest number first
+        assertThat(t.state()).isEqualTo(TrialState.RUNNING);
+        assertThat(t.workerId()).isEqualTo("worker-1");
+        assertThat(t.attempts()).isEqualTo(1);
+        assertThat(t.heartbeatAt()).isAfterOrEqualTo(before);
+        assertThat(t.startedAt()).isEqualTo(t.heartbeatAt());
+        assertThat(t.params()).hasSize(2);
+        assertThat(claimed.lease()).isEqualTo(new TrialLease(t.id(), "worker-1", 1));
+
+        assertThat(trials.heartbeat(claimed.lease())).isTrue();
+        assertThat(trials.get(t.id()).heartbeatAt()).isAfter(t.heartbeatAt());
+
+        TrialInfo done = trials.complete(claimed.lease(), new TrialResult(0.93, 7, 120.0, 30.0));
+        assertThat(done.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(done.objectiveValue()).isEqualTo(0.93);
+        assertThat(done.bestEpoch()).isEqualTo(7);
+        assertThat(done.cpuSeconds()).isEqualTo(120.0);
+        assertThat(done.gpuSeconds()).isEqualTo(30.0);
+        assertThat(done.finishedAt()).isAfterOrEqualTo(done.startedAt());
+        assertThat(trials.heartbeat(claimed.lease())).isFalse();   // finished: nothing to keep alive
+
+        assertThat(trials.claimNext(e.id(), "worker-1").orElseThrow().trial().number()).isEqualTo(1);
+        assertThat(trials.claimNext(e.id(), "worker-1")).isEmpty();
+    }
+
+    @Test
+    void finishedTrialsNeverChangeAgain() {
+        ExperimentInfo e = newExperiment(3);
+        TrialLease completed = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        TrialLease pruned = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        TrialLease failed = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        trials.complete(completed, TrialResult.of(0.5));
+        trials.prune(pruned, new TrialResult(null, null, null, null));
+        trials.fail(failed, "java.lang.OutOfMemoryError\n\tat somewhere", null);
+
+        assertThatThrownBy(() -> trials.complete(completed, TrialResult.of(0.6)))
+                .isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("is COMPLETE; COMPLETE -> COMPLETE is not allowed");
+        assertThatThrownBy(() -> trials.fail(completed, "late failure", null))
+                .hasMessageContaining("COMPLETE -> FAIL is not allowed");
+        assertThatThrownBy(() -> trials.complete(pruned, TrialResult.of(0.6)))
+                .hasMessageContaining("PRUNED -> COMPLETE is not allowed");
+        assertThatThrownBy(() -> trials.prune(failed, TrialResult.of(0.6)))
+                .hasMessageContaining("FAIL -> PRUNED is not allowed");
+        assertThatThrownBy(() -> trials.requeue(completed.trialId()))
+                .hasMessageContaining("COMPLETE -> WAITING is not allowed");
+
+        assertThat(trials.get(completed.trialId()).objectiveValue()).isEqualTo(0.5);
+        assertThat(trials.get(pruned.trialId()).state()).isEqualTo(TrialState.PRUNED);
+        assertThat(trials.get(failed.trialId()).error()).startsWith("java.lang.OutOfMemoryError");
+        assertThat(events.ofTrial(failed.trialId(), 10)).extracting(ev -> ev.message())
+                .containsExactly("trial #2 failed: java.lang.OutOfMemoryError");
+    }
+
+    @Test
+    void completeNeedsAnObjectiveValue() {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+
+        assertThatThrownBy(() -> trials.complete(lease, new TrialResult(null, 3, 1.0, 0.0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("objective value");
+        assertThat(trials.get(lease.trialId()).state()).isEqualTo(TrialState.RUNNING);
+    }
+
+    @Test
+    void aRequeuedTrialsOldLeaseIsDead() {
+        ExperimentInfo e = newExperiment(1);
+        TrialLease first = trials.claimNext(e.id(), "worker-a").orElseThrow().lease();
+
+        TrialInfo requeued = trials.requeue(first.trialId());
+        assertThat(requeued.state()).isEqualTo(TrialState.WAITING);
+        assertThat(requeued.workerId()).isNull();
+        assertThat(requeued.attempts()).isEqualTo(1);   // kept
+        TrialLease second = trials.claimNext(e.id(), "worker-b").orElseThrow().lease();
+
+        assertThat(second).isEqualTo(new TrialLease(first.trialId(), "worker-b", 2));
+        assertThat(trials.heartbeat(first)).isFalse();
+        assertThatThrownBy(() -> trials.complete(first, TrialResult.of(0.1)))
+                .isInstanceOf(TrialLeaseLostException.class)
+                .hasMessageContaining("no longer held by worker worker-a attempt 1")
+                .hasMessageContaining("RUNNING with worker worker-b attempt 2");
+        // Same worker id, older attempt: still refused.
+        TrialLease staleSameWorker = new TrialLease(first.trialId(), "worker-b", 1);
+        assertThatThrownBy(() -> trials.fail(staleSameWorker, "x", null)).isInstanceOf(TrialLeaseLostException.class);
+
+        assertThat(trials.complete(second, TrialResult.of(0.2)).state()).isEqualTo(TrialState.COMPLETE);
+    }
+
+    @Test
+    void requeueOfAWaitingTrialIsIllegal() {
+        ExperimentInfo e = newExperiment(1);
+        long id = trials.page(e.id(), null, PageRequest.of(0, 1)).getContent().get(0).id();
+
+        assertThatThrownBy(() -> trials.requeue(id)).isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("is WAITING; WAITING -> WAITING is not allowed");
+    }
+
+    @Test
+    void pausedExperimentsAreNotClaimed() {
+        ExperimentInfo e = newExperiment(1);
+        experiments.pause(e.id());
+
+        assertThat(trials.claimNext(e.id(), "w")).isEmpty();
+        experiments.resume(e.id());
+        assertThat(trials.claimNext(e.id(), "w")).isPresent();
+    }
+
+    @Test
+    void claimFromAnyExperimentTakesTheOldestExperimentsLowestNumber() {
+        // Leave no claimable trials from other tests ahead of ours.
+        while (trials.claimNext("sweeper").isPresent()) {
+            // drain
+        }
+        ExperimentInfo first = newExperiment(2);
+        ExperimentInfo second = newExperiment(2);
+
+        assertThat(trials.claimNext("w").orElseThrow().trial()).satisfies(t -> {
+            assertThat(t.experimentId()).isEqualTo(first.id());
+            assertThat(t.number()).isZero();
+        });
+        experiments.pause(first.id());
+        assertThat(trials.claimNext("w").orElseThrow().trial().experimentId()).isEqualTo(second.id());
+    }
+
+    @Test
+    void blankWorkerIdsAreRejected() {
+        ExperimentInfo e = newExperiment(1);
+
+        assertThatThrownBy(() -> trials.claimNext(e.id(), " ")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(trials.stats(e.id()).count(TrialState.WAITING)).isEqualTo(1);
+    }
+
+    @Test
+    void rankedPutsTheBestFirstAndTrialsWithoutObjectiveLast() {
+        ExperimentInfo e = newExperiment(5);
+        double[] values = {0.4, 0.9, 0.1, 0.9};
+        for (double v : values) {
+            trials.complete(trials.claimNext(e.id(), "w").orElseThrow().lease(), TrialResult.of(v));
+        }
+
+        var highestFirst = trials.ranked(e.id(), dev.templatelab.storage.metrics.Direction.MAXIMIZE,
+                PageRequest.of(0, 10));
+        var lowestFirst = trials.ranked(e.id(), dev.templatelab.storage.metrics.Direction.MINIMIZE,
+                PageRequest.of(0, 3));
+
+        assertThat(highestFirst.getContent()).extracting(TrialInfo::objectiveValue)
+                .containsExactly(0.9, 0.9, 0.4, 0.1, null);
+        assertThat(highestFirst.getContent()).extracting(TrialInfo::number).containsExactly(1, 3, 0, 2, 4);
+        assertThat(lowestFirst.getContent()).extracting(TrialInfo::objectiveValue).containsExactly(0.1, 0.4, 0.9);
+        assertThat(lowestFirst.getTotalElements()).isEqualTo(5);
+        assertThat(lowestFirst.getTotalPages()).isEqualTo(2);
+    }
+
+    @Test
+    void pageFiltersByStateAndSortsByAnyField() {
+        ExperimentInfo e = newExperiment(4);
+        trials.complete(trials.claimNext(e.id(), "w").orElseThrow().lease(), TrialResult.of(0.5));
+
+        assertThat(trials.page(e.id(), TrialState.WAITING, PageRequest.of(0, 10)).getTotalElements()).isEqualTo(3);
+        assertThat(trials.page(e.id(), null, PageRequest.of(0, 10, Sort.by(Sort.Direction.DESC, "number")))
+                .getContent()).extracting(TrialInfo::number).containsExactly(3, 2, 1, 0);
+        assertThat(trials.find(e.id(), 3)).map(TrialInfo::state).contains(TrialState.WAITING);
+        assertThat(trials.find(e.id(), 4)).isEmpty();
+    }
+
+    @Test
+    void valuesAtEpochFeedPruners() {
+        ExperimentInfo e = newExperiment(3);
+        TrialLease a = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        TrialLease b = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        TrialLease c = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        trials.reportEpoch(a.trialId(), new EpochMetrics(2, 0.5, 0.6, 0.70, 0.6, 0.01, 50.0));
+        trials.reportEpoch(b.trialId(), new EpochMetrics(2, 0.4, 0.5, 0.80, 0.7, 0.01, 50.0));
+        trials.reportEpoch(c.trialId(), new EpochMetrics(2, 0.9, 0.9, 0.30, 0.2, 0.01, 50.0));
+        trials.complete(a, TrialResult.of(0.7));
+        trials.complete(b, TrialResult.of(0.8));   // c stays RUNNING
+
+        Map<Long, Double> completed = trials.valuesAtEpoch(e.id(), 2, Metric.VAL_ACCURACY, EnumSet.of(TrialState.COMPLETE));
+        Map<Long, Double> all = trials.valuesAtEpoch(e.id(), 2, Metric.VAL_LOSS,
+                EnumSet.of(TrialState.COMPLETE, TrialState.RUNNING));
+
+        assertThat(completed).isEqualTo(Map.of(a.trialId(), 0.70, b.trialId(), 0.80));
+        assertThat(all).isEqualTo(Map.of(a.trialId(), 0.6, b.trialId(), 0.5, c.trialId(), 0.9));
+        assertThat(trials.valuesAtEpoch(e.id(), 3, Metric.VAL_LOSS, EnumSet.allOf(TrialState.class))).isEmpty();
+    }
+
+    @Test
+    void finalEvaluationIsStoredAndReplaced() {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+
+        trials.recordEvaluation(lease.trialId(), "{\"0\": {\"f1\": 0.5}}", "[[1, 0], [0, 1]]");
+        TrialEvaluation replaced = trials.recordEvaluation(lease.trialId(), "{\"0\": {\"f1\": 0.9}}", "[[2, 0], [1, 1]]");
+
+        TrialEvaluation read = trials.evaluation(lease.trialId()).orElseThrow();
+        assertThat(read.perClassMetricsJson()).isEqualTo("{\"0\": {\"f1\": 0.9}}");
+        assertThat(read.confusionMatrixJson()).isEqualTo("[[2, 0], [1, 1]]");
+        assertThat(replaced.trialId()).isEqualTo(lease.trialId());
+        assertThat(trials.evaluation(Long.MAX_VALUE)).isEmpty();
+    }
+}
