@@ -56,16 +56,16 @@ class TrainEvaluatePredictCliTest {
     @Test
     void trainThenEvaluateThenPredict() throws Exception {
         Path data = dir.resolve("data");
-        for (int i = 0; i < 12; i++) {
+        for (int i = 0; i < 16; i++) {
             image(data.resolve("red").resolve(i + ".png"), Color.RED, i);
             image(data.resolve("blue").resolve(i + ".png"), Color.BLUE, 100 + i);
         }
         Path ckpt = dir.resolve("m.tlckpt");
         System.setProperty("user.home", dir.toString());    // keeps TEMPLATELAB_HOME's default inside the test folder
 
-        JsonNode trained = new ObjectMapper().readTree(run("train", "--template", "Clarifai_InceptionV2", "--data",
-                data.toString(), "--out", ckpt.toString(), "--json", "--set", "image_size=32", "--set",
-                "width_multiplier=0.125", "--set", "num_epochs=3", "--set", "batch_size=8", "--set", "lrate=0.05",
+        JsonNode trained = new ObjectMapper().readTree(run("train", "--template", "Clarifai_InceptionBatchNorm",
+                "--random-init", "--data", data.toString(), "--out", ckpt.toString(), "--json", "--set", "image_size=32",
+                "--set", "width_multiplier=0.125", "--set", "num_epochs=10", "--set", "batch_size=8", "--set", "lrate=0.02",
                 "--set", "logreg=0", "--set", "validation_fraction=0.25"));
         assertThat(trained.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(trained.get("sha256").asText()).hasSize(64);
@@ -76,7 +76,7 @@ class TrainEvaluatePredictCliTest {
         assertThat(eval.get("macroF1").asDouble()).isGreaterThan(0.85);
         assertThat(eval.get("perClass")).hasSize(2);
         assertThat(eval.get("confusionMatrix")).hasSize(2);
-        assertThat(eval.get("count").asInt()).isEqualTo(24);
+        assertThat(eval.get("count").asInt()).isEqualTo(32);
 
         JsonNode predictions = new ObjectMapper().readTree(run("predict", "--checkpoint", ckpt.toString(), "--json",
                 data.resolve("red").resolve("0.png").toString(), data.resolve("blue").resolve("0.png").toString()));

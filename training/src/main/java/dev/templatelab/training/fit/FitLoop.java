@@ -112,9 +112,11 @@ public final class FitLoop {
     private static double currentLearningRate(ComputationGraph net) {
         var layers = net.getLayers();
         for (int i = layers.length - 1; i >= 0; i--) {
-            if (layers[i].numParams() > 0) {      // the classifier (a loss layer has no rate)
+            if (layers[i].numParams() > 0) {      // the classifier; loss and SameDiff layers report no rate
                 Double lr = net.getLearningRate(layers[i].conf().getLayer().getLayerName());
-                return lr == null ? Double.NaN : lr;
+                if (lr != null && !lr.isNaN()) {
+                    return lr;
+                }
             }
         }
         return Double.NaN;

@@ -86,6 +86,9 @@ public record HyperparameterDef(String name, Type type, double min, double max, 
                     throw new IllegalArgumentException(name + " must be " + allowed() + ", got " + value);
                 }
                 double d = n.doubleValue();
+                if (type == Type.INT && d != Math.rint(d)) {
+                    throw new IllegalArgumentException(name + " must be a whole number, got " + value);
+                }
                 boolean below = minExclusive ? d <= min : d < min;
                 if (Double.isNaN(d) || below || d > max) {
                     throw new IllegalArgumentException(name + " must be " + allowed() + ", got " + value);

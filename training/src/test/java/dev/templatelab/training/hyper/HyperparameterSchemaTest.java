@@ -58,6 +58,8 @@ class HyperparameterSchemaTest {
                 .hasMessage("flip_probability must be a number in [0, 1], got 1.5");
         assertThatThrownBy(() -> HyperparameterSchema.resolve(RSB, Map.of("num_epochs", "2.5")))
                 .hasMessage("num_epochs must be a whole number, got '2.5'");
+        assertThatThrownBy(() -> HyperparameterSchema.resolveTyped(RSB, Map.of("batch_size", 1.5)))
+                .hasMessage("batch_size must be a whole number, got 1.5");
         assertThatThrownBy(() -> HyperparameterSchema.resolve(RSB, Map.of("updater", "lamb")))
                 .hasMessage("updater must be one of [sgd, nesterovs, adam, adamw], got 'lamb'");
         assertThatThrownBy(() -> HyperparameterSchema.resolve(RSB, Map.of("seed", "abc")))

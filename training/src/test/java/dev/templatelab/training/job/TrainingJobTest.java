@@ -51,25 +51,29 @@ class TrainingJobTest {
 
     @Test
     void trainsAFolderDatasetToAnEvaluatedCheckpointWithProvenance() throws Exception {
-        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 16);
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 24);
         Path out = dir.resolve("model.tlckpt");
+        Map<String, String> hp = small(10);
+        hp.put("batch_size", "8");
+        hp.put("lrate", "0.02");
 
-        TrainingJob.Result r = run("Clarifai_InceptionV2", data, small(4), out, false, false);
+        TrainingJob.Result r = run("Clarifai_InceptionBatchNorm", data, hp, out, true, false);
 
         assertThat(r.outcome().status()).isEqualTo(TrainingOutcome.Status.COMPLETED);
-        assertThat(r.outcome().history()).hasSize(4);
+        assertThat(r.outcome().history()).hasSize(10);
         Evaluation e = r.evaluation();
-        assertThat(e.count()).isEqualTo(12);      // 25 % of 16 per class
+        assertThat(e.count()).isEqualTo(18);      // 25 % of 24 per class
         assertThat(e.accuracy()).as("validation accuracy on coloured squares").isGreaterThanOrEqualTo(0.9);
         assertThat(r.sha256()).isEqualTo(Checkpoints.sha256(out));
         CheckpointMetadata m = Checkpoints.readMetadata(out);
-        assertThat(m.template()).isEqualTo("Clarifai_InceptionV2");
+        assertThat(m.template()).isEqualTo("Clarifai_InceptionBatchNorm");
         assertThat(m.labels()).containsExactly("blue", "green", "red");
         assertThat(m.datasetHash()).isEqualTo(r.data().dataset().contentHash());
-        assertThat(m.hyperparameters()).containsEntry("batch_size", 16).containsEntry("lrate", 0.05);
+        assertThat(m.hyperparameters()).containsEntry("batch_size", 8).containsEntry("lrate", 0.02);
         assertThat(m.metrics()).containsKeys("history", "evaluation", "status");
         assertThat(m.versions()).containsEntry("deeplearning4j", "1.0.0-M2.1");
-        assertThat(log.toString()).contains("split 36 train / 12 validation / 0 test");
+        assertThat(log.toString()).contains("split 54 train / 18 validation / 0 test")
+                .contains("starts from random weights (--random-init)");
     }
 
     @Test
