@@ -56,7 +56,7 @@ class TrainEvaluatePredictCliTest {
     @Test
     void trainThenEvaluateThenPredict() throws Exception {
         Path data = dir.resolve("data");
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < 30; i++) {
             image(data.resolve("red").resolve(i + ".png"), Color.RED, i);
             image(data.resolve("blue").resolve(i + ".png"), Color.BLUE, 100 + i);
         }
@@ -76,7 +76,7 @@ class TrainEvaluatePredictCliTest {
         assertThat(eval.get("macroF1").asDouble()).isGreaterThan(0.85);
         assertThat(eval.get("perClass")).hasSize(2);
         assertThat(eval.get("confusionMatrix")).hasSize(2);
-        assertThat(eval.get("count").asInt()).isEqualTo(32);
+        assertThat(eval.get("count").asInt()).isEqualTo(60);
 
         JsonNode predictions = new ObjectMapper().readTree(run("predict", "--checkpoint", ckpt.toString(), "--json",
                 data.resolve("red").resolve("0.png").toString(), data.resolve("blue").resolve("0.png").toString()));
