@@ -170,7 +170,11 @@ public final class TrainingJob {
                 return it;
             }, batchesPerEpoch, validator, startEpoch, epochs, seed, cancel);
         } finally {
+            // Release the decoder threads even when training fails.
             openIterators.forEach(ImageBatchIterator::close);
+            if (validation != null) {
+                validation.close();
+            }
         }
 
         Evaluation evaluation = null;
@@ -195,9 +199,6 @@ public final class TrainingJob {
             sha = Checkpoints.write(request.output(), best.network(), new CheckpointMetadata(CheckpointMetadata.FORMAT,
                     template.name(), spec, dataset.classes(), data, hp.values(), metrics, dataset.contentHash(), seed, seed,
                     best.metadata().epoch(), Versions.current(), Instant.now().toString(), provenance));
-        }
-        if (validation != null) {
-            validation.close();
         }
         return new Result(request.output(), sha, evaluation, outcome, imported, (System.nanoTime() - started) / 1e9);
     }
