@@ -3,7 +3,7 @@ package dev.templatelab.web;
 import com.vaadin.flow.component.page.AppShellConfigurator;
 import com.vaadin.flow.component.page.Push;
 import com.vaadin.flow.theme.Theme;
-import dev.templatelab.storage.config.StorageConfiguration;
+import dev.templatelab.tuning.execution.TuningConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code @SpringBootTest}. Server push is on so running experiments update live.
  */
 @SpringBootApplication
-@Import(StorageConfiguration.class)
+@Import(TuningConfiguration.class)   // storage, the experiment launcher and the local worker pool
 @EnableScheduling
 @Push
 @Theme("templatelab")
