@@ -68,14 +68,16 @@ public class DatasetsView extends VerticalLayout {
         add(new H2("Datasets"));
 
         name.setId("dataset-name");
+        name.setValueChangeMode(com.vaadin.flow.data.value.ValueChangeMode.EAGER);
         name.setPlaceholder("e.g. flowers-v1");
-        name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF)");
+        name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF);"
+                + " blank: the zip's file name");
         upload = new Upload(UploadHandler.toTempFile((metadata, file) -> {
             // Keep our own copy: the import runs after this callback returns.
             Path own = Files.createTempFile("templatelab-upload-", ".zip");
             Files.move(file.toPath(), own, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            getUI().ifPresentOrElse(ui -> ui.access(() -> startImport(ui, name.getValue(), metadata.fileName(),
-                    own)), () -> deleteQuietly(own));
+            getUI().ifPresentOrElse(ui -> ui.access(() -> startImport(ui, datasetName(metadata.fileName()),
+                    metadata.fileName(), own)), () -> deleteQuietly(own));
         }));
         upload.setId("dataset-upload");
         upload.setAcceptedFileTypes("application/zip", ".zip");
@@ -107,6 +109,14 @@ public class DatasetsView extends VerticalLayout {
         grid.setHeight("320px");
         add(grid, details);
         refresh();
+    }
+
+    /** The name typed, else the uploaded file's name without ".zip". */
+    private String datasetName(String fileName) {
+        if (!name.getValue().isBlank()) {
+            return name.getValue().trim();
+        }
+        return fileName == null ? "" : fileName.replaceFirst("(?i)\\.zip$", "");
     }
 
     /** Reloads the list (after an upload or delete). */

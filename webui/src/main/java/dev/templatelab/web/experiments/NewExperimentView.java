@@ -68,6 +68,8 @@ public class NewExperimentView extends VerticalLayout {
     final IntegerField maxMinutes = new IntegerField("Time limit (minutes, optional)");
     final TextField seed = new TextField("Seed (optional)");
     final Checkbox allowRandomInit = new Checkbox("Train pretrained-weight templates from random weights when none are registered");
+    final com.vaadin.flow.component.textfield.TextArea extra = new com.vaadin.flow.component.textfield.TextArea(
+            "Other settings (one per line: name=value, or Template.name=value for one template)");
     final Button launch = new Button("Launch");
     /** template -> parameter -> its editor (pre-filled with the default). */
     final Map<String, Map<String, TextField>> spaceFields = new LinkedHashMap<>();
@@ -115,6 +117,9 @@ public class NewExperimentView extends VerticalLayout {
         maxMinutes.setId("max-minutes");
         seed.setId("seed");
         allowRandomInit.setId("allow-random-init");
+        extra.setId("space-extra");
+        extra.setWidthFull();
+        extra.setPlaceholder("e.g. width_multiplier=0.25\nimage_size=32");
         spaceError.setId("space-error");
         spaceError.addClassName("tl-error-text");
         space.setPadding(false);
@@ -129,7 +134,7 @@ public class NewExperimentView extends VerticalLayout {
         add(form, templates, allowRandomInit,
                 new Paragraph("Search space: each template's defaults; edit a range as low..high, log:low..high,"
                         + " low..high:step, choices as a,b,c, or give one value to fix it."),
-                spaceError, space, launch);
+                spaceError, space, extra, launch);
     }
 
     /** One Details per selected template with its default space pre-filled; edits survive re-selection. */
@@ -183,6 +188,9 @@ public class NewExperimentView extends VerticalLayout {
 
     /** The form as a launch request; a space text that cannot be read fails here, naming its field. */
     ExperimentRequest request() {
+        if (dataset.getValue() == null) {
+            throw new InvalidExperimentException("datasetId", "choose a dataset (upload one on the Datasets page)");
+        }
         Map<String, Object> changes = new LinkedHashMap<>();
         for (String template : templates.getSelectedItems()) {
             Map<String, TextField> fields = spaceFields.getOrDefault(template, Map.of());
@@ -199,6 +207,23 @@ public class NewExperimentView extends VerticalLayout {
                 }
             }
         }
+        int line = 0;
+        for (String entry : extra.getValue().split("\\R")) {
+            line++;
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            try {
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("expected name=value");
+                }
+                changes.put(entry.substring(0, eq).trim(), SpaceText.toJson(entry.substring(eq + 1)));
+            } catch (IllegalArgumentException e) {
+                invalid(extra, "line " + line + " '" + entry.trim() + "': " + e.getMessage());
+                throw new InvalidExperimentException("searchSpace", "other settings, line " + line + ": " + e.getMessage());
+            }
+        }
         Long seedValue = null;
         if (!seed.getValue().isBlank()) {
             try {
@@ -207,7 +232,7 @@ public class NewExperimentView extends VerticalLayout {
                 throw new InvalidExperimentException("seed", "the seed must be a whole number, got '" + seed.getValue() + "'");
             }
         }
-        return new ExperimentRequest(name.getValue(), dataset.getValue() == null ? -1 : dataset.getValue().id(),
+        return new ExperimentRequest(name.getValue(), dataset.getValue().id(),
                 new ArrayList<>(templates.getSelectedItems().stream().sorted(
                         java.util.Comparator.comparingInt(TEMPLATES.names()::indexOf)).toList()),
                 sampler.getValue(), pruner.getValue(), orZero(maxTrials), orZero(maxEpochs), orZero(parallelism),
@@ -262,6 +287,7 @@ public class NewExperimentView extends VerticalLayout {
             f.setInvalid(false);
         }
         spaceFields.values().forEach(m -> m.values().forEach(f -> f.setInvalid(false)));
+        extra.setInvalid(false);
     }
 
     /** For tests: the value of a space field. */
