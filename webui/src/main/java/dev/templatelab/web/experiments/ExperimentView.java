@@ -37,6 +37,7 @@ import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.web.charts.ChartOptions;
 import dev.templatelab.web.charts.EChart;
 import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
@@ -48,7 +49,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -294,36 +294,32 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
     }
 
     private void refreshCharts() {
-        List<TrialInfo> finished = new ArrayList<>(trials.page(experimentId, TrialState.COMPLETE,
-                PageRequest.of(0, CHART_TRIALS, Sort.by(Sort.Direction.DESC, "number"))).getContent());
-        List<TrialInfo> pruned = trials.page(experimentId, TrialState.PRUNED,
-                PageRequest.of(0, CHART_TRIALS, Sort.by(Sort.Direction.DESC, "number"))).getContent();
-        history.setOption(TrialCharts.history(finished, experiment.objective()));
-        List<TrialInfo> scored = new ArrayList<>(finished);
-        scored.addAll(pruned);
-        parallel.setOption(TrialCharts.parallel(finished, experiment.objective()));
-        comparison.setOption(TrialCharts.templateComparison(experiment.templates(), finished, experiment.objective()));
-        templateGrid.setItems(templateRows(finished, scored));
+        List<TrialInfo> complete = newest(TrialState.COMPLETE);
+        history.setOption(TrialCharts.history(complete, experiment.objective()));
+        parallel.setOption(TrialCharts.parallel(complete, experiment.objective()));
+        comparison.setOption(TrialCharts.templateComparison(experiment.templates(), complete, experiment.objective()));
+        templateGrid.setItems(templateRows(complete, newest(TrialState.PRUNED), newest(TrialState.FAIL)));
         refreshCurves();
         refreshEvaluation();
     }
 
-    private List<TemplateRow> templateRows(List<TrialInfo> complete, List<TrialInfo> completeAndPruned) {
-        Map<TrialState, Map<String, Long>> byState = new LinkedHashMap<>();
-        for (TrialState st : Set.of(TrialState.PRUNED, TrialState.FAIL)) {
-            byState.put(st, trials.page(experimentId, st, PageRequest.of(0, CHART_TRIALS)).stream()
-                    .collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting())));
-        }
+    private List<TrialInfo> newest(TrialState state) {
+        return trials.page(experimentId, state, PageRequest.of(0, CHART_TRIALS, Sort.by(Sort.Direction.DESC, "number")))
+                .getContent();
+    }
+
+    private List<TemplateRow> templateRows(List<TrialInfo> complete, List<TrialInfo> pruned, List<TrialInfo> failed) {
+        Map<String, Long> prunedBy = pruned.stream().collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
+        Map<String, Long> failedBy = failed.stream().collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
         boolean higher = experiment.objective().higherIsBetter();
         List<TemplateRow> rows = new ArrayList<>();
         for (String template : experiment.templates()) {
             double[] v = complete.stream().filter(t -> t.template().equals(template) && t.objectiveValue() != null)
                     .mapToDouble(TrialInfo::objectiveValue).sorted().toArray();
             Double best = v.length == 0 ? null : higher ? v[v.length - 1] : v[0];
-            Double median = v.length == 0 ? null : dev.templatelab.web.charts.ChartOptions.quartiles(v)[2];
-            rows.add(new TemplateRow(template, v.length,
-                    byState.get(TrialState.PRUNED).getOrDefault(template, 0L),
-                    byState.get(TrialState.FAIL).getOrDefault(template, 0L), best, median));
+            Double median = v.length == 0 ? null : ChartOptions.quartiles(v)[2];
+            rows.add(new TemplateRow(template, v.length, prunedBy.getOrDefault(template, 0L),
+                    failedBy.getOrDefault(template, 0L), best, median));
         }
         return rows;
     }

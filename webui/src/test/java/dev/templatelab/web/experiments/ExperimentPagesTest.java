@@ -101,6 +101,23 @@ class ExperimentPagesTest extends UiTest {
     }
 
     @Test
+    void theTrialGridFiltersByStateAndSortsInTheDatabase() {
+        UI.getCurrent().navigate(ExperimentView.class,
+                new RouteParameters("id", Long.toString(finished.experiment().id())));
+        ExperimentView page = _get(ExperimentView.class);
+        page.trialState.setValue(dev.templatelab.storage.trials.TrialState.PRUNED);
+        assertThat(GridKt._size(page.trialGrid)).isZero();
+        page.trialState.setValue(dev.templatelab.storage.trials.TrialState.COMPLETE);
+        assertThat(GridKt._size(page.trialGrid)).isEqualTo(4);
+
+        page.trialGrid.sort(java.util.List.of(new com.vaadin.flow.component.grid.GridSortOrder<>(
+                page.trialGrid.getColumnByKey("objective"), com.vaadin.flow.data.provider.SortDirection.DESCENDING)));
+        assertThat(GridKt._get(page.trialGrid, 0).objectiveValue()).isEqualTo(0.9);
+        assertThat(GridKt._get(page.trialGrid, 3).objectiveValue()).isEqualTo(0.6);
+        assertThat(GridKt._getFormatted(page.trialGrid, 0, "params")).contains("lrate=", "batch_size=16");
+    }
+
+    @Test
     void theTrialPageShowsParamsCurvesCheckpointsAndEvents() {
         UI.getCurrent().navigate(TrialView.class, new RouteParameters("id", Long.toString(finished.bestTrialId())));
         TrialView page = _get(TrialView.class);
