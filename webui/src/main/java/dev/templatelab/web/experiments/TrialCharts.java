@@ -53,7 +53,10 @@ public final class TrialCharts {
         return ChartOptions.history("Optimisation history", label(objective), points, objective.higherIsBetter());
     }
 
-    /** Hyperparameters against the objective, one line per finished trial; the template is the first axis. */
+    /**
+     * Hyperparameters against the objective, one line per finished trial; the template is the first axis.
+     * Parameters with one value across all trials (fixed settings) get no axis: they explain nothing.
+     */
     public static Map<String, Object> parallel(List<TrialInfo> finished, Metric objective) {
         List<TrialInfo> scored = finished.stream().filter(t -> t.objectiveValue() != null).toList();
         Set<String> names = new LinkedHashSet<>();
@@ -74,6 +77,7 @@ public final class TrialCharts {
                 categories.get(p.name()).add(v.isTextual() ? v.asText() : v.toString());
             }
         }
+        paramNames.removeIf(n -> categories.get(n).size() < 2);
         List<ChartOptions.Axis> axes = new ArrayList<>();
         axes.add(new ChartOptions.Axis("template", new ArrayList<>(new TreeSet<>(scored.stream()
                 .map(TrialInfo::template).toList()))));

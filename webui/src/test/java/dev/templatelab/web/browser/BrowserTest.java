@@ -79,7 +79,7 @@ class BrowserTest {
         downloads = Files.createTempDirectory("templatelab-downloads-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1050",
                 "--disable-gpu");
         options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false));
@@ -146,13 +146,16 @@ class BrowserTest {
         assertThat(text("experiment-state")).as("events: %s", browser.findElement(By.tagName("body")).getText())
                 .isEqualTo("COMPLETE");
         waitUntil(Duration.ofSeconds(10), () -> text("trial-counts").startsWith("4 of 4 trials finished"), "counts");
-        String comparison = waitFor(By.id("template-comparison")).getText();
+        String comparison = text("template-comparison");
         assertThat(comparison).contains(TestData.INCEPTION_V2, TestData.BN_INCEPTION);
         waitUntil(Duration.ofSeconds(10), () -> !browser.findElements(By.cssSelector("#chart-comparison canvas")).isEmpty(),
                 "the comparison chart is drawn");
         assertThat(painted("chart-comparison")).as("comparison chart has drawn pixels").isTrue();
         assertThat(painted("chart-curves")).as("learning curves have drawn pixels").isTrue();
+        scrollTo(By.tagName("h2"));
         screenshot("experiment");
+        scrollTo(By.id("chart-curves"));
+        screenshot("experiment-charts");
 
         // Download the best checkpoint and check its SHA-256 against the page.
         String shownSha = text("best-sha256");
@@ -170,7 +173,7 @@ class BrowserTest {
                 "trial curve drawn");
         screenshot("trial");
         open("experiments");
-        waitUntil(Duration.ofSeconds(10), () -> waitFor(By.id("experiments-grid")).getText().contains(experimentName),
+        waitUntil(Duration.ofSeconds(10), () -> text("experiments-grid").contains(experimentName),
                 "experiment listed");
         screenshot("experiments");
 
@@ -215,6 +218,11 @@ class BrowserTest {
         input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Integer.toString(value), Keys.TAB);
     }
 
+    private void scrollTo(By by) {
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'start'})", waitFor(by));
+        sleep(300);
+    }
+
     /** Scrolls to the element and clicks it like a mouse (focus moves, so edited fields send their values). */
     private void realClick(WebElement element) {
         ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", element);
@@ -226,9 +234,11 @@ class BrowserTest {
         ((JavascriptExecutor) browser).executeScript("arguments[0].click()", element);
     }
 
+    /** The element's text content (WebDriver's getText() is empty for elements scrolled out of AppLayout's view). */
     private String text(String id) {
-        List<WebElement> found = browser.findElements(By.id(id));
-        return found.isEmpty() ? "" : found.get(0).getText().trim();
+        Object text = ((JavascriptExecutor) browser).executeScript(
+                "const e = document.getElementById(arguments[0]); return e ? e.textContent : ''", id);
+        return String.valueOf(text).trim();
     }
 
     private String formErrors() {
