@@ -23,8 +23,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Hands a worker its next trial, with no coordinator but the database: first a WAITING trial of any running
- * experiment (one re-queued after a lost worker, a retry, a paused one), claimed with {@code SKIP LOCKED};
+ * Hands a worker its next trial, with no coordinator but the database: first a WAITING trial of a running
+ * tuner experiment (one re-queued after a lost worker, a retry, a paused one), claimed with {@code SKIP LOCKED};
  * otherwise a new trial asked from an experiment's sampler while holding that experiment's row lock, so
  * workers on any number of machines never exceed its trial budget or its parallelism. Also marks an experiment
  * COMPLETE once its budget is used up and its last trial ended.
@@ -49,11 +49,14 @@ public class TrialScheduler {
 
     /** The next trial for {@code workerId}, or empty when no experiment has work. */
     public Optional<Assignment> next(String workerId) {
-        Optional<Assignment> waiting = transaction.execute(status -> claimWaiting(workerId));
-        if (waiting.isPresent()) {
-            return waiting;
+        List<ExperimentInfo> active = active();
+        for (ExperimentInfo e : active) {
+            Optional<Assignment> waiting = transaction.execute(status -> claimWaiting(e.id(), workerId));
+            if (waiting.isPresent()) {
+                return waiting;
+            }
         }
-        for (ExperimentInfo e : active()) {
+        for (ExperimentInfo e : active) {
             Optional<Assignment> fresh = transaction.execute(status -> askNew(e.id(), workerId));
             if (fresh.isPresent()) {
                 return fresh;
@@ -95,8 +98,15 @@ public class TrialScheduler {
         }));
     }
 
-    private Optional<Assignment> claimWaiting(String workerId) {
-        Optional<ClaimedTrial> claimed = trials.claimNext(workerId);
+    private Optional<Assignment> claimWaiting(long experimentId, String workerId) {
+        if (trials.stats(experimentId).count(TrialState.WAITING) == 0) {
+            return Optional.empty();
+        }
+        ExperimentInfo locked = experiments.lockForUpdate(experimentId);
+        if (trials.stats(experimentId).count(TrialState.RUNNING) >= locked.parallelism()) {
+            return Optional.empty();
+        }
+        Optional<ClaimedTrial> claimed = trials.claimNext(experimentId, workerId);
         if (claimed.isEmpty()) {
             return Optional.empty();
         }
