@@ -91,6 +91,24 @@ public class TrialRunner {
         this.settings = WorkerSettings.from(env);
     }
 
+    /**
+     * Time this runner spent since it started, summed over trials and threads: whole trials, and the parts
+     * that are orchestration rather than training (what {@code bench/tuning} reports).
+     */
+    public record Timings(long trialNanos, long metricNanos, long heartbeatNanos, long pruneNanos, long checkpointNanos) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong trialNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong metricNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong heartbeatNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong pruneNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong checkpointNanos = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The time spent so far. */
+    public Timings timings() {
+        return new Timings(trialNanos.get(), metricNanos.get(), heartbeatNanos.get(), pruneNanos.get(), checkpointNanos.get());
+    }
+
     /** How a run ended, for the worker's log and tests. */
     public enum Result { COMPLETE, PRUNED, RETRY, FAIL, RELEASED, DROPPED }
 
@@ -101,9 +119,11 @@ public class TrialRunner {
         Path dir = locations.home().resolve("work").resolve("tuning").resolve("experiment-" + a.experiment().id())
                 .resolve("trial-" + a.trial().number() + "-attempt-" + a.lease().attempt() + "-" + a.lease().workerId()
                         .replaceAll("[^A-Za-z0-9._-]", "_"));
+        long started = System.nanoTime();
         try {
             return train(a, control, dir);
         } finally {
+            trialNanos.addAndGet(System.nanoTime() - started);
             beat.cancel(false);
             deleteQuietly(dir);
         }
@@ -233,6 +253,7 @@ public class TrialRunner {
     }
 
     private void heartbeat(Assignment a, TrialControl control) {
+        long started = System.nanoTime();
         try {
             if (!trials.heartbeat(a.lease())) {
                 ExperimentState state = experiments.get(a.experiment().id()).state();
@@ -248,6 +269,8 @@ public class TrialRunner {
         } catch (RuntimeException e) {
             log.warn("Heartbeat of trial #{} (experiment {}) failed, the database may be unreachable; retrying: {}",
                     a.trial().number(), a.experiment().id(), e.getMessage());
+        } finally {
+            heartbeatNanos.addAndGet(System.nanoTime() - started);
         }
     }
 
@@ -275,10 +298,13 @@ public class TrialRunner {
 
         @Override
         public Decision onEpoch(TrainingContext context, EpochMetrics m) {
+            long t0 = System.nanoTime();
             trials.reportEpoch(a.trialId(), new dev.templatelab.storage.metrics.EpochMetrics(m.epoch(), finite(m.trainLoss()),
                     finite(m.validationLoss()), finite(m.validationAccuracy()), finite(m.validationMacroF1()),
                     finite(m.learningRate()), finite(m.imagesPerSecond())));
             trials.flushMetrics();
+            long t1 = System.nanoTime();
+            metricNanos.addAndGet(t1 - t0);
             double value = objective.applyAsDouble(m);
             boolean best = !Double.isNaN(value) && (bestSoFar == null || direction.isBetter(value, bestSoFar));
             if (best) {
@@ -290,11 +316,17 @@ public class TrialRunner {
                     checkpoints.delete(old.id());   // only the latest and the best are needed
                 }
             }
-            if (!trials.heartbeat(a.lease())) {
-                control.stop(TrialControl.StopReason.LEASE_LOST);
-                return Decision.STOP;
+            long t2 = System.nanoTime();
+            checkpointNanos.addAndGet(t2 - t1);
+            try {
+                if (!trials.heartbeat(a.lease())) {
+                    control.stop(TrialControl.StopReason.LEASE_LOST);
+                    return Decision.STOP;
+                }
+                return a.trial().shouldPrune() ? Decision.PRUNE : Decision.CONTINUE;
+            } finally {
+                pruneNanos.addAndGet(System.nanoTime() - t2);
             }
-            return a.trial().shouldPrune() ? Decision.PRUNE : Decision.CONTINUE;
         }
     }
 
