@@ -25,7 +25,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * Base of tuning's database tests: one Spring context (embedded PostgreSQL under target/) shared by the test
  * classes of one JVM, no local workers (tests start their own). Every test makes uniquely named rows.
  */
-@SpringBootTest(classes = TuningTestApplication.class, properties = "templatelab.workers=0")
+@SpringBootTest(classes = TuningTestApplication.class, properties = {"templatelab.workers=0",
+        "templatelab.tuning.heartbeat-interval=500ms", "templatelab.tuning.heartbeat-grace=3s",
+        "templatelab.tuning.poll-interval=200ms"})
 public abstract class TuningDbTest {
 
     protected static final Path HOME = freshHome();
