@@ -74,8 +74,11 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
         this.datasets = datasets;
         setWidthFull();
         params.addColumn(TrialParam::name).setHeader("Hyperparameter").setAutoWidth(true);
-        params.addColumn(p -> TrialCharts.value(p).isTextual() ? TrialCharts.value(p).asText() : p.valueJson())
-                .setHeader("Value").setAutoWidth(true);
+        params.addColumn(p -> {
+            var v = TrialCharts.value(p);
+            return v.isTextual() ? v.asText() : v.isFloatingPointNumber()
+                    ? String.format(java.util.Locale.ROOT, "%.4g", v.asDouble()) : p.valueJson();
+        }).setHeader("Value").setAutoWidth(true);
         params.addColumn(TrialParam::distributionJson).setHeader("Searched over").setFlexGrow(1);
         params.setAllRowsVisible(true);
         params.addThemeVariants(GridVariant.LUMO_COMPACT);

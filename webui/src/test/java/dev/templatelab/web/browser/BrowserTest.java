@@ -171,6 +171,7 @@ class BrowserTest {
         waitFor(By.id("trial-params"));
         waitUntil(Duration.ofSeconds(10), () -> !browser.findElements(By.cssSelector("#trial-accuracy canvas")).isEmpty(),
                 "trial curve drawn");
+        scrollTo(By.tagName("h2"));
         screenshot("trial");
         open("experiments");
         waitUntil(Duration.ofSeconds(10), () -> text("experiments-grid").contains(experimentName),
