@@ -74,6 +74,15 @@ public class ExperimentService {
         return trials.addTrials(experimentId, newTrials);
     }
 
+    /**
+     * Locks the experiment's row until the caller's transaction ends (which must exist): tuners on any
+     * machine sample its next trial one at a time, so the budget is never overrun.
+     */
+    @Transactional(propagation = org.springframework.transaction.annotation.Propagation.MANDATORY)
+    public ExperimentInfo lockForUpdate(long id) {
+        return lock(id).toInfo();
+    }
+
     /** The experiment with this id. */
     @Transactional(readOnly = true)
     public ExperimentInfo get(long id) {

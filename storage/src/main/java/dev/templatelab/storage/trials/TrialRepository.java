@@ -162,4 +162,12 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             FROM trials t JOIN trial_metrics m ON m.trial_id = t.id AND m.epoch = :epoch
             WHERE t.experiment_id = :experimentId AND t.state IN (:states)""", nativeQuery = true)
     List<Object[]> valuesAtEpoch(long experimentId, int epoch, String metric, Collection<String> states);
+
+    /** Sets the times a caller's clock decided (the tuner's ask/tell); null keeps the stored time. */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET started_at = coalesce(CAST(:startedAt AS timestamptz), started_at),
+                              finished_at = coalesce(CAST(:finishedAt AS timestamptz), finished_at)
+            WHERE id = :id""", nativeQuery = true)
+    int stamp(long id, java.time.OffsetDateTime startedAt, java.time.OffsetDateTime finishedAt);
 }

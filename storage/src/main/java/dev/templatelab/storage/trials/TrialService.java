@@ -108,6 +108,29 @@ public class TrialService {
     }
 
     /**
+     * Adds one trial numbered after the experiment's last and claims it for {@code workerId} at once: what a
+     * tuner does when it samples a new trial. Callers lock the experiment first
+     * ({@code ExperimentService.lockForUpdate}) so the trial count they checked still holds.
+     */
+    public ClaimedTrial claimNew(long experimentId, NewTrial trial, String workerId) {
+        requireWorkerId(workerId);
+        long id = addTrials(experimentId, List.of(trial)).get(0).id();
+        if (trials.markClaimed(id, workerId) != 1) {
+            throw new IllegalStateException("trial " + id + " changed before its creator could claim it");
+        }
+        trials.markExperimentStarted(experimentId);
+        TrialInfo claimed = get(id);
+        return new ClaimedTrial(new TrialLease(id, workerId, claimed.attempts()), claimed);
+    }
+
+    /** Overrides a trial's start and/or finish time (null keeps it), for tuners that keep their own clock. */
+    public TrialInfo stamp(long trialId, java.time.Instant startedAt, java.time.Instant finishedAt) {
+        trials.stamp(trialId, startedAt == null ? null : startedAt.atOffset(java.time.ZoneOffset.UTC),
+                finishedAt == null ? null : finishedAt.atOffset(java.time.ZoneOffset.UTC));
+        return get(trialId);
+    }
+
+    /**
      * Records that the lease's worker is alive (database clock). Returns false when the lease is no
      * longer valid (trial re-queued, re-claimed, cancelled or finished): the worker should stop.
      */

@@ -63,6 +63,18 @@ public final class Study implements StudyView {
     }
 
     /**
+     * A trial handed out before and not finished (re-queued after its worker was lost, or retried after an
+     * error), to run again: same number, template and parameters.
+     */
+    public synchronized Trial reopen(int number) {
+        FrozenTrial t = storage.trial(number);
+        if (t.state().isFinished()) {
+            throw new IllegalStateException("trial " + number + " is already " + t.state() + "; it cannot run again");
+        }
+        return new Trial(this, number, t.template(), t.params());
+    }
+
+    /**
      * Ends a trial. COMPLETE needs the final objective value (NaN or infinite is recorded as FAIL, as Optuna
      * does); PRUNED keeps its curve and, without a value, takes the last reported one; FAIL ignores the value.
      */

@@ -1,0 +1,246 @@
+package dev.templatelab.tuning.execution;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.experiments.Budget;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.NewExperiment;
+import dev.templatelab.training.hyper.HyperparameterSchema;
+import dev.templatelab.tuning.sampler.GridSampler;
+import dev.templatelab.tuning.space.CategoricalDistribution;
+import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.tuning.space.FloatDistribution;
+import dev.templatelab.tuning.space.IntDistribution;
+import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.TemplateSpace;
+import dev.templatelab.tuning.study.Objective;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Starts, pauses, resumes and cancels experiments. {@link #launch} checks the whole request before it writes
+ * anything, so a refused request leaves no trace; an accepted one is a QUEUED experiment whose trials any
+ * worker connected to the database will sample, claim and run.
+ */
+@Service
+public class ExperimentLauncher {
+
+    /** Claims of one trial (worker crashes and errors together) before it is marked FAIL. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+    private static final TemplateRegistry REGISTRY = TemplateRegistry.standard();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_EPOCHS = 10_000;
+
+    private final ExperimentService experiments;
+    private final DatasetService datasets;
+    private final TuningSettingsStore settings;
+
+    ExperimentLauncher(ExperimentService experiments, DatasetService datasets, TuningSettingsStore settings) {
+        this.experiments = experiments;
+        this.datasets = datasets;
+        this.settings = settings;
+    }
+
+    /** Validates the request and creates the QUEUED experiment, or throws {@link InvalidExperimentException}. */
+    @Transactional
+    public ExperimentInfo launch(ExperimentRequest request) {
+        Checked c = check(request);
+        long seed = request.seed() != null ? request.seed() : new SecureRandom().nextLong() & Long.MAX_VALUE;
+        Long wallClock = request.maxWallClock() == null ? null : Math.max(1, request.maxWallClock().toSeconds());
+        Budget budget = new Budget(request.maxTrials(), request.maxEpochsPerTrial(), wallClock,
+                request.maxTotalEpochs(), request.target());
+        ExperimentInfo created;
+        try {
+            created = experiments.create(new NewExperiment(request.name().trim(), request.datasetId(), c.space.templateNames(),
+                    c.space.toJson(), request.sampler().trim().toLowerCase(), request.pruner().trim().toLowerCase(),
+                    budget, StudyParts.column(c.objective), StudyParts.direction(c.objective), request.parallelism(),
+                    request.owner()));
+        } catch (NotFoundException e) {
+            throw new InvalidExperimentException("datasetId", e.getMessage(), e);
+        }
+        settings.insert(created.id(), new TuningSettings(seed, c.objective.metric().id(), request.allowRandomInit(),
+                DEFAULT_MAX_ATTEMPTS));
+        return created;
+    }
+
+    /** Cancels an experiment: running trials stop at their next minibatch, waiting ones are failed. */
+    public ExperimentInfo cancel(long experimentId) {
+        return experiments.cancel(experimentId);
+    }
+
+    /** Pauses an experiment: running trials stop at their next minibatch and wait, with their checkpoints, for resume. */
+    public ExperimentInfo pause(long experimentId) {
+        return experiments.pause(experimentId);
+    }
+
+    /** Resumes a paused experiment: workers pick up its waiting trials (from their checkpoints) and sample new ones. */
+    public ExperimentInfo resume(long experimentId) {
+        return experiments.resume(experimentId);
+    }
+
+    /** The search space an accepted request resolves to (the templates' defaults with the request's changes). */
+    public SearchSpace resolveSpace(ExperimentRequest request) {
+        return check(request).space;
+    }
+
+    private record Checked(SearchSpace space, Objective objective) {
+    }
+
+    private Checked check(ExperimentRequest r) {
+        if (r == null) {
+            throw new InvalidExperimentException("request", "no experiment given");
+        }
+        if (r.name() == null || r.name().isBlank() || r.name().trim().length() > 200) {
+            throw new InvalidExperimentException("name", "give the experiment a name of 1-200 characters");
+        }
+        if (experiments.findByName(r.name().trim()).isPresent()) {
+            throw new InvalidExperimentException("name", "an experiment named '" + r.name().trim()
+                    + "' already exists; choose another name");
+        }
+        try {
+            datasets.get(r.datasetId());
+        } catch (NotFoundException e) {
+            throw new InvalidExperimentException("datasetId", "there is no dataset with id " + r.datasetId()
+                    + "; import the dataset first");
+        }
+        List<String> templates = checkTemplates(r.templates());
+        if (r.sampler() == null || !StudyParts.SAMPLERS.contains(r.sampler().trim().toLowerCase())) {
+            throw new InvalidExperimentException("sampler", "unknown sampler '" + r.sampler() + "'; use one of "
+                    + String.join(", ", StudyParts.SAMPLERS));
+        }
+        if (r.pruner() == null || !StudyParts.PRUNERS.contains(r.pruner().trim().toLowerCase())) {
+            throw new InvalidExperimentException("pruner", "unknown pruner '" + r.pruner() + "'; use one of "
+                    + String.join(", ", StudyParts.PRUNERS));
+        }
+        if (r.maxTrials() < 1) {
+            throw new InvalidExperimentException("maxTrials", "must be at least 1, got " + r.maxTrials());
+        }
+        if (r.maxEpochsPerTrial() < 1 || r.maxEpochsPerTrial() > MAX_EPOCHS) {
+            throw new InvalidExperimentException("maxEpochsPerTrial", "must be 1.." + MAX_EPOCHS + ", got "
+                    + r.maxEpochsPerTrial());
+        }
+        if (r.parallelism() < 1) {
+            throw new InvalidExperimentException("parallelism", "must be at least 1, got " + r.parallelism());
+        }
+        if (r.maxWallClock() != null && (r.maxWallClock().isNegative() || r.maxWallClock().toSeconds() < 1)) {
+            throw new InvalidExperimentException("maxWallClock", "must be at least one second, got " + r.maxWallClock());
+        }
+        if (r.maxTotalEpochs() != null && r.maxTotalEpochs() < 1) {
+            throw new InvalidExperimentException("maxTotalEpochs", "must be at least 1, got " + r.maxTotalEpochs());
+        }
+        if (r.target() != null && !Double.isFinite(r.target())) {
+            throw new InvalidExperimentException("target", "must be a finite number, got " + r.target());
+        }
+        Objective objective;
+        try {
+            if (r.objective() == null || r.objective().isBlank()) {
+                throw new IllegalArgumentException("missing; use one of accuracy, macro_f1, loss");
+            }
+            objective = StudyParts.objective(r.objective());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidExperimentException("objective", e.getMessage(), e);
+        }
+        SearchSpace space = checkSpace(templates, r.searchSpace(), r.maxEpochsPerTrial());
+        if (r.sampler().trim().equalsIgnoreCase("grid")) {
+            try {
+                GridSampler.size(space);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidExperimentException("sampler", "grid search needs a discrete space: " + e.getMessage()
+                        + " (fix each float with a step, name=low..high:step, or use random or tpe)", e);
+            }
+        }
+        if (!r.allowRandomInit()) {
+            for (TemplateSpace t : space.templates()) {
+                Template template = REGISTRY.get(t.template());
+                if (template.defaults().pretrained() && !setsPretrainedWeights(template, t)) {
+                    throw new InvalidExperimentException("templates", t.template() + " is meant to start from "
+                            + "pretrained weights: set pretrained_weights=NAME in the search space (see 'templatelab "
+                            + "weights list'), or allow random initialisation");
+                }
+            }
+        }
+        return new Checked(space, objective);
+    }
+
+    private static List<String> checkTemplates(List<String> templates) {
+        if (templates == null || templates.isEmpty()) {
+            throw new InvalidExperimentException("templates", "name at least one template; known: "
+                    + String.join(", ", REGISTRY.names()));
+        }
+        List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String t : templates) {
+            String name = t == null ? "" : t.trim();
+            if (REGISTRY.find(name).isEmpty()) {
+                throw new InvalidExperimentException("templates", "unknown template '" + t + "'; known: "
+                        + String.join(", ", REGISTRY.names()));
+            }
+            if (!seen.add(name)) {
+                throw new InvalidExperimentException("templates", "template " + name + " is listed twice");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /** The default spaces with the request's changes; num_epochs is fixed to the per-trial maximum unless given. */
+    private static SearchSpace checkSpace(List<String> templates, Map<String, Object> changes, int maxEpochs) {
+        Map<String, Object> all = new LinkedHashMap<>(changes == null ? Map.of() : changes);
+        boolean epochsGiven = all.keySet().stream().anyMatch(k -> k.equals("num_epochs") || k.endsWith(".num_epochs"));
+        if (!epochsGiven) {
+            all.put("num_epochs", maxEpochs);
+        }
+        SearchSpace space;
+        try {
+            space = SearchSpace.parseJson(templates, JSON.writeValueAsString(all));
+        } catch (JsonProcessingException e) {
+            throw new InvalidExperimentException("searchSpace", "cannot be written as JSON: " + e.getOriginalMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidExperimentException("searchSpace", e.getMessage(), e);
+        }
+        for (TemplateSpace t : space.templates()) {
+            Distribution epochs = t.parameter("num_epochs");
+            double most = epochs == null ? HyperparameterSchema.resolveTyped(REGISTRY.get(t.template()), Map.of())
+                    .getInt("num_epochs") : maxOf(epochs);
+            if (most > maxEpochs) {
+                throw new InvalidExperimentException("searchSpace", "num_epochs of " + t.template() + " goes up to "
+                        + (long) most + " but a trial may train at most " + maxEpochs + " epochs (maxEpochsPerTrial)");
+            }
+        }
+        return space;
+    }
+
+    private static double maxOf(Distribution d) {
+        if (d instanceof IntDistribution i) {
+            return i.high();
+        }
+        if (d instanceof FloatDistribution f) {
+            return f.high();
+        }
+        return ((CategoricalDistribution) d).choices().stream().mapToDouble(c -> ((Number) c).doubleValue()).max()
+                .orElse(0);
+    }
+
+    private static boolean setsPretrainedWeights(Template template, TemplateSpace space) {
+        Distribution d = space.parameter("pretrained_weights");
+        if (d == null) {
+            return !"none".equalsIgnoreCase(HyperparameterSchema.resolveTyped(template, Map.of())
+                    .getString("pretrained_weights"));
+        }
+        return d instanceof CategoricalDistribution c
+                && c.choices().stream().noneMatch(v -> "none".equalsIgnoreCase(String.valueOf(v)));
+    }
+}

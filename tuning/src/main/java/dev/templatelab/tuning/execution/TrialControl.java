@@ -1,0 +1,38 @@
+package dev.templatelab.tuning.execution;
+
+import dev.templatelab.training.fit.CancellationToken;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Stops one running trial from another thread (heartbeat, pool shutdown) and remembers why. */
+public final class TrialControl {
+
+    /** Why a trial was stopped before its end. */
+    public enum StopReason {
+        /** Another worker took the trial over, or it was finished by someone else: drop it. */
+        LEASE_LOST,
+        /** The experiment was cancelled or failed: its trials were failed already. */
+        EXPERIMENT_ENDED,
+        /** The experiment was paused: release the trial, it resumes from its checkpoint. */
+        PAUSED,
+        /** This worker is shutting down: release the trial, another worker resumes it. */
+        SHUTDOWN
+    }
+
+    private final CancellationToken token = new CancellationToken();
+    private final AtomicReference<StopReason> reason = new AtomicReference<>();
+
+    /** Asks the fit loop to stop after its current minibatch; the first reason given wins. */
+    public void stop(StopReason why) {
+        reason.compareAndSet(null, why);
+        token.cancel();
+    }
+
+    /** Why the trial was stopped, or null if nobody stopped it. */
+    public StopReason reason() {
+        return reason.get();
+    }
+
+    CancellationToken token() {
+        return token;
+    }
+}

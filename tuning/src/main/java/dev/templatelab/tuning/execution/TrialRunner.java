@@ -1,0 +1,347 @@
+package dev.templatelab.tuning.execution;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.events.EventLevel;
+import dev.templatelab.storage.events.EventService;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.TrialResult;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.fit.Decision;
+import dev.templatelab.training.fit.EpochMetrics;
+import dev.templatelab.training.fit.TrainingContext;
+import dev.templatelab.training.fit.TrainingListener;
+import dev.templatelab.training.fit.TrainingOutcome;
+import dev.templatelab.tuning.study.Direction;
+import dev.templatelab.tuning.study.Objective;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs one claimed trial as a {@link TrainingJob} on the experiment's dataset with the sampled hyperparameters.
+ * While it trains: a heartbeat every few seconds (which also notices a cancelled or paused experiment or a lost
+ * lease), and after every epoch its metrics written to the database (flushed, so none is lost), its checkpoint
+ * put in the artifact store (where any worker can resume it) and the pruner asked. At the end: the best
+ * checkpoint and evaluation recorded and the trial COMPLETE or PRUNED; on an error it is re-queued until
+ * {@link TuningSettings#maxAttempts()} claims were used, then FAIL with the error kept.
+ *
+ * <p>Order per epoch: metrics first, checkpoint second. A worker killed between the two leaves the epoch's
+ * metrics without its checkpoint; the next worker resumes from the previous epoch, trains this one again and
+ * its re-sent metrics are ignored ({@code ON CONFLICT DO NOTHING}): no row lost, none duplicated.
+ */
+@Component
+public class TrialRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(TrialRunner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ExperimentService experiments;
+    private final TrialService trials;
+    private final CheckpointService checkpoints;
+    private final EventService events;
+    private final DatasetService datasets;
+    private final ExperimentStudies studies;
+    private final StorageLocations locations;
+    private final ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, r -> {
+        Thread t = new Thread(r, "templatelab-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private final WorkerSettings settings;
+
+    TrialRunner(ExperimentService experiments, TrialService trials, CheckpointService checkpoints, EventService events,
+                DatasetService datasets, ExperimentStudies studies, StorageLocations locations,
+                org.springframework.core.env.Environment env) {
+        this.experiments = experiments;
+        this.trials = trials;
+        this.checkpoints = checkpoints;
+        this.events = events;
+        this.datasets = datasets;
+        this.studies = studies;
+        this.locations = locations;
+        this.settings = WorkerSettings.from(env);
+    }
+
+    /**
+     * Time this runner spent since it started, summed over trials and threads: whole trials, and the parts
+     * that are orchestration rather than training (what {@code bench/tuning} reports).
+     */
+    public record Timings(long trialNanos, long metricNanos, long heartbeatNanos, long pruneNanos, long checkpointNanos) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong trialNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong metricNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong heartbeatNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong pruneNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong checkpointNanos = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The time spent so far. */
+    public Timings timings() {
+        return new Timings(trialNanos.get(), metricNanos.get(), heartbeatNanos.get(), pruneNanos.get(), checkpointNanos.get());
+    }
+
+    /** How a run ended, for the worker's log and tests. */
+    public enum Result { COMPLETE, PRUNED, RETRY, FAIL, RELEASED, DROPPED }
+
+    /** Runs the trial to its end (or until {@code control} stops it) and records the outcome. */
+    public Result run(Assignment a, TrialControl control) {
+        ScheduledFuture<?> beat = heartbeats.scheduleAtFixedRate(() -> heartbeat(a, control),
+                settings.heartbeatInterval().toMillis(), settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        Path dir = locations.home().resolve("work").resolve("tuning").resolve("experiment-" + a.experiment().id())
+                .resolve("trial-" + a.trial().number() + "-attempt-" + a.lease().attempt() + "-" + a.lease().workerId()
+                        .replaceAll("[^A-Za-z0-9._-]", "_"));
+        long started = System.nanoTime();
+        try {
+            return train(a, control, dir);
+        } finally {
+            trialNanos.addAndGet(System.nanoTime() - started);
+            beat.cancel(false);
+            deleteQuietly(dir);
+        }
+    }
+
+    private Result train(Assignment a, TrialControl control, Path dir) {
+        TuningSettings tuning = studies.settings(a.experiment());
+        Objective objective = studies.objective(a.experiment());
+        TrainingJob.Result result;
+        try {
+            Files.createDirectories(dir);
+            Path output = dir.resolve("model.tlckpt");
+            Integer resumeAfter = a.reclaimed() ? restoreCheckpoints(a, output) : null;
+            Map<String, String> overrides = new LinkedHashMap<>();
+            a.trial().params().forEach((k, v) -> overrides.put(k, String.valueOf(v)));
+            Path data = Path.of(datasets.get(a.experiment().datasetId()).storageUri());
+            TrainingJob.Request request = new TrainingJob.Request(a.trial().template(), data, overrides, output,
+                    tuning.allowRandomInit(), resumeAfter != null, new TemplateLabHome(locations.home()));
+            try (PrintWriter trainingLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("training.log")), true)) {
+                result = TrainingJob.run(request, trainingLog, List.of(new EpochReporter(a, control, objective, output)),
+                        control.token());
+            }
+        } catch (Exception | LinkageError e) {
+            if (control.reason() != null) {
+                return release(a, control.reason());
+            }
+            return failed(a, tuning, e);
+        }
+        if (control.reason() != null || result.outcome().status() == TrainingOutcome.Status.CANCELLED) {
+            return release(a, control.reason() == null ? TrialControl.StopReason.SHUTDOWN : control.reason());
+        }
+        return finish(a, objective, result);
+    }
+
+    /** Copies the trial's latest and best checkpoints from the artifact store; returns the epoch it resumes after. */
+    private Integer restoreCheckpoints(Assignment a, Path output) throws IOException {
+        Optional<CheckpointInfo> latest = checkpoints.latest(a.trialId());
+        if (latest.isEmpty()) {
+            return null;
+        }
+        copy(latest.get(), TrainingJob.lastCheckpoint(output));
+        Optional<CheckpointInfo> best = checkpoints.best(a.trialId());
+        if (best.isPresent()) {
+            copy(best.get(), output);
+        }
+        int epoch = latest.get().epoch();
+        events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number()
+                + " resumes after epoch " + epoch + " from its checkpoint on worker " + a.lease().workerId()
+                + " (attempt " + a.lease().attempt() + ")");
+        log.info("Trial #{} of experiment {} resumes after epoch {} on {}", a.trial().number(), a.experiment().id(),
+                epoch, a.lease().workerId());
+        return epoch;
+    }
+
+    private void copy(CheckpointInfo checkpoint, Path target) throws IOException {
+        try (InputStream in = checkpoints.open(checkpoint.id())) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private Result finish(Assignment a, Objective objective, TrainingJob.Result result) {
+        long trialId = a.trialId();
+        Integer bestEpoch = null;
+        try {
+            if (result.sha256() != null) {
+                bestEpoch = Checkpoints.readMetadata(result.checkpoint()).epoch() - 1;
+                checkpoints.save(trialId, bestEpoch, result.checkpoint(), true);
+            }
+            if (result.evaluation() != null) {
+                JsonNode evaluation = JSON.readTree(result.evaluation().toJson());
+                trials.recordEvaluation(trialId, evaluation.path("perClass").toString(),
+                        evaluation.path("confusionMatrix").isMissingNode() ? "null" : evaluation.path("confusionMatrix").toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not store the result of trial " + trialId + ": " + e.getMessage(), e);
+        }
+        SortedMap<Integer, Double> curve = a.storage().trial(a.trial().number()).intermediateValues();
+        if (result.outcome().status() == TrainingOutcome.Status.PRUNED) {
+            trials.prune(a.lease(), new TrialResult(curve.isEmpty() ? null : curve.get(curve.lastKey()), bestEpoch, null, null));
+            return Result.PRUNED;
+        }
+        Double value = bestEpoch != null ? curve.get(bestEpoch) : null;
+        if (value == null || value.isNaN()) {
+            value = curve.values().stream().filter(v -> !v.isNaN())
+                    .min((x, y) -> objective.direction().compareBestFirst(x, y)).orElse(null);
+        }
+        if (value == null) {
+            trials.fail(a.lease(), "the trial produced no " + objective.metric().id() + " (is the validation split empty?)", null);
+            return Result.FAIL;
+        }
+        trials.complete(a.lease(), new TrialResult(value, bestEpoch, null, null));
+        return Result.COMPLETE;
+    }
+
+    private Result failed(Assignment a, TuningSettings tuning, Throwable error) {
+        StringWriter trace = new StringWriter();
+        error.printStackTrace(new PrintWriter(trace));
+        String firstLine = error.getMessage() == null ? error.getClass().getName() : error.getMessage().lines().findFirst().orElse("");
+        if (!trials.heartbeat(a.lease())) {
+            return Result.DROPPED;
+        }
+        if (a.lease().attempt() < tuning.maxAttempts()) {
+            trials.requeue(a.trialId());
+            events.log(a.experiment().id(), a.trialId(), EventLevel.WARN, "trial #" + a.trial().number() + " failed on attempt "
+                    + a.lease().attempt() + " of " + tuning.maxAttempts() + ", retrying: " + firstLine);
+            log.warn("Trial #{} of experiment {} failed on attempt {} of {}, retrying: {}", a.trial().number(),
+                    a.experiment().id(), a.lease().attempt(), tuning.maxAttempts(), firstLine);
+            return Result.RETRY;
+        }
+        trials.fail(a.lease(), "failed on each of " + tuning.maxAttempts() + " attempts; last error:\n" + trace, null);
+        log.warn("Trial #{} of experiment {} failed after {} attempts: {}", a.trial().number(), a.experiment().id(),
+                tuning.maxAttempts(), firstLine);
+        return Result.FAIL;
+    }
+
+    /** A trial stopped before its end: paused or shutting down puts it back in the queue; otherwise it is not ours. */
+    private Result release(Assignment a, TrialControl.StopReason reason) {
+        if ((reason == TrialControl.StopReason.PAUSED || reason == TrialControl.StopReason.SHUTDOWN)
+                && trials.heartbeat(a.lease())) {
+            trials.requeue(a.trialId());
+            events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " released by "
+                    + a.lease().workerId() + " (" + (reason == TrialControl.StopReason.PAUSED ? "experiment paused"
+                    : "worker shutting down") + "); it resumes from its last epoch checkpoint");
+            return Result.RELEASED;
+        }
+        return Result.DROPPED;
+    }
+
+    private void heartbeat(Assignment a, TrialControl control) {
+        long started = System.nanoTime();
+        try {
+            if (!trials.heartbeat(a.lease())) {
+                ExperimentState state = experiments.get(a.experiment().id()).state();
+                control.stop(state.isFinished() ? TrialControl.StopReason.EXPERIMENT_ENDED : TrialControl.StopReason.LEASE_LOST);
+                return;
+            }
+            ExperimentState state = experiments.get(a.experiment().id()).state();
+            if (state == ExperimentState.PAUSED) {
+                control.stop(TrialControl.StopReason.PAUSED);
+            } else if (state.isFinished()) {
+                control.stop(TrialControl.StopReason.EXPERIMENT_ENDED);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Heartbeat of trial #{} (experiment {}) failed, the database may be unreachable; retrying: {}",
+                    a.trial().number(), a.experiment().id(), e.getMessage());
+        } finally {
+            heartbeatNanos.addAndGet(System.nanoTime() - started);
+        }
+    }
+
+    /** After each epoch: metrics (flushed), checkpoint, prune decision. */
+    private final class EpochReporter implements TrainingListener {
+        private final Assignment a;
+        private final TrialControl control;
+        private final ToDoubleFunction<EpochMetrics> objective;
+        private final Direction direction;
+        private final Path last;
+        private Double bestSoFar;
+
+        EpochReporter(Assignment a, TrialControl control, Objective objective, Path output) {
+            this.a = a;
+            this.control = control;
+            this.objective = objective.perEpoch().orElseThrow();
+            this.direction = objective.direction();
+            this.last = TrainingJob.lastCheckpoint(output);
+            for (double v : a.storage().trial(a.trial().number()).intermediateValues().values()) {
+                if (bestSoFar == null || direction.isBetter(v, bestSoFar)) {
+                    bestSoFar = v;
+                }
+            }
+        }
+
+        @Override
+        public Decision onEpoch(TrainingContext context, EpochMetrics m) {
+            long t0 = System.nanoTime();
+            trials.reportEpoch(a.trialId(), new dev.templatelab.storage.metrics.EpochMetrics(m.epoch(), finite(m.trainLoss()),
+                    finite(m.validationLoss()), finite(m.validationAccuracy()), finite(m.validationMacroF1()),
+                    finite(m.learningRate()), finite(m.imagesPerSecond())));
+            trials.flushMetrics();
+            long t1 = System.nanoTime();
+            metricNanos.addAndGet(t1 - t0);
+            double value = objective.applyAsDouble(m);
+            boolean best = !Double.isNaN(value) && (bestSoFar == null || direction.isBetter(value, bestSoFar));
+            if (best) {
+                bestSoFar = value;
+            }
+            checkpoints.save(a.trialId(), m.epoch(), last, best);
+            for (CheckpointInfo old : checkpoints.list(a.trialId())) {
+                if (old.epoch() < m.epoch() && !old.best()) {
+                    checkpoints.delete(old.id());   // only the latest and the best are needed
+                }
+            }
+            long t2 = System.nanoTime();
+            checkpointNanos.addAndGet(t2 - t1);
+            try {
+                if (!trials.heartbeat(a.lease())) {
+                    control.stop(TrialControl.StopReason.LEASE_LOST);
+                    return Decision.STOP;
+                }
+                return a.trial().shouldPrune() ? Decision.PRUNE : Decision.CONTINUE;
+            } finally {
+                pruneNanos.addAndGet(System.nanoTime() - t2);
+            }
+        }
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("Could not delete {}: {}", dir, e.getMessage());
+        }
+    }
+}

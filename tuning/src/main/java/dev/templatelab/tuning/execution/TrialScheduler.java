@@ -1,0 +1,152 @@
+package dev.templatelab.tuning.execution;
+
+import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentRow;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.ClaimedTrial;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.storage.trials.TrialStats;
+import dev.templatelab.tuning.study.Study;
+import dev.templatelab.tuning.study.Trial;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Hands a worker its next trial, with no coordinator but the database: first a WAITING trial of a running
+ * tuner experiment (one re-queued after a lost worker, a retry, a paused one), claimed with {@code SKIP LOCKED};
+ * otherwise a new trial asked from an experiment's sampler while holding that experiment's row lock, so
+ * workers on any number of machines never exceed its trial budget or its parallelism. Also marks an experiment
+ * COMPLETE once its budget is used up and its last trial ended.
+ */
+@Component
+public class TrialScheduler {
+
+    private static final Logger log = LoggerFactory.getLogger(TrialScheduler.class);
+
+    private final ExperimentService experiments;
+    private final TrialService trials;
+    private final ExperimentStudies studies;
+    private final TransactionTemplate transaction;
+
+    TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies,
+                   PlatformTransactionManager transactions) {
+        this.experiments = experiments;
+        this.trials = trials;
+        this.studies = studies;
+        this.transaction = new TransactionTemplate(transactions);
+    }
+
+    /** The next trial for {@code workerId}, or empty when no experiment has work. */
+    public Optional<Assignment> next(String workerId) {
+        List<ExperimentInfo> active = active();
+        for (ExperimentInfo e : active) {
+            Optional<Assignment> waiting = transaction.execute(status -> claimWaiting(e.id(), workerId));
+            if (waiting.isPresent()) {
+                return waiting;
+            }
+        }
+        for (ExperimentInfo e : active) {
+            Optional<Assignment> fresh = transaction.execute(status -> askNew(e.id(), workerId));
+            if (fresh.isPresent()) {
+                return fresh;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Marks finished every active experiment whose budget is used up and whose trials all ended. */
+    public void completeFinished() {
+        for (ExperimentInfo e : active()) {
+            completeIfDone(e.id());
+        }
+    }
+
+    /** Marks the experiment COMPLETE if no trial is waiting or running and no new one may start. */
+    public boolean completeIfDone(long experimentId) {
+        return Boolean.TRUE.equals(transaction.execute(status -> {
+            ExperimentInfo e = experiments.lockForUpdate(experimentId);
+            if (e.state() != ExperimentState.RUNNING) {
+                return false;
+            }
+            TrialStats stats = trials.stats(experimentId);
+            if (stats.count(TrialState.WAITING) + stats.count(TrialState.RUNNING) > 0) {
+                return false;
+            }
+            Study study = studies.open(e, studies.storage(e, "scheduler"));
+            Optional<String> reason = studies.stopReason(e, study);
+            if (reason.isEmpty()) {
+                return false;
+            }
+            try {
+                experiments.complete(experimentId);
+                log.info("Experiment {} ({}) complete: {}", e.id(), e.name(), reason.get());
+                return true;
+            } catch (IllegalTransitionException raced) {
+                return false;
+            }
+        }));
+    }
+
+    private Optional<Assignment> claimWaiting(long experimentId, String workerId) {
+        if (trials.stats(experimentId).count(TrialState.WAITING) == 0) {
+            return Optional.empty();
+        }
+        ExperimentInfo locked = experiments.lockForUpdate(experimentId);
+        if (trials.stats(experimentId).count(TrialState.RUNNING) >= locked.parallelism()) {
+            return Optional.empty();
+        }
+        Optional<ClaimedTrial> claimed = trials.claimNext(experimentId, workerId);
+        if (claimed.isEmpty()) {
+            return Optional.empty();
+        }
+        ClaimedTrial c = claimed.get();
+        ExperimentInfo e = experiments.get(c.trial().experimentId());
+        DbStudyStorage storage = studies.storage(e, workerId);
+        storage.adopt(c);
+        Study study = studies.open(e, storage);
+        Trial trial = study.reopen(c.trial().number());
+        return Optional.of(new Assignment(e, study, storage, trial, c.trial().id(), c.lease(), true));
+    }
+
+    private Optional<Assignment> askNew(long experimentId, String workerId) {
+        ExperimentInfo e = experiments.lockForUpdate(experimentId);
+        if (e.state() != ExperimentState.QUEUED && e.state() != ExperimentState.RUNNING) {
+            return Optional.empty();
+        }
+        if (trials.stats(experimentId).count(TrialState.RUNNING) >= e.parallelism()) {
+            return Optional.empty();
+        }
+        DbStudyStorage storage = studies.storage(e, workerId);
+        Study study = studies.open(e, storage);
+        if (studies.stopReason(e, study).isPresent()) {
+            return Optional.empty();
+        }
+        Trial trial = study.ask();
+        long trialId = trials.find(experimentId, trial.number()).orElseThrow().id();
+        return Optional.of(new Assignment(experiments.get(experimentId), study, storage, trial, trialId,
+                storage.lease(trial.number()), false));
+    }
+
+    private List<ExperimentInfo> active() {
+        List<ExperimentInfo> list = new ArrayList<>();
+        for (ExperimentState s : List.of(ExperimentState.RUNNING, ExperimentState.QUEUED)) {
+            experiments.list(s, Pageable.unpaged(Sort.by("id"))).forEach((ExperimentRow r) -> {
+                if (studies.isTuned(r.experiment())) {   // experiments made by other tools are not ours to run
+                    list.add(r.experiment());
+                }
+            });
+        }
+        return list;
+    }
+}

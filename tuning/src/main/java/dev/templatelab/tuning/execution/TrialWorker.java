@@ -1,0 +1,108 @@
+package dev.templatelab.tuning.execution;
+
+import dev.templatelab.storage.trials.TrialService;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker: re-queues trials whose worker went silent, claims or samples the next trial of any running
+ * experiment, runs it, and marks experiments complete. Between trials it polls; when the database is
+ * unreachable it logs that and retries with growing pauses (up to 30 s), so a restart of PostgreSQL or of
+ * the server only delays the work.
+ */
+public final class TrialWorker implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(TrialWorker.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final String id;
+    private final TrialScheduler scheduler;
+    private final TrialRunner runner;
+    private final TrialService trials;
+    private final WorkerSettings settings;
+    private volatile boolean stopping;
+    private volatile TrialControl current;
+
+    public TrialWorker(String id, TrialScheduler scheduler, TrialRunner runner, TrialService trials, WorkerSettings settings) {
+        this.id = id;
+        this.scheduler = scheduler;
+        this.runner = runner;
+        this.trials = trials;
+        this.settings = settings;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public void run() {
+        int failures = 0;
+        while (!stopping) {
+            try {
+                boolean worked = workOnce().isPresent();
+                if (failures > 0) {
+                    log.warn("Worker {}: database reachable again", id);
+                }
+                failures = 0;
+                if (!worked) {
+                    sleep(settings.pollInterval());
+                }
+            } catch (RuntimeException e) {
+                failures++;
+                Duration pause = settings.pollInterval().multipliedBy(1L << Math.min(failures, 5));
+                pause = pause.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : pause;
+                log.warn("Worker {}: database unreachable or refusing ({}); retrying in {} s", id, e.getMessage(),
+                        pause.toSeconds());
+                sleep(pause);
+            }
+        }
+    }
+
+    /** One round: take over stale trials, run the next trial if there is one, complete finished experiments. */
+    public Optional<TrialRunner.Result> workOnce() {
+        trials.requeueStale(settings.heartbeatGrace(), ExperimentLauncher.DEFAULT_MAX_ATTEMPTS);
+        Optional<Assignment> next = stopping ? Optional.empty() : scheduler.next(id);
+        if (next.isEmpty()) {
+            scheduler.completeFinished();
+            return Optional.empty();
+        }
+        Assignment a = next.get();
+        TrialControl control = new TrialControl();
+        current = control;
+        if (stopping) {
+            control.stop(TrialControl.StopReason.SHUTDOWN);
+        }
+        TrialRunner.Result result;
+        try {
+            log.info("Worker {}: trial #{} of experiment {} ({} {})", id, a.trial().number(), a.experiment().id(),
+                    a.trial().template(), a.trial().params());
+            result = runner.run(a, control);
+        } finally {
+            current = null;
+        }
+        log.info("Worker {}: trial #{} of experiment {} {}", id, a.trial().number(), a.experiment().id(), result);
+        scheduler.completeIfDone(a.experiment().id());
+        return Optional.of(result);
+    }
+
+    /** Stops after the current minibatch; a running trial is checkpointed and released for another worker. */
+    public void stop() {
+        stopping = true;
+        TrialControl c = current;
+        if (c != null) {
+            c.stop(TrialControl.StopReason.SHUTDOWN);
+        }
+    }
+
+    private void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+}

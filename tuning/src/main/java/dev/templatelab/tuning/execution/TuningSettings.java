@@ -1,0 +1,16 @@
+package dev.templatelab.tuning.execution;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * What every worker must agree on to run an experiment's trials the same way, beyond the experiments table:
+ * kept in {@code experiment_tuning} (one row per experiment).
+ *
+ * @param seed            the sampler's seed
+ * @param objective       the objective's name ({@code val_accuracy}, {@code macro_f1}, {@code loss})
+ * @param allowRandomInit pretrained templates may start from random weights
+ * @param maxAttempts     claims of a trial (crashes and errors) before it is marked FAIL
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record TuningSettings(long seed, String objective, boolean allowRandomInit, int maxAttempts) {
+}

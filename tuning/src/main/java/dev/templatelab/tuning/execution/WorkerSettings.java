@@ -1,0 +1,46 @@
+package dev.templatelab.tuning.execution;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Duration;
+import org.springframework.core.env.Environment;
+
+/**
+ * How workers behave, from Spring properties (or the matching environment variables):
+ * {@code templatelab.workers} (TEMPLATELAB_WORKERS, trials run at once by this process, default 0),
+ * {@code templatelab.worker.id} (default host-pid), {@code templatelab.tuning.heartbeat-interval} (5s),
+ * {@code templatelab.tuning.heartbeat-grace} (silence after which another worker takes a trial over, 30s),
+ * {@code templatelab.tuning.poll-interval} (how often an idle worker looks for work, 2s).
+ */
+public record WorkerSettings(int workers, String workerId, Duration heartbeatInterval, Duration heartbeatGrace,
+                             Duration pollInterval) {
+
+    public WorkerSettings {
+        if (workers < 0) {
+            throw new IllegalArgumentException("templatelab.workers must be >= 0, got " + workers);
+        }
+        if (heartbeatGrace.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("the heartbeat grace (" + heartbeatGrace + ") must be at least twice "
+                    + "the heartbeat interval (" + heartbeatInterval + "), or live trials would be taken over");
+        }
+    }
+
+    public static WorkerSettings from(Environment env) {
+        String id = env.getProperty("templatelab.worker.id", "");
+        return new WorkerSettings(env.getProperty("templatelab.workers", Integer.class, 0),
+                id.isBlank() ? defaultId() : id,
+                env.getProperty("templatelab.tuning.heartbeat-interval", Duration.class, Duration.ofSeconds(5)),
+                env.getProperty("templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30)),
+                env.getProperty("templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2)));
+    }
+
+    private static String defaultId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "worker";
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}

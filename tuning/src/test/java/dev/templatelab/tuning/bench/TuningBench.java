@@ -1,0 +1,124 @@
+package dev.templatelab.tuning.bench;
+
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.execution.Assignment;
+import dev.templatelab.tuning.execution.ExperimentLauncher;
+import dev.templatelab.tuning.execution.ExperimentRequest;
+import dev.templatelab.tuning.execution.TrialControl;
+import dev.templatelab.tuning.execution.TrialRunner;
+import dev.templatelab.tuning.execution.TrialScheduler;
+import dev.templatelab.tuning.testapp.TuningTestApplication;
+import dev.templatelab.tuning.testing.TinyDigits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * ASHA vs random search at an equal number of trials on the bundled digits (same seeded sampler, so both see
+ * the same configurations in the same order), and the orchestration overhead per trial. One worker, so the
+ * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N.
+ */
+public final class TuningBench {
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>(Map.of("--classes", "4", "--per-class", "50", "--trials", "8",
+                "--epochs", "6", "--seed", "1"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!a.containsKey(args[i])) {
+                throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + a.keySet());
+            }
+            a.put(args[i], args[i + 1]);
+        }
+        int trials = Integer.parseInt(a.get("--trials"));
+        int epochs = Integer.parseInt(a.get("--epochs"));
+        Path home = Files.createTempDirectory("tuning-bench");
+        Path data = TinyDigits.create(home, Integer.parseInt(a.get("--classes")), Integer.parseInt(a.get("--per-class")));
+        try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TuningTestApplication.class)
+                .web(WebApplicationType.NONE).properties(Map.of("TEMPLATELAB_HOME", home.toString(),
+                        "templatelab.workers", "0", "logging.level.root", "warn")).run()) {
+            long dataset = app.getBean(DatasetService.class).register(new NewDataset("bench-digits",
+                    List.of("0"), 1, Map.of(), null, data.toUri())).id();
+            System.out.printf(Locale.ROOT, "tiny digits: %s classes x %s images, %d trials of up to %d epochs, "
+                    + "InceptionV2 32 px width 0.25, seed %s%n%n", a.get("--classes"), a.get("--per-class"), trials, epochs,
+                    a.get("--seed"));
+            System.out.printf("%-22s %6s %8s %6s %10s %7s %8s%n", "search", "trials", "complete", "pruned", "best acc",
+                    "epochs", "wall s");
+            Row random = run(app, dataset, "random-" + System.nanoTime(), "none", trials, epochs, Long.parseLong(a.get("--seed")));
+            Row asha = run(app, dataset, "asha-" + System.nanoTime(), "asha", trials, epochs, Long.parseLong(a.get("--seed")));
+            System.out.printf(Locale.ROOT, "%nASHA used %.1f %% of random search's epochs (target <= 33.3 %%); "
+                            + "best %.4f vs %.4f: %s%n", 100.0 * asha.epochs / random.epochs, asha.best, random.best,
+                    asha.best >= random.best ? "reached random's best" : "did NOT reach random's best");
+            Row both = new Row(0, 0, 0, 0, 0, 0, random.claimNanos + asha.claimNanos, random.timings.trialNanos()
+                    + asha.timings.trialNanos(), random.timings.metricNanos() + asha.timings.metricNanos(),
+                    random.timings.heartbeatNanos() + asha.timings.heartbeatNanos(), random.timings.pruneNanos()
+                    + asha.timings.pruneNanos(), random.timings.checkpointNanos() + asha.timings.checkpointNanos(), null);
+            int n = 2 * trials;
+            double trial = both.trialNanos / 1e6 / n;
+            double claim = both.claimNanos / 1e6 / n;
+            double metric = both.metricNanos / 1e6 / n;
+            double beat = both.heartbeatNanos / 1e6 / n;
+            double prune = both.pruneNanos / 1e6 / n;
+            double ckpt = both.checkpointNanos / 1e6 / n;
+            System.out.printf(Locale.ROOT, "%norchestration per trial (mean of %d): trial %.0f ms; claim %.1f ms, metric writes "
+                    + "%.1f ms, heartbeats %.1f ms, prune decisions %.1f ms = %.2f %% of trial time (target < 2 %%)%n"
+                    + "epoch checkpoints to the artifact store (fault tolerance, not counted above): %.1f ms = %.2f %%%n",
+                    n, trial, claim, metric, beat, prune, 100 * (claim + metric + beat + prune) / trial, ckpt, 100 * ckpt / trial);
+        }
+    }
+
+    private record Row(int trials, long complete, long pruned, double best, long epochs, double seconds, long claimNanos,
+                       long trialNanos, long metricNanos, long heartbeatNanos, long pruneNanos, long checkpointNanos,
+                       TrialRunner.Timings timings) {
+    }
+
+    private static Row run(ConfigurableApplicationContext app, long dataset, String name, String pruner, int trials,
+                           int epochs, long seed) {
+        Map<String, Object> space = new LinkedHashMap<>();
+        space.put("image_size", 32);
+        space.put("width_multiplier", 0.25);
+        space.put("batch_size", 16);
+        space.put("validation_fraction", 0.25);
+        space.put("lrate", Map.of("low", 0.001, "high", 0.3, "log", true));
+        ExperimentInfo e = app.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(name, dataset,
+                List.of("Clarifai_InceptionV2"), "random", pruner, trials, epochs, 1, "accuracy", space, null, seed));
+        TrialScheduler scheduler = app.getBean(TrialScheduler.class);
+        TrialRunner runner = app.getBean(TrialRunner.class);
+        TrialRunner.Timings before = runner.timings();
+        long claim = 0;
+        long start = System.nanoTime();
+        while (true) {
+            long t0 = System.nanoTime();
+            Optional<Assignment> next = scheduler.next("bench");
+            claim += System.nanoTime() - t0;
+            if (next.isEmpty()) {
+                break;
+            }
+            runner.run(next.get(), new TrialControl());
+            scheduler.completeIfDone(e.id());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        TrialRunner.Timings after = runner.timings();
+        TrialRunner.Timings delta = new TrialRunner.Timings(after.trialNanos() - before.trialNanos(),
+                after.metricNanos() - before.metricNanos(), after.heartbeatNanos() - before.heartbeatNanos(),
+                after.pruneNanos() - before.pruneNanos(), after.checkpointNanos() - before.checkpointNanos());
+        ExperimentSummary s = app.getBean(ExperimentService.class).summary(e.id());
+        Row row = new Row(trials, s.trials().count(TrialState.COMPLETE), s.trials().count(TrialState.PRUNED),
+                s.best().map(b -> b.objectiveValue()).orElse(Double.NaN), s.totals().epochsRecorded(), seconds, claim,
+                0, 0, 0, 0, 0, delta);
+        System.out.printf(Locale.ROOT, "%-22s %6d %8d %6d %10.4f %7d %8.0f%n", pruner.equals("none") ? "random (no pruning)"
+                : "random + " + pruner, trials, row.complete, row.pruned, row.best, row.epochs, seconds);
+        return row;
+    }
+}

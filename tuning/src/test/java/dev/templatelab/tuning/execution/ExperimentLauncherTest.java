@@ -1,0 +1,120 @@
+package dev.templatelab.tuning.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.metrics.Direction;
+import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.testapp.TuningDbTest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+class ExperimentLauncherTest extends TuningDbTest {
+
+    @Autowired ExperimentLauncher launcher;
+    @Autowired TuningSettingsStore settings;
+
+    private ExperimentRequest valid(long datasetId) {
+        Map<String, Object> space = new LinkedHashMap<>();
+        space.put("per_item_lrate", Map.of("low", 1e-4, "high", 1e-2, "log", true));
+        space.put("batch_size", List.of(16, 32));
+        space.put("image_size", 32);
+        return new ExperimentRequest(unique("exp"), datasetId, List.of("Clarifai_InceptionV2", "Clarifai_ResNext"),
+                "tpe", "asha", 8, 3, 2, "accuracy", space, Duration.ofMinutes(30), 7L, null, null, true, "alice");
+    }
+
+    @Test
+    void aValidRequestCreatesAQueuedExperimentWithItsResolvedSpaceAndSeed() {
+        ExperimentRequest request = valid(newDataset(null).id());
+        ExperimentInfo e = launcher.launch(request);
+        assertThat(e.state()).isEqualTo(ExperimentState.QUEUED);
+        assertThat(e.templates()).containsExactly("Clarifai_InceptionV2", "Clarifai_ResNext");
+        assertThat(e.objective()).isEqualTo(Metric.VAL_ACCURACY);
+        assertThat(e.direction()).isEqualTo(Direction.MAXIMIZE);
+        assertThat(e.budget().maxTrials()).isEqualTo(8);
+        assertThat(e.budget().maxWallClockSeconds()).isEqualTo(1800L);
+        SearchSpace space = SearchSpace.fromJson(e.searchSpaceJson());
+        assertThat(space.template("Clarifai_ResNext").parameter("num_epochs").contains(3)).isTrue();
+        assertThat(space.template("Clarifai_ResNext").parameter("num_epochs").isSingle()).isTrue();
+        assertThat(space.template("Clarifai_InceptionV2").parameter("batch_size").contains(32)).isTrue();
+        assertThat(settings.find(e.id())).contains(new TuningSettings(7, "val_accuracy", true, 3));
+    }
+
+    @Test
+    void lossIsMinimised() {
+        ExperimentRequest x = valid(newDataset(null).id());
+        // the short constructor: no random init, so only a from-scratch template is accepted
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(x.name(), x.datasetId(), List.of("Clarifai_InceptionV2"),
+                x.sampler(), x.pruner(), x.maxTrials(), x.maxEpochsPerTrial(), x.parallelism(), "loss", x.searchSpace(),
+                null, null));
+        assertThat(e.direction()).isEqualTo(Direction.MINIMIZE);
+        assertThat(e.objective()).isEqualTo(Metric.VAL_LOSS);
+    }
+
+    @Test
+    void everyBadFieldIsNamedWithAnActionableMessageAndNothingIsCreated() {
+        long dataset = newDataset(null).id();
+        ExperimentRequest ok = valid(dataset);
+        int before = count();
+        expectInvalid(copy(ok, "name", " "), "name", "name of 1-200");
+        expectInvalid(copy(ok, "datasetId", 987654321L), "datasetId", "no dataset with id 987654321");
+        expectInvalid(copy(ok, "templates", List.of("Clarifai_ResNet9000")), "templates", "unknown template 'Clarifai_ResNet9000'; known:");
+        expectInvalid(copy(ok, "templates", List.of()), "templates", "at least one template");
+        expectInvalid(copy(ok, "sampler", "bayes"), "sampler", "unknown sampler 'bayes'; use one of grid, random, tpe");
+        expectInvalid(copy(ok, "pruner", "percentile"), "pruner", "unknown pruner 'percentile'");
+        expectInvalid(copy(ok, "maxTrials", 0), "maxTrials", "at least 1, got 0");
+        expectInvalid(copy(ok, "maxEpochsPerTrial", 0), "maxEpochsPerTrial", "must be 1..");
+        expectInvalid(copy(ok, "parallelism", 0), "parallelism", "at least 1");
+        expectInvalid(copy(ok, "objective", "top5"), "objective", "unknown objective 'top5'");
+        expectInvalid(copy(ok, "objective", "map"), "objective", "not measured after each epoch");
+        expectInvalid(copy(ok, "searchSpace", Map.of("learning_speed", 3)), "searchSpace", "learning_speed");
+        expectInvalid(copy(ok, "searchSpace", Map.of("per_item_lrate", Map.of("low", 0.1, "high", 0.001))),
+                "searchSpace", "per_item_lrate");
+        expectInvalid(copy(ok, "searchSpace", Map.of("flip_probability", Map.of("low", 0, "high", 3))),
+                "searchSpace", "flip_probability");
+        expectInvalid(copy(ok, "searchSpace", Map.of("num_epochs", Map.of("low", 1, "high", 9))),
+                "searchSpace", "goes up to 9 but a trial may train at most 3");
+        expectInvalid(copy(ok, "sampler", "grid"), "sampler", "grid search needs a discrete space");
+        expectInvalid(copy(ok, "allowRandomInit", false), "templates", "Clarifai_ResNext is meant to start from pretrained weights");
+        String taken = launcher.launch(valid(dataset)).name();
+        int afterOne = count();
+        expectInvalid(copy(ok, "name", taken), "name", "already exists");
+        assertThat(afterOne).as("one experiment and its settings row").isEqualTo(before + 2);
+        assertThat(count()).as("refused requests create nothing").isEqualTo(afterOne);
+    }
+
+    private int count() {
+        return jdbc.queryForObject("SELECT count(*) FROM experiments", Integer.class)
+                + jdbc.queryForObject("SELECT count(*) FROM experiment_tuning", Integer.class);
+    }
+
+    private void expectInvalid(ExperimentRequest request, String field, String message) {
+        assertThatThrownBy(() -> launcher.launch(request))
+                .isInstanceOfSatisfying(InvalidExperimentException.class, e -> assertThat(e.field()).isEqualTo(field))
+                .hasMessageContaining(message);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ExperimentRequest copy(ExperimentRequest r, String field, Object value) {
+        return new ExperimentRequest(
+                field.equals("name") ? (String) value : r.name(),
+                field.equals("datasetId") ? (Long) value : r.datasetId(),
+                field.equals("templates") ? (List<String>) value : r.templates(),
+                field.equals("sampler") ? (String) value : r.sampler(),
+                field.equals("pruner") ? (String) value : r.pruner(),
+                field.equals("maxTrials") ? (Integer) value : r.maxTrials(),
+                field.equals("maxEpochsPerTrial") ? (Integer) value : r.maxEpochsPerTrial(),
+                field.equals("parallelism") ? (Integer) value : r.parallelism(),
+                field.equals("objective") ? (String) value : r.objective(),
+                field.equals("searchSpace") ? (Map<String, Object>) value : r.searchSpace(),
+                r.maxWallClock(), r.seed(), r.maxTotalEpochs(), r.target(),
+                field.equals("allowRandomInit") ? (Boolean) value : r.allowRandomInit(), r.owner());
+    }
+}

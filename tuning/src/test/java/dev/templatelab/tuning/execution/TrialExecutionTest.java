@@ -1,0 +1,159 @@
+package dev.templatelab.tuning.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.events.EventService;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.metrics.MetricService;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.testapp.TuningDbTest;
+import dev.templatelab.tuning.testing.TinyDigits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+
+/** Workers running real (tiny) trials on the digits against the database. */
+class TrialExecutionTest extends TuningDbTest {
+
+    @TempDir
+    static Path dir;
+    static Path digits;
+
+    @Autowired ExperimentLauncher launcher;
+    @Autowired TrialScheduler scheduler;
+    @Autowired TrialRunner runner;
+    @Autowired CheckpointService checkpoints;
+    @Autowired MetricService metrics;
+    @Autowired EventService events;
+    @Autowired Environment env;
+
+    @BeforeAll
+    static void data() throws Exception {
+        digits = TinyDigits.create(dir, 3, 30);
+    }
+
+    private TrialWorker worker(String id) {
+        return new TrialWorker(id, scheduler, runner, trials, WorkerSettings.from(env));
+    }
+
+    private ExperimentInfo launch(Path data, int trialsWanted, int epochs, String sampler, String pruner) {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (String s : TinyDigits.TINY) {
+            String[] kv = s.split("=");
+            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+        }
+        space.put("lrate", Map.of("low", 0.01, "high", 0.1, "log", true));
+        return launcher.launch(new ExperimentRequest(unique("exp"), newDataset(data).id(), List.of("Clarifai_InceptionV2"),
+                sampler, pruner, trialsWanted, epochs, 2, "accuracy", space, null, 11L));
+    }
+
+    private List<TrialInfo> trialsOf(long experimentId) {
+        return trials.page(experimentId, null, Pageable.unpaged(Sort.by("number"))).getContent();
+    }
+
+    @Test
+    void aWorkerRunsEveryTrialAndCompletesTheExperiment() {
+        ExperimentInfo e = launch(digits, 2, 2, "random", "none");
+        TrialWorker w = worker("solo");
+        for (int i = 0; i < 10 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce();
+        }
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        List<TrialInfo> all = trialsOf(e.id());
+        assertThat(all).hasSize(2).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+            assertThat(t.objectiveValue()).isBetween(0.0, 1.0);
+            assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1);
+            assertThat(checkpoints.best(t.id())).get().satisfies(c -> assertThat(c.epoch()).isEqualTo(t.bestEpoch()));
+            assertThat(trials.evaluation(t.id())).isPresent();
+        });
+        // the two trials drew different learning rates from the seeded sampler
+        assertThat(all.stream().map(t -> t.params().stream().filter(p -> p.name().equals("lrate")).findFirst()
+                .orElseThrow().valueJson()).distinct()).hasSize(2);
+    }
+
+    @Test
+    void aFailingTrialIsRetriedThenFailsWithItsErrorKept() {
+        ExperimentInfo e = launch(dir.resolve("no-such-folder"), 1, 1, "random", "none");
+        TrialWorker w = worker("unlucky");
+        assertThat(w.workOnce()).contains(TrialRunner.Result.RETRY);
+        assertThat(w.workOnce()).contains(TrialRunner.Result.RETRY);
+        assertThat(w.workOnce()).contains(TrialRunner.Result.FAIL);
+        TrialInfo t = trialsOf(e.id()).get(0);
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.attempts()).isEqualTo(3);
+        assertThat(t.error()).contains("failed on each of 3 attempts").contains("no-such-folder");
+        assertThat(events.ofTrial(t.id(), 20)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("failed on attempt 1 of 3, retrying"));
+        assertThat(w.workOnce()).as("max trials reached, nothing new").isEmpty();
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+    }
+
+    @Test
+    void cancellingStopsTheRunningTrialAndLeavesNothingToRun() throws Exception {
+        ExperimentInfo e = launch(digits, 5, 30, "random", "none");
+        TrialWorker w = worker("cancelled");
+        CompletableFuture<Optional<TrialRunner.Result>> run = CompletableFuture.supplyAsync(w::workOnce);
+        waitFor(() -> trialsOf(e.id()).stream().anyMatch(t -> t.state() == TrialState.RUNNING), "a running trial");
+        launcher.cancel(e.id());
+        assertThat(run.get(60, TimeUnit.SECONDS)).contains(TrialRunner.Result.DROPPED);
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.CANCELLED);
+        assertThat(trialsOf(e.id())).singleElement().satisfies(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.FAIL);
+            assertThat(t.error()).contains("experiment cancelled");
+        });
+        assertThat(w.workOnce()).isEmpty();
+    }
+
+    @Test
+    void aStaleTrialIsTakenOverAndResumesFromItsLastCheckpoint() throws Exception {
+        ExperimentInfo e = launch(digits, 1, 3, "random", "none");
+        // worker A trains until its epoch-1 checkpoint is stored, then goes silent as if killed
+        Assignment a = scheduler.next("doomed").orElseThrow();
+        TrialControl control = new TrialControl();
+        CompletableFuture<TrialRunner.Result> run = CompletableFuture.supplyAsync(() -> runner.run(a, control));
+        waitFor(() -> checkpoints.latest(a.trialId()).map(c -> c.epoch() >= 1).orElse(false), "epoch 1 checkpoint");
+        control.stop(TrialControl.StopReason.LEASE_LOST);
+        assertThat(run.get(60, TimeUnit.SECONDS)).isEqualTo(TrialRunner.Result.DROPPED);
+        int checkpointed = checkpoints.latest(a.trialId()).orElseThrow().epoch();
+        assertThat(trials.get(a.trialId()).state()).isEqualTo(TrialState.RUNNING);
+
+        Thread.sleep(3500);   // past the heartbeat grace
+        TrialWorker b = worker("rescuer");
+        assertThat(b.workOnce()).contains(TrialRunner.Result.COMPLETE);
+        TrialInfo t = trials.get(a.trialId());
+        assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.workerId()).isEqualTo("rescuer");
+        assertThat(t.attempts()).isEqualTo(2);
+        assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2);
+        assertThat(events.ofTrial(t.id(), 20)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("resumes after epoch " + checkpointed + " from its checkpoint on worker rescuer"));
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package dev.templatelab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.metrics.MetricService;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialParam;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ImageDataset;
+import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.tuning.execution.ExperimentLauncher;
+import dev.templatelab.tuning.execution.ExperimentRequest;
+import dev.templatelab.tuning.space.SpaceOverride;
+import dev.templatelab.tuning.space.SpaceOverrides;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Runs a hyperparameter search over one or more templates and reports the best model. */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = "Search hyperparameters over templates on a dataset with pruning; prints progress, a table per "
+                + "template and the best checkpoint.")
+final class TuneCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--data", required = true, description = "Folder with one subfolder per class, a zip of it, or a CSV manifest.")
+    Path data;
+
+    @Option(names = "--templates", required = true, split = ",", description = "Templates to compare: A,B (see 'templates').")
+    List<String> templates;
+
+    @Option(names = "--trials", defaultValue = "8", description = "Trials to run (default ${DEFAULT-VALUE}).")
+    int trials;
+
+    @Option(names = "--max-epochs", defaultValue = "5", description = "Epochs a trial trains at most (default ${DEFAULT-VALUE}).")
+    int maxEpochs;
+
+    @Option(names = "--sampler", defaultValue = "tpe", description = "grid, random or tpe (default ${DEFAULT-VALUE}).")
+    String sampler;
+
+    @Option(names = "--pruner", defaultValue = "asha", description = "none, median, asha or hyperband (default ${DEFAULT-VALUE}).")
+    String pruner;
+
+    @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1 or loss (default ${DEFAULT-VALUE}).")
+    String objective;
+
+    @Option(names = "--set", description = "Search space change: name=value, name=low..high, name=log:low..high, "
+            + "name=low..high:step, name=a,b,c, Template.name=... (repeatable).")
+    List<String> set;
+
+    @Option(names = "--parallel", defaultValue = "1", description = "Trials run at once by this process (default ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--db", description = "PostgreSQL URL; default: the embedded database under TEMPLATELAB_HOME.")
+    String db;
+
+    @Option(names = "--name", description = "Experiment name (default tune-<date-time>).")
+    String name;
+
+    @Option(names = "--seed", description = "Sampler seed (default: random, recorded).")
+    Long seed;
+
+    @Option(names = "--max-minutes", description = "Stop starting trials after this many minutes.")
+    Long maxMinutes;
+
+    @Option(names = "--max-total-epochs", description = "Stop starting trials once this many epochs were trained in all.")
+    Integer maxTotalEpochs;
+
+    @Option(names = "--target", description = "Stop once a trial reaches this objective value.")
+    Double target;
+
+    @Option(names = "--random-init", description = "Let pretrained templates start from random weights.")
+    boolean randomInit;
+
+    @Option(names = "--json", description = "Print the result as JSON (progress goes to stderr).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = command.commandLine().getOut();
+        PrintWriter progress = json ? command.commandLine().getErr() : out;
+        if (!Files.exists(data)) {
+            throw new IllegalArgumentException("dataset path " + data + " does not exist; check --data");
+        }
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
+        }
+        Map<String, Object> space = space(set == null ? List.of() : set);
+        try (ConfigurableApplicationContext context = TuningCli.start(db, parallel, Map.of())) {
+            DatasetInfo dataset = register(context.getBean(DatasetService.class), data);
+            String experimentName = name != null ? name
+                    : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            ExperimentInfo e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
+                    dataset.id(), templates, sampler, pruner, trials, maxEpochs, parallel, objective, space,
+                    maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target, randomInit,
+                    System.getProperty("user.name")));
+            progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time%n", e.id(), e.name(),
+                    trials, String.join(", ", templates), sampler, pruner, parallel);
+            progress.flush();
+            ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), progress);
+            report(context, summary, out);
+            return summary.best().isPresent() ? 0 : 1;
+        }
+    }
+
+    /** Prints a progress line whenever something changes, until the experiment ends. */
+    private ExperimentSummary follow(ExperimentService experiments, long id, PrintWriter progress) throws InterruptedException {
+        long start = System.nanoTime();
+        String previous = "";
+        while (true) {
+            ExperimentSummary s = experiments.summary(id);
+            long done = s.trials().count(TrialState.COMPLETE) + s.trials().count(TrialState.PRUNED)
+                    + s.trials().count(TrialState.FAIL);
+            String line = String.format(Locale.ROOT, "trials %d/%d done (%d complete, %d pruned, %d failed), %d running; "
+                            + "%d epochs; best %s", done, trials, s.trials().count(TrialState.COMPLETE),
+                    s.trials().count(TrialState.PRUNED), s.trials().count(TrialState.FAIL),
+                    s.trials().count(TrialState.RUNNING), s.totals().epochsRecorded(),
+                    s.best().map(b -> String.format(Locale.ROOT, "%.4f (#%d %s)", b.objectiveValue(), b.number(),
+                            b.template())).orElse("-"));
+            if (!line.equals(previous)) {
+                progress.printf(Locale.ROOT, "[%4.0fs] %s%n", (System.nanoTime() - start) / 1e9, line);
+                progress.flush();
+                previous = line;
+            }
+            if (s.experiment().state().isFinished()) {
+                return s;
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    private void report(ConfigurableApplicationContext context, ExperimentSummary summary, PrintWriter out) throws Exception {
+        TrialService trialService = context.getBean(TrialService.class);
+        MetricService metrics = context.getBean(MetricService.class);
+        List<TrialInfo> all = trialService.page(summary.experiment().id(), null, Pageable.unpaged(Sort.by("number")))
+                .getContent();
+        Optional<TrialInfo> best = summary.best();
+        Optional<CheckpointInfo> checkpoint = best.flatMap(b -> context.getBean(CheckpointService.class).best(b.id()));
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("experiment", summary.experiment().id());
+            o.put("state", summary.experiment().state().name());
+            o.put("best", best.map(b -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("template", b.template());
+                m.put("objective", b.objectiveValue());
+                m.put("params", params(b));
+                m.put("checkpoint", checkpoint.map(c -> Path.of(c.uri()).toString()).orElse(null));
+                m.put("sha256", checkpoint.map(CheckpointInfo::sha256).orElse(null));
+                return m;
+            }).orElse(null));
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (TrialInfo t : all) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("number", t.number());
+                m.put("template", t.template());
+                m.put("state", t.state().name());
+                m.put("objective", t.objectiveValue());
+                m.put("epochs", metrics.epochCount(t.id()));
+                rows.add(m);
+            }
+            o.put("trials", rows);
+            out.println(JSON.writeValueAsString(o));
+            out.flush();
+            return;
+        }
+        out.printf("%nexperiment %d %s%n%n", summary.experiment().id(), summary.experiment().state());
+        out.printf("%-38s %6s %8s %6s %6s %8s %8s %8s%n", "template", "trials", "complete", "pruned", "failed", "best",
+                "mean", "spread");
+        for (String template : summary.experiment().templates()) {
+            List<TrialInfo> of = all.stream().filter(t -> t.template().equals(template)).toList();
+            double[] values = of.stream().filter(t -> t.state() == TrialState.COMPLETE && t.objectiveValue() != null)
+                    .mapToDouble(TrialInfo::objectiveValue).toArray();
+            double mean = java.util.Arrays.stream(values).average().orElse(Double.NaN);
+            double spread = Math.sqrt(java.util.Arrays.stream(values).map(v -> (v - mean) * (v - mean)).average().orElse(Double.NaN));
+            double bestValue = summary.experiment().direction().isBetter(1, 0)
+                    ? java.util.Arrays.stream(values).max().orElse(Double.NaN)
+                    : java.util.Arrays.stream(values).min().orElse(Double.NaN);
+            out.printf(Locale.ROOT, "%-38s %6d %8d %6d %6d %8.4f %8.4f %8.4f%n", template, of.size(),
+                    count(of, TrialState.COMPLETE), count(of, TrialState.PRUNED), count(of, TrialState.FAIL),
+                    bestValue, mean, spread);
+        }
+        if (best.isPresent()) {
+            TrialInfo b = best.get();
+            out.printf(Locale.ROOT, "%nbest: trial #%d %s, %s = %.4f%nparams: %s%n", b.number(), b.template(),
+                    summary.experiment().objective(), b.objectiveValue(), params(b));
+            checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
+        } else {
+            out.println("\nno trial completed");
+        }
+        out.flush();
+    }
+
+    private static long count(List<TrialInfo> trials, TrialState state) {
+        return trials.stream().filter(t -> t.state() == state).count();
+    }
+
+    private static Map<String, Object> params(TrialInfo t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (TrialParam p : t.params()) {
+            try {
+                m.put(p.name(), JSON.readValue(p.valueJson(), Object.class));
+            } catch (Exception e) {
+                m.put(p.name(), p.valueJson());
+            }
+        }
+        return m;
+    }
+
+    /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
+    private static DatasetInfo register(DatasetService datasets, Path data) throws Exception {
+        TemplateLabHome home = TemplateLabHome.fromEnvironment();
+        ImageDataset dataset = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults()).dataset();
+        Path imported = data.toAbsolutePath().normalize();
+        for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {
+            if (d.storageUri().equals(imported.toUri())) {
+                return d;
+            }
+        }
+        String base = (imported.getFileName() == null ? "dataset" : imported.getFileName().toString()) + "-"
+                + dataset.contentHash().substring(0, 8);
+        String name = base;
+        for (int i = 2; datasets.findByName(name).isPresent(); i++) {
+            name = base + "-" + i;
+        }
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        return datasets.register(new NewDataset(name, dataset.classes(), dataset.records().size(), counts,
+                dataset.contentHash(), imported.toUri()));
+    }
+
+    /** {@code --set} entries in the JSON shape the launcher takes. */
+    static Map<String, Object> space(List<String> entries) {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (SpaceOverride o : SpaceOverrides.parse(entries)) {
+            String key = o.template() == null ? o.name() : o.template() + "." + o.name();
+            if (o instanceof SpaceOverride.Fixed f) {
+                space.put(key, f.value());
+            } else if (o instanceof SpaceOverride.Choices c) {
+                space.put(key, c.values());
+            } else if (o instanceof SpaceOverride.Range r) {
+                Map<String, Object> range = new LinkedHashMap<>();
+                range.put("low", number(key, r.low()));
+                range.put("high", number(key, r.high()));
+                if (r.log() != null) {
+                    range.put("log", r.log());
+                }
+                if (r.step() != null) {
+                    range.put("step", number(key, r.step()));
+                }
+                space.put(key, range);
+            }
+        }
+        return space;
+    }
+
+    private static Number number(String key, Object raw) {
+        if (raw instanceof Number n) {
+            return n;
+        }
+        String text = String.valueOf(raw).trim();
+        try {
+            return text.matches("-?\\d+") ? (Number) Integer.valueOf(text) : Double.valueOf(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--set " + key + ": '" + raw + "' is not a number");
+        }
+    }
+}

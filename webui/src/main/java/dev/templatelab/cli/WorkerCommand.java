@@ -1,0 +1,61 @@
+package dev.templatelab.cli;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Joins the experiments of a database as a worker until stopped (SIGTERM/Ctrl-C releases its trial). */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run trials of any experiment in the database; more workers, more trials in parallel.")
+final class WorkerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--db", description = "PostgreSQL URL (jdbc:postgresql://host/db or postgres://user:pw@host/db); "
+            + "default: the embedded database under TEMPLATELAB_HOME.")
+    String db;
+
+    @Option(names = "--artifacts", description = "Artifact store folder shared by all workers (default TEMPLATELAB_HOME/artifacts).")
+    Path artifacts;
+
+    @Option(names = "--id", description = "Worker name in the database (default host-pid).")
+    String id;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Trials this process runs at once (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        Map<String, Object> props = new HashMap<>();
+        if (artifacts != null) {
+            props.put("templatelab.artifacts.root", artifacts.toAbsolutePath().toString());
+        }
+        if (id != null && !id.isBlank()) {
+            props.put("templatelab.worker.id", id);
+        }
+        CountDownLatch closed = new CountDownLatch(1);
+        ConfigurableApplicationContext context = TuningCli.start(db, threads, props);
+        context.addApplicationListener(event -> {
+            if (event instanceof ContextClosedEvent) {
+                closed.countDown();
+            }
+        });
+        command.commandLine().getErr().printf("worker %s: %d thread(s) waiting for trials; Ctrl-C or SIGTERM stops "
+                + "after the current minibatch and hands the trial back%n", id == null ? "(host-pid)" : id, threads);
+        command.commandLine().getErr().flush();
+        closed.await();
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.templatelab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.data.SampleDatasets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tune --json}: a real, tiny experiment over two templates on the bundled digits, embedded PostgreSQL. */
+class TuneCliTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = System.out;
+        PrintStream e = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = TemplateLabCli.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    /** The first {@code perClass} images of digits 0..classes-1. */
+    static Path tinyDigits(Path dir, int classes, int perClass) throws Exception {
+        Path all = dir.resolve("all");
+        SampleDatasets.mnist(all);
+        Path tiny = dir.resolve("tiny");
+        for (int c = 0; c < classes; c++) {
+            Path to = Files.createDirectories(tiny.resolve(String.valueOf(c)));
+            try (Stream<Path> files = Files.list(all.resolve(String.valueOf(c)))) {
+                for (Path f : files.sorted().limit(perClass).toList()) {
+                    Files.copy(f, to.resolve(f.getFileName()));
+                }
+            }
+        }
+        return tiny;
+    }
+
+    @Test
+    void tuneTwoTemplatesPrintsTheBestCheckpointAndEveryTrial() throws Exception {
+        System.setProperty("user.home", dir.toString());   // TEMPLATELAB_HOME (database, artifacts) inside the test folder
+        Path data = tinyDigits(dir, 3, 20);
+        Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
+                "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
+                "--seed", "3", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
+                "--set", "validation_fraction=0.3", "--set", "Clarifai_InceptionV2.lrate=0.01..0.1", "--json");
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        assertThat(r.err()).contains("trials 4/4 done");
+        JsonNode result = new ObjectMapper().readTree(r.out());
+        JsonNode best = result.get("best");
+        assertThat(best.get("template").asText()).isIn("Clarifai_InceptionV2", "Clarifai_ResNext");
+        assertThat(best.get("objective").asDouble()).isBetween(0.0, 1.0);
+        assertThat(best.get("params").get("image_size").asInt()).isEqualTo(32);
+        Path checkpoint = Path.of(best.get("checkpoint").asText());
+        assertThat(checkpoint).exists();
+        assertThat(Checkpoints.sha256(checkpoint)).isEqualTo(best.get("sha256").asText());
+        assertThat(result.get("trials")).hasSize(4).allSatisfy(t -> {
+            assertThat(t.get("template").asText()).isIn("Clarifai_InceptionV2", "Clarifai_ResNext");
+            assertThat(t.get("state").asText()).isIn("COMPLETE", "PRUNED");
+            assertThat(t.get("epochs").asInt()).isBetween(1, 2);
+            assertThat(t.get("objective").isNumber()).isTrue();
+        });
+    }
+
+    @Test
+    void badRequestsAreOneLineErrors() throws Exception {
+        System.setProperty("user.home", dir.toString());
+        Path data = tinyDigits(dir, 2, 5);
+        Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_ResNet9000", "--trials", "2");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("error: templates: unknown template 'Clarifai_ResNet9000'; known:");
+        Run s = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--set", "flip_probability=0..3");
+        assertThat(s.code()).isEqualTo(2);
+        assertThat(s.err()).contains("error: searchSpace:").contains("flip_probability");
+    }
+}
