@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "AutoML lab for image classification: train, tune and compare five templates.",
         subcommands = {TemplatesCommand.class, HyperparametersCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
                 PretrainCommand.class, WeightsCommand.class, SampleCommand.class, BenchCommand.class, GpuCheckCommand.class,
-                TuneCommand.class, WorkerCommand.class,
+                TuneCommand.class, WorkerCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TemplateLabCli {
 

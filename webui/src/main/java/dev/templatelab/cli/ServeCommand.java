@@ -1,0 +1,58 @@
+package dev.templatelab.cli;
+
+import dev.templatelab.web.TemplateLabWebApp;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code templatelab serve}: the web UI and REST API, embedded PostgreSQL and the local workers, on one machine. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Starts the web UI and REST API (http://localhost:8080 by default) with the local worker pool.",
+                "Data lives in TEMPLATELAB_HOME (embedded PostgreSQL unless DATABASE_URL is set).",
+                "The first start creates user 'admin' with TEMPLATELAB_ADMIN_PASSWORD or a generated password it prints."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--port", description = "HTTP port (default: SERVER_PORT or 8080)")
+    Integer port;
+
+    @Option(names = "--workers", description = "Trials trained at once by this process (default: 1; 0 = none, "
+            + "for a UI-only node)")
+    Integer workers;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (port != null && (port < 0 || port > 65535)) {
+            throw new IllegalArgumentException("--port must be 0-65535, got " + port);
+        }
+        if (workers != null && workers < 0) {
+            throw new IllegalArgumentException("--workers must be >= 0, got " + workers);
+        }
+        // As command-line properties, so they win over application.properties and the environment.
+        List<String> args = new ArrayList<>();
+        if (port != null) {
+            args.add("--server.port=" + port);
+        }
+        if (workers != null) {
+            args.add("--templatelab.workers=" + workers);
+        }
+        ConfigurableApplicationContext context = TemplateLabWebApp.start(Map.of(), args.toArray(String[]::new));
+        CountDownLatch closed = new CountDownLatch(1);
+        context.addApplicationListener(event -> {
+            if (event instanceof ContextClosedEvent) {
+                closed.countDown();
+            }
+        });
+        int actualPort = ((WebServerApplicationContext) context).getWebServer().getPort();
+        System.out.println("TemplateLab is running at http://localhost:" + actualPort + " (Ctrl-C stops it)");
+        closed.await();   // main() exits the JVM when this returns
+        return 0;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.templatelab.web.api;
+
+import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
+import dev.templatelab.storage.datasets.DatasetInUseException;
+import dev.templatelab.training.data.DatasetException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.multipart.support.MissingServletRequestPartException;
+
+import java.util.Map;
+
+/**
+ * Every REST error is JSON {@code {"error": "..."}} with a message a person can act on: 400 for bad
+ * input, 404 for unknown ids, 409 for a state that forbids the action, 413 for an oversized upload.
+ */
+@RestControllerAdvice
+public class ApiErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+    /** A 4xx/5xx answer with its message. */
+    public static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
+        return ResponseEntity.status(status).body(Map.of("error", message));
+    }
+
+    @ExceptionHandler(NotFoundException.class)
+    ResponseEntity<Map<String, String>> notFound(NotFoundException e) {
+        return error(HttpStatus.NOT_FOUND, e.getMessage());
+    }
+
+    @ExceptionHandler({DatasetInUseException.class, IllegalTransitionException.class})
+    ResponseEntity<Map<String, String>> conflict(RuntimeException e) {
+        return error(HttpStatus.CONFLICT, e.getMessage());
+    }
+
+    @ExceptionHandler({IllegalArgumentException.class, DatasetException.class})
+    ResponseEntity<Map<String, String>> badInput(RuntimeException e) {
+        return error(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
+    @ExceptionHandler(MissingServletRequestPartException.class)
+    ResponseEntity<Map<String, String>> missingPart(MissingServletRequestPartException e) {
+        return error(HttpStatus.BAD_REQUEST, "missing multipart field '" + e.getRequestPartName() + "'");
+    }
+
+    @ExceptionHandler(MissingServletRequestParameterException.class)
+    ResponseEntity<Map<String, String>> missingParameter(MissingServletRequestParameterException e) {
+        return error(HttpStatus.BAD_REQUEST, "missing field '" + e.getParameterName() + "'");
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Map<String, String>> typeMismatch(MethodArgumentTypeMismatchException e) {
+        return error(HttpStatus.BAD_REQUEST, "'" + e.getValue() + "' is not a valid " + e.getName());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, String>> unreadable(HttpMessageNotReadableException e) {
+        Throwable cause = e.getMostSpecificCause();
+        return error(HttpStatus.BAD_REQUEST, "request body is not the expected JSON: "
+                + (cause == null ? e.getMessage() : cause.getMessage()).lines().findFirst().orElse(""));
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Map<String, String>> mediaType(HttpMediaTypeNotSupportedException e) {
+        return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "content type " + e.getContentType()
+                + " is not supported here; send " + e.getSupportedMediaTypes()
+                + " (dataset uploads are multipart/form-data with fields 'file' and 'name')");
+    }
+
+    @ExceptionHandler(MaxUploadSizeExceededException.class)
+    ResponseEntity<Map<String, String>> tooLarge(MaxUploadSizeExceededException e) {
+        return error(HttpStatus.PAYLOAD_TOO_LARGE, "upload too large (limit " + e.getMaxUploadSize()
+                + " bytes); split the dataset");
+    }
+
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Map<String, String>> multipart(MultipartException e) {
+        return error(HttpStatus.BAD_REQUEST, "expected a multipart/form-data request with fields 'file' and 'name': "
+                + e.getMessage());
+    }
+
+    @ExceptionHandler(org.springframework.web.HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Map<String, String>> method(org.springframework.web.HttpRequestMethodNotSupportedException e) {
+        return error(HttpStatus.METHOD_NOT_ALLOWED, e.getMethod() + " is not supported here; use "
+                + e.getSupportedHttpMethods());
+    }
+
+    @ExceptionHandler(org.springframework.web.servlet.resource.NoResourceFoundException.class)
+    ResponseEntity<Map<String, String>> noSuchPath(org.springframework.web.servlet.resource.NoResourceFoundException e) {
+        return error(HttpStatus.NOT_FOUND, "no such endpoint: /" + e.getResourcePath() + "; see /v3/api-docs");
+    }
+
+    /** Anything unexpected: still JSON, and logged with its stack trace for the operator. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Map<String, String>> unexpected(Exception e) {
+        log.error("Request failed", e);
+        return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal error (" + e.getClass().getSimpleName() + ": "
+                + e.getMessage() + "); the server log has the details");
+    }
+
+    @ExceptionHandler(ArtifactIntegrityException.class)
+    ResponseEntity<Map<String, String>> corrupt(ArtifactIntegrityException e) {
+        log.error("Corrupt artifact: {}", e.getMessage());
+        return error(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage());
+    }
+}

@@ -1,0 +1,89 @@
+package dev.templatelab.web.api;
+
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.datasets.DatasetImports;
+import io.swagger.v3.oas.annotations.Operation;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+/** Datasets: upload a zip, list, get, delete. */
+@RestController
+@RequestMapping("/api/datasets")
+public class DatasetApi {
+
+    private final DatasetService datasets;
+    private final DatasetImports imports;
+
+    DatasetApi(DatasetService datasets, DatasetImports imports) {
+        this.datasets = datasets;
+        this.imports = imports;
+    }
+
+    /** A dataset as the API shows it. */
+    public record DatasetJson(long id, String name, List<String> classes, int images, Map<String, Integer> classCounts) {
+        static DatasetJson of(DatasetInfo d) {
+            return new DatasetJson(d.id(), d.name(), d.classes(), d.imageCount(), d.classCounts());
+        }
+    }
+
+    /** An upload's result: the dataset and what the import left out. */
+    public record ImportedJson(long id, String name, List<String> classes, int images, Map<String, Integer> classCounts,
+                               List<String> warnings) {
+    }
+
+    @Operation(summary = "Upload a zip (one folder per class) as a new dataset")
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    public ResponseEntity<?> upload(@RequestPart(name = "file", required = false) MultipartFile file,
+                                    @RequestParam(name = "name", required = false) String name) throws IOException {
+        if (file == null || file.isEmpty()) {
+            return ApiErrors.error(HttpStatus.BAD_REQUEST, file == null
+                    ? "missing multipart field 'file' (the dataset zip)" : "the uploaded file is empty");
+        }
+        if (name == null || name.isBlank()) {
+            return ApiErrors.error(HttpStatus.BAD_REQUEST, "missing field 'name' (the dataset's name)");
+        }
+        DatasetImports.Imported imported;
+        try (InputStream in = file.getInputStream()) {
+            imported = imports.importZip(name.trim(), file.getOriginalFilename(), in);
+        }
+        DatasetInfo d = imported.dataset();
+        return ResponseEntity.created(URI.create("/api/datasets/" + d.id())).body(new ImportedJson(d.id(), d.name(),
+                d.classes(), d.imageCount(), d.classCounts(), imported.warnings()));
+    }
+
+    @Operation(summary = "All datasets, newest first")
+    @GetMapping
+    public List<DatasetJson> list() {
+        return datasets.list().stream().map(DatasetJson::of).toList();
+    }
+
+    @Operation(summary = "One dataset")
+    @GetMapping("/{id}")
+    public DatasetJson get(@PathVariable long id) {
+        return DatasetJson.of(datasets.get(id));
+    }
+
+    @Operation(summary = "Delete a dataset that no experiment uses")
+    @DeleteMapping("/{id}")
+    public ResponseEntity<Void> delete(@PathVariable long id) {
+        imports.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+}

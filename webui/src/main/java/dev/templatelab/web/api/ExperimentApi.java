@@ -1,0 +1,267 @@
+package dev.templatelab.web.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentRow;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.metrics.MetricService;
+import dev.templatelab.storage.metrics.RecordedEpoch;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialParam;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.storage.trials.TrialStats;
+import dev.templatelab.tuning.execution.ExperimentRequest;
+import dev.templatelab.tuning.execution.InvalidExperimentException;
+import dev.templatelab.web.experiments.ExperimentControl;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.net.URI;
+import java.security.Principal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Experiments and trials: launch, read, list trials, cancel / pause / resume; one trial with its curve and checkpoints. */
+@RestController
+public class ExperimentApi {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_PAGE = 1000;
+
+    private final ExperimentControl control;
+    private final ExperimentService experiments;
+    private final TrialService trials;
+    private final MetricService metrics;
+    private final CheckpointService checkpoints;
+
+    ExperimentApi(ExperimentControl control, ExperimentService experiments, TrialService trials, MetricService metrics,
+                  CheckpointService checkpoints) {
+        this.control = control;
+        this.experiments = experiments;
+        this.trials = trials;
+        this.metrics = metrics;
+        this.checkpoints = checkpoints;
+    }
+
+    /** What POST /api/experiments takes. Required: name, datasetId, templates, maxTrials. */
+    @Schema(description = "An experiment to launch; searchSpace changes each template's default space")
+    public record LaunchJson(String name, Long datasetId, List<String> templates,
+                             @Schema(description = "grid | random | tpe (default tpe)") String sampler,
+                             @Schema(description = "none | median | asha | hyperband (default median)") String pruner,
+                             Integer maxTrials,
+                             @Schema(description = "default 10") Integer maxEpochsPerTrial,
+                             @Schema(description = "default 1") Integer parallelism,
+                             @Schema(description = "accuracy | macro_f1 | loss | map (default accuracy)") String objective,
+                             @Schema(description = "param (or Template.param) -> value | {low,high,log,step} | [choices]")
+                             Map<String, Object> searchSpace,
+                             Long maxWallClockSeconds, Long seed, Integer maxTotalEpochs, Double target,
+                             Boolean allowRandomInit) {
+    }
+
+    /** Trial counts of an experiment. */
+    public record TrialCountsJson(long total, long complete, long pruned, long failed, long running, long waiting) {
+        static TrialCountsJson of(TrialStats s) {
+            return new TrialCountsJson(s.total(), s.count(TrialState.COMPLETE), s.count(TrialState.PRUNED),
+                    s.count(TrialState.FAIL), s.count(TrialState.RUNNING), s.count(TrialState.WAITING));
+        }
+    }
+
+    /** The best trial so far. */
+    public record BestJson(long trialId, int number, String template, double objective) {
+    }
+
+    /** An experiment as the API shows it; {@code best} is null until a trial completes. */
+    public record ExperimentJson(long id, String name, ExperimentState state, long datasetId, List<String> templates,
+                                 String sampler, String pruner, String objective, String direction, int parallelism,
+                                 Integer maxTrials, Integer maxEpochsPerTrial, TrialCountsJson trials, BestJson best,
+                                 String owner, Instant createdAt, Instant startedAt, Instant finishedAt) {
+        static ExperimentJson of(ExperimentInfo e, TrialStats stats, TrialInfo best) {
+            return new ExperimentJson(e.id(), e.name(), e.state(), e.datasetId(), e.templates(), e.sampler(), e.pruner(),
+                    e.objective().name().toLowerCase(), e.direction().name().toLowerCase(), e.parallelism(),
+                    e.budget().maxTrials(), e.budget().maxEpochsPerTrial(), TrialCountsJson.of(stats),
+                    best == null || best.objectiveValue() == null ? null
+                            : new BestJson(best.id(), best.number(), best.template(), best.objectiveValue()),
+                    e.owner(), e.createdAt(), e.startedAt(), e.finishedAt());
+        }
+    }
+
+    /** A trial; {@code params} maps each hyperparameter to its value. */
+    public record TrialJson(long id, long experimentId, int number, String template, TrialState state,
+                            Map<String, Object> params, Double objective, Integer bestEpoch, String error,
+                            Instant startedAt, Instant finishedAt, Double cpuSeconds) {
+        static TrialJson of(TrialInfo t) {
+            Map<String, Object> params = new LinkedHashMap<>();
+            for (TrialParam p : t.params()) {
+                params.put(p.name(), value(p.valueJson()));
+            }
+            return new TrialJson(t.id(), t.experimentId(), t.number(), t.template(), t.state(), params,
+                    t.objectiveValue(), t.bestEpoch(), t.error(), t.startedAt(), t.finishedAt(), t.cpuSeconds());
+        }
+    }
+
+    /** A trial with its learning curve, checkpoints and evaluation. */
+    public record TrialDetailJson(TrialJson trial, List<Map<String, Object>> epochs, List<CheckpointJson> checkpoints,
+                                  JsonNode perClassMetrics, JsonNode confusionMatrix) {
+    }
+
+    /** A stored checkpoint; {@code download} is its URL under /api. */
+    public record CheckpointJson(long id, int epoch, boolean best, long sizeBytes, String sha256, String download) {
+        static CheckpointJson of(CheckpointInfo c) {
+            return new CheckpointJson(c.id(), c.epoch(), c.best(), c.sizeBytes(), c.sha256(),
+                    "/api/trials/" + c.trialId() + "/checkpoints/" + c.id());
+        }
+    }
+
+    @Operation(summary = "Launch an experiment")
+    @PostMapping("/api/experiments")
+    public ResponseEntity<ExperimentJson> launch(@RequestBody(required = false) LaunchJson body, Principal user) {
+        if (body == null) {
+            throw new InvalidExperimentException("request", "send a JSON object with name, datasetId, templates, "
+                    + "maxTrials (and optionally sampler, pruner, maxEpochsPerTrial, parallelism, objective, searchSpace)");
+        }
+        require("name", body.name());
+        require("datasetId", body.datasetId());
+        require("templates", body.templates());
+        require("maxTrials", body.maxTrials());
+        ExperimentRequest request = new ExperimentRequest(body.name(), body.datasetId(), body.templates(),
+                orDefault(body.sampler(), "tpe"), orDefault(body.pruner(), "median"), body.maxTrials(),
+                body.maxEpochsPerTrial() == null ? 10 : body.maxEpochsPerTrial(),
+                body.parallelism() == null ? 1 : body.parallelism(), orDefault(body.objective(), "accuracy"),
+                body.searchSpace(), body.maxWallClockSeconds() == null ? null : Duration.ofSeconds(body.maxWallClockSeconds()),
+                body.seed(), body.maxTotalEpochs(), body.target(), Boolean.TRUE.equals(body.allowRandomInit()),
+                user == null ? null : user.getName());
+        ExperimentInfo created = control.launch(request);
+        return ResponseEntity.created(URI.create("/api/experiments/" + created.id())).body(get(created.id()));
+    }
+
+    @Operation(summary = "Experiments, newest first, optionally of one state")
+    @GetMapping("/api/experiments")
+    public List<ExperimentJson> list(@RequestParam(required = false) ExperimentState state,
+                                     @RequestParam(defaultValue = "0") int page,
+                                     @RequestParam(defaultValue = "50") int size) {
+        List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page), checkSize(size))).getContent();
+        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(),
+                r.bestObjectiveValue() == null ? null
+                        : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null))).toList();
+    }
+
+    @Operation(summary = "One experiment with trial counts and its best trial")
+    @GetMapping("/api/experiments/{id}")
+    public ExperimentJson get(@PathVariable long id) {
+        ExperimentSummary s = experiments.summary(id);
+        return ExperimentJson.of(s.experiment(), s.trials(), s.bestTrial());
+    }
+
+    @Operation(summary = "An experiment's trials by number, optionally of one state (paged)")
+    @GetMapping("/api/experiments/{id}/trials")
+    public List<TrialJson> trials(@PathVariable long id, @RequestParam(required = false) TrialState state,
+                                  @RequestParam(defaultValue = "0") int page,
+                                  @RequestParam(defaultValue = "100") int size) {
+        experiments.get(id);   // 404 for an unknown experiment rather than an empty list
+        return trials.page(id, state, PageRequest.of(checkPage(page), checkSize(size), Sort.by("number")))
+                .stream().map(TrialJson::of).toList();
+    }
+
+    @Operation(summary = "Cancel an experiment: running trials stop, waiting ones fail")
+    @PostMapping("/api/experiments/{id}/cancel")
+    public ExperimentJson cancel(@PathVariable long id) {
+        control.cancel(id);
+        return get(id);
+    }
+
+    @Operation(summary = "Pause an experiment")
+    @PostMapping("/api/experiments/{id}/pause")
+    public ExperimentJson pause(@PathVariable long id) {
+        control.pause(id);
+        return get(id);
+    }
+
+    @Operation(summary = "Resume a paused experiment")
+    @PostMapping("/api/experiments/{id}/resume")
+    public ExperimentJson resume(@PathVariable long id) {
+        control.resume(id);
+        return get(id);
+    }
+
+    @Operation(summary = "One trial with its per-epoch metrics, checkpoints and evaluation")
+    @GetMapping("/api/trials/{id}")
+    public TrialDetailJson trial(@PathVariable long id) {
+        TrialInfo t = trials.get(id);
+        List<Map<String, Object>> epochs = metrics.curve(id).stream().map(ExperimentApi::epoch).toList();
+        var evaluation = trials.evaluation(id);
+        return new TrialDetailJson(TrialJson.of(t), epochs, checkpoints.list(id).stream().map(CheckpointJson::of).toList(),
+                evaluation.map(e -> value(e.perClassMetricsJson())).orElse(null),
+                evaluation.map(e -> value(e.confusionMatrixJson())).orElse(null));
+    }
+
+    /** Refusals of the launcher name the field: {@code {"error": "...", "field": "..."}}. */
+    @ExceptionHandler(InvalidExperimentException.class)
+    ResponseEntity<Map<String, String>> invalid(InvalidExperimentException e) {
+        return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(Map.of("error", e.getMessage(), "field", e.field()));
+    }
+
+    private static Map<String, Object> epoch(RecordedEpoch r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epoch", r.metrics().epoch());
+        m.put("trainLoss", r.metrics().trainLoss());
+        m.put("valLoss", r.metrics().valLoss());
+        m.put("valAccuracy", r.metrics().valAccuracy());
+        m.put("valMacroF1", r.metrics().valMacroF1());
+        m.put("learningRate", r.metrics().learningRate());
+        m.put("imagesPerSecond", r.metrics().imagesPerSecond());
+        return m;
+    }
+
+    private static void require(String field, Object value) {
+        if (value == null || (value instanceof String s && s.isBlank()) || (value instanceof List<?> l && l.isEmpty())) {
+            throw new InvalidExperimentException(field, "missing field '" + field + "'");
+        }
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static int checkPage(int page) {
+        if (page < 0) {
+            throw new IllegalArgumentException("page must be >= 0, got " + page);
+        }
+        return page;
+    }
+
+    private static int checkSize(int size) {
+        if (size < 1 || size > MAX_PAGE) {
+            throw new IllegalArgumentException("size must be 1-" + MAX_PAGE + ", got " + size);
+        }
+        return size;
+    }
+
+    private static JsonNode value(String json) {
+        try {
+            return json == null ? null : JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            return JSON.getNodeFactory().textNode(json);
+        }
+    }
+}

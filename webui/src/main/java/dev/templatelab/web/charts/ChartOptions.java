@@ -1,0 +1,165 @@
+package dev.templatelab.web.charts;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builders of the ECharts options TemplateLab draws: lines, scatter history, parallel coordinates, box plots, heat maps. */
+public final class ChartOptions {
+
+    private ChartOptions() {
+    }
+
+    /** A named series of (x, y) points. */
+    public record Series(String name, List<double[]> points) {
+    }
+
+    /** Line chart of several series over a numeric x axis (learning curves). */
+    public static Map<String, Object> lines(String title, String xName, String yName, List<Series> series) {
+        Map<String, Object> option = base(title);
+        option.put("tooltip", Map.of("trigger", "axis"));
+        option.put("legend", Map.of("type", "scroll", "bottom", 0));
+        option.put("xAxis", Map.of("type", "value", "name", xName, "minInterval", 1));
+        option.put("yAxis", Map.of("type", "value", "name", yName, "scale", true));
+        List<Object> s = new ArrayList<>();
+        for (Series one : series) {
+            s.add(Map.of("name", one.name(), "type", "line", "showSymbol", true, "data", points(one.points())));
+        }
+        option.put("series", s);
+        return option;
+    }
+
+    /** Optimisation history: each trial's objective as a dot, the best so far as a step line. */
+    public static Map<String, Object> history(String title, String objective, List<double[]> trialObjective,
+                                              boolean higherIsBetter) {
+        List<double[]> best = new ArrayList<>();
+        double incumbent = Double.NaN;
+        for (double[] p : trialObjective) {
+            if (Double.isNaN(incumbent) || (higherIsBetter ? p[1] > incumbent : p[1] < incumbent)) {
+                incumbent = p[1];
+            }
+            best.add(new double[] {p[0], incumbent});
+        }
+        Map<String, Object> option = base(title);
+        option.put("tooltip", Map.of("trigger", "item"));
+        option.put("legend", Map.of("bottom", 0));
+        option.put("xAxis", Map.of("type", "value", "name", "trial", "minInterval", 1));
+        option.put("yAxis", Map.of("type", "value", "name", objective, "scale", true));
+        option.put("series", List.of(
+                Map.of("name", "trial", "type", "scatter", "data", points(trialObjective)),
+                Map.of("name", "best so far", "type", "line", "step", "end", "showSymbol", false, "data", points(best))));
+        return option;
+    }
+
+    /** One axis of a parallel-coordinates chart: numeric, or categorical with its values in order. */
+    public record Axis(String name, List<String> categories) {
+        public static Axis numeric(String name) {
+            return new Axis(name, null);
+        }
+    }
+
+    /** Parallel coordinates: one line per trial across the axes (the last usually the objective). */
+    public static Map<String, Object> parallel(String title, List<Axis> axes, List<List<Object>> rows) {
+        Map<String, Object> option = base(title);
+        List<Object> dims = new ArrayList<>();
+        for (int i = 0; i < axes.size(); i++) {
+            Axis a = axes.get(i);
+            Map<String, Object> dim = new LinkedHashMap<>();
+            dim.put("dim", i);
+            dim.put("name", a.name());
+            if (a.categories() != null) {
+                dim.put("type", "category");
+                dim.put("data", a.categories());
+            } else {
+                dim.put("scale", true);
+            }
+            dims.add(dim);
+        }
+        option.put("parallelAxis", dims);
+        option.put("parallel", Map.of("left", 60, "right", 80, "top", 60, "bottom", 30));
+        option.put("series", List.of(Map.of("type", "parallel", "lineStyle", Map.of("width", 1.5, "opacity", 0.6),
+                "data", rows)));
+        return option;
+    }
+
+    /** Five-number summary of a sample (min, q1, median, q3, max), computed here: ECharts' own transform drew nothing. */
+    public static double[] quartiles(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return new double[] {v[0], quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75), v[v.length - 1]};
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    /** Box plot of each category's values with its best value marked: templates side by side. */
+    public static Map<String, Object> boxes(String title, String yName, Map<String, double[]> valuesByCategory,
+                                            boolean higherIsBetter) {
+        List<String> names = new ArrayList<>(valuesByCategory.keySet());
+        List<Object> boxes = new ArrayList<>();
+        List<Object> best = new ArrayList<>();
+        for (String name : names) {
+            double[] v = valuesByCategory.get(name);
+            if (v.length == 0) {
+                boxes.add(List.of());
+                best.add(null);
+                continue;
+            }
+            double[] q = quartiles(v);
+            boxes.add(List.of(q[0], q[1], q[2], q[3], q[4]));
+            best.add(higherIsBetter ? q[4] : q[0]);
+        }
+        Map<String, Object> option = base(title);
+        option.put("tooltip", Map.of("trigger", "item"));
+        option.put("legend", Map.of("bottom", 0));
+        option.put("xAxis", Map.of("type", "category", "data", names, "axisLabel", Map.of("interval", 0, "fontSize", 10)));
+        option.put("yAxis", Map.of("type", "value", "name", yName, "scale", true));
+        option.put("series", List.of(
+                Map.of("name", "spread", "type", "boxplot", "data", boxes),
+                Map.of("name", "best", "type", "scatter", "symbolSize", 12, "data", best)));
+        return option;
+    }
+
+    /** Heat map of a square matrix (confusion matrix: rows true class, columns predicted). */
+    public static Map<String, Object> heatmap(String title, List<String> labels, long[][] matrix) {
+        List<Object> cells = new ArrayList<>();
+        long max = 1;
+        for (int i = 0; i < matrix.length; i++) {
+            for (int j = 0; j < matrix[i].length; j++) {
+                cells.add(List.of(j, i, matrix[i][j]));
+                max = Math.max(max, matrix[i][j]);
+            }
+        }
+        Map<String, Object> option = base(title);
+        option.put("tooltip", Map.of("position", "top"));
+        option.put("xAxis", Map.of("type", "category", "data", labels, "name", "predicted", "splitArea", Map.of("show", true)));
+        option.put("yAxis", Map.of("type", "category", "data", labels, "name", "true", "inverse", true,
+                "splitArea", Map.of("show", true)));
+        option.put("visualMap", Map.of("min", 0, "max", max, "calculable", true, "orient", "vertical", "right", 0,
+                "top", "middle"));
+        option.put("grid", Map.of("left", 60, "right", 90, "top", 50, "bottom", 40));
+        option.put("series", List.of(Map.of("type", "heatmap", "data", cells, "label", Map.of("show", matrix.length <= 12))));
+        return option;
+    }
+
+    private static Map<String, Object> base(String title) {
+        Map<String, Object> option = new LinkedHashMap<>();
+        option.put("title", Map.of("text", title, "textStyle", Map.of("fontSize", 14)));
+        option.put("animation", false);
+        return option;
+    }
+
+    private static List<Object> points(List<double[]> points) {
+        List<Object> data = new ArrayList<>();
+        for (double[] p : points) {
+            data.add(List.of(p[0], p[1]));
+        }
+        return data;
+    }
+}

@@ -1,0 +1,236 @@
+package dev.templatelab.web.datasets;
+
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.training.data.DatasetException;
+import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ImageDataset;
+import dev.templatelab.training.data.ImageRecord;
+import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportResult;
+import dev.templatelab.training.data.SampleDatasets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Turns an uploaded zip into a registered dataset: checks the name, extracts safely under
+ * {@code TEMPLATELAB_HOME/datasets} (training's {@link DatasetImporter}: no path escapes, size limits),
+ * validates the images and registers the result. On any failure nothing is left behind: no record,
+ * no extracted files, no upload copy.
+ */
+@Service
+public class DatasetImports {
+
+    private static final Logger log = LoggerFactory.getLogger(DatasetImports.class);
+    private static final byte[] ZIP_SIGNATURE = {'P', 'K', 3, 4};
+    /** Name under which the bundled digits are registered at first start. */
+    public static final String SAMPLE_NAME = "digits-sample";
+
+    private final DatasetService datasets;
+    private final Path datasetsDir;
+    private final Path uploadsDir;
+
+    DatasetImports(DatasetService datasets, StorageLocations locations) {
+        this.datasets = datasets;
+        this.datasetsDir = locations.home().resolve("datasets");
+        this.uploadsDir = locations.home().resolve("uploads");
+    }
+
+    /** A registered dataset and the import's warnings (skipped files, duplicates, small classes). */
+    public record Imported(DatasetInfo dataset, List<String> warnings) {
+    }
+
+    /** Imports a zip given as a stream (a REST upload); {@code fileName} is only for messages. */
+    public Imported importZip(String name, String fileName, InputStream content) {
+        checkName(name);
+        Path copy = null;
+        try {
+            Files.createDirectories(uploadsDir);
+            copy = Files.createTempFile(uploadsDir, "upload-", ".zip");
+            Files.copy(content, copy, StandardCopyOption.REPLACE_EXISTING);
+            return importZip(name, fileName, copy);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not store the upload " + fileName + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(copy);
+        }
+    }
+
+    /** Imports a zip file (the UI's upload lands in a temp file first); the file itself is left alone. */
+    public Imported importZip(String name, String fileName, Path zip) {
+        checkName(name);
+        requireZip(fileName, zip);
+        Path named = zip;
+        try {
+            if (!zip.getFileName().toString().toLowerCase().endsWith(".zip")) {
+                // The importer picks zip handling by the extension.
+                Files.createDirectories(uploadsDir);
+                named = Files.createTempFile(uploadsDir, "upload-", ".zip");
+                Files.copy(zip, named, StandardCopyOption.REPLACE_EXISTING);
+            }
+            ImportResult result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults());
+            return register(name, result);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the upload " + fileName + ": " + e.getMessage(), e);
+        } finally {
+            if (named != zip) {
+                deleteQuietly(named);
+            }
+        }
+    }
+
+    /** Registers the bundled MNIST digits once (written under {@code datasets/digits-sample}); no-op if present. */
+    public void registerSampleIfMissing() {
+        if (datasets.findByName(SAMPLE_NAME).isPresent()) {
+            return;
+        }
+        ImageDataset digits = SampleDatasets.mnist(datasetsDir.resolve(SAMPLE_NAME));
+        NewDataset sample = newDataset(SAMPLE_NAME, digits, datasetsDir.resolve(SAMPLE_NAME));
+        datasets.register(sample);
+        log.info("Registered the bundled sample dataset {} ({} images)", SAMPLE_NAME, digits.records().size());
+    }
+
+    /** Deletes a dataset's record and, for an uploaded one, its extracted files; refused while experiments use it. */
+    public void delete(long id) {
+        DatasetInfo dataset = datasets.get(id);
+        datasets.delete(id);
+        Path folder = ownedFolder(dataset.storageUri());
+        if (folder != null) {
+            deleteRecursively(folder);
+        }
+    }
+
+    /** The folder holding a dataset's class folders. */
+    public static Path root(DatasetInfo dataset) {
+        return Path.of(dataset.storageUri());
+    }
+
+    /** Up to {@code limit} image files of one class, in name order (for thumbnails). */
+    public static List<Path> samples(DatasetInfo dataset, String className, int limit) {
+        Path classDir = root(dataset).resolve(className).normalize();
+        if (!classDir.startsWith(root(dataset)) || !Files.isDirectory(classDir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(classDir)) {
+            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted().limit(limit).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private Imported register(String name, ImportResult result) {
+        ImageDataset dataset = result.dataset();
+        Path root = classRoot(dataset);
+        try {
+            DatasetInfo info = datasets.register(newDataset(name, dataset, root));
+            return new Imported(info, result.report().lines());
+        } catch (RuntimeException e) {
+            Path folder = ownedFolder(root.toUri());
+            if (folder != null) {
+                deleteRecursively(folder);
+            }
+            throw e;
+        }
+    }
+
+    private static NewDataset newDataset(String name, ImageDataset dataset, Path root) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (ImageRecord record : dataset.records()) {
+            record.labels().forEach(label -> counts.merge(label, 1, Integer::sum));
+        }
+        return new NewDataset(name, dataset.classes(), dataset.records().size(), counts, dataset.contentHash(),
+                root.toUri());
+    }
+
+    /** The folder whose subfolders are the classes: walk up from an image to its class folder's parent. */
+    private static Path classRoot(ImageDataset dataset) {
+        ImageRecord first = dataset.records().get(0);
+        String label = first.labels().get(0);
+        for (Path p = first.file().getParent(); p != null; p = p.getParent()) {
+            if (p.getFileName() != null && p.getFileName().toString().equals(label)) {
+                return p.getParent();
+            }
+        }
+        return first.file().getParent();
+    }
+
+    /** The extraction folder ({@code datasets/import-...}) holding this location, if the app created it. */
+    private Path ownedFolder(URI uri) {
+        if (!"file".equals(uri.getScheme())) {
+            return null;
+        }
+        Path path = Path.of(uri).toAbsolutePath().normalize();
+        Path base = datasetsDir.toAbsolutePath().normalize();
+        try {
+            base = base.toRealPath();
+        } catch (IOException ignored) {
+            // not created yet: nothing of ours can be there
+        }
+        if (!path.startsWith(base) || path.equals(base)) {
+            return null;
+        }
+        Path top = base.resolve(base.relativize(path).getName(0));
+        return top.getFileName().toString().startsWith("import-") ? top : null;
+    }
+
+    private void checkName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("give the dataset a name");
+        }
+        if (name.length() > 200) {
+            throw new IllegalArgumentException("dataset name must be at most 200 characters");
+        }
+        if (datasets.findByName(name).isPresent()) {
+            throw new IllegalArgumentException("a dataset named '" + name + "' already exists; choose another name");
+        }
+    }
+
+    private static void requireZip(String fileName, Path file) {
+        byte[] head = new byte[4];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n = in.readNBytes(head, 0, 4);
+            if (n < 4 || !Arrays.equals(head, ZIP_SIGNATURE)) {
+                throw new DatasetException("'" + fileName + "' is not a zip archive; upload a .zip of a folder"
+                        + " with one subfolder of images per class");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the upload " + fileName + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("Could not delete {}: {}", file, e.getMessage());
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(DatasetImports::deleteQuietly);
+        } catch (IOException e) {
+            log.warn("Could not delete {}: {}", folder, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.templatelab.web.datasets;
+
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.button.Button;
+import com.vaadin.flow.component.button.ButtonVariant;
+import com.vaadin.flow.component.confirmdialog.ConfirmDialog;
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.html.H3;
+import com.vaadin.flow.component.html.Image;
+import com.vaadin.flow.component.html.ListItem;
+import com.vaadin.flow.component.html.Paragraph;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.html.UnorderedList;
+import com.vaadin.flow.component.notification.Notification;
+import com.vaadin.flow.component.notification.NotificationVariant;
+import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
+import com.vaadin.flow.component.orderedlayout.VerticalLayout;
+import com.vaadin.flow.component.progressbar.ProgressBar;
+import com.vaadin.flow.component.textfield.TextField;
+import com.vaadin.flow.component.upload.Upload;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.Route;
+import com.vaadin.flow.server.streams.DownloadHandler;
+import com.vaadin.flow.server.streams.UploadHandler;
+import com.vaadin.flow.spring.security.AuthenticationContext;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.layout.MainLayout;
+import dev.templatelab.web.security.Role;
+import jakarta.annotation.security.PermitAll;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Datasets: upload a zip (upload progress, then import progress), see each dataset's classes, counts and
+ * sample thumbnails and the import's warnings; delete one that no experiment uses.
+ */
+@Route(value = "datasets", layout = MainLayout.class)
+@PageTitle("Datasets · TemplateLab")
+@PermitAll
+public class DatasetsView extends VerticalLayout {
+
+    private static final int THUMBNAILS_PER_CLASS = 6;
+
+    private final DatasetService datasets;
+    private final DatasetImports imports;
+    private final boolean operator;
+    final Grid<DatasetInfo> grid = new Grid<>(DatasetInfo.class, false);
+    final TextField name = new TextField("Dataset name");
+    final Upload upload;
+    final ProgressBar importing = new ProgressBar();
+    final Span importStatus = new Span();
+    final VerticalLayout details = new VerticalLayout();
+    final UnorderedList warnings = new UnorderedList();
+
+    public DatasetsView(DatasetService datasets, DatasetImports imports, AuthenticationContext auth) {
+        this.datasets = datasets;
+        this.imports = imports;
+        this.operator = auth.hasRole(Role.OPERATOR.name());
+        setSizeFull();
+        add(new H2("Datasets"));
+
+        name.setId("dataset-name");
+        name.setValueChangeMode(com.vaadin.flow.data.value.ValueChangeMode.EAGER);
+        name.setPlaceholder("e.g. flowers-v1");
+        name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF);"
+                + " blank: the zip's file name");
+        upload = new Upload(UploadHandler.toTempFile((metadata, file) -> {
+            // Keep our own copy: the import runs after this callback returns.
+            Path own = Files.createTempFile("templatelab-upload-", ".zip");
+            Files.move(file.toPath(), own, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            getUI().ifPresentOrElse(ui -> ui.access(() -> startImport(ui, datasetName(metadata.fileName()),
+                    metadata.fileName(), own)), () -> deleteQuietly(own));
+        }));
+        upload.setId("dataset-upload");
+        upload.setAcceptedFileTypes("application/zip", ".zip");
+        upload.setMaxFiles(1);
+        importing.setIndeterminate(true);
+        importing.setVisible(false);
+        importStatus.setId("import-status");
+        warnings.setId("import-warnings");
+        if (operator) {
+            HorizontalLayout form = new HorizontalLayout(name, upload);
+            form.setAlignItems(Alignment.BASELINE);
+            add(form, importing, importStatus, warnings);
+        } else {
+            add(new Paragraph("Uploading datasets needs the operator role."));
+        }
+
+        grid.setId("datasets-grid");
+        grid.addColumn(DatasetInfo::name).setHeader("Name").setAutoWidth(true);
+        grid.addColumn(DatasetInfo::imageCount).setHeader("Images").setAutoWidth(true);
+        grid.addColumn(d -> d.classes().size()).setHeader("Classes").setAutoWidth(true);
+        grid.addColumn(d -> String.join(", ", d.classes().subList(0, Math.min(10, d.classes().size())))
+                + (d.classes().size() > 10 ? ", ..." : "")).setHeader("Class names").setFlexGrow(1);
+        grid.addColumn(d -> d.createdAt().toString().substring(0, 19).replace('T', ' ')).setHeader("Added")
+                .setAutoWidth(true);
+        if (operator) {
+            grid.addComponentColumn(this::deleteButton).setHeader("").setAutoWidth(true);
+        }
+        grid.asSingleSelect().addValueChangeListener(e -> showDetails(e.getValue()));
+        grid.setHeight("320px");
+        add(grid, details);
+        refresh();
+    }
+
+    /** The name typed, else the uploaded file's name without ".zip". */
+    private String datasetName(String fileName) {
+        if (!name.getValue().isBlank()) {
+            return name.getValue().trim();
+        }
+        return fileName == null ? "" : fileName.replaceFirst("(?i)\\.zip$", "");
+    }
+
+    /** Reloads the list (after an upload or delete). */
+    void refresh() {
+        grid.setItems(datasets.list());
+    }
+
+    private void startImport(UI ui, String datasetName, String fileName, Path file) {
+        importing.setVisible(true);
+        importStatus.setText("Importing " + fileName + ": extracting and checking every image...");
+        warnings.removeAll();
+        // The import hashes and validates every image: off the request thread, result pushed to the UI.
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return imports.importZip(datasetName, fileName, file);
+            } finally {
+                deleteQuietly(file);
+            }
+        }).whenComplete((imported, error) -> ui.access(() -> {
+            importing.setVisible(false);
+            if (error != null) {
+                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                importStatus.setText("Import failed: " + cause.getMessage());
+                importStatus.addClassName("tl-error-text");
+                Notification.show("Import failed: " + cause.getMessage(), 8000, Notification.Position.MIDDLE)
+                        .addThemeVariants(NotificationVariant.LUMO_ERROR);
+            } else {
+                importStatus.removeClassName("tl-error-text");
+                importStatus.setText("Imported " + imported.dataset().name() + ": " + imported.dataset().imageCount()
+                        + " images in " + imported.dataset().classes().size() + " classes"
+                        + (imported.warnings().isEmpty() ? "" : ", " + imported.warnings().size() + " warning(s)"));
+                imported.warnings().stream().limit(50).forEach(w -> warnings.add(new ListItem(w)));
+                refresh();
+                grid.select(imported.dataset());
+            }
+            upload.clearFileList();
+        }));
+    }
+
+    private Button deleteButton(DatasetInfo dataset) {
+        Button delete = new Button("Delete", e -> {
+            ConfirmDialog confirm = new ConfirmDialog("Delete " + dataset.name() + "?",
+                    "Its record and uploaded files are removed. Datasets used by experiments cannot be deleted.",
+                    "Delete", ok -> {
+                        try {
+                            imports.delete(dataset.id());
+                            Notification.show("Deleted " + dataset.name());
+                            details.removeAll();
+                            refresh();
+                        } catch (RuntimeException ex) {
+                            Notification.show(ex.getMessage(), 6000, Notification.Position.MIDDLE)
+                                    .addThemeVariants(NotificationVariant.LUMO_ERROR);
+                        }
+                    });
+            confirm.setCancelable(true);
+            confirm.setConfirmButtonTheme("error primary");
+            confirm.open();
+        });
+        delete.addThemeVariants(ButtonVariant.LUMO_ERROR, ButtonVariant.LUMO_SMALL, ButtonVariant.LUMO_TERTIARY);
+        return delete;
+    }
+
+    private void showDetails(DatasetInfo dataset) {
+        details.removeAll();
+        if (dataset == null) {
+            return;
+        }
+        details.add(new H3(dataset.name() + " — " + dataset.imageCount() + " images, " + dataset.classes().size()
+                + " classes"));
+        Paragraph hash = new Paragraph("Content SHA-256: " + (dataset.contentHash() == null ? "-" : dataset.contentHash()));
+        hash.addClassName("tl-mono");
+        details.add(hash);
+        for (String c : dataset.classes().subList(0, Math.min(50, dataset.classes().size()))) {
+            Div thumbs = new Div();
+            thumbs.addClassName("tl-thumbs");
+            List<Path> samples = DatasetImports.samples(dataset, c, THUMBNAILS_PER_CLASS);
+            for (Path image : samples) {
+                thumbs.add(new Image(DownloadHandler.forFile(image.toFile()), c));
+            }
+            Span label = new Span(c + " (" + dataset.classCounts().getOrDefault(c, 0) + ")");
+            label.setWidth("160px");
+            HorizontalLayout row = new HorizontalLayout(label, thumbs);
+            row.setAlignItems(Alignment.CENTER);
+            details.add(row);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package dev.templatelab.web.experiments;
+
+import com.vaadin.flow.component.AttachEvent;
+import com.vaadin.flow.component.DetachEvent;
+import com.vaadin.flow.component.button.Button;
+import com.vaadin.flow.component.button.ButtonVariant;
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.grid.GridVariant;
+import com.vaadin.flow.component.html.Anchor;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.html.H3;
+import com.vaadin.flow.component.html.Paragraph;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.notification.Notification;
+import com.vaadin.flow.component.notification.NotificationVariant;
+import com.vaadin.flow.component.orderedlayout.FlexLayout;
+import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
+import com.vaadin.flow.component.orderedlayout.VerticalLayout;
+import com.vaadin.flow.component.progressbar.ProgressBar;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.Route;
+import com.vaadin.flow.router.RouterLink;
+import com.vaadin.flow.spring.data.VaadinSpringDataHelpers;
+import com.vaadin.flow.spring.security.AuthenticationContext;
+import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.events.EventService;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.metrics.MetricService;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.web.charts.ChartOptions;
+import dev.templatelab.web.charts.EChart;
+import dev.templatelab.web.layout.MainLayout;
+import dev.templatelab.web.security.Role;
+import jakarta.annotation.security.PermitAll;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * One experiment, live while it runs: progress, controls, the best model's download, a lazy trial grid,
+ * learning curves of the selected trials, optimisation history, parallel coordinates, the templates
+ * compared, and the best trial's confusion matrix and per-class metrics.
+ */
+@Route(value = "experiments/:id", layout = MainLayout.class)
+@PageTitle("Experiment · TemplateLab")
+@PermitAll
+public class ExperimentView extends VerticalLayout implements BeforeEnterObserver {
+
+    /** Finished trials drawn in the charts (the newest this many; the grid pages through all). */
+    static final int CHART_TRIALS = 2000;
+    private static final int CURVES_BY_DEFAULT = 5;
+
+    private final ExperimentControl control;
+    private final TrialService trials;
+    private final MetricService metrics;
+    private final EventService events;
+    private final DatasetService datasets;
+    private final BestCheckpoints bestCheckpoints;
+    private final LiveUpdates live;
+    private final boolean operator;
+
+    private long experimentId;
+    private ExperimentInfo experiment;
+    private LiveUpdates.Watcher watcher;
+
+    final H2 title = new H2();
+    final Span state = new Span();
+    final Paragraph settings = new Paragraph();
+    final ProgressBar progress = new ProgressBar();
+    final Span counts = new Span();
+    final Button pause = new Button("Pause");
+    final Button resume = new Button("Resume");
+    final Button cancel = new Button("Cancel");
+    final Anchor download = new Anchor();
+    final Span bestSha = new Span();
+    final Span bestText = new Span();
+    final Select<TrialState> trialState = new Select<>();
+    final Grid<TrialInfo> trialGrid = new Grid<>();
+    final EChart curves = new EChart();
+    final EChart history = new EChart();
+    final EChart parallel = new EChart();
+    final EChart comparison = new EChart();
+    final EChart confusion = new EChart();
+    final Grid<TemplateRow> templateGrid = new Grid<>();
+    final Div perClass = new Div();
+    final VerticalLayout eventLog = new VerticalLayout();
+
+    /** One template's line in the comparison table. */
+    public record TemplateRow(String template, long complete, long pruned, long failed, Double best, Double median) {
+    }
+
+    public ExperimentView(ExperimentControl control, TrialService trials, MetricService metrics, EventService events,
+                          DatasetService datasets, BestCheckpoints bestCheckpoints, LiveUpdates live,
+                          AuthenticationContext auth) {
+        this.control = control;
+        this.trials = trials;
+        this.metrics = metrics;
+        this.events = events;
+        this.datasets = datasets;
+        this.bestCheckpoints = bestCheckpoints;
+        this.live = live;
+        this.operator = auth.hasRole(Role.OPERATOR.name());
+        setWidthFull();
+
+        state.setId("experiment-state");
+        state.getElement().getThemeList().add("badge");
+        counts.setId("trial-counts");
+        progress.setWidth("300px");
+        pause.setId("pause");
+        resume.setId("resume");
+        cancel.setId("cancel");
+        cancel.addThemeVariants(ButtonVariant.LUMO_ERROR);
+        pause.addClickListener(e -> act("paused", () -> control.pause(experimentId)));
+        resume.addClickListener(e -> act("resumed", () -> control.resume(experimentId)));
+        cancel.addClickListener(e -> act("cancelled", () -> control.cancel(experimentId)));
+        download.setId("download-best");
+        download.getElement().setAttribute("download", true);
+        bestSha.setId("best-sha256");
+        bestSha.addClassName("tl-mono");
+        bestText.setId("best-trial");
+
+        HorizontalLayout header = new HorizontalLayout(title, state);
+        header.setAlignItems(Alignment.BASELINE);
+        HorizontalLayout controls = new HorizontalLayout(progress, counts);
+        controls.setAlignItems(Alignment.CENTER);
+        if (operator) {
+            controls.add(pause, resume, cancel);
+        }
+        Button downloadButton = new Button("Download best model");
+        downloadButton.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
+        download.add(downloadButton);
+        VerticalLayout bestBox = new VerticalLayout(bestText, download, new Span("SHA-256:"), bestSha);
+        bestBox.addClassName("tl-card");
+        bestBox.setSpacing(false);
+        add(header, settings, controls, bestBox);
+
+        trialState.setLabel("Trial state");
+        trialState.setItems(TrialState.values());
+        trialState.setEmptySelectionAllowed(true);
+        trialState.setEmptySelectionCaption("all");
+        trialState.addValueChangeListener(e -> trialGrid.getDataProvider().refreshAll());
+        buildTrialGrid();
+        add(new H3("Trials"), trialState, trialGrid);
+
+        templateGrid.addColumn(TemplateRow::template).setHeader("Template").setAutoWidth(true);
+        templateGrid.addColumn(TemplateRow::complete).setHeader("Complete");
+        templateGrid.addColumn(TemplateRow::pruned).setHeader("Pruned");
+        templateGrid.addColumn(TemplateRow::failed).setHeader("Failed");
+        templateGrid.addColumn(r -> fmt(r.best())).setHeader("Best").setKey("best");
+        templateGrid.addColumn(r -> fmt(r.median())).setHeader("Median");
+        templateGrid.setAllRowsVisible(true);
+        templateGrid.addThemeVariants(GridVariant.LUMO_COMPACT);
+        templateGrid.setId("template-comparison");
+
+        curves.setId("chart-curves");
+        history.setId("chart-history");
+        parallel.setId("chart-parallel");
+        comparison.setId("chart-comparison");
+        confusion.setId("chart-confusion");
+        FlexLayout charts = new FlexLayout(box(curves), box(history), box(comparison), box(parallel));
+        charts.setFlexWrap(FlexLayout.FlexWrap.WRAP);
+        charts.setWidthFull();
+        add(new H3("Templates compared"), templateGrid, charts);
+        perClass.setWidthFull();
+        add(new H3("Best trial: confusion matrix and per-class metrics"), box(confusion), perClass);
+        eventLog.setSpacing(false);
+        eventLog.setPadding(false);
+        add(new H3("Events"), eventLog);
+    }
+
+    private static Div box(EChart chart) {
+        Div box = new Div(chart);
+        box.setMinWidth("420px");
+        box.getStyle().set("flex", "1 1 45%");
+        return box;
+    }
+
+    @Override
+    public void beforeEnter(BeforeEnterEvent event) {
+        try {
+            experimentId = Long.parseLong(event.getRouteParameters().get("id").orElse(""));
+            experiment = control.get(experimentId);
+        } catch (NumberFormatException | NotFoundException e) {
+            event.rerouteToError(com.vaadin.flow.router.NotFoundException.class, "no experiment " + event.getRouteParameters().get("id")
+                    .orElse(""));
+            return;
+        }
+        refresh();
+    }
+
+    @Override
+    protected void onAttach(AttachEvent attachEvent) {
+        super.onAttach(attachEvent);
+        if (experiment != null) {
+            watcher = live.watch(attachEvent.getUI(), experimentId, this::refresh);
+        }
+    }
+
+    @Override
+    protected void onDetach(DetachEvent detachEvent) {
+        live.unwatch(watcher);
+        watcher = null;
+        super.onDetach(detachEvent);
+    }
+
+    /** Reads everything again (called on entry and by {@link LiveUpdates} when the experiment changed). */
+    void refresh() {
+        ExperimentSummary summary = control.summary(experimentId);
+        experiment = summary.experiment();
+        title.setText(experiment.name());
+        state.setText(experiment.state().name());
+        settings.setText("dataset " + datasetName(experiment.datasetId()) + " · templates "
+                + String.join(", ", experiment.templates()) + " · sampler " + experiment.sampler() + " · pruner "
+                + experiment.pruner() + " · objective " + TrialCharts.label(experiment.objective()) + " · "
+                + (experiment.budget().maxTrials() == null ? "no trial limit" : experiment.budget().maxTrials()
+                + " trials") + (experiment.budget().maxEpochsPerTrial() == null ? ""
+                : " of at most " + experiment.budget().maxEpochsPerTrial() + " epochs") + " · " + experiment.parallelism()
+                + " at once · elapsed " + Formats.duration(experiment.startedAt(), experiment.finishedAt()));
+
+        var s = summary.trials();
+        long finished = s.count(TrialState.COMPLETE) + s.count(TrialState.PRUNED) + s.count(TrialState.FAIL);
+        Integer max = experiment.budget().maxTrials();
+        long total = max != null ? Math.max(max, s.total()) : Math.max(1, s.total());
+        progress.setValue(Math.min(1, finished / (double) total));
+        counts.setText(finished + " of " + total + " trials finished: " + s.count(TrialState.COMPLETE) + " complete, "
+                + s.count(TrialState.PRUNED) + " pruned, " + s.count(TrialState.FAIL) + " failed, "
+                + s.count(TrialState.RUNNING) + " running, " + s.count(TrialState.WAITING) + " waiting · "
+                + summary.totals().epochsRecorded() + " epochs trained");
+        ExperimentState st = experiment.state();
+        pause.setEnabled(st == ExperimentState.QUEUED || st == ExperimentState.RUNNING);
+        resume.setEnabled(st == ExperimentState.PAUSED);
+        cancel.setEnabled(!st.isFinished());
+
+        refreshBest(summary);
+        trialGrid.getDataProvider().refreshAll();
+        refreshCharts();
+        refreshEvents();
+    }
+
+    private void refreshBest(ExperimentSummary summary) {
+        var best = summary.best();
+        var checkpoint = best.isPresent() ? bestCheckpoints.ofExperiment(experimentId) : java.util.Optional.<BestCheckpoints.Download>empty();
+        bestText.setText(best.map(t -> "Best trial #" + t.number() + " (" + t.template() + "): "
+                + fmt(t.objectiveValue()) + " " + TrialCharts.label(experiment.objective())).orElse("No complete trial yet"));
+        if (checkpoint.isPresent()) {
+            download.setHref("download/experiments/" + experimentId + "/best-checkpoint");
+            download.setEnabled(true);
+            download.setVisible(true);
+            bestSha.setText(checkpoint.get().checkpoint().sha256());
+        } else {
+            download.removeHref();
+            download.setVisible(false);
+            bestSha.setText("-");
+        }
+    }
+
+    private void buildTrialGrid() {
+        trialGrid.setId("trials-grid");
+        trialGrid.addComponentColumn(t -> new RouterLink("#" + t.number(), TrialView.class,
+                new com.vaadin.flow.router.RouteParameters("id", String.valueOf(t.id()))))
+                .setHeader("#").setSortProperty("number").setKey("number").setAutoWidth(true);
+        trialGrid.addColumn(TrialInfo::state).setHeader("State").setSortProperty("state").setKey("state")
+                .setAutoWidth(true);
+        trialGrid.addColumn(TrialInfo::template).setHeader("Template").setSortProperty("template").setKey("template")
+                .setAutoWidth(true);
+        trialGrid.addColumn(t -> fmt(t.objectiveValue())).setHeader("Objective").setSortProperty("objectiveValue")
+                .setKey("objective").setAutoWidth(true);
+        trialGrid.addColumn(t -> t.bestEpoch() == null ? "-" : Integer.toString(t.bestEpoch() + 1))
+                .setHeader("Best epoch").setKey("bestEpoch").setAutoWidth(true);
+        trialGrid.addColumn(t -> Formats.duration(t.startedAt(), t.finishedAt())).setHeader("Duration")
+                .setKey("duration").setAutoWidth(true);
+        trialGrid.addColumn(TrialCharts::params).setHeader("Parameters").setKey("params").setFlexGrow(1);
+        trialGrid.setSelectionMode(Grid.SelectionMode.MULTI);
+        trialGrid.addSelectionListener(e -> refreshCurves());
+        trialGrid.setItems(query -> trials.page(experimentId, trialState.getValue(),
+                VaadinSpringDataHelpers.toSpringPageRequest(query)).stream());
+        trialGrid.setHeight("360px");
+        trialGrid.addThemeVariants(GridVariant.LUMO_COMPACT);
+    }
+
+    private void refreshCharts() {
+        List<TrialInfo> complete = newest(TrialState.COMPLETE);
+        history.setOption(TrialCharts.history(complete, experiment.objective()));
+        parallel.setOption(TrialCharts.parallel(complete, experiment.objective()));
+        comparison.setOption(TrialCharts.templateComparison(experiment.templates(), complete, experiment.objective()));
+        templateGrid.setItems(templateRows(complete, newest(TrialState.PRUNED), newest(TrialState.FAIL)));
+        refreshCurves();
+        refreshEvaluation();
+    }
+
+    private List<TrialInfo> newest(TrialState state) {
+        return trials.page(experimentId, state, PageRequest.of(0, CHART_TRIALS, Sort.by(Sort.Direction.DESC, "number")))
+                .getContent();
+    }
+
+    private List<TemplateRow> templateRows(List<TrialInfo> complete, List<TrialInfo> pruned, List<TrialInfo> failed) {
+        Map<String, Long> prunedBy = pruned.stream().collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
+        Map<String, Long> failedBy = failed.stream().collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
+        boolean higher = experiment.objective().higherIsBetter();
+        List<TemplateRow> rows = new ArrayList<>();
+        for (String template : experiment.templates()) {
+            double[] v = complete.stream().filter(t -> t.template().equals(template) && t.objectiveValue() != null)
+                    .mapToDouble(TrialInfo::objectiveValue).sorted().toArray();
+            Double best = v.length == 0 ? null : higher ? v[v.length - 1] : v[0];
+            Double median = v.length == 0 ? null : ChartOptions.quartiles(v)[2];
+            rows.add(new TemplateRow(template, v.length, prunedBy.getOrDefault(template, 0L),
+                    failedBy.getOrDefault(template, 0L), best, median));
+        }
+        return rows;
+    }
+
+    /** Curves of the selected trials, or of the best few when none is selected. */
+    private void refreshCurves() {
+        List<TrialInfo> shown = new ArrayList<>(trialGrid.getSelectedItems());
+        String title = "Learning curves (selected trials)";
+        if (shown.isEmpty()) {
+            shown = trials.ranked(experimentId, experiment.direction(), PageRequest.of(0, CURVES_BY_DEFAULT)).getContent();
+            title = "Learning curves (best " + CURVES_BY_DEFAULT + "; select trials to compare)";
+        }
+        Map<Long, String> names = new LinkedHashMap<>();
+        shown.forEach(t -> names.put(t.id(), "#" + t.number() + " " + t.template()));
+        curves.setOption(TrialCharts.learningCurves(title, experiment.objective(), metrics.curves(names.keySet()),
+                names::get));
+    }
+
+    private void refreshEvaluation() {
+        perClass.removeAll();
+        var best = trials.best(experimentId, experiment.direction());
+        var evaluation = best.flatMap(t -> trials.evaluation(t.id()));
+        if (evaluation.isEmpty()) {
+            confusion.setOption(Map.of("title", Map.of("text", "Confusion matrix: no evaluation of the best trial yet",
+                    "textStyle", Map.of("fontSize", 14))));
+            return;
+        }
+        List<String> classes = datasets.get(experiment.datasetId()).classes();
+        var option = Evaluations.confusionMatrix(evaluation.get(), classes);
+        if (option != null) {
+            confusion.setOption(option);
+        }
+        var grid = Evaluations.perClassGrid(evaluation.get());
+        grid.setId("per-class-metrics");
+        perClass.add(grid);
+    }
+
+    private void refreshEvents() {
+        eventLog.removeAll();
+        for (EventInfo e : events.recent(experimentId, 15)) {
+            Span line = new Span(Formats.time(e.at()) + "  " + e.level() + "  " + e.message());
+            line.addClassName("tl-mono");
+            eventLog.add(line);
+        }
+    }
+
+    private void act(String done, Runnable action) {
+        try {
+            action.run();
+            Notification.show("Experiment " + done);
+        } catch (RuntimeException e) {
+            Notification.show(e.getMessage(), 6000, Notification.Position.MIDDLE)
+                    .addThemeVariants(NotificationVariant.LUMO_ERROR);
+        }
+        refresh();
+    }
+
+    private String fmt(Double value) {
+        return Formats.objective(value, experiment.objective().higherIsBetter());
+    }
+
+    private String datasetName(long id) {
+        try {
+            return datasets.get(id).name();
+        } catch (NotFoundException e) {
+            return "#" + id;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.templatelab.web.experiments;
+
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
+import com.vaadin.flow.component.orderedlayout.VerticalLayout;
+import com.vaadin.flow.component.progressbar.ProgressBar;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.Route;
+import com.vaadin.flow.router.RouteAlias;
+import com.vaadin.flow.router.RouterLink;
+import com.vaadin.flow.spring.data.VaadinSpringDataHelpers;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentRow;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.web.layout.MainLayout;
+import jakarta.annotation.security.PermitAll;
+import org.springframework.data.domain.Pageable;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Every experiment, newest first: state, progress, best objective and the template of the best trial,
+ * elapsed time. Lazy-loaded page by page from the database and sorted there, so thousands of
+ * experiments cost one page query each scroll step.
+ */
+@Route(value = "", layout = MainLayout.class)
+@RouteAlias(value = "experiments", layout = MainLayout.class)
+@PageTitle("Experiments · TemplateLab")
+@PermitAll
+public class ExperimentsView extends VerticalLayout {
+
+    private final ExperimentService experiments;
+    private final TrialService trials;
+    final Grid<Line> grid = new Grid<>();
+    final Select<ExperimentState> stateFilter = new Select<>();
+
+    /** One row: the experiment, its counts and best objective, and the best trial's template. */
+    record Line(ExperimentRow row, String bestTemplate) {
+        ExperimentInfo experiment() {
+            return row.experiment();
+        }
+    }
+
+    public ExperimentsView(ExperimentService experiments, TrialService trials) {
+        this.experiments = experiments;
+        this.trials = trials;
+        setSizeFull();
+        stateFilter.setLabel("State");
+        stateFilter.setItems(ExperimentState.values());
+        stateFilter.setEmptySelectionAllowed(true);
+        stateFilter.setEmptySelectionCaption("all");
+        stateFilter.addValueChangeListener(e -> grid.getDataProvider().refreshAll());
+        add(new HorizontalLayout(new H2("Experiments"), stateFilter));
+
+        grid.setId("experiments-grid");
+        grid.addComponentColumn(l -> new RouterLink(l.experiment().name(), ExperimentView.class,
+                new com.vaadin.flow.router.RouteParameters("id", String.valueOf(l.experiment().id()))))
+                .setHeader("Name").setSortProperty("name").setKey("name").setAutoWidth(true).setFlexGrow(1);
+        grid.addColumn(l -> l.experiment().state()).setHeader("State").setSortProperty("state").setKey("state")
+                .setAutoWidth(true);
+        grid.addComponentColumn(this::progress).setHeader("Progress").setKey("progress").setWidth("180px");
+        grid.addColumn(l -> Formats.objective(l.row().bestObjectiveValue(),
+                        l.experiment().objective().higherIsBetter()))
+                .setHeader("Best").setKey("best").setAutoWidth(true);
+        grid.addColumn(Line::bestTemplate).setHeader("Best template").setKey("bestTemplate").setAutoWidth(true);
+        grid.addColumn(l -> String.join(", ", l.experiment().templates())).setHeader("Templates").setKey("templates")
+                .setFlexGrow(1);
+        grid.addColumn(l -> Formats.duration(l.experiment().startedAt(), l.experiment().finishedAt()))
+                .setHeader("Elapsed").setKey("elapsed").setAutoWidth(true);
+        grid.addColumn(l -> Formats.time(l.experiment().createdAt())).setHeader("Created").setSortProperty("createdAt")
+                .setKey("createdAt").setAutoWidth(true);
+        grid.setMultiSort(false);
+        grid.setItems(query -> page(VaadinSpringDataHelpers.toSpringPageRequest(query)));
+        grid.setSizeFull();
+        add(grid);
+    }
+
+    private Stream<Line> page(Pageable pageable) {
+        List<ExperimentRow> rows = experiments.list(stateFilter.getValue(), pageable).getContent();
+        // One small indexed query per visible row for the best trial's template.
+        Map<Long, String> bestTemplates = rows.stream().filter(r -> r.bestObjectiveValue() != null)
+                .collect(Collectors.toMap(r -> r.experiment().id(), r -> trials.best(r.experiment().id(),
+                        r.experiment().direction()).map(TrialInfo::template).orElse("-")));
+        return rows.stream().map(r -> new Line(r, bestTemplates.getOrDefault(r.experiment().id(), "-")));
+    }
+
+    private HorizontalLayout progress(Line line) {
+        long finished = line.row().trials().count(TrialState.COMPLETE) + line.row().trials().count(TrialState.PRUNED)
+                + line.row().trials().count(TrialState.FAIL);
+        Integer max = line.experiment().budget().maxTrials();
+        long total = max != null ? max : Math.max(1, line.row().trials().total());
+        ProgressBar bar = new ProgressBar(0, 1, Math.min(1, finished / (double) total));
+        bar.setWidth("90px");
+        HorizontalLayout cell = new HorizontalLayout(bar, new com.vaadin.flow.component.html.Span(finished + "/" + total));
+        cell.setAlignItems(Alignment.CENTER);
+        return cell;
+    }
+}

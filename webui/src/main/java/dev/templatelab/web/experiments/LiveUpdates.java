@@ -1,0 +1,82 @@
+package dev.templatelab.web.experiments;
+
+import com.vaadin.flow.component.UI;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.trials.TrialState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Pushes changes of running experiments to open pages. Every second it reads each watched
+ * experiment's summary (trial counts, epochs recorded, state: three indexed queries) and, when it
+ * changed, refreshes the page through {@code UI.access} and server push — so a page shows an epoch
+ * within about a second of its metrics reaching the database.
+ */
+@Component
+public class LiveUpdates {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveUpdates.class);
+
+    private final ExperimentService experiments;
+    private final Map<Watcher, String> fingerprints = new ConcurrentHashMap<>();
+
+    LiveUpdates(ExperimentService experiments) {
+        this.experiments = experiments;
+    }
+
+    /** A page showing one experiment; {@code refresh} runs with the UI locked. */
+    public record Watcher(UI ui, long experimentId, Runnable refresh) {
+    }
+
+    /** Starts pushing changes of the watcher's experiment; returns the handle to {@link #unwatch}. */
+    public Watcher watch(UI ui, long experimentId, Runnable refresh) {
+        Watcher w = new Watcher(ui, experimentId, refresh);
+        fingerprints.put(w, fingerprint(experimentId));
+        return w;
+    }
+
+    public void unwatch(Watcher watcher) {
+        if (watcher != null) {
+            fingerprints.remove(watcher);
+        }
+    }
+
+    /** How many pages are watched (for tests). */
+    public int watched() {
+        return fingerprints.size();
+    }
+
+    @Scheduled(fixedDelay = 1000)
+    void poll() {
+        for (Map.Entry<Watcher, String> e : fingerprints.entrySet()) {
+            Watcher w = e.getKey();
+            try {
+                String now = fingerprint(w.experimentId());
+                if (!now.equals(e.getValue())) {
+                    fingerprints.replace(w, now);
+                    w.ui().access(w.refresh()::run);
+                }
+            } catch (com.vaadin.flow.component.UIDetachedException detached) {
+                fingerprints.remove(w);
+            } catch (RuntimeException ex) {
+                log.warn("Live update of experiment {} failed: {}", w.experimentId(), ex.getMessage());
+            }
+        }
+    }
+
+    private String fingerprint(long experimentId) {
+        ExperimentSummary s = experiments.summary(experimentId);
+        StringBuilder b = new StringBuilder(s.experiment().state().name()).append('/')
+                .append(s.totals().epochsRecorded());
+        for (TrialState state : TrialState.values()) {
+            b.append('/').append(s.trials().count(state));
+        }
+        return b.toString();
+    }
+}

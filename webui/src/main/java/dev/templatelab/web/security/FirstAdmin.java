@@ -1,0 +1,50 @@
+package dev.templatelab.web.security;
+
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * At the first start (no user {@code admin} yet) creates the admin: its password comes from
+ * {@code TEMPLATELAB_ADMIN_PASSWORD}, or is generated and printed once, since nothing else shows it.
+ */
+@Component
+class FirstAdmin implements ApplicationRunner {
+
+    static final String USERNAME = "admin";
+    static final String PASSWORD_VARIABLE = "TEMPLATELAB_ADMIN_PASSWORD";
+
+    private final UserAccounts accounts;
+    private final Environment env;
+
+    FirstAdmin(UserAccounts accounts, Environment env) {
+        this.accounts = accounts;
+        this.env = env;
+    }
+
+    @Override
+    public void run(ApplicationArguments args) {
+        if (accounts.exists(USERNAME)) {
+            return;
+        }
+        String given = env.getProperty(PASSWORD_VARIABLE, "");
+        String password = given.isBlank() ? generated() : given;
+        accounts.create(USERNAME, password, Role.ADMIN);
+        if (given.isBlank()) {
+            System.out.println("Created user 'admin' with the generated password: " + password);
+            System.out.println("(shown only this once; set " + PASSWORD_VARIABLE + " before the first start to choose it)");
+        } else {
+            System.out.println("Created user 'admin' with the password from " + PASSWORD_VARIABLE);
+        }
+    }
+
+    private static String generated() {
+        byte[] bytes = new byte[15];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.templatelab.web.security;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vaadin.flow.spring.security.VaadinWebSecurity;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.provisioning.JdbcUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Who may do what. The REST API ({@code /api/**}) uses HTTP basic auth without sessions (so no CSRF
+ * token is needed there): GET needs viewer, everything else operator. The UI uses Vaadin's login view
+ * and session, with CSRF protection on; views declare their roles with {@code @RolesAllowed}.
+ * Checkpoint downloads from the UI ({@code /download/**}) need viewer.
+ */
+@Configuration
+@EnableWebSecurity
+public class SecurityConfiguration extends VaadinWebSecurity {
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    JdbcUserDetailsManager userDetailsManager(DataSource dataSource) {
+        return new JdbcUserDetailsManager(dataSource);
+    }
+
+    /** The REST API: HTTP basic, stateless, JSON errors. */
+    @Bean
+    @Order(1)
+    SecurityFilterChain apiSecurity(HttpSecurity http) throws Exception {
+        http.securityMatcher("/api/**")
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers(HttpMethod.GET, "/api/**").hasRole(Role.VIEWER.name())
+                        .requestMatchers("/api/**").hasRole(Role.OPERATOR.name()))
+                .httpBasic(basic -> basic.authenticationEntryPoint((request, response, e) -> {
+                    response.setHeader("WWW-Authenticate", "Basic realm=\"TemplateLab\"");
+                    error(response, HttpServletResponse.SC_UNAUTHORIZED,
+                            "authentication required: send HTTP basic credentials of a TemplateLab user");
+                }))
+                .exceptionHandling(ex -> ex.accessDeniedHandler((request, response, e) ->
+                        error(response, HttpServletResponse.SC_FORBIDDEN, "user "
+                                + (request.getUserPrincipal() == null ? "?" : request.getUserPrincipal().getName())
+                                + " may not " + request.getMethod() + " " + request.getRequestURI()
+                                + "; this needs the operator role (ask an admin)")))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable());
+        return http.build();
+    }
+
+    /** The UI: Vaadin's defaults plus the login view. */
+    @Override
+    protected void configure(HttpSecurity http) throws Exception {
+        http.authorizeHttpRequests(auth -> auth
+                .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html",
+                        "/webjars/**").permitAll()
+                .requestMatchers("/download/**").hasRole(Role.VIEWER.name()));
+        super.configure(http);
+        setLoginView(http, LoginView.class);
+    }
+
+    private void error(HttpServletResponse response, int status, String message) throws IOException {
+        response.setStatus(status);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), Map.of("error", message));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.templatelab.web;
+
+import dev.templatelab.web.security.Role;
+import dev.templatelab.web.security.UserAccounts;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The real application on embedded PostgreSQL in a fresh {@code TEMPLATELAB_HOME}, without workers or the
+ * sample dataset. Every subclass shares one application context (same configuration), so the database
+ * starts once per test run.
+ */
+@SpringBootTest(classes = TemplateLabWebApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"templatelab.sample-dataset=false", "templatelab.workers=0",
+                "TEMPLATELAB_ADMIN_PASSWORD=" + WebAppTest.ADMIN_PASSWORD})
+public abstract class WebAppTest {
+
+    public static final String ADMIN_PASSWORD = "admin-password-1";
+    public static final String OPERATOR = "olga";
+    public static final String VIEWER = "victor";
+    public static final String PASSWORD = "password-123";
+
+    static final Path HOME = tempHome();
+
+    @DynamicPropertySource
+    static void home(DynamicPropertyRegistry registry) {
+        registry.add("TEMPLATELAB_HOME", HOME::toString);
+    }
+
+    @LocalServerPort
+    protected int port;
+    @Autowired
+    protected TestRestTemplate rest;
+    @Autowired
+    protected UserAccounts accounts;
+
+    /** A client logged in (HTTP basic) as an admin, operator ("olga") or viewer ("victor"). */
+    protected TestRestTemplate as(Role role) {
+        ensureUsers();
+        return switch (role) {
+            case ADMIN -> rest.withBasicAuth("admin", ADMIN_PASSWORD);
+            case OPERATOR -> rest.withBasicAuth(OPERATOR, PASSWORD);
+            case VIEWER -> rest.withBasicAuth(VIEWER, PASSWORD);
+        };
+    }
+
+    protected void ensureUsers() {
+        if (!accounts.exists(OPERATOR)) {
+            accounts.create(OPERATOR, PASSWORD, Role.OPERATOR);
+        }
+        if (!accounts.exists(VIEWER)) {
+            accounts.create(VIEWER, PASSWORD, Role.VIEWER);
+        }
+    }
+
+    /** The app's datasets folder: extracted uploads live here. */
+    protected static Path datasetsDir() {
+        return HOME.resolve("datasets");
+    }
+
+    private static Path tempHome() {
+        try {
+            return Files.createTempDirectory("templatelab-webui-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.templatelab.web.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.TestData;
+import dev.templatelab.web.WebAppTest;
+import dev.templatelab.web.security.Role;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** POST/GET/DELETE /api/datasets, including every kind of bad upload: each a 4xx JSON error, nothing left behind. */
+class DatasetApiTest extends WebAppTest {
+
+    @Autowired
+    DatasetService datasets;
+
+    @Test
+    void uploadsAZipAndListsIt() throws IOException {
+        String name = TestData.unique("flowers");
+        ResponseEntity<JsonNode> created = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("cat", "dog"), 3, 7),
+                "pets.zip", name);
+
+        assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+        JsonNode body = created.getBody();
+        assertThat(body.get("name").asText()).isEqualTo(name);
+        assertThat(body.get("images").asInt()).isEqualTo(6);
+        assertThat(body.get("classes")).extracting(JsonNode::asText).containsExactly("cat", "dog");
+        assertThat(created.getHeaders().getLocation()).hasPath("/api/datasets/" + body.get("id").asLong());
+
+        ResponseEntity<JsonNode> list = as(Role.VIEWER).getForEntity("/api/datasets", JsonNode.class);
+        assertThat(list.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(list.getBody().findValuesAsText("name")).contains(name);
+        JsonNode listed = stream(list.getBody()).filter(d -> d.get("name").asText().equals(name)).findFirst().orElseThrow();
+        assertThat(listed.get("id").asLong()).isEqualTo(body.get("id").asLong());
+        assertThat(listed.get("images").asInt()).isEqualTo(6);
+    }
+
+    @Test
+    void smallClassesComeBackAsWarnings() throws IOException {
+        ResponseEntity<JsonNode> created = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("a", "b"), 1, 8),
+                "tiny.zip", TestData.unique("tiny"));
+        assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+        assertThat(created.getBody().get("warnings").toString()).contains("class 'a' has only 1 image");
+    }
+
+    @Test
+    void missingFieldsAreRefused() throws IOException {
+        byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 1);
+        int before = datasets.list().size();
+
+        ResponseEntity<JsonNode> noName = upload(as(Role.OPERATOR), zip, "x.zip", null);
+        assertError(noName, HttpStatus.BAD_REQUEST, "missing field 'name'");
+
+        MultiValueMap<String, Object> onlyName = new LinkedMultiValueMap<>();
+        onlyName.add("name", "x");
+        ResponseEntity<JsonNode> noFile = as(Role.OPERATOR).postForEntity("/api/datasets", multipart(onlyName), JsonNode.class);
+        assertError(noFile, HttpStatus.BAD_REQUEST, "missing multipart field 'file'");
+
+        ResponseEntity<JsonNode> json = as(Role.OPERATOR).postForEntity("/api/datasets",
+                jsonBody("{\"name\":\"x\"}"), JsonNode.class);
+        assertError(json, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "multipart/form-data");
+        assertThat(datasets.list()).hasSize(before);
+    }
+
+    @Test
+    void aFileThatIsNotAZipIsRefused() {
+        int before = datasets.list().size();
+        ResponseEntity<JsonNode> response = upload(as(Role.OPERATOR), "just some text".getBytes(), "notes.txt",
+                TestData.unique("text"));
+        assertError(response, HttpStatus.BAD_REQUEST, "'notes.txt' is not a zip archive");
+        assertThat(datasets.list()).hasSize(before);
+        assertNoLeftovers();
+    }
+
+    @Test
+    void aZipEscapingItsFolderIsRefusedAndLeavesNothing() throws IOException {
+        int before = datasets.list().size();
+        ResponseEntity<JsonNode> response = upload(as(Role.OPERATOR), TestData.escapingZip(), "evil.zip",
+                TestData.unique("evil"));
+        assertError(response, HttpStatus.BAD_REQUEST, "escaped.png");
+        assertThat(datasets.list()).hasSize(before);
+        assertNoLeftovers();
+        assertThat(datasetsDir().getParent().resolve("escaped.png")).doesNotExist();
+    }
+
+    @Test
+    void aDuplicateNameIsRefused() throws IOException {
+        String name = TestData.unique("twice");
+        byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 3);
+        assertThat(upload(as(Role.OPERATOR), zip, "a.zip", name).getStatusCode()).isEqualTo(HttpStatus.CREATED);
+        assertError(upload(as(Role.OPERATOR), zip, "a.zip", name), HttpStatus.BAD_REQUEST, "already exists");
+        assertNoLeftovers();
+    }
+
+    @Test
+    void viewersMayListButNotUploadAndStrangersNeither() throws IOException {
+        byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 4);
+        assertError(upload(as(Role.VIEWER), zip, "a.zip", TestData.unique("v")), HttpStatus.FORBIDDEN, "operator role");
+        assertError(upload(rest, zip, "a.zip", TestData.unique("anon")), HttpStatus.UNAUTHORIZED, "authentication required");
+        assertError(rest.withBasicAuth("admin", "wrong-password").getForEntity("/api/datasets", JsonNode.class),
+                HttpStatus.UNAUTHORIZED, "authentication required");
+        assertThat(as(Role.VIEWER).getForEntity("/api/datasets", JsonNode.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+    }
+
+    @Test
+    void deletesAnUnusedDatasetWithItsFiles() throws IOException {
+        ResponseEntity<JsonNode> created = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("a", "b"), 2, 5),
+                "a.zip", TestData.unique("gone"));
+        long id = created.getBody().get("id").asLong();
+        Path folder = Path.of(datasets.get(id).storageUri());
+        assertThat(folder).isDirectory();
+
+        assertError(as(Role.VIEWER).exchange("/api/datasets/" + id, HttpMethod.DELETE, null, JsonNode.class),
+                HttpStatus.FORBIDDEN, "operator");
+        ResponseEntity<JsonNode> deleted = as(Role.OPERATOR).exchange("/api/datasets/" + id, HttpMethod.DELETE, null,
+                JsonNode.class);
+        assertThat(deleted.getStatusCode()).isEqualTo(HttpStatus.NO_CONTENT);
+        assertThat(folder).doesNotExist();
+        assertError(as(Role.VIEWER).getForEntity("/api/datasets/" + id, JsonNode.class), HttpStatus.NOT_FOUND,
+                "dataset " + id + " not found");
+    }
+
+    @Test
+    void theOpenApiDocumentListsTheEndpoints() {
+        ResponseEntity<JsonNode> doc = rest.getForEntity("/v3/api-docs", JsonNode.class);
+        assertThat(doc.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(doc.getBody().get("paths").has("/api/datasets")).isTrue();
+        assertThat(doc.getBody().get("paths").has("/api/experiments/{id}/best-checkpoint")).isTrue();
+    }
+
+    /** No extraction folder or upload copy survives a refused upload. */
+    private void assertNoLeftovers() {
+        for (Path dir : List.of(datasetsDir(), datasetsDir().getParent().resolve("uploads"))) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    List<String> registered = datasets.list().stream()
+                            .map(d -> Path.of(d.storageUri()).toString()).toList();
+                    assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f.toString()))))
+                            .as("files in %s that belong to no dataset", dir).isEmpty();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    static void assertError(ResponseEntity<JsonNode> response, HttpStatus status, String messagePart) {
+        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
+        assertThat(response.getBody()).as("JSON error body").isNotNull();
+        assertThat(response.getBody().get("error").asText()).contains(messagePart);
+    }
+
+    static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName, String name) {
+        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        parts.add("file", new ByteArrayResource(content) {
+            @Override
+            public String getFilename() {
+                return fileName;
+            }
+        });
+        if (name != null) {
+            parts.add("name", name);
+        }
+        return client.postForEntity("/api/datasets", multipart(parts), JsonNode.class);
+    }
+
+    private static HttpEntity<MultiValueMap<String, Object>> multipart(MultiValueMap<String, Object> parts) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
+        return new HttpEntity<>(parts, headers);
+    }
+
+    static HttpEntity<String> jsonBody(String json) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return new HttpEntity<>(json, headers);
+    }
+
+    private static Stream<JsonNode> stream(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false);
+    }
+}

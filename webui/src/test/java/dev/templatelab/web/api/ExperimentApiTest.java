@@ -1,0 +1,186 @@
+package dev.templatelab.web.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.web.TestData;
+import dev.templatelab.web.WebAppTest;
+import dev.templatelab.web.security.Role;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.domain.Pageable;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import static dev.templatelab.web.api.DatasetApiTest.assertError;
+import static dev.templatelab.web.api.DatasetApiTest.jsonBody;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The experiment and trial endpoints: launch, read, trials, cancel, one trial, best-checkpoint download; bad requests. */
+class ExperimentApiTest extends WebAppTest {
+
+    @Autowired
+    DatasetService datasets;
+    @Autowired
+    ExperimentService experiments;
+    @Autowired
+    TrialService trials;
+    @Autowired
+    CheckpointService checkpoints;
+
+    DatasetInfo dataset;
+
+    @BeforeEach
+    void dataset() throws IOException {
+        dataset = TestData.dataset(datasets, datasetsDir().resolve("records-only"));
+    }
+
+    private String launchJson(String name, String extra) {
+        return "{\"name\":\"" + name + "\",\"datasetId\":" + dataset.id() + ",\"templates\":[\"" + TestData.INCEPTION_V2
+                + "\",\"" + TestData.BN_INCEPTION + "\"],\"sampler\":\"random\",\"pruner\":\"median\",\"maxTrials\":4,"
+                + "\"maxEpochsPerTrial\":2,\"parallelism\":1,\"objective\":\"accuracy\",\"allowRandomInit\":true" + extra + "}";
+    }
+
+    @Test
+    void launchesReadsAndCancelsAnExperiment() {
+        String name = TestData.unique("api");
+        ResponseEntity<JsonNode> created = as(Role.OPERATOR).postForEntity("/api/experiments", jsonBody(launchJson(name,
+                ",\"searchSpace\":{\"lrate\":{\"low\":0.01,\"high\":0.1,\"log\":true},\"batch_size\":[16,32],"
+                        + "\"image_size\":32}")), JsonNode.class);
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        long id = created.getBody().get("id").asLong();
+        assertThat(created.getHeaders().getLocation()).hasPath("/api/experiments/" + id);
+
+        JsonNode experiment = as(Role.VIEWER).getForObject("/api/experiments/" + id, JsonNode.class);
+        assertThat(experiment.get("name").asText()).isEqualTo(name);
+        assertThat(experiment.get("state").asText()).isEqualTo("QUEUED");
+        assertThat(experiment.get("owner").asText()).isEqualTo(OPERATOR);
+        assertThat(experiment.get("trials").get("total").asInt()).isZero();
+        assertThat(experiment.get("best").isNull()).isTrue();
+        assertThat(experiment.get("templates")).extracting(JsonNode::asText)
+                .containsExactly(TestData.INCEPTION_V2, TestData.BN_INCEPTION);
+
+        assertThat(as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials", JsonNode.class)).isEmpty();
+        assertThat(as(Role.VIEWER).getForObject("/api/experiments", JsonNode.class).findValuesAsText("name"))
+                .contains(name);
+
+        assertError(as(Role.VIEWER).postForEntity("/api/experiments/" + id + "/cancel", null, JsonNode.class),
+                HttpStatus.FORBIDDEN, "operator role");
+        JsonNode cancelled = as(Role.OPERATOR).postForObject("/api/experiments/" + id + "/cancel", null, JsonNode.class);
+        assertThat(cancelled.get("state").asText()).isEqualTo("CANCELLED");
+        assertError(as(Role.OPERATOR).postForEntity("/api/experiments/" + id + "/cancel", null, JsonNode.class),
+                HttpStatus.CONFLICT, "CANCELLED");
+    }
+
+    @Test
+    void badRequestsAreRefusedWithTheFieldAndCreateNothing() {
+        long before = experiments.list(null, Pageable.unpaged()).getTotalElements();
+        String name = TestData.unique("bad");
+        assertError(post("{\"datasetId\":" + dataset.id() + ",\"templates\":[\"Clarifai_InceptionV2\"],\"maxTrials\":2}"),
+                HttpStatus.BAD_REQUEST, "missing field 'name'");
+        assertError(post("{\"name\":\"" + name + "\",\"templates\":[\"Clarifai_InceptionV2\"],\"maxTrials\":2}"),
+                HttpStatus.BAD_REQUEST, "missing field 'datasetId'");
+        assertError(post("{\"name\":\"" + name + "\",\"datasetId\":" + dataset.id() + ",\"maxTrials\":2}"),
+                HttpStatus.BAD_REQUEST, "missing field 'templates'");
+        ResponseEntity<JsonNode> unknownTemplate = post(launchJson(name, "").replace(TestData.BN_INCEPTION, "Clarifai_Nope"));
+        assertError(unknownTemplate, HttpStatus.BAD_REQUEST, "Clarifai_Nope");
+        assertThat(unknownTemplate.getBody().get("field").asText()).isEqualTo("templates");
+        ResponseEntity<JsonNode> badRange = post(launchJson(name, ",\"searchSpace\":{\"lrate\":{\"low\":0.5,\"high\":0.1}}"));
+        assertError(badRange, HttpStatus.BAD_REQUEST, "lrate");
+        assertThat(badRange.getBody().get("field").asText()).isEqualTo("searchSpace");
+        assertError(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":0")), HttpStatus.BAD_REQUEST,
+                "maxTrials");
+        assertError(post(launchJson(name, "").replace("\"random\"", "\"annealing\"")), HttpStatus.BAD_REQUEST, "sampler");
+        assertError(post(launchJson(name, "").replace("\"datasetId\":" + dataset.id(), "\"datasetId\":999999")),
+                HttpStatus.BAD_REQUEST, "999999");
+        assertError(post("{not json"), HttpStatus.BAD_REQUEST, "not the expected JSON");
+        assertError(as(Role.VIEWER).postForEntity("/api/experiments", jsonBody(launchJson(name, "")), JsonNode.class),
+                HttpStatus.FORBIDDEN, "operator role");
+
+        assertThat(experiments.list(null, Pageable.unpaged()).getTotalElements()).isEqualTo(before);
+        assertThat(experiments.findByName(name)).isEmpty();
+    }
+
+    @Test
+    void unknownIdsAre404() {
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/987654", JsonNode.class), HttpStatus.NOT_FOUND,
+                "experiment 987654 not found");
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/987654/trials", JsonNode.class), HttpStatus.NOT_FOUND,
+                "experiment 987654 not found");
+        assertError(as(Role.VIEWER).getForEntity("/api/trials/987654", JsonNode.class), HttpStatus.NOT_FOUND,
+                "trial 987654 not found");
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/abc", JsonNode.class), HttpStatus.BAD_REQUEST,
+                "'abc' is not a valid id");
+    }
+
+    @Test
+    void finishedExperimentShowsItsBestTrialAndServesItsCheckpoint() throws NoSuchAlgorithmException {
+        TestData.Finished finished = TestData.finishedExperiment(experiments, trials, checkpoints, dataset.id());
+        long id = finished.experiment().id();
+
+        JsonNode experiment = as(Role.VIEWER).getForObject("/api/experiments/" + id, JsonNode.class);
+        assertThat(experiment.get("trials").get("complete").asInt()).isEqualTo(4);
+        assertThat(experiment.get("best").get("trialId").asLong()).isEqualTo(finished.bestTrialId());
+        assertThat(experiment.get("best").get("template").asText()).isEqualTo(TestData.INCEPTION_V2);
+        assertThat(experiment.get("best").get("objective").asDouble()).isEqualTo(0.9);
+
+        JsonNode trialList = as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials", JsonNode.class);
+        assertThat(trialList).hasSize(4);
+        assertThat(trialList.get(0).get("params").get("batch_size").asInt()).isEqualTo(16);
+        assertThat(as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials?state=PRUNED", JsonNode.class)).isEmpty();
+
+        JsonNode trial = as(Role.VIEWER).getForObject("/api/trials/" + finished.bestTrialId(), JsonNode.class);
+        assertThat(trial.get("trial").get("state").asText()).isEqualTo("COMPLETE");
+        assertThat(trial.get("epochs")).hasSize(2);
+        assertThat(trial.get("epochs").get(1).get("valAccuracy").asDouble()).isEqualTo(0.9);
+        assertThat(trial.get("checkpoints")).hasSize(1);
+        assertThat(trial.get("confusionMatrix").get(0).get(0).asInt()).isEqualTo(4);
+
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(finished.bestCheckpoint()));
+        ResponseEntity<byte[]> file = as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint", byte[].class);
+        assertThat(file.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(file.getBody()).isEqualTo(finished.bestCheckpoint());
+        assertThat(file.getHeaders().getFirst("X-Checksum-SHA256")).isEqualTo(sha);
+        assertThat(file.getHeaders().getContentDisposition().getFilename())
+                .isEqualTo(finished.experiment().name() + "_" + TestData.INCEPTION_V2 + "_trial-3.tlckpt");
+
+        HttpHeaders range = new HttpHeaders();
+        range.set(HttpHeaders.RANGE, "bytes=10-19");
+        ResponseEntity<byte[]> part = as(Role.VIEWER).exchange("/api/experiments/" + id + "/best-checkpoint",
+                HttpMethod.GET, new HttpEntity<>(range), byte[].class);
+        assertThat(part.getStatusCode()).isEqualTo(HttpStatus.PARTIAL_CONTENT);
+        assertThat(part.getBody()).isEqualTo(Arrays.copyOfRange(finished.bestCheckpoint(), 10, 20));
+        assertThat(part.getHeaders().getFirst(HttpHeaders.CONTENT_RANGE))
+                .isEqualTo("bytes 10-19/" + finished.bestCheckpoint().length);
+
+        String checkpointUrl = trial.get("checkpoints").get(0).get("download").asText();
+        assertThat(as(Role.VIEWER).getForEntity(checkpointUrl, byte[].class).getBody()).isEqualTo(finished.bestCheckpoint());
+        assertError(rest.getForEntity("/api/experiments/" + id + "/best-checkpoint", JsonNode.class),
+                HttpStatus.UNAUTHORIZED, "authentication required");
+    }
+
+    @Test
+    void anExperimentWithoutFinishedTrialsHasNoCheckpointToDownload() {
+        ResponseEntity<JsonNode> created = post(launchJson(TestData.unique("empty"), ""));
+        long id = created.getBody().get("id").asLong();
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint", JsonNode.class),
+                HttpStatus.NOT_FOUND, "no complete trial with a checkpoint yet");
+    }
+
+    private ResponseEntity<JsonNode> post(String json) {
+        return as(Role.OPERATOR).postForEntity("/api/experiments", jsonBody(json), JsonNode.class);
+    }
+}

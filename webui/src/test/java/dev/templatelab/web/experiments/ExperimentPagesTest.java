@@ -1,0 +1,132 @@
+package dev.templatelab.web.experiments;
+
+import com.github.mvysny.kaributesting.v10.GridKt;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.router.RouteParameters;
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.web.TestData;
+import dev.templatelab.web.UiTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import java.io.IOException;
+import java.util.stream.IntStream;
+
+import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The experiments list, an experiment's page and a trial's page over a finished two-template experiment. */
+class ExperimentPagesTest extends UiTest {
+
+    @Autowired
+    DatasetService datasets;
+    @Autowired
+    ExperimentService experiments;
+    @Autowired
+    TrialService trials;
+    @Autowired
+    CheckpointService checkpoints;
+
+    TestData.Finished finished;
+
+    @BeforeEach
+    void experiment() throws IOException {
+        long dataset = TestData.dataset(datasets, datasetsDir().resolve("pages-records")).id();
+        finished = TestData.finishedExperiment(experiments, trials, checkpoints, dataset);
+    }
+
+    @Test
+    void theListShowsProgressBestAndTemplateAndSortsByName() {
+        UI.getCurrent().navigate(ExperimentsView.class);
+        ExperimentsView view = _get(ExperimentsView.class);
+        int rows = GridKt._size(view.grid);
+        assertThat(rows).isGreaterThanOrEqualTo(1);
+        int row = IntStream.range(0, rows).filter(i -> GridKt._get(view.grid, i).experiment().id()
+                == finished.experiment().id()).findFirst().orElseThrow();
+        assertThat(GridKt._getFormatted(view.grid, row, "best")).isEqualTo("90.0 %");
+        assertThat(GridKt._getFormatted(view.grid, row, "bestTemplate")).isEqualTo(TestData.INCEPTION_V2);
+        assertThat(GridKt._getFormatted(view.grid, row, "state")).isEqualTo("RUNNING");
+
+        view.grid.sort(java.util.List.of(new com.vaadin.flow.component.grid.GridSortOrder<>(
+                view.grid.getColumnByKey("name"), com.vaadin.flow.data.provider.SortDirection.ASCENDING)));
+        var names = IntStream.range(0, GridKt._size(view.grid)).mapToObj(i -> GridKt._get(view.grid, i).experiment().name())
+                .toList();
+        assertThat(names).isSorted();
+    }
+
+    @Test
+    void theExperimentPageComparesTemplatesAndOffersTheBestModel() {
+        UI.getCurrent().navigate(ExperimentView.class,
+                new RouteParameters("id", Long.toString(finished.experiment().id())));
+        ExperimentView page = _get(ExperimentView.class);
+
+        assertThat(page.title.getText()).isEqualTo(finished.experiment().name());
+        assertThat(page.counts.getText()).startsWith("4 of 4 trials finished: 4 complete");
+        assertThat(GridKt._size(page.trialGrid)).isEqualTo(4);
+        assertThat(GridKt._size(page.templateGrid)).isEqualTo(2);
+        assertThat(GridKt._get(page.templateGrid, 0).template()).isEqualTo(TestData.BN_INCEPTION);
+        assertThat(GridKt._get(page.templateGrid, 0).best()).isEqualTo(0.7);
+        assertThat(GridKt._get(page.templateGrid, 1).best()).isEqualTo(0.9);
+        assertThat(page.comparison.getOptionJson()).contains(TestData.BN_INCEPTION, TestData.INCEPTION_V2, "boxplot");
+        assertThat(page.parallel.getOptionJson()).contains("\"parallelAxis\"", "lrate", "batch_size");
+        assertThat(page.history.getOptionJson()).contains("best so far");
+        assertThat(page.curves.getOptionJson()).contains("#3 " + TestData.INCEPTION_V2);
+        assertThat(page.confusion.getOptionJson()).contains("heatmap");
+
+        String sha = checkpoints.best(finished.bestTrialId()).orElseThrow().sha256();
+        assertThat(page.bestSha.getText()).isEqualTo(sha);
+        assertThat(page.download.getHref()).isEqualTo("download/experiments/" + finished.experiment().id()
+                + "/best-checkpoint");
+        assertThat(page.bestText.getText()).contains("#3", TestData.INCEPTION_V2, "90.0 %");
+    }
+
+    @Test
+    void selectingTrialsDrawsTheirCurvesAndCancelStopsTheExperiment() {
+        UI.getCurrent().navigate(ExperimentView.class,
+                new RouteParameters("id", Long.toString(finished.experiment().id())));
+        ExperimentView page = _get(ExperimentView.class);
+        page.trialGrid.select(GridKt._get(page.trialGrid, 0));
+        assertThat(page.curves.getOptionJson()).contains("selected trials", "#0 " + TestData.BN_INCEPTION)
+                .doesNotContain("#3 ");
+
+        _click(page.cancel);
+        assertThat(experiments.get(finished.experiment().id()).state().name()).isEqualTo("CANCELLED");
+        assertThat(page.state.getText()).isEqualTo("CANCELLED");
+        assertThat(page.cancel.isEnabled()).isFalse();
+    }
+
+    @Test
+    void theTrialGridFiltersByStateAndSortsInTheDatabase() {
+        UI.getCurrent().navigate(ExperimentView.class,
+                new RouteParameters("id", Long.toString(finished.experiment().id())));
+        ExperimentView page = _get(ExperimentView.class);
+        page.trialState.setValue(dev.templatelab.storage.trials.TrialState.PRUNED);
+        assertThat(GridKt._size(page.trialGrid)).isZero();
+        page.trialState.setValue(dev.templatelab.storage.trials.TrialState.COMPLETE);
+        assertThat(GridKt._size(page.trialGrid)).isEqualTo(4);
+
+        page.trialGrid.sort(java.util.List.of(new com.vaadin.flow.component.grid.GridSortOrder<>(
+                page.trialGrid.getColumnByKey("objective"), com.vaadin.flow.data.provider.SortDirection.DESCENDING)));
+        assertThat(GridKt._get(page.trialGrid, 0).objectiveValue()).isEqualTo(0.9);
+        assertThat(GridKt._get(page.trialGrid, 3).objectiveValue()).isEqualTo(0.6);
+        assertThat(GridKt._getFormatted(page.trialGrid, 0, "params")).contains("lrate=", "batch_size=16");
+    }
+
+    @Test
+    void theTrialPageShowsParamsCurvesCheckpointsAndEvents() {
+        UI.getCurrent().navigate(TrialView.class, new RouteParameters("id", Long.toString(finished.bestTrialId())));
+        TrialView page = _get(TrialView.class);
+        assertThat(page.title.getText()).isEqualTo("Trial #3 · " + TestData.INCEPTION_V2);
+        assertThat(GridKt._size(page.params)).isEqualTo(2);
+        assertThat(GridKt._size(page.checkpointGrid)).isEqualTo(1);
+        assertThat(GridKt._get(page.checkpointGrid, 0).sha256())
+                .isEqualTo(checkpoints.best(finished.bestTrialId()).orElseThrow().sha256());
+        assertThat(page.accuracy.getOptionJson()).contains("0.9");
+        assertThat(page.error.isVisible()).isFalse();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.templatelab.web.experiments;
+
+import com.github.mvysny.kaributesting.v10.MockVaadin;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.router.RouteParameters;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.experiments.Budget;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.NewExperiment;
+import dev.templatelab.storage.metrics.Direction;
+import dev.templatelab.storage.metrics.EpochMetrics;
+import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.storage.trials.NewTrial;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.web.TestData;
+import dev.templatelab.web.UiTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import java.util.List;
+
+import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** An open experiment page shows a newly recorded epoch within 2 s, through the scheduled poll and UI.access. */
+class LiveUpdatesTest extends UiTest {
+
+    @Autowired
+    DatasetService datasets;
+    @Autowired
+    ExperimentService experiments;
+    @Autowired
+    TrialService trials;
+    @Autowired
+    LiveUpdates live;
+
+    @Test
+    void anEpochReachesTheOpenPageWithinTwoSeconds() throws Exception {
+        long dataset = TestData.dataset(datasets, datasetsDir().resolve("live-records")).id();
+        ExperimentInfo experiment = experiments.create(new NewExperiment(TestData.unique("live"), dataset,
+                List.of(TestData.INCEPTION_V2), "{}", "random", "none", Budget.of(1, 3), Metric.VAL_ACCURACY,
+                Direction.MAXIMIZE, 1, null), List.of(new NewTrial(TestData.INCEPTION_V2, List.of())));
+        var claimed = trials.claimNext(experiment.id(), "live-worker").orElseThrow();
+
+        int watchedBefore = live.watched();   // pages of other tests in this context may still be registered
+        UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id", Long.toString(experiment.id())));
+        ExperimentView page = _get(ExperimentView.class);
+        assertThat(page.counts.getText()).contains("1 running", "0 epochs trained");
+        assertThat(live.watched()).isEqualTo(watchedBefore + 1);
+
+        trials.reportEpoch(claimed.trial().id(), new EpochMetrics(0, 1.0, 0.9, 0.55, 0.5, 0.01, 50.0));
+        trials.flushMetrics();
+        long recorded = System.nanoTime();
+        while (!page.counts.getText().contains("1 epochs trained") && System.nanoTime() - recorded < 5_000_000_000L) {
+            MockVaadin.clientRoundtrip();   // runs what the scheduler queued with UI.access
+            Thread.sleep(50);
+        }
+        long millis = (System.nanoTime() - recorded) / 1_000_000;
+        assertThat(page.counts.getText()).contains("1 epochs trained");
+        assertThat(millis).as("ms from the epoch's write to the page showing it").isLessThan(2000);
+        assertThat(page.curves.getOptionJson()).contains("0.55");
+
+        UI.getCurrent().navigate(ExperimentsView.class);
+        assertThat(live.watched()).as("leaving the page stops its updates").isEqualTo(watchedBefore);
+    }
+}

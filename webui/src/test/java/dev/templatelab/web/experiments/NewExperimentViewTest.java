@@ -1,0 +1,127 @@
+package dev.templatelab.web.experiments;
+
+import com.vaadin.flow.component.UI;
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.tuning.space.DefaultSpaces;
+import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.web.TestData;
+import dev.templatelab.web.UiTest;
+import dev.templatelab.web.security.Role;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import java.io.IOException;
+import java.util.Set;
+
+import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The New-experiment form: defaults pre-filled, errors next to their field, nothing created on refusal, launch. */
+class NewExperimentViewTest extends UiTest {
+
+    @Autowired
+    DatasetService datasets;
+    @Autowired
+    ExperimentService experiments;
+
+    DatasetInfo dataset;
+    NewExperimentView form;
+
+    @BeforeEach
+    void open() throws IOException {
+        dataset = TestData.dataset(datasets, datasetsDir().resolve("form-records"));
+        UI.getCurrent().navigate(NewExperimentView.class);
+        form = _get(NewExperimentView.class);
+    }
+
+    @Test
+    void selectedTemplatesShowTheirDefaultSpaceAndDescription() {
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2, TestData.BN_INCEPTION));
+
+        var defaults = DefaultSpaces.forTemplate(TemplateRegistry.standard().get(TestData.INCEPTION_V2));
+        assertThat(form.spaceFields.get(TestData.INCEPTION_V2).keySet()).containsExactlyElementsOf(defaults.parameters().keySet());
+        defaults.parameters().forEach((name, distribution) ->
+                assertThat(form.spaceField(TestData.INCEPTION_V2, name).getValue()).isEqualTo(SpaceText.of(distribution)));
+        assertThat(form.spaceFields).containsKey(TestData.BN_INCEPTION);
+        assertThat(form.templates.getItemLabelGenerator().apply(TestData.INCEPTION_V2))
+                .contains(TemplateRegistry.standard().get(TestData.INCEPTION_V2).description());
+    }
+
+    @Test
+    void aMissingNameIsShownOnTheNameFieldAndNothingIsCreated() {
+        long before = experiments.list(null, org.springframework.data.domain.Pageable.unpaged()).getTotalElements();
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2));
+        _click(form.launch);
+
+        assertThat(form.name.isInvalid()).isTrue();
+        assertThat(form.name.getErrorMessage()).contains("name");
+        assertThat(experiments.list(null, org.springframework.data.domain.Pageable.unpaged()).getTotalElements())
+                .isEqualTo(before);
+        assertThat(UI.getCurrent().getCurrentView()).isSameAs(form);
+    }
+
+    @Test
+    void noTemplateAndBadBudgetAreShownOnTheirFields() {
+        form.name.setValue(TestData.unique("form"));
+        form.dataset.setValue(dataset);
+        _click(form.launch);
+        assertThat(form.templates.isInvalid()).isTrue();
+
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2));
+        form.maxTrials.setValue(0);
+        _click(form.launch);
+        assertThat(form.templates.isInvalid()).isFalse();
+        assertThat(form.maxTrials.isInvalid()).isTrue();
+        assertThat(form.maxTrials.getErrorMessage()).isNotBlank();
+    }
+
+    @Test
+    void aBadRangeIsShownOnItsParameter() {
+        String name = TestData.unique("form");
+        form.name.setValue(name);
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2));
+        form.spaceField(TestData.INCEPTION_V2, "per_item_lrate").setValue("0.5..0.1");
+        _click(form.launch);
+
+        assertThat(form.spaceFields.get(TestData.INCEPTION_V2).get("per_item_lrate").isInvalid()).isTrue();
+        assertThat(form.spaceError.getText()).contains("per_item_lrate");
+        assertThat(experiments.findByName(name)).isEmpty();
+    }
+
+    @Test
+    void launchesWithTheEditedSpaceAndOpensTheExperiment() {
+        String name = TestData.unique("form");
+        form.name.setValue(name);
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2, TestData.BN_INCEPTION));
+        form.allowRandomInit.setValue(true);
+        form.spaceField(TestData.INCEPTION_V2, "batch_size").setValue("16,32");
+        form.maxTrials.setValue(4);
+        form.maxEpochs.setValue(2);
+        _click(form.launch);
+
+        ExperimentInfo created = experiments.findByName(name).orElseThrow();
+        assertThat(created.templates()).containsExactlyInAnyOrder(TestData.INCEPTION_V2, TestData.BN_INCEPTION);
+        assertThat(created.owner()).isEqualTo(OPERATOR);
+        assertThat(created.budget().maxTrials()).isEqualTo(4);
+        SearchSpace space = SearchSpace.fromJson(created.searchSpaceJson());
+        assertThat(SpaceText.of(space.template(TestData.INCEPTION_V2).parameter("batch_size"))).isEqualTo("16,32");
+        assertThat(UI.getCurrent().getCurrentView()).isInstanceOf(ExperimentView.class);
+        assertThat(((ExperimentView) UI.getCurrent().getCurrentView()).title.getText()).isEqualTo(name);
+    }
+
+    @Test
+    void viewersCannotOpenTheForm() {
+        login(Role.VIEWER);
+        UI.getCurrent().navigate(NewExperimentView.class);
+        assertThat(UI.getCurrent().getCurrentView()).isNotInstanceOf(NewExperimentView.class);
+    }
+}
