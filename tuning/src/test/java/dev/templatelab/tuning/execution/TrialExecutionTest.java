@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -46,6 +47,14 @@ class TrialExecutionTest extends TuningDbTest {
     @BeforeAll
     static void data() throws Exception {
         digits = TinyDigits.create(dir, 3, 30);
+    }
+
+    /** A worker serves every experiment in the database: start each test with none of the other tests' running. */
+    @BeforeEach
+    void cancelOtherExperiments() {
+        for (ExperimentState state : List.of(ExperimentState.QUEUED, ExperimentState.RUNNING, ExperimentState.PAUSED)) {
+            experiments.list(state, Pageable.unpaged()).forEach(row -> experiments.cancel(row.experiment().id()));
+        }
     }
 
     private TrialWorker worker(String id) {
