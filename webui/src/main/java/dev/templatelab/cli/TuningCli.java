@@ -26,6 +26,12 @@ class TuningCli {
         Map<String, Object> p = new HashMap<>(extra);
         p.put("templatelab.workers", workers);
         p.put("spring.main.banner-mode", "off");
+        // The jar also holds the web app: its auto-configurations need a servlet context, which tune/worker don't have.
+        p.put("spring.autoconfigure.exclude", String.join(",",
+                "com.vaadin.flow.spring.SpringBootAutoConfiguration",
+                "com.vaadin.flow.spring.SpringSecurityAutoConfiguration",
+                "com.vaadin.flow.spring.VaadinScopesConfig",
+                "org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration"));
         p.put("spring.jpa.open-in-view", false);
         p.put("logging.level.root", "warn");
         if (databaseUrl != null && !databaseUrl.isBlank()) {

@@ -38,6 +38,11 @@ final class WorkerCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
+        // A worker's log is its record: trial lines (experiment=, trial= keys) at info, with timestamps.
+        System.setProperty("org.slf4j.simpleLogger.log.dev.templatelab.tuning",
+                System.getProperty("org.slf4j.simpleLogger.log.dev.templatelab.tuning", "info"));
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         Map<String, Object> props = new HashMap<>();
         if (artifacts != null) {
             props.put("templatelab.artifacts.root", artifacts.toAbsolutePath().toString());

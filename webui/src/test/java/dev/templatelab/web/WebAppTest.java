@@ -3,6 +3,7 @@ package dev.templatelab.web;
 import dev.templatelab.web.security.Role;
 import dev.templatelab.web.security.UserAccounts;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
  * sample dataset. Every subclass shares one application context (same configuration), so the database
  * starts once per test run.
  */
+@AutoConfigureObservability(tracing = false)   // Boot's tests switch metrics export off; the Prometheus endpoint is tested
 @SpringBootTest(classes = TemplateLabWebApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"templatelab.sample-dataset=false", "templatelab.workers=0",
                 "TEMPLATELAB_ADMIN_PASSWORD=" + WebAppTest.ADMIN_PASSWORD})

@@ -1,7 +1,11 @@
 package dev.templatelab.architectures.runtime;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -60,6 +64,58 @@ public final class Nd4jRuntime {
         info.put("threads", String.valueOf(env.getOrDefault("omp.threads", "unknown")));
         info.put("oneDnnHelpers", oneDnnHelpersActive());
         info.put("dataType", Nd4j.dataType().toString());
+        info.put("offHeapLimitBytes", Pointer.maxBytes());
+        List<Map<String, Object>> devices = devices(env);
+        if (!devices.isEmpty()) {
+            info.put("devices", devices);
+        }
         return info;
+    }
+
+    /** True when ND4J runs on the CUDA backend (the {@code -Pcuda} build on a machine with a GPU). */
+    public static boolean onGpu() {
+        return String.valueOf(describe().get("backend")).toUpperCase(Locale.ROOT).contains("CUDA");
+    }
+
+    /** One line for startup logs: backend, devices and memory, e.g. {@code CUDA: NVIDIA H200 (139.8 GiB, 139.1 free)}. */
+    public static String summaryLine() {
+        Map<String, Object> info = describe();
+        StringBuilder line = new StringBuilder().append(info.get("backend"));
+        if (info.get("devices") instanceof List<?> devices && !devices.isEmpty()) {
+            line.append(": ");
+            for (int i = 0; i < devices.size(); i++) {
+                Map<?, ?> d = (Map<?, ?>) devices.get(i);
+                line.append(i == 0 ? "" : ", ").append(d.get("name")).append(String.format(Locale.ROOT,
+                        " (%.1f GiB, %.1f free)", gib(d.get("totalMemoryBytes")), gib(d.get("freeMemoryBytes"))));
+            }
+        } else {
+            line.append(": ").append(info.get("threads")).append(" threads, BLAS ").append(info.get("blas"))
+                    .append(", oneDNN helpers ").append(Boolean.TRUE.equals(info.get("oneDnnHelpers")) ? "on" : "off");
+        }
+        line.append(String.format(Locale.ROOT, ", off-heap limit %.1f GiB, %s", gib(info.get("offHeapLimitBytes")),
+                info.get("dataType")));
+        return line.toString();
+    }
+
+    // The CUDA executioner lists its GPUs under "cuda.devicesInformation"; the CPU one has no such key.
+    private static List<Map<String, Object>> devices(Map<?, ?> env) {
+        List<Map<String, Object>> devices = new ArrayList<>();
+        if (env.get("cuda.devicesInformation") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> m) {
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("name", String.valueOf(m.get("cuda.deviceName")));
+                    d.put("totalMemoryBytes", m.get("cuda.totalMemory"));
+                    d.put("freeMemoryBytes", m.get("cuda.freeMemory"));
+                    d.put("computeCapability", m.get("cuda.deviceMajor") + "." + m.get("cuda.deviceMinor"));
+                    devices.add(d);
+                }
+            }
+        }
+        return devices;
+    }
+
+    private static double gib(Object bytes) {
+        return bytes instanceof Number n ? n.doubleValue() / (1L << 30) : Double.NaN;
     }
 }

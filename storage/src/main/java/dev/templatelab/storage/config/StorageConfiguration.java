@@ -37,7 +37,8 @@ import javax.sql.DataSource;
 @ComponentScan(basePackages = {  // the feature packages only, never a test's classes under storage.*
         StorageConfiguration.BASE + ".datasets", StorageConfiguration.BASE + ".experiments",
         StorageConfiguration.BASE + ".trials", StorageConfiguration.BASE + ".metrics",
-        StorageConfiguration.BASE + ".artifacts", StorageConfiguration.BASE + ".events"})
+        StorageConfiguration.BASE + ".artifacts", StorageConfiguration.BASE + ".events",
+        StorageConfiguration.BASE + ".operations"})
 @EnableJpaRepositories(basePackages = StorageConfiguration.BASE)
 @EntityScan(basePackages = StorageConfiguration.BASE)
 @EnableTransactionManagement

@@ -173,8 +173,8 @@ public class TrialRunner {
         events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number()
                 + " resumes after epoch " + epoch + " from its checkpoint on worker " + a.lease().workerId()
                 + " (attempt " + a.lease().attempt() + ")");
-        log.info("Trial #{} of experiment {} resumes after epoch {} on {}", a.trial().number(), a.experiment().id(),
-                epoch, a.lease().workerId());
+        log.info("trial resumed experiment={} trial={} number={} after_epoch={} worker={}", a.experiment().id(),
+                a.trialId(), a.trial().number(), epoch, a.lease().workerId());
         return epoch;
     }
 
@@ -229,13 +229,14 @@ public class TrialRunner {
             trials.requeue(a.trialId());
             events.log(a.experiment().id(), a.trialId(), EventLevel.WARN, "trial #" + a.trial().number() + " failed on attempt "
                     + a.lease().attempt() + " of " + tuning.maxAttempts() + ", retrying: " + firstLine);
-            log.warn("Trial #{} of experiment {} failed on attempt {} of {}, retrying: {}", a.trial().number(),
-                    a.experiment().id(), a.lease().attempt(), tuning.maxAttempts(), firstLine);
+            log.warn("trial failed, retrying experiment={} trial={} number={} attempt={} max_attempts={} error=\"{}\"",
+                    a.experiment().id(), a.trialId(), a.trial().number(), a.lease().attempt(), tuning.maxAttempts(),
+                    firstLine);
             return Result.RETRY;
         }
         trials.fail(a.lease(), "failed on each of " + tuning.maxAttempts() + " attempts; last error:\n" + trace, null);
-        log.warn("Trial #{} of experiment {} failed after {} attempts: {}", a.trial().number(), a.experiment().id(),
-                tuning.maxAttempts(), firstLine);
+        log.warn("trial failed experiment={} trial={} number={} attempts={} error=\"{}\"", a.experiment().id(),
+                a.trialId(), a.trial().number(), tuning.maxAttempts(), firstLine);
         return Result.FAIL;
     }
 
@@ -267,8 +268,8 @@ public class TrialRunner {
                 control.stop(TrialControl.StopReason.EXPERIMENT_ENDED);
             }
         } catch (RuntimeException e) {
-            log.warn("Heartbeat of trial #{} (experiment {}) failed, the database may be unreachable; retrying: {}",
-                    a.trial().number(), a.experiment().id(), e.getMessage());
+            log.warn("heartbeat failed, database unreachable? retrying experiment={} trial={} number={} error=\"{}\"",
+                    a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
         } finally {
             heartbeatNanos.addAndGet(System.nanoTime() - started);
         }

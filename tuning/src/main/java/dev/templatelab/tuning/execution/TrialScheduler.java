@@ -90,7 +90,7 @@ public class TrialScheduler {
             }
             try {
                 experiments.complete(experimentId);
-                log.info("Experiment {} ({}) complete: {}", e.id(), e.name(), reason.get());
+                log.info("experiment complete experiment={} name=\"{}\" reason=\"{}\"", e.id(), e.name(), reason.get());
                 return true;
             } catch (IllegalTransitionException raced) {
                 return false;

@@ -77,13 +77,14 @@ public final class TrialWorker implements Runnable {
         }
         TrialRunner.Result result;
         try {
-            log.info("Worker {}: trial #{} of experiment {} ({} {})", id, a.trial().number(), a.experiment().id(),
-                    a.trial().template(), a.trial().params());
+            log.info("trial started experiment={} trial={} number={} worker={} template={} params={}",
+                    a.experiment().id(), a.trialId(), a.trial().number(), id, a.trial().template(), a.trial().params());
             result = runner.run(a, control);
         } finally {
             current = null;
         }
-        log.info("Worker {}: trial #{} of experiment {} {}", id, a.trial().number(), a.experiment().id(), result);
+        log.info("trial ended experiment={} trial={} number={} worker={} result={}", a.experiment().id(), a.trialId(),
+                a.trial().number(), id, result);
         scheduler.completeIfDone(a.experiment().id());
         return Optional.of(result);
     }

@@ -15,6 +15,11 @@ import org.springframework.core.env.Environment;
 public record WorkerSettings(int workers, String workerId, Duration heartbeatInterval, Duration heartbeatGrace,
                              Duration pollInterval) {
 
+    /** Trials this process trains at once (env {@code TEMPLATELAB_WORKERS}). */
+    public static final String WORKERS_PROPERTY = "templatelab.workers";
+    /** This worker's name in the database (env {@code TEMPLATELAB_WORKER_ID}). */
+    public static final String WORKER_ID_PROPERTY = "templatelab.worker.id";
+
     public WorkerSettings {
         if (workers < 0) {
             throw new IllegalArgumentException("templatelab.workers must be >= 0, got " + workers);
@@ -26,8 +31,8 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
     }
 
     public static WorkerSettings from(Environment env) {
-        String id = env.getProperty("templatelab.worker.id", "");
-        return new WorkerSettings(env.getProperty("templatelab.workers", Integer.class, 0),
+        String id = env.getProperty(WORKER_ID_PROPERTY, "");
+        return new WorkerSettings(env.getProperty(WORKERS_PROPERTY, Integer.class, 0),
                 id.isBlank() ? defaultId() : id,
                 env.getProperty("templatelab.tuning.heartbeat-interval", Duration.class, Duration.ofSeconds(5)),
                 env.getProperty("templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30)),

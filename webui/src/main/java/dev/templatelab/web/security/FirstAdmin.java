@@ -13,10 +13,11 @@ import java.util.Base64;
  * {@code TEMPLATELAB_ADMIN_PASSWORD}, or is generated and printed once, since nothing else shows it.
  */
 @Component
-class FirstAdmin implements ApplicationRunner {
+public class FirstAdmin implements ApplicationRunner {
 
     static final String USERNAME = "admin";
-    static final String PASSWORD_VARIABLE = "TEMPLATELAB_ADMIN_PASSWORD";
+    /** Where the first admin's password comes from. */
+    public static final String PASSWORD_VARIABLE = "TEMPLATELAB_ADMIN_PASSWORD";
 
     private final UserAccounts accounts;
     private final Environment env;

@@ -71,6 +71,8 @@ public class SecurityConfiguration extends VaadinWebSecurity {
         http.authorizeHttpRequests(auth -> auth
                 .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html",
                         "/webjars/**").permitAll()
+                // Probes and scrapers carry no credentials; health shows no details, metrics hold no user data.
+                .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus").permitAll()
                 .requestMatchers("/download/**").hasRole(Role.VIEWER.name()));
         super.configure(http);
         setLoginView(http, LoginView.class);

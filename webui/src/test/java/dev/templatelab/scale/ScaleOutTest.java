@@ -1,0 +1,29 @@
+package dev.templatelab.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7's scale test, on one machine without containers: the server plus three worker processes against one
+ * PostgreSQL run a 12-trial experiment launched through the REST API. Every trial completes and the work is
+ * shared by all three workers. (Throughput per worker count is measured by bench/scale, not asserted here.)
+ */
+class ScaleOutTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void serverAndThreeWorkersCompleteATwelveTrialExperiment() throws Exception {
+        ScaleOutRun.Result r = ScaleOutRun.run(dir, 3, 12, 12, Duration.ofMinutes(12));
+        assertThat(r.state()).as("worker logs in %s", dir).isEqualTo("COMPLETE");
+        assertThat(r.trials()).isEqualTo(12);
+        assertThat(r.completed()).isEqualTo(12);
+        assertThat(r.trialsPerWorker()).as("trials per worker").containsOnlyKeys("w1", "w2", "w3");
+        assertThat(r.trialsPerWorker().values()).allSatisfy(n -> assertThat(n).isPositive());
+    }
+}
