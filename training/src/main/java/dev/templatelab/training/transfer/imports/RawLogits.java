@@ -4,6 +4,7 @@ import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.util.Arrays;
 import java.util.List;
@@ -28,13 +29,19 @@ public final class RawLogits {
     private RawLogits() {
     }
 
+    /** Logits of a loaded checkpoint for an NCHW batch. */
     public static INDArray compute(Checkpoints.Loaded checkpoint, INDArray input) {
-        if (checkpoint.metadata().extra().get("importedFrom") instanceof Map<?, ?> imported
+        return compute(checkpoint.network(), checkpoint.metadata(), input);
+    }
+
+    /** Logits of {@code network}, described by {@code metadata}, for an NCHW batch. */
+    public static INDArray compute(ComputationGraph network, CheckpointMetadata metadata, INDArray input) {
+        if (metadata.extra().get("importedFrom") instanceof Map<?, ?> imported
                 && Boolean.FALSE.equals(imported.get("headImported"))) {
             throw new IllegalArgumentException("this checkpoint's weights file had no classifier: its head is random, "
                     + "so it is a backbone for transfer ('--set pretrained_weights=NAME'), not a model to run");
         }
-        TemplateSpec spec = checkpoint.metadata().spec();
+        TemplateSpec spec = metadata.spec();
         if (input.rank() != 4) {
             throw new IllegalArgumentException("input must be a 4-d NCHW float array, got shape " + Arrays.toString(input.shape()));
         }
@@ -48,11 +55,11 @@ public final class RawLogits {
         if (h < 32 || w < 32) {
             throw new IllegalArgumentException("input is " + h + "x" + w + " pixels; the templates need at least 32x32");
         }
-        Template template = TemplateRegistry.standard().get(checkpoint.metadata().template());
+        Template template = TemplateRegistry.standard().get(metadata.template());
         TemplateSpec atSize = new TemplateSpec(spec.numClasses(), h, w, spec.channels(), spec.widthMultiplier(),
                 spec.embeddingSize(), spec.cosineScale(), spec.head());
         TemplateGraph graph = template.build(atSize);
-        ComputationGraph net = checkpoint.network();
+        ComputationGraph net = network;
         if (h != spec.height() || w != spec.width()) {
             ComputationGraph resized = graph.newNetwork(0);
             copyAll(net, resized);
@@ -95,8 +102,8 @@ public final class RawLogits {
         }
     }
 
-    /** The class names of rows' arg-max, for messages. */
-    static List<Integer> top1(INDArray logits) {
+    /** The arg-max class index of each row. */
+    public static List<Integer> top1(INDArray logits) {
         return Arrays.stream(logits.argMax(1).toLongVector()).mapToObj(i -> (int) i).toList();
     }
 }

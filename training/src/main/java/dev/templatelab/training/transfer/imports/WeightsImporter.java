@@ -152,9 +152,15 @@ public final class WeightsImporter {
                 headImported, values, expected.size(), dropped);
     }
 
-    /** Imports {@code file} and writes it as a checkpoint with provenance; returns the checkpoint's SHA-256. */
+    /** Writes an import as a checkpoint with provenance (atomically); returns the checkpoint's SHA-256. */
     public static String writeCheckpoint(Imported imported, Template template, Path source, WeightsFormat format,
                                          Path out) throws IOException {
+        return Checkpoints.write(out, imported.network(), metadata(imported, template, source, format));
+    }
+
+    /** The checkpoint metadata of an import: the source file, its SHA-256, the format and the mapping used. */
+    public static CheckpointMetadata metadata(Imported imported, Template template, Path source, WeightsFormat format)
+            throws IOException {
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("file", source.toAbsolutePath().toString());
         provenance.put("sha256", Checkpoints.sha256(source));
@@ -165,10 +171,9 @@ public final class WeightsImporter {
         provenance.put("values", imported.values());
         provenance.put("headImported", imported.headImported());
         provenance.put("droppedTensors", imported.droppedTensors());
-        CheckpointMetadata metadata = new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), imported.spec(),
+        return new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), imported.spec(),
                 imported.labels(), imported.data(), Map.of(), Map.of(), "imported", 0, 0, 0, Versions.current(),
                 Instant.now().toString(), Map.of("importedFrom", provenance));
-        return Checkpoints.write(out, imported.network(), metadata);
     }
 
     /** Every parameter of every layer, with its source tensor. */
