@@ -108,6 +108,23 @@ class WeightsImportCliTest {
     }
 
     @Test
+    void aBnInceptionFileIsTheEmbedNormBackboneWithoutItsLinearClassifier() throws Exception {
+        home();
+        Path ckpt = dir.resolve("embednorm.tlckpt");
+        Result imported = cli("weights", "import", "--template", "Clarifai_InceptionTransferEmbedNorm", "--file",
+                reference.resolve("weights.safetensors").toString(), "--name", "cadene-backbone", "--out", ckpt.toString());
+        assertThat(imported.code()).as(imported.err()).isZero();
+        assertThat(imported.out()).contains("dropped by the mapping (no place in this template): last_linear.weight, last_linear.bias")
+                .contains("no classifier in the file: the head is random");
+        Result infer = cli("infer", "--checkpoint", ckpt.toString(), "--input", reference.resolve("input_96.npy").toString(),
+                "--output", dir.resolve("y.npy").toString());
+        assertThat(infer.code()).isEqualTo(2);
+        assertThat(infer.err()).contains("backbone for transfer");
+        assertThat(dir.resolve("y.npy")).doesNotExist();
+        assertThat(cli("weights", "list", "--template", "Clarifai_InceptionTransferEmbedNorm").out()).contains("cadene-backbone");
+    }
+
+    @Test
     void badFilesAreOneLineErrorsThatWriteNothing() throws Exception {
         home();
         Path good = reference.resolve("weights.safetensors");
