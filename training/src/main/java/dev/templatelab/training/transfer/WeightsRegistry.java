@@ -30,11 +30,16 @@ public final class WeightsRegistry {
     public record Entry(String template, String name, Path file, String sha256, List<String> sourceLabels) {
     }
 
-    /** Registers a checkpoint of {@code template} under {@code name} (copied atomically; an existing name is replaced). */
-    public Entry register(String template, String name, Path checkpoint) throws IOException {
+    /** Checks a weights name before any work is done under it. */
+    public static void requireValidName(String name) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("weights name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
         }
+    }
+
+    /** Registers a checkpoint of {@code template} under {@code name} (copied atomically; an existing name is replaced). */
+    public Entry register(String template, String name, Path checkpoint) throws IOException {
+        requireValidName(name);
         CheckpointMetadata meta = Checkpoints.readMetadata(checkpoint);
         if (!meta.template().equals(template)) {
             throw new IllegalArgumentException(checkpoint + " holds template " + meta.template() + ", not " + template);

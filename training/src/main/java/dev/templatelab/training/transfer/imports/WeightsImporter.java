@@ -1,0 +1,272 @@
+package dev.templatelab.training.transfer.imports;
+
+import dev.templatelab.architectures.DataConfig;
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.graph.CosineClassifierLayer;
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.checkpoint.Versions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Turns a PyTorch state dict (safetensors or npz) into a template's DL4J network, tensor by tensor.
+ *
+ * <p>Layout conversions: convolution weights are OIHW on both sides and copied as they are; a grouped
+ * convolution's {@code [out, in/groups, k, k]} weight is split by output rows onto its per-group
+ * convolutions ({@code <name>_group<g>}); dense weights {@code [out, in]} (or a 1x1 convolution's
+ * {@code [out, in, 1, 1]}) are transposed to DL4J's {@code [in, out]}; batch norm's weight, bias,
+ * running_mean and running_var become gamma, beta, mean and var (the templates keep the variance, not
+ * its log). Every tensor is accounted for: a missing, unexpected or wrongly shaped one is an error
+ * naming it, all of them reported at once; {@code num_batches_tracked} counters are bookkeeping and skipped.
+ */
+public final class WeightsImporter {
+
+    /** Classes given to a template whose file has no classifier (a backbone for transfer only). */
+    public static final int CLASSES_WITHOUT_HEAD = 1000;
+
+    private static final Pattern GROUP = Pattern.compile("(.+)_group(\\d+)");
+    private static final int MAX_LISTED_PROBLEMS = 12;
+
+    private WeightsImporter() {
+    }
+
+    /** Where one DL4J parameter comes from. */
+    private record Target(String layer, String param, String source, long[] sourceShape, Conversion conversion,
+                          int group, int groups) {
+    }
+
+    private enum Conversion { AS_IS, TRANSPOSE, GROUP_ROWS }
+
+    /**
+     * An imported network with what the checkpoint needs to say about it.
+     *
+     * @param headImported whether the classifier came from the file (false: backbone for transfer only)
+     */
+    public record Imported(ComputationGraph network, TemplateSpec spec, List<String> labels, DataConfig data,
+                           NameMapping mapping, boolean headImported, long values, int tensors,
+                           List<String> droppedTensors) {
+    }
+
+    /**
+     * Maps {@code tensors} onto {@code template} built at {@code size} px.
+     *
+     * @param labels class names, or null for {@code class_0 .. class_(n-1)}
+     */
+    public static Imported importInto(Template template, Map<String, SourceTensor> tensors, int size, List<String> labels,
+                                      String fileName) {
+        NameMapping mapping = NameMappings.forTemplate(template.name());
+        SourceTensor classifier = tensors.get(mapping.classifierWeight());
+        boolean headImported = classifier != null;
+        if (!headImported && mapping.optionalLayers().isEmpty()) {
+            throw new WeightsFileException(fileName + " has no classifier '" + mapping.classifierWeight() + "' for "
+                    + template.name() + " (" + mapping.description() + ")" + layoutHint(tensors.keySet(), template));
+        }
+        if (headImported && classifier.shape().length < 2) {
+            throw new WeightsFileException(fileName + ": classifier '" + mapping.classifierWeight() + "' has shape "
+                    + classifier.shapeText() + ", expected [classes, features]");
+        }
+        int classes = headImported ? (int) classifier.shape()[0] : (labels != null ? labels.size() : CLASSES_WITHOUT_HEAD);
+        if (labels != null && labels.size() != classes) {
+            throw new IllegalArgumentException(labels.size() + " labels given, but " + fileName + "'s classifier has "
+                    + classes + " classes");
+        }
+        TemplateSpec spec = TemplateSpec.of(classes, size).withHead(HeadActivation.SOFTMAX);
+        SourceTensor embedding = tensors.get("embedding.weight");
+        if (!mapping.optionalLayers().isEmpty() && embedding != null && embedding.shape().length == 2) {
+            spec = spec.withEmbedding((int) embedding.shape()[0], spec.cosineScale());
+        }
+        TemplateGraph graph = template.build(spec);
+        ComputationGraph net = graph.newNetwork(0);
+
+        List<Target> targets = targets(graph, net, mapping, headImported);
+        Set<String> problems = new java.util.LinkedHashSet<>();
+        Map<String, long[]> expected = new LinkedHashMap<>();
+        for (Target t : targets) {
+            expected.putIfAbsent(t.source(), t.sourceShape());
+        }
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            SourceTensor s = tensors.get(e.getKey());
+            if (s == null) {
+                problems.add("missing tensor '" + e.getKey() + "' " + Arrays.toString(e.getValue()));
+            } else if (!sameShape(s.shape(), e.getValue())) {
+                problems.add("tensor '" + e.getKey() + "' has shape " + s.shapeText() + ", expected "
+                        + Arrays.toString(e.getValue()));
+            }
+        }
+        List<String> dropped = new ArrayList<>();
+        for (SourceTensor s : tensors.values()) {
+            String n = s.name();
+            if (expected.containsKey(n)) {
+                continue;
+            }
+            if (mapping.dropped().contains(n)) {
+                dropped.add(n);
+            } else if (!(n.endsWith(".num_batches_tracked")
+                    && expected.containsKey(n.substring(0, n.length() - ".num_batches_tracked".length()) + ".running_mean"))) {
+                problems.add("unexpected tensor '" + n + "' " + s.shapeText());
+            }
+        }
+        if (!problems.isEmpty()) {
+            List<String> listed = problems.stream().limit(MAX_LISTED_PROBLEMS).toList();
+            throw new WeightsFileException(fileName + " does not fit " + template.name() + " (" + mapping.description()
+                    + "): " + String.join("; ", listed)
+                    + (problems.size() > listed.size() ? "; and " + (problems.size() - listed.size()) + " more" : "")
+                    + layoutHint(tensors.keySet(), template));
+        }
+
+        long values = 0;
+        for (Target t : targets) {
+            INDArray param = net.getLayer(t.layer()).getParam(t.param());
+            param.assign(convert(tensors.get(t.source()), t, param.shape()));
+            values += param.length();
+        }
+        List<String> names = labels != null ? List.copyOf(labels)
+                : IntStream.range(0, classes).mapToObj(i -> "class_" + i).toList();
+        DataConfig d = template.defaults().data();
+        return new Imported(net, spec, names, new DataConfig(size, d.channelOrder(), d.mean(), d.std()), mapping,
+                headImported, values, expected.size(), dropped);
+    }
+
+    /** Writes an import as a checkpoint with provenance (atomically); returns the checkpoint's SHA-256. */
+    public static String writeCheckpoint(Imported imported, Template template, Path source, WeightsFormat format,
+                                         Path out) throws IOException {
+        return Checkpoints.write(out, imported.network(), metadata(imported, template, source, format));
+    }
+
+    /** The checkpoint metadata of an import: the source file, its SHA-256, the format and the mapping used. */
+    public static CheckpointMetadata metadata(Imported imported, Template template, Path source, WeightsFormat format)
+            throws IOException {
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("file", source.toAbsolutePath().toString());
+        provenance.put("sha256", Checkpoints.sha256(source));
+        provenance.put("format", format.name().toLowerCase(java.util.Locale.ROOT));
+        provenance.put("mapping", imported.mapping().id());
+        provenance.put("mappingDescription", imported.mapping().description());
+        provenance.put("tensors", imported.tensors());
+        provenance.put("values", imported.values());
+        provenance.put("headImported", imported.headImported());
+        provenance.put("droppedTensors", imported.droppedTensors());
+        return new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), imported.spec(),
+                imported.labels(), imported.data(), Map.of(), Map.of(), "imported", 0, 0, 0, Versions.current(),
+                Instant.now().toString(), Map.of("importedFrom", provenance));
+    }
+
+    /** Every parameter of every layer, with its source tensor. */
+    private static List<Target> targets(TemplateGraph graph, ComputationGraph net, NameMapping mapping, boolean headImported) {
+        // Count the parts of each grouped convolution first.
+        Map<String, Integer> groups = new TreeMap<>();
+        for (String v : graph.configuration().getVertices().keySet()) {
+            Matcher m = GROUP.matcher(v);
+            if (m.matches()) {
+                groups.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        List<Target> targets = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (var e : graph.configuration().getVertices().entrySet()) {
+            if (!(e.getValue() instanceof LayerVertex lv) || lv.numParams(false) == 0) {
+                continue;
+            }
+            String layerName = e.getKey();
+            if (!headImported && mapping.optionalLayers().contains(layerName)) {
+                continue;
+            }
+            Matcher m = GROUP.matcher(layerName);
+            boolean grouped = m.matches();
+            String module = mapping.prefixOf(grouped ? m.group(1) : layerName);
+            int group = grouped ? Integer.parseInt(m.group(2)) : 0;
+            int groupCount = grouped ? groups.get(m.group(1)) : 1;
+            Layer layer = net.getLayer(layerName);
+            var conf = lv.getLayerConf().getLayer();
+            for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+                String param = p.getKey();
+                long[] shape = p.getValue().shape();
+                Target t;
+                if (conf instanceof BatchNormalization) {
+                    String suffix = switch (param) {
+                        case "gamma" -> "weight";
+                        case "beta" -> "bias";
+                        case "mean" -> "running_mean";
+                        case "var" -> "running_var";
+                        default -> throw new IllegalStateException(layerName + ": batch-norm parameter " + param
+                                + " (log-std batch norm is not importable)");
+                    };
+                    t = new Target(layerName, param, module + "." + suffix, new long[] {p.getValue().length()},
+                            Conversion.AS_IS, 0, 1);
+                } else if (conf instanceof ConvolutionLayer) {
+                    boolean weight = param.equals("W");
+                    long[] source = weight ? shape.clone() : new long[] {p.getValue().length()};
+                    source[0] *= groupCount;
+                    t = new Target(layerName, param, module + (weight ? ".weight" : ".bias"), source,
+                            grouped ? Conversion.GROUP_ROWS : Conversion.AS_IS, group, groupCount);
+                } else if (conf instanceof DenseLayer || conf instanceof BaseOutputLayer || conf instanceof CosineClassifierLayer) {
+                    if (param.equals("W")) {
+                        long[] source = {shape[1], shape[0]};
+                        if (module.equals("Logits.Conv2d_1c_1x1")) {
+                            source = new long[] {shape[1], shape[0], 1, 1};      // TF-slim's logits are a 1x1 conv
+                        }
+                        t = new Target(layerName, param, module + ".weight", source, Conversion.TRANSPOSE, 0, 1);
+                    } else {
+                        t = new Target(layerName, param, module + ".bias", new long[] {p.getValue().length()},
+                                Conversion.AS_IS, 0, 1);
+                    }
+                } else {
+                    throw new IllegalStateException("no import rule for layer " + layerName + " ("
+                            + conf.getClass().getSimpleName() + ")");
+                }
+                if (!seen.add(layerName + "/" + param)) {
+                    throw new IllegalStateException("parameter mapped twice: " + layerName + "/" + param);
+                }
+                targets.add(t);
+            }
+        }
+        return targets;
+    }
+
+    private static INDArray convert(SourceTensor s, Target t, long[] targetShape) {
+        INDArray full = Nd4j.create(s.values(), s.shape(), 'c');
+        INDArray value = switch (t.conversion()) {
+            case AS_IS -> full;
+            case TRANSPOSE -> full.reshape('c', s.shape()[0], s.shape()[1]).transpose();
+            case GROUP_ROWS -> {
+                long rows = s.shape()[0] / t.groups();
+                yield full.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(t.group() * rows, (t.group() + 1) * rows));
+            }
+        };
+        return value.dup('c').reshape('c', targetShape);
+    }
+
+    private static boolean sameShape(long[] actual, long[] expected) {
+        return Arrays.equals(actual, expected);
+    }
+
+    private static String layoutHint(Set<String> names, Template template) {
+        String layout = NameMappings.guessLayout(names);
+        return layout == null || layout.contains(template.name()) ? "" : " (the file's names look like " + layout + ")";
+    }
+}
