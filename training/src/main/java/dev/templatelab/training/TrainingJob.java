@@ -216,7 +216,7 @@ public final class TrainingJob {
     }
 
     /** The template's preprocessing at the chosen input size. */
-    static DataConfig dataConfig(Template template, int size) {
+    public static DataConfig dataConfig(Template template, int size) {
         DataConfig d = template.defaults().data();
         return new DataConfig(size, d.channelOrder(), d.mean(), d.std());
     }
