@@ -3,6 +3,7 @@ package dev.templatelab.training;
 import dev.templatelab.training.eval.Evaluation;
 import dev.templatelab.training.eval.Evaluator;
 import dev.templatelab.training.eval.FlipAveraging;
+import dev.templatelab.training.fit.DataLoss;
 import dev.templatelab.training.pipeline.ImageBatchIterator;
 import dev.templatelab.training.pipeline.ImageDecoder;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class Evaluations {
                 probabilities = FlipAveraging.average(probabilities, mirrored);
             }
             evaluator.add(probabilities, batch.getLabels());
-            lossSum += net.score((org.nd4j.linalg.dataset.DataSet) batch, false) * batch.numExamples();
+            lossSum += DataLoss.of(net, (org.nd4j.linalg.dataset.DataSet) batch) * batch.numExamples();
             count += batch.numExamples();
         }
         return evaluator.result().withLoss(lossSum / Math.max(1, count));

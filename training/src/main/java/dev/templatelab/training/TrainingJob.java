@@ -24,6 +24,7 @@ import dev.templatelab.training.fit.CheckpointListener;
 import dev.templatelab.training.fit.EarlyStopping;
 import dev.templatelab.training.fit.EpochMetrics;
 import dev.templatelab.training.fit.FitLoop;
+import dev.templatelab.training.fit.PreciseBatchNorm;
 import dev.templatelab.training.fit.ProgressPrinter;
 import dev.templatelab.training.fit.TrainingListener;
 import dev.templatelab.training.fit.TrainingOutcome;
@@ -131,7 +132,22 @@ public final class TrainingJob {
         ImageBatchIterator validation = split.validation().isEmpty() ? null : ImageBatchIterator.forEvaluation(
                 split.validation(), dataset.classes(), spec, data, batch, dataset.multiLabel());
         boolean flips = hp.getBoolean("average_horizontal_flips");
-        Validator validator = validation == null ? n -> Validator.Scores.NONE : n -> {
+        // Precise BN: batch-norm statistics recomputed after each epoch on a fixed, unaugmented slice of the
+        // training set, so validation and the checkpoint use statistics of the final weights.
+        int preciseBnBatches = hp.getInt("precise_bn_batches");
+        List<ImageRecord> bnRecords = new ArrayList<>(trainRecords);
+        Collections.shuffle(bnRecords, new Random(seed * 31 + 7));
+        ImageBatchIterator bnBatches = preciseBnBatches == 0 ? null : ImageBatchIterator.forEvaluation(
+                bnRecords.subList(0, Math.min(bnRecords.size(), preciseBnBatches * batch)), dataset.classes(), spec, data,
+                batch, dataset.multiLabel());
+        Validator validator = n -> {
+            if (bnBatches != null) {
+                bnBatches.startEpoch(0);
+                PreciseBatchNorm.recompute(n, bnBatches, preciseBnBatches);
+            }
+            if (validation == null) {
+                return Validator.Scores.NONE;
+            }
             Evaluation e = Evaluations.evaluate(n, validation, dataset.classes(), dataset.multiLabel(), flips);
             return new Validator.Scores(e.loss() == null ? Double.NaN : e.loss(), e.accuracy(), e.macroF1());
         };
@@ -175,6 +191,9 @@ public final class TrainingJob {
             if (validation != null) {
                 validation.close();
             }
+            if (bnBatches != null) {
+                bnBatches.close();
+            }
         }
 
         Evaluation evaluation = null;
@@ -216,7 +235,7 @@ public final class TrainingJob {
     }
 
     /** The template's preprocessing at the chosen input size. */
-    static DataConfig dataConfig(Template template, int size) {
+    public static DataConfig dataConfig(Template template, int size) {
         DataConfig d = template.defaults().data();
         return new DataConfig(size, d.channelOrder(), d.mean(), d.std());
     }

@@ -3,6 +3,7 @@ package dev.templatelab.cli;
 import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.transfer.KerasWeightsImport;
 import dev.templatelab.training.transfer.WeightsRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +14,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Trains a template's backbone on a source dataset and registers it as pretrained weights. */
+/** Trains a template's backbone on a source dataset (or imports a Keras .h5) and registers it as pretrained weights. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = "Train a template on a source dataset from random weights and register it as pretrained weights.")
+        description = {"Train a template on a source dataset from random weights and register it as pretrained weights.",
+                "With --keras FILE.h5 instead of --data: copy a Keras model's weights onto the template's backbone "
+                        + "(layer names and shapes must match; --set width_multiplier=... picks the width) and register them."})
 final class PretrainCommand implements Callable<Integer> {
 
     @Spec
@@ -24,8 +27,11 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--template", required = true)
     String template;
 
-    @Option(names = "--data", required = true, description = "Source dataset (folder, zip or CSV manifest).")
+    @Option(names = "--data", description = "Source dataset (folder, zip or CSV manifest).")
     Path data;
+
+    @Option(names = "--keras", description = "Keras 2 .h5 model whose layers are named like the template's backbone.")
+    Path keras;
 
     @Option(names = "--name", required = true, description = "Name for --set pretrained_weights=NAME later.")
     String name;
@@ -36,6 +42,16 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TemplateLabHome home = TemplateLabHome.fromEnvironment();
+        if ((data == null) == (keras == null)) {
+            throw new IllegalArgumentException("give exactly one of --data (train on a dataset) or --keras (import a .h5 file)");
+        }
+        if (keras != null) {
+            KerasWeightsImport.Imported k = KerasWeightsImport.importH5(keras, template, name, SetOptions.parse(set), home);
+            command.commandLine().getOut().printf("registered pretrained weights %s for %s from %s: %d backbone layers, "
+                    + "%,d values -> %s (sha256 %s)%n", name, k.entry().template(), keras, k.layers(), k.values(),
+                    k.entry().file(), k.entry().sha256());
+            return 0;
+        }
         Path work = Files.createDirectories(home.work().resolve("pretrain"));
         Path out = work.resolve(template + "-" + name + ".tlckpt");
         var log = command.commandLine().getOut();

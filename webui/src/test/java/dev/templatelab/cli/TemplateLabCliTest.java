@@ -87,4 +87,11 @@ class TemplateLabCliTest {
         assertThat(r.get("backend").get("backend").asText()).isEqualTo("CPU");
         assertThat(r.get("backend").get("oneDnnHelpers").asBoolean()).isTrue();
     }
+
+    @Test
+    void pretrainNeedsEitherDataOrAKerasFile() {
+        int code = TemplateLabCli.run("pretrain", "--template", "Clarifai_ResNext", "--name", "x");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("error: give exactly one of --data (train on a dataset) or --keras");
+    }
 }

@@ -144,10 +144,15 @@ public final class GraphCursor {
     }
 
     public GraphCursor batchNorm(String name) {
+        return batchNorm(name, 1.0);
+    }
+
+    /** Batch norm whose scale starts at {@code gammaInit} (0 for a residual branch that starts as the identity). */
+    public GraphCursor batchNorm(String name, double gammaInit) {
         BatchNormalization bn = bnStyle.scale() ? new BatchNormalization() : new ScaleFreeBatchNormalization();
         bn.setEps(bnStyle.eps());
         bn.setDecay(bnStyle.decay());
-        bn.setGamma(1.0);
+        bn.setGamma(gammaInit);      // the initial value when gamma is learned (lockGammaBeta false)
         bn.setBeta(0.0);
         bn.setLockGammaBeta(false);
         bn.setMinibatch(true);

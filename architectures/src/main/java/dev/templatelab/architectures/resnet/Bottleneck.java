@@ -18,8 +18,10 @@ final class Bottleneck {
      * @param width       channels of the 3x3 convolution
      * @param out         channels of the block's output
      * @param cardinality groups of the 3x3 convolution
+     * @param zeroInitLast start {@code bn3}'s gamma at 0 (the block starts as the identity)
      */
-    static GraphCursor add(GraphCursor in, String name, int width, int out, int cardinality, int stride) {
+    static GraphCursor add(GraphCursor in, String name, int width, int out, int cardinality, int stride,
+                           boolean zeroInitLast) {
         GraphCursor shortcut = in.branch();
         if (stride != 1 || in.channels() != out) {
             shortcut.conv(name + "_downsample_0", out, 1, stride, 0, false).batchNorm(name + "_downsample_1");
@@ -28,7 +30,7 @@ final class Bottleneck {
                 .conv(name + "_conv1", width, 1, 1, 0, false).batchNorm(name + "_bn1").relu(name + "_relu1");
         residual = residual.groupedConv(name + "_conv2", width, 3, stride, 1, cardinality, false)
                 .batchNorm(name + "_bn2").relu(name + "_relu2")
-                .conv(name + "_conv3", out, 1, 1, 0, false).batchNorm(name + "_bn3");
+                .conv(name + "_conv3", out, 1, 1, 0, false).batchNorm(name + "_bn3", zeroInitLast ? 0.0 : 1.0);
         return residual.add(name + "_add", shortcut).relu(name + "_relu");
     }
 }

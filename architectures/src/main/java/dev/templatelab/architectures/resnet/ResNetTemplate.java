@@ -14,9 +14,13 @@ import java.util.List;
 /**
  * ResNet-family templates in the torchvision/mmcls layout: 7x7/2 stem + BN + ReLU + 3x3/2 max pool,
  * four bottleneck stages (stride on the 3x3), global average pool, linear classifier.
+ *
+ * @param zeroInitResidual start the last batch norm of every residual branch at gamma 0, so each block begins
+ *                         as the identity: mmcls's {@code ResNet(zero_init_residual=True)} default, which the RSB
+ *                         recipe trains with (timm's {@code zero_init_last} likewise); torchvision's default is off
  */
-public record ResNetTemplate(String name, String description, ResNetVariant variant, TemplateDefaults defaults)
-        implements Template {
+public record ResNetTemplate(String name, String description, ResNetVariant variant, TemplateDefaults defaults,
+                             boolean zeroInitResidual) implements Template {
 
     private static final int MIN_CHANNELS = 8;
 
@@ -24,7 +28,8 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
     public static ResNetTemplate rsbA1() {
         return new ResNetTemplate("MMClassification_ResNet_50_RSB_A1",
                 "ResNet-50 (torchvision/mmcls layout) with the ResNet-strikes-back A1 recipe: cosine schedule, BCE, mixup/cutmix.",
-                ResNetVariant.RESNET_50, new TemplateDefaults(DataConfig.imagenet(224), true, ClarifaiDefaults.rsbA1()));
+                ResNetVariant.RESNET_50, new TemplateDefaults(DataConfig.imagenet(224), true, ClarifaiDefaults.rsbA1()),
+                true);
     }
 
     /** ResNeXt-50 32x4d with Clarifai's Inception-family hyperparameter defaults. */
@@ -32,7 +37,7 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
         return new ResNetTemplate("Clarifai_ResNext",
                 "ResNeXt-50 32x4d (grouped 3x3 convolutions, 32 groups) for fine-tuning from pretrained weights.",
                 ResNetVariant.RESNEXT_50_32X4D,
-                new TemplateDefaults(DataConfig.imagenet(256), true, ClarifaiDefaults.inceptionFamily()));
+                new TemplateDefaults(DataConfig.imagenet(256), true, ClarifaiDefaults.inceptionFamily()), false);
     }
 
     @Override
@@ -47,7 +52,8 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
             int out = planes * ResNetVariant.EXPANSION;
             for (int block = 0; block < depths.get(stage); block++) {
                 int stride = (stage > 0 && block == 0) ? 2 : 1;
-                x = Bottleneck.add(x, "layer" + (stage + 1) + "_" + block, width, out, variant.cardinality(), stride);
+                x = Bottleneck.add(x, "layer" + (stage + 1) + "_" + block, width, out, variant.cardinality(), stride,
+                        zeroInitResidual);
             }
         }
         x.globalAvgPool("avgpool").denseClassifier(spec.numClasses(), spec.head(), 1.0);

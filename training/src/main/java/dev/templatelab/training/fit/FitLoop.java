@@ -59,11 +59,12 @@ public final class FitLoop {
                 }
                 DataSet batch = it.next();
                 net.fit(batch);
-                lossSum += net.score();
+                double loss = DataLoss.lastMinibatch(net);
+                lossSum += loss;
                 batches++;
                 images += batch.numExamples();
                 double seconds = (System.nanoTime() - start) / 1e9;
-                BatchProgress progress = new BatchProgress(epoch, epochs, batches, batchesPerEpoch, net.score(),
+                BatchProgress progress = new BatchProgress(epoch, epochs, batches, batchesPerEpoch, loss,
                         images / seconds, seconds);
                 listeners.forEach(l -> l.onBatch(context, progress));
             }
