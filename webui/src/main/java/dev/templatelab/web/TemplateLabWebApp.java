@@ -24,10 +24,16 @@ import java.util.Map;
 @Theme("templatelab")
 public class TemplateLabWebApp implements AppShellConfigurator {
 
-    /** Starts the application with extra properties (e.g. {@code server.port}) and returns its context. */
+    /**
+     * Starts the application and returns its context. One local worker unless {@code TEMPLATELAB_WORKERS} or
+     * {@code --templatelab.workers} says otherwise (a default here, not in application.properties, which the
+     * CLI's {@code tune}/{@code worker} contexts read too).
+     */
     public static ConfigurableApplicationContext start(Map<String, Object> properties, String... args) {
         SpringApplication app = new SpringApplication(TemplateLabWebApp.class);
-        app.setDefaultProperties(properties);
+        Map<String, Object> defaults = new java.util.HashMap<>(Map.of("templatelab.workers", 1));
+        defaults.putAll(properties);
+        app.setDefaultProperties(defaults);
         return app.run(args);
     }
 }
