@@ -34,9 +34,6 @@ class TuningCli {
                 "org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration"));
         p.put("spring.jpa.open-in-view", false);
         p.put("logging.level.root", "warn");
-        // The jar also holds the web app: its Vaadin auto-configuration needs a web context, which this is not.
-        p.put("spring.autoconfigure.exclude", "com.vaadin.flow.spring.SpringBootAutoConfiguration,"
-                + "com.vaadin.flow.spring.SpringSecurityAutoConfiguration");
         if (databaseUrl != null && !databaseUrl.isBlank()) {
             p.put("DATABASE_URL", databaseUrl);
         }
