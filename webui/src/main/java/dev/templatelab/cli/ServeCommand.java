@@ -1,5 +1,6 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.web.TemplateLabWebApp;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -52,6 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         });
         int actualPort = ((WebServerApplicationContext) context).getWebServer().getPort();
         System.out.println("TemplateLab is running at http://localhost:" + actualPort + " (Ctrl-C stops it)");
+        System.out.println("backend: " + Nd4jRuntime.summaryLine());
         closed.await();   // main() exits the JVM when this returns
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,6 +58,7 @@ final class WorkerCommand implements Callable<Integer> {
                 closed.countDown();
             }
         });
+        command.commandLine().getErr().println("backend: " + Nd4jRuntime.summaryLine());
         command.commandLine().getErr().printf("worker %s: %d thread(s) waiting for trials; Ctrl-C or SIGTERM stops "
                 + "after the current minibatch and hands the trial back%n", id == null ? "(host-pid)" : id, threads);
         command.commandLine().getErr().flush();
