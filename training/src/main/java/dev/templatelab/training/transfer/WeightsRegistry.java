@@ -70,6 +70,18 @@ public final class WeightsRegistry {
         return new Entry(template, name, file, Checkpoints.verify(file), Checkpoints.readMetadata(file).labels());
     }
 
+    /** Names registered for {@code template}, sorted, without opening the files (cheap enough for a form). */
+    public List<String> names(String template) throws IOException {
+        Path dir = root.resolve(template);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(EXTENSION))
+                    .map(n -> n.substring(0, n.length() - EXTENSION.length())).sorted().toList();
+        }
+    }
+
     /** Registered weights of one template, sorted by name. */
     public List<Entry> list(String template) throws IOException {
         Path dir = root.resolve(template);

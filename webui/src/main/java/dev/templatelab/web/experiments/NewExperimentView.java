@@ -75,7 +75,8 @@ public class NewExperimentView extends VerticalLayout {
     final Map<String, Map<String, TextField>> spaceFields = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> defaults = new LinkedHashMap<>();
 
-    public NewExperimentView(ExperimentControl control, DatasetService datasets, AuthenticationContext auth) {
+    public NewExperimentView(ExperimentControl control, DatasetService datasets, PretrainedWeights weights,
+                             AuthenticationContext auth) {
         this.control = control;
         this.owner = auth.getPrincipalName().orElse(null);
         setMaxWidth("1100px");
@@ -90,7 +91,7 @@ public class NewExperimentView extends VerticalLayout {
         dataset.setRequired(true);
         templates.setId("templates");
         templates.setItems(TEMPLATES.names());
-        templates.setItemLabelGenerator(n -> n + " — " + TEMPLATES.get(n).description());
+        templates.setItemLabelGenerator(n -> n + " — " + TEMPLATES.get(n).description() + " (" + weights.summary(n) + ")");
         templates.addThemeVariants(CheckboxGroupVariant.LUMO_VERTICAL);
         templates.addValueChangeListener(e -> rebuildSpace());
         sampler.setId("sampler");

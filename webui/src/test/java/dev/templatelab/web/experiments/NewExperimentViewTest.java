@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 
 import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
@@ -51,6 +53,22 @@ class NewExperimentViewTest extends UiTest {
         assertThat(form.spaceFields).containsKey(TestData.BN_INCEPTION);
         assertThat(form.templates.getItemLabelGenerator().apply(TestData.INCEPTION_V2))
                 .contains(TemplateRegistry.standard().get(TestData.INCEPTION_V2).description());
+    }
+
+    @Test
+    void eachTemplateShowsItsRegisteredPretrainedWeights() throws Exception {
+        Path registry = datasetsDir().getParent().resolve("weights").resolve(TestData.BN_INCEPTION);
+        Files.createDirectories(registry);
+        String label = TestData.unique("imagenet").replace('-', '_');
+        Files.writeString(registry.resolve(label + ".tlckpt"), "checkpoint bytes");
+        UI.getCurrent().navigate(NewExperimentView.class);
+        NewExperimentView fresh = _get(NewExperimentView.class);
+
+        assertThat(fresh.templates.getItemLabelGenerator().apply(TestData.BN_INCEPTION))
+                .contains("pretrained weights: ").contains(label);
+        assertThat(fresh.templates.getItemLabelGenerator().apply(TestData.INCEPTION_V2)).contains("trained from scratch");
+        assertThat(fresh.templates.getItemLabelGenerator().apply("Clarifai_ResNext"))
+                .contains("no pretrained weights registered");
     }
 
     @Test
