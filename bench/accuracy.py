@@ -33,8 +33,9 @@ PLANS = {
     # fragment, and evaluation sees whole digits. A short run keeps the optimiser (AdamW, decoupled weight
     # decay 0.01), warm-up + cosine and label smoothing.
     "MMClassification_ResNet_50_RSB_A1": (dict(SHORT_RUN, warmup_iters=100, warmup_ratio=1e-4, mixup_alpha=0,
-                                               cutmix_alpha=0, randaugment_ops=0, random_resized_crop=0, lrate=0.002),
-                                          5, "AdamW 2e-3, warm-up + cosine, smoothing 0.1; mixup/cutmix/RandAugment/crop off"),
+                                               cutmix_alpha=0, randaugment_ops=0, random_resized_crop=0, lrate=0.002,
+                                               precise_bn_batches=20),
+                                          5, "AdamW 2e-3, warm-up + cosine, smoothing 0.1, precise BN 20; mixup/cutmix/RandAugment/crop off"),
     "Clarifai_InceptionBatchNorm": (dict(SHORT_RUN, lrate=0.05), 4, "SGD-Nesterov 0.05, cosine"),
     "Clarifai_InceptionV2": (dict(SHORT_RUN, lrate=0.05), 5, "SGD-Nesterov 0.05, cosine"),
     "Clarifai_ResNext": (dict(SHORT_RUN, lrate=0.05), 3, "SGD-Nesterov 0.05, cosine"),
