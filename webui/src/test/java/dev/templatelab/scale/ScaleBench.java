@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * bench/scale: the same experiment on 1..N worker processes (server + PostgreSQL + workers on this machine);
- * prints trials/hour and the speed-up over one worker. Usage: bench/scale [maxWorkers=3] [trials=12] [perClass=12]
+ * prints trials/hour and the speed-up over one worker. Usage: bench/scale [maxWorkers=3] [trials=12] [perClass=12] [threadsPerWorker=all cores]
  */
 public final class ScaleBench {
 
@@ -19,6 +19,9 @@ public final class ScaleBench {
         int maxWorkers = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int trials = args.length > 1 ? Integer.parseInt(args[1]) : 12;
         int perClass = args.length > 2 ? Integer.parseInt(args[2]) : 12;
+        if (args.length > 3) {   // ND4J threads per worker process (default: all cores in each)
+            System.setProperty("templatelab.scale.worker-threads", args[3]);
+        }
         List<ScaleOutRun.Result> results = new ArrayList<>();
         for (int w = 1; w <= maxWorkers; w++) {
             Path dir = Files.createTempDirectory("templatelab-scale-" + w + "-");
@@ -26,8 +29,9 @@ public final class ScaleBench {
             System.err.printf("%d worker(s): %s%n", w, results.get(results.size() - 1));
         }
         System.out.printf("%nScale-out: %d one-epoch trials of %s (32 px, width 0.125, %d images), server + "
-                + "PostgreSQL + N worker processes, %d cores%n", trials, ScaleOutRun.TEMPLATE, 2 * perClass,
-                Runtime.getRuntime().availableProcessors());
+                + "PostgreSQL + N worker processes, %d cores, ND4J threads per worker: %s%n", trials,
+                ScaleOutRun.TEMPLATE, 2 * perClass, Runtime.getRuntime().availableProcessors(),
+                System.getProperty("templatelab.scale.worker-threads", "all cores"));
         System.out.printf("%-8s %-9s %9s %12s %8s  %s%n", "workers", "state", "seconds", "trials/hour", "speed-up",
                 "trials per worker");
         double base = results.get(0).trialsPerHour();

@@ -98,11 +98,17 @@ public final class ScaleOutRun {
     }
 
     private static Process startWorker(Path dir, String url, Path artifacts, String id) throws IOException {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        ProcessBuilder worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Duser.home=" + dir.resolve("home-" + id), "-Dtemplatelab.tuning.poll-interval=300ms",
                 "-cp", System.getProperty("java.class.path"), TemplateLabCli.class.getName(), "worker",
                 "--db", url, "--artifacts", artifacts.toString(), "--id", id)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("worker-" + id + ".log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(dir.resolve("worker-" + id + ".log").toFile());
+        // ND4J's native threads per worker (OMP_NUM_THREADS); unset = all cores in every worker process.
+        String threads = System.getProperty("templatelab.scale.worker-threads");
+        if (threads != null) {
+            worker.environment().put("OMP_NUM_THREADS", threads);
+        }
+        return worker.start();
     }
 
     private static void awaitReady(Path log, Process worker, Duration timeout) throws Exception {
