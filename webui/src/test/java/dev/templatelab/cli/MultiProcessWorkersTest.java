@@ -1,5 +1,6 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.testdata.TinyDigits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.storage.artifacts.CheckpointService;
@@ -45,7 +46,7 @@ class MultiProcessWorkersTest {
 
     @Test
     void aKilledWorkersTrialIsResumedElsewhereAndNothingIsLostOrDuplicated() throws Exception {
-        Path data = TuneCliTest.tinyDigits(dir, 2, 15);
+        Path data = TinyDigits.write(dir, 2, 15);
         Path artifacts = dir.resolve("artifacts");
         List<Process> workers = new ArrayList<>();
         EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();

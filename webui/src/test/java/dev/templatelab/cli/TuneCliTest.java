@@ -1,17 +1,15 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.testdata.TinyDigits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.training.checkpoint.Checkpoints;
-import dev.templatelab.training.data.SampleDatasets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,26 +38,10 @@ class TuneCliTest {
         }
     }
 
-    /** The first {@code perClass} images of digits 0..classes-1. */
-    static Path tinyDigits(Path dir, int classes, int perClass) throws Exception {
-        Path all = dir.resolve("all");
-        SampleDatasets.mnist(all);
-        Path tiny = dir.resolve("tiny");
-        for (int c = 0; c < classes; c++) {
-            Path to = Files.createDirectories(tiny.resolve(String.valueOf(c)));
-            try (Stream<Path> files = Files.list(all.resolve(String.valueOf(c)))) {
-                for (Path f : files.sorted().limit(perClass).toList()) {
-                    Files.copy(f, to.resolve(f.getFileName()));
-                }
-            }
-        }
-        return tiny;
-    }
-
     @Test
     void tuneTwoTemplatesPrintsTheBestCheckpointAndEveryTrial() throws Exception {
         System.setProperty("user.home", dir.toString());   // TEMPLATELAB_HOME (database, artifacts) inside the test folder
-        Path data = tinyDigits(dir, 3, 20);
+        Path data = TinyDigits.write(dir, 3, 20);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
                 "--seed", "3", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
@@ -85,7 +67,7 @@ class TuneCliTest {
     @Test
     void badRequestsAreOneLineErrors() throws Exception {
         System.setProperty("user.home", dir.toString());
-        Path data = tinyDigits(dir, 2, 5);
+        Path data = TinyDigits.write(dir, 2, 5);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_ResNet9000", "--trials", "2");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("error: templates: unknown template 'Clarifai_ResNet9000'; known:");

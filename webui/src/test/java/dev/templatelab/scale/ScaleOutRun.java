@@ -7,7 +7,7 @@ import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
-import dev.templatelab.training.data.SampleDatasets;
+import dev.templatelab.testdata.TinyDigits;
 import dev.templatelab.web.TemplateLabWebApp;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.domain.Pageable;
@@ -55,7 +54,7 @@ public final class ScaleOutRun {
 
     /** Runs {@code trials} one-epoch trials of a tiny Inception-v2 on {@code workers} worker processes. */
     public static Result run(Path dir, int workers, int trials, int perClass, Duration timeout) throws Exception {
-        Path data = tinyDigits(dir.resolve("data"), 2, perClass);
+        Path data = TinyDigits.write(dir.resolve("data"), 2, perClass);
         Path artifacts = dir.resolve("artifacts");
         List<Process> processes = new ArrayList<>();
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
@@ -156,20 +155,5 @@ public final class ScaleOutRun {
         String auth = Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
         return HttpClient.newHttpClient().send(request.header("Authorization", "Basic " + auth).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Path tinyDigits(Path dir, int classes, int perClass) throws IOException {
-        Path all = dir.resolve("all");
-        SampleDatasets.mnist(all);
-        Path tiny = dir.resolve("tiny");
-        for (int c = 0; c < classes; c++) {
-            Path to = Files.createDirectories(tiny.resolve(String.valueOf(c)));
-            try (Stream<Path> files = Files.list(all.resolve(String.valueOf(c)))) {
-                for (Path f : files.sorted().limit(perClass).toList()) {
-                    Files.copy(f, to.resolve(f.getFileName()));
-                }
-            }
-        }
-        return tiny;
     }
 }
