@@ -31,6 +31,8 @@ public final class FitLoop {
      *
      * @param batchesForEpoch the training minibatches of epoch e, positioned at its first batch
      * @param batchesPerEpoch number of minibatches per epoch, for progress and schedules
+     * @throws TrainingDivergedException as soon as a minibatch's loss is NaN or infinite (epochs already run
+     *                                   have been reported to the listeners)
      */
     public TrainingOutcome run(ComputationGraph net, IntFunction<DataSetIterator> batchesForEpoch, int batchesPerEpoch,
                                Validator validator, int startEpoch, int epochs, long seed, CancellationToken cancel) {
@@ -60,6 +62,9 @@ public final class FitLoop {
                 DataSet batch = it.next();
                 net.fit(batch);
                 double loss = DataLoss.lastMinibatch(net);
+                if (!Double.isFinite(loss)) {
+                    throw new TrainingDivergedException(epoch, batches + 1, batchesPerEpoch, loss);
+                }
                 lossSum += loss;
                 batches++;
                 images += batch.numExamples();
@@ -69,6 +74,11 @@ public final class FitLoop {
                 listeners.forEach(l -> l.onBatch(context, progress));
             }
             double trainSeconds = (System.nanoTime() - start) / 1e9;
+            // Without weight decay a NaN weight can leave the minibatch loss finite; one sum over the
+            // parameters per epoch catches it before validation scores NaN outputs.
+            if (batches > 0 && !Double.isFinite(net.params().sumNumber().doubleValue())) {
+                throw TrainingDivergedException.weights(epoch, batches, batchesPerEpoch);
+            }
             Validator.Scores scores = validator.validate(net);
             EpochMetrics metrics = new EpochMetrics(epoch, batches == 0 ? Double.NaN : lossSum / batches, scores.loss(),
                     scores.accuracy(), scores.macroF1(), currentLearningRate(net), images / trainSeconds,

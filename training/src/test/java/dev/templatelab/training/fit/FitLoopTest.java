@@ -1,6 +1,7 @@
 package dev.templatelab.training.fit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateRegistry;
@@ -16,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.junit.jupiter.api.io.TempDir;
 
 class FitLoopTest {
@@ -68,6 +71,46 @@ class FitLoopTest {
         assertThat(seen.get(5).trainLoss()).isLessThan(seen.get(0).trainLoss());
         // cosine schedule: the rate falls over the run
         assertThat(seen.get(5).learningRate()).isLessThan(seen.get(0).learningRate());
+    }
+
+    @Test
+    void aLossThatBecomesNaNStopsTrainingAtOnceNamingWhere() {
+        // Epoch 1's third minibatch carries NaN pixels: its loss is NaN, as after a too-large step.
+        IntFunction<DataSetIterator> poisoned = e -> {
+            List<org.nd4j.linalg.dataset.DataSet> batches = new ArrayList<>();
+            problem.epoch(SEED, e, BATCH).forEachRemaining(b -> batches.add((org.nd4j.linalg.dataset.DataSet) b));
+            if (e == 1) {
+                org.nd4j.linalg.dataset.DataSet bad = batches.get(2);
+                batches.set(2, new org.nd4j.linalg.dataset.DataSet(bad.getFeatures().dup().assign(Double.NaN), bad.getLabels()));
+            }
+            return new BatchList(batches);
+        };
+        List<EpochMetrics> seen = new ArrayList<>();
+        AtomicInteger batches = new AtomicInteger();
+        TrainingListener recorder = new TrainingListener() {
+            @Override
+            public void onBatch(TrainingContext c, BatchProgress p) {
+                batches.incrementAndGet();
+            }
+
+            @Override
+            public Decision onEpoch(TrainingContext c, EpochMetrics m) {
+                seen.add(m);
+                return Decision.CONTINUE;
+            }
+        };
+        TrainingDivergedException e = catchThrowableOfType(() -> new FitLoop(List.of(recorder)).run(freshNetwork(5),
+                poisoned, problem.batchesPerEpoch(BATCH), problem.validator(), 0, 5, SEED, new CancellationToken()),
+                TrainingDivergedException.class);
+        assertThat(e).isNotNull();
+        assertThat(e.epoch()).isEqualTo(1);
+        assertThat(e.batch()).isEqualTo(3);
+        assertThat(e.loss()).isNaN();
+        assertThat(e).hasMessage("training diverged: the loss became NaN at epoch 2, batch 3 of "
+                + problem.batchesPerEpoch(BATCH) + "; learning rate too high? Lower lrate / per_item_lrate");
+        // stopped on the bad minibatch: epoch 0 reported, nothing trained after it
+        assertThat(seen).extracting(EpochMetrics::epoch).containsExactly(0);
+        assertThat(batches.get()).isEqualTo(problem.batchesPerEpoch(BATCH) + 2);
     }
 
     @Test

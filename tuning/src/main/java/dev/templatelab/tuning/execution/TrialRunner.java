@@ -18,6 +18,7 @@ import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.fit.Decision;
 import dev.templatelab.training.fit.EpochMetrics;
 import dev.templatelab.training.fit.TrainingContext;
+import dev.templatelab.training.fit.TrainingDivergedException;
 import dev.templatelab.training.fit.TrainingListener;
 import dev.templatelab.training.fit.TrainingOutcome;
 import dev.templatelab.tuning.study.Direction;
@@ -150,6 +151,10 @@ public class TrialRunner {
             if (control.reason() != null) {
                 return release(a, control.reason());
             }
+            Optional<TrainingDivergedException> diverged = divergence(e);
+            if (diverged.isPresent()) {
+                return diverged(a, diverged.get());
+            }
             return failed(a, tuning, e);
         }
         if (control.reason() != null || result.outcome().status() == TrainingOutcome.Status.CANCELLED) {
@@ -238,6 +243,31 @@ public class TrialRunner {
         log.warn("trial failed experiment={} trial={} number={} attempts={} error=\"{}\"", a.experiment().id(),
                 a.trialId(), a.trial().number(), tuning.maxAttempts(), firstLine);
         return Result.FAIL;
+    }
+
+    /**
+     * A trial whose loss became NaN/infinite ends as FAIL at once, without retries: the same hyperparameters and
+     * seed diverge again, so a retry only wastes epochs. FAIL rather than PRUNED: no pruner judged it and it has
+     * no objective value (a PRUNED trial keeps its last value and TPE ranks it among the observations); TPE and
+     * the reports ignore FAIL trials, as Optuna does. The epochs it reported before diverging stay in its curve.
+     */
+    private Result diverged(Assignment a, TrainingDivergedException e) {
+        if (!trials.heartbeat(a.lease())) {
+            return Result.DROPPED;
+        }
+        trials.fail(a.lease(), e.getMessage() + " (not retried: the same hyperparameters and seed diverge again)", null);
+        log.warn("trial diverged experiment={} trial={} number={} params={} error=\"{}\"", a.experiment().id(),
+                a.trialId(), a.trial().number(), a.trial().params(), e.getMessage());
+        return Result.FAIL;
+    }
+
+    private static Optional<TrainingDivergedException> divergence(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TrainingDivergedException d) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
     }
 
     /** A trial stopped before its end: paused or shutting down puts it back in the queue; otherwise it is not ours. */
