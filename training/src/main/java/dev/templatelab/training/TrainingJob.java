@@ -149,7 +149,9 @@ public final class TrainingJob {
                 return Validator.Scores.NONE;
             }
             Evaluation e = Evaluations.evaluate(n, validation, dataset.classes(), dataset.multiLabel(), flips);
-            return new Validator.Scores(e.loss() == null ? Double.NaN : e.loss(), e.accuracy(), e.macroF1());
+            Double map = e.multiLabel() == null ? null : e.multiLabel().meanAveragePrecision();
+            return new Validator.Scores(e.loss() == null ? Double.NaN : e.loss(), e.accuracy(), e.macroF1(),
+                    map == null ? Double.NaN : map);
         };
 
         List<ImageBatchIterator> openIterators = new ArrayList<>();
@@ -299,7 +301,7 @@ public final class TrainingJob {
         Map<String, Object> x = m.metrics();
         return new EpochMetrics(((Number) x.getOrDefault("epoch", m.epoch() - 1)).intValue(), number(x, "trainLoss"),
                 number(x, "validationLoss"), number(x, "validationAccuracy"), number(x, "validationMacroF1"),
-                number(x, "learningRate"), number(x, "imagesPerSecond"), number(x, "seconds"));
+                number(x, "learningRate"), number(x, "imagesPerSecond"), number(x, "seconds"), number(x, "validationMap"));
     }
 
     private static double number(Map<String, Object> map, String key) {
@@ -317,6 +319,7 @@ public final class TrainingJob {
         put(out, "learningRate", m.learningRate());
         put(out, "imagesPerSecond", m.imagesPerSecond());
         put(out, "seconds", m.seconds());
+        put(out, "validationMap", m.validationMap());
         return out;
     }
 

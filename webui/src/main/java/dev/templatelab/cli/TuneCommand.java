@@ -72,7 +72,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--pruner", defaultValue = "asha", description = "none, median, asha or hyperband (default ${DEFAULT-VALUE}).")
     String pruner;
 
-    @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1 or loss (default ${DEFAULT-VALUE}).")
+    @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1, loss or map (multi-label data) (default ${DEFAULT-VALUE}).")
     String objective;
 
     @Option(names = "--set", description = "Search space change: name=value, name=low..high, name=log:low..high, "

@@ -5,7 +5,9 @@ public enum Metric {
     TRAIN_LOSS(false),
     VAL_LOSS(false),
     VAL_ACCURACY(true),
-    VAL_MACRO_F1(true);
+    VAL_MACRO_F1(true),
+    /** Mean average precision over concepts (multi-label data only). */
+    VAL_MAP(true);
 
     private final boolean higherIsBetter;
 
@@ -13,7 +15,7 @@ public enum Metric {
         this.higherIsBetter = higherIsBetter;
     }
 
-    /** True for accuracy and F1, false for losses: the usual optimisation direction. */
+    /** True for accuracy, F1 and mAP, false for losses: the usual optimisation direction. */
     public boolean higherIsBetter() {
         return higherIsBetter;
     }
@@ -25,6 +27,7 @@ public enum Metric {
             case VAL_LOSS -> epoch.valLoss();
             case VAL_ACCURACY -> epoch.valAccuracy();
             case VAL_MACRO_F1 -> epoch.valMacroF1();
+            case VAL_MAP -> epoch.valMap();
         };
     }
 }

@@ -39,10 +39,10 @@ import java.util.concurrent.locks.ReentrantLock;
 @Component
 public class MetricWriter implements AutoCloseable {
 
-    /** 9 parameters a row: 1,000 rows stay far below PostgreSQL's 32,767 bind parameters. */
+    /** 10 parameters a row: 1,000 rows stay far below PostgreSQL's 32,767 bind parameters. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
     private static final String COLUMNS = "(trial_id, epoch, train_loss, val_loss, val_accuracy, val_macro_f1, "
-            + "learning_rate, images_per_second, recorded_at)";
+            + "learning_rate, images_per_second, val_map, recorded_at)";
     private static final String FOREIGN_KEY_VIOLATION = "23503";
     private static final Logger log = LoggerFactory.getLogger(MetricWriter.class);
 
@@ -258,7 +258,7 @@ public class MetricWriter implements AutoCloseable {
         StringBuilder sql = new StringBuilder(64 + chunk.size() * 22).append("INSERT INTO trial_metrics ")
                 .append(COLUMNS).append(" VALUES ");
         for (int i = 0; i < chunk.size(); i++) {
-            sql.append(i == 0 ? "" : ",").append("(?,?,?,?,?,?,?,?,?)");
+            sql.append(i == 0 ? "" : ",").append("(?,?,?,?,?,?,?,?,?,?)");
         }
         sql.append(" ON CONFLICT (trial_id, epoch) DO NOTHING");
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -293,7 +293,7 @@ public class MetricWriter implements AutoCloseable {
         ps.setLong(p++, r.trialId);
         ps.setInt(p++, m.epoch());
         for (Double v : new Double[] {m.trainLoss(), m.valLoss(), m.valAccuracy(), m.valMacroF1(),
-                m.learningRate(), m.imagesPerSecond()}) {
+                m.learningRate(), m.imagesPerSecond(), m.valMap()}) {
             if (v == null) {
                 ps.setNull(p++, Types.DOUBLE);
             } else {

@@ -44,6 +44,9 @@ class TrialMetricEntity {
     @Column(name = "images_per_second")
     Double imagesPerSecond;
 
+    @Column(name = "val_map")
+    Double valMap;
+
     @Column(name = "recorded_at", nullable = false)
     Instant recordedAt;
 
@@ -52,7 +55,7 @@ class TrialMetricEntity {
 
     RecordedEpoch toRecordedEpoch() {
         return new RecordedEpoch(trialId, new EpochMetrics(epoch, trainLoss, valLoss, valAccuracy, valMacroF1,
-                learningRate, imagesPerSecond), recordedAt);
+                learningRate, imagesPerSecond, valMap), recordedAt);
     }
 
     /** Composite key (trial_id, epoch). */

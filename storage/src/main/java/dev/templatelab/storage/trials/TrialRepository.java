@@ -158,7 +158,8 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     /** Values of one metric column at one epoch for trials of an experiment in the given states. */
     @Query(value = """
             SELECT t.id, CASE :metric WHEN 'TRAIN_LOSS' THEN m.train_loss WHEN 'VAL_LOSS' THEN m.val_loss
-                                      WHEN 'VAL_ACCURACY' THEN m.val_accuracy ELSE m.val_macro_f1 END
+                                      WHEN 'VAL_ACCURACY' THEN m.val_accuracy WHEN 'VAL_MAP' THEN m.val_map
+                                      ELSE m.val_macro_f1 END
             FROM trials t JOIN trial_metrics m ON m.trial_id = t.id AND m.epoch = :epoch
             WHERE t.experiment_id = :experimentId AND t.state IN (:states)""", nativeQuery = true)
     List<Object[]> valuesAtEpoch(long experimentId, int epoch, String metric, Collection<String> states);

@@ -11,7 +11,16 @@ package dev.templatelab.training.fit;
  * @param learningRate       learning rate at the end of the epoch (head layers)
  * @param imagesPerSecond    training throughput of the epoch, data loading included
  * @param seconds            wall time of the epoch, validation included
+ * @param validationMap      mean average precision over concepts on the validation set; NaN for single-label data
  */
 public record EpochMetrics(int epoch, double trainLoss, double validationLoss, double validationAccuracy,
-                           double validationMacroF1, double learningRate, double imagesPerSecond, double seconds) {
+                           double validationMacroF1, double learningRate, double imagesPerSecond, double seconds,
+                           double validationMap) {
+
+    /** Metrics without mAP (single-label data, or no validation set). */
+    public EpochMetrics(int epoch, double trainLoss, double validationLoss, double validationAccuracy,
+                        double validationMacroF1, double learningRate, double imagesPerSecond, double seconds) {
+        this(epoch, trainLoss, validationLoss, validationAccuracy, validationMacroF1, learningRate, imagesPerSecond,
+                seconds, Double.NaN);
+    }
 }

@@ -82,7 +82,7 @@ public final class FitLoop {
             Validator.Scores scores = validator.validate(net);
             EpochMetrics metrics = new EpochMetrics(epoch, batches == 0 ? Double.NaN : lossSum / batches, scores.loss(),
                     scores.accuracy(), scores.macroF1(), currentLearningRate(net), images / trainSeconds,
-                    (System.nanoTime() - start) / 1e9);
+                    (System.nanoTime() - start) / 1e9, scores.meanAveragePrecision());
             history.add(metrics);
             if (best == null || isBetter(metrics, best)) {
                 best = metrics;

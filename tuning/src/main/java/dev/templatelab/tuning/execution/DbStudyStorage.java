@@ -160,7 +160,8 @@ public final class DbStudyStorage implements StudyStorage {
 
     private EpochMetrics epochWith(int epoch, double value) {
         return new EpochMetrics(epoch, column == Metric.TRAIN_LOSS ? value : null, column == Metric.VAL_LOSS ? value : null,
-                column == Metric.VAL_ACCURACY ? value : null, column == Metric.VAL_MACRO_F1 ? value : null, null, null);
+                column == Metric.VAL_ACCURACY ? value : null, column == Metric.VAL_MACRO_F1 ? value : null, null, null,
+                column == Metric.VAL_MAP ? value : null);
     }
 
     static FrozenTrial frozen(TrialInfo t, TreeMap<Integer, Double> curve) {

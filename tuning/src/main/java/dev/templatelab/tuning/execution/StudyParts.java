@@ -52,10 +52,6 @@ public final class StudyParts {
     /** The objective named {@code name} ({@code accuracy} or {@code val_accuracy}, {@code macro_f1}, {@code loss}). */
     public static Objective objective(String name) {
         String n = normalise(name);
-        if (n.equals("map")) {
-            throw new IllegalArgumentException("objective 'map' (mean average precision, multi-label) is not measured "
-                    + "after each epoch yet, so trials cannot be compared or pruned on it; use accuracy, macro_f1 or loss");
-        }
         return Objective.of(Objective.Metric.parse(n.equals("accuracy") ? "val_accuracy" : n));
     }
 
@@ -65,7 +61,7 @@ public final class StudyParts {
             case VAL_ACCURACY -> Metric.VAL_ACCURACY;
             case MACRO_F1 -> Metric.VAL_MACRO_F1;
             case LOSS -> Metric.VAL_LOSS;
-            case MAP -> throw new IllegalArgumentException("objective map is not stored per epoch");
+            case MAP -> Metric.VAL_MAP;
         };
     }
 

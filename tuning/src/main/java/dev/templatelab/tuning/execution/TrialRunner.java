@@ -151,9 +151,13 @@ public class TrialRunner {
             if (control.reason() != null) {
                 return release(a, control.reason());
             }
-            Optional<TrainingDivergedException> diverged = divergence(e);
+            Optional<TrainingDivergedException> diverged = cause(e, TrainingDivergedException.class);
             if (diverged.isPresent()) {
                 return diverged(a, diverged.get());
+            }
+            Optional<UnusableObjectiveException> unusable = cause(e, UnusableObjectiveException.class);
+            if (unusable.isPresent()) {
+                return unusable(a, unusable.get());
             }
             return failed(a, tuning, e);
         }
@@ -261,10 +265,28 @@ public class TrialRunner {
         return Result.FAIL;
     }
 
-    private static Optional<TrainingDivergedException> divergence(Throwable e) {
+    /** The objective cannot be measured on this experiment's data: every trial would fail alike, so the experiment fails. */
+    private Result unusable(Assignment a, UnusableObjectiveException e) {
+        if (!trials.heartbeat(a.lease())) {
+            return Result.DROPPED;
+        }
+        trials.fail(a.lease(), e.getMessage(), null);
+        experiments.fail(a.experiment().id(), e.getMessage());
+        log.warn("experiment failed experiment={} error=\"{}\"", a.experiment().id(), e.getMessage());
+        return Result.FAIL;
+    }
+
+    /** The objective is not measured on this data (mAP on single-label data). */
+    static final class UnusableObjectiveException extends RuntimeException {
+        UnusableObjectiveException(String message) {
+            super(message);
+        }
+    }
+
+    private static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TrainingDivergedException d) {
-                return Optional.of(d);
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
             }
         }
         return Optional.empty();
@@ -311,6 +333,7 @@ public class TrialRunner {
         private final TrialControl control;
         private final ToDoubleFunction<EpochMetrics> objective;
         private final Direction direction;
+        private final Objective.Metric metric;
         private final Path last;
         private Double bestSoFar;
 
@@ -319,6 +342,7 @@ public class TrialRunner {
             this.control = control;
             this.objective = objective.perEpoch().orElseThrow();
             this.direction = objective.direction();
+            this.metric = objective.metric();
             this.last = TrainingJob.lastCheckpoint(output);
             for (double v : a.storage().trial(a.trial().number()).intermediateValues().values()) {
                 if (bestSoFar == null || direction.isBetter(v, bestSoFar)) {
@@ -332,11 +356,16 @@ public class TrialRunner {
             long t0 = System.nanoTime();
             trials.reportEpoch(a.trialId(), new dev.templatelab.storage.metrics.EpochMetrics(m.epoch(), finite(m.trainLoss()),
                     finite(m.validationLoss()), finite(m.validationAccuracy()), finite(m.validationMacroF1()),
-                    finite(m.learningRate()), finite(m.imagesPerSecond())));
+                    finite(m.learningRate()), finite(m.imagesPerSecond()), finite(m.validationMap())));
             trials.flushMetrics();
             long t1 = System.nanoTime();
             metricNanos.addAndGet(t1 - t0);
             double value = objective.applyAsDouble(m);
+            if (metric == Objective.Metric.MAP && Double.isNaN(value) && !Double.isNaN(m.validationAccuracy())) {
+                throw new UnusableObjectiveException("objective map (mean average precision) is measured on multi-label "
+                        + "data only (a CSV manifest with labels like 'cat;dog'); this dataset is single-label: tune it "
+                        + "on accuracy or macro_f1");
+            }
             boolean best = !Double.isNaN(value) && (bestSoFar == null || direction.isBetter(value, bestSoFar));
             if (best) {
                 bestSoFar = value;

@@ -64,13 +64,16 @@ public record Objective(Metric metric, Direction direction) {
         return new Objective(metric, metric.naturalDirection());
     }
 
-    /** The objective read from one epoch's metrics, for per-epoch reports; empty for mAP (not measured per epoch). */
+    /**
+     * The objective read from one epoch's metrics, for per-epoch reports. mAP is measured on multi-label data
+     * only (NaN on single-label data, where a trial tuned on it fails with a message saying so).
+     */
     public Optional<ToDoubleFunction<EpochMetrics>> perEpoch() {
         return switch (metric) {
             case VAL_ACCURACY -> Optional.of(EpochMetrics::validationAccuracy);
             case MACRO_F1 -> Optional.of(EpochMetrics::validationMacroF1);
             case LOSS -> Optional.of(EpochMetrics::validationLoss);
-            case MAP -> Optional.empty();
+            case MAP -> Optional.of(EpochMetrics::validationMap);
         };
     }
 }

@@ -115,6 +115,36 @@ class TrialExecutionTest extends TuningDbTest {
     }
 
     @Test
+    void aTrialWhoseLossBecomesNaNFailsAtOnceWithoutRetries() {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (String s : TinyDigits.TINY) {
+            String[] kv = s.split("=");
+            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+        }
+        // Decoupled weight decay multiplies each weight by (1 - lrate x weight_decay) = -9 per step: the
+        // weights overflow within a few dozen minibatches (a large learning rate alone does not reliably
+        // diverge here: batch norm keeps the activations bounded).
+        space.put("lrate", 10.0);
+        space.put("weight_decay", 1.0);
+        space.put("batch_size", 4);
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("diverges"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "random", "none", 1, 6, 1, "accuracy", space, null, 11L));
+        TrialWorker w = worker("diverging");
+        assertThat(w.workOnce()).contains(TrialRunner.Result.FAIL);
+        TrialInfo t = trialsOf(e.id()).get(0);
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.attempts()).as("not retried").isEqualTo(1);
+        assertThat(t.error()).startsWith("training diverged: the ").contains("became ", " at epoch ", ", batch ",
+                "learning rate too high?", "not retried");
+        // the epochs before the divergence keep their rows; the failed one wrote none
+        int divergedAt = Integer.parseInt(t.error().replaceAll("(?s).* at epoch (\\d+),.*", "$1")) - 1;
+        assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, divergedAt).boxed().toList());
+        assertThat(w.workOnce()).as("max trials reached, nothing new").isEmpty();
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+    }
+
+    @Test
     void cancellingStopsTheRunningTrialAndLeavesNothingToRun() throws Exception {
         ExperimentInfo e = launch(digits, 5, 30, "random", "none");
         TrialWorker w = worker("cancelled");

@@ -189,7 +189,8 @@ class StudyTest {
         assertThat(Objective.defaultObjective()).isEqualTo(new Objective(Objective.Metric.VAL_ACCURACY, Direction.MAXIMIZE));
         assertThat(Objective.of(Objective.Metric.parse("macro_f1")).direction()).isEqualTo(Direction.MAXIMIZE);
         assertThat(Objective.of(Objective.Metric.parse("loss")).direction()).isEqualTo(Direction.MINIMIZE);
-        assertThat(Objective.of(Objective.Metric.MAP).perEpoch()).isEmpty();
+        assertThat(Objective.of(Objective.Metric.MAP).perEpoch()).get()
+                .satisfies(f -> assertThat(f.applyAsDouble(new EpochMetrics(0, 1, 1, 0.5, 0.4, 0.1, 10, 1, 0.75))).isEqualTo(0.75));
         assertThatThrownBy(() -> new Objective(Objective.Metric.LOSS, Direction.MAXIMIZE))
                 .hasMessage("loss must be minimized; to maximize it would search for the worst model");
         assertThatThrownBy(() -> Objective.Metric.parse("top5")).hasMessageContaining("known: val_accuracy, macro_f1, map, loss");

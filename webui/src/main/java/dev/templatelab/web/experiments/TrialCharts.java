@@ -136,6 +136,7 @@ public final class TrialCharts {
             case VAL_LOSS -> "val loss";
             case TRAIN_LOSS -> "train loss";
             case VAL_MACRO_F1 -> "val macro-F1";
+            case VAL_MAP -> "val mAP";
         };
     }
 

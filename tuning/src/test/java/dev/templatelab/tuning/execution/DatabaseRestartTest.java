@@ -1,0 +1,140 @@
+package dev.templatelab.tuning.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.config.EmbeddedPostgresServer;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.events.EventService;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.metrics.MetricService;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.testapp.TuningTestApplication;
+import dev.templatelab.tuning.testing.TinyDigits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * An experiment survives PostgreSQL going away mid-trial and coming back on the same data directory and port,
+ * and a restart of the server (its worker pool) together with PostgreSQL: every trial completes, each epoch's
+ * metric row exists exactly once. The "server" is the tuning application with one local worker, on its own
+ * embedded PostgreSQL (not the shared test database, which this test stops).
+ */
+class DatabaseRestartTest {
+
+    private static final int EPOCHS = 3;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anExperimentSurvivesRestartsOfPostgresAndOfTheServer() throws Exception {
+        Path digits = TinyDigits.create(dir, 3, 30);
+        Path pgDir = dir.resolve("postgres");
+        Path home = dir.resolve("home");
+        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(pgDir);
+        int port = postgres.port();
+        ConfigurableApplicationContext server = server(postgres.jdbcUrl(), home);
+        try {
+            long dataset = server.getBean(DatasetService.class).register(new NewDataset("digits", List.of("0", "1", "2"),
+                    90, Map.of(), null, digits.toUri())).id();
+            Map<String, Object> space = new LinkedHashMap<>();
+            for (String s : TinyDigits.TINY) {
+                String[] kv = s.split("=");
+                space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+            }
+            space.put("lrate", Map.of("low", 0.01, "high", 0.1, "log", true));
+            ExperimentInfo e = server.getBean(ExperimentLauncher.class).launch(new ExperimentRequest("restarts", dataset,
+                    List.of("Clarifai_InceptionV2"), "random", "none", 2, EPOCHS, 1, "accuracy", space, null, 3L));
+            long id = e.id();
+
+            // 1. PostgreSQL stops while trial #0 trains (after its first epoch is recorded) and is down for longer
+            //    than an epoch and than the pool's connection timeout; then it starts on the same directory and port.
+            ConfigurableApplicationContext first = server;
+            waitFor(() -> trialsOf(first, id).size() == 1 && !metrics(first).curve(trialsOf(first, id).get(0).id()).isEmpty(),
+                    "trial #0's first epoch");
+            postgres.close();
+            Thread.sleep(8000);
+            postgres = EmbeddedPostgresServer.start(pgDir);
+            assertThat(postgres.port()).as("same port, so the server's URL still works").isEqualTo(port);
+
+            // 2. The server stops while trial #1 trains (its running trial goes back to the queue), PostgreSQL
+            //    restarts too, and a new server with a new worker pool picks the experiment up.
+            waitFor(() -> trialsOf(first, id).size() == 2
+                    && checkpoints(first).latest(trialsOf(first, id).get(1).id()).isPresent(), "trial #1's first checkpoint");
+            server.close();
+            postgres.close();
+            postgres = EmbeddedPostgresServer.start(pgDir);
+            server = server(postgres.jdbcUrl(), home);
+            ConfigurableApplicationContext second = server;
+            waitFor(() -> second.getBean(ExperimentService.class).get(id).state() == ExperimentState.COMPLETE,
+                    "the experiment to complete");
+
+            List<TrialInfo> all = trialsOf(second, id);
+            assertThat(all).hasSize(2).allSatisfy(t -> {
+                assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+                assertThat(metrics(second).curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2);
+            });
+            assertThat(second.getBean(JdbcTemplate.class).queryForObject("SELECT count(*) FROM trial_metrics m "
+                    + "JOIN trials t ON t.id = m.trial_id WHERE t.experiment_id = ?", Long.class, id))
+                    .as("one row per trial and epoch").isEqualTo(2L * EPOCHS);
+            assertThat(second.getBean(EventService.class).ofTrial(all.get(1).id(), 20)).extracting(EventInfo::message)
+                    .anyMatch(m -> m.contains("worker shutting down"))
+                    .anyMatch(m -> m.contains("resumes after epoch"));
+        } finally {
+            server.close();
+            postgres.close();
+        }
+    }
+
+    private static ConfigurableApplicationContext server(String jdbcUrl, Path home) {
+        return new SpringApplicationBuilder(TuningTestApplication.class).web(WebApplicationType.NONE)
+                .properties(Map.of("DATABASE_URL", jdbcUrl, "DATABASE_USER", EmbeddedPostgresServer.USER,
+                        "TEMPLATELAB_HOME", home.toString(), "templatelab.workers", "1",
+                        "templatelab.tuning.heartbeat-interval", "500ms", "templatelab.tuning.heartbeat-grace", "20s",
+                        "templatelab.tuning.poll-interval", "200ms",
+                        // shorter than the outage, so requests fail instead of only waiting for a connection
+                        "spring.datasource.hikari.connection-timeout", "3000"))
+                .run();
+    }
+
+    private static List<TrialInfo> trialsOf(ConfigurableApplicationContext app, long experimentId) {
+        return app.getBean(TrialService.class).page(experimentId, null, Pageable.unpaged(Sort.by("number"))).getContent();
+    }
+
+    private static MetricService metrics(ConfigurableApplicationContext app) {
+        return app.getBean(MetricService.class);
+    }
+
+    private static CheckpointService checkpoints(ConfigurableApplicationContext app) {
+        return app.getBean(CheckpointService.class);
+    }
+
+    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+}
