@@ -207,9 +207,9 @@ class TrialLifecycleContractTest extends StorageContractTest {
         TrialLease a = trials.claimNext(e.id(), "w").orElseThrow().lease();
         TrialLease b = trials.claimNext(e.id(), "w").orElseThrow().lease();
         TrialLease c = trials.claimNext(e.id(), "w").orElseThrow().lease();
-        trials.reportEpoch(a.trialId(), new EpochMetrics(2, 0.5, 0.6, 0.70, 0.6, 0.01, 50.0));
-        trials.reportEpoch(b.trialId(), new EpochMetrics(2, 0.4, 0.5, 0.80, 0.7, 0.01, 50.0));
-        trials.reportEpoch(c.trialId(), new EpochMetrics(2, 0.9, 0.9, 0.30, 0.2, 0.01, 50.0));
+        trials.reportEpoch(a.trialId(), new EpochMetrics(2, 0.5, 0.6, 0.70, 0.6, 0.01, 50.0, 0.65));
+        trials.reportEpoch(b.trialId(), new EpochMetrics(2, 0.4, 0.5, 0.80, 0.7, 0.01, 50.0, 0.75));
+        trials.reportEpoch(c.trialId(), new EpochMetrics(2, 0.9, 0.9, 0.30, 0.2, 0.01, 50.0));   // no mAP: single-label
         trials.complete(a, TrialResult.of(0.7));
         trials.complete(b, TrialResult.of(0.8));   // c stays RUNNING
 
@@ -220,6 +220,8 @@ class TrialLifecycleContractTest extends StorageContractTest {
         assertThat(completed).isEqualTo(Map.of(a.trialId(), 0.70, b.trialId(), 0.80));
         assertThat(all).isEqualTo(Map.of(a.trialId(), 0.6, b.trialId(), 0.5, c.trialId(), 0.9));
         assertThat(trials.valuesAtEpoch(e.id(), 3, Metric.VAL_LOSS, EnumSet.allOf(TrialState.class))).isEmpty();
+        Map<Long, Double> map = trials.valuesAtEpoch(e.id(), 2, Metric.VAL_MAP, EnumSet.allOf(TrialState.class));
+        assertThat(map).isEqualTo(Map.of(a.trialId(), 0.65, b.trialId(), 0.75));   // unmeasured values are left out
     }
 
     @Test

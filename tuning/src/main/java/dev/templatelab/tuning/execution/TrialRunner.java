@@ -354,10 +354,15 @@ public class TrialRunner {
         @Override
         public Decision onEpoch(TrainingContext context, EpochMetrics m) {
             long t0 = System.nanoTime();
-            trials.reportEpoch(a.trialId(), new dev.templatelab.storage.metrics.EpochMetrics(m.epoch(), finite(m.trainLoss()),
-                    finite(m.validationLoss()), finite(m.validationAccuracy()), finite(m.validationMacroF1()),
-                    finite(m.learningRate()), finite(m.imagesPerSecond()), finite(m.validationMap())));
-            trials.flushMetrics();
+            dev.templatelab.storage.metrics.EpochMetrics row = new dev.templatelab.storage.metrics.EpochMetrics(m.epoch(),
+                    finite(m.trainLoss()), finite(m.validationLoss()), finite(m.validationAccuracy()),
+                    finite(m.validationMacroF1()), finite(m.learningRate()), finite(m.imagesPerSecond()),
+                    finite(m.validationMap()));
+            whenReachable("epoch " + m.epoch() + " metrics", () -> {
+                trials.reportEpoch(a.trialId(), row);   // a re-sent row is ignored, so retrying is safe
+                trials.flushMetrics();
+                return null;
+            });
             long t1 = System.nanoTime();
             metricNanos.addAndGet(t1 - t0);
             double value = objective.applyAsDouble(m);
@@ -370,24 +375,72 @@ public class TrialRunner {
             if (best) {
                 bestSoFar = value;
             }
-            checkpoints.save(a.trialId(), m.epoch(), last, best);
-            for (CheckpointInfo old : checkpoints.list(a.trialId())) {
-                if (old.epoch() < m.epoch() && !old.best()) {
-                    checkpoints.delete(old.id());   // only the latest and the best are needed
+            whenReachable("epoch " + m.epoch() + " checkpoint", () -> {
+                checkpoints.save(a.trialId(), m.epoch(), last, best);   // replaces the epoch's row if retried
+                for (CheckpointInfo old : checkpoints.list(a.trialId())) {
+                    if (old.epoch() < m.epoch() && !old.best()) {
+                        checkpoints.delete(old.id());   // only the latest and the best are needed
+                    }
                 }
-            }
+                return null;
+            });
             long t2 = System.nanoTime();
             checkpointNanos.addAndGet(t2 - t1);
             try {
-                if (!trials.heartbeat(a.lease())) {
+                if (!whenReachable("heartbeat", () -> trials.heartbeat(a.lease()))) {
                     control.stop(TrialControl.StopReason.LEASE_LOST);
                     return Decision.STOP;
                 }
-                return a.trial().shouldPrune() ? Decision.PRUNE : Decision.CONTINUE;
+                return whenReachable("prune decision", () -> a.trial().shouldPrune()) ? Decision.PRUNE : Decision.CONTINUE;
             } finally {
                 pruneNanos.addAndGet(System.nanoTime() - t2);
             }
         }
+
+        /**
+         * Runs one database step of an epoch report, waiting out an unreachable database (a PostgreSQL restart or
+         * failover) with growing pauses up to 30 s instead of failing the trial and losing the epoch. Other errors,
+         * and any error once the trial has been told to stop, are thrown as before.
+         */
+        private <T> T whenReachable(String what, java.util.function.Supplier<T> step) {
+            long pauseMillis = 500;
+            while (true) {
+                try {
+                    return step.get();
+                } catch (RuntimeException e) {
+                    if (!isConnectionProblem(e) || control.reason() != null) {
+                        throw e;
+                    }
+                    log.warn("{} not written, database unreachable; retrying in {} ms experiment={} trial={} number={} "
+                            + "error=\"{}\"", what, pauseMillis, a.experiment().id(), a.trialId(), a.trial().number(),
+                            e.getMessage());
+                    try {
+                        Thread.sleep(pauseMillis);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                    pauseMillis = Math.min(pauseMillis * 2, 30_000);
+                }
+            }
+        }
+    }
+
+    /** The database could not be reached (connection refused, dropped, timed out, server shutting down). */
+    static boolean isConnectionProblem(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
+                    || t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.net.ConnectException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;   // connection exception, or the server is shutting down
+            }
+        }
+        return false;
     }
 
     private static Double finite(double v) {

@@ -17,12 +17,16 @@ import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.tuning.testapp.TuningTestApplication;
 import dev.templatelab.tuning.testing.TinyDigits;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.WebApplicationType;
@@ -66,13 +70,24 @@ class DatabaseRestartTest {
                     List.of("Clarifai_InceptionV2"), "random", "none", 2, EPOCHS, 1, "accuracy", space, null, 3L));
             long id = e.id();
 
-            // 1. PostgreSQL stops while trial #0 trains (after its first epoch is recorded) and is down for longer
-            //    than an epoch and than the pool's connection timeout; then it starts on the same directory and port.
+            // 1. PostgreSQL stops while trial #0 trains (after its first epoch is recorded) and stays down until the
+            //    trial has finished its next epoch (its local checkpoint file is rewritten just before the epoch's
+            //    report) plus longer than the pool's connection timeout, so the report meets a dead database. Then
+            //    PostgreSQL starts again on the same data directory and port.
             ConfigurableApplicationContext first = server;
             waitFor(() -> trialsOf(first, id).size() == 1 && !metrics(first).curve(trialsOf(first, id).get(0).id()).isEmpty(),
                     "trial #0's first epoch");
+            Path latestEpoch = localCheckpoint(home, id);
+            FileTime firstEpoch = Files.getLastModifiedTime(latestEpoch);
             postgres.close();
-            Thread.sleep(8000);
+            waitFor(() -> {
+                try {
+                    return !Files.getLastModifiedTime(latestEpoch).equals(firstEpoch);
+                } catch (IOException e) {
+                    return false;   // being replaced
+                }
+            }, "trial #0's second epoch");
+            Thread.sleep(5000);
             postgres = EmbeddedPostgresServer.start(pgDir);
             assertThat(postgres.port()).as("same port, so the server's URL still works").isEqualTo(port);
 
@@ -93,6 +108,7 @@ class DatabaseRestartTest {
                 assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
                 assertThat(metrics(second).curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2);
             });
+            assertThat(all.get(0).attempts()).as("trial #0 waited out the outage instead of being re-run").isEqualTo(1);
             assertThat(second.getBean(JdbcTemplate.class).queryForObject("SELECT count(*) FROM trial_metrics m "
                     + "JOIN trials t ON t.id = m.trial_id WHERE t.experiment_id = ?", Long.class, id))
                     .as("one row per trial and epoch").isEqualTo(2L * EPOCHS);
@@ -109,11 +125,19 @@ class DatabaseRestartTest {
         return new SpringApplicationBuilder(TuningTestApplication.class).web(WebApplicationType.NONE)
                 .properties(Map.of("DATABASE_URL", jdbcUrl, "DATABASE_USER", EmbeddedPostgresServer.USER,
                         "TEMPLATELAB_HOME", home.toString(), "templatelab.workers", "1",
-                        "templatelab.tuning.heartbeat-interval", "500ms", "templatelab.tuning.heartbeat-grace", "20s",
+                        "templatelab.tuning.heartbeat-interval", "500ms", "templatelab.tuning.heartbeat-grace", "60s",
                         "templatelab.tuning.poll-interval", "200ms",
                         // shorter than the outage, so requests fail instead of only waiting for a connection
                         "spring.datasource.hikari.connection-timeout", "3000"))
                 .run();
+    }
+
+    /** The latest-epoch checkpoint that trial #0's training writes in its work folder after every epoch. */
+    private static Path localCheckpoint(Path home, long experimentId) throws IOException {
+        try (Stream<Path> dirs = Files.list(home.resolve("work/tuning/experiment-" + experimentId))) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("trial-0-")).findFirst().orElseThrow()
+                    .resolve("model.tlckpt.last");
+        }
     }
 
     private static List<TrialInfo> trialsOf(ConfigurableApplicationContext app, long experimentId) {
