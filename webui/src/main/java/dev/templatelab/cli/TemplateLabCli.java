@@ -22,7 +22,8 @@ public final class TemplateLabCli {
         // Bad input is a message and exit code 2, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof dev.templatelab.training.data.DatasetException
-                    || e instanceof java.nio.file.NoSuchFileException) {
+                    || e instanceof java.nio.file.NoSuchFileException
+                    || e instanceof dev.templatelab.training.fit.TrainingDivergedException) {   // hyperparameters to fix
                 commandLine.getErr().println("error: " + e.getMessage());
                 return 2;
             }
