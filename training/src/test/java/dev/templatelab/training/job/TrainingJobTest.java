@@ -132,6 +132,9 @@ class TrainingJobTest {
         assertThat(r.data().dataset().multiLabel()).isTrue();
         assertThat(r.evaluation().mode()).isEqualTo(Evaluation.Mode.MULTI_LABEL);
         assertThat(r.evaluation().multiLabel().meanAveragePrecision()).isNotNull().isBetween(0.0, 1.0);
+        // mAP is also measured after every epoch (what tuning's "map" objective reads), and kept in the checkpoint
+        assertThat(r.outcome().history()).hasSize(3).allSatisfy(h -> assertThat(h.validationMap()).isBetween(0.0, 1.0));
+        assertThat(Checkpoints.readMetadata(r.checkpoint()).metrics()).containsKey("validationMap");
 
         hp.put("logreg", "0");
         assertThatThrownBy(() -> run("Clarifai_InceptionV2", data.resolve("labels.csv"), hp, dir.resolve("x.tlckpt"), false, false))
