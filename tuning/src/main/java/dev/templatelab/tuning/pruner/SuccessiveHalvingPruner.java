@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.SortedMap;
 
 /**
- * Asynchronous successive halving (ASHA, Li et al. 2018) as Optuna runs it. Rung k sits at epoch
- * {@code minResource * reductionFactor^(minEarlyStoppingRate + k)}. When a trial reaches a rung it continues only
+ * Asynchronous successive halving (ASHA, Li et al. 2018) as Optuna runs it. Rung k is reached once a trial has
+ * trained {@code r = minResource * reductionFactor^(minEarlyStoppingRate + k)} epochs, i.e. at step (0-based
+ * epoch index) {@code r - 1}. Why not step {@code r}, as Optuna's code reads: Optuna leaves the meaning of a
+ * step to the user, while TemplateLab's trials report 0-based epoch indices; with step {@code r} every pruned
+ * trial would train one epoch more than ASHA's resource says (2 epochs instead of 1 at the first rung). When a trial reaches a rung it continues only
  * if its value there is in the top 1/reductionFactor of all trials that have reached that rung so far; the first
  * trials at a rung, too few for a top fraction, continue only if they are the best so far. Decisions are made
  * once per rung, when the trial reaches it, and never revisited (no trial waits for others).
@@ -33,9 +36,9 @@ public record SuccessiveHalvingPruner(int minResource, int reductionFactor, int 
         this(1, 4, 0);
     }
 
-    /** The epoch of rung {@code k}. */
+    /** The step (0-based epoch index) of rung {@code k}: the last epoch of its resource. */
     public long rungStep(int k) {
-        return minResource * Math.round(Math.pow(reductionFactor, minEarlyStoppingRate + k));
+        return minResource * Math.round(Math.pow(reductionFactor, minEarlyStoppingRate + k)) - 1;
     }
 
     @Override

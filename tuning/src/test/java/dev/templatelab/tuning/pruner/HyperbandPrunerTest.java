@@ -59,11 +59,11 @@ class HyperbandPrunerTest {
             int bracket = hyperband.bracketOf("hb", n);
             if (bracket == 0 && target < 0) {
                 target = n;
-                study.add(TrialState.RUNNING, 0.1, 0.1); // weak, but the only one of bracket 0 at its first rung
+                study.add(TrialState.RUNNING, 0.1); // weak, but the only one of bracket 0 at its first rung
             } else if (bracket == 0) {
                 study.put(TrialState.RUNNING, new TreeMap<>()); // bracket 0, nothing reported yet
             } else {
-                study.add(TrialState.RUNNING, 0.9, 0.9);
+                study.add(TrialState.RUNNING, 0.9);
                 rivals++;
             }
         }
