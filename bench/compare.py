@@ -27,7 +27,7 @@ PEERS = {
 SMALL_MULTIPLIER = 0.25
 
 
-def dl4j(template, size, batch, iterations, multiplier, stock=False):
+def dl4j(template, size, batch, iterations, multiplier, stock=False, pipeline=False):
     env = dict(os.environ)
     opts = "-Xmx4g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.maxphysicalbytes=18G"
     if stock:
@@ -35,7 +35,7 @@ def dl4j(template, size, batch, iterations, multiplier, stock=False):
     env["TEMPLATELAB_JAVA_OPTS"] = opts
     out = subprocess.run([os.path.join(ROOT, "templatelab"), "bench", "--template", template, "--size", str(size),
                           "--batch", str(batch), "--iterations", str(iterations),
-                          "--width-multiplier", str(multiplier), "--json"],
+                          "--width-multiplier", str(multiplier), "--json"] + (["--pipeline"] if pipeline else []),
                          env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -56,6 +56,12 @@ def pytorch(python, model, size, batch, iterations):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def pytorch_gemm(python, n=2048):
+    out = subprocess.run([python, os.path.join(ROOT, "bench", "pytorch_peer.py"), "--gemm", str(n)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["gflops"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="224,64")
@@ -63,6 +69,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--templates", default=",".join(PEERS))
     parser.add_argument("--no-stock", action="store_true", help="skip the DL4J stock-path ResNet-50 row")
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the input-pipeline measurement")
     parser.add_argument("--json", help="also write the raw rows to this file")
     args = parser.parse_args()
 
@@ -74,8 +81,11 @@ def main():
               "PyTorch columns left empty", file=sys.stderr)
 
     rows = []
+    # The CPU's practical peak: the faster of ND4J's and PyTorch's float32 GEMM (each run reports ND4J's).
+    torch_peak = pytorch_gemm(python) if python else None
     header = (f"{'template':<36} {'size':>4} {'width':>5} {'params':>11} {'GMACs':>6} {'train/s':>8} {'infer/s':>8} "
-              f"{'GFLOP/s':>7} | {'peer':<15} {'train/s':>8} {'infer/s':>8} | {'train x':>7} {'infer x':>7}")
+              f"{'GFLOP/s':>7} {'%peak':>5} {'input/s':>7} | {'peer':<15} {'train/s':>8} {'infer/s':>8} {'%peak':>5} | "
+              f"{'train x':>7} {'infer x':>7}")
     print(header)
     print("-" * len(header))
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -84,20 +94,32 @@ def main():
         if not args.no_stock and size >= 224:
             runs.append(("MMClassification_ResNet_50_RSB_A1", True))
         for template, stock in runs:
-            d = dl4j(template, size, args.batch, args.iterations, multiplier, stock)
+            d = dl4j(template, size, args.batch, args.iterations, multiplier, stock,
+                     pipeline=not stock and size >= 224 and not args.no_pipeline)
             peer = PEERS.get(template)
             p = pytorch(python, peer, size, args.batch, args.iterations) if python and peer and multiplier == 1.0 else None
-            row = {"template": template + (" [stock DL4J]" if stock else ""), "dl4j": d, "pytorch": p}
+            peak = max(d["peakGflops"], torch_peak or 0)
+            row = {"template": template + (" [stock DL4J]" if stock else ""), "dl4j": d, "pytorch": p,
+                   "peakGflops": peak, "torchPeakGflops": torch_peak}
             rows.append(row)
             fmt = lambda v: f"{v:8.2f}" if v is not None else f"{'-':>8}"
             ratio = lambda a, b: f"{a / b:7.2f}" if b else f"{'-':>7}"
+            pct = lambda gflops: f"{100 * gflops / peak:5.0f}" if gflops is not None else f"{'-':>5}"
+            peer_gflops = 6.0 * d["macs"] * p["train"] / 1e9 if p else None
+            pipe = d.get("pipeline", {}).get("oneThread")
             print(f"{row['template']:<36} {size:>4} {multiplier:>5.2f} {d['params']:>11,} {d['macs'] / 1e9:>6.2f} "
-                  f"{fmt(d['train'])} {fmt(d['infer'])} {d['gflops']:>7.1f} | {(peer if p else '-'):<15} "
-                  f"{fmt(p['train'] if p else None)} {fmt(p['infer'] if p else None)} | "
+                  f"{fmt(d['train'])} {fmt(d['infer'])} {d['gflops']:>7.1f} {pct(d['gflops'])} "
+                  f"{(f'{pipe:7.1f}' if pipe else '      -')} | {(peer if p else '-'):<15} "
+                  f"{fmt(p['train'] if p else None)} {fmt(p['infer'] if p else None)} {pct(peer_gflops)} | "
                   f"{ratio(d['train'], p['train'] if p else None)} {ratio(d['infer'], p['infer'] if p else None)}",
                   flush=True)
+    nd4j_peak = rows[0]["dl4j"]["peakGflops"] if rows else None
     print(f"\nbatch {args.batch}, median of {args.iterations} timed iterations after warm-up, {os.cpu_count()} cores; "
           f"ratios are DL4J / PyTorch from this run (PyTorch peers only at published width).")
+    print(f"peak: float32 2048^3 GEMM, ND4J {nd4j_peak} GFLOP/s, PyTorch {torch_peak} GFLOP/s; %peak = training GFLOP/s "
+          f"(3 x forward MACs x 2) / the faster of the two.")
+    print("input/s: images/s the input pipeline delivers on ONE thread (decode a ~450x350 JPEG + the template's "
+          "default training augmentation + resize), to compare with train/s.")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

@@ -106,11 +106,29 @@ def median_seconds(step, warmup, iterations):
     return statistics.median(times)
 
 
-def measure(name, size, batch, warmup, iterations):
+def sync(device):
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def gemm(n, warmup, iterations, device="cpu"):
+    """Practical float32 peak: GFLOP/s of an n x n x n matrix product."""
+    a = torch.rand(n, n, device=device)
+    b = torch.rand(n, n, device=device)
+    c = torch.empty(n, n, device=device)
+
+    def step():
+        torch.mm(a, b, out=c)
+        sync(device)
+    return {"gemm": n, "gflops": round(2.0 * n ** 3 / median_seconds(step, warmup, iterations) / 1e9, 1),
+            "device": device, "threads": torch.get_num_threads(), "torch": torch.__version__}
+
+
+def measure(name, size, batch, warmup, iterations, device="cpu"):
     torch.manual_seed(42)
-    model = MODELS[name]()
-    x = torch.rand(batch, 3, size, size)
-    y = torch.arange(batch) % 1000
+    model = MODELS[name]().to(device)
+    x = torch.rand(batch, 3, size, size, device=device)
+    y = (torch.arange(batch) % 1000).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -118,14 +136,19 @@ def measure(name, size, batch, warmup, iterations):
         opt.zero_grad(set_to_none=True)
         loss_fn(model(x), y).backward()
         opt.step()
+        sync(device)
+
+    def infer_step():
+        model(x)
+        sync(device)
 
     model.train()
     train = batch / median_seconds(train_step, warmup, iterations)
     model.eval()
     with torch.no_grad():
-        infer = batch / median_seconds(lambda: model(x), warmup, iterations)
+        infer = batch / median_seconds(infer_step, warmup, iterations)
     return {"model": name, "size": size, "batch": batch, "train": round(train, 3), "infer": round(infer, 3),
-            "threads": torch.get_num_threads(), "torch": torch.__version__}
+            "threads": torch.get_num_threads(), "torch": torch.__version__, "device": device}
 
 
 def main():
@@ -135,12 +158,19 @@ def main():
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--gemm", type=int, help="only measure an N x N x N float32 matrix product (GFLOP/s)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
+    if args.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True      # what a GPU user runs: cuDNN picks its fastest kernels
+    if args.gemm:
+        print(json.dumps(gemm(args.gemm, args.warmup, args.iterations, args.device)), flush=True)
+        return
     for name in args.models.split(","):
         if name not in MODELS:
             sys.exit(f"unknown model {name}; known: {', '.join(MODELS)}")
-        print(json.dumps(measure(name, args.size, args.batch, args.warmup, args.iterations)), flush=True)
+        print(json.dumps(measure(name, args.size, args.batch, args.warmup, args.iterations, args.device)), flush=True)
 
 
 if __name__ == "__main__":

@@ -51,14 +51,19 @@ class HelperParityTest {
 
     /** Each layer kind of the templates, between a 1x1 conv (so input gradients are checked) and a classifier. */
     static Stream<Arguments> layerKinds() {
+        return layerKinds(8);
+    }
+
+    /** The layer kinds with {@code c} output channels (a multiple of 4), for tests that need smaller graphs. */
+    static Stream<Arguments> layerKinds(int c) {
         return Stream.of(
-                kind("conv 3x3 with bias", Padding.EXPLICIT, x -> x.conv("op", 8, 3, 1, 1, true)),
-                kind("conv 3x3 no bias", Padding.EXPLICIT, x -> x.conv("op", 8, 3, 1, 1, false)),
-                kind("conv 1x1", Padding.EXPLICIT, x -> x.conv("op", 8, 1, 1, 0, false)),
-                kind("conv 3x3 stride 2", Padding.EXPLICIT, x -> x.conv("op", 8, 3, 2, 1, false)),
-                kind("conv 7x7 stride 2 pad 3", Padding.EXPLICIT, x -> x.conv("op", 8, 7, 2, 3, true)),
-                kind("conv 3x3 stride 2 SAME", Padding.TF_SAME, x -> x.conv("op", 8, 3, 2, 0, false)),
-                kind("depthwise 7x7 stride 2 SAME (grouped)", Padding.TF_SAME, x -> x.groupedConv("op", 16, 7, 2, 3, 8, false)),
+                kind("conv 3x3 with bias", Padding.EXPLICIT, x -> x.conv("op", c, 3, 1, 1, true)),
+                kind("conv 3x3 no bias", Padding.EXPLICIT, x -> x.conv("op", c, 3, 1, 1, false)),
+                kind("conv 1x1", Padding.EXPLICIT, x -> x.conv("op", c, 1, 1, 0, false)),
+                kind("conv 3x3 stride 2", Padding.EXPLICIT, x -> x.conv("op", c, 3, 2, 1, false)),
+                kind("conv 7x7 stride 2 pad 3", Padding.EXPLICIT, x -> x.conv("op", c, 7, 2, 3, true)),
+                kind("conv 3x3 stride 2 SAME", Padding.TF_SAME, x -> x.conv("op", c, 3, 2, 0, false)),
+                kind("depthwise 7x7 stride 2 SAME (grouped)", Padding.TF_SAME, x -> x.groupedConv("op", 2 * c, 7, 2, 3, c, false)),
                 kind("batch norm", Padding.EXPLICIT, x -> x.batchNorm("op")),
                 kind("max pool 3/2 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 2, 1)),
                 kind("max pool 3/1 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 1, 1)),
@@ -67,8 +72,8 @@ class HelperParityTest {
                 kind("avg pool 3/1 SAME (TF)", Padding.TF_SAME, x -> x.avgPool("op", 3, 1, 0, false)),
                 kind("avg pool 3/1 pad 1 counting padding (Caffe)", Padding.EXPLICIT,
                         x -> x.avgPool("op", 3, 1, 1, true)),
-                kind("grouped 3x3, 4 groups", Padding.EXPLICIT, x -> x.groupedConv("op", 8, 3, 1, 1, 4, false)),
-                kind("residual add", Padding.EXPLICIT, x -> x.add("op", x.branch().conv("res", 8, 3, 1, 1, false))));
+                kind("grouped 3x3, 4 groups", Padding.EXPLICIT, x -> x.groupedConv("op", c, 3, 1, 1, 4, false)),
+                kind("residual add", Padding.EXPLICIT, x -> x.add("op", x.branch().conv("res", c, 3, 1, 1, false))));
     }
 
     private static Arguments kind(String name, Padding mode, UnaryOperator<GraphCursor> op) {

@@ -242,7 +242,8 @@ public final class TrainingJob {
         return new DataConfig(size, d.channelOrder(), d.mean(), d.std());
     }
 
-    static Augmentation augmentation(Hyperparameters hp) {
+    /** The training-time augmentation the hyperparameters ask for. */
+    public static Augmentation augmentation(Hyperparameters hp) {
         Augmentation a = Augmentation.none()
                 .withFlip(hp.getDouble("flip_probability"),
                         Augmentation.FlipDirection.valueOf(hp.getString("flip_direction").toUpperCase(Locale.ROOT)))

@@ -46,6 +46,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--pipeline", description = "Also measure the input pipeline (decode + this template's training "
+            + "augmentation from photo-sized JPEGs) on 1 thread and on all cores, against the training rate.")
+    boolean pipeline;
+
+    @Option(names = "--pipeline-seconds", defaultValue = "5", description = "Seconds per pipeline measurement (default: ${DEFAULT-VALUE}).")
+    double pipelineSeconds;
+
+    /** Square GEMM size for the peak measurement: large enough that BLAS runs at its best. */
+    private static final int GEMM_SIZE = 2048;
+
     @Override
     public Integer call() throws Exception {
         Template t = TemplateRegistry.standard().get(template);
@@ -54,6 +64,18 @@ final class BenchCommand implements Callable<Integer> {
         var err = command.commandLine().getErr();
         Throughput.Result r = Throughput.measure(t, spec, batch, warmup, iterations,
                 i -> { if (!json) err.printf("\r  timed iteration %d/%d", i, iterations); });
+        double peak = Throughput.gemmGflops(GEMM_SIZE, 5);
+        double fractionOfPeak = r.trainGflops() / peak;
+        Map<String, Object> pipelineRates = new LinkedHashMap<>();
+        if (pipeline) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            double one = Throughput.pipelineImagesPerSecond(t, spec, batch, 1, pipelineSeconds);
+            double all = Throughput.pipelineImagesPerSecond(t, spec, batch, cores, pipelineSeconds);
+            pipelineRates.put("oneThread", round(one));
+            pipelineRates.put("allThreads", round(all));
+            pipelineRates.put("threads", cores);
+            pipelineRates.put("oneThreadOverTrain", round(one / r.trainImagesPerSecond()));
+        }
         var out = command.commandLine().getOut();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -67,6 +89,11 @@ final class BenchCommand implements Callable<Integer> {
             o.put("inferGflops", round(r.inferGflops()));
             o.put("params", r.params());
             o.put("macs", r.macs());
+            o.put("peakGflops", round(peak));
+            o.put("fractionOfPeak", round(fractionOfPeak));
+            if (pipeline) {
+                o.put("pipeline", pipelineRates);
+            }
             o.put("backend", r.backend());
             out.println(new ObjectMapper().writeValueAsString(o));
         } else {
@@ -74,6 +101,13 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%s  %dx%d  batch %d  width %.2f%n", r.template(), size, size, batch, widthMultiplier);
             out.printf("  train  %8.2f img/s  %7.1f GFLOP/s%n", r.trainImagesPerSecond(), r.trainGflops());
             out.printf("  infer  %8.2f img/s  %7.1f GFLOP/s%n", r.inferImagesPerSecond(), r.inferGflops());
+            out.printf("  peak   %8.1f GFLOP/s (float %dx%d GEMM); training runs at %.0f %% of it%n", peak,
+                    GEMM_SIZE, GEMM_SIZE, 100 * fractionOfPeak);
+            if (pipeline) {
+                out.printf("  input pipeline %.1f img/s on 1 thread (%.1fx training), %.1f img/s on %s threads%n",
+                        pipelineRates.get("oneThread"), pipelineRates.get("oneThreadOverTrain"),
+                        pipelineRates.get("allThreads"), pipelineRates.get("threads"));
+            }
             out.printf("  backend %s%n", r.backend());
         }
         return 0;

@@ -77,13 +77,17 @@ class TemplateLabCliTest {
     @Test
     void benchMeasuresASmallTemplate() throws Exception {
         int code = TemplateLabCli.run("bench", "--template", "Clarifai_InceptionV2", "--size", "64",
-                "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "1", "--iterations", "2", "--json");
+                "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "1", "--iterations", "2", "--json", "--pipeline", "--pipeline-seconds", "1");
         assertThat(code).isZero();
         JsonNode r = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
         assertThat(r.get("template").asText()).isEqualTo("Clarifai_InceptionV2");
         assertThat(r.get("train").asDouble()).isPositive();
         assertThat(r.get("infer").asDouble()).isGreaterThan(r.get("train").asDouble());
         assertThat(r.get("gflops").asDouble()).isPositive();
+        assertThat(r.get("peakGflops").asDouble()).isGreaterThan(r.get("gflops").asDouble());
+        assertThat(r.get("fractionOfPeak").asDouble()).isBetween(0.0, 1.0);
+        assertThat(r.get("pipeline").get("oneThread").asDouble()).isPositive();
+        assertThat(r.get("pipeline").get("allThreads").asDouble()).isPositive();
         assertThat(r.get("backend").get("backend").asText()).isEqualTo("CPU");
         assertThat(r.get("backend").get("oneDnnHelpers").asBoolean()).isTrue();
     }

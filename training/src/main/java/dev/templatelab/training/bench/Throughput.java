@@ -6,7 +6,17 @@ import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.stats.ModelStats;
 import dev.templatelab.training.optim.Optimizers;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.data.ImageRecord;
+import dev.templatelab.training.hyper.HyperparameterSchema;
+import dev.templatelab.training.hyper.Hyperparameters;
+import dev.templatelab.training.pipeline.PipelineThroughput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -62,6 +72,44 @@ public final class Throughput {
         return new Result(template.name(), spec.height(), batch, spec.widthMultiplier(), stats.trainableParams(),
                 stats.macs(), train, infer, 6.0 * stats.macs() * train / 1e9, 2.0 * stats.macs() * infer / 1e9,
                 Nd4jRuntime.describe());
+    }
+
+    /**
+     * This CPU's practical float32 peak as ND4J's BLAS reaches it: GFLOP/s of an {@code n x n x n} matrix
+     * product (median of {@code iterations} after two warm-ups). The yardstick for "fraction of peak": a
+     * convolution network cannot run faster than the GEMM underneath it.
+     */
+    public static double gemmGflops(int n, int iterations) {
+        Nd4jRuntime.configure();
+        Nd4j.getRandom().setSeed(3);
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, new long[] {n, n}, 'f');
+        double seconds = medianSeconds(2, iterations, () -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0), i -> { });
+        return 2.0 * n * n * (double) n / seconds / 1e9;
+    }
+
+    /**
+     * Images/s the input pipeline delivers for this template's training recipe (decode, its default
+     * augmentation, resize to {@code spec}'s size, batch) on {@code threads} decoder threads, from photo-like
+     * JPEGs of ImageNet-like size written to a temporary folder, run for about {@code seconds}.
+     */
+    public static double pipelineImagesPerSecond(Template template, TemplateSpec spec, int batch, int threads,
+                                                 double seconds) throws IOException {
+        Hyperparameters hp = HyperparameterSchema.resolve(template, Map.of());
+        Path dir = Files.createTempDirectory("templatelab-pipeline-bench");
+        try {
+            List<ImageRecord> records = new ArrayList<>();
+            for (Path file : SyntheticPhotos.writeJpegs(dir, 4 * batch, 4, 11)) {
+                records.add(new ImageRecord(file, List.of(file.getParent().getFileName().toString())));
+            }
+            return PipelineThroughput.measure(records, spec, TrainingJob.dataConfig(template, spec.height()),
+                    TrainingJob.augmentation(hp), batch, seconds, threads);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private static double medianSeconds(int warmup, int iterations, Runnable step, IntConsumer progress) {

@@ -3,6 +3,7 @@ package dev.templatelab.training.pipeline;
 import dev.templatelab.architectures.DataConfig;
 import dev.templatelab.architectures.HeadActivation;
 import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.training.bench.SyntheticPhotos;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -87,34 +88,9 @@ final class TestImages {
         return image;
     }
 
-    /** Smooth gradients, a few ellipses and mild noise: compresses like a photo, not like noise. */
+    /** Photo-like test image; see {@link SyntheticPhotos#photoLike}. */
     static BufferedImage photoLike(int width, int height, long seed) {
-        Random random = new Random(seed);
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        int r0 = random.nextInt(256);
-        int g0 = random.nextInt(256);
-        int b0 = random.nextInt(256);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int r = (r0 + x * 128 / width) & 0xFF;
-                int g = (g0 + y * 128 / height) & 0xFF;
-                int b = (b0 + (x + y) * 64 / (width + height)) & 0xFF;
-                image.setRGB(x, y, (r << 16) | (g << 8) | b);
-            }
-        }
-        Graphics2D g = image.createGraphics();
-        for (int i = 0; i < 6; i++) {
-            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
-            g.fillOval(random.nextInt(width), random.nextInt(height), 1 + random.nextInt(width / 2 + 1),
-                    1 + random.nextInt(height / 2 + 1));
-        }
-        g.dispose();
-        for (int i = 0; i < width * height / 20; i++) {
-            int x = random.nextInt(width);
-            int y = random.nextInt(height);
-            image.setRGB(x, y, image.getRGB(x, y) ^ random.nextInt(0x101010));
-        }
-        return image;
+        return SyntheticPhotos.photoLike(width, height, seed);
     }
 
     static Path write(Path dir, String name, BufferedImage image, String format) {
