@@ -19,7 +19,7 @@ class ScaleOutTest {
 
     @Test
     void serverAndThreeWorkersCompleteATwelveTrialExperiment() throws Exception {
-        ScaleOutRun.Result r = ScaleOutRun.run(dir, 3, 12, 12, Duration.ofMinutes(12));
+        ScaleOutRun.Result r = ScaleOutRun.run(dir, 3, ScaleOutRun.Workload.SHORT, 0, Duration.ofMinutes(12));
         assertThat(r.state()).as("worker logs in %s", dir).isEqualTo("COMPLETE");
         assertThat(r.trials()).isEqualTo(12);
         assertThat(r.completed()).isEqualTo(12);
