@@ -1,6 +1,7 @@
 package dev.templatelab.cli;
 
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.tuning.execution.WorkerSettings;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,10 +35,17 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Trials this process runs at once (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--nd4j-threads", description = "Native (ND4J) threads each trial may use; default: all cores, "
+            + "shared among --threads. Set it when several workers share one machine, e.g. 1 each for 2 workers on 2 cores.")
+    Integer nd4jThreads;
+
     @Override
     public Integer call() throws Exception {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        if (nd4jThreads != null && nd4jThreads < 1) {
+            throw new IllegalArgumentException("--nd4j-threads must be at least 1, got " + nd4jThreads);
         }
         // A worker's log is its record: trial lines (experiment=, trial= keys) at info, with timestamps.
         System.setProperty("org.slf4j.simpleLogger.log.dev.templatelab.tuning",
@@ -50,6 +58,9 @@ final class WorkerCommand implements Callable<Integer> {
         }
         if (id != null && !id.isBlank()) {
             props.put("templatelab.worker.id", id);
+        }
+        if (nd4jThreads != null) {
+            props.put(WorkerSettings.ND4J_THREADS_PROPERTY, nd4jThreads);
         }
         CountDownLatch closed = new CountDownLatch(1);
         ConfigurableApplicationContext context = TuningCli.start(db, threads, props);

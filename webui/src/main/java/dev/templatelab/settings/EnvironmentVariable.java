@@ -23,6 +23,8 @@ public enum EnvironmentVariable {
     TEMPLATELAB_WORKERS(WorkerSettings.WORKERS_PROPERTY,
             "Trials this process trains at once; `serve` defaults to 1, `worker` to its `--threads` (1); 0 = UI/API only."),
     TEMPLATELAB_WORKER_ID(WorkerSettings.WORKER_ID_PROPERTY, "A worker's name in the database (default host-pid)."),
+    TEMPLATELAB_WORKER_ND4J_THREADS(WorkerSettings.ND4J_THREADS_PROPERTY,
+            "Native (ND4J) threads per trial; default all cores, shared among the process's trials. Set it when several workers share a machine."),
     TEMPLATELAB_ADMIN_PASSWORD(FirstAdmin.PASSWORD_VARIABLE,
             "Password of user `admin`, created at the first start; if unset, a generated one is printed once."),
     SERVER_PORT("server.port", "HTTP port of `serve` (default 8080).");

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +42,35 @@ public final class ScaleOutRun {
     public static final String TEMPLATE = "Clarifai_InceptionV2";
     private static final String ADMIN_PASSWORD = "scale-admin-1";
 
-    /** How one run went: wall time from launch to COMPLETE and the trials each worker finished. */
+    /**
+     * What the experiment trains: {@code trials} trials of {@code epochs} epochs on {@code perClass} digits of each of
+     * two classes at {@code imageSize} px and width multiplier {@code width}.
+     */
+    public record Workload(int trials, int perClass, int epochs, int imageSize, double width) {
+        /** ScaleOutTest's: 12 one-epoch trials of 1-3 s each on 24 images. */
+        public static final Workload SHORT = new Workload(12, 12, 1, 32, 0.125);
+        /** Trials where training, not the per-trial fixed cost, dominates (~10-30 s each on an idle core). */
+        public static final Workload REALISTIC = new Workload(12, 60, 2, 64, 0.25);
+
+        public Workload {
+            if (trials < 1 || perClass < 4 || epochs < 1 || imageSize < 16 || width <= 0) {
+                throw new IllegalArgumentException("workload needs trials >= 1, perClass >= 4, epochs >= 1, "
+                        + "imageSize >= 16 and width > 0; got " + this);
+            }
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%d trials x %d epoch(s), %s at %d px, width %s, %d images", trials,
+                    epochs, TEMPLATE, imageSize, width, 2 * perClass);
+        }
+    }
+
+    /**
+     * How one run went: wall time from launch to COMPLETE, the trials each worker finished, the mean wall time of a
+     * completed trial (from the database's start and finish times) and the ND4J threads each worker used.
+     */
     public record Result(int workers, int trials, String state, long completed, double seconds,
-                         Map<String, Long> trialsPerWorker) {
+                         Map<String, Long> trialsPerWorker, double meanTrialSeconds, int nd4jThreadsPerWorker) {
         public double trialsPerHour() {
             return completed * 3600.0 / seconds;
         }
@@ -52,9 +79,13 @@ public final class ScaleOutRun {
     private ScaleOutRun() {
     }
 
-    /** Runs {@code trials} one-epoch trials of a tiny Inception-v2 on {@code workers} worker processes. */
-    public static Result run(Path dir, int workers, int trials, int perClass, Duration timeout) throws Exception {
-        Path data = TinyDigits.write(dir.resolve("data"), 2, perClass);
+    /**
+     * Runs the workload on {@code workers} worker processes, each with {@code nd4jThreads} native threads (0: this
+     * machine's cores shared among the workers, at least one each, as the README advises).
+     */
+    public static Result run(Path dir, int workers, Workload work, int nd4jThreads, Duration timeout) throws Exception {
+        int threads = nd4jThreads > 0 ? nd4jThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+        Path data = TinyDigits.write(dir.resolve("data"), 2, work.perClass());
         Path artifacts = dir.resolve("artifacts");
         List<Process> processes = new ArrayList<>();
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
@@ -66,15 +97,15 @@ public final class ScaleOutRun {
                     "--templatelab.sample-dataset=false", "--TEMPLATELAB_ADMIN_PASSWORD=" + ADMIN_PASSWORD)) {
                 int port = ((WebServerApplicationContext) server).getWebServer().getPort();
                 long dataset = server.getBean(DatasetService.class).register(new NewDataset("scale-digits",
-                        List.of("0", "1"), 2 * perClass, Map.of(), null, data.toUri())).id();
+                        List.of("0", "1"), 2 * work.perClass(), Map.of(), null, data.toUri())).id();
                 for (int i = 1; i <= workers; i++) {
-                    processes.add(startWorker(dir, url, artifacts, "w" + i));
+                    processes.add(startWorker(dir, url, artifacts, "w" + i, threads));
                 }
                 for (int i = 1; i <= workers; i++) {
                     awaitReady(dir.resolve("worker-w" + i + ".log"), processes.get(i - 1), timeout);
                 }
                 long started = System.nanoTime();
-                long id = launch(port, dataset, trials, workers);
+                long id = launch(port, dataset, work, workers);
                 String state = awaitEnd(port, id, started, timeout);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 List<TrialInfo> all = server.getBean(TrialService.class)
@@ -82,7 +113,10 @@ public final class ScaleOutRun {
                 long completed = all.stream().filter(t -> t.state().name().equals("COMPLETE")).count();
                 Map<String, Long> perWorker = all.stream().filter(t -> t.workerId() != null)
                         .collect(Collectors.groupingBy(TrialInfo::workerId, TreeMap::new, Collectors.counting()));
-                return new Result(workers, all.size(), state, completed, seconds, perWorker);
+                double meanTrial = all.stream().filter(t -> t.startedAt() != null && t.finishedAt() != null)
+                        .mapToDouble(t -> Duration.between(t.startedAt(), t.finishedAt()).toMillis() / 1000.0)
+                        .average().orElse(Double.NaN);
+                return new Result(workers, all.size(), state, completed, seconds, perWorker, meanTrial, threads);
             }
         } finally {
             for (Process p : processes) {
@@ -96,17 +130,14 @@ public final class ScaleOutRun {
         }
     }
 
-    private static Process startWorker(Path dir, String url, Path artifacts, String id) throws IOException {
+    private static Process startWorker(Path dir, String url, Path artifacts, String id, int nd4jThreads)
+            throws IOException {
         ProcessBuilder worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Duser.home=" + dir.resolve("home-" + id), "-Dtemplatelab.tuning.poll-interval=300ms",
                 "-cp", System.getProperty("java.class.path"), TemplateLabCli.class.getName(), "worker",
-                "--db", url, "--artifacts", artifacts.toString(), "--id", id)
+                "--db", url, "--artifacts", artifacts.toString(), "--id", id, "--nd4j-threads", String.valueOf(nd4jThreads))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("worker-" + id + ".log").toFile());
-        // ND4J's native threads per worker (OMP_NUM_THREADS); unset = all cores in every worker process.
-        String threads = System.getProperty("templatelab.scale.worker-threads");
-        if (threads != null) {
-            worker.environment().put("OMP_NUM_THREADS", threads);
-        }
+        worker.environment().remove("OMP_NUM_THREADS");   // --nd4j-threads decides, not this shell's setting
         return worker.start();
     }
 
@@ -121,12 +152,13 @@ public final class ScaleOutRun {
         }
     }
 
-    private static long launch(int port, long dataset, int trials, int parallelism) throws Exception {
-        String body = "{\"name\":\"scale-" + parallelism + "\",\"datasetId\":" + dataset + ",\"templates\":[\""
-                + TEMPLATE + "\"],\"sampler\":\"random\",\"pruner\":\"none\",\"maxTrials\":" + trials
-                + ",\"maxEpochsPerTrial\":1,\"parallelism\":" + parallelism + ",\"objective\":\"accuracy\","
-                + "\"allowRandomInit\":true,\"seed\":7,\"searchSpace\":{\"image_size\":32,\"width_multiplier\":0.125,"
-                + "\"batch_size\":16,\"validation_fraction\":0.3}}";
+    private static long launch(int port, long dataset, Workload work, int parallelism) throws Exception {
+        String body = String.format(Locale.ROOT, "{\"name\":\"scale-%d\",\"datasetId\":%d,\"templates\":[\"%s\"],"
+                + "\"sampler\":\"random\",\"pruner\":\"none\",\"maxTrials\":%d,\"maxEpochsPerTrial\":%d,"
+                + "\"parallelism\":%d,\"objective\":\"accuracy\",\"allowRandomInit\":true,\"seed\":7,"
+                + "\"searchSpace\":{\"image_size\":%d,\"width_multiplier\":%s,\"batch_size\":16,"
+                + "\"validation_fraction\":0.3}}", parallelism, dataset, TEMPLATE, work.trials(), work.epochs(),
+                parallelism, work.imageSize(), work.width());
         HttpResponse<String> r = http(port, HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/experiments"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
         if (r.statusCode() != 201) {

@@ -2,6 +2,7 @@ package dev.templatelab.scale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 7's scale test, on one machine without containers: the server plus three worker processes against one
  * PostgreSQL run a 12-trial experiment launched through the REST API. Every trial completes and the work is
- * shared by all three workers. (Throughput per worker count is measured by bench/scale, not asserted here.)
+ * shared by all three workers, each with the ND4J threads it was given. (Throughput per worker count is measured
+ * by bench/scale, not asserted here.)
  */
 class ScaleOutTest {
 
@@ -19,11 +21,16 @@ class ScaleOutTest {
 
     @Test
     void serverAndThreeWorkersCompleteATwelveTrialExperiment() throws Exception {
-        ScaleOutRun.Result r = ScaleOutRun.run(dir, 3, 12, 12, Duration.ofMinutes(12));
+        ScaleOutRun.Result r = ScaleOutRun.run(dir, 3, ScaleOutRun.Workload.SHORT, 0, Duration.ofMinutes(12));
         assertThat(r.state()).as("worker logs in %s", dir).isEqualTo("COMPLETE");
         assertThat(r.trials()).isEqualTo(12);
         assertThat(r.completed()).isEqualTo(12);
         assertThat(r.trialsPerWorker()).as("trials per worker").containsOnlyKeys("w1", "w2", "w3");
         assertThat(r.trialsPerWorker().values()).allSatisfy(n -> assertThat(n).isPositive());
+        for (String w : r.trialsPerWorker().keySet()) {   // --nd4j-threads reached each worker's pool; claims are timed
+            String log = Files.readString(dir.resolve("worker-" + w + ".log"));
+            assertThat(log).contains("ND4J threads per trial: " + r.nd4jThreadsPerWorker() + " ")
+                    .contains("libnd4j threads per op " + r.nd4jThreadsPerWorker()).containsPattern("claim_ms=\\d+");
+        }
     }
 }

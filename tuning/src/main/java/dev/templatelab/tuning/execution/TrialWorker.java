@@ -2,6 +2,7 @@ package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.trials.TrialService;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,9 @@ public final class TrialWorker implements Runnable {
     /** One round: take over stale trials, run the next trial if there is one, complete finished experiments. */
     public Optional<TrialRunner.Result> workOnce() {
         trials.requeueStale(settings.heartbeatGrace(), ExperimentLauncher.DEFAULT_MAX_ATTEMPTS);
+        long claimStarted = System.nanoTime();
         Optional<Assignment> next = stopping ? Optional.empty() : scheduler.next(id);
+        long claimMillis = (System.nanoTime() - claimStarted) / 1_000_000;
         if (next.isEmpty()) {
             scheduler.completeFinished();
             return Optional.empty();
@@ -76,15 +79,19 @@ public final class TrialWorker implements Runnable {
             control.stop(TrialControl.StopReason.SHUTDOWN);
         }
         TrialRunner.Result result;
+        long started = System.nanoTime();
         try {
-            log.info("trial started experiment={} trial={} number={} worker={} template={} params={}",
-                    a.experiment().id(), a.trialId(), a.trial().number(), id, a.trial().template(), a.trial().params());
+            // claim_ms: time to claim or sample this trial, lock waits included (what scale-out runs look at)
+            log.info("trial started experiment={} trial={} number={} worker={} claim_ms={} template={} params={}",
+                    a.experiment().id(), a.trialId(), a.trial().number(), id, claimMillis, a.trial().template(),
+                    a.trial().params());
             result = runner.run(a, control);
         } finally {
             current = null;
         }
-        log.info("trial ended experiment={} trial={} number={} worker={} result={}", a.experiment().id(), a.trialId(),
-                a.trial().number(), id, result);
+        log.info("trial ended experiment={} trial={} number={} worker={} result={} seconds={}", a.experiment().id(),
+                a.trialId(), a.trial().number(), id, result,
+                String.format(Locale.ROOT, "%.2f", (System.nanoTime() - started) / 1e9));
         scheduler.completeIfDone(a.experiment().id());
         return Optional.of(result);
     }

@@ -42,10 +42,20 @@ public class WorkerPool implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        int nd4jThreads = settings.workers() > 0 ? settings.nd4jThreadsPerTrial() : 0;
+        if (nd4jThreads > 0) {
+            NativeThreads.applyProcessWide(nd4jThreads);
+            log.info("ND4J threads per trial: {} ({} trial(s) at once, {} cores; {})", nd4jThreads, settings.workers(),
+                    Runtime.getRuntime().availableProcessors(), NativeThreads.describe());
+        }
         for (int i = 0; i < settings.workers(); i++) {
             String id = settings.workers() == 1 ? settings.workerId() : settings.workerId() + "-" + (i + 1);
             TrialWorker worker = new TrialWorker(id, scheduler, runner, trials, settings);
-            Thread thread = new Thread(worker, "templatelab-worker-" + (i + 1));
+            Runnable body = nd4jThreads == 0 ? worker : () -> {
+                NativeThreads.applyToCurrentThread(nd4jThreads);   // OpenMP's setting is per thread
+                worker.run();
+            };
+            Thread thread = new Thread(body, "templatelab-worker-" + (i + 1));
             workers.add(worker);
             threads.add(thread);
             thread.start();

@@ -10,19 +10,27 @@ import org.springframework.core.env.Environment;
  * {@code templatelab.workers} (TEMPLATELAB_WORKERS, trials run at once by this process, default 0),
  * {@code templatelab.worker.id} (default host-pid), {@code templatelab.tuning.heartbeat-interval} (5s),
  * {@code templatelab.tuning.heartbeat-grace} (silence after which another worker takes a trial over, 30s),
- * {@code templatelab.tuning.poll-interval} (how often an idle worker looks for work, 2s).
+ * {@code templatelab.tuning.poll-interval} (how often an idle worker looks for work, 2s),
+ * {@code templatelab.worker.nd4j-threads} (TEMPLATELAB_WORKER_ND4J_THREADS, native threads per trial; 0, the
+ * default, shares the machine's cores among this process's trials, see {@link NativeThreads}).
  */
 public record WorkerSettings(int workers, String workerId, Duration heartbeatInterval, Duration heartbeatGrace,
-                             Duration pollInterval) {
+                             Duration pollInterval, int nd4jThreads) {
 
     /** Trials this process trains at once (env {@code TEMPLATELAB_WORKERS}). */
     public static final String WORKERS_PROPERTY = "templatelab.workers";
     /** This worker's name in the database (env {@code TEMPLATELAB_WORKER_ID}). */
     public static final String WORKER_ID_PROPERTY = "templatelab.worker.id";
+    /** Native (ND4J/BLAS/OpenMP) threads each trial may use; 0 = cores / trials at once (env {@code TEMPLATELAB_WORKER_ND4J_THREADS}). */
+    public static final String ND4J_THREADS_PROPERTY = "templatelab.worker.nd4j-threads";
 
     public WorkerSettings {
         if (workers < 0) {
             throw new IllegalArgumentException("templatelab.workers must be >= 0, got " + workers);
+        }
+        if (nd4jThreads < 0) {
+            throw new IllegalArgumentException(ND4J_THREADS_PROPERTY + " must be >= 0 (0 = share the cores), got "
+                    + nd4jThreads);
         }
         if (heartbeatGrace.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("the heartbeat grace (" + heartbeatGrace + ") must be at least twice "
@@ -36,7 +44,14 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
                 id.isBlank() ? defaultId() : id,
                 env.getProperty("templatelab.tuning.heartbeat-interval", Duration.class, Duration.ofSeconds(5)),
                 env.getProperty("templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30)),
-                env.getProperty("templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2)));
+                env.getProperty("templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2)),
+                env.getProperty(ND4J_THREADS_PROPERTY, Integer.class, 0));
+    }
+
+    /** Native threads each of this process's trials uses, or 0 for ND4J's default (see {@link NativeThreads#perTrial}). */
+    public int nd4jThreadsPerTrial() {
+        return NativeThreads.perTrial(nd4jThreads, workers, Runtime.getRuntime().availableProcessors(),
+                System.getenv("OMP_NUM_THREADS"));
     }
 
     private static String defaultId() {
