@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -140,7 +141,12 @@ public final class TrainingJob {
         ImageBatchIterator bnBatches = preciseBnBatches == 0 ? null : ImageBatchIterator.forEvaluation(
                 bnRecords.subList(0, Math.min(bnRecords.size(), preciseBnBatches * batch)), dataset.classes(), spec, data,
                 batch, dataset.multiLabel());
+        // Each epoch's full evaluation, by epoch: the best one is the final evaluation when there is no test split
+        // (re-running it on the reloaded checkpoint cost a third of a short tuning trial).
+        Map<Integer, Evaluation> validated = new HashMap<>();
+        int[] validatingEpoch = {startEpoch};
         Validator validator = n -> {
+            int epochValidated = validatingEpoch[0]++;
             if (bnBatches != null) {
                 bnBatches.startEpoch(0);
                 PreciseBatchNorm.recompute(n, bnBatches, preciseBnBatches);
@@ -149,6 +155,7 @@ public final class TrainingJob {
                 return Validator.Scores.NONE;
             }
             Evaluation e = Evaluations.evaluate(n, validation, dataset.classes(), dataset.multiLabel(), flips);
+            validated.put(epochValidated, e);
             Double map = e.multiLabel() == null ? null : e.multiLabel().meanAveragePrecision();
             return new Validator.Scores(e.loss() == null ? Double.NaN : e.loss(), e.accuracy(), e.macroF1(),
                     map == null ? Double.NaN : map);
@@ -204,7 +211,10 @@ public final class TrainingJob {
         if (checkpoints.bestEpoch() != null || previousBest != null) {
             Checkpoints.Loaded best = Checkpoints.read(request.output(), false);
             List<ImageRecord> finalSet = split.test().isEmpty() ? split.validation() : split.test();
-            if (!finalSet.isEmpty()) {
+            EpochMetrics bestEpoch = checkpoints.bestEpoch();
+            if (split.test().isEmpty() && bestEpoch != null && validated.containsKey(bestEpoch.epoch())) {
+                evaluation = validated.get(bestEpoch.epoch());      // the checkpoint holds exactly that network
+            } else if (!finalSet.isEmpty()) {
                 try (ImageBatchIterator it = ImageBatchIterator.forEvaluation(finalSet, dataset.classes(), spec, data,
                         batch, dataset.multiLabel())) {
                     evaluation = Evaluations.evaluate(best.network(), it, dataset.classes(), dataset.multiLabel(), flips);
