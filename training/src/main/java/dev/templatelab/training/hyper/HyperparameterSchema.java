@@ -58,7 +58,7 @@ public final class HyperparameterSchema {
         define(real("validation_fraction", 0, 0.9, "share of each class held out for validation"), 0.2);
         define(real("test_fraction", 0, 0.9, "share of each class held out for a final test"), 0.0);
         define(integer("precise_bn_batches", 0, 1000, "after each epoch, recompute batch-norm statistics on this many "
-                + "unaugmented training batches (precise BN); 0 = keep the running averages"), 0);
+                + "unaugmented training batches (precise BN); 0 = keep the running averages"), 20);
         define(integer("early_stopping_patience", 0, 600, "stop after this many epochs without improvement; 0 = off"), 0);
         define(integer("seed", 0, Integer.MAX_VALUE, "random seed of weights, split, shuffling and augmentation"), 42);
         define(text("pretrained_weights", "name of registered pretrained weights, or None"), "None");
