@@ -3,15 +3,12 @@ package dev.templatelab.tuning.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.storage.events.EventInfo;
-import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.metrics.Metric;
-import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.metrics.RecordedEpoch;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
-import dev.templatelab.tuning.testapp.TuningDbTest;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,33 +18,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.core.env.Environment;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 
 /** Tuning on mean average precision: measured after every epoch on multi-label data, refused on single-label data. */
-class MapObjectiveTest extends TuningDbTest {
+class MapObjectiveTest extends DigitsExperimentTest {
 
-    @TempDir
-    static Path dir;
-    static Path digits;
     static Path multiLabel;
-
-    @Autowired ExperimentLauncher launcher;
-    @Autowired TrialScheduler scheduler;
-    @Autowired TrialRunner runner;
-    @Autowired MetricService metrics;
-    @Autowired EventService events;
-    @Autowired Environment env;
 
     /** The tiny digits as a multi-label CSV manifest: each image is its digit and "even" or "odd". */
     @BeforeAll
-    static void data() throws Exception {
-        digits = TinyDigits.create(dir, 3, 30);
+    static void multiLabelManifest() throws Exception {
         List<String> lines = new ArrayList<>(List.of("path,labels"));
         for (int d = 0; d < 3; d++) {
             try (Stream<Path> files = Files.list(digits.resolve(String.valueOf(d)))) {
@@ -57,13 +39,6 @@ class MapObjectiveTest extends TuningDbTest {
             }
         }
         multiLabel = Files.write(digits.resolve("labels.csv"), lines);
-    }
-
-    @BeforeEach
-    void cancelOtherExperiments() {
-        for (ExperimentState state : List.of(ExperimentState.QUEUED, ExperimentState.RUNNING, ExperimentState.PAUSED)) {
-            experiments.list(state, Pageable.unpaged()).forEach(row -> experiments.cancel(row.experiment().id()));
-        }
     }
 
     private ExperimentInfo launch(Path data, String pruner) {
@@ -82,7 +57,7 @@ class MapObjectiveTest extends TuningDbTest {
     void aMultiLabelExperimentIsTunedOnItsPerEpochMeanAveragePrecision() {
         ExperimentInfo e = launch(multiLabel, "median");
         assertThat(e.objective()).isEqualTo(Metric.VAL_MAP);
-        TrialWorker w = new TrialWorker("map", scheduler, runner, trials, WorkerSettings.from(env));
+        TrialWorker w = worker("map");
         for (int i = 0; i < 6 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
             w.workOnce();
         }
@@ -105,7 +80,7 @@ class MapObjectiveTest extends TuningDbTest {
     @Test
     void onSingleLabelDataMapIsRefusedWithAMessageAndTheExperimentFails() {
         ExperimentInfo e = launch(digits, "none");
-        TrialWorker w = new TrialWorker("no-map", scheduler, runner, trials, WorkerSettings.from(env));
+        TrialWorker w = worker("no-map");
         assertThat(w.workOnce()).contains(TrialRunner.Result.FAIL);
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.FAILED);
         TrialInfo t = trials.page(e.id(), null, Pageable.unpaged()).getContent().get(0);

@@ -2,29 +2,19 @@ package dev.templatelab.tuning.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.events.EventInfo;
-import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
-import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
-import dev.templatelab.tuning.testapp.TuningDbTest;
 import dev.templatelab.tuning.testing.TinyDigits;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.core.env.Environment;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 
@@ -33,31 +23,8 @@ import org.springframework.data.domain.Sort;
  * to the queue with its last epoch checkpoint (the unfinished epoch is trained again after resume), and no trial
  * is claimed or sampled. Resume: the paused trial continues from that checkpoint and the experiment finishes.
  */
-class PauseResumeTest extends TuningDbTest {
+class PauseResumeTest extends DigitsExperimentTest {
 
-    @TempDir
-    static Path dir;
-    static Path digits;
-
-    @Autowired ExperimentLauncher launcher;
-    @Autowired TrialScheduler scheduler;
-    @Autowired TrialRunner runner;
-    @Autowired CheckpointService checkpoints;
-    @Autowired MetricService metrics;
-    @Autowired EventService events;
-    @Autowired Environment env;
-
-    @BeforeAll
-    static void data() throws Exception {
-        digits = TinyDigits.create(dir, 3, 30);
-    }
-
-    @BeforeEach
-    void cancelOtherExperiments() {
-        for (ExperimentState state : List.of(ExperimentState.QUEUED, ExperimentState.RUNNING, ExperimentState.PAUSED)) {
-            experiments.list(state, Pageable.unpaged()).forEach(row -> experiments.cancel(row.experiment().id()));
-        }
-    }
 
     @Test
     void pausedRunsNothingAndResumedFinishesFromTheCheckpoint() throws Exception {
@@ -70,7 +37,7 @@ class PauseResumeTest extends TuningDbTest {
         int epochs = 4;
         ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("paused"), newDataset(digits).id(),
                 List.of("Clarifai_InceptionV2"), "random", "none", 2, epochs, 1, "accuracy", space, null, 5L));
-        TrialWorker w = new TrialWorker("pausable", scheduler, runner, trials, WorkerSettings.from(env));
+        TrialWorker w = worker("pausable");
 
         CompletableFuture<Optional<TrialRunner.Result>> run = CompletableFuture.supplyAsync(w::workOnce);
         TrialExecutionTest.waitFor(() -> trialsOf(e.id()).size() == 1

@@ -2,15 +2,11 @@ package dev.templatelab.tuning.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.events.EventInfo;
-import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
-import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
-import dev.templatelab.tuning.testapp.TuningDbTest;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,46 +16,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.core.env.Environment;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 
 /** Workers running real (tiny) trials on the digits against the database. */
-class TrialExecutionTest extends TuningDbTest {
+class TrialExecutionTest extends DigitsExperimentTest {
 
-    @TempDir
-    static Path dir;
-    static Path digits;
-
-    @Autowired ExperimentLauncher launcher;
-    @Autowired TrialScheduler scheduler;
-    @Autowired TrialRunner runner;
-    @Autowired CheckpointService checkpoints;
-    @Autowired MetricService metrics;
-    @Autowired EventService events;
-    @Autowired Environment env;
-
-    @BeforeAll
-    static void data() throws Exception {
-        digits = TinyDigits.create(dir, 3, 30);
-    }
-
-    /** A worker serves every experiment in the database: start each test with none of the other tests' running. */
-    @BeforeEach
-    void cancelOtherExperiments() {
-        for (ExperimentState state : List.of(ExperimentState.QUEUED, ExperimentState.RUNNING, ExperimentState.PAUSED)) {
-            experiments.list(state, Pageable.unpaged()).forEach(row -> experiments.cancel(row.experiment().id()));
-        }
-    }
-
-    private TrialWorker worker(String id) {
-        return new TrialWorker(id, scheduler, runner, trials, WorkerSettings.from(env));
-    }
 
     private ExperimentInfo launch(Path data, int trialsWanted, int epochs, String sampler, String pruner) {
         Map<String, Object> space = new LinkedHashMap<>();
