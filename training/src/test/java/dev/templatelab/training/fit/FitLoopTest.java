@@ -49,20 +49,9 @@ class FitLoopTest {
 
     @Test
     void learnsTheToyTaskAndReportsEveryEpoch() {
-        List<EpochMetrics> seen = new ArrayList<>();
-        AtomicInteger batches = new AtomicInteger();
-        TrainingListener recorder = new TrainingListener() {
-            @Override
-            public void onBatch(TrainingContext c, BatchProgress p) {
-                batches.incrementAndGet();
-            }
-
-            @Override
-            public Decision onEpoch(TrainingContext c, EpochMetrics m) {
-                seen.add(m);
-                return Decision.CONTINUE;
-            }
-        };
+        Recorder recorder = new Recorder();
+        List<EpochMetrics> seen = recorder.epochs;
+        AtomicInteger batches = recorder.batches;
         TrainingOutcome outcome = train(freshNetwork(6), 0, 6, List.of(recorder), new CancellationToken());
         assertThat(outcome.status()).isEqualTo(TrainingOutcome.Status.COMPLETED);
         assertThat(seen).hasSize(6).extracting(EpochMetrics::epoch).containsExactly(0, 1, 2, 3, 4, 5);
@@ -85,20 +74,9 @@ class FitLoopTest {
             }
             return new BatchList(batches);
         };
-        List<EpochMetrics> seen = new ArrayList<>();
-        AtomicInteger batches = new AtomicInteger();
-        TrainingListener recorder = new TrainingListener() {
-            @Override
-            public void onBatch(TrainingContext c, BatchProgress p) {
-                batches.incrementAndGet();
-            }
-
-            @Override
-            public Decision onEpoch(TrainingContext c, EpochMetrics m) {
-                seen.add(m);
-                return Decision.CONTINUE;
-            }
-        };
+        Recorder recorder = new Recorder();
+        List<EpochMetrics> seen = recorder.epochs;
+        AtomicInteger batches = recorder.batches;
         TrainingDivergedException e = catchThrowableOfType(() -> new FitLoop(List.of(recorder)).run(freshNetwork(5),
                 poisoned, problem.batchesPerEpoch(BATCH), problem.validator(), 0, 5, SEED, new CancellationToken()),
                 TrainingDivergedException.class);
@@ -182,5 +160,22 @@ class FitLoopTest {
         return new CheckpointMetadata(CheckpointMetadata.FORMAT, "toy", TinyProblem.SPEC, List.of("left", "right"),
                 dev.templatelab.architectures.DataConfig.imagenet(32), hp(4).values(), Map.of("epoch", epoch), "hash",
                 1, SEED, epoch, Versions.current(), Instant.now().toString(), Map.of());
+    }
+
+    /** Records every epoch's metrics and counts minibatches. */
+    private static final class Recorder implements TrainingListener {
+        final List<EpochMetrics> epochs = new ArrayList<>();
+        final AtomicInteger batches = new AtomicInteger();
+
+        @Override
+        public void onBatch(TrainingContext c, BatchProgress p) {
+            batches.incrementAndGet();
+        }
+
+        @Override
+        public Decision onEpoch(TrainingContext c, EpochMetrics m) {
+            epochs.add(m);
+            return Decision.CONTINUE;
+        }
     }
 }
