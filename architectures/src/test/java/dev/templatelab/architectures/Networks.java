@@ -4,7 +4,6 @@ import java.util.Random;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,9 +25,6 @@ final class Networks {
                 if (layer instanceof BaseLayer base) {
                     base.setIUpdater(updater);
                     base.setBiasUpdater(null);
-                } else if (layer instanceof AbstractSameDiffLayer sd) {
-                    sd.setUpdater(updater);
-                    sd.setBiasUpdater(null);
                 }
             }
         }

@@ -11,7 +11,6 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -83,11 +82,6 @@ public final class Optimizers {
                     boolean decays = !frozen && !(layer instanceof BatchNormalization);
                     base.setRegularization(decays ? copy(weightDecay) : List.of());
                     base.setRegularizationBias(List.of());
-                } else if (layer instanceof AbstractSameDiffLayer sameDiff) {
-                    sameDiff.setUpdater(updater);
-                    sameDiff.setBiasUpdater(null);
-                    sameDiff.setRegularization(frozen ? List.of() : copy(weightDecay));
-                    sameDiff.setRegularizationBias(List.of());
                 }
             }
         });
