@@ -9,9 +9,11 @@ import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.tuning.execution.Assignment;
 import dev.templatelab.tuning.execution.ExperimentLauncher;
 import dev.templatelab.tuning.execution.ExperimentRequest;
+import dev.templatelab.tuning.execution.ExperimentStudies;
 import dev.templatelab.tuning.execution.TrialControl;
 import dev.templatelab.tuning.execution.TrialRunner;
 import dev.templatelab.tuning.execution.TrialScheduler;
+import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.testapp.TuningTestApplication;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Files;
@@ -28,13 +30,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * ASHA vs random search at an equal number of trials on the bundled digits (same seeded sampler, so both see
  * the same configurations in the same order), and the orchestration overhead per trial. One worker, so the
- * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N.
+ * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N [--curves true].
  */
 public final class TuningBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new LinkedHashMap<>(Map.of("--classes", "4", "--per-class", "50", "--trials", "8",
                 "--epochs", "6", "--seed", "1"));
+        a.put("--curves", "false");
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!a.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + a.keySet());
@@ -55,8 +58,9 @@ public final class TuningBench {
                     a.get("--seed"));
             System.out.printf("%-22s %6s %8s %6s %10s %7s %8s%n", "search", "trials", "complete", "pruned", "best acc",
                     "epochs", "wall s");
-            Row random = run(app, dataset, "random-" + System.nanoTime(), "none", trials, epochs, Long.parseLong(a.get("--seed")));
-            Row asha = run(app, dataset, "asha-" + System.nanoTime(), "asha", trials, epochs, Long.parseLong(a.get("--seed")));
+            boolean curves = Boolean.parseBoolean(a.get("--curves"));
+            Row random = run(app, dataset, "random-" + System.nanoTime(), "none", trials, epochs, Long.parseLong(a.get("--seed")), curves);
+            Row asha = run(app, dataset, "asha-" + System.nanoTime(), "asha", trials, epochs, Long.parseLong(a.get("--seed")), curves);
             System.out.printf(Locale.ROOT, "%nASHA used %.1f %% of random search's epochs (target <= 33.3 %%); "
                             + "best %.4f vs %.4f: %s%n", 100.0 * asha.epochs / random.epochs, asha.best, random.best,
                     asha.best >= random.best ? "reached random's best" : "did NOT reach random's best");
@@ -84,7 +88,7 @@ public final class TuningBench {
     }
 
     private static Row run(ConfigurableApplicationContext app, long dataset, String name, String pruner, int trials,
-                           int epochs, long seed) {
+                           int epochs, long seed, boolean curves) {
         Map<String, Object> space = new LinkedHashMap<>();
         space.put("image_size", 32);
         space.put("width_multiplier", 0.25);
@@ -119,6 +123,20 @@ public final class TuningBench {
                 0, 0, 0, 0, 0, delta);
         System.out.printf(Locale.ROOT, "%-22s %6d %8d %6d %10.4f %7d %8.0f%n", pruner.equals("none") ? "random (no pruning)"
                 : "random + " + pruner, trials, row.complete, row.pruned, row.best, row.epochs, seconds);
+        if (curves) {
+            printCurves(app, e);
+        }
         return row;
+    }
+
+    /** Each trial's learning rate, state and objective per epoch: the data behind the row, for offline analysis. */
+    private static void printCurves(ConfigurableApplicationContext app, ExperimentInfo e) {
+        ExperimentStudies studies = app.getBean(ExperimentStudies.class);
+        for (FrozenTrial t : studies.open(e, studies.storage(e, "bench")).trials()) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  curve #%-3d lrate %.5f %-8s", t.number(),
+                    ((Number) t.params().get("lrate")).doubleValue(), t.state()));
+            t.intermediateValues().values().forEach(v -> line.append(String.format(Locale.ROOT, " %.4f", v)));
+            System.out.println(line);
+        }
     }
 }
