@@ -23,7 +23,6 @@ import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -39,6 +38,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,8 +54,8 @@ final class TuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--data", required = true, description = "Folder with one subfolder per class, a zip of it, or a CSV manifest.")
-    Path data;
+    @Mixin
+    DatasetOption dataset;
 
     @Option(names = "--templates", required = true, split = ",", description = "Templates to compare: A,B (see 'templates').")
     List<String> templates;
@@ -75,6 +75,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1, loss or map (multi-label data) (default ${DEFAULT-VALUE}).")
     String objective;
 
+    // Not HyperparameterOptions: here a value may be a range or choices, parsed by SpaceOverrides.
     @Option(names = "--set", description = "Search space change: name=value, name=low..high, name=log:low..high, "
             + "name=low..high:step, name=a,b,c, Template.name=... (repeatable).")
     List<String> set;
@@ -110,19 +111,17 @@ final class TuneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter progress = json ? command.commandLine().getErr() : out;
-        if (!Files.exists(data)) {
-            throw new IllegalArgumentException("dataset path " + data + " does not exist; check --data");
-        }
+        Path data = dataset.existing();
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
         }
         Map<String, Object> space = space(set == null ? List.of() : set);
         try (ConfigurableApplicationContext context = TuningCli.start(db, parallel, Map.of())) {
-            DatasetInfo dataset = register(context.getBean(DatasetService.class), data);
+            DatasetInfo registered = register(context.getBean(DatasetService.class), data);
             String experimentName = name != null ? name
                     : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             ExperimentInfo e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
-                    dataset.id(), templates, sampler, pruner, trials, maxEpochs, parallel, objective, space,
+                    registered.id(), templates, sampler, pruner, trials, maxEpochs, parallel, objective, space,
                     maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target, randomInit,
                     System.getProperty("user.name")));
             progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time%n", e.id(), e.name(),
