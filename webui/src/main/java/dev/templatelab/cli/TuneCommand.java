@@ -3,6 +3,7 @@ package dev.templatelab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.datasets.NewDataset;
@@ -117,7 +118,9 @@ final class TuneCommand implements Callable<Integer> {
         }
         Map<String, Object> space = space(set == null ? List.of() : set);
         try (ConfigurableApplicationContext context = TuningCli.start(db, parallel, Map.of())) {
-            DatasetInfo registered = register(context.getBean(DatasetService.class), data);
+            // The context's home, not TemplateLabHome.fromEnvironment(): one process, one folder (see StorageLocations).
+            TemplateLabHome home = new TemplateLabHome(context.getBean(StorageLocations.class).home());
+            DatasetInfo registered = register(context.getBean(DatasetService.class), data, home);
             String experimentName = name != null ? name
                     : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             ExperimentInfo e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
@@ -238,8 +241,7 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
-    private static DatasetInfo register(DatasetService datasets, Path data) throws Exception {
-        TemplateLabHome home = TemplateLabHome.fromEnvironment();
+    private static DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home) throws Exception {
         ImageDataset dataset = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults()).dataset();
         Path imported = data.toAbsolutePath().normalize();
         for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {
