@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** train -> evaluate --json -> predict --json through the command line, on generated colour images. */
@@ -19,6 +20,9 @@ class TrainEvaluatePredictCliTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);
 
     private static void image(Path file, Color colour, long seed) throws Exception {
         Random r = new Random(seed);
@@ -41,7 +45,6 @@ class TrainEvaluatePredictCliTest {
             image(data.resolve("blue").resolve(i + ".png"), Color.BLUE, 100 + i);
         }
         Path ckpt = dir.resolve("m.tlckpt");
-        System.setProperty("user.home", dir.toString());    // keeps TEMPLATELAB_HOME's default inside the test folder
 
         JsonNode trained = new ObjectMapper().readTree(CapturedOutput.succeeds("train", "--template", "Clarifai_InceptionBatchNorm",
                 "--random-init", "--data", data.toString(), "--out", ckpt.toString(), "--json", "--set", "image_size=32",

@@ -10,6 +10,7 @@ import dev.templatelab.testdata.TinyDigits;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tune --json}: a real, tiny experiment over two templates on the bundled digits, embedded PostgreSQL. */
@@ -18,9 +19,11 @@ class TuneCliTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the database and artifacts inside dir
+
     @Test
     void tuneTwoTemplatesPrintsTheBestCheckpointAndEveryTrial() throws Exception {
-        System.setProperty("user.home", dir.toString());   // TEMPLATELAB_HOME (database, artifacts) inside the test folder
         Path data = TinyDigits.write(dir, 3, 20);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
@@ -46,7 +49,6 @@ class TuneCliTest {
 
     @Test
     void badRequestsAreOneLineErrors() throws Exception {
-        System.setProperty("user.home", dir.toString());
         Path data = TinyDigits.write(dir, 2, 5);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_ResNet9000", "--trials", "2");
         assertThat(r.code()).isEqualTo(2);

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,19 +42,17 @@ class WeightsImportCliTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the weights registry inside dir
+
     @BeforeAll
     static void pytorchWeights() throws Exception {
         reference = shared.resolve("bninception");
         TorchScript.run("--model", "bninception", "--sizes", "96", "--batch", "3", "--out", reference.toString());
     }
 
-    private void home() {
-        System.setProperty("user.home", dir.toString());     // TEMPLATELAB_HOME's default, inside this test's folder
-    }
-
     @Test
     void importListAndInferReproducePyTorch() throws Exception {
-        home();
         Path ckpt = dir.resolve("bninception.tlckpt");
         Run imported = run("weights", "import", "--template", BN_INCEPTION, "--file",
                 reference.resolve("weights.safetensors").toString(), "--name", "cadene-random", "--out", ckpt.toString());
@@ -90,7 +89,6 @@ class WeightsImportCliTest {
 
     @Test
     void aBnInceptionFileIsTheEmbedNormBackboneWithoutItsLinearClassifier() throws Exception {
-        home();
         Path ckpt = dir.resolve("embednorm.tlckpt");
         Run imported = run("weights", "import", "--template", "Clarifai_InceptionTransferEmbedNorm", "--file",
                 reference.resolve("weights.safetensors").toString(), "--name", "cadene-backbone", "--out", ckpt.toString());
@@ -107,7 +105,6 @@ class WeightsImportCliTest {
 
     @Test
     void badFilesAreOneLineErrorsThatWriteNothing() throws Exception {
-        home();
         Path good = reference.resolve("weights.safetensors");
         Map<String, SourceTensor> tensors = SafetensorsReader.read(good);
 
