@@ -114,6 +114,18 @@ class MomentsBatchNormHelperTest {
         }
     }
 
+    @Test
+    void aNetworkRestoredFromItsSavedConfigurationKeepsTheHelper() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph net = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
+                .newNetwork(1);
+        // checkpoints store the configuration as JSON (ModelSerializer); restoring rebuilds the layers from it
+        ComputationGraph restored = new ComputationGraph(
+                org.deeplearning4j.nn.conf.ComputationGraphConfiguration.fromJson(net.getConfiguration().toJson()));
+        restored.init();
+        assertThat(helperOf(restored.getLayer("bn1"))).isInstanceOf(MomentsBatchNormHelper.class);
+    }
+
     private static Object helperOf(Layer layer) {
         return ((BatchNormalization) layer).getHelper();
     }
