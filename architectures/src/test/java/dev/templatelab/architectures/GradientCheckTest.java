@@ -196,7 +196,7 @@ class GradientCheckTest {
         return param.endsWith("_mean") || param.endsWith("_var") || param.endsWith("_log10stdev");
     }
 
-    /** Convolution, pooling and batch-norm layers of the op under test must carry a oneDNN helper. */
+    /** Convolution, pooling and batch-norm layers of the op under test carry a oneDNN helper; batch norm ours. */
     private static void assertHelpersOnFastPath(String name, ComputationGraph net) {
         assertThat(Nd4jRuntime.oneDnnHelpersActive()).as("oneDNN helpers active").isTrue();
         for (Layer layer : net.getLayers()) {
@@ -205,6 +205,10 @@ class GradientCheckTest {
             boolean expected = layerName.equals("pre") || (layerName.startsWith("op") && helperKind(layer));
             if (expected) {
                 assertThat(helper).as("%s: layer %s runs on a oneDNN helper", name, layerName).isNotNull();
+            }
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                assertThat(helper).as("%s: batch norm %s runs on TemplateLab's helper", name, layerName)
+                        .isInstanceOf(dev.templatelab.architectures.runtime.MomentsBatchNormHelper.class);
             }
         }
     }

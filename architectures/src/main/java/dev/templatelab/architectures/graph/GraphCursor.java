@@ -149,7 +149,7 @@ public final class GraphCursor {
 
     /** Batch norm whose scale starts at {@code gammaInit} (0 for a residual branch that starts as the identity). */
     public GraphCursor batchNorm(String name, double gammaInit) {
-        BatchNormalization bn = bnStyle.scale() ? new BatchNormalization() : new ScaleFreeBatchNormalization();
+        BatchNormalization bn = bnStyle.scale() ? new MomentsBatchNormalization() : new ScaleFreeBatchNormalization();
         bn.setEps(bnStyle.eps());
         bn.setDecay(bnStyle.decay());
         bn.setGamma(gammaInit);      // the initial value when gamma is learned (lockGammaBeta false)

@@ -2,7 +2,6 @@ package dev.templatelab.architectures.graph;
 
 import java.util.Collections;
 import java.util.List;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -13,7 +12,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * {@code batch_norm(scale=False)} that Inception-v2 uses. DL4J only offers locking both gamma and beta,
  * so this keeps the standard layer and gives gamma no updater and no regularisation.
  */
-public class ScaleFreeBatchNormalization extends BatchNormalization {
+public class ScaleFreeBatchNormalization extends MomentsBatchNormalization {
 
     @Override
     public IUpdater getUpdaterByParam(String paramName) {

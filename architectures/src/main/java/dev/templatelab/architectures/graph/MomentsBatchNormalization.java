@@ -1,0 +1,26 @@
+package dev.templatelab.architectures.graph;
+
+import dev.templatelab.architectures.runtime.MomentsBatchNormHelper;
+import java.util.Collection;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * DL4J's batch normalization, computed the same way, whose run-time layer takes its training batch statistics
+ * from {@link MomentsBatchNormHelper} (faster than DL4J's own oneDNN helper; see there). Every batch norm of
+ * the templates is one of these, so networks restored from a checkpoint get the fast path too.
+ */
+public class MomentsBatchNormalization extends BatchNormalization {
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray paramsView, boolean initializeParams, DataType networkDataType) {
+        Layer layer = super.instantiate(conf, listeners, layerIndex, paramsView, initializeParams, networkDataType);
+        MomentsBatchNormHelper.install((org.deeplearning4j.nn.layers.normalization.BatchNormalization) layer);
+        return layer;
+    }
+}

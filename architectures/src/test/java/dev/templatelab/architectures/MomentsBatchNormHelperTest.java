@@ -1,0 +1,149 @@
+package dev.templatelab.architectures;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
+import dev.templatelab.architectures.runtime.MomentsBatchNormHelper;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * {@link MomentsBatchNormHelper}, the batch-norm path every template trains on, computes what DL4J's built-in
+ * batch norm computes: same weights and batch, training-mode outputs, every gradient and the running-average
+ * updates within 1e-4 relative. Includes the inputs where a cheap variance formula would fail: activations
+ * whose mean is 40x their spread (E[x^2] - E[x]^2 loses all digits there in float) and a strided input (a
+ * channel slice of a wider activation). {@code HelperParityTest} and {@code GradientCheckTest} cover it too,
+ * as their "batch norm" layer kind.
+ */
+class MomentsBatchNormHelperTest {
+
+    private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
+    private static final TemplateSpec SMALL = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
+    private static String previous;
+
+    @BeforeAll
+    static void rememberSwitch() {
+        Nd4jRuntime.configure();
+        previous = System.getProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY);
+    }
+
+    @AfterAll
+    static void restoreSwitch() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, previous);
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                Arguments.of("batch norm on centred activations", BatchNormStyle.PYTORCH, 0.0,
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNorm("op")),
+                Arguments.of("batch norm on activations with mean 40x their spread", BatchNormStyle.PYTORCH, 40.0,
+                        (UnaryOperator<GraphCursor>) x -> x.batchNorm("op")),
+                Arguments.of("batch norm on a channel slice (strided input)", BatchNormStyle.PYTORCH, 0.0,
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 12, 3, 1, 1, false).channelSlice("slice", 4, 6)
+                                .batchNorm("op")),
+                Arguments.of("scale-free batch norm (TF-slim eps 1e-3, no gamma)", BatchNormStyle.TF_SLIM_INCEPTION, 0.0,
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNorm("op")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matchesBuiltInBatchNorm(String name, BatchNormStyle style, double offset, UnaryOperator<GraphCursor> op) {
+        TemplateGraph graph = op.apply(GraphCursor.start(INPUT, Padding.EXPLICIT, style)).relu("relu")
+                .globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
+                .build("pool", List.of(TemplateGraph.OUTPUT));
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
+        ComputationGraph stock = Networks.withUpdater(graph, new Sgd(0.0), 5);
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph fast = Networks.withUpdater(graph, new Sgd(0.0), 5);
+        fast.setParams(stock.params().dup());
+        assertThat(helperOf(fast.getLayer("op"))).as("fast path").isInstanceOf(MomentsBatchNormHelper.class);
+        assertThat(helperOf(stock.getLayer("op"))).as("stock path").isNull();
+
+        DataSet batch = Networks.randomBatch(INPUT, 6, 31, false);
+        batch.getFeatures().addi(offset);
+        assertRelative(name + ": training-mode output", fast.feedForward(batch.getFeatures(), true).get("op"),
+                stock.feedForward(batch.getFeatures(), true).get("op"), 1e-4);
+        Map<String, INDArray> fastGradients = gradients(fast, batch);
+        Map<String, INDArray> stockGradients = gradients(stock, batch);
+        assertThat(fastGradients.keySet()).isEqualTo(stockGradients.keySet()).contains("op_mean", "op_var");
+        for (String key : stockGradients.keySet()) {
+            assertRelative(name + ": gradient " + key, fastGradients.get(key), stockGradients.get(key), 1e-4);
+        }
+        // one training step applies the running-average update; then inference uses the updated statistics
+        fast.fit(batch);
+        stock.fit(batch);
+        assertRelative(name + ": running mean", fast.getParam("op_mean"), stock.getParam("op_mean"), 1e-5);
+        assertRelative(name + ": running variance", fast.getParam("op_var"), stock.getParam("op_var"), 1e-4);
+        assertRelative(name + ": inference output", fast.outputSingle(false, batch.getFeatures()),
+                stock.outputSingle(false, batch.getFeatures()), 1e-4);
+    }
+
+    @Test
+    void everyTemplateTrainsItsBatchNormsOnTheMomentsHelper() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        for (Template template : TemplateRegistry.standard().list()) {
+            ComputationGraph net = template.build(SMALL).newNetwork(1);
+            int batchNorms = 0;
+            for (Layer layer : net.getLayers()) {
+                if (layer instanceof BatchNormalization) {
+                    batchNorms++;
+                    assertThat(helperOf(layer)).as("%s: %s", template.name(), layer.conf().getLayer().getLayerName())
+                            .isInstanceOf(MomentsBatchNormHelper.class);
+                }
+            }
+            assertThat(batchNorms).as("%s batch-norm layers", template.name()).isPositive();
+        }
+    }
+
+    @Test
+    void aNetworkRestoredFromItsSavedConfigurationKeepsTheHelper() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph net = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
+                .newNetwork(1);
+        // checkpoints store the configuration as JSON (ModelSerializer); restoring rebuilds the layers from it
+        ComputationGraph restored = new ComputationGraph(
+                org.deeplearning4j.nn.conf.ComputationGraphConfiguration.fromJson(net.getConfiguration().toJson()));
+        restored.init();
+        assertThat(helperOf(restored.getLayer("bn1"))).isInstanceOf(MomentsBatchNormHelper.class);
+    }
+
+    private static Object helperOf(Layer layer) {
+        return ((BatchNormalization) layer).getHelper();
+    }
+
+    private static Map<String, INDArray> gradients(ComputationGraph net, DataSet batch) {
+        net.setInputs(batch.getFeatures());
+        net.setLabels(batch.getLabels());
+        net.computeGradientAndScore();
+        Map<String, INDArray> copy = new TreeMap<>();
+        net.gradient().gradientForVariable().forEach((k, v) -> copy.put(k, v.dup()));
+        return copy;
+    }
+
+    /** max |actual - expected| <= tolerance * max |expected| (with a floor for all-zero arrays). */
+    private static void assertRelative(String what, INDArray actual, INDArray expected, double tolerance) {
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
+        double maxDiff = actual.sub(expected).amaxNumber().doubleValue();
+        assertThat(maxDiff).as("%s: max |fast - stock| = %s, largest |stock| %s", what, maxDiff, scale)
+                .isLessThanOrEqualTo(tolerance * scale);
+    }
+}
