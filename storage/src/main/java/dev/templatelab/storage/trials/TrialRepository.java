@@ -106,6 +106,14 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             WHERE experiment_id = :experimentId AND state = 'HELD'""", nativeQuery = true)
     int pruneHeld(long experimentId);
 
+    /** RUNNING -> WAITING for the trial held by this lease, giving its attempt back: a voluntary stop, not a failure. */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'WAITING', worker_id = NULL, heartbeat_at = NULL, started_at = NULL,
+                              attempts = attempts - 1
+            WHERE id = :id AND state = 'RUNNING' AND worker_id = :workerId AND attempts = :attempt""", nativeQuery = true)
+    int release(long id, String workerId, int attempt);
+
     /** RUNNING -> WAITING for any worker's trial; attempts are kept. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """

@@ -273,6 +273,15 @@ public class TrialService {
         return new StaleTrialsReport(List.copyOf(requeue), List.copyOf(fail));
     }
 
+    /**
+     * Puts the lease's RUNNING trial back to WAITING without using up an attempt: its worker stopped it on purpose
+     * (experiment paused, worker shutting down), so the retry limit, which is for errors and lost workers, is not
+     * touched. Returns false if the lease was no longer valid.
+     */
+    public boolean release(TrialLease lease) {
+        return trials.release(lease.trialId(), lease.workerId(), lease.attempt()) == 1;
+    }
+
     /** Puts one RUNNING trial back to WAITING (attempts kept), e.g. when a user restarts it. */
     public TrialInfo requeue(long trialId) {
         TrialInfo before = get(trialId);

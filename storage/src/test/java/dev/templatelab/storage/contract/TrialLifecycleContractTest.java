@@ -282,4 +282,15 @@ class TrialLifecycleContractTest extends StorageContractTest {
         assertThat(trials.failUnfinished(e.id(), "experiment cancelled")).isEqualTo(1);
         assertThat(trials.get(a.trialId()).state()).isEqualTo(TrialState.FAIL);
     }
+
+    @Test
+    void aReleasedTrialGivesItsAttemptBack() {
+        ExperimentInfo e = newExperiment(1);
+        TrialLease first = trials.claimNext(e.id(), "w1").orElseThrow().lease();
+        assertThat(trials.release(first)).isTrue();
+        assertThat(trials.get(first.trialId()).state()).isEqualTo(TrialState.WAITING);
+        assertThat(trials.release(first)).as("the lease ended").isFalse();
+        ClaimedTrial again = trials.claimNext(e.id(), "w2").orElseThrow();
+        assertThat(again.lease().attempt()).as("a pause or shutdown is not a failed attempt").isEqualTo(1);
+    }
 }

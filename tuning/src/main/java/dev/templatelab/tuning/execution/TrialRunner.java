@@ -292,14 +292,16 @@ public class TrialRunner {
         return Optional.empty();
     }
 
-    /** A trial stopped before its end: paused or shutting down puts it back in the queue; otherwise it is not ours. */
+    /**
+     * A trial stopped before its end: held at a rung by ASHA; paused or shutting down puts it back in the queue
+     * without using up an attempt; otherwise it is not ours.
+     */
     private Result release(Assignment a, TrialControl.StopReason reason) {
         if (reason == TrialControl.StopReason.HELD) {
             return hold(a);
         }
         if ((reason == TrialControl.StopReason.PAUSED || reason == TrialControl.StopReason.SHUTDOWN)
-                && trials.heartbeat(a.lease())) {
-            trials.requeue(a.trialId());
+                && trials.release(a.lease())) {
             events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " released by "
                     + a.lease().workerId() + " (" + (reason == TrialControl.StopReason.PAUSED ? "experiment paused"
                     : "worker shutting down") + "); it resumes from its last epoch checkpoint");
