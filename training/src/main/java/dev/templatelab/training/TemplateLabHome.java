@@ -8,10 +8,21 @@ import java.nio.file.Path;
  */
 public record TemplateLabHome(Path root) {
 
+    /** The system property and environment variable that name the folder. */
+    public static final String VARIABLE = "TEMPLATELAB_HOME";
+
+    /**
+     * The folder named by, first to last: the system property {@code -DTEMPLATELAB_HOME=...} (e.g. in
+     * {@code TEMPLATELAB_JAVA_OPTS}), the environment variable, else {@code ~/.templatelab}; set but blank means
+     * the default. Storage's {@code StorageLocations} resolves the same name through Spring, which also puts system
+     * properties before the environment, so both agree; only Spring sees command-line {@code --TEMPLATELAB_HOME=}
+     * and property files, so code inside a Spring context takes its home from {@code StorageLocations} instead.
+     */
     public static TemplateLabHome fromEnvironment() {
-        String env = System.getenv("TEMPLATELAB_HOME");
-        return new TemplateLabHome(env != null && !env.isBlank() ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".templatelab"));
+        String setting = System.getProperty(VARIABLE) != null ? System.getProperty(VARIABLE) : System.getenv(VARIABLE);
+        Path root = setting != null && !setting.isBlank() ? Path.of(setting)
+                : Path.of(System.getProperty("user.home"), ".templatelab");
+        return new TemplateLabHome(root.toAbsolutePath().normalize());
     }
 
     public Path datasets() {

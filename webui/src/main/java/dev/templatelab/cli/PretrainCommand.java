@@ -8,8 +8,10 @@ import dev.templatelab.training.transfer.WeightsRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,8 +38,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, description = "Name for --set pretrained_weights=NAME later.")
     String name;
 
-    @Option(names = "--set", description = "Hyperparameter, Clarifai name (repeatable).")
-    List<String> set;
+    @Mixin
+    HyperparameterOptions hyperparameters;
 
     @Override
     public Integer call() throws Exception {
@@ -45,8 +47,9 @@ final class PretrainCommand implements Callable<Integer> {
         if ((data == null) == (keras == null)) {
             throw new IllegalArgumentException("give exactly one of --data (train on a dataset) or --keras (import a .h5 file)");
         }
+        Map<String, String> values = hyperparameters.values();    // bad --set fails before anything is written
         if (keras != null) {
-            KerasWeightsImport.Imported k = KerasWeightsImport.importH5(keras, template, name, SetOptions.parse(set), home);
+            KerasWeightsImport.Imported k = KerasWeightsImport.importH5(keras, template, name, values, home);
             command.commandLine().getOut().printf("registered pretrained weights %s for %s from %s: %d backbone layers, "
                     + "%,d values -> %s (sha256 %s)%n", name, k.entry().template(), keras, k.layers(), k.values(),
                     k.entry().file(), k.entry().sha256());
@@ -55,7 +58,7 @@ final class PretrainCommand implements Callable<Integer> {
         Path work = Files.createDirectories(home.work().resolve("pretrain"));
         Path out = work.resolve(template + "-" + name + ".tlckpt");
         var log = command.commandLine().getOut();
-        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(template, data, SetOptions.parse(set), out, true,
+        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(template, data, values, out, true,
                 false, home), log, List.of(), new CancellationToken());
         if (r.sha256() == null) {
             throw new IllegalStateException("pretraining produced no checkpoint; nothing registered");

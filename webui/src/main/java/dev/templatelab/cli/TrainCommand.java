@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,11 +27,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--template", required = true, description = "Template name (see 'templates').")
     String template;
 
-    @Option(names = "--data", required = true, description = "Folder with one subfolder per class, a zip of it, or a CSV manifest.")
-    Path data;
+    @Mixin
+    DatasetOption dataset;
 
-    @Option(names = "--set", description = "Hyperparameter, Clarifai name: --set batch_size=32 (repeatable).")
-    List<String> set;
+    @Mixin
+    HyperparameterOptions hyperparameters;
 
     @Option(names = "--out", required = true, description = "Checkpoint file to write (best epoch).")
     Path out;
@@ -48,12 +49,17 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var err = command.commandLine().getErr();
         var out = command.commandLine().getOut();
+        TrainingJob.Request request = new TrainingJob.Request(template, dataset.existing(), hyperparameters.values(),
+                this.out, randomInit, resume, TemplateLabHome.fromEnvironment());
         CancellationToken cancel = new CancellationToken();
         Thread hook = new Thread(cancel::cancel, "templatelab-train-cancel");
         Runtime.getRuntime().addShutdownHook(hook);    // Ctrl-C finishes the minibatch; checkpoints stay intact
-        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(template, data, SetOptions.parse(set), this.out,
-                randomInit, resume, TemplateLabHome.fromEnvironment()), json ? err : out, List.of(), cancel);
-        Runtime.getRuntime().removeShutdownHook(hook);
+        TrainingJob.Result r;
+        try {
+            r = TrainingJob.run(request, json ? err : out, List.of(), cancel);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("checkpoint", r.checkpoint() == null ? null : r.checkpoint().toAbsolutePath().toString());

@@ -3,6 +3,7 @@ package dev.templatelab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.datasets.NewDataset;
@@ -23,7 +24,6 @@ import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -39,6 +39,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,8 +55,8 @@ final class TuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--data", required = true, description = "Folder with one subfolder per class, a zip of it, or a CSV manifest.")
-    Path data;
+    @Mixin
+    DatasetOption dataset;
 
     @Option(names = "--templates", required = true, split = ",", description = "Templates to compare: A,B (see 'templates').")
     List<String> templates;
@@ -76,6 +77,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1, loss or map (multi-label data) (default ${DEFAULT-VALUE}).")
     String objective;
 
+    // Not HyperparameterOptions: here a value may be a range or choices, parsed by SpaceOverrides.
     @Option(names = "--set", description = "Search space change: name=value, name=low..high, name=log:low..high, "
             + "name=low..high:step, name=a,b,c, Template.name=... (repeatable).")
     List<String> set;
@@ -111,19 +113,19 @@ final class TuneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter progress = json ? command.commandLine().getErr() : out;
-        if (!Files.exists(data)) {
-            throw new IllegalArgumentException("dataset path " + data + " does not exist; check --data");
-        }
+        Path data = dataset.existing();
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
         }
         Map<String, Object> space = space(set == null ? List.of() : set);
         try (ConfigurableApplicationContext context = TuningCli.start(db, parallel, Map.of())) {
-            DatasetInfo dataset = register(context.getBean(DatasetService.class), data);
+            // The context's home, not TemplateLabHome.fromEnvironment(): one process, one folder (see StorageLocations).
+            TemplateLabHome home = new TemplateLabHome(context.getBean(StorageLocations.class).home());
+            DatasetInfo registered = register(context.getBean(DatasetService.class), data, home);
             String experimentName = name != null ? name
                     : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             ExperimentInfo e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
-                    dataset.id(), templates, sampler, pruner, trials, maxEpochs, parallel, objective, space,
+                    registered.id(), templates, sampler, pruner, trials, maxEpochs, parallel, objective, space,
                     maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target, randomInit,
                     System.getProperty("user.name")));
             progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time%n", e.id(), e.name(),
@@ -240,8 +242,7 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
-    private static DatasetInfo register(DatasetService datasets, Path data) throws Exception {
-        TemplateLabHome home = TemplateLabHome.fromEnvironment();
+    private static DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home) throws Exception {
         ImageDataset dataset = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults()).dataset();
         Path imported = data.toAbsolutePath().normalize();
         for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {

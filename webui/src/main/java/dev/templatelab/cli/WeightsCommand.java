@@ -26,6 +26,11 @@ import picocli.CommandLine.Spec;
         subcommands = {WeightsCommand.ListWeights.class, WeightsCommand.Register.class, WeightsCommand.Import.class})
 final class WeightsCommand {
 
+    /** The registry under TEMPLATELAB_HOME/weights, where {@code --set pretrained_weights=NAME} looks. */
+    private static WeightsRegistry localRegistry() {
+        return new WeightsRegistry(TemplateLabHome.fromEnvironment().weights());
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List registered pretrained weights.")
     static final class ListWeights implements Callable<Integer> {
         @Spec
@@ -36,7 +41,7 @@ final class WeightsCommand {
 
         @Override
         public Integer call() throws Exception {
-            WeightsRegistry registry = new WeightsRegistry(TemplateLabHome.fromEnvironment().weights());
+            WeightsRegistry registry = localRegistry();
             List<String> templates = template != null ? List.of(TemplateRegistry.standard().get(template).name())
                     : TemplateRegistry.standard().names();
             var out = command.commandLine().getOut();
@@ -73,7 +78,7 @@ final class WeightsCommand {
         @Override
         public Integer call() throws Exception {
             String t = TemplateRegistry.standard().get(template).name();
-            WeightsRegistry.Entry e = new WeightsRegistry(TemplateLabHome.fromEnvironment().weights()).register(t, name, checkpoint);
+            WeightsRegistry.Entry e = localRegistry().register(t, name, checkpoint);
             command.commandLine().getOut().printf("registered %s / %s -> %s (sha256 %s)%n", t, name, e.file(), e.sha256());
             return 0;
         }
@@ -139,7 +144,7 @@ final class WeightsCommand {
             String sha = WeightsImporter.writeCheckpoint(imported, t, file, f, out);
             WeightsRegistry.Entry entry;
             try {
-                entry = new WeightsRegistry(TemplateLabHome.fromEnvironment().weights()).register(t.name(), label, out);
+                entry = localRegistry().register(t.name(), label, out);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(out);              // nothing half-done: no checkpoint without its registration
                 Files.deleteIfExists(Checkpoints.sidecar(out));

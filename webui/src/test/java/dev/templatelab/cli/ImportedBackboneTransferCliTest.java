@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,17 +25,18 @@ class ImportedBackboneTransferCliTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the weights registry inside dir
+
     private static String ok(String... args) {
         long start = System.nanoTime();
-        WeightsImportCliTest.Result r = WeightsImportCliTest.cli(args);
+        String out = CapturedOutput.succeeds(args);
         System.out.printf("%s %s: %.1f s%n", args[0], args[1], (System.nanoTime() - start) / 1e9);
-        assertThat(r.code()).as("%s%nstdout: %s%nstderr: %s", String.join(" ", args), r.out(), r.err()).isZero();
-        return r.out();
+        return out;
     }
 
     @Test
     void importedResNet50FineTunesOnTheDigits() throws Exception {
-        System.setProperty("user.home", dir.toString());
         Path torch = dir.resolve("torch");
         TorchScript.run("--model", "resnet50", "--weights-only", "--out", torch.toString());
         ok("weights", "import", "--template", RESNET, "--file", torch.resolve("weights.safetensors").toString(),

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.domain.Pageable;
@@ -44,6 +45,9 @@ class MultiProcessWorkersTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir.resolve("test-home"));
+
     @Test
     void aKilledWorkersTrialIsResumedElsewhereAndNothingIsLostOrDuplicated() throws Exception {
         Path data = TinyDigits.write(dir, 2, 15);
@@ -52,7 +56,6 @@ class MultiProcessWorkersTest {
         EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
         try {
             String url = postgres.getJdbcUrl("postgres", "postgres");
-            System.setProperty("user.home", dir.resolve("test-home").toString());
             try (ConfigurableApplicationContext app = TuningCli.start(url, 0,
                     Map.of("templatelab.artifacts.root", artifacts.toString()))) {
                 long dataset = app.getBean(DatasetService.class).register(new NewDataset("tiny-digits",

@@ -5,41 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.architectures.TemplateRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TemplateLabCliTest {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @BeforeEach
-    void capture() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
+    @RegisterExtension
+    final CapturedOutput output = new CapturedOutput();
 
     @Test
     void templatesJsonListsEveryTemplateWithItsSize() throws Exception {
         int code = TemplateLabCli.run("templates", "--classes", "10", "--size", "64", "--width-multiplier", "0.25", "--json");
         assertThat(code).isZero();
-        JsonNode rows = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode rows = new ObjectMapper().readTree(output.out());
         List<String> names = new ArrayList<>();
         rows.forEach(r -> {
             names.add(r.get("name").asText());
@@ -52,7 +32,7 @@ class TemplateLabCliTest {
     @Test
     void publishedSizesAtOneThousandClasses() throws Exception {
         assertThat(TemplateLabCli.run("templates", "--json")).isZero();
-        JsonNode rows = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode rows = new ObjectMapper().readTree(output.out());
         assertThat(rows.get(0).get("name").asText()).isEqualTo("MMClassification_ResNet_50_RSB_A1");
         assertThat(rows.get(0).get("params").asLong()).isEqualTo(25_557_032L);
         assertThat(rows.get(0).get("macs").asLong()).isEqualTo(4_089_184_256L);
@@ -62,7 +42,7 @@ class TemplateLabCliTest {
     void badSizeIsAClearErrorNotAStackTrace() {
         int code = TemplateLabCli.run("templates", "--size", "8");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("error: input must be at least 32x32 pixels, got 8x8")
+        assertThat(output.err()).contains("error: input must be at least 32x32 pixels, got 8x8")
                 .doesNotContain("Exception");
     }
 
@@ -70,7 +50,7 @@ class TemplateLabCliTest {
     void unknownTemplateListsTheKnownOnes() {
         int code = TemplateLabCli.run("bench", "--template", "ResNet9000");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown template 'ResNet9000'")
+        assertThat(output.err()).contains("unknown template 'ResNet9000'")
                 .contains("Clarifai_ResNext");
     }
 
@@ -79,7 +59,7 @@ class TemplateLabCliTest {
         int code = TemplateLabCli.run("bench", "--template", "Clarifai_InceptionV2", "--size", "64",
                 "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "1", "--iterations", "2", "--json", "--pipeline", "--pipeline-seconds", "1");
         assertThat(code).isZero();
-        JsonNode r = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode r = new ObjectMapper().readTree(output.out());
         assertThat(r.get("template").asText()).isEqualTo("Clarifai_InceptionV2");
         assertThat(r.get("train").asDouble()).isPositive();
         assertThat(r.get("infer").asDouble()).isGreaterThan(r.get("train").asDouble());
@@ -96,6 +76,6 @@ class TemplateLabCliTest {
     void pretrainNeedsEitherDataOrAKerasFile() {
         int code = TemplateLabCli.run("pretrain", "--template", "Clarifai_ResNext", "--name", "x");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("error: give exactly one of --data (train on a dataset) or --keras");
+        assertThat(output.err()).contains("error: give exactly one of --data (train on a dataset) or --keras");
     }
 }

@@ -7,14 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** train -> evaluate --json -> predict --json through the command line, on generated colour images. */
@@ -23,22 +21,8 @@ class TrainEvaluatePredictCliTest {
     @TempDir
     Path dir;
 
-    private String run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream o = System.out;
-        PrintStream e = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = TemplateLabCli.run(args);
-            assertThat(code).as("exit code of %s; stderr: %s", String.join(" ", args), err.toString(StandardCharsets.UTF_8)).isZero();
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);
 
     private static void image(Path file, Color colour, long seed) throws Exception {
         Random r = new Random(seed);
@@ -61,16 +45,15 @@ class TrainEvaluatePredictCliTest {
             image(data.resolve("blue").resolve(i + ".png"), Color.BLUE, 100 + i);
         }
         Path ckpt = dir.resolve("m.tlckpt");
-        System.setProperty("user.home", dir.toString());    // keeps TEMPLATELAB_HOME's default inside the test folder
 
-        JsonNode trained = new ObjectMapper().readTree(run("train", "--template", "Clarifai_InceptionBatchNorm",
+        JsonNode trained = new ObjectMapper().readTree(CapturedOutput.succeeds("train", "--template", "Clarifai_InceptionBatchNorm",
                 "--random-init", "--data", data.toString(), "--out", ckpt.toString(), "--json", "--set", "image_size=32",
                 "--set", "width_multiplier=0.125", "--set", "num_epochs=10", "--set", "batch_size=8", "--set", "lrate=0.02",
                 "--set", "logreg=0", "--set", "validation_fraction=0.25"));
         assertThat(trained.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(trained.get("sha256").asText()).hasSize(64);
 
-        JsonNode eval = new ObjectMapper().readTree(run("evaluate", "--checkpoint", ckpt.toString(), "--data",
+        JsonNode eval = new ObjectMapper().readTree(CapturedOutput.succeeds("evaluate", "--checkpoint", ckpt.toString(), "--data",
                 data.toString(), "--json"));
         assertThat(eval.get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
         assertThat(eval.get("macroF1").asDouble()).isGreaterThan(0.85);
@@ -78,7 +61,7 @@ class TrainEvaluatePredictCliTest {
         assertThat(eval.get("confusionMatrix")).hasSize(2);
         assertThat(eval.get("count").asInt()).isEqualTo(60);
 
-        JsonNode predictions = new ObjectMapper().readTree(run("predict", "--checkpoint", ckpt.toString(), "--json",
+        JsonNode predictions = new ObjectMapper().readTree(CapturedOutput.succeeds("predict", "--checkpoint", ckpt.toString(), "--json",
                 data.resolve("red").resolve("0.png").toString(), data.resolve("blue").resolve("0.png").toString()));
         assertThat(predictions.get(0).get("predictions").get(0).get("label").asText()).isEqualTo("red");
         assertThat(predictions.get(1).get("predictions").get(0).get("label").asText()).isEqualTo("blue");

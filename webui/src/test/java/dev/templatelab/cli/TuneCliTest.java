@@ -1,16 +1,16 @@
 package dev.templatelab.cli;
 
-import dev.templatelab.testdata.TinyDigits;
+import static dev.templatelab.cli.CapturedOutput.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.cli.CapturedOutput.Run;
+import dev.templatelab.testdata.TinyDigits;
 import dev.templatelab.training.checkpoint.Checkpoints;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tune --json}: a real, tiny experiment over two templates on the bundled digits, embedded PostgreSQL. */
@@ -19,28 +19,11 @@ class TuneCliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-    }
-
-    private Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream o = System.out;
-        PrintStream e = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = TemplateLabCli.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
-    }
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the database and artifacts inside dir
 
     @Test
     void tuneTwoTemplatesPrintsTheBestCheckpointAndEveryTrial() throws Exception {
-        System.setProperty("user.home", dir.toString());   // TEMPLATELAB_HOME (database, artifacts) inside the test folder
         Path data = TinyDigits.write(dir, 3, 20);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
@@ -66,7 +49,6 @@ class TuneCliTest {
 
     @Test
     void badRequestsAreOneLineErrors() throws Exception {
-        System.setProperty("user.home", dir.toString());
         Path data = TinyDigits.write(dir, 2, 5);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_ResNet9000", "--trials", "2");
         assertThat(r.code()).isEqualTo(2);

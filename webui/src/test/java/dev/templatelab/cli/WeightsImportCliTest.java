@@ -1,17 +1,17 @@
 package dev.templatelab.cli;
 
+import static dev.templatelab.cli.CapturedOutput.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.cli.CapturedOutput.Run;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.transfer.imports.Npy;
 import dev.templatelab.training.transfer.imports.SafetensorsReader;
 import dev.templatelab.training.transfer.imports.SafetensorsWriter;
 import dev.templatelab.training.transfer.imports.SourceTensor;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,24 +42,8 @@ class WeightsImportCliTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream o = System.out;
-        PrintStream e = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = TemplateLabCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
-    }
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the weights registry inside dir
 
     @BeforeAll
     static void pytorchWeights() throws Exception {
@@ -66,15 +51,10 @@ class WeightsImportCliTest {
         TorchScript.run("--model", "bninception", "--sizes", "96", "--batch", "3", "--out", reference.toString());
     }
 
-    private void home() {
-        System.setProperty("user.home", dir.toString());     // TEMPLATELAB_HOME's default, inside this test's folder
-    }
-
     @Test
     void importListAndInferReproducePyTorch() throws Exception {
-        home();
         Path ckpt = dir.resolve("bninception.tlckpt");
-        Result imported = cli("weights", "import", "--template", BN_INCEPTION, "--file",
+        Run imported = run("weights", "import", "--template", BN_INCEPTION, "--file",
                 reference.resolve("weights.safetensors").toString(), "--name", "cadene-random", "--out", ckpt.toString());
         assertThat(imported.code()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("mapping cadene-bninception").contains("classifier: 1000 classes (class_0, ...)")
@@ -85,11 +65,11 @@ class WeightsImportCliTest {
         assertThat(provenance.get("mapping").asText()).isEqualTo("cadene-bninception");
         assertThat(provenance.get("file").asText()).endsWith("weights.safetensors");
 
-        Result list = cli("weights", "list");
+        Run list = run("weights", "list");
         assertThat(list.out()).contains(BN_INCEPTION).contains("cadene-random").contains("1000 classes");
 
         Path logits = dir.resolve("logits.npy");
-        Result infer = cli("infer", "--checkpoint", ckpt.toString(), "--input", reference.resolve("input_96.npy").toString(),
+        Run infer = run("infer", "--checkpoint", ckpt.toString(), "--input", reference.resolve("input_96.npy").toString(),
                 "--output", logits.toString());
         assertThat(infer.code()).as(infer.err()).isZero();
         float[] actual = npy(logits).values();
@@ -109,24 +89,22 @@ class WeightsImportCliTest {
 
     @Test
     void aBnInceptionFileIsTheEmbedNormBackboneWithoutItsLinearClassifier() throws Exception {
-        home();
         Path ckpt = dir.resolve("embednorm.tlckpt");
-        Result imported = cli("weights", "import", "--template", "Clarifai_InceptionTransferEmbedNorm", "--file",
+        Run imported = run("weights", "import", "--template", "Clarifai_InceptionTransferEmbedNorm", "--file",
                 reference.resolve("weights.safetensors").toString(), "--name", "cadene-backbone", "--out", ckpt.toString());
         assertThat(imported.code()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("dropped by the mapping (no place in this template): last_linear.weight, last_linear.bias")
                 .contains("no classifier in the file: the head is random");
-        Result infer = cli("infer", "--checkpoint", ckpt.toString(), "--input", reference.resolve("input_96.npy").toString(),
+        Run infer = run("infer", "--checkpoint", ckpt.toString(), "--input", reference.resolve("input_96.npy").toString(),
                 "--output", dir.resolve("y.npy").toString());
         assertThat(infer.code()).isEqualTo(2);
         assertThat(infer.err()).contains("backbone for transfer");
         assertThat(dir.resolve("y.npy")).doesNotExist();
-        assertThat(cli("weights", "list", "--template", "Clarifai_InceptionTransferEmbedNorm").out()).contains("cadene-backbone");
+        assertThat(run("weights", "list", "--template", "Clarifai_InceptionTransferEmbedNorm").out()).contains("cadene-backbone");
     }
 
     @Test
     void badFilesAreOneLineErrorsThatWriteNothing() throws Exception {
-        home();
         Path good = reference.resolve("weights.safetensors");
         Map<String, SourceTensor> tensors = SafetensorsReader.read(good);
 
@@ -165,7 +143,7 @@ class WeightsImportCliTest {
         Files.write(lying, lyingFile);
         expectError(BN_INCEPTION, lying, "tensor 'conv1_7x7_s2.weight' claims 37632 bytes, but shape [128, 3, 7, 7] of F32 needs 75264");
 
-        assertThat(cli("weights", "list").out()).contains("no pretrained weights registered");
+        assertThat(run("weights", "list").out()).contains("no pretrained weights registered");
     }
 
     private Path write(String name, Map<String, SourceTensor> tensors) throws Exception {
@@ -176,7 +154,7 @@ class WeightsImportCliTest {
 
     private void expectError(String template, Path file, String... messageParts) throws Exception {
         Path out = dir.resolve("out-" + file.getFileName() + ".tlckpt");
-        Result r = cli("weights", "import", "--template", template, "--file", file.toString(), "--name", "bad", "--out",
+        Run r = run("weights", "import", "--template", template, "--file", file.toString(), "--name", "bad", "--out",
                 out.toString());
         assertThat(r.code()).as("exit code for %s; stderr %s", file.getFileName(), r.err()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: ").contains(file.toString()).contains(messageParts);

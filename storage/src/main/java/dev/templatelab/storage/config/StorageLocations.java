@@ -18,8 +18,10 @@ public record StorageLocations(Path home, Path postgres, Path artifacts) {
 
     /** Resolves the locations from Spring properties, environment variables and {@code user.home}. */
     public static StorageLocations from(Environment env) {
+        // Spring's order: command-line --TEMPLATELAB_HOME=, then -DTEMPLATELAB_HOME, then the environment variable,
+        // then property files and defaults; blank means ~/.templatelab. Training's TemplateLabHome.fromEnvironment() reads the
+        // -D and environment steps in this order too (it cannot see the Spring-only ones), so the two agree.
         String homeSetting = env.getProperty(HOME_PROPERTY, "");
-        // Same rule as training's TemplateLabHome, so both modules agree on one folder.
         Path home = homeSetting.isBlank()
                 ? Path.of(System.getProperty("user.home"), ".templatelab")
                 : Path.of(homeSetting);
