@@ -91,7 +91,7 @@ public class TrialScheduler {
             }
             Study study = studies.open(e, studies.storage(e, "scheduler"));
             Optional<String> reason = studies.stopReason(e, study);
-            if (reason.isEmpty() || studies.promotable(e, study).isPresent()) {
+            if (reason.isEmpty() || (stats.count(TrialState.HELD) > 0 && studies.promotable(e, study).isPresent())) {
                 return false;
             }
             try {
@@ -135,12 +135,14 @@ public class TrialScheduler {
         if (e.state() != ExperimentState.QUEUED && e.state() != ExperimentState.RUNNING) {
             return Optional.empty();
         }
-        if (trials.stats(experimentId).count(TrialState.RUNNING) >= e.parallelism()) {
+        TrialStats stats = trials.stats(experimentId);
+        if (stats.count(TrialState.RUNNING) >= e.parallelism()) {
             return Optional.empty();
         }
         DbStudyStorage storage = studies.storage(e, workerId);
         Study study = studies.open(e, storage);
-        OptionalInt promoted = studies.promotable(e, study);
+        // Reading every curve for a promotion is only worth it when some trial is held.
+        OptionalInt promoted = stats.count(TrialState.HELD) > 0 ? studies.promotable(e, study) : OptionalInt.empty();
         if (promoted.isPresent()) {
             return Optional.of(promote(e, study, storage, promoted.getAsInt(), workerId));
         }
