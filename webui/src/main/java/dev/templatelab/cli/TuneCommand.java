@@ -70,7 +70,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--sampler", defaultValue = "tpe", description = "grid, random or tpe (default ${DEFAULT-VALUE}).")
     String sampler;
 
-    @Option(names = "--pruner", defaultValue = "asha", description = "none, median, asha or hyperband (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pruner", defaultValue = "asha", description = "none, median, asha (holds trials at rungs and promotes the best), asha-optuna "
+            + "(decides once per rung, as Optuna) or hyperband (default ${DEFAULT-VALUE}).")
     String pruner;
 
     @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1, loss or map (multi-label data) (default ${DEFAULT-VALUE}).")
@@ -144,10 +145,10 @@ final class TuneCommand implements Callable<Integer> {
             ExperimentSummary s = experiments.summary(id);
             long done = s.trials().count(TrialState.COMPLETE) + s.trials().count(TrialState.PRUNED)
                     + s.trials().count(TrialState.FAIL);
-            String line = String.format(Locale.ROOT, "trials %d/%d done (%d complete, %d pruned, %d failed), %d running; "
-                            + "%d epochs; best %s", done, trials, s.trials().count(TrialState.COMPLETE),
+            String line = String.format(Locale.ROOT, "trials %d/%d done (%d complete, %d pruned, %d failed), %d running, "
+                            + "%d held; %d epochs; best %s", done, trials, s.trials().count(TrialState.COMPLETE),
                     s.trials().count(TrialState.PRUNED), s.trials().count(TrialState.FAIL),
-                    s.trials().count(TrialState.RUNNING), s.totals().epochsRecorded(),
+                    s.trials().count(TrialState.RUNNING), s.trials().count(TrialState.HELD), s.totals().epochsRecorded(),
                     s.best().map(b -> String.format(Locale.ROOT, "%.4f (#%d %s)", b.objectiveValue(), b.number(),
                             b.template())).orElse("-"));
             if (!line.equals(previous)) {

@@ -78,6 +78,42 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     int finish(long id, String workerId, int attempt, String state, Double objectiveValue, Integer bestEpoch,
                Double cpuSeconds, Double gpuSeconds, String error);
 
+    /** RUNNING -> HELD (paused at an ASHA rung) for the trial held by this lease; its value so far is kept. */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'HELD', worker_id = NULL, heartbeat_at = NULL,
+                              epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id),
+                              objective_value = CAST(:objectiveValue AS double precision),
+                              best_epoch = CAST(:bestEpoch AS integer)
+            WHERE id = :id AND state = 'RUNNING' AND worker_id = :workerId AND attempts = :attempt""",
+            nativeQuery = true)
+    int markHeld(long id, String workerId, int attempt, Double objectiveValue, Integer bestEpoch);
+
+    /**
+     * HELD -> RUNNING for {@code workerId}: a promotion. Attempts are kept: a promotion is not a retry, so it
+     * does not use up the trial's error retries.
+     */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'RUNNING', worker_id = :workerId, heartbeat_at = now()
+            WHERE id = :id AND state = 'HELD'""", nativeQuery = true)
+    int markPromoted(long id, String workerId);
+
+    /** HELD -> PRUNED for every held trial of the experiment (it ended without promoting them). */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'PRUNED', finished_at = now()
+            WHERE experiment_id = :experimentId AND state = 'HELD'""", nativeQuery = true)
+    int pruneHeld(long experimentId);
+
+    /** RUNNING -> WAITING for the trial held by this lease, giving its attempt back: a voluntary stop, not a failure. */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'WAITING', worker_id = NULL, heartbeat_at = NULL, started_at = NULL,
+                              attempts = attempts - 1
+            WHERE id = :id AND state = 'RUNNING' AND worker_id = :workerId AND attempts = :attempt""", nativeQuery = true)
+    int release(long id, String workerId, int attempt);
+
     /** RUNNING -> WAITING for any worker's trial; attempts are kept. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
@@ -85,15 +121,15 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             WHERE id IN (:ids) AND state = 'RUNNING'""", nativeQuery = true)
     int requeue(Collection<Long> ids);
 
-    /** Ends trials that are not finished yet (WAITING or RUNNING) as FAIL with this error. */
+    /** Ends trials that are not finished yet (WAITING, RUNNING or HELD) as FAIL with this error. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
             UPDATE trials SET state = 'FAIL', finished_at = now(), error = :error,
                               epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id)
-            WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING')""", nativeQuery = true)
+            WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING', 'HELD')""", nativeQuery = true)
     int failUnfinished(Collection<Long> ids, String error);
 
-    @Query(value = "SELECT id FROM trials WHERE experiment_id = :experimentId AND state IN ('WAITING', 'RUNNING')"
+    @Query(value = "SELECT id FROM trials WHERE experiment_id = :experimentId AND state IN ('WAITING', 'RUNNING', 'HELD')"
             + " ORDER BY id FOR UPDATE", nativeQuery = true)
     List<Long> lockUnfinished(long experimentId);
 

@@ -177,6 +177,42 @@ public class TrialService {
         return failed;
     }
 
+    /**
+     * RUNNING -> HELD: the trial paused at an ASHA rung (its epoch checkpoint stays in the artifact store), with
+     * its objective value so far. The lease ends; {@link #promote} lets a worker run it on.
+     */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
+    public TrialInfo hold(TrialLease lease, TrialResult result) {
+        metricWriter.flush(lease.trialId());
+        return transaction.execute(status -> {
+            if (trials.markHeld(lease.trialId(), lease.workerId(), lease.attempt(), result.objectiveValue(),
+                    result.bestEpoch()) != 1) {
+                throw refusal(lease, TrialState.HELD);
+            }
+            return get(lease.trialId());
+        });
+    }
+
+    /**
+     * HELD -> RUNNING for {@code workerId}: the pruner promoted the trial. Callers lock the experiment first
+     * ({@code ExperimentService.lockForUpdate}), as for a new trial. The attempt number is unchanged.
+     */
+    public ClaimedTrial promote(long trialId, String workerId) {
+        requireWorkerId(workerId);
+        TrialInfo before = get(trialId);
+        if (trials.markPromoted(trialId, workerId) != 1) {
+            throw new IllegalTransitionException("trial " + trialId + " (#" + before.number() + " of experiment "
+                    + before.experimentId() + ") is " + before.state() + "; only a HELD trial can be promoted");
+        }
+        TrialInfo promoted = get(trialId);
+        return new ClaimedTrial(new TrialLease(trialId, workerId, promoted.attempts()), promoted);
+    }
+
+    /** Ends every HELD trial of the experiment as PRUNED, keeping its value: the search ended without promoting it. */
+    public int pruneHeld(long experimentId) {
+        return trials.pruneHeld(experimentId);
+    }
+
     // Not transactional itself: the trial's metrics are flushed on the writer's own connection first,
     // so a caller never holds a pool connection while waiting for another one, and the finished trial
     // counts (epoch_count) and shows its whole curve.
@@ -237,6 +273,15 @@ public class TrialService {
         return new StaleTrialsReport(List.copyOf(requeue), List.copyOf(fail));
     }
 
+    /**
+     * Puts the lease's RUNNING trial back to WAITING without using up an attempt: its worker stopped it on purpose
+     * (experiment paused, worker shutting down), so the retry limit, which is for errors and lost workers, is not
+     * touched. Returns false if the lease was no longer valid.
+     */
+    public boolean release(TrialLease lease) {
+        return trials.release(lease.trialId(), lease.workerId(), lease.attempt()) == 1;
+    }
+
     /** Puts one RUNNING trial back to WAITING (attempts kept), e.g. when a user restarts it. */
     public TrialInfo requeue(long trialId) {
         TrialInfo before = get(trialId);
@@ -248,7 +293,7 @@ public class TrialService {
         return get(trialId);
     }
 
-    /** Ends every WAITING or RUNNING trial of an experiment as FAIL with {@code reason}; returns how many. */
+    /** Ends every WAITING, RUNNING or HELD trial of an experiment as FAIL with {@code reason}; returns how many. */
     public int failUnfinished(long experimentId, String reason) {
         List<Long> ids = trials.lockUnfinished(experimentId);
         return ids.isEmpty() ? 0 : trials.failUnfinished(ids, reason);

@@ -4,7 +4,10 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
-/** A trial's life (Optuna's states): WAITING -> RUNNING -> COMPLETE | PRUNED | FAIL, or back to WAITING. */
+/**
+ * A trial's life (Optuna's states): WAITING -> RUNNING -> COMPLETE | PRUNED | FAIL, or back to WAITING; with ASHA,
+ * RUNNING -> HELD at a rung -> RUNNING again when promoted, or PRUNED when the experiment ends without promoting it.
+ */
 public enum TrialState {
     /** Queued, not yet claimed by a worker. */
     WAITING,
@@ -14,12 +17,15 @@ public enum TrialState {
     COMPLETE,
     /** Stopped early by the pruner. */
     PRUNED,
+    /** Paused at an ASHA rung with its checkpoint, waiting to be promoted (run on) or pruned. */
+    HELD,
     /** Failed, was cancelled, or lost its worker too often. */
     FAIL;
 
     private static final Map<TrialState, Set<TrialState>> NEXT = Map.of(
             WAITING, EnumSet.of(RUNNING, FAIL),                     // FAIL: experiment cancelled
-            RUNNING, EnumSet.of(COMPLETE, PRUNED, FAIL, WAITING),   // WAITING: re-queued after a lost worker
+            RUNNING, EnumSet.of(COMPLETE, PRUNED, FAIL, WAITING, HELD),   // WAITING: re-queued after a lost worker
+            HELD, EnumSet.of(RUNNING, PRUNED, FAIL),                // RUNNING: promoted; FAIL: experiment cancelled
             COMPLETE, EnumSet.noneOf(TrialState.class),
             PRUNED, EnumSet.noneOf(TrialState.class),
             FAIL, EnumSet.noneOf(TrialState.class));

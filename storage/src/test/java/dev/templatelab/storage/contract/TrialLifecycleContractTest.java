@@ -237,4 +237,60 @@ class TrialLifecycleContractTest extends StorageContractTest {
         assertThat(replaced.trialId()).isEqualTo(lease.trialId());
         assertThat(trials.evaluation(Long.MAX_VALUE)).isEmpty();
     }
+
+    @Test
+    void heldTrialsArePromotedWithoutANewAttemptOrPrunedAtTheEnd() {
+        ExperimentInfo e = newExperiment(3);
+        TrialLease a = trials.claimNext(e.id(), "w1").orElseThrow().lease();
+        TrialLease b = trials.claimNext(e.id(), "w1").orElseThrow().lease();
+        trials.reportEpoch(a.trialId(), new EpochMetrics(0, 1.0, 0.9, 0.6, 0.5, 0.1, 100.0));
+        trials.reportEpoch(b.trialId(), new EpochMetrics(0, 1.0, 0.9, 0.4, 0.3, 0.1, 100.0));
+
+        TrialInfo held = trials.hold(a, TrialResult.of(0.6));
+        assertThat(held.state()).isEqualTo(TrialState.HELD);
+        assertThat(held.workerId()).isNull();
+        assertThat(held.objectiveValue()).isEqualTo(0.6);
+        assertThat(trials.heartbeat(a)).as("the lease ended with the hold").isFalse();
+        assertThatThrownBy(() -> trials.complete(a, TrialResult.of(0.7))).isInstanceOf(IllegalTransitionException.class);
+        assertThat(trials.claimNext(e.id(), "w2").orElseThrow().trial().number())
+                .as("HELD trials are not in the queue: only a promotion runs them").isEqualTo(2);
+        trials.hold(b, TrialResult.of(0.4));
+        assertThat(trials.stats(e.id()).count(TrialState.HELD)).isEqualTo(2);
+        assertThat(trials.totals(e.id()).epochsRecorded()).isEqualTo(2);
+
+        ClaimedTrial promoted = trials.promote(a.trialId(), "w2");
+        assertThat(promoted.trial().state()).isEqualTo(TrialState.RUNNING);
+        assertThat(promoted.trial().workerId()).isEqualTo("w2");
+        assertThat(promoted.lease().attempt()).as("a promotion is not a retry").isEqualTo(1);
+        assertThat(trials.heartbeat(promoted.lease())).isTrue();
+        assertThatThrownBy(() -> trials.promote(a.trialId(), "w3"))
+                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("only a HELD trial can be promoted");
+        assertThat(trials.complete(promoted.lease(), TrialResult.of(0.8)).state()).isEqualTo(TrialState.COMPLETE);
+
+        assertThat(trials.pruneHeld(e.id())).isEqualTo(1);
+        TrialInfo pruned = trials.get(b.trialId());
+        assertThat(pruned.state()).isEqualTo(TrialState.PRUNED);
+        assertThat(pruned.objectiveValue()).as("keeps its value at the rung").isEqualTo(0.4);
+        assertThat(pruned.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void cancellingFailsHeldTrialsToo() {
+        ExperimentInfo e = newExperiment(1);
+        TrialLease a = trials.claimNext(e.id(), "w1").orElseThrow().lease();
+        trials.hold(a, TrialResult.of(0.5));
+        assertThat(trials.failUnfinished(e.id(), "experiment cancelled")).isEqualTo(1);
+        assertThat(trials.get(a.trialId()).state()).isEqualTo(TrialState.FAIL);
+    }
+
+    @Test
+    void aReleasedTrialGivesItsAttemptBack() {
+        ExperimentInfo e = newExperiment(1);
+        TrialLease first = trials.claimNext(e.id(), "w1").orElseThrow().lease();
+        assertThat(trials.release(first)).isTrue();
+        assertThat(trials.get(first.trialId()).state()).isEqualTo(TrialState.WAITING);
+        assertThat(trials.release(first)).as("the lease ended").isFalse();
+        ClaimedTrial again = trials.claimNext(e.id(), "w2").orElseThrow();
+        assertThat(again.lease().attempt()).as("a pause or shutdown is not a failed attempt").isEqualTo(1);
+    }
 }

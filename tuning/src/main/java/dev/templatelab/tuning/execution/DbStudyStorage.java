@@ -103,8 +103,8 @@ public final class DbStudyStorage implements StudyStorage {
 
     @Override
     public void finishTrial(int number, TrialState state, Double value, Instant finished) {
-        if (state == TrialState.RUNNING) {
-            throw new IllegalArgumentException("a trial is finished as COMPLETE, PRUNED or FAIL, not RUNNING");
+        if (!state.isFinished()) {
+            throw new IllegalArgumentException("a trial is finished as COMPLETE, PRUNED or FAIL, not " + state);
         }
         TrialInfo t = info(number);
         if (t.state().isFinished()) {
@@ -175,6 +175,7 @@ public final class DbStudyStorage implements StudyStorage {
         TrialState state = switch (t.state()) {
             case WAITING, RUNNING -> TrialState.RUNNING;
             case COMPLETE -> TrialState.COMPLETE;
+            case HELD -> TrialState.HELD;
             case PRUNED -> TrialState.PRUNED;
             case FAIL -> TrialState.FAIL;
         };

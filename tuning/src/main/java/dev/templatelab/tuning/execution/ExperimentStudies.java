@@ -10,6 +10,7 @@ import dev.templatelab.tuning.study.Study;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.springframework.stereotype.Component;
 
 /**
@@ -75,8 +76,18 @@ public class ExperimentStudies {
         return new DbStudyStorage(e.id(), workerId, StudyParts.column(objective(e)), trials, metrics);
     }
 
+    /** The HELD trial of {@code e} to promote now (ASHA), unless its wall-clock budget or another budget is spent. */
+    public OptionalInt promotable(ExperimentInfo e, Study study) {
+        return wallClockSpent(e).isPresent() ? OptionalInt.empty() : study.promotable();
+    }
+
     /** Why no new trial of {@code e} may start (a budget is used up), or empty. */
     public Optional<String> stopReason(ExperimentInfo e, Study study) {
+        Optional<String> wallClock = wallClockSpent(e);
+        return wallClock.isPresent() ? wallClock : study.stopReason();
+    }
+
+    private static Optional<String> wallClockSpent(ExperimentInfo e) {
         Long limit = e.budget().maxWallClockSeconds();
         if (limit != null) {
             Duration ran = Duration.between(e.createdAt(), Instant.now());
@@ -84,6 +95,6 @@ public class ExperimentStudies {
                 return Optional.of("ran " + ran.toSeconds() + " s, the wall-clock budget is " + limit + " s");
             }
         }
-        return study.stopReason();
+        return Optional.empty();
     }
 }

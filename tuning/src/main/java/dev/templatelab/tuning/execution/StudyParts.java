@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.tuning.pruner.AshaPruner;
 import dev.templatelab.tuning.pruner.HyperbandPruner;
 import dev.templatelab.tuning.pruner.MedianPruner;
 import dev.templatelab.tuning.pruner.NopPruner;
@@ -18,7 +19,7 @@ import java.util.Locale;
 public final class StudyParts {
 
     public static final List<String> SAMPLERS = List.of("grid", "random", "tpe");
-    public static final List<String> PRUNERS = List.of("none", "median", "asha", "hyperband");
+    public static final List<String> PRUNERS = List.of("none", "median", "asha", "asha-optuna", "hyperband");
     public static final List<String> OBJECTIVES = List.of("accuracy", "macro_f1", "loss", "map");
 
     private StudyParts() {
@@ -37,13 +38,15 @@ public final class StudyParts {
     /**
      * The pruner named {@code name} for trials of at most {@code maxEpochs} epochs. ASHA and Hyperband use
      * reduction factor 3 from the first epoch: with a handful of epochs per trial a factor of 4 would leave
-     * a single rung.
+     * a single rung. {@code asha} holds and promotes trials (Li et al.); {@code asha-optuna} decides once, when a
+     * trial reaches a rung, as Optuna's SuccessiveHalvingPruner does (kept for comparison: see bench/tuning).
      */
     public static Pruner pruner(String name, int maxEpochs) {
         return switch (normalise(name)) {
             case "none" -> new NopPruner();
             case "median" -> new MedianPruner(3, 0, 1);
-            case "asha" -> new SuccessiveHalvingPruner(1, 3, 0);
+            case "asha" -> new AshaPruner(1, 3);
+            case "asha-optuna" -> new SuccessiveHalvingPruner(1, 3, 0);
             case "hyperband" -> new HyperbandPruner(1, Math.max(1, maxEpochs), 3);
             default -> throw new IllegalArgumentException("unknown pruner '" + name + "'; known: " + String.join(", ", PRUNERS));
         };

@@ -15,7 +15,9 @@ public final class TrialControl {
         /** The experiment was paused: release the trial, it resumes from its checkpoint. */
         PAUSED,
         /** This worker is shutting down: release the trial, another worker resumes it. */
-        SHUTDOWN
+        SHUTDOWN,
+        /** The pruner holds the trial at a rung (ASHA): it stays HELD with its checkpoint until promoted. */
+        HELD
     }
 
     private final CancellationToken token = new CancellationToken();

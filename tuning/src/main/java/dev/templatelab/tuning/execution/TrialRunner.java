@@ -111,7 +111,7 @@ public class TrialRunner {
     }
 
     /** How a run ended, for the worker's log and tests. */
-    public enum Result { COMPLETE, PRUNED, RETRY, FAIL, RELEASED, DROPPED }
+    public enum Result { COMPLETE, PRUNED, HELD, RETRY, FAIL, RELEASED, DROPPED }
 
     /** Runs the trial to its end (or until {@code control} stops it) and records the outcome. */
     public Result run(Assignment a, TrialControl control) {
@@ -292,17 +292,38 @@ public class TrialRunner {
         return Optional.empty();
     }
 
-    /** A trial stopped before its end: paused or shutting down puts it back in the queue; otherwise it is not ours. */
+    /**
+     * A trial stopped before its end: held at a rung by ASHA; paused or shutting down puts it back in the queue
+     * without using up an attempt; otherwise it is not ours.
+     */
     private Result release(Assignment a, TrialControl.StopReason reason) {
+        if (reason == TrialControl.StopReason.HELD) {
+            return hold(a);
+        }
         if ((reason == TrialControl.StopReason.PAUSED || reason == TrialControl.StopReason.SHUTDOWN)
-                && trials.heartbeat(a.lease())) {
-            trials.requeue(a.trialId());
+                && trials.release(a.lease())) {
             events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " released by "
                     + a.lease().workerId() + " (" + (reason == TrialControl.StopReason.PAUSED ? "experiment paused"
                     : "worker shutting down") + "); it resumes from its last epoch checkpoint");
             return Result.RELEASED;
         }
         return Result.DROPPED;
+    }
+
+    /** The pruner paused the trial at a rung: HELD with its value so far; its epoch checkpoint is already stored. */
+    private Result hold(Assignment a) {
+        SortedMap<Integer, Double> curve = a.storage().trial(a.trial().number()).intermediateValues();
+        Double last = curve.isEmpty() ? null : curve.get(curve.lastKey());
+        try {
+            trials.hold(a.lease(), new TrialResult(last, null, null, null));
+        } catch (RuntimeException e) {
+            log.warn("could not hold trial experiment={} trial={} number={} error=\"{}\"", a.experiment().id(), a.trialId(),
+                    a.trial().number(), e.getMessage());
+            return Result.DROPPED;
+        }
+        events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " held after "
+                + curve.size() + " epoch(s): not among the best at this rung yet; it runs on if later trials rank below it");
+        return Result.HELD;
     }
 
     private void heartbeat(Assignment a, TrialControl control) {
@@ -391,7 +412,15 @@ public class TrialRunner {
                     control.stop(TrialControl.StopReason.LEASE_LOST);
                     return Decision.STOP;
                 }
-                return whenReachable("prune decision", () -> a.trial().shouldPrune()) ? Decision.PRUNE : Decision.CONTINUE;
+                if (whenReachable("prune decision", () -> a.trial().shouldPrune())) {
+                    return Decision.PRUNE;
+                }
+                // The last epoch completes the trial; before it, ASHA may pause the trial at a rung.
+                if (m.epoch() < context.epochs() - 1 && whenReachable("hold decision", () -> a.trial().shouldHold())) {
+                    control.stop(TrialControl.StopReason.HELD);
+                    return Decision.STOP;
+                }
+                return Decision.CONTINUE;
             } finally {
                 pruneNanos.addAndGet(System.nanoTime() - t2);
             }

@@ -1,6 +1,8 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.events.EventLevel;
+import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentRow;
 import dev.templatelab.storage.experiments.ExperimentService;
@@ -14,6 +16,7 @@ import dev.templatelab.tuning.study.Trial;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Pageable;
@@ -25,9 +28,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Hands a worker its next trial, with no coordinator but the database: first a WAITING trial of a running
  * tuner experiment (one re-queued after a lost worker, a retry, a paused one), claimed with {@code SKIP LOCKED};
- * otherwise a new trial asked from an experiment's sampler while holding that experiment's row lock, so
- * workers on any number of machines never exceed its trial budget or its parallelism. Also marks an experiment
- * COMPLETE once its budget is used up and its last trial ended.
+ * otherwise, while holding that experiment's row lock (so workers on any number of machines never exceed its
+ * trial budget or its parallelism), a HELD trial the pruner promotes (ASHA), or else a new trial asked from its
+ * sampler. Also marks an experiment COMPLETE once its budget is used up and its last trial ended, pruning the
+ * trials still HELD that no promotion can reach any more.
  */
 @Component
 public class TrialScheduler {
@@ -37,13 +41,15 @@ public class TrialScheduler {
     private final ExperimentService experiments;
     private final TrialService trials;
     private final ExperimentStudies studies;
+    private final EventService events;
     private final TransactionTemplate transaction;
 
-    TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies,
+    TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies, EventService events,
                    PlatformTransactionManager transactions) {
         this.experiments = experiments;
         this.trials = trials;
         this.studies = studies;
+        this.events = events;
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -85,10 +91,15 @@ public class TrialScheduler {
             }
             Study study = studies.open(e, studies.storage(e, "scheduler"));
             Optional<String> reason = studies.stopReason(e, study);
-            if (reason.isEmpty()) {
+            if (reason.isEmpty() || (stats.count(TrialState.HELD) > 0 && studies.promotable(e, study).isPresent())) {
                 return false;
             }
             try {
+                int pruned = trials.pruneHeld(experimentId);
+                if (pruned > 0) {
+                    events.log(experimentId, null, EventLevel.INFO, pruned + " trial(s) still held at a rung were pruned: "
+                            + "the search ended (" + reason.get() + ") without promoting them");
+                }
                 experiments.complete(experimentId);
                 log.info("experiment complete experiment={} name=\"{}\" reason=\"{}\"", e.id(), e.name(), reason.get());
                 return true;
@@ -124,11 +135,17 @@ public class TrialScheduler {
         if (e.state() != ExperimentState.QUEUED && e.state() != ExperimentState.RUNNING) {
             return Optional.empty();
         }
-        if (trials.stats(experimentId).count(TrialState.RUNNING) >= e.parallelism()) {
+        TrialStats stats = trials.stats(experimentId);
+        if (stats.count(TrialState.RUNNING) >= e.parallelism()) {
             return Optional.empty();
         }
         DbStudyStorage storage = studies.storage(e, workerId);
         Study study = studies.open(e, storage);
+        // Reading every curve for a promotion is only worth it when some trial is held.
+        OptionalInt promoted = stats.count(TrialState.HELD) > 0 ? studies.promotable(e, study) : OptionalInt.empty();
+        if (promoted.isPresent()) {
+            return Optional.of(promote(e, study, storage, promoted.getAsInt(), workerId));
+        }
         if (studies.stopReason(e, study).isPresent()) {
             return Optional.empty();
         }
@@ -136,6 +153,19 @@ public class TrialScheduler {
         long trialId = trials.find(experimentId, trial.number()).orElseThrow().id();
         return Optional.of(new Assignment(experiments.get(experimentId), study, storage, trial, trialId,
                 storage.lease(trial.number()), false));
+    }
+
+    /** ASHA's promotion: the HELD trial runs on from its checkpoint on this worker (same attempt, not a retry). */
+    private Assignment promote(ExperimentInfo e, Study study, DbStudyStorage storage, int number, String workerId) {
+        long trialId = trials.find(e.id(), number).orElseThrow().id();
+        int epochs = study.trial(number).reportedEpochs();
+        ClaimedTrial claimed = trials.promote(trialId, workerId);
+        storage.adopt(claimed);
+        events.log(e.id(), trialId, EventLevel.INFO, "trial #" + number + " promoted after " + epochs
+                + " epoch(s): it is now among the best at its rung, and runs on from its checkpoint on " + workerId);
+        log.info("trial promoted experiment={} trial={} number={} after_epochs={} worker={}", e.id(), trialId, number,
+                epochs, workerId);
+        return new Assignment(experiments.get(e.id()), study, storage, study.reopen(number), trialId, claimed.lease(), true);
     }
 
     private List<ExperimentInfo> active() {

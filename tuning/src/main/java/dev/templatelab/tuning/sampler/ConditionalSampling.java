@@ -19,8 +19,11 @@ import java.util.SplittableRandom;
  */
 final class ConditionalSampling {
 
-    /** Finished trials a model can learn from (failed ones have no value). */
-    static final Set<TrialState> LEARNABLE = Set.of(TrialState.COMPLETE, TrialState.PRUNED);
+    /**
+     * Trials a model can learn from: finished ones (failed ones have no value), and ones HELD at an ASHA rung,
+     * which are ranked like pruned ones by how far they got; without them TPE would not see most of an ASHA search.
+     */
+    static final Set<TrialState> LEARNABLE = Set.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.HELD);
 
     /** A past trial and its value for the parameter being sampled. */
     record Observation(FrozenTrial trial, Object value) {

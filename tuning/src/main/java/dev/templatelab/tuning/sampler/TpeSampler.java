@@ -77,7 +77,7 @@ public final class TpeSampler implements Sampler {
     }
 
     /**
-     * Complete trials by value, then pruned ones by the last epoch they reached (further is better) and their
+     * Complete trials by value, then pruned (or held) ones by the last epoch they reached (further is better) and their
      * value there (Optuna's ranking for its below/above split).
      */
     private static Comparator<Observation> bestFirst(Direction direction) {

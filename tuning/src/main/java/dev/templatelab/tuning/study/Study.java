@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.study;
 
 import dev.templatelab.tuning.pruner.NopPruner;
+import dev.templatelab.tuning.pruner.PromotingPruner;
 import dev.templatelab.tuning.pruner.Pruner;
 import dev.templatelab.tuning.sampler.Sample;
 import dev.templatelab.tuning.sampler.Sampler;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -91,7 +93,7 @@ public final class Study implements StudyView {
             }
             case PRUNED -> value != null ? value : lastReported(trial.number());
             case FAIL -> null;
-            case RUNNING -> throw new IllegalArgumentException("tell takes COMPLETE, PRUNED or FAIL, not RUNNING");
+            case RUNNING, HELD -> throw new IllegalArgumentException("tell takes COMPLETE, PRUNED or FAIL, not " + state);
         };
         TrialState recordedState = state == TrialState.COMPLETE && !Double.isFinite(recorded) ? TrialState.FAIL : state;
         storage.finishTrial(trial.number(), recordedState, recordedState == TrialState.FAIL ? null : recorded,
@@ -120,6 +122,29 @@ public final class Study implements StudyView {
         if (budget.maxTrials() != null && trials.size() >= budget.maxTrials()) {
             return Optional.of("reached the maximum of " + budget.maxTrials() + " trials");
         }
+        Optional<String> spent = budgetSpent(trials);
+        if (spent.isPresent()) {
+            return spent;
+        }
+        if (sampler.isExhausted(this)) {
+            return Optional.of("the sampler has no new points (every grid point was tried)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The HELD trial the pruner wants to run on now (ASHA's promotion), unless the wall-clock, epoch or target
+     * budget is spent. Reaching the trial count does not stop promotions: those trials were already asked for.
+     */
+    public synchronized OptionalInt promotable() {
+        if (!(pruner instanceof PromotingPruner promoting) || budgetSpent(storage.trials()).isPresent()) {
+            return OptionalInt.empty();
+        }
+        return promoting.promotable(this);
+    }
+
+    /** The budgets that stop all training, not just new trials: wall clock, total epochs, target value. */
+    private Optional<String> budgetSpent(List<FrozenTrial> trials) {
         if (budget.maxWallClock() != null) {
             Duration elapsed = Duration.between(created, clock.instant());
             if (elapsed.compareTo(budget.maxWallClock()) >= 0) {
@@ -138,9 +163,6 @@ public final class Study implements StudyView {
                 return Optional.of(String.format(Locale.ROOT, "trial %d reached %s = %s (target %s)", best.get().number(),
                         objective.metric().id(), best.get().value(), budget.target()));
             }
-        }
-        if (sampler.isExhausted(this)) {
-            return Optional.of("the sampler has no new points (every grid point was tried)");
         }
         return Optional.empty();
     }
@@ -198,6 +220,10 @@ public final class Study implements StudyView {
             throw new IllegalStateException("trial " + trial.number() + " is already " + current.state());
         }
         return pruner.prune(this, current);
+    }
+
+    synchronized boolean shouldHold(Trial trial) {
+        return pruner instanceof PromotingPruner promoting && promoting.hold(this, storage.trial(trial.number()));
     }
 
     private Double lastReported(int number) {

@@ -62,6 +62,14 @@ public final class Trial implements TrialView {
         return study.shouldPrune(this);
     }
 
+    /**
+     * Whether the study's pruner wants this trial paused here until it is promoted (ASHA). Only a trial that can be
+     * resumed from its checkpoint should ask; one that cannot should just run on.
+     */
+    public boolean shouldHold() {
+        return study.shouldHold(this);
+    }
+
     /** {@link #report} then {@link #shouldPrune}: fits training's {@code IntermediateReporter.Sink}. */
     public boolean reportAndCheckPrune(int epoch, double value) {
         report(epoch, value);

@@ -30,7 +30,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * ASHA vs random search at an equal number of trials on the bundled digits (same seeded sampler, so both see
  * the same configurations in the same order), and the orchestration overhead per trial. One worker, so the
- * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N [--curves true].
+ * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N [--curves true]
+ * [--pruners none,asha-optuna,asha] (the first is the baseline the others are compared with).
  */
 public final class TuningBench {
 
@@ -38,6 +39,7 @@ public final class TuningBench {
         Map<String, String> a = new LinkedHashMap<>(Map.of("--classes", "4", "--per-class", "50", "--trials", "8",
                 "--epochs", "6", "--seed", "1"));
         a.put("--curves", "false");
+        a.put("--pruners", "none,asha-optuna,asha");
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!a.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + a.keySet());
@@ -56,19 +58,28 @@ public final class TuningBench {
             System.out.printf(Locale.ROOT, "tiny digits: %s classes x %s images, %d trials of up to %d epochs, "
                     + "InceptionV2 32 px width 0.25, seed %s%n%n", a.get("--classes"), a.get("--per-class"), trials, epochs,
                     a.get("--seed"));
-            System.out.printf("%-22s %6s %8s %6s %10s %7s %8s%n", "search", "trials", "complete", "pruned", "best acc",
+            System.out.printf("%-24s %6s %8s %6s %10s %7s %8s%n", "search", "trials", "complete", "pruned", "best acc",
                     "epochs", "wall s");
             boolean curves = Boolean.parseBoolean(a.get("--curves"));
-            Row random = run(app, dataset, "random-" + System.nanoTime(), "none", trials, epochs, Long.parseLong(a.get("--seed")), curves);
-            Row asha = run(app, dataset, "asha-" + System.nanoTime(), "asha", trials, epochs, Long.parseLong(a.get("--seed")), curves);
-            System.out.printf(Locale.ROOT, "%nASHA used %.1f %% of random search's epochs (target <= 33.3 %%); "
-                            + "best %.4f vs %.4f: %s%n", 100.0 * asha.epochs / random.epochs, asha.best, random.best,
-                    asha.best >= random.best ? "reached random's best" : "did NOT reach random's best");
-            Row both = new Row(0, 0, 0, 0, 0, 0, random.claimNanos + asha.claimNanos, random.timings.trialNanos()
-                    + asha.timings.trialNanos(), random.timings.metricNanos() + asha.timings.metricNanos(),
-                    random.timings.heartbeatNanos() + asha.timings.heartbeatNanos(), random.timings.pruneNanos()
-                    + asha.timings.pruneNanos(), random.timings.checkpointNanos() + asha.timings.checkpointNanos(), null);
-            int n = 2 * trials;
+            long seed = Long.parseLong(a.get("--seed"));
+            List<Row> rows = new java.util.ArrayList<>();
+            for (String pruner : a.get("--pruners").split(",")) {
+                rows.add(run(app, dataset, pruner + "-" + System.nanoTime(), pruner.trim(), trials, epochs, seed, curves));
+            }
+            Row random = rows.get(0);
+            System.out.println();
+            for (Row r : rows.subList(1, rows.size())) {
+                System.out.printf(Locale.ROOT, "%s used %.1f %% of random search's epochs (target <= 33.3 %%); best %.4f vs "
+                                + "%.4f: %s%n", r.pruner, 100.0 * r.epochs / random.epochs, r.best, random.best,
+                        r.best >= random.best ? "reached random's best" : "did NOT reach random's best");
+            }
+            Row both = new Row("all", 0, 0, 0, 0, 0, 0, rows.stream().mapToLong(Row::claimNanos).sum(),
+                    rows.stream().mapToLong(r -> r.timings.trialNanos()).sum(),
+                    rows.stream().mapToLong(r -> r.timings.metricNanos()).sum(),
+                    rows.stream().mapToLong(r -> r.timings.heartbeatNanos()).sum(),
+                    rows.stream().mapToLong(r -> r.timings.pruneNanos()).sum(),
+                    rows.stream().mapToLong(r -> r.timings.checkpointNanos()).sum(), null);
+            int n = rows.size() * trials;
             double trial = both.trialNanos / 1e6 / n;
             double claim = both.claimNanos / 1e6 / n;
             double metric = both.metricNanos / 1e6 / n;
@@ -82,7 +93,7 @@ public final class TuningBench {
         }
     }
 
-    private record Row(int trials, long complete, long pruned, double best, long epochs, double seconds, long claimNanos,
+    private record Row(String pruner, int trials, long complete, long pruned, double best, long epochs, double seconds, long claimNanos,
                        long trialNanos, long metricNanos, long heartbeatNanos, long pruneNanos, long checkpointNanos,
                        TrialRunner.Timings timings) {
     }
@@ -118,10 +129,10 @@ public final class TuningBench {
                 after.metricNanos() - before.metricNanos(), after.heartbeatNanos() - before.heartbeatNanos(),
                 after.pruneNanos() - before.pruneNanos(), after.checkpointNanos() - before.checkpointNanos());
         ExperimentSummary s = app.getBean(ExperimentService.class).summary(e.id());
-        Row row = new Row(trials, s.trials().count(TrialState.COMPLETE), s.trials().count(TrialState.PRUNED),
+        Row row = new Row(pruner, trials, s.trials().count(TrialState.COMPLETE), s.trials().count(TrialState.PRUNED),
                 s.best().map(b -> b.objectiveValue()).orElse(Double.NaN), s.totals().epochsRecorded(), seconds, claim,
                 0, 0, 0, 0, 0, delta);
-        System.out.printf(Locale.ROOT, "%-22s %6d %8d %6d %10.4f %7d %8.0f%n", pruner.equals("none") ? "random (no pruning)"
+        System.out.printf(Locale.ROOT, "%-24s %6d %8d %6d %10.4f %7d %8.0f%n", pruner.equals("none") ? "random (no pruning)"
                 : "random + " + pruner, trials, row.complete, row.pruned, row.best, row.epochs, seconds);
         if (curves) {
             printCurves(app, e);

@@ -69,7 +69,7 @@ class PauseResumeTest extends DigitsExperimentTest {
             // every epoch exactly once: the resumed trial re-sent none and lost none
             assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2, 3);
         });
-        assertThat(all.get(0).attempts()).isEqualTo(2);
+        assertThat(all.get(0).attempts()).as("a pause is not a retry: it gives its attempt back").isEqualTo(1);
         assertThat(events.ofTrial(paused.id(), 20)).extracting(EventInfo::message)
                 .anyMatch(m -> m.contains("resumes after epoch " + checkpointed + " from its checkpoint on worker pausable"));
     }

@@ -54,6 +54,15 @@ public final class ScriptedStudy implements StudyView {
         return t;
     }
 
+    /** Moves trial {@code number} to {@code state}, keeping its curve (e.g. RUNNING -> HELD -> RUNNING). */
+    public FrozenTrial move(int number, TrialState state) {
+        FrozenTrial old = trials.get(number);
+        FrozenTrial t = new FrozenTrial(number, state, old.template(), old.params(), old.distributions(), old.value(),
+                old.intermediateValues(), old.started(), state.isFinished() ? Instant.EPOCH : null);
+        trials.set(number, t);
+        return t;
+    }
+
     @Override
     public String name() {
         return name;

@@ -79,11 +79,13 @@ public class ExperimentApi {
                              Boolean allowRandomInit) {
     }
 
-    /** Trial counts of an experiment. */
-    public record TrialCountsJson(long total, long complete, long pruned, long failed, long running, long waiting) {
+    /** Trial counts of an experiment; held: paused at an ASHA rung, waiting to be promoted or pruned. */
+    public record TrialCountsJson(long total, long complete, long pruned, long failed, long running, long waiting,
+                                  long held) {
         static TrialCountsJson of(TrialStats s) {
             return new TrialCountsJson(s.total(), s.count(TrialState.COMPLETE), s.count(TrialState.PRUNED),
-                    s.count(TrialState.FAIL), s.count(TrialState.RUNNING), s.count(TrialState.WAITING));
+                    s.count(TrialState.FAIL), s.count(TrialState.RUNNING), s.count(TrialState.WAITING),
+                    s.count(TrialState.HELD));
         }
     }
 

@@ -239,7 +239,8 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         progress.setValue(Math.min(1, finished / (double) total));
         counts.setText(finished + " of " + total + " trials finished: " + s.count(TrialState.COMPLETE) + " complete, "
                 + s.count(TrialState.PRUNED) + " pruned, " + s.count(TrialState.FAIL) + " failed, "
-                + s.count(TrialState.RUNNING) + " running, " + s.count(TrialState.WAITING) + " waiting · "
+                + s.count(TrialState.RUNNING) + " running, " + s.count(TrialState.WAITING) + " waiting"
+                + (s.count(TrialState.HELD) > 0 ? ", " + s.count(TrialState.HELD) + " held at a rung" : "") + " · "
                 + summary.totals().epochsRecorded() + " epochs trained");
         ExperimentState st = experiment.state();
         pause.setEnabled(st == ExperimentState.QUEUED || st == ExperimentState.RUNNING);

@@ -1,0 +1,19 @@
+package dev.templatelab.tuning.pruner;
+
+import dev.templatelab.tuning.study.StudyView;
+import dev.templatelab.tuning.study.TrialView;
+import java.util.OptionalInt;
+
+/**
+ * A pruner that pauses trials instead of stopping them and later lets the best paused ones run on: ASHA as Li et
+ * al. (2018) define it. Optuna cannot resume a stopped trial, so its ASHA must decide at once; TemplateLab keeps
+ * every trial's epoch checkpoint, so a paused (HELD) trial resumes exactly where it stopped.
+ */
+public interface PromotingPruner extends Pruner {
+
+    /** Whether {@code trial}, having just reported its latest epoch, should pause there until promoted. */
+    boolean hold(StudyView study, TrialView trial);
+
+    /** The HELD trial that should run on now, if any: what a free worker takes before starting a new trial. */
+    OptionalInt promotable(StudyView study);
+}

@@ -1,0 +1,78 @@
+package dev.templatelab.tuning.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.testing.TinyDigits;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+
+/**
+ * ASHA with promotions on real trials against the database: trials pause (HELD) at the first rung with their
+ * checkpoint, the best of the rung is promoted and resumes from that checkpoint, and the ones never promoted are
+ * pruned when the search ends. Three trials of three epochs: rungs after 1 and 3 epochs (reduction factor 3).
+ */
+class AshaPromotionTest extends DigitsExperimentTest {
+
+    @Test
+    void heldTrialsArePromotedFromTheirCheckpointOrPrunedAtTheEnd() {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (String s : TinyDigits.TINY) {
+            String[] kv = s.split("=");
+            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+        }
+        // Grid order: the third trial's learning rate is too small to learn anything, so it ranks last at the rung.
+        space.put("per_item_lrate", List.of(0.003, 0.002, 1e-9));
+        space.put("weight_decay", 1e-4);
+        space.put("flip_probability", 0.0);
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "grid", "asha", 3, 3, 1, "accuracy", space, null, 5L));
+        TrialWorker w = worker("asha-worker");
+        List<TrialRunner.Result> results = new ArrayList<>();
+        for (int i = 0; i < 10 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce().ifPresent(results::add);
+        }
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        List<TrialInfo> all = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent();
+        assertThat(all).hasSize(3);
+        // Fewer than three trials at a rung leaves no top third: the first two are held after one epoch.
+        assertThat(results.subList(0, 2)).containsExactly(TrialRunner.Result.HELD, TrialRunner.Result.HELD);
+        double[] atRung = all.stream().mapToDouble(t -> metrics.curve(t.id()).get(0).metrics().valAccuracy()).toArray();
+        int best = atRung[1] > atRung[0] ? 1 : 0;   // ties go to the lower number
+        if (atRung[2] > atRung[best]) {
+            // The third trial is the best of three: it runs on without pausing, nobody is promoted.
+            assertThat(results).containsExactly(TrialRunner.Result.HELD, TrialRunner.Result.HELD, TrialRunner.Result.COMPLETE);
+            best = 2;
+        } else {
+            assertThat(results).containsExactly(TrialRunner.Result.HELD, TrialRunner.Result.HELD, TrialRunner.Result.HELD,
+                    TrialRunner.Result.COMPLETE);
+            TrialInfo promoted = all.get(best);
+            assertThat(promoted.attempts()).as("a promotion is not a retry").isEqualTo(1);
+            assertThat(events.ofTrial(promoted.id(), 20)).extracting(EventInfo::message)
+                    .anyMatch(m -> m.contains("promoted after 1 epoch(s)"))
+                    .anyMatch(m -> m.contains("resumes after epoch 0 from its checkpoint on worker asha-worker"));
+        }
+        for (TrialInfo t : all) {
+            List<Integer> epochs = metrics.curve(t.id()).stream().map(r -> r.metrics().epoch()).toList();
+            if (t.number() == best) {
+                assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+                assertThat(epochs).containsExactly(0, 1, 2);
+            } else {
+                assertThat(t.state()).as("never promoted, so pruned when the search ended").isEqualTo(TrialState.PRUNED);
+                assertThat(epochs).containsExactly(0);
+                assertThat(t.objectiveValue()).isEqualTo(atRung[t.number()]);
+            }
+        }
+        assertThat(events.recent(e.id(), 50)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("2 trial(s) still held at a rung were pruned"));
+    }
+}
