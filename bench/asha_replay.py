@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Replays the learning curves of a random search (bench/tuning --curves true, first arm) through ASHA variants.
+
+With one native thread a trial trains identically in every arm, so a replay predicts an ASHA arm exactly: on the
+README's runs it gave the measured epochs and best value of both ASHA versions (seed 1: 40 / 0.93 and 38 / 0.93;
+seed 2: 34 / 0.95 and 38 / 0.95). Use it to see how the minimum resource and reduction factor would have done on
+the same curves before spending a real run.
+
+    python3 bench/asha_replay.py tuning-output.txt
+"""
+import math
+import re
+import sys
+
+
+def load(path):
+    """The first arm's curves: [(learning rate, [value per epoch])] in trial order."""
+    curves, arm = [], -1
+    for line in open(path):
+        if line.startswith("random "):
+            arm += 1
+        m = re.match(r"\s+curve #(\d+)\s+lrate (\S+)\s+(\S+)\s+(.*)", line)
+        if m and arm == 0:
+            curves.append((float(m.group(2)), [float(x) for x in m.group(4).split()]))
+    if not curves:
+        sys.exit(f"no curves in {path}: run bench/tuning with --curves true")
+    return curves
+
+
+def rung_steps(epochs, rf, r0):
+    """0-based epoch index of each rung before the last epoch: r0 * rf^k - 1."""
+    steps, k = [], 0
+    while r0 * rf ** k - 1 < epochs - 1:
+        steps.append(r0 * rf ** k - 1)
+        k += 1
+    return steps
+
+
+def decide_on_arrival(curves, epochs, rf, r0):
+    """Optuna's SuccessiveHalvingPruner (asha-optuna): judged once per rung against the trials there so far."""
+    trained = []
+    for i, (_, c) in enumerate(curves):
+        n = epochs
+        for s in rung_steps(epochs, rf, r0):
+            values = sorted([curves[j][1][s] for j in range(i) if trained[j] > s] + [c[s]], reverse=True)
+            if c[s] < values[max(len(values) // rf, 1) - 1]:
+                n = s + 1
+                break
+        trained.append(n)
+    return trained
+
+
+def promoting(curves, epochs, rf, r0):
+    """Li et al.'s ASHA (asha): held at a rung unless in the top floor(n / rf); free workers promote first."""
+    steps = rung_steps(epochs, rf, r0)
+    ends = steps + [epochs - 1]
+    trained = []
+    while True:
+        job = None
+        for k in reversed(range(len(steps))):
+            s = steps[k]
+            reached = sorted((j for j in range(len(trained)) if trained[j] > s), key=lambda j: (-curves[j][1][s], j))
+            held = [j for j in reached[:len(reached) // rf] if trained[j] == s + 1]
+            if held:
+                job = (held[0], ends[k + 1] + 1)
+                break
+        if job:
+            trained[job[0]] = job[1]
+        elif len(trained) < len(curves):
+            trained.append(ends[0] + 1)
+        else:
+            return trained
+
+
+def main():
+    curves = load(sys.argv[1])
+    epochs = len(curves[0][1])
+    best = max(max(c) for _, c in curves)
+    total = len(curves) * epochs
+    print(f"{len(curves)} trials x {epochs} epochs; random search's best {best:.4f}\n")
+    print(f"{'variant':34s} {'epochs':>14s} {'complete':>8s} {'best':>7s}")
+    for rf in (3, 4):
+        for r0 in (1, 2):
+            for name, replay in (("asha-optuna", decide_on_arrival), ("asha", promoting)):
+                trained = replay(curves, epochs, rf, r0)
+                done = [j for j, n in enumerate(trained) if n == epochs]
+                got = max((max(curves[j][1]) for j in done), default=float("nan"))
+                print(f"{name + f' rf={rf} min_resource={r0}':34s} {sum(trained):5d} ({100 * sum(trained) / total:5.1f} %)"
+                      f" {len(done):8d} {got:7.4f} {'reached' if got >= best else 'missed'}")
+
+
+if __name__ == "__main__":
+    main()
