@@ -12,8 +12,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import dev.templatelab.architectures.graph.Padding;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,22 +31,11 @@ import org.nd4j.linalg.learning.config.Sgd;
  * tolerance, per parameter); and each whole template, where a deep random-init network amplifies float
  * rounding, so the whole gradient is compared by direction and relative size.
  */
+@ExtendWith(RestoresHelperSwitch.class)
 class HelperParityTest {
 
     private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
     private static final TemplateSpec SMALL = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
-    private static String previous;
-
-    @BeforeAll
-    static void rememberSwitch() {
-        Nd4jRuntime.configure();
-        previous = System.getProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY);
-    }
-
-    @AfterAll
-    static void restoreSwitch() {
-        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, previous);
-    }
 
     /** Each layer kind of the templates, between a 1x1 conv (so input gradients are checked) and a classifier. */
     static Stream<Arguments> layerKinds() {

@@ -15,9 +15,8 @@ import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,22 +33,11 @@ import org.nd4j.linalg.learning.config.Sgd;
  * channel slice of a wider activation). {@code HelperParityTest} and {@code GradientCheckTest} cover it too,
  * as their "batch norm" layer kind.
  */
+@ExtendWith(RestoresHelperSwitch.class)
 class MomentsBatchNormHelperTest {
 
     private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
     private static final TemplateSpec SMALL = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
-    private static String previous;
-
-    @BeforeAll
-    static void rememberSwitch() {
-        Nd4jRuntime.configure();
-        previous = System.getProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY);
-    }
-
-    @AfterAll
-    static void restoreSwitch() {
-        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, previous);
-    }
 
     static Stream<Arguments> cases() {
         return Stream.of(
