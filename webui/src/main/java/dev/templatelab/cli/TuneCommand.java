@@ -71,7 +71,8 @@ final class TuneCommand implements Callable<Integer> {
     String sampler;
 
     @Option(names = "--pruner", defaultValue = "asha", description = "none, median, asha (holds trials at rungs and promotes the best), asha-optuna "
-            + "(decides once per rung, as Optuna) or hyperband (default ${DEFAULT-VALUE}).")
+            + "(decides once per rung, as Optuna) or hyperband (default ${DEFAULT-VALUE}); the last three take rung "
+            + "settings, e.g. asha:min_resource=2,reduction_factor=4 (defaults 1 and 3).")
     String pruner;
 
     @Option(names = "--objective", defaultValue = "accuracy", description = "accuracy, macro_f1, loss or map (multi-label data) (default ${DEFAULT-VALUE}).")

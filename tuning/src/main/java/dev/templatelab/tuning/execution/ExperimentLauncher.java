@@ -121,9 +121,13 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("sampler", "unknown sampler '" + r.sampler() + "'; use one of "
                     + String.join(", ", StudyParts.SAMPLERS));
         }
-        if (r.pruner() == null || !StudyParts.PRUNERS.contains(r.pruner().trim().toLowerCase())) {
-            throw new InvalidExperimentException("pruner", "unknown pruner '" + r.pruner() + "'; use one of "
-                    + String.join(", ", StudyParts.PRUNERS));
+        if (r.pruner() == null) {
+            throw new InvalidExperimentException("pruner", "missing; use one of " + String.join(", ", StudyParts.PRUNERS));
+        }
+        try {
+            StudyParts.pruner(r.pruner(), Math.max(1, r.maxEpochsPerTrial()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidExperimentException("pruner", e.getMessage());
         }
         if (r.maxTrials() < 1) {
             throw new InvalidExperimentException("maxTrials", "must be at least 1, got " + r.maxTrials());

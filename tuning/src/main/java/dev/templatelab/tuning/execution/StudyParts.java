@@ -12,8 +12,10 @@ import dev.templatelab.tuning.sampler.RandomSampler;
 import dev.templatelab.tuning.sampler.Sampler;
 import dev.templatelab.tuning.sampler.TpeSampler;
 import dev.templatelab.tuning.study.Objective;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The names an experiment stores for its sampler, pruner and objective, and what they stand for. */
 public final class StudyParts {
@@ -36,20 +38,57 @@ public final class StudyParts {
     }
 
     /**
-     * The pruner named {@code name} for trials of at most {@code maxEpochs} epochs. ASHA and Hyperband use
-     * reduction factor 3 from the first epoch: with a handful of epochs per trial a factor of 4 would leave
-     * a single rung. {@code asha} holds and promotes trials (Li et al.); {@code asha-optuna} decides once, when a
-     * trial reaches a rung, as Optuna's SuccessiveHalvingPruner does (kept for comparison: see bench/tuning).
+     * The pruner {@code spec} names, for trials of at most {@code maxEpochs} epochs: a name from {@link #PRUNERS},
+     * and for the successive-halving ones optionally their rungs, e.g. {@code asha:min_resource=2,reduction_factor=4}.
+     * By default ASHA and Hyperband use reduction factor 3 from the first epoch: with a handful of epochs per trial
+     * a factor of 4 would leave a single rung. {@code asha} holds and promotes trials (Li et al.); {@code asha-optuna}
+     * decides once, when a trial reaches a rung, as Optuna's SuccessiveHalvingPruner does (see bench/tuning).
+     *
+     * @throws IllegalArgumentException naming what is wrong with {@code spec}
      */
-    public static Pruner pruner(String name, int maxEpochs) {
-        return switch (normalise(name)) {
+    public static Pruner pruner(String spec, int maxEpochs) {
+        String[] parts = normalise(spec).split(":", 2);
+        String name = parts[0].trim();
+        Map<String, Integer> rungs = parts.length == 2 ? rungSettings(name, parts[1]) : Map.of();
+        int minResource = rungs.getOrDefault("min_resource", 1);
+        int reductionFactor = rungs.getOrDefault("reduction_factor", 3);
+        return switch (name) {
             case "none" -> new NopPruner();
             case "median" -> new MedianPruner(3, 0, 1);
-            case "asha" -> new AshaPruner(1, 3);
-            case "asha-optuna" -> new SuccessiveHalvingPruner(1, 3, 0);
-            case "hyperband" -> new HyperbandPruner(1, Math.max(1, maxEpochs), 3);
-            default -> throw new IllegalArgumentException("unknown pruner '" + name + "'; known: " + String.join(", ", PRUNERS));
+            case "asha" -> new AshaPruner(minResource, reductionFactor);
+            case "asha-optuna" -> new SuccessiveHalvingPruner(minResource, reductionFactor, 0);
+            case "hyperband" -> new HyperbandPruner(minResource, Math.max(minResource, maxEpochs), reductionFactor);
+            default -> throw new IllegalArgumentException("unknown pruner '" + spec + "'; known: " + String.join(", ", PRUNERS));
         };
+    }
+
+    /** {@code min_resource=N,reduction_factor=N} after a successive-halving pruner's name. */
+    private static Map<String, Integer> rungSettings(String pruner, String settings) {
+        if (!List.of("asha", "asha-optuna", "hyperband").contains(pruner)) {
+            throw new IllegalArgumentException("pruner '" + pruner + "' takes no settings; only asha, asha-optuna and "
+                    + "hyperband take min_resource and reduction_factor");
+        }
+        Map<String, Integer> values = new LinkedHashMap<>();
+        for (String item : settings.split(",")) {
+            String[] kv = item.split("=", 2);
+            String key = kv[0].trim();
+            if (!key.equals("min_resource") && !key.equals("reduction_factor")) {
+                throw new IllegalArgumentException("unknown " + pruner + " setting '" + key
+                        + "'; use min_resource=N (epochs before the first rung) and/or reduction_factor=N");
+            }
+            int value;
+            try {
+                value = Integer.parseInt(kv.length == 2 ? kv[1].trim() : "");
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(pruner + " setting " + key + " needs a whole number, e.g. " + key + "=2");
+            }
+            int least = key.equals("min_resource") ? 1 : 2;
+            if (value < least) {
+                throw new IllegalArgumentException(pruner + " setting " + key + " must be at least " + least + ", got " + value);
+            }
+            values.put(key, value);
+        }
+        return values;
     }
 
     /** The objective named {@code name} ({@code accuracy} or {@code val_accuracy}, {@code macro_f1}, {@code loss}). */

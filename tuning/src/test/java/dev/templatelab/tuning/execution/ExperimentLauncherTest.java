@@ -69,6 +69,7 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "templates", List.of()), "templates", "at least one template");
         expectInvalid(copy(ok, "sampler", "bayes"), "sampler", "unknown sampler 'bayes'; use one of grid, random, tpe");
         expectInvalid(copy(ok, "pruner", "percentile"), "pruner", "unknown pruner 'percentile'");
+        expectInvalid(copy(ok, "pruner", "asha:min_resource=0"), "pruner", "min_resource must be at least 1, got 0");
         expectInvalid(copy(ok, "maxTrials", 0), "maxTrials", "at least 1, got 0");
         expectInvalid(copy(ok, "maxEpochsPerTrial", 0), "maxEpochsPerTrial", "must be 1..");
         expectInvalid(copy(ok, "parallelism", 0), "parallelism", "at least 1");
