@@ -1,5 +1,7 @@
 package dev.templatelab.architectures;
 
+import static dev.templatelab.architectures.FastAndStock.assertRelative;
+import static dev.templatelab.architectures.FastAndStock.gradients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.architectures.graph.GraphCursor;
@@ -7,11 +9,9 @@ import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import dev.templatelab.architectures.graph.Padding;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -19,7 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * TemplateLab's default fast path (DL4J's oneDNN layer helpers, see {@link Nd4jRuntime}) computes what
@@ -76,12 +75,12 @@ class HelperParityTest {
             x = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0);
             return x.build("pool", List.of(TemplateGraph.OUTPUT));
         };
-        Pair pair = pair(graph.get(), 8);
+        FastAndStock pair = FastAndStock.of(graph.get(), 8);
         DataSet batch = Networks.randomBatch(INPUT, 8, 17, false);
-        assertRelative(name + " output", pair.fast.outputSingle(false, batch.getFeatures()),
-                pair.stock.outputSingle(false, batch.getFeatures()), 1e-5);
-        Map<String, INDArray> fast = gradients(pair.fast, batch);
-        Map<String, INDArray> stock = gradients(pair.stock, batch);
+        assertRelative(name + " output", pair.fast().outputSingle(false, batch.getFeatures()),
+                pair.stock().outputSingle(false, batch.getFeatures()), 1e-5);
+        Map<String, INDArray> fast = gradients(pair.fast(), batch);
+        Map<String, INDArray> stock = gradients(pair.stock(), batch);
         assertThat(fast.keySet()).isEqualTo(stock.keySet());
         for (String key : stock.keySet()) {
             assertRelative(name + " gradient " + key, fast.get(key), stock.get(key), 1e-4);
@@ -91,13 +90,13 @@ class HelperParityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("templates")
     void everyTemplateMatchesBuiltInLayers(Template template) {
-        Pair pair = pair(template.build(SMALL), 3);
+        FastAndStock pair = FastAndStock.of(template.build(SMALL), 3);
         DataSet batch = Networks.randomBatch(SMALL, 8, 21, false);
-        assertRelative("inference output", pair.fast.outputSingle(false, batch.getFeatures()),
-                pair.stock.outputSingle(false, batch.getFeatures()), 1e-4);
-        INDArray fast = Nd4j.toFlattened(gradients(pair.fast, batch).values());
-        INDArray stock = Nd4j.toFlattened(gradients(pair.stock, batch).values());
-        assertThat(pair.fast.score()).isCloseTo(pair.stock.score(), org.assertj.core.data.Offset.offset(1e-4 * pair.stock.score()));
+        assertRelative("inference output", pair.fast().outputSingle(false, batch.getFeatures()),
+                pair.stock().outputSingle(false, batch.getFeatures()), 1e-4);
+        INDArray fast = Nd4j.toFlattened(gradients(pair.fast(), batch).values());
+        INDArray stock = Nd4j.toFlattened(gradients(pair.stock(), batch).values());
+        assertThat(pair.fast().score()).isCloseTo(pair.stock().score(), org.assertj.core.data.Offset.offset(1e-4 * pair.stock().score()));
         double cosine = fast.mul(stock).sumNumber().doubleValue()
                 / (fast.norm2Number().doubleValue() * stock.norm2Number().doubleValue());
         double relative = fast.sub(stock).norm2Number().doubleValue() / stock.norm2Number().doubleValue();
@@ -107,36 +106,5 @@ class HelperParityTest {
 
     static Stream<Template> templates() {
         return TemplateRegistry.standard().list().stream();
-    }
-
-    private record Pair(ComputationGraph stock, ComputationGraph fast) {
-    }
-
-    private static Pair pair(TemplateGraph graph, long seed) {
-        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
-        ComputationGraph stock = Networks.withUpdater(graph, new Sgd(0.0), seed);
-        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
-        ComputationGraph fast = Networks.withUpdater(graph, new Sgd(0.0), seed);
-        assertThat(Nd4jRuntime.oneDnnHelpersActive()).as("oneDNN helpers active on this backend").isTrue();
-        fast.setParams(stock.params().dup());
-        return new Pair(stock, fast);
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph net, DataSet batch) {
-        Nd4j.getRandom().setSeed(99);     // identical dropout masks on both paths
-        net.setInputs(batch.getFeatures());
-        net.setLabels(batch.getLabels());
-        net.computeGradientAndScore();
-        Map<String, INDArray> copy = new TreeMap<>();
-        net.gradient().gradientForVariable().forEach((k, v) -> copy.put(k, v.dup()));
-        return copy;
-    }
-
-    /** max |actual - expected| <= tolerance * max |expected| (with a floor for all-zero arrays). */
-    private static void assertRelative(String what, INDArray actual, INDArray expected, double tolerance) {
-        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
-        double maxDiff = actual.sub(expected).amaxNumber().doubleValue();
-        assertThat(maxDiff).as("%s: max |fast - stock| = %s, largest |stock| %s", what, maxDiff, scale)
-                .isLessThanOrEqualTo(tolerance * scale);
     }
 }

@@ -1,5 +1,7 @@
 package dev.templatelab.architectures;
 
+import static dev.templatelab.architectures.FastAndStock.assertRelative;
+import static dev.templatelab.architectures.FastAndStock.gradients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.architectures.graph.BatchNormStyle;
@@ -9,7 +11,6 @@ import dev.templatelab.architectures.runtime.MomentsBatchNormHelper;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
@@ -22,8 +23,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * {@link MomentsBatchNormHelper}, the batch-norm path every template trains on, computes what DL4J's built-in
@@ -58,11 +57,9 @@ class MomentsBatchNormHelperTest {
         TemplateGraph graph = op.apply(GraphCursor.start(INPUT, Padding.EXPLICIT, style)).relu("relu")
                 .globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
-        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
-        ComputationGraph stock = Networks.withUpdater(graph, new Sgd(0.0), 5);
-        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
-        ComputationGraph fast = Networks.withUpdater(graph, new Sgd(0.0), 5);
-        fast.setParams(stock.params().dup());
+        FastAndStock pair = FastAndStock.of(graph, 5);
+        ComputationGraph stock = pair.stock();
+        ComputationGraph fast = pair.fast();
         assertThat(helperOf(fast.getLayer("op"))).as("fast path").isInstanceOf(MomentsBatchNormHelper.class);
         assertThat(helperOf(stock.getLayer("op"))).as("stock path").isNull();
 
@@ -116,22 +113,5 @@ class MomentsBatchNormHelperTest {
 
     private static Object helperOf(Layer layer) {
         return ((BatchNormalization) layer).getHelper();
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph net, DataSet batch) {
-        net.setInputs(batch.getFeatures());
-        net.setLabels(batch.getLabels());
-        net.computeGradientAndScore();
-        Map<String, INDArray> copy = new TreeMap<>();
-        net.gradient().gradientForVariable().forEach((k, v) -> copy.put(k, v.dup()));
-        return copy;
-    }
-
-    /** max |actual - expected| <= tolerance * max |expected| (with a floor for all-zero arrays). */
-    private static void assertRelative(String what, INDArray actual, INDArray expected, double tolerance) {
-        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
-        double maxDiff = actual.sub(expected).amaxNumber().doubleValue();
-        assertThat(maxDiff).as("%s: max |fast - stock| = %s, largest |stock| %s", what, maxDiff, scale)
-                .isLessThanOrEqualTo(tolerance * scale);
     }
 }
