@@ -34,7 +34,7 @@ public record AshaPruner(int minResource, int reductionFactor) implements Promot
 
     /** The step (0-based epoch index) of rung {@code k}: the last epoch of its resource. */
     public long rungStep(int k) {
-        return new SuccessiveHalvingPruner(minResource, reductionFactor, 0).rungStep(k);
+        return SuccessiveHalvingPruner.rungStep(minResource, reductionFactor, k);
     }
 
     /** Only a trial whose objective became NaN at a rung is stopped for good; the others are held or run on. */

@@ -38,7 +38,12 @@ public record SuccessiveHalvingPruner(int minResource, int reductionFactor, int 
 
     /** The step (0-based epoch index) of rung {@code k}: the last epoch of its resource. */
     public long rungStep(int k) {
-        return minResource * Math.round(Math.pow(reductionFactor, minEarlyStoppingRate + k)) - 1;
+        return rungStep(minResource, reductionFactor, minEarlyStoppingRate + k);
+    }
+
+    /** The step of rung {@code k} without an offset: the last epoch of {@code minResource * reductionFactor^k}. */
+    static long rungStep(int minResource, int reductionFactor, int k) {
+        return minResource * Math.round(Math.pow(reductionFactor, k)) - 1;
     }
 
     @Override
