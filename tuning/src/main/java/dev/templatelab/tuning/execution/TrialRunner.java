@@ -412,15 +412,16 @@ public class TrialRunner {
                     control.stop(TrialControl.StopReason.LEASE_LOST);
                     return Decision.STOP;
                 }
-                if (whenReachable("prune decision", () -> a.trial().shouldPrune())) {
-                    return Decision.PRUNE;
-                }
                 // The last epoch completes the trial; before it, ASHA may pause the trial at a rung.
-                if (m.epoch() < context.epochs() - 1 && whenReachable("hold decision", () -> a.trial().shouldHold())) {
-                    control.stop(TrialControl.StopReason.HELD);
-                    return Decision.STOP;
-                }
-                return Decision.CONTINUE;
+                boolean mayHold = m.epoch() < context.epochs() - 1;
+                return switch (whenReachable("prune decision", () -> a.trial().verdict(mayHold))) {
+                    case PRUNE -> Decision.PRUNE;
+                    case HOLD -> {
+                        control.stop(TrialControl.StopReason.HELD);
+                        yield Decision.STOP;
+                    }
+                    case CONTINUE -> Decision.CONTINUE;
+                };
             } finally {
                 pruneNanos.addAndGet(System.nanoTime() - t2);
             }

@@ -215,15 +215,25 @@ public final class Study implements StudyView {
     }
 
     synchronized boolean shouldPrune(Trial trial) {
+        return pruner.prune(this, unfinished(trial));
+    }
+
+    /** Both pruner questions on one snapshot of the trial: a worker asks this once per epoch. */
+    synchronized Trial.Verdict verdict(Trial trial, boolean mayHold) {
+        FrozenTrial current = unfinished(trial);
+        if (pruner.prune(this, current)) {
+            return Trial.Verdict.PRUNE;
+        }
+        boolean hold = mayHold && pruner instanceof PromotingPruner promoting && promoting.hold(this, current);
+        return hold ? Trial.Verdict.HOLD : Trial.Verdict.CONTINUE;
+    }
+
+    private FrozenTrial unfinished(Trial trial) {
         FrozenTrial current = storage.trial(trial.number());
         if (current.state().isFinished()) {
             throw new IllegalStateException("trial " + trial.number() + " is already " + current.state());
         }
-        return pruner.prune(this, current);
-    }
-
-    synchronized boolean shouldHold(Trial trial) {
-        return pruner instanceof PromotingPruner promoting && promoting.hold(this, storage.trial(trial.number()));
+        return current;
     }
 
     private Double lastReported(int number) {

@@ -62,12 +62,16 @@ public final class Trial implements TrialView {
         return study.shouldPrune(this);
     }
 
+    /** What the pruner wants after an epoch. */
+    public enum Verdict { CONTINUE, PRUNE, HOLD }
+
     /**
-     * Whether the study's pruner wants this trial paused here until it is promoted (ASHA). Only a trial that can be
-     * resumed from its checkpoint should ask; one that cannot should just run on.
+     * Whether the pruner wants this trial stopped, or (if {@code mayHold}) paused at a rung until it is promoted
+     * (ASHA), answered from one read of the trial: what a worker asks after each epoch. Pass {@code mayHold = false}
+     * at the last epoch, or for a trial that cannot resume from a checkpoint.
      */
-    public boolean shouldHold() {
-        return study.shouldHold(this);
+    public Verdict verdict(boolean mayHold) {
+        return study.verdict(this, mayHold);
     }
 
     /** {@link #report} then {@link #shouldPrune}: fits training's {@code IntermediateReporter.Sink}. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.templatelab.training.fit.Decision;
 import dev.templatelab.training.fit.EpochMetrics;
 import dev.templatelab.training.fit.IntermediateReporter;
+import dev.templatelab.tuning.pruner.AshaPruner;
 import dev.templatelab.tuning.pruner.MedianPruner;
 import dev.templatelab.tuning.sampler.GridSampler;
 import dev.templatelab.tuning.sampler.RandomSampler;
@@ -81,6 +82,27 @@ class StudyTest {
         Decision d = reporter.onEpoch(null, new EpochMetrics(0, 1.0, 1.0, 0.2, 0.1, 0.01, 100, 1));
         assertThat(d).isEqualTo(Decision.PRUNE);
         assertThat(bad.intermediateValues()).containsEntry(0, 0.2); // val_accuracy, the default objective
+    }
+
+    @Test
+    void verdictAnswersPruneAndHoldFromOneSnapshotAndOnlyHoldsWhenAllowed() {
+        Study asha = study().optPruner(new AshaPruner(1, 3)).build();
+        Trial first = asha.ask();
+        first.report(0, 0.9);
+        assertThat(first.verdict(false)).as("last epoch: runs on").isEqualTo(Trial.Verdict.CONTINUE);
+        assertThat(first.verdict(true)).as("alone at the first rung: top floor(1/3) is nobody").isEqualTo(Trial.Verdict.HOLD);
+        first.report(1, 0.9);
+        assertThat(first.verdict(true)).as("between rungs").isEqualTo(Trial.Verdict.CONTINUE);
+
+        Study median = study().optPruner(new MedianPruner(1, 0, 1)).build();
+        Trial good = median.ask();
+        good.report(0, 0.9);
+        median.tell(good, TrialState.COMPLETE, 0.9);
+        Trial bad = median.ask();
+        bad.report(0, 0.1);
+        assertThat(bad.verdict(true)).as("a pruner that cannot hold still prunes").isEqualTo(Trial.Verdict.PRUNE);
+        median.tell(bad, TrialState.PRUNED, null);
+        assertThatThrownBy(() -> bad.verdict(true)).hasMessageContaining("already PRUNED");
     }
 
     @Test
