@@ -22,6 +22,8 @@ public final class StudyParts {
 
     public static final List<String> SAMPLERS = List.of("grid", "random", "tpe");
     public static final List<String> PRUNERS = List.of("none", "median", "asha", "asha-optuna", "hyperband");
+    /** The successive-halving pruners, which take rung settings. */
+    private static final List<String> RUNG_PRUNERS = List.of("asha", "asha-optuna", "hyperband");
     public static final List<String> OBJECTIVES = List.of("accuracy", "macro_f1", "loss", "map");
 
     private StudyParts() {
@@ -64,7 +66,7 @@ public final class StudyParts {
 
     /** {@code min_resource=N,reduction_factor=N} after a successive-halving pruner's name. */
     private static Map<String, Integer> rungSettings(String pruner, String settings) {
-        if (!List.of("asha", "asha-optuna", "hyperband").contains(pruner)) {
+        if (!RUNG_PRUNERS.contains(pruner)) {
             throw new IllegalArgumentException("pruner '" + pruner + "' takes no settings; only asha, asha-optuna and "
                     + "hyperband take min_resource and reduction_factor");
         }

@@ -91,7 +91,7 @@ public class TrialScheduler {
             }
             Study study = studies.open(e, studies.storage(e, "scheduler"));
             Optional<String> reason = studies.stopReason(e, study);
-            if (reason.isEmpty() || (stats.count(TrialState.HELD) > 0 && studies.promotable(e, study).isPresent())) {
+            if (reason.isEmpty() || promotable(e, study, stats).isPresent()) {
                 return false;
             }
             try {
@@ -141,8 +141,7 @@ public class TrialScheduler {
         }
         DbStudyStorage storage = studies.storage(e, workerId);
         Study study = studies.open(e, storage);
-        // Reading every curve for a promotion is only worth it when some trial is held.
-        OptionalInt promoted = stats.count(TrialState.HELD) > 0 ? studies.promotable(e, study) : OptionalInt.empty();
+        OptionalInt promoted = promotable(e, study, stats);
         if (promoted.isPresent()) {
             return Optional.of(promote(e, study, storage, promoted.getAsInt(), workerId));
         }
@@ -153,6 +152,11 @@ public class TrialScheduler {
         long trialId = trials.find(experimentId, trial.number()).orElseThrow().id();
         return Optional.of(new Assignment(experiments.get(experimentId), study, storage, trial, trialId,
                 storage.lease(trial.number()), false));
+    }
+
+    /** The held trial to promote now, if any; reading every curve for that is only worth it when some trial is held. */
+    private OptionalInt promotable(ExperimentInfo e, Study study, TrialStats stats) {
+        return stats.count(TrialState.HELD) > 0 ? studies.promotable(e, study) : OptionalInt.empty();
     }
 
     /** ASHA's promotion: the HELD trial runs on from its checkpoint on this worker (same attempt, not a retry). */
