@@ -112,7 +112,8 @@ public final class Throughput {
         }
     }
 
-    private static double medianSeconds(int warmup, int iterations, Runnable step, IntConsumer progress) {
+    /** Median seconds of {@code iterations} timed calls after {@code warmup} untimed ones (also used by bench/batchnorm). */
+    static double medianSeconds(int warmup, int iterations, Runnable step, IntConsumer progress) {
         for (int i = 0; i < warmup; i++) {
             step.run();
         }

@@ -46,8 +46,8 @@ public final class BatchNormStatisticsBench {
             Runnable moments = () -> Nd4j.exec(DynamicCustomOp.builder("moments").addInputs(x)
                     .addIntegerArguments(NCHW_STATS_AXES).addOutputs(momentsMean, momentsVar).build());
             int iterations = x.length() > 10_000_000 ? 11 : 51;
-            double dl4jMs = medianMillis(dl4j, iterations);
-            double momentsMs = medianMillis(moments, iterations);
+            double dl4jMs = 1e3 * Throughput.medianSeconds(3, iterations, dl4j, done -> { });
+            double momentsMs = 1e3 * Throughput.medianSeconds(3, iterations, moments, done -> { });
             INDArray reference = x.castTo(DataType.DOUBLE).var(false, NCHW_STATS_AXES);
             System.out.printf(Locale.ROOT, "%-20s %14.3f %14.3f %7.1fx %12.1e %12.1e%n",
                     Arrays.toString(shape).replace(" ", ""), dl4jMs, momentsMs, dl4jMs / momentsMs,
@@ -59,19 +59,5 @@ public final class BatchNormStatisticsBench {
 
     private static double relativeError(INDArray actual, INDArray reference) {
         return actual.castTo(DataType.DOUBLE).sub(reference).div(reference).amaxNumber().doubleValue();
-    }
-
-    private static double medianMillis(Runnable step, int iterations) {
-        for (int i = 0; i < 3; i++) {
-            step.run();
-        }
-        double[] ms = new double[iterations];
-        for (int i = 0; i < iterations; i++) {
-            long start = System.nanoTime();
-            step.run();
-            ms[i] = (System.nanoTime() - start) / 1e6;
-        }
-        Arrays.sort(ms);
-        return ms[iterations / 2];
     }
 }
