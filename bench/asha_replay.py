@@ -7,7 +7,15 @@ seed 2: 34 / 0.95 and 38 / 0.95). Use it to see how the minimum resource and red
 the same curves before spending a real run.
 
     python3 bench/asha_replay.py tuning-output.txt
+
+With several outputs and --trials N it estimates instead how often ASHA would meet the target in an N-trial
+experiment: it draws N curves at a time from all the outputs' first arms and replays each draw. That is sound for
+bench/tuning's runs because every trial trains with the same seed on the same split, so a trial's curve depends
+only on its learning rate, and the seeded runs are independent draws of learning rates from the same space.
+
+    python3 bench/asha_replay.py --trials 64 seed1.txt seed2.txt ...
 """
+import random
 import math
 import re
 import sys
@@ -72,7 +80,40 @@ def promoting(curves, epochs, rf, r0):
             return trained
 
 
+def completed_best(curves, trained, epochs):
+    """The best value among trials trained to the last epoch: what the experiment reports (COMPLETE trials only)."""
+    return max((max(curves[j][1]) for j, n in enumerate(trained) if n == epochs), default=float("nan"))
+
+
+def estimate(pool, trials, draws=2000, seed=1):
+    """Share of `draws` random N-trial experiments (curves drawn without replacement from the pool) in which ASHA
+    (promotions, rf 3, first rung after 1 epoch: bench/tuning's `asha`) reaches random search's best, and in which
+    it also uses at most a third of random search's epochs."""
+    if trials > len(pool):
+        sys.exit(f"--trials {trials} is more than the {len(pool)} pooled curves")
+    epochs = len(pool[0][1])
+    rng = random.Random(seed)
+    reached = within = 0
+    shares = []
+    for _ in range(draws):
+        curves = rng.sample(pool, trials)
+        trained = promoting(curves, epochs, 3, 1)
+        share = sum(trained) / (trials * epochs)
+        ok = completed_best(curves, trained, epochs) >= max(max(c) for _, c in curves)
+        reached += ok
+        within += ok and share <= 1 / 3
+        shares.append(share)
+    shares.sort()
+    print(f"{trials} trials drawn from {len(pool)} pooled curves, {draws} draws: ASHA reached random search's best in "
+          f"{100 * reached / draws:.1f} %, and within a third of its epochs in {100 * within / draws:.1f} %; "
+          f"epochs used: median {100 * shares[draws // 2]:.1f} %, 90th percentile {100 * shares[draws * 9 // 10]:.1f} %")
+
+
 def main():
+    if sys.argv[1] == "--trials":
+        pool = [c for path in sys.argv[3:] for c in load(path)]
+        estimate(pool, int(sys.argv[2]))
+        return
     curves = load(sys.argv[1])
     epochs = len(curves[0][1])
     best = max(max(c) for _, c in curves)
@@ -84,7 +125,7 @@ def main():
             for name, replay in (("asha-optuna", decide_on_arrival), ("asha", promoting)):
                 trained = replay(curves, epochs, rf, r0)
                 done = [j for j, n in enumerate(trained) if n == epochs]
-                got = max((max(curves[j][1]) for j in done), default=float("nan"))
+                got = completed_best(curves, trained, epochs)
                 print(f"{name + f' rf={rf} min_resource={r0}':34s} {sum(trained):5d} ({100 * sum(trained) / total:5.1f} %)"
                       f" {len(done):8d} {got:7.4f} {'reached' if got >= best else 'missed'}")
 
