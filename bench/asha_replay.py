@@ -110,8 +110,12 @@ def estimate(pool, trials, draws=2000, seed=1):
 
 
 def main():
+    if len(sys.argv) < 2 or sys.argv[1] == "--trials" and len(sys.argv) < 4:
+        sys.exit("usage: asha_replay.py OUTPUT | asha_replay.py --trials N OUTPUT...")
     if sys.argv[1] == "--trials":
         pool = [c for path in sys.argv[3:] for c in load(path)]
+        if len({len(c) for _, c in pool}) > 1:
+            sys.exit("the outputs ran different --epochs: pool only runs of the same bench settings")
         estimate(pool, int(sys.argv[2]))
         return
     curves = load(sys.argv[1])
