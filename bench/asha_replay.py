@@ -16,7 +16,6 @@ only on its learning rate, and the seeded runs are independent draws of learning
     python3 bench/asha_replay.py --trials 64 seed1.txt seed2.txt ...
 """
 import random
-import math
 import re
 import sys
 
@@ -24,7 +23,11 @@ import sys
 def load(path):
     """The first arm's curves: [(learning rate, [value per epoch])] in trial order."""
     curves, arm = [], -1
-    for line in open(path):
+    try:
+        lines = open(path).read().splitlines()
+    except OSError as e:
+        sys.exit(f"cannot read {path}: {e.strerror}; pass the saved output of bench/tuning --curves true")
+    for line in lines:
         if line.startswith("random "):
             arm += 1
         m = re.match(r"\s+curve #(\d+)\s+lrate (\S+)\s+(\S+)\s+(.*)", line)
@@ -80,6 +83,11 @@ def promoting(curves, epochs, rf, r0):
             return trained
 
 
+def best_value(curves):
+    """Random search's best: the highest value any trial reached at any epoch."""
+    return max(max(c) for _, c in curves)
+
+
 def completed_best(curves, trained, epochs):
     """The best value among trials trained to the last epoch: what the experiment reports (COMPLETE trials only)."""
     return max((max(curves[j][1]) for j, n in enumerate(trained) if n == epochs), default=float("nan"))
@@ -99,7 +107,7 @@ def estimate(pool, trials, draws=2000, seed=1):
         curves = rng.sample(pool, trials)
         trained = promoting(curves, epochs, 3, 1)
         share = sum(trained) / (trials * epochs)
-        ok = completed_best(curves, trained, epochs) >= max(max(c) for _, c in curves)
+        ok = completed_best(curves, trained, epochs) >= best_value(curves)
         reached += ok
         within += ok and share <= 1 / 3
         shares.append(share)
@@ -113,6 +121,8 @@ def main():
     if len(sys.argv) < 2 or sys.argv[1] == "--trials" and len(sys.argv) < 4:
         sys.exit("usage: asha_replay.py OUTPUT | asha_replay.py --trials N OUTPUT...")
     if sys.argv[1] == "--trials":
+        if not sys.argv[2].isdigit() or int(sys.argv[2]) < 1:
+            sys.exit(f"--trials takes a whole number of trials of at least 1, was '{sys.argv[2]}'")
         pool = [c for path in sys.argv[3:] for c in load(path)]
         if len({len(c) for _, c in pool}) > 1:
             sys.exit("the outputs ran different --epochs: pool only runs of the same bench settings")
@@ -120,7 +130,7 @@ def main():
         return
     curves = load(sys.argv[1])
     epochs = len(curves[0][1])
-    best = max(max(c) for _, c in curves)
+    best = best_value(curves)
     total = len(curves) * epochs
     print(f"{len(curves)} trials x {epochs} epochs; random search's best {best:.4f}\n")
     print(f"{'variant':34s} {'epochs':>14s} {'complete':>8s} {'best':>7s}")
