@@ -6,6 +6,7 @@ import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.Map;
 import java.util.TreeMap;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,6 +28,25 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
         return new FastAndStock(stock, fast);
     }
 
+    /**
+     * The stock network in double precision: DL4J's built-in layers with float rounding out of the way, the
+     * reference for cases where two float computations of the same maths legitimately differ by more than
+     * the tolerance (ill-conditioned inputs), so that neither float path is taken as the truth.
+     */
+    ComputationGraph stockInDouble() {
+        return stock.convertDataType(DataType.DOUBLE);
+    }
+
+    static DataSet inDouble(DataSet batch) {
+        return new DataSet(batch.getFeatures().castTo(DataType.DOUBLE), batch.getLabels().castTo(DataType.DOUBLE));
+    }
+
+    /** |actual - reference| / |reference| over all elements, in double. */
+    static double relativeError(INDArray actual, INDArray reference) {
+        INDArray r = reference.castTo(DataType.DOUBLE);
+        return actual.castTo(DataType.DOUBLE).sub(r).norm2Number().doubleValue() / r.norm2Number().doubleValue();
+    }
+
     /** Every parameter's gradient on {@code batch}, copied. */
     static Map<String, INDArray> gradients(ComputationGraph net, DataSet batch) {
         Nd4j.getRandom().setSeed(99);     // identical dropout masks on both paths
@@ -38,10 +58,33 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
         return copy;
     }
 
+    /**
+     * No layer of {@code net} fell back from its helper to DL4J's built-in code. The templates allow the
+     * fallback (a helper error then costs speed, not the run), and DL4J only logs it, so without this check a
+     * failing helper would leave every parity test comparing the stock path with itself.
+     */
+    static void assertNoHelperFellBack(String what, ComputationGraph net) {
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            for (Class<?> c = layer.getClass(); c != null; c = c.getSuperclass()) {
+                try {
+                    java.lang.reflect.Field failures = c.getDeclaredField("helperCountFail");
+                    failures.setAccessible(true);
+                    assertThat(failures.getInt(layer)).as("%s: helper failures of layer %s (see the log)", what,
+                            layer.conf().getLayer().getLayerName()).isZero();
+                    break;
+                } catch (NoSuchFieldException e) {
+                    // not declared at this level; look further up
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
     /** max |actual - expected| <= tolerance * max |expected| (with a floor for all-zero arrays). */
     static void assertRelative(String what, INDArray actual, INDArray expected, double tolerance) {
         double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
-        double maxDiff = actual.sub(expected).amaxNumber().doubleValue();
+        double maxDiff = actual.castTo(expected.dataType()).sub(expected).amaxNumber().doubleValue();
         assertThat(maxDiff).as("%s: max |fast - stock| = %s, largest |stock| %s", what, maxDiff, scale)
                 .isLessThanOrEqualTo(tolerance * scale);
     }

@@ -143,6 +143,7 @@ class GradientCheckTest {
                 }
             }
             assertThat(failures).as("%s on the oneDNN path, float32", name).isEmpty();
+            FastAndStock.assertNoHelperFellBack(name, net);
         } finally {
             Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         }
@@ -208,7 +209,7 @@ class GradientCheckTest {
             }
             if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
                 assertThat(helper).as("%s: batch norm %s runs on TemplateLab's helper", name, layerName)
-                        .isInstanceOf(dev.templatelab.architectures.runtime.MomentsBatchNormHelper.class);
+                        .isInstanceOf(dev.templatelab.architectures.runtime.OneDnnBatchNormHelper.class);
             }
         }
     }

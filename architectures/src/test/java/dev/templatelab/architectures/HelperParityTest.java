@@ -28,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Two levels: every layer kind the templates use, alone in a small well-conditioned graph (tight
  * tolerance, per parameter); and each whole template, where a deep random-init network amplifies float
- * rounding, so the whole gradient is compared by direction and relative size.
+ * rounding, so the whole gradient of each float path is measured against the stock path in double precision.
  */
 @ExtendWith(RestoresHelperSwitch.class)
 class HelperParityTest {
@@ -85,6 +85,7 @@ class HelperParityTest {
         for (String key : stock.keySet()) {
             assertRelative(name + " gradient " + key, fast.get(key), stock.get(key), 1e-4);
         }
+        FastAndStock.assertNoHelperFellBack(name, pair.fast());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -97,11 +98,16 @@ class HelperParityTest {
         INDArray fast = Nd4j.toFlattened(gradients(pair.fast(), batch).values());
         INDArray stock = Nd4j.toFlattened(gradients(pair.stock(), batch).values());
         assertThat(pair.fast().score()).isCloseTo(pair.stock().score(), org.assertj.core.data.Offset.offset(1e-4 * pair.stock().score()));
-        double cosine = fast.mul(stock).sumNumber().doubleValue()
-                / (fast.norm2Number().doubleValue() * stock.norm2Number().doubleValue());
-        double relative = fast.sub(stock).norm2Number().doubleValue() / stock.norm2Number().doubleValue();
-        assertThat(cosine).as("cosine(fast, stock gradient)").isGreaterThan(0.999);
-        assertThat(relative).as("|fast - stock| / |stock| over all gradients").isLessThan(0.03);
+        // Whole deep networks at init amplify float rounding differently on the two paths (ResNeXt at width
+        // 0.25: both float gradients ~4 % off the double-precision one), so each is measured against DL4J's
+        // built-in layers in double precision: the fast path must be about as accurate as the stock path.
+        INDArray reference = Nd4j.toFlattened(gradients(pair.stockInDouble(), FastAndStock.inDouble(batch)).values());
+        double fastError = FastAndStock.relativeError(fast, reference);
+        double stockError = FastAndStock.relativeError(stock, reference);
+        assertThat(fastError).as("fast path's gradient error against double precision (stock float path's: %s)",
+                stockError).isLessThanOrEqualTo(Math.max(2 * stockError, 1e-4));
+        assertThat(fastError).as("fast path's gradient error against double precision").isLessThan(0.06);
+        FastAndStock.assertNoHelperFellBack(template.name(), pair.fast());
     }
 
     static Stream<Template> templates() {

@@ -1,6 +1,6 @@
 package dev.templatelab.architectures.graph;
 
-import dev.templatelab.architectures.runtime.MomentsBatchNormHelper;
+import dev.templatelab.architectures.runtime.OneDnnBatchNormHelper;
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -10,9 +10,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * DL4J's batch normalization, computed the same way, whose run-time layer takes its training batch statistics
- * from {@link MomentsBatchNormHelper} (faster than DL4J's own oneDNN helper; see there). Every batch norm of
- * the templates is one of these, so networks restored from a checkpoint get the fast path too.
+ * DL4J's batch normalization, computed the same way, whose run-time layer trains and infers on
+ * {@link OneDnnBatchNormHelper} (oneDNN called directly; faster than DL4J's own oneDNN helper, see there).
+ * Every batch norm of the templates is one of these, so networks restored from a checkpoint get the fast path
+ * too. The name is from the helper's first version (batch statistics from libnd4j's {@code moments} op); it
+ * stays because checkpoints store layer classes by name.
  */
 public class MomentsBatchNormalization extends BatchNormalization {
 
@@ -20,7 +22,7 @@ public class MomentsBatchNormalization extends BatchNormalization {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray paramsView, boolean initializeParams, DataType networkDataType) {
         Layer layer = super.instantiate(conf, listeners, layerIndex, paramsView, initializeParams, networkDataType);
-        MomentsBatchNormHelper.install((org.deeplearning4j.nn.layers.normalization.BatchNormalization) layer);
+        OneDnnBatchNormHelper.install((org.deeplearning4j.nn.layers.normalization.BatchNormalization) layer);
         return layer;
     }
 }

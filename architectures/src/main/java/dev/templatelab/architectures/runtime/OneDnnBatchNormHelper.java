@@ -1,0 +1,293 @@
+package dev.templatelab.architectures.runtime;
+
+import java.lang.reflect.Field;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.batch_normalization_backward;
+import org.bytedeco.dnnl.batch_normalization_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batch norm on oneDNN, called directly through JavaCPP's dnnl presets, in place of DL4J's oneDNN helper
+ * ({@link MKLDNNBatchNormHelper}, 1.0.0-M2.1), which goes through libnd4j's {@code batchnorm} ops.
+ *
+ * <p>Why: libnd4j's {@code batchnorm_bp} runs oneDNN's backward with {@code use_global_stats}, which leaves out
+ * the terms that flow through the batch mean and variance, then adds them itself with about ten generic array
+ * passes (three of them strided sum reductions over N, H, W): 4-7x the time of oneDNN's own training backward,
+ * and the largest non-convolution cost of a ResNet-50 step. In the forward, DL4J's helper computes the batch
+ * statistics with a mean plus ND4J's slow {@code Variance} op; oneDNN's training forward computes them in the
+ * same call. Both passes here are oneDNN's training primitives as PyTorch uses them (README "Performance";
+ * {@code bench/batchnorm} compares the two helpers). Inference uses oneDNN too, with the running statistics.
+ *
+ * <p>{@link #install} puts it into a layer in place of DL4J's helper; {@code BatchNormalization}'s helper field
+ * is package-private in M2.1, hence reflection. Drop this class when a DL4J release calls oneDNN's training
+ * backward itself.
+ */
+public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
+
+    private static final Field HELPER_FIELD = helperField();
+    private static final engine CPU = new engine(engine.kind.cpu, 0);
+    /** Primitives per input shape: a layer sees the training batch, a last partial batch, evaluation batches. */
+    private static final int MAX_SHAPES = 8;
+
+    private final stream stream = new stream(CPU);
+    private final Map<String, Primitives> byShape = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Primitives> eldest) {
+            boolean evict = size() > MAX_SHAPES;
+            if (evict) {
+                eldest.getValue().close();
+            }
+            return evict;
+        }
+    };
+    private INDArray meanCache;
+    private INDArray varCache;
+
+    /**
+     * Replaces the layer's DL4J oneDNN helper with this one. Leaves the layer alone when it has no oneDNN
+     * helper (helpers off, another backend, or a configuration oneDNN does not support).
+     *
+     * @return whether the layer now runs on this helper
+     */
+    public static boolean install(BatchNormalization layer) {
+        try {
+            if (HELPER_FIELD.get(layer) instanceof MKLDNNBatchNormHelper) {
+                HELPER_FIELD.set(layer, new OneDnnBatchNormHelper());
+                return true;
+            }
+            return false;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("Cannot replace the batch-norm helper of DL4J's BatchNormalization", e);
+        }
+    }
+
+    private static Field helperField() {
+        try {
+            Field f = BatchNormalization.class.getDeclaredField("helper");
+            f.setAccessible(true);
+            return f;
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException("DL4J's BatchNormalization layer has no 'helper' field: this class is "
+                    + "written for DL4J 1.0.0-M2.1; check whether the DL4J version still needs it", e);
+        }
+    }
+
+    @Override
+    public boolean checkSupported(double eps, boolean fixedGammaBeta) {
+        return !fixedGammaBeta && BaseMKLDNNHelper.mklDnnEnabled();
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return BaseMKLDNNHelper.mklDnnEnabled();
+    }
+
+    /**
+     * What runs here: float NCHW activations with a learned scale and shift, every batch norm of the templates.
+     * Anything else (null answers) runs DL4J's own batch-norm code.
+     */
+    private static boolean runsOnOneDnn(INDArray x, CNN2DFormat format, INDArray gamma, INDArray beta) {
+        return x.dataType() == DataType.FLOAT && x.rank() == 4 && format == CNN2DFormat.NCHW
+                && gamma != null && beta != null;
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
+                              INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
+                              LayerWorkspaceMgr workspaceMgr) {
+        if (!runsOnOneDnn(x, format, gamma, beta)) {
+            return null;
+        }
+        x = dense(x);
+        Primitives p = primitives(x, eps);
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
+        if (training) {
+            allocateCaches(x.size(1));
+            p.run(p.trainingForward(), stream, Map.of(
+                    dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_DST, out, dnnl.DNNL_ARG_SCALE, vector(gamma),
+                    dnnl.DNNL_ARG_SHIFT, vector(beta), dnnl.DNNL_ARG_MEAN, meanCache,
+                    dnnl.DNNL_ARG_VARIANCE, varCache));
+        } else {
+            p.run(p.inferenceForward(), stream, Map.of(
+                    dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_DST, out, dnnl.DNNL_ARG_SCALE, vector(gamma),
+                    dnnl.DNNL_ARG_SHIFT, vector(beta), dnnl.DNNL_ARG_MEAN, vector(mean),
+                    dnnl.DNNL_ARG_VARIANCE, vector(var)));
+        }
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
+                                                     INDArray beta, INDArray dGammaView, INDArray dBetaView,
+                                                     double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (!runsOnOneDnn(input, format, gamma, beta) || dGammaView == null || dBetaView == null) {
+            return null;
+        }
+        input = dense(input);
+        epsilon = dense(epsilon);
+        Primitives p = primitives(input, eps);
+        INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(),
+                input.shape());
+        // the gradient views are slices of the network's flat gradient: written in place when dense (as usual)
+        INDArray dGamma = vector(dGammaView);
+        INDArray dBeta = vector(dBetaView);
+        p.run(p.backward(), stream, Map.of(
+                dnnl.DNNL_ARG_SRC, input, dnnl.DNNL_ARG_DIFF_DST, epsilon, dnnl.DNNL_ARG_MEAN, meanCache,
+                dnnl.DNNL_ARG_VARIANCE, varCache, dnnl.DNNL_ARG_SCALE, vector(gamma),
+                dnnl.DNNL_ARG_SHIFT, vector(beta), dnnl.DNNL_ARG_DIFF_SRC, epsilonOut, dnnl.DNNL_ARG_DIFF_SCALE, dGamma,
+                dnnl.DNNL_ARG_DIFF_SHIFT, dBeta));
+        if (!sharesMemory(dGamma, dGammaView)) {
+            dGammaView.assign(dGamma.reshape(dGammaView.shape()));
+        }
+        if (!sharesMemory(dBeta, dBetaView)) {
+            dBetaView.assign(dBeta.reshape(dBetaView.shape()));
+        }
+        Gradient gradient = new DefaultGradient();
+        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(gradient, epsilonOut);
+    }
+
+    private Primitives primitives(INDArray x, double eps) {
+        return byShape.computeIfAbsent(Arrays.toString(x.shape()) + eps, k -> new Primitives(x.shape(), (float) eps));
+    }
+
+    /** The batch mean and variance outlive the workspaces: the layer reads them after the forward pass. */
+    private void allocateCaches(long channels) {
+        if (meanCache == null || meanCache.length() != channels) {
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                meanCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
+                varCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
+            }
+        }
+    }
+
+    private static boolean sharesMemory(INDArray a, INDArray b) {
+        return a.data().addressPointer().address() == b.data().addressPointer().address();
+    }
+
+    /** oneDNN reads plain row-major memory; views with other strides (a channel slice, say) are copied. */
+    private static INDArray dense(INDArray a) {
+        boolean dense = a.rank() == 1 ? a.stride(0) == 1 : Shape.hasDefaultStridesForShape(a) && a.ordering() == 'c';
+        return dense ? a : a.dup('c');
+    }
+
+    /** oneDNN's per-channel arguments are dense rank-1; DL4J keeps gamma, beta and the statistics as [1, C]. */
+    private static INDArray vector(INDArray a) {
+        return dense(a.rank() == 1 ? a : a.reshape(a.length()));
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return meanCache;
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return varCache;
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return Collections.emptyMap();
+    }
+
+    /**
+     * oneDNN's three batch-norm primitives for one input shape, made once: training forward (computes the batch
+     * mean and variance), inference forward (uses the running ones) and training backward (full gradient,
+     * including the terms through the batch statistics). Arguments are bound per call by address.
+     */
+    private static final class Primitives implements AutoCloseable {
+        private static final int SCALE_AND_SHIFT =
+                dnnl.normalization_flags.use_scale.value | dnnl.normalization_flags.use_shift.value;
+
+        private final memory.desc data;
+        private final memory.desc channels;
+        private final float eps;
+        private final batch_normalization_forward.primitive_desc trainingDesc;
+        private final batch_normalization_forward training;
+        private final batch_normalization_backward backward;
+        private batch_normalization_forward inference;
+
+        Primitives(long[] nchw, float eps) {
+            this.data = new memory.desc(nchw, memory.data_type.f32, memory.format_tag.nchw);
+            this.channels = new memory.desc(new long[] {nchw[1]}, memory.data_type.f32, memory.format_tag.a);
+            this.eps = eps;
+            this.trainingDesc = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
+                    dnnl.prop_kind.forward_training.value, data, eps, SCALE_AND_SHIFT), CPU);
+            this.training = new batch_normalization_forward(trainingDesc);
+            this.backward = new batch_normalization_backward(new batch_normalization_backward.primitive_desc(
+                    new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, data, data, eps,
+                            SCALE_AND_SHIFT), CPU, trainingDesc));
+        }
+
+        primitive trainingForward() {
+            return training;
+        }
+
+        primitive backward() {
+            return backward;
+        }
+
+        primitive inferenceForward() {
+            if (inference == null) {
+                inference = new batch_normalization_forward(new batch_normalization_forward.primitive_desc(
+                        new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, data, eps,
+                                SCALE_AND_SHIFT | dnnl.normalization_flags.use_global_stats.value), CPU));
+            }
+            return inference;
+        }
+
+        /** Runs {@code op} on the arrays' own memory (dense, float) and waits for it. */
+        void run(primitive op, stream stream, Map<Integer, INDArray> arrays) {
+            try (PointerScope scope = new PointerScope()) {   // frees the argument handles made here
+                IntMemoryMap args = new IntMemoryMap();
+                for (Map.Entry<Integer, INDArray> e : arrays.entrySet()) {
+                    INDArray a = e.getValue();
+                    Pointer address = a.data().addressPointer();   // includes the view's offset
+                    args.put(e.getKey(), new memory(a.rank() == 1 ? channels : data, CPU, address));
+                }
+                op.execute(stream, args);
+                stream._wait();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (inference != null) {
+                inference.close();
+            }
+            backward.close();
+            training.close();
+            trainingDesc.close();
+            channels.close();
+            data.close();
+        }
+    }
+}
