@@ -85,6 +85,17 @@ class GradientCheckTest {
         return Stream.concat(HelperParityTest.layerKinds(WIDTH), heads);
     }
 
+    /**
+     * The kinds checked against float32 finite differences: all but a lone ReLU. A step of 1e-3 (the smallest
+     * float32 allows) moves pre-activations across ReLU's kink at 0, so there the finite difference itself is
+     * off (seen: 0.00286 against backprop's 0.00255 for one weight). The ReLU on the fast path is covered by the
+     * double-precision check above (on DL4J's code) and by {@code HelperParityTest}, which finds oneDNN's ReLU
+     * equal to DL4J's within 1e-4, values and every gradient.
+     */
+    static Stream<Arguments> floatCheckedKinds() {
+        return layerKinds().filter(kind -> !((String) kind.get()[0]).startsWith("relu"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("layerKinds")
     void backpropMatchesFiniteDifferences(String name, Padding mode, UnaryOperator<GraphCursor> op) {
@@ -102,7 +113,7 @@ class GradientCheckTest {
      * the loss limits the numeric gradient to about 1e-4, hence the looser tolerance than in double.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("layerKinds")
+    @MethodSource("floatCheckedKinds")
     void fastPathFloatGradientsMatchFiniteDifferences(String name, Padding mode, UnaryOperator<GraphCursor> op) {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         try {

@@ -52,6 +52,8 @@ class HelperParityTest {
                 kind("conv 3x3 stride 2 SAME", Padding.TF_SAME, x -> x.conv("op", c, 3, 2, 0, false)),
                 kind("depthwise 7x7 stride 2 SAME (grouped)", Padding.TF_SAME, x -> x.groupedConv("op", 2 * c, 7, 2, 3, c, false)),
                 kind("batch norm", Padding.EXPLICIT, x -> x.batchNorm("op")),
+                kind("relu", Padding.EXPLICIT, x -> x.relu("op")),
+                kind("relu of exact zeros (relu after relu)", Padding.EXPLICIT, x -> x.relu("r").relu("op")),
                 kind("max pool 3/2 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 2, 1)),
                 kind("max pool 3/1 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 1, 1)),
                 kind("max pool 3/2 SAME", Padding.TF_SAME, x -> x.maxPool("op", 3, 2, 0)),

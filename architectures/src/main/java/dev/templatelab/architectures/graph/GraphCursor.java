@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -166,7 +165,7 @@ public final class GraphCursor {
     }
 
     public GraphCursor relu(String name) {
-        add(name, new ActivationLayer.Builder().activation(Activation.RELU).build());
+        add(name, new ReluActivation());
         return moved(name, channels, height, width);
     }
 

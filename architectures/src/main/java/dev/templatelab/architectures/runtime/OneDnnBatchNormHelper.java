@@ -3,18 +3,13 @@ package dev.templatelab.architectures.runtime;
 import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.batch_normalization_backward;
 import org.bytedeco.dnnl.batch_normalization_forward;
-import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -29,7 +24,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -51,21 +45,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
 
     private static final Field HELPER_FIELD = helperField();
-    private static final engine CPU = new engine(engine.kind.cpu, 0);
-    /** Primitives per input shape: a layer sees the training batch, a last partial batch, evaluation batches. */
-    private static final int MAX_SHAPES = 8;
 
-    private final stream stream = new stream(CPU);
-    private final Map<String, Primitives> byShape = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Primitives> eldest) {
-            boolean evict = size() > MAX_SHAPES;
-            if (evict) {
-                eldest.getValue().close();
-            }
-            return evict;
-        }
-    };
+    private final stream stream = new stream(OneDnn.CPU);
+    private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private INDArray meanCache;
     private INDArray varCache;
 
@@ -124,7 +106,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         if (!runsOnOneDnn(x, format, gamma, beta)) {
             return null;
         }
-        x = dense(x);
+        x = OneDnn.dense(x);
         Primitives p = primitives(x, eps);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
         if (training) {
@@ -149,8 +131,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         if (!runsOnOneDnn(input, format, gamma, beta) || dGammaView == null || dBetaView == null) {
             return null;
         }
-        input = dense(input);
-        epsilon = dense(epsilon);
+        input = OneDnn.dense(input);
+        epsilon = OneDnn.dense(epsilon);
         Primitives p = primitives(input, eps);
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(),
                 input.shape());
@@ -162,10 +144,10 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
                 dnnl.DNNL_ARG_VARIANCE, varCache, dnnl.DNNL_ARG_SCALE, vector(gamma),
                 dnnl.DNNL_ARG_SHIFT, vector(beta), dnnl.DNNL_ARG_DIFF_SRC, epsilonOut, dnnl.DNNL_ARG_DIFF_SCALE, dGamma,
                 dnnl.DNNL_ARG_DIFF_SHIFT, dBeta));
-        if (!sharesMemory(dGamma, dGammaView)) {
+        if (!OneDnn.sharesMemory(dGamma, dGammaView)) {
             dGammaView.assign(dGamma.reshape(dGammaView.shape()));
         }
-        if (!sharesMemory(dBeta, dBetaView)) {
+        if (!OneDnn.sharesMemory(dBeta, dBetaView)) {
             dBetaView.assign(dBeta.reshape(dBetaView.shape()));
         }
         Gradient gradient = new DefaultGradient();
@@ -175,7 +157,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
     }
 
     private Primitives primitives(INDArray x, double eps) {
-        return byShape.computeIfAbsent(Arrays.toString(x.shape()) + eps, k -> new Primitives(x.shape(), (float) eps));
+        return byShape.get(Arrays.toString(x.shape()) + eps, () -> new Primitives(x.shape(), (float) eps));
     }
 
     /** The batch mean and variance outlive the workspaces: the layer reads them after the forward pass. */
@@ -188,19 +170,9 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         }
     }
 
-    private static boolean sharesMemory(INDArray a, INDArray b) {
-        return a.data().addressPointer().address() == b.data().addressPointer().address();
-    }
-
-    /** oneDNN reads plain row-major memory; views with other strides (a channel slice, say) are copied. */
-    private static INDArray dense(INDArray a) {
-        boolean dense = a.rank() == 1 ? a.stride(0) == 1 : Shape.hasDefaultStridesForShape(a) && a.ordering() == 'c';
-        return dense ? a : a.dup('c');
-    }
-
     /** oneDNN's per-channel arguments are dense rank-1; DL4J keeps gamma, beta and the statistics as [1, C]. */
     private static INDArray vector(INDArray a) {
-        return dense(a.rank() == 1 ? a : a.reshape(a.length()));
+        return OneDnn.dense(a.rank() == 1 ? a : a.reshape(a.length()));
     }
 
     @Override
@@ -223,7 +195,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
      * mean and variance), inference forward (uses the running ones) and training backward (full gradient,
      * including the terms through the batch statistics). Arguments are bound per call by address.
      */
-    private static final class Primitives implements AutoCloseable {
+    private static final class Primitives implements OneDnn.Primitives {
         private static final int SCALE_AND_SHIFT =
                 dnnl.normalization_flags.use_scale.value | dnnl.normalization_flags.use_shift.value;
 
@@ -236,15 +208,15 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         private batch_normalization_forward inference;
 
         Primitives(long[] nchw, float eps) {
-            this.data = new memory.desc(nchw, memory.data_type.f32, memory.format_tag.nchw);
-            this.channels = new memory.desc(new long[] {nchw[1]}, memory.data_type.f32, memory.format_tag.a);
+            this.data = OneDnn.rowMajor(nchw);
+            this.channels = OneDnn.rowMajor(new long[] {nchw[1]});
             this.eps = eps;
             this.trainingDesc = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
-                    dnnl.prop_kind.forward_training.value, data, eps, SCALE_AND_SHIFT), CPU);
+                    dnnl.prop_kind.forward_training.value, data, eps, SCALE_AND_SHIFT), OneDnn.CPU);
             this.training = new batch_normalization_forward(trainingDesc);
             this.backward = new batch_normalization_backward(new batch_normalization_backward.primitive_desc(
                     new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, data, data, eps,
-                            SCALE_AND_SHIFT), CPU, trainingDesc));
+                            SCALE_AND_SHIFT), OneDnn.CPU, trainingDesc));
         }
 
         primitive trainingForward() {
@@ -259,23 +231,14 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
             if (inference == null) {
                 inference = new batch_normalization_forward(new batch_normalization_forward.primitive_desc(
                         new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, data, eps,
-                                SCALE_AND_SHIFT | dnnl.normalization_flags.use_global_stats.value), CPU));
+                                SCALE_AND_SHIFT | dnnl.normalization_flags.use_global_stats.value), OneDnn.CPU));
             }
             return inference;
         }
 
-        /** Runs {@code op} on the arrays' own memory (dense, float) and waits for it. */
+        /** Runs {@code op} on the arrays' own memory: rank-4 data, rank-1 per-channel vectors. */
         void run(primitive op, stream stream, Map<Integer, INDArray> arrays) {
-            try (PointerScope scope = new PointerScope()) {   // frees the argument handles made here
-                IntMemoryMap args = new IntMemoryMap();
-                for (Map.Entry<Integer, INDArray> e : arrays.entrySet()) {
-                    INDArray a = e.getValue();
-                    Pointer address = a.data().addressPointer();   // includes the view's offset
-                    args.put(e.getKey(), new memory(a.rank() == 1 ? channels : data, CPU, address));
-                }
-                op.execute(stream, args);
-                stream._wait();
-            }
+            OneDnn.run(op, stream, arrays, a -> a.rank() == 1 ? channels : data);
         }
 
         @Override

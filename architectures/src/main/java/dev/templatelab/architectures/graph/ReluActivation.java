@@ -1,0 +1,38 @@
+package dev.templatelab.architectures.graph;
+
+import dev.templatelab.architectures.runtime.OneDnnReluLayer;
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A ReLU activation layer: DL4J's {@code ActivationLayer} with ReLU, whose run-time layer is
+ * {@link OneDnnReluLayer} (oneDNN's ReLU on the fast path, no copies; DL4J's code otherwise). Every ReLU of
+ * the templates is one of these.
+ */
+public class ReluActivation extends ActivationLayer {
+
+    public ReluActivation() {
+        super(new ActivationLayer.Builder().activation(Activation.RELU));
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
+                             int layerIndex, INDArray layerParamsView, boolean initializeParams,
+                             DataType networkDataType) {
+        OneDnnReluLayer layer = new OneDnnReluLayer(conf, networkDataType);
+        layer.setListeners(trainingListeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(paramTable);
+        layer.setConf(conf);
+        return layer;
+    }
+}

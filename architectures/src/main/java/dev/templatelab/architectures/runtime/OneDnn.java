@@ -1,0 +1,93 @@
+package dev.templatelab.architectures.runtime;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.PointerScope;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+
+/**
+ * The plumbing for calling oneDNN directly (JavaCPP's dnnl presets, oneDNN 2.5) on ND4J arrays, for the ops
+ * where going through libnd4j costs more than the op itself ({@link OneDnnBatchNormHelper},
+ * {@link OneDnnReluLayer}). oneDNN reads and writes the arrays' own memory; nothing is copied unless an array
+ * is not plain row-major ({@link #dense}).
+ */
+final class OneDnn {
+
+    static final engine CPU = new engine(engine.kind.cpu, 0);
+
+    private static final memory.format_tag[] ROW_MAJOR = {
+            memory.format_tag.a, memory.format_tag.ab, memory.format_tag.abc, memory.format_tag.abcd};
+
+    private OneDnn() {
+    }
+
+    /** A layer's oneDNN primitives for one input shape; closing frees their native memory. */
+    interface Primitives extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * A layer's primitives by input shape, the eight most recently used kept: a layer sees the
+     * training batch, a last partial batch and evaluation batches, and making primitives costs far more than
+     * running them.
+     */
+    static final class ByShape<P extends Primitives> {
+        private static final int MAX_SHAPES = 8;
+        private final Map<String, P> byShape = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, P> eldest) {
+                boolean evict = size() > MAX_SHAPES;
+                if (evict) {
+                    eldest.getValue().close();
+                }
+                return evict;
+            }
+        };
+
+        P get(String key, Supplier<P> make) {
+            return byShape.computeIfAbsent(key, k -> make.get());
+        }
+    }
+
+    /** A float32 row-major descriptor of {@code shape} (rank 1 to 4). */
+    static memory.desc rowMajor(long[] shape) {
+        return new memory.desc(shape, memory.data_type.f32, ROW_MAJOR[shape.length - 1]);
+    }
+
+    /** The array itself when it is plain row-major memory, else a row-major copy (a channel slice, say). */
+    static INDArray dense(INDArray a) {
+        boolean dense = a.rank() == 1 ? a.stride(0) == 1 : Shape.hasDefaultStridesForShape(a) && a.ordering() == 'c';
+        return dense ? a : a.dup('c');
+    }
+
+    static boolean sharesMemory(INDArray a, INDArray b) {
+        return a.data().addressPointer().address() == b.data().addressPointer().address();
+    }
+
+    /**
+     * Runs {@code op} with each DNNL argument bound to its array's memory (dense, float; {@code descriptor}
+     * gives each array's memory descriptor) and waits for it.
+     */
+    static void run(primitive op, stream stream, Map<Integer, INDArray> arrays,
+                    Function<INDArray, memory.desc> descriptor) {
+        try (PointerScope scope = new PointerScope()) {   // frees the argument handles made here
+            IntMemoryMap args = new IntMemoryMap();
+            for (Map.Entry<Integer, INDArray> e : arrays.entrySet()) {
+                INDArray a = e.getValue();
+                // addressPointer() includes a view's offset
+                args.put(e.getKey(), new memory(descriptor.apply(a), CPU, a.data().addressPointer()));
+            }
+            op.execute(stream, args);
+            stream._wait();
+        }
+    }
+}
