@@ -52,8 +52,15 @@ public final class OneDnnReluLayer extends ActivationLayer {
         if (!runsOnOneDnn(input)) {
             return super.activate(training, workspaceMgr);
         }
-        INDArray x = OneDnn.dense(input);
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        INDArray x;
+        INDArray out;
+        if (training) {     // the backward pass needs the input: write a new array
+            x = OneDnn.dense(input);
+            out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        } else {            // in place, as DL4J's layer does in inference
+            x = OneDnn.dense(workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input));
+            out = x;
+        }
         Primitives p = primitives(x);
         p.run(p.forward, Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_DST, out));
         return out;
