@@ -55,6 +55,8 @@ class HelperParityTest {
                 kind("relu", Padding.EXPLICIT, x -> x.relu("op")),
                 kind("relu of exact zeros (relu after relu)", Padding.EXPLICIT, x -> x.relu("r").relu("op")),
                 kind("max pool 3/2 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 2, 1)),
+                kind("max pool 3/2 no pad, last window cut off (DL4J's helper)", Padding.EXPLICIT,
+                        x -> x.maxPool("op", 3, 2, 0)),
                 kind("max pool 3/1 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 1, 1)),
                 kind("max pool 3/2 SAME", Padding.TF_SAME, x -> x.maxPool("op", 3, 2, 0)),
                 kind("ceil-mode max pool 3/2", Padding.EXPLICIT, x -> x.relu("r").ceilModeMaxPool("op", 3, 2)),

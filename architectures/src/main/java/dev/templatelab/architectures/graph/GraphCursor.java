@@ -286,8 +286,9 @@ public final class GraphCursor {
     }
 
     private GraphCursor pool(String name, PoolingType type, int kernel, int stride, int pad, boolean includePad) {
-        add(name, new SubsamplingLayer.Builder(type).kernelSize(kernel, kernel).stride(stride, stride)
-                .padding(pad, pad).avgPoolIncludePadInDivisor(includePad).build());
+        add(name, type == PoolingType.MAX ? new MaxPooling(kernel, stride, pad)
+                : new SubsamplingLayer.Builder(type).kernelSize(kernel, kernel).stride(stride, stride)
+                        .padding(pad, pad).avgPoolIncludePadInDivisor(includePad).build());
         return moved(name, channels, spatial(height, kernel, stride, pad), spatial(width, kernel, stride, pad));
     }
 
