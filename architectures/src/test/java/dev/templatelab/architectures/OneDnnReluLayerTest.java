@@ -48,6 +48,24 @@ class OneDnnReluLayerTest {
         assertThat(relus(restored, true)).isEqualTo(relus(net, true));
     }
 
+    /**
+     * Inference at 32 px, where the last Inception stages are 1x1 maps (ND4J gives size-1 dimensions unusual
+     * strides): the in-place ReLU must recognise those arrays as plain row-major and not copy them out of the
+     * activations' workspace (that had failed DL4J's workspace validation in training-time evaluation).
+     */
+    @Test
+    void inferenceOnOneByOneFeatureMapsMatchesTheStockPath() {
+        TemplateSpec tiny = new TemplateSpec(5, 32, 32, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
+        for (String name : java.util.List.of("Clarifai_InceptionV2", "Clarifai_InceptionBatchNorm")) {
+            FastAndStock pair = FastAndStock.of(TemplateRegistry.standard().get(name).build(tiny), 3);
+            var batch = Networks.randomBatch(tiny, 4, 5, false);
+            for (int i = 0; i < 2; i++) {     // twice: the second pass reuses the workspaces
+                FastAndStock.assertRelative(name + " inference", pair.fast().outputSingle(false, batch.getFeatures()),
+                        pair.stock().outputSingle(false, batch.getFeatures()), 1e-4);
+            }
+        }
+    }
+
     /** Counts the activation layers, asserting each is a {@link OneDnnReluLayer} on (or off) oneDNN. */
     private static int relus(ComputationGraph net, boolean onOneDnn) {
         int count = 0;

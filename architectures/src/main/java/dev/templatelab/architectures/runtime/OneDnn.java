@@ -11,7 +11,6 @@ import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * The plumbing for calling oneDNN directly (JavaCPP's dnnl presets, oneDNN 2.5) on ND4J arrays, for the ops
@@ -65,8 +64,22 @@ final class OneDnn {
 
     /** The array itself when it is plain row-major memory, else a row-major copy (a channel slice, say). */
     static INDArray dense(INDArray a) {
-        boolean dense = a.rank() == 1 ? a.stride(0) == 1 : Shape.hasDefaultStridesForShape(a) && a.ordering() == 'c';
-        return dense ? a : a.dup('c');
+        return isRowMajor(a) ? a : a.dup('c');
+    }
+
+    /**
+     * Whether the array's elements lie in row-major order without gaps. Strides of size-1 dimensions do not
+     * matter (ND4J gives them varying values, e.g. for 1x1 feature maps).
+     */
+    static boolean isRowMajor(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) != 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
     }
 
     static boolean sharesMemory(INDArray a, INDArray b) {

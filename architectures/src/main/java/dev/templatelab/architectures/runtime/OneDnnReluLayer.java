@@ -58,7 +58,10 @@ public final class OneDnnReluLayer extends ActivationLayer {
             x = OneDnn.dense(input);
             out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         } else {            // in place, as DL4J's layer does in inference
-            x = OneDnn.dense(workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input));
+            x = workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
+            if (!OneDnn.isRowMajor(x)) {
+                return super.activate(false, workspaceMgr);   // a copy would land outside the activations' workspace
+            }
             out = x;
         }
         Primitives p = primitives(x);
