@@ -31,6 +31,17 @@ final class Networks {
         return new TemplateGraph(conf, template.input(), template.featureVertex(), template.headVertices()).newNetwork(seed);
     }
 
+    /**
+     * The network rebuilt from its configuration's JSON, as restoring a checkpoint does (ModelSerializer), with
+     * its run-time layers (and their helpers) made anew.
+     */
+    static ComputationGraph restoredFromJson(ComputationGraph net) {
+        ComputationGraph restored = new ComputationGraph(
+                ComputationGraphConfiguration.fromJson(net.getConfiguration().toJson()));
+        restored.init();
+        return restored;
+    }
+
     /** A batch of random images with one-hot (or for multi-label, random multi-hot) labels. */
     static DataSet randomBatch(TemplateSpec spec, int batch, long seed, boolean multiLabel) {
         Nd4j.getRandom().setSeed(seed);

@@ -108,10 +108,7 @@ class OneDnnBatchNormHelperTest {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
         ComputationGraph net = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
                 .newNetwork(1);
-        // checkpoints store the configuration as JSON (ModelSerializer); restoring rebuilds the layers from it
-        ComputationGraph restored = new ComputationGraph(
-                org.deeplearning4j.nn.conf.ComputationGraphConfiguration.fromJson(net.getConfiguration().toJson()));
-        restored.init();
+        ComputationGraph restored = Networks.restoredFromJson(net);
         assertThat(helperOf(restored.getLayer("bn1"))).isInstanceOf(OneDnnBatchNormHelper.class);
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.runtime.OneDnnMaxPoolHelper;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
@@ -47,9 +46,7 @@ class OneDnnMaxPoolHelperTest {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
         ComputationGraph net = TemplateRegistry.standard().get("Clarifai_InceptionBatchNorm").build(SMALL)
                 .newNetwork(1);
-        ComputationGraph restored = new ComputationGraph(
-                ComputationGraphConfiguration.fromJson(net.getConfiguration().toJson()));
-        restored.init();
+        ComputationGraph restored = Networks.restoredFromJson(net);
         assertThat(maxPools(restored)).isEqualTo(maxPools(net));
     }
 

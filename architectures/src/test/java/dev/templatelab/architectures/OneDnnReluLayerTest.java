@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.runtime.OneDnnReluLayer;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.ActivationLayer;
 import org.junit.jupiter.api.Test;
@@ -42,9 +41,7 @@ class OneDnnReluLayerTest {
     void aNetworkRestoredFromItsSavedConfigurationKeepsTheOneDnnRelu() {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
         ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
-        ComputationGraph restored = new ComputationGraph(
-                ComputationGraphConfiguration.fromJson(net.getConfiguration().toJson()));
-        restored.init();
+        ComputationGraph restored = Networks.restoredFromJson(net);
         assertThat(relus(restored, true)).isEqualTo(relus(net, true));
     }
 

@@ -1,6 +1,7 @@
 package dev.templatelab.architectures.runtime;
 
 import java.util.Arrays;
+import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
@@ -56,7 +57,7 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
     }
 
     @Override
-    public java.util.Map<String, Long> helperMemoryUse() {
+    public Map<String, Long> helperMemoryUse() {
         return dl4j.helperMemoryUse();
     }
 
