@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The plumbing for calling oneDNN directly (JavaCPP's dnnl presets, oneDNN 2.5) on ND4J arrays, for the ops
  * where going through libnd4j costs more than the op itself ({@link OneDnnBatchNormHelper},
- * {@link OneDnnReluLayer}). oneDNN reads and writes the arrays' own memory; nothing is copied unless an array
+ * {@link OneDnnReluLayer}, {@link OneDnnMaxPoolHelper}). oneDNN reads and writes the arrays' own memory; nothing is copied unless an array
  * is not plain row-major ({@link #dense}).
  */
 final class OneDnn {
@@ -55,6 +55,11 @@ final class OneDnn {
         P get(String key, Supplier<P> make) {
             return byShape.computeIfAbsent(key, k -> make.get());
         }
+
+        /** The primitives made for {@code key}, or null: for passes that only run on what an earlier pass made. */
+        P find(String key) {
+            return byShape.get(key);
+        }
     }
 
     /** A float32 row-major descriptor of {@code shape} (rank 1 to 4). */
@@ -86,6 +91,11 @@ final class OneDnn {
         return a.data().addressPointer().address() == b.data().addressPointer().address();
     }
 
+    /** oneDNN memory over the array's own buffer (dense, float); free it with an enclosing PointerScope. */
+    static memory bind(memory.desc descriptor, INDArray array) {
+        return new memory(descriptor, CPU, array.data().addressPointer());   // the address includes a view's offset
+    }
+
     /**
      * Runs {@code op} with each DNNL argument bound to its array's memory (dense, float; {@code descriptor}
      * gives each array's memory descriptor) and waits for it.
@@ -95,9 +105,7 @@ final class OneDnn {
         try (PointerScope scope = new PointerScope()) {   // frees the argument handles made here
             IntMemoryMap args = new IntMemoryMap();
             for (Map.Entry<Integer, INDArray> e : arrays.entrySet()) {
-                INDArray a = e.getValue();
-                // addressPointer() includes a view's offset
-                args.put(e.getKey(), new memory(descriptor.apply(a), CPU, a.data().addressPointer()));
+                args.put(e.getKey(), bind(descriptor.apply(e.getValue()), e.getValue()));
             }
             op.execute(stream, args);
             stream._wait();

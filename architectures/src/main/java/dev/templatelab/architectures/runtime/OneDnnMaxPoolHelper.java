@@ -82,7 +82,7 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         Geometry g = Geometry.of(input, kernel, strides, pad, poolingType, convolutionMode, dilation, format);
-        Primitives p = g == null ? null : byShape.get(g.key(), () -> new Primitives(g));
+        Primitives p = g == null ? null : byShape.find(g.key());    // made by this geometry's forward, if any
         if (p == null || !p.holdsTrainingForward) {
             return dl4j.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
                     format, workspaceMgr);
@@ -185,8 +185,8 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
 
         void forward(INDArray x, INDArray out, boolean isTraining, stream stream) {
             try (PointerScope scope = new PointerScope()) {
-                memory input = new memory(plainInput, OneDnn.CPU, x.data().addressPointer());
-                memory output = new memory(plainOutput, OneDnn.CPU, out.data().addressPointer());
+                memory input = OneDnn.bind(plainInput, x);
+                memory output = OneDnn.bind(plainOutput, out);
                 inputToBlocks.execute(stream, input, inputBlocks);
                 IntMemoryMap args = new IntMemoryMap();
                 args.put(dnnl.DNNL_ARG_SRC, inputBlocks);
@@ -205,8 +205,8 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
 
         void backward(INDArray epsilon, INDArray gradient, stream stream) {
             try (PointerScope scope = new PointerScope()) {
-                memory diffOutput = new memory(plainOutput, OneDnn.CPU, epsilon.data().addressPointer());
-                memory diffInput = new memory(plainInput, OneDnn.CPU, gradient.data().addressPointer());
+                memory diffOutput = OneDnn.bind(plainOutput, epsilon);
+                memory diffInput = OneDnn.bind(plainInput, gradient);
                 outputToBlocks.execute(stream, diffOutput, outputBlocks);
                 IntMemoryMap args = new IntMemoryMap();
                 args.put(dnnl.DNNL_ARG_DIFF_DST, outputBlocks);
