@@ -36,7 +36,14 @@ public final class BatchNormBench {
     }
 
     public static void main(String[] args) {
-        double offset = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+        double offset = 1.0;
+        if (args.length > 1 || args.length == 1 && !args[0].matches("-?\\d+(\\.\\d+)?")) {
+            System.err.println("usage: bench/batchnorm [MEAN]   MEAN: the data's mean in units of its spread, a number"
+                    + " (default 1); was: " + String.join(" ", args));
+            System.exit(2);
+        } else if (args.length == 1) {
+            offset = Double.parseDouble(args[0]);
+        }
         Nd4jRuntime.configure();
         System.out.printf(Locale.ROOT, "%-18s | %8s %8s | %8s %8s | %7s | %8s %8s | %8s %8s%n", "shape",
                 "DL4J fwd", "oneDNN", "DL4J bwd", "oneDNN", "speedup", "DL4J y", "oneDNN", "DL4J dx", "oneDNN");
