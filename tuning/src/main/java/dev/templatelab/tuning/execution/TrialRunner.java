@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventLevel;
@@ -438,10 +439,10 @@ public class TrialRunner {
                 try {
                     return step.get();
                 } catch (RuntimeException e) {
-                    if (!isConnectionProblem(e) || control.reason() != null) {
+                    if (!DatabaseErrors.isConnectionProblem(e) || control.reason() != null) {
                         throw e;
                     }
-                    log.warn("{} not written, database unreachable; retrying in {} ms experiment={} trial={} number={} "
+                    log.warn("{} failed, database unreachable; retrying in {} ms experiment={} trial={} number={} "
                             + "error=\"{}\"", what, pauseMillis, a.experiment().id(), a.trialId(), a.trial().number(),
                             e.getMessage());
                     try {
@@ -454,23 +455,6 @@ public class TrialRunner {
                 }
             }
         }
-    }
-
-    /** The database could not be reached (connection refused, dropped, timed out, server shutting down). */
-    static boolean isConnectionProblem(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof org.springframework.dao.DataAccessResourceFailureException
-                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
-                    || t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.net.ConnectException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return true;   // connection exception, or the server is shutting down
-            }
-        }
-        return false;
     }
 
     private static Double finite(double v) {

@@ -3,6 +3,7 @@ package dev.templatelab.tuning.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.config.EmbeddedPostgresServer;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.datasets.NewDataset;
@@ -15,12 +16,12 @@ import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.tuning.testapp.TuningTestApplication;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,23 +71,22 @@ class DatabaseRestartTest {
                     List.of("Clarifai_InceptionV2"), "random", "none", 2, EPOCHS, 1, "accuracy", space, null, 3L));
             long id = e.id();
 
-            // 1. PostgreSQL stops while trial #0 trains (after its first epoch is recorded) and stays down until the
-            //    trial has finished its next epoch (its local checkpoint file is rewritten just before the epoch's
-            //    report) plus longer than the pool's connection timeout, so the report meets a dead database. Then
-            //    PostgreSQL starts again on the same data directory and port.
+            // 1. PostgreSQL stops while trial #0 trains its second epoch (its first epoch's report is done: the
+            //    checkpoint row exists) and stays down until the trial has finished that epoch (its local checkpoint
+            //    is rewritten just before the epoch's report) plus longer than the pool's connection timeout, so the
+            //    report meets a dead database. Then PostgreSQL starts again on the same data directory and port.
+            //    The report's last steps (heartbeat, prune decision) follow the checkpoint row; should the outage
+            //    begin during them, the trial waits there instead and writes no new checkpoint: after 20 s of
+            //    outage the test goes on, as either way a report has met the dead database.
             ConfigurableApplicationContext first = server;
-            waitFor(() -> trialsOf(first, id).size() == 1 && !metrics(first).curve(trialsOf(first, id).get(0).id()).isEmpty(),
-                    "trial #0's first epoch");
+            waitFor(() -> trialsOf(first, id).size() == 1 && checkpoints(first).latest(trialsOf(first, id).get(0).id())
+                    .isPresent(), "trial #0's first epoch report");
             Path latestEpoch = localCheckpoint(home, id);
-            FileTime firstEpoch = Files.getLastModifiedTime(latestEpoch);
+            int epochsBeforeOutage = epochsIn(latestEpoch);
             postgres.close();
-            waitFor(() -> {
-                try {
-                    return !Files.getLastModifiedTime(latestEpoch).equals(firstEpoch);
-                } catch (IOException beingReplaced) {
-                    return false;
-                }
-            }, "trial #0's second epoch");
+            long outageStarted = System.nanoTime();
+            waitFor(() -> epochsIn(latestEpoch) > epochsBeforeOutage
+                    || System.nanoTime() - outageStarted > Duration.ofSeconds(20).toNanos(), "trial #0's second epoch");
             Thread.sleep(5000);
             postgres = EmbeddedPostgresServer.start(pgDir);
             assertThat(postgres.port()).as("same port, so the server's URL still works").isEqualTo(port);
@@ -140,6 +140,15 @@ class DatabaseRestartTest {
         }
     }
 
+    /** The epochs trained so far, by the local checkpoint's metadata; -1 while it is being replaced. */
+    private static int epochsIn(Path checkpoint) {
+        try {
+            return Checkpoints.readMetadata(checkpoint).epoch();
+        } catch (IOException | RuntimeException beingReplaced) {
+            return -1;
+        }
+    }
+
     private static List<TrialInfo> trialsOf(ConfigurableApplicationContext app, long experimentId) {
         return app.getBean(TrialService.class).page(experimentId, null, Pageable.unpaged(Sort.by("number"))).getContent();
     }
@@ -157,7 +166,7 @@ class DatabaseRestartTest {
         try {
             return condition.getAsBoolean();
         } catch (RuntimeException e) {
-            if (TrialRunner.isConnectionProblem(e)) {
+            if (DatabaseErrors.isConnectionProblem(e)) {
                 return false;
             }
             throw e;
