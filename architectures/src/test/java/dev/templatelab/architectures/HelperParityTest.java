@@ -102,14 +102,17 @@ class HelperParityTest {
         INDArray fast = Nd4j.toFlattened(gradients(pair.fast(), batch).values());
         INDArray stock = Nd4j.toFlattened(gradients(pair.stock(), batch).values());
         assertThat(pair.fast().score()).isCloseTo(pair.stock().score(), org.assertj.core.data.Offset.offset(1e-4 * pair.stock().score()));
-        // Whole deep networks at init amplify float rounding differently on the two paths (ResNeXt at width
-        // 0.25: both float gradients ~4 % off the double-precision one), so each is measured against DL4J's
-        // built-in layers in double precision: the fast path must be about as accurate as the stock path.
+        // Whole deep networks at init are ill-conditioned: float rounding of ~1e-7 flips near-ties of max pools
+        // and ReLUs at 0 in some layer, which reroutes part of the gradient. Against DL4J's built-in layers in
+        // double precision, either float path is then off by up to a few percent, by the luck of the seed
+        // (2026-11-29, seeds 3-6, both paths: 1e-5 to 4e-2; Inception-v2 seed 3: fast 6e-3, stock 3e-5; seed 5
+        // of the previous graph: fast 1e-5, stock 8e-3). So the fast path must be about as accurate as the stock
+        // path, or within 2 % (the per-layer kinds above carry the tight parity); a mis-wired layer is off by ~1.
         INDArray reference = Nd4j.toFlattened(gradients(pair.stockInDouble(), FastAndStock.inDouble(batch)).values());
         double fastError = FastAndStock.relativeError(fast, reference);
         double stockError = FastAndStock.relativeError(stock, reference);
         assertThat(fastError).as("fast path's gradient error against double precision (stock float path's: %s)",
-                stockError).isLessThanOrEqualTo(Math.max(2 * stockError, 1e-4));
+                stockError).isLessThanOrEqualTo(Math.max(2 * stockError, 0.02));
         assertThat(fastError).as("fast path's gradient error against double precision").isLessThan(0.06);
         FastAndStock.assertNoHelperFellBack(template.name(), pair.fast());
     }

@@ -110,15 +110,9 @@ public final class GraphCursor {
 
     /**
      * A convolution with {@code groups} groups (PyTorch's {@code Conv2d(groups=g)}; a depthwise convolution
-     * when {@code groups} equals the input channels), which DL4J 1.0.0-M2.1 lacks. Built as: slice the input
-     * channels into g contiguous groups, one ordinary convolution per group, concatenate in order. The
-     * parameters are exactly PyTorch's: group i's weight is {@code weight[i*outPerGroup:(i+1)*outPerGroup]}
-     * of the grouped tensor (for TF's depthwise kernel {@code [k,k,in,m]}, group c holds {@code [:,:,c,:]}),
-     * so imported weights split one to one.
-     *
-     * <p>Why this construct: of the five measured in {@code shared/design/stack.md} (slices, one SameDiff
-     * layer, block-diagonal masked dense conv, 32 full branches, depthwise-based) slicing was the fastest that
-     * keeps the published parameter and MAC counts, and each group runs on the oneDNN convolution helper.
+     * when {@code groups} equals the input channels), which DL4J 1.0.0-M2.1 lacks: one {@link GroupedConvolution}
+     * layer. Its weight is PyTorch's {@code [out, in/groups, k, k]} (for TF's depthwise kernel {@code [k,k,in,m]},
+     * row {@code c*m+j} holds {@code [:,:,c,j]}), so imported weights copy one to one.
      */
     public GraphCursor groupedConv(String name, int out, int kernel, int stride, int pad, int groups, boolean bias) {
         if (groups == 1) {
@@ -128,18 +122,9 @@ public final class GraphCursor {
             throw new IllegalArgumentException(name + ": " + channels + " -> " + out
                     + " channels cannot be split into " + groups + " groups");
         }
-        int p = layerPadding(name, kernel, stride, pad, true);      // pad once, before slicing
-        int inPerGroup = channels / groups;
-        int outPerGroup = out / groups;
-        GraphCursor[] parts = new GraphCursor[groups];
-        for (int g = 0; g < groups; g++) {
-            GraphCursor part = branch().channelSlice(name + "_slice" + g, g * inPerGroup, inPerGroup);
-            part.add(name + "_group" + g, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
-                    .padding(p, p).nOut(outPerGroup).hasBias(bias).activation(Activation.IDENTITY).build());
-            parts[g] = part.moved(name + "_group" + g, outPerGroup, spatial(height, kernel, stride, p),
-                    spatial(width, kernel, stride, p));
-        }
-        return concat(name, parts);
+        int p = layerPadding(name, kernel, stride, pad, true);
+        add(name, new GroupedConvolution(kernel, stride, p, out, groups, bias));
+        return moved(name, out, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
     }
 
     public GraphCursor batchNorm(String name) {

@@ -3,11 +3,15 @@ package dev.templatelab.training.transfer;
 import dev.templatelab.architectures.TemplateGraph;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Transfer learning as a head swap: a network for the target classes whose backbone layers take the
@@ -26,12 +30,14 @@ public final class BackboneTransfer {
         long copied = 0;
         for (String name : targetGraph.backboneLayers()) {
             Layer to = target.getLayer(name);
-            Layer from = source.getLayer(name);
-            if (from == null) {
+            Map<String, INDArray> fromParams = paramsOf(layer -> {
+                Layer from = source.getLayer(layer);
+                return from == null ? null : from.paramTable();
+            }, name);
+            if (fromParams == null) {
                 problems.add("pretrained weights have no layer '" + name + "'");
                 continue;
             }
-            Map<String, INDArray> fromParams = from.paramTable();
             for (Map.Entry<String, INDArray> p : to.paramTable().entrySet()) {
                 INDArray src = fromParams.get(p.getKey());
                 if (src == null) {
@@ -50,5 +56,34 @@ public final class BackboneTransfer {
             throw new IllegalArgumentException("pretrained weights do not fit this network: " + String.join("; ", problems));
         }
         return copied;
+    }
+
+    /**
+     * The parameters of layer {@code name} in {@code layers}, or, for a grouped convolution stored as one layer
+     * per group ({@code <name>_group0}, {@code _group1}, ...: TemplateLab's graphs before 2026-11-29, and Keras
+     * files, whose import has no grouped convolution), the groups' parameters joined in order along the output
+     * channels, the layout of {@code GroupedConvolution}'s {@code [out, in/groups, k, k]} weight. Null if neither
+     * exists.
+     */
+    static Map<String, INDArray> paramsOf(Function<String, Map<String, INDArray>> layers, String name) {
+        Map<String, INDArray> own = layers.apply(name);
+        if (own != null) {
+            return own;
+        }
+        List<Map<String, INDArray>> groups = new ArrayList<>();
+        for (int g = 0; layers.apply(name + "_group" + g) != null; g++) {
+            groups.add(layers.apply(name + "_group" + g));
+        }
+        if (groups.isEmpty()) {
+            return null;
+        }
+        Map<String, INDArray> joined = new LinkedHashMap<>();
+        for (String param : groups.get(0).keySet()) {
+            INDArray[] pieces = groups.stream().map(group -> group.get(param)).toArray(INDArray[]::new);
+            if (Arrays.stream(pieces).noneMatch(Objects::isNull)) {
+                joined.put(param, Nd4j.concat(0, pieces));     // else missing: reported by the caller
+            }
+        }
+        return joined;
     }
 }

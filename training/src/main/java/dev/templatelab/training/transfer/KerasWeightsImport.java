@@ -37,8 +37,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code bn1}, {@code layer1_0_conv1} for the ResNets (torchvision's state-dict names with '_' for '.');
  * {@code ./templatelab templates} and the architecture sources list the names. Keras parameter names map to
  * DL4J's as KerasModelImport does: kernel -> W, bias -> b, gamma/beta -> gamma/beta, moving_mean/variance ->
- * mean/var. ResNeXt's grouped 3x3 is one Keras layer per group ({@code <name>_group<g>}), since DL4J has no
- * grouped convolution. The head is not imported: transfer learning gives it a fresh initialisation anyway.
+ * mean/var. ResNeXt's grouped 3x3 is one Keras layer per group ({@code <name>_group<g>}), since DL4J's Keras
+ * import has no grouped convolution; the groups' kernels are joined in order into the template's one grouped
+ * layer {@code <name>}. The head is not imported: transfer learning gives it a fresh initialisation anyway.
  *
  * <p>Nothing is written unless every backbone tensor fits; the weights are then registered like a checkpoint
  * ({@link WeightsRegistry}).
@@ -110,12 +111,14 @@ public final class KerasWeightsImport {
         List<String> ordered = Arrays.stream(target.getConfiguration().getTopologicalOrderStr().toArray(String[]::new))
                 .filter(backbone::contains).toList();
         List<String> problems = new ArrayList<>();
+        Map<String, Map<String, INDArray>> sources = new LinkedHashMap<>();
         for (String name : ordered) {
-            Map<String, INDArray> from = keras.get(name);
+            Map<String, INDArray> from = BackboneTransfer.paramsOf(keras::get, name);
             if (from == null) {
                 problems.add("the Keras model has no layer named '" + name + "'");
                 continue;
             }
+            sources.put(name, from);
             for (Map.Entry<String, INDArray> p : target.getLayer(name).paramTable().entrySet()) {
                 INDArray src = from.get(p.getKey());
                 if (src == null) {
@@ -138,7 +141,7 @@ public final class KerasWeightsImport {
         for (String name : ordered) {
             Layer to = target.getLayer(name);
             for (Map.Entry<String, INDArray> p : to.paramTable().entrySet()) {
-                INDArray src = keras.get(name).get(p.getKey());
+                INDArray src = sources.get(name).get(p.getKey());
                 p.getValue().assign(src);
                 copied += src.length();
             }

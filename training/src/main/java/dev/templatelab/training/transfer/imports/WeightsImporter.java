@@ -19,9 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -36,9 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Turns a PyTorch state dict (safetensors or npz) into a template's DL4J network, tensor by tensor.
  *
- * <p>Layout conversions: convolution weights are OIHW on both sides and copied as they are; a grouped
- * convolution's {@code [out, in/groups, k, k]} weight is split by output rows onto its per-group
- * convolutions ({@code <name>_group<g>}); dense weights {@code [out, in]} (or a 1x1 convolution's
+ * <p>Layout conversions: convolution weights are OIHW on both sides and copied as they are (a grouped
+ * convolution's {@code [out, in/groups, k, k]} too: {@code GroupedConvolution} keeps PyTorch's layout); dense weights {@code [out, in]} (or a 1x1 convolution's
  * {@code [out, in, 1, 1]}) are transposed to DL4J's {@code [in, out]}; batch norm's weight, bias,
  * running_mean and running_var become gamma, beta, mean and var (the templates keep the variance, not
  * its log). Every tensor is accounted for: a missing, unexpected or wrongly shaped one is an error
@@ -49,18 +45,16 @@ public final class WeightsImporter {
     /** Classes given to a template whose file has no classifier (a backbone for transfer only). */
     public static final int CLASSES_WITHOUT_HEAD = 1000;
 
-    private static final Pattern GROUP = Pattern.compile("(.+)_group(\\d+)");
     private static final int MAX_LISTED_PROBLEMS = 12;
 
     private WeightsImporter() {
     }
 
     /** Where one DL4J parameter comes from. */
-    private record Target(String layer, String param, String source, long[] sourceShape, Conversion conversion,
-                          int group, int groups) {
+    private record Target(String layer, String param, String source, long[] sourceShape, Conversion conversion) {
     }
 
-    private enum Conversion { AS_IS, TRANSPOSE, GROUP_ROWS }
+    private enum Conversion { AS_IS, TRANSPOSE }
 
     /**
      * An imported network with what the checkpoint needs to say about it.
@@ -178,14 +172,6 @@ public final class WeightsImporter {
 
     /** Every parameter of every layer, with its source tensor. */
     private static List<Target> targets(TemplateGraph graph, ComputationGraph net, NameMapping mapping, boolean headImported) {
-        // Count the parts of each grouped convolution first.
-        Map<String, Integer> groups = new TreeMap<>();
-        for (String v : graph.configuration().getVertices().keySet()) {
-            Matcher m = GROUP.matcher(v);
-            if (m.matches()) {
-                groups.merge(m.group(1), 1, Integer::sum);
-            }
-        }
         List<Target> targets = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (var e : graph.configuration().getVertices().entrySet()) {
@@ -196,11 +182,7 @@ public final class WeightsImporter {
             if (!headImported && mapping.optionalLayers().contains(layerName)) {
                 continue;
             }
-            Matcher m = GROUP.matcher(layerName);
-            boolean grouped = m.matches();
-            String module = mapping.prefixOf(grouped ? m.group(1) : layerName);
-            int group = grouped ? Integer.parseInt(m.group(2)) : 0;
-            int groupCount = grouped ? groups.get(m.group(1)) : 1;
+            String module = mapping.prefixOf(layerName);
             Layer layer = net.getLayer(layerName);
             var conf = lv.getLayerConf().getLayer();
             for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
@@ -217,23 +199,21 @@ public final class WeightsImporter {
                                 + " (log-std batch norm is not importable)");
                     };
                     t = new Target(layerName, param, module + "." + suffix, new long[] {p.getValue().length()},
-                            Conversion.AS_IS, 0, 1);
+                            Conversion.AS_IS);
                 } else if (conf instanceof ConvolutionLayer) {
                     boolean weight = param.equals("W");
                     long[] source = weight ? shape.clone() : new long[] {p.getValue().length()};
-                    source[0] *= groupCount;
-                    t = new Target(layerName, param, module + (weight ? ".weight" : ".bias"), source,
-                            grouped ? Conversion.GROUP_ROWS : Conversion.AS_IS, group, groupCount);
+                    t = new Target(layerName, param, module + (weight ? ".weight" : ".bias"), source, Conversion.AS_IS);
                 } else if (conf instanceof DenseLayer || conf instanceof BaseOutputLayer || conf instanceof CosineClassifierLayer) {
                     if (param.equals("W")) {
                         long[] source = {shape[1], shape[0]};
                         if (module.equals("Logits.Conv2d_1c_1x1")) {
                             source = new long[] {shape[1], shape[0], 1, 1};      // TF-slim's logits are a 1x1 conv
                         }
-                        t = new Target(layerName, param, module + ".weight", source, Conversion.TRANSPOSE, 0, 1);
+                        t = new Target(layerName, param, module + ".weight", source, Conversion.TRANSPOSE);
                     } else {
                         t = new Target(layerName, param, module + ".bias", new long[] {p.getValue().length()},
-                                Conversion.AS_IS, 0, 1);
+                                Conversion.AS_IS);
                     }
                 } else {
                     throw new IllegalStateException("no import rule for layer " + layerName + " ("
@@ -253,10 +233,6 @@ public final class WeightsImporter {
         INDArray value = switch (t.conversion()) {
             case AS_IS -> full;
             case TRANSPOSE -> full.reshape('c', s.shape()[0], s.shape()[1]).transpose();
-            case GROUP_ROWS -> {
-                long rows = s.shape()[0] / t.groups();
-                yield full.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(t.group() * rows, (t.group() + 1) * rows));
-            }
         };
         return value.dup('c').reshape('c', targetShape);
     }

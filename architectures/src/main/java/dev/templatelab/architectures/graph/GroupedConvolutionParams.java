@@ -1,0 +1,65 @@
+package dev.templatelab.architectures.graph;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.weights.WeightInitUtil;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * DL4J's convolution parameters (bias first, then the weight, 'c' order) with the weight of a grouped
+ * convolution: {@code [out, in/groups, k, k]}. Initialised as DL4J initialises a convolution of one group
+ * (fan-in {@code in/groups * k * k}), which is what PyTorch's grouped convolution uses too.
+ */
+final class GroupedConvolutionParams extends ConvolutionParamInitializer {
+
+    static final GroupedConvolutionParams INSTANCE = new GroupedConvolutionParams();
+
+    private static long[] weightShape(GroupedConvolution conf) {
+        int[] k = conf.getKernelSize();
+        return new long[] {conf.getNOut(), conf.getNIn() / conf.getGroups(), k[0], k[1]};
+    }
+
+    private static long weightLength(GroupedConvolution conf) {
+        long n = 1;
+        for (long d : weightShape(conf)) {
+            n *= d;
+        }
+        return n;
+    }
+
+    @Override
+    public long numParams(Layer layer) {
+        GroupedConvolution conf = (GroupedConvolution) layer;
+        return weightLength(conf) + (conf.hasBias() ? conf.getNOut() : 0);
+    }
+
+    @Override
+    public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration netConf, INDArray gradientView) {
+        GroupedConvolution conf = (GroupedConvolution) netConf.getLayer();
+        INDArray flat = gradientView.reshape(gradientView.length());
+        long bias = conf.hasBias() ? conf.getNOut() : 0;
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (conf.hasBias()) {
+            out.put(BIAS_KEY, flat.get(NDArrayIndex.interval(0, bias)));
+        }
+        out.put(WEIGHT_KEY, flat.get(NDArrayIndex.interval(bias, bias + weightLength(conf))).reshape('c', weightShape(conf)));
+        return out;
+    }
+
+    @Override
+    protected INDArray createWeightMatrix(NeuralNetConfiguration netConf, INDArray weightView, boolean initializeParams) {
+        GroupedConvolution conf = (GroupedConvolution) netConf.getLayer();
+        long[] shape = weightShape(conf);
+        if (!initializeParams) {
+            return WeightInitUtil.reshapeWeights(shape, weightView, 'c');
+        }
+        int[] stride = conf.getStride();
+        double fanIn = shape[1] * shape[2] * shape[3];
+        double fanOut = (double) (shape[0] / conf.getGroups()) * shape[2] * shape[3] / ((double) stride[0] * stride[1]);
+        return conf.getWeightInitFn().init(fanIn, fanOut, shape, 'c', weightView);
+    }
+}
