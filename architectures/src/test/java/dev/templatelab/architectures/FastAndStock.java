@@ -2,7 +2,7 @@ package dev.templatelab.architectures;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.templatelab.architectures.runtime.GroupedConvolutionLayer;
+import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.Map;
 import java.util.TreeMap;
@@ -66,9 +66,9 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
      */
     static void assertNoHelperFellBack(String what, ComputationGraph net) {
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
-            if (layer instanceof GroupedConvolutionLayer grouped && Nd4jRuntime.oneDnnHelpersActive()
+            if (layer instanceof OneDnnConvolutionLayer grouped && Nd4jRuntime.oneDnnHelpersActive()
                     && net.params().dataType() == DataType.FLOAT) {
-                assertThat(grouped.passesOnOneDnn()).as("%s: passes of grouped convolution %s on oneDNN", what,
+                assertThat(grouped.passesOnOneDnn()).as("%s: passes of convolution %s on oneDNN", what,
                         layer.conf().getLayer().getLayerName()).isPositive();
             }
             for (Class<?> c = layer.getClass(); c != null; c = c.getSuperclass()) {

@@ -15,7 +15,6 @@ import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -102,28 +101,22 @@ public final class GraphCursor {
 
     /** Square convolution without activation. {@code pad} is ignored with TF SAME padding. */
     public GraphCursor conv(String name, int out, int kernel, int stride, int pad, boolean bias) {
-        int p = layerPadding(name, kernel, stride, pad, true);
-        add(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(p, p)
-                .nOut(out).hasBias(bias).activation(Activation.IDENTITY).build());
-        return moved(name, out, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
+        return groupedConv(name, out, kernel, stride, pad, 1, bias);
     }
 
     /**
      * A convolution with {@code groups} groups (PyTorch's {@code Conv2d(groups=g)}; a depthwise convolution
-     * when {@code groups} equals the input channels), which DL4J 1.0.0-M2.1 lacks: one {@link GroupedConvolution}
+     * when {@code groups} equals the input channels), which DL4J 1.0.0-M2.1 lacks: one {@link Convolution}
      * layer. Its weight is PyTorch's {@code [out, in/groups, k, k]} (for TF's depthwise kernel {@code [k,k,in,m]},
      * row {@code c*m+j} holds {@code [:,:,c,j]}), so imported weights copy one to one.
      */
     public GraphCursor groupedConv(String name, int out, int kernel, int stride, int pad, int groups, boolean bias) {
-        if (groups == 1) {
-            return conv(name, out, kernel, stride, pad, bias);
-        }
         if (channels % groups != 0 || out % groups != 0) {
             throw new IllegalArgumentException(name + ": " + channels + " -> " + out
                     + " channels cannot be split into " + groups + " groups");
         }
         int p = layerPadding(name, kernel, stride, pad, true);
-        add(name, new GroupedConvolution(kernel, stride, p, out, groups, bias));
+        add(name, new Convolution(kernel, stride, p, out, groups, bias));
         return moved(name, out, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
     }
 

@@ -1,6 +1,8 @@
 package dev.templatelab.architectures.runtime;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -9,6 +11,8 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -89,6 +93,43 @@ final class OneDnn {
 
     static boolean sharesMemory(INDArray a, INDArray b) {
         return a.data().addressPointer().address() == b.data().addressPointer().address();
+    }
+
+    /**
+     * Scratch memory of at least {@code bytes}, 64-byte aligned: slot {@code slot} of this thread's buffers, shared
+     * by every layer's layout conversions (one thread's oneDNN calls never overlap), grown as needed and kept.
+     * One buffer per layer and shape would hold gigabytes for ResNet-50 at 224 px.
+     */
+    static Pointer scratch(int slot, long bytes) {
+        Scratch mine = SCRATCH.get();
+        while (mine.buffers.size() <= slot) {
+            mine.buffers.add(null);
+            mine.capacities.add(0L);
+        }
+        Pointer buffer = mine.buffers.get(slot);
+        if (buffer == null || mine.capacities.get(slot) < bytes) {
+            if (buffer != null) {
+                Pointer.free(buffer);
+            }
+            // malloc'd, not allocated with a deallocator: the PointerScope around each oneDNN call must not free it
+            buffer = Pointer.malloc(bytes + ALIGNMENT);
+            if (buffer.isNull()) {
+                throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of oneDNN scratch memory");
+            }
+            mine.buffers.set(slot, buffer);
+            mine.capacities.set(slot, bytes);
+        }
+        long misalignment = buffer.address() % ALIGNMENT;
+        return new BytePointer(buffer).position(misalignment == 0 ? 0 : ALIGNMENT - misalignment);
+    }
+
+    private static final long ALIGNMENT = 64;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** A thread's scratch buffers by slot, with their usable sizes. */
+    private static final class Scratch {
+        final List<Pointer> buffers = new ArrayList<>();
+        final List<Long> capacities = new ArrayList<>();
     }
 
     /** oneDNN memory over the array's own buffer (dense, float); free it with an enclosing PointerScope. */

@@ -2,7 +2,7 @@ package dev.templatelab.architectures.stats;
 
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.graph.CosineClassifierLayer;
-import dev.templatelab.architectures.graph.GroupedConvolution;
+import dev.templatelab.architectures.graph.Convolution;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -56,7 +56,7 @@ public record ModelStats(long trainableParams, long macs) {
             InputType out = shapes.get(e.getKey());
             if (layer instanceof ConvolutionLayer c && out instanceof InputTypeConvolutional o) {
                 int[] k = c.getKernelSize();
-                long inputsPerOutput = c instanceof GroupedConvolution g ? c.getNIn() / g.getGroups() : c.getNIn();
+                long inputsPerOutput = c instanceof Convolution g ? c.getNIn() / g.getGroups() : c.getNIn();
                 total += o.getHeight() * o.getWidth() * c.getNOut() * inputsPerOutput * k[0] * k[1];
             } else if (layer instanceof CosineClassifierLayer cos) {
                 total += cos.getInputSize() * cos.getClasses();

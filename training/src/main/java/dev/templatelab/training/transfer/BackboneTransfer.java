@@ -62,7 +62,7 @@ public final class BackboneTransfer {
      * The parameters of layer {@code name} in {@code layers}, or, for a grouped convolution stored as one layer
      * per group ({@code <name>_group0}, {@code _group1}, ...: TemplateLab's graphs before 2026-11-29, and Keras
      * files, whose import has no grouped convolution), the groups' parameters joined in order along the output
-     * channels, the layout of {@code GroupedConvolution}'s {@code [out, in/groups, k, k]} weight. Null if neither
+     * channels, the layout of {@code Convolution}'s {@code [out, in/groups, k, k]} weight. Null if neither
      * exists.
      */
     static Map<String, INDArray> paramsOf(Function<String, Map<String, INDArray>> layers, String name) {

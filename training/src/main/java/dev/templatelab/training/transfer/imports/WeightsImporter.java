@@ -34,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Turns a PyTorch state dict (safetensors or npz) into a template's DL4J network, tensor by tensor.
  *
  * <p>Layout conversions: convolution weights are OIHW on both sides and copied as they are (a grouped
- * convolution's {@code [out, in/groups, k, k]} too: {@code GroupedConvolution} keeps PyTorch's layout); dense weights {@code [out, in]} (or a 1x1 convolution's
+ * convolution's {@code [out, in/groups, k, k]} too: {@code Convolution} keeps PyTorch's layout); dense weights {@code [out, in]} (or a 1x1 convolution's
  * {@code [out, in, 1, 1]}) are transposed to DL4J's {@code [in, out]}; batch norm's weight, bias,
  * running_mean and running_var become gamma, beta, mean and var (the templates keep the variance, not
  * its log). Every tensor is accounted for: a missing, unexpected or wrongly shaped one is an error

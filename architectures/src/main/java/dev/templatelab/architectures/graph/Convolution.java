@@ -1,6 +1,6 @@
 package dev.templatelab.architectures.graph;
 
-import dev.templatelab.architectures.runtime.GroupedConvolutionLayer;
+import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
 import java.util.Collection;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
@@ -14,22 +14,23 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A grouped convolution, PyTorch's {@code Conv2d(..., groups=g)}: the input channels are split into {@code g}
- * groups and each group's output channels see only their group's inputs. DL4J 1.0.0-M2.1 has no {@code groups};
- * the weight is PyTorch's {@code [out, in/groups, k, k]} (the same bytes as oneDNN's {@code goihw}), so
- * pretrained weights copy as they are. Its run-time layer is {@link GroupedConvolutionLayer}: one oneDNN grouped
- * convolution on the fast path, one libnd4j convolution per group otherwise. Identity activation only (a
- * batch norm always follows in the templates).
+ * A convolution of the templates (identity activation: a batch norm or a merge always follows): DL4J's
+ * convolution layer, plus PyTorch's {@code groups}, which DL4J 1.0.0-M2.1 lacks. With {@code groups > 1} the
+ * input channels are split into groups and each group's output channels see only their group's inputs; the
+ * weight is PyTorch's {@code [out, in/groups, k, k]} (the same bytes as oneDNN's {@code goihw}), so pretrained
+ * weights copy as they are. Its run-time layer is {@link OneDnnConvolutionLayer}: oneDNN's convolution called
+ * directly on the fast path; otherwise DL4J's own convolution code, or for groups one libnd4j convolution per
+ * group.
  */
-public class GroupedConvolution extends ConvolutionLayer {
+public class Convolution extends ConvolutionLayer {
 
-    private int groups;
+    private int groups = 1;
 
     /** For JSON deserialisation. */
-    public GroupedConvolution() {
+    public Convolution() {
     }
 
-    public GroupedConvolution(int kernel, int stride, int padding, int nOut, int groups, boolean bias) {
+    public Convolution(int kernel, int stride, int padding, int nOut, int groups, boolean bias) {
         super(new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding).nOut(nOut)
                 .hasBias(bias).activation(Activation.IDENTITY));
         if (groups < 1 || nOut % groups != 0) {
@@ -46,7 +47,7 @@ public class GroupedConvolution extends ConvolutionLayer {
     public void setNIn(InputType inputType, boolean override) {
         super.setNIn(inputType, override);
         if (nIn % groups != 0) {
-            throw new IllegalArgumentException("grouped convolution " + getLayerName() + ": " + nIn
+            throw new IllegalArgumentException("convolution " + getLayerName() + ": " + nIn
                     + " input channels cannot be split into " + groups + " groups");
         }
     }
@@ -54,18 +55,18 @@ public class GroupedConvolution extends ConvolutionLayer {
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray paramsView, boolean initializeParams, DataType networkDataType) {
-        return LayerWiring.wire(new GroupedConvolutionLayer(conf, networkDataType, groups), this, conf, listeners,
+        return LayerWiring.wire(new OneDnnConvolutionLayer(conf, networkDataType, groups), this, conf, listeners,
                 layerIndex, paramsView, initializeParams);
     }
 
     @Override
     public ParamInitializer initializer() {
-        return GroupedConvolutionParams.INSTANCE;
+        return ConvolutionParams.INSTANCE;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GroupedConvolution other && groups == other.groups && super.equals(o);
+        return o instanceof Convolution other && groups == other.groups && super.equals(o);
     }
 
     @Override

@@ -27,17 +27,18 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The run-time layer of a grouped convolution (weight {@code [out, in/groups, k, k]}, NCHW, identity
- * activation). On the fast path (oneDNN helpers on, float) it is one oneDNN grouped convolution per pass, its
- * primitives made once per input shape; otherwise (helpers off, double precision, another backend) one libnd4j
+ * The run-time layer of the templates' convolutions ({@code Convolution}: weight {@code [out, in/groups, k, k]},
+ * NCHW, identity activation). On the fast path (oneDNN helpers on, float) every pass is one oneDNN
+ * convolution called directly, its primitives made once per input shape; otherwise DL4J's own convolution
+ * (helpers off, double precision, another backend), or with groups, which DL4J lacks, one libnd4j
  * {@code conv2d} / {@code conv2d_bp} per group on channel slices.
  *
- * <p>Why: before this layer a grouped convolution was 32 channel slices, 32 convolutions and a concatenation
- * (DL4J has no {@code groups}), each convolution with 4-32 channels per group paying libnd4j's per-call cost
- * of making oneDNN primitives and converting layouts: ResNeXt-50 trained at half of PyTorch's speed. oneDNN's
- * grouped convolution is the one PyTorch calls (README "Performance").
+ * <p>Why: libnd4j (behind DL4J's oneDNN helper) makes its oneDNN primitives anew and allocates its layout
+ * conversion buffers on every call; called directly, ResNet-50's 1x1 convolutions run 1.1-2.4x faster (README
+ * "Performance"). Before, a grouped convolution was 32 channel slices, 32 convolutions and a concatenation;
+ * oneDNN's grouped convolution is the one PyTorch calls.
  */
-public final class GroupedConvolutionLayer extends ConvolutionLayer {
+public final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
     private static final String W = ConvolutionParamInitializer.WEIGHT_KEY;
     private static final String B = ConvolutionParamInitializer.BIAS_KEY;
@@ -48,12 +49,12 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
     private OneDnn.ByShape<Primitives> byShape;
     private long passesOnOneDnn;
 
-    public GroupedConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
+    public OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
         super(conf, dataType);
         this.groups = groups;
     }
 
-    /** Forward and backward passes run on oneDNN (the others ran per group on libnd4j). */
+    /** Forward and backward passes run on oneDNN directly (the others ran on DL4J's or libnd4j's code). */
     public long passesOnOneDnn() {
         return passesOnOneDnn;
     }
@@ -61,6 +62,9 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        if (groups == 1 && !runsOnOneDnn(input)) {
+            return super.activate(training, workspaceMgr);
+        }
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray x = input.castTo(dataType);
         INDArray w = getParamWithNoise(W, training, workspaceMgr);
@@ -79,6 +83,9 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        if (groups == 1 && !runsOnOneDnn(input)) {
+            return super.backpropGradient(epsilon, workspaceMgr);
+        }
         INDArray x = input.castTo(dataType);
         INDArray w = getParamWithNoise(W, true, workspaceMgr);
         INDArray b = layerConf().hasBias() ? getParamWithNoise(B, true, workspaceMgr) : null;
@@ -102,8 +109,12 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
         return new Pair<>(gradient, backpropDropOutIfPresent(dx));
     }
 
+    /** Float NCHW with explicit padding and no dilation (every convolution of the templates) on the fast path. */
     private boolean runsOnOneDnn(INDArray x) {
-        return onOneDnn && x.dataType() == DataType.FLOAT;
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
+        return onOneDnn && x.dataType() == DataType.FLOAT && x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && conf.getConvolutionMode() != ConvolutionMode.Same && conf.getDilation()[0] == 1
+                && conf.getDilation()[1] == 1;
     }
 
     /** The stock path: libnd4j's {@code conv2d} on each group's channels. */
@@ -195,8 +206,8 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
     }
 
     /**
-     * One grouped convolution: input and output NCHW, weight {@code [groups, out/groups, in/groups, k, k]} (the
-     * layer's {@code [out, in/groups, k, k]} bytes). oneDNN takes the right/bottom padding separately: what makes
+     * One convolution: input and output NCHW, weight {@code [out, in, k, k]}, or with groups
+     * {@code [groups, out/groups, in/groups, k, k]} (the layer's {@code [out, in/groups, k, k]} bytes). oneDNN takes the right/bottom padding separately: what makes
      * DL4J's (floored) output size come out.
      */
     record Geometry(long[] input, long[] output, long[] weights, long[] kernel, long[] strides, long[] padLeft,
@@ -213,7 +224,7 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
                 out[2 + d] = size / strides[d] + 1;
                 padRight[d] = (out[2 + d] - 1) * strides[d] + kernel[d] - in[2 + d] - pad[d];
             }
-            long[] weights = {groups, w[0] / groups, w[1], w[2], w[3]};
+            long[] weights = groups == 1 ? w.clone() : new long[] {groups, w[0] / groups, w[1], w[2], w[3]};
             return new Geometry(in, out, weights, new long[] {kernel[0], kernel[1]},
                     new long[] {strides[0], strides[1]}, new long[] {pad[0], pad[1]}, padRight, bias);
         }
@@ -225,9 +236,8 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
     }
 
     /**
-     * oneDNN's grouped convolution forward, backward-data and backward-weights for one geometry, in the
-     * layouts oneDNN picks for them (blocked channels, usually), with the conversions from and to the plain
-     * arrays and the scratch memory they use.
+     * oneDNN's convolution forward, backward-data and backward-weights for one geometry, in the layouts oneDNN
+     * picks for them (blocked channels, usually), with the conversions from and to the plain arrays.
      */
     private static final class Primitives implements OneDnn.Primitives {
         private final convolution_forward.primitive_desc forwardDesc;
@@ -243,12 +253,14 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
         private final Staged weightsSrc;
         private final Staged weightsDiffDst;
         private final Staged diffWeights;
+        private final boolean sameDiffDst;      // both backward primitives read the output gradient in one layout
         private final memory.desc plainBias;
 
         Primitives(Geometry g) {
             memory.desc plainSrc = OneDnn.rowMajor(g.input());
             memory.desc plainDst = OneDnn.rowMajor(g.output());
-            memory.desc plainWeights = new memory.desc(g.weights(), memory.data_type.f32, memory.format_tag.goihw);
+            memory.desc plainWeights = new memory.desc(g.weights(), memory.data_type.f32,
+                    g.weights().length == 4 ? memory.format_tag.oihw : memory.format_tag.goihw);
             plainBias = g.bias() ? OneDnn.rowMajor(new long[] {g.output()[1]}) : null;
             memory.desc anySrc = any(g.input());
             memory.desc anyDst = any(g.output());
@@ -271,15 +283,17 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
                             : new convolution_backward_weights.desc(direct, anySrc, anyWeights, anyDst, g.strides(),
                                     g.padLeft(), g.padRight()), OneDnn.CPU, forwardDesc);
             backwardWeights = new convolution_backward_weights(weightsDesc);
-            src = new Staged(plainSrc, forwardDesc.src_desc());
-            weights = new Staged(plainWeights, forwardDesc.weights_desc());
-            dst = new Staged(plainDst, forwardDesc.dst_desc());
-            dataDiffDst = new Staged(plainDst, dataDesc.diff_dst_desc());
-            dataWeights = new Staged(plainWeights, dataDesc.weights_desc());
-            diffSrc = new Staged(plainSrc, dataDesc.diff_src_desc());
-            weightsSrc = new Staged(plainSrc, weightsDesc.src_desc());
-            weightsDiffDst = new Staged(plainDst, weightsDesc.diff_dst_desc());
-            diffWeights = new Staged(plainWeights, weightsDesc.diff_weights_desc());
+            // Scratch slots: 0-2 for each pass's first primitive, 3-5 for the weights' backward after the data's.
+            src = new Staged(plainSrc, forwardDesc.src_desc(), 0);
+            weights = new Staged(plainWeights, forwardDesc.weights_desc(), 1);
+            dst = new Staged(plainDst, forwardDesc.dst_desc(), 2);
+            dataDiffDst = new Staged(plainDst, dataDesc.diff_dst_desc(), 0);
+            dataWeights = new Staged(plainWeights, dataDesc.weights_desc(), 1);
+            diffSrc = new Staged(plainSrc, dataDesc.diff_src_desc(), 2);
+            weightsSrc = new Staged(plainSrc, weightsDesc.src_desc(), 3);
+            weightsDiffDst = new Staged(plainDst, weightsDesc.diff_dst_desc(), 4);
+            diffWeights = new Staged(plainWeights, weightsDesc.diff_weights_desc(), 5);
+            sameDiffDst = dataDesc.diff_dst_desc().equals(weightsDesc.diff_dst_desc());
         }
 
         private static memory.desc any(long[] shape) {
@@ -304,14 +318,15 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
         void backward(INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw, INDArray db, stream stream) {
             try (PointerScope scope = new PointerScope()) {
                 IntMemoryMap data = new IntMemoryMap();
-                data.put(dnnl.DNNL_ARG_DIFF_DST, dataDiffDst.in(dy, stream));
+                memory diffDst = dataDiffDst.in(dy, stream);
+                data.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
                 data.put(dnnl.DNNL_ARG_WEIGHTS, dataWeights.in(w, stream));
                 data.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(dx));
                 backwardData.execute(stream, data);
                 diffSrc.finish(dx, stream);
                 IntMemoryMap params = new IntMemoryMap();
                 params.put(dnnl.DNNL_ARG_SRC, weightsSrc.in(x, stream));
-                params.put(dnnl.DNNL_ARG_DIFF_DST, weightsDiffDst.in(dy, stream));
+                params.put(dnnl.DNNL_ARG_DIFF_DST, sameDiffDst ? diffDst : weightsDiffDst.in(dy, stream));
                 params.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, diffWeights.out(dw));
                 if (db != null) {
                     params.put(dnnl.DNNL_ARG_DIFF_BIAS, OneDnn.bind(plainBias, db));
@@ -336,50 +351,60 @@ public final class GroupedConvolutionLayer extends ConvolutionLayer {
     }
 
     /**
-     * An argument in the layout a primitive wants: the plain array itself when the layouts agree, else a scratch
-     * buffer in the primitive's layout and the conversion between the two.
+     * An argument in the layout a primitive wants: the plain array itself when the layouts agree, else converted
+     * through a scratch buffer in the primitive's layout ({@link OneDnn#scratch}, slot {@code slot}, shared by all
+     * layers of the thread).
      */
     private static final class Staged implements AutoCloseable {
         private final memory.desc plain;
-        private final memory scratch;
+        private final memory.desc wanted;
+        private final int slot;
         private final reorder toPrimitive;
         private final reorder toPlain;
+        private memory pending;
 
-        Staged(memory.desc plain, memory.desc wanted) {
+        Staged(memory.desc plain, memory.desc wanted, int slot) {
             this.plain = plain;
+            this.wanted = wanted;
+            this.slot = slot;
             boolean same = plain.equals(wanted);
-            this.scratch = same ? null : new memory(wanted, OneDnn.CPU);
             this.toPrimitive = same ? null : new reorder(new reorder.primitive_desc(OneDnn.CPU, plain, OneDnn.CPU, wanted));
             this.toPlain = same ? null : new reorder(new reorder.primitive_desc(OneDnn.CPU, wanted, OneDnn.CPU, plain));
         }
 
-        /** The array as the primitive reads it (converted into the scratch buffer if need be). */
+        private memory scratch() {
+            return new memory(wanted, OneDnn.CPU, OneDnn.scratch(slot, wanted.get_size()));
+        }
+
+        /** The array as the primitive reads it (converted into scratch memory if need be); in a PointerScope. */
         memory in(INDArray a, stream stream) {
             memory bound = OneDnn.bind(plain, a);
-            if (scratch == null) {
+            if (toPrimitive == null) {
                 return bound;
             }
-            toPrimitive.execute(stream, bound, scratch);
-            return scratch;
+            memory converted = scratch();
+            toPrimitive.execute(stream, bound, converted);
+            return converted;
         }
 
         /** Where the primitive writes a result meant for {@code a}; {@link #finish} moves it there. */
         memory out(INDArray a) {
-            return scratch == null ? OneDnn.bind(plain, a) : scratch;
+            pending = toPlain == null ? null : scratch();
+            return pending == null ? OneDnn.bind(plain, a) : pending;
         }
 
         void finish(INDArray a, stream stream) {
-            if (scratch != null) {
-                toPlain.execute(stream, scratch, OneDnn.bind(plain, a));
+            if (pending != null) {
+                toPlain.execute(stream, pending, OneDnn.bind(plain, a));
+                pending = null;
             }
         }
 
         @Override
         public void close() {
-            if (scratch != null) {
+            if (toPlain != null) {
                 toPlain.close();
                 toPrimitive.close();
-                scratch.close();
             }
         }
     }

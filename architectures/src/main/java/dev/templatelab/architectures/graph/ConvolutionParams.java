@@ -10,20 +10,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * DL4J's convolution parameters (bias first, then the weight, 'c' order) with the weight of a grouped
- * convolution: {@code [out, in/groups, k, k]}. Initialised as DL4J initialises a convolution of one group
+ * DL4J's convolution parameters (bias first, then the weight, 'c' order), the weight {@code [out, in/groups, k, k]}
+ * ({@code [out, in, k, k]} without groups, as DL4J's). Initialised as DL4J initialises a convolution of one group
  * (fan-in {@code in/groups * k * k}), which is what PyTorch's grouped convolution uses too.
  */
-final class GroupedConvolutionParams extends ConvolutionParamInitializer {
+final class ConvolutionParams extends ConvolutionParamInitializer {
 
-    static final GroupedConvolutionParams INSTANCE = new GroupedConvolutionParams();
+    static final ConvolutionParams INSTANCE = new ConvolutionParams();
 
-    private static long[] weightShape(GroupedConvolution conf) {
+    private static long[] weightShape(Convolution conf) {
         int[] k = conf.getKernelSize();
         return new long[] {conf.getNOut(), conf.getNIn() / conf.getGroups(), k[0], k[1]};
     }
 
-    private static long weightLength(GroupedConvolution conf) {
+    private static long weightLength(Convolution conf) {
         long n = 1;
         for (long d : weightShape(conf)) {
             n *= d;
@@ -33,13 +33,13 @@ final class GroupedConvolutionParams extends ConvolutionParamInitializer {
 
     @Override
     public long numParams(Layer layer) {
-        GroupedConvolution conf = (GroupedConvolution) layer;
+        Convolution conf = (Convolution) layer;
         return weightLength(conf) + (conf.hasBias() ? conf.getNOut() : 0);
     }
 
     @Override
     public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration netConf, INDArray gradientView) {
-        GroupedConvolution conf = (GroupedConvolution) netConf.getLayer();
+        Convolution conf = (Convolution) netConf.getLayer();
         INDArray flat = gradientView.reshape(gradientView.length());
         long bias = conf.hasBias() ? conf.getNOut() : 0;
         Map<String, INDArray> out = new LinkedHashMap<>();
@@ -52,7 +52,7 @@ final class GroupedConvolutionParams extends ConvolutionParamInitializer {
 
     @Override
     protected INDArray createWeightMatrix(NeuralNetConfiguration netConf, INDArray weightView, boolean initializeParams) {
-        GroupedConvolution conf = (GroupedConvolution) netConf.getLayer();
+        Convolution conf = (Convolution) netConf.getLayer();
         long[] shape = weightShape(conf);
         if (!initializeParams) {
             return WeightInitUtil.reshapeWeights(shape, weightView, 'c');

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.GraphCursor;
-import dev.templatelab.architectures.graph.GroupedConvolution;
+import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.graph.Padding;
-import dev.templatelab.architectures.runtime.GroupedConvolutionLayer;
+import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +26,15 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * {@link GroupedConvolution} computes what PyTorch's {@code Conv2d(groups=g)} computes: the reference is DL4J's
- * built-in dense convolution in double precision whose weight is block-diagonal (zero outside each group's
- * block), an exact equivalent. Checked on both run-time paths, oneDNN's grouped convolution (helpers on,
- * float) and one libnd4j convolution per group (helpers off, float and double): outputs, every parameter
- * gradient (the grouped weight's against the dense weight's diagonal blocks) and, through a 1x1 convolution in
- * front, the input gradient.
+ * {@link Convolution} computes what PyTorch's {@code Conv2d(groups=g)} computes: the reference is DL4J's
+ * built-in convolution in double precision, for groups with a block-diagonal weight (zero outside each group's
+ * block), an exact equivalent. Checked on each run-time path: oneDNN called directly (helpers on, float),
+ * DL4J's own code (groups = 1) or one libnd4j convolution per group (helpers off, float and double): outputs,
+ * every parameter gradient (a grouped weight's against the dense weight's diagonal blocks) and, through a 1x1
+ * convolution in front, the input gradient.
  */
 @ExtendWith(RestoresHelperSwitch.class)
-class GroupedConvolutionTest {
+class ConvolutionTest {
 
     private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
 
@@ -50,7 +50,10 @@ class GroupedConvolutionTest {
                 new Geometry(6, 12, 1, 1, 0, 3, true, 11),          // 1x1
                 // 16 channels per group: oneDNN picks its blocked-layout kernel, so the layout conversions run
                 new Geometry(64, 64, 3, 2, 1, 4, true, 16),
-                new Geometry(3, 24, 7, 2, 0, 3, false, 69));        // Inception-v2's stem as built: SAME-padded 64 px
+                new Geometry(3, 24, 7, 2, 0, 3, false, 69),         // Inception-v2's stem as built: SAME-padded 64 px
+                new Geometry(8, 16, 3, 1, 1, 1, true, 11),          // no groups: every other convolution
+                new Geometry(16, 32, 1, 1, 0, 1, false, 16),        // no groups, 1x1: oneDNN's blocked 1x1 kernel
+                new Geometry(16, 16, 7, 2, 3, 1, true, 32));        // no groups, a stem: 7x7 stride 2
         return geometries.stream().flatMap(g -> Stream.of(
                 Arguments.of(g, "oneDNN, float", true, DataType.FLOAT),
                 Arguments.of(g, "per group, float", false, DataType.FLOAT),
@@ -78,7 +81,7 @@ class GroupedConvolutionTest {
             assertRelative(path + " gradient " + key, groupedGrads.get(key), expected, tolerance * 10);
         }
 
-        GroupedConvolutionLayer layer = (GroupedConvolutionLayer) grouped.getLayer("op");
+        OneDnnConvolutionLayer layer = (OneDnnConvolutionLayer) grouped.getLayer("op");
         assertThat(layer.passesOnOneDnn()).as("passes on oneDNN").isEqualTo(helpers ? 3 : 0);   // output, forward, backward
         FastAndStock.assertNoHelperFellBack(path, grouped);
     }
@@ -91,7 +94,7 @@ class GroupedConvolutionTest {
         restored.setParams(net.params());
 
         assertThat(restored.getConfiguration()).isEqualTo(net.getConfiguration());
-        assertThat(((GroupedConvolution) restored.getLayer("op").conf().getLayer()).getGroups()).isEqualTo(4);
+        assertThat(((Convolution) restored.getLayer("op").conf().getLayer()).getGroups()).isEqualTo(4);
         assertThat(restored.getLayer("op").getParam("W").shape()).containsExactly(8, 2, 3, 3);
         INDArray x = Networks.randomBatch(INPUT, 2, 9, false).getFeatures();
         assertThat(restored.outputSingle(false, x)).isEqualTo(net.outputSingle(false, x));
