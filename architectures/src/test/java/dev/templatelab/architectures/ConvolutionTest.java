@@ -53,11 +53,14 @@ class ConvolutionTest {
                 new Geometry(3, 24, 7, 2, 0, 3, false, 69),         // Inception-v2's stem as built: SAME-padded 64 px
                 new Geometry(8, 16, 3, 1, 1, 1, true, 11),          // no groups: every other convolution
                 new Geometry(16, 32, 1, 1, 0, 1, false, 16),        // no groups, 1x1: oneDNN's blocked 1x1 kernel
-                new Geometry(16, 16, 7, 2, 3, 1, true, 32));        // no groups, a stem: 7x7 stride 2
+                new Geometry(16, 16, 7, 2, 3, 1, true, 32),         // no groups, a stem: 7x7 stride 2
+                // right/bottom padding -1 (the last row and column are read by no window): ResNet's downsample
+                new Geometry(16, 32, 1, 2, 0, 1, false, 16),
+                new Geometry(16, 32, 3, 2, 0, 4, false, 16));
         return geometries.stream().flatMap(g -> Stream.of(
                 Arguments.of(g, "oneDNN, float", true, DataType.FLOAT),
-                Arguments.of(g, "per group, float", false, DataType.FLOAT),
-                Arguments.of(g, "per group, double", false, DataType.DOUBLE)));
+                Arguments.of(g, g.groups() == 1 ? "DL4J's, float" : "per group, float", false, DataType.FLOAT),
+                Arguments.of(g, g.groups() == 1 ? "DL4J's, double" : "per group, double", false, DataType.DOUBLE)));
     }
 
     @ParameterizedTest(name = "{0}, {1}")

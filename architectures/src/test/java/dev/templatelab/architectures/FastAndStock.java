@@ -66,9 +66,9 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
      */
     static void assertNoHelperFellBack(String what, ComputationGraph net) {
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
-            if (layer instanceof OneDnnConvolutionLayer grouped && Nd4jRuntime.oneDnnHelpersActive()
+            if (layer instanceof OneDnnConvolutionLayer convolution && Nd4jRuntime.oneDnnHelpersActive()
                     && net.params().dataType() == DataType.FLOAT) {
-                assertThat(grouped.passesOnOneDnn()).as("%s: passes of convolution %s on oneDNN", what,
+                assertThat(convolution.passesOnOneDnn()).as("%s: passes of convolution %s on oneDNN", what,
                         layer.conf().getLayer().getLayerName()).isPositive();
             }
             for (Class<?> c = layer.getClass(); c != null; c = c.getSuperclass()) {

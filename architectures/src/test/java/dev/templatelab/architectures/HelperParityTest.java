@@ -48,6 +48,8 @@ class HelperParityTest {
                 kind("conv 3x3 no bias", Padding.EXPLICIT, x -> x.conv("op", c, 3, 1, 1, false)),
                 kind("conv 1x1", Padding.EXPLICIT, x -> x.conv("op", c, 1, 1, 0, false)),
                 kind("conv 3x3 stride 2", Padding.EXPLICIT, x -> x.conv("op", c, 3, 2, 1, false)),
+                kind("conv 1x1 stride 2 (a downsample: the last row read by no window)", Padding.EXPLICIT,
+                        x -> x.conv("op", c, 1, 2, 0, false)),
                 kind("conv 7x7 stride 2 pad 3", Padding.EXPLICIT, x -> x.conv("op", c, 7, 2, 3, true)),
                 kind("conv 3x3 stride 2 SAME", Padding.TF_SAME, x -> x.conv("op", c, 3, 2, 0, false)),
                 kind("depthwise 7x7 stride 2 SAME (grouped)", Padding.TF_SAME, x -> x.groupedConv("op", 2 * c, 7, 2, 3, c, false)),

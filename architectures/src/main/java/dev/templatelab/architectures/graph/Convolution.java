@@ -33,6 +33,10 @@ public class Convolution extends ConvolutionLayer {
     public Convolution(int kernel, int stride, int padding, int nOut, int groups, boolean bias) {
         super(new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding).nOut(nOut)
                 .hasBias(bias).activation(Activation.IDENTITY));
+        if (kernel < 1 || stride < 1 || padding < 0) {
+            throw new IllegalArgumentException("convolution kernel " + kernel + ", stride " + stride + ", padding "
+                    + padding + ": kernel and stride must be >= 1, padding >= 0");
+        }
         if (groups < 1 || nOut % groups != 0) {
             throw new IllegalArgumentException(nOut + " output channels cannot be split into " + groups + " groups");
         }
@@ -67,6 +71,12 @@ public class Convolution extends ConvolutionLayer {
     @Override
     public boolean equals(Object o) {
         return o instanceof Convolution other && groups == other.groups && super.equals(o);
+    }
+
+    /** Lombok's equals in DL4J's layer asks this, so that a plain convolution never equals one of these. */
+    @Override
+    protected boolean canEqual(Object other) {
+        return other instanceof Convolution;
     }
 
     @Override

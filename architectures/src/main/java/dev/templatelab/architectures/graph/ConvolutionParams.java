@@ -11,8 +11,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * DL4J's convolution parameters (bias first, then the weight, 'c' order), the weight {@code [out, in/groups, k, k]}
- * ({@code [out, in, k, k]} without groups, as DL4J's). Initialised as DL4J initialises a convolution of one group
- * (fan-in {@code in/groups * k * k}), which is what PyTorch's grouped convolution uses too.
+ * ({@code [out, in, k, k]} without groups, as DL4J's). Initialised as DL4J initialises a convolution of one group:
+ * fan-in {@code in/groups * k * k}, as PyTorch's grouped convolution (and He init, the templates', reads only the
+ * fan-in); fan-out {@code out/groups * k * k / stride^2}, as the per-group convolutions the templates had before.
  */
 final class ConvolutionParams extends ConvolutionParamInitializer {
 

@@ -101,7 +101,7 @@ public final class GraphCursor {
 
     /** Square convolution without activation. {@code pad} is ignored with TF SAME padding. */
     public GraphCursor conv(String name, int out, int kernel, int stride, int pad, boolean bias) {
-        return groupedConv(name, out, kernel, stride, pad, 1, bias);
+        return convolution(name, out, kernel, stride, pad, 1, bias);
     }
 
     /**
@@ -111,6 +111,10 @@ public final class GraphCursor {
      * row {@code c*m+j} holds {@code [:,:,c,j]}), so imported weights copy one to one.
      */
     public GraphCursor groupedConv(String name, int out, int kernel, int stride, int pad, int groups, boolean bias) {
+        return convolution(name, out, kernel, stride, pad, groups, bias);
+    }
+
+    private GraphCursor convolution(String name, int out, int kernel, int stride, int pad, int groups, boolean bias) {
         if (channels % groups != 0 || out % groups != 0) {
             throw new IllegalArgumentException(name + ": " + channels + " -> " + out
                     + " channels cannot be split into " + groups + " groups");

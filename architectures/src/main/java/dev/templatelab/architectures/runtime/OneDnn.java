@@ -18,9 +18,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The plumbing for calling oneDNN directly (JavaCPP's dnnl presets, oneDNN 2.5) on ND4J arrays, for the ops
- * where going through libnd4j costs more than the op itself ({@link OneDnnBatchNormHelper},
- * {@link OneDnnReluLayer}, {@link OneDnnMaxPoolHelper}). oneDNN reads and writes the arrays' own memory; nothing is copied unless an array
- * is not plain row-major ({@link #dense}).
+ * where going through libnd4j costs more than the op itself ({@link OneDnnConvolutionLayer},
+ * {@link OneDnnBatchNormHelper}, {@link OneDnnReluLayer}, {@link OneDnnMaxPoolHelper}). oneDNN reads and writes
+ * the arrays' own memory unless an array is not plain row-major ({@link #dense}) or a primitive wants another
+ * layout (then through {@link #scratch} buffers).
  */
 final class OneDnn {
 
@@ -110,6 +111,8 @@ final class OneDnn {
         if (buffer == null || mine.capacities.get(slot) < bytes) {
             if (buffer != null) {
                 Pointer.free(buffer);
+                mine.buffers.set(slot, null);      // so that a failed malloc below leaves no freed buffer behind
+                mine.capacities.set(slot, 0L);
             }
             // malloc'd, not allocated with a deallocator: the PointerScope around each oneDNN call must not free it
             buffer = Pointer.malloc(bytes + ALIGNMENT);

@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -109,12 +110,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         return new Pair<>(gradient, backpropDropOutIfPresent(dx));
     }
 
-    /** Float NCHW with explicit padding and no dilation (every convolution of the templates) on the fast path. */
+    /**
+     * A float network, NCHW input, explicit padding, no dilation, identity activation (every convolution of the
+     * templates) on the fast path.
+     */
     private boolean runsOnOneDnn(INDArray x) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
-        return onOneDnn && x.dataType() == DataType.FLOAT && x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
+        return onOneDnn && dataType == DataType.FLOAT && x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
                 && conf.getConvolutionMode() != ConvolutionMode.Same && conf.getDilation()[0] == 1
-                && conf.getDilation()[1] == 1;
+                && conf.getDilation()[1] == 1 && conf.getActivationFn() instanceof ActivationIdentity;
     }
 
     /** The stock path: libnd4j's {@code conv2d} on each group's channels. */
@@ -184,13 +188,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     private Geometry geometry(INDArray x, INDArray w) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
         if (conf.getCnn2dDataFormat() != CNN2DFormat.NCHW || x.rank() != 4 || conf.getConvolutionMode() == ConvolutionMode.Same
-                || conf.getDilation()[0] != 1 || conf.getDilation()[1] != 1) {
-            throw new IllegalStateException("grouped convolution " + conf.getLayerName() + " supports NCHW input, "
-                    + "explicit padding and no dilation; got " + conf.getCnn2dDataFormat() + ", " + Arrays.toString(x.shape())
-                    + ", " + conf.getConvolutionMode() + ", dilation " + Arrays.toString(conf.getDilation()));
+                || conf.getDilation()[0] != 1 || conf.getDilation()[1] != 1
+                || !(conf.getActivationFn() instanceof ActivationIdentity)) {
+            throw new IllegalStateException("convolution " + conf.getLayerName() + " with " + groups + " groups supports "
+                    + "NCHW input, explicit padding, no dilation and no activation; got " + conf.getCnn2dDataFormat() + ", "
+                    + Arrays.toString(x.shape()) + ", " + conf.getConvolutionMode() + ", dilation "
+                    + Arrays.toString(conf.getDilation()) + ", " + conf.getActivationFn());
         }
         if (x.size(1) != (long) groups * w.size(1)) {
-            throw new IllegalStateException("grouped convolution " + conf.getLayerName() + " expects " + groups * w.size(1)
+            throw new IllegalStateException("convolution " + conf.getLayerName() + " expects " + groups * w.size(1)
                     + " input channels, got input " + Arrays.toString(x.shape()));
         }
         return Geometry.of(x.shape(), w.shape(), groups, conf.getKernelSize(), conf.getStride(), conf.getPadding(),

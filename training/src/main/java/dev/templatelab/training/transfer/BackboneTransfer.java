@@ -31,7 +31,8 @@ public final class BackboneTransfer {
         for (String name : targetGraph.backboneLayers()) {
             Layer to = target.getLayer(name);
             Map<String, INDArray> fromParams = paramsOf(layer -> {
-                Layer from = source.getLayer(layer);
+                // getLayer throws for a name the graph lacks and returns null for a vertex that is no layer
+                Layer from = source.getConfiguration().getVertices().containsKey(layer) ? source.getLayer(layer) : null;
                 return from == null ? null : from.paramTable();
             }, name);
             if (fromParams == null) {
@@ -71,8 +72,9 @@ public final class BackboneTransfer {
             return own;
         }
         List<Map<String, INDArray>> groups = new ArrayList<>();
-        for (int g = 0; layers.apply(name + "_group" + g) != null; g++) {
-            groups.add(layers.apply(name + "_group" + g));
+        for (Map<String, INDArray> group = layers.apply(name + "_group0"); group != null;
+             group = layers.apply(name + "_group" + groups.size())) {
+            groups.add(group);
         }
         if (groups.isEmpty()) {
             return null;

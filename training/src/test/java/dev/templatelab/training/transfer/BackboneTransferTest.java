@@ -1,6 +1,24 @@
 package dev.templatelab.training.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.graph.ChannelSliceVertex;
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
+import java.util.List;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,5 +46,51 @@ class BackboneTransferTest {
         assertThat(w.getDouble(3, 1, 2, 2)).isEqualTo(1.0);
         assertThat(w.getDouble(5, 3, 0, 1)).isEqualTo(2.0);
         assertThat(BackboneTransfer.paramsOf(layers::get, "layer1_0_conv3")).isNull();
+    }
+
+    @Test
+    void anOldGraphWithOneLayerPerGroupTransfersIntoTheGroupedLayer() {
+        TemplateSpec spec = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
+        TemplateGraph target = GraphCursor.start(spec, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
+                .conv("pre", 4, 1, 1, 0, false).groupedConv("op", 8, 3, 1, 1, 2, false).globalAvgPool("pool")
+                .denseClassifier(spec.numClasses(), spec.head(), 1.0).build("pool", List.of(TemplateGraph.OUTPUT));
+        // As GraphCursor built a grouped convolution before: channel slices, one convolution per group, a merge
+        // vertex under the layer's name.
+        ComputationGraph old = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(5)
+                .dataType(DataType.FLOAT).weightInit(WeightInit.RELU).activation(Activation.IDENTITY).graphBuilder()
+                .addInputs("input").setInputTypes(InputType.convolutional(32, 32, 3))
+                .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(4).hasBias(false).build(), "input")
+                .addVertex("op_slice0", new ChannelSliceVertex(0, 1), "pre")
+                .addVertex("op_slice1", new ChannelSliceVertex(2, 3), "pre")
+                .addLayer("op_group0", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4).hasBias(false).build(),
+                        "op_slice0")
+                .addLayer("op_group1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4).hasBias(false).build(),
+                        "op_slice1")
+                .addVertex("op", new MergeVertex(), "op_group0", "op_group1")
+                .setOutputs("op").build());
+        old.init();
+        ComputationGraph net = target.newNetwork(1);
+
+        BackboneTransfer.copyBackbone(old, net, target);
+
+        assertThat(net.getParam("pre_W")).isEqualTo(old.getParam("pre_W"));
+        assertThat(net.getParam("op_W")).isEqualTo(Nd4j.concat(0, old.getParam("op_group0_W"), old.getParam("op_group1_W")));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
+        assertThat(net.feedForward(x, false).get("op")).as("the same function as the old graph's")
+                .isEqualTo(old.feedForward(x, false).get("op"));
+    }
+
+    @Test
+    void aLayerMissingFromTheSourceIsNamed() {
+        TemplateSpec spec = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
+        TemplateGraph target = GraphCursor.start(spec, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
+                .conv("pre", 4, 1, 1, 0, false).conv("op", 8, 3, 1, 1, false).globalAvgPool("pool")
+                .denseClassifier(spec.numClasses(), spec.head(), 1.0).build("pool", List.of(TemplateGraph.OUTPUT));
+        TemplateGraph other = GraphCursor.start(spec, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
+                .conv("pre", 4, 1, 1, 0, false).globalAvgPool("pool")
+                .denseClassifier(spec.numClasses(), spec.head(), 1.0).build("pool", List.of(TemplateGraph.OUTPUT));
+
+        assertThatThrownBy(() -> BackboneTransfer.copyBackbone(other.newNetwork(1), target.newNetwork(2), target))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pretrained weights have no layer 'op'");
     }
 }

@@ -2,6 +2,9 @@ package dev.templatelab.tuning.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.config.EmbeddedPostgresServer;
@@ -30,6 +33,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -58,6 +62,11 @@ class DatabaseRestartTest {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(pgDir);
         int port = postgres.port();
         ConfigurableApplicationContext server = server(postgres.jdbcUrl(), home);
+        // TrialRunner's log says when an epoch report met an unreachable database and is being retried (attached
+        // after the server starts: Spring Boot resets the logging configuration then)
+        ListAppender<ILoggingEvent> retries = new ListAppender<>();
+        retries.start();
+        ((Logger) LoggerFactory.getLogger(TrialRunner.class)).addAppender(retries);
         try {
             long dataset = server.getBean(DatasetService.class).register(new NewDataset("digits", List.of("0", "1", "2"),
                     90, Map.of(), null, digits.toUri())).id();
@@ -82,12 +91,17 @@ class DatabaseRestartTest {
             waitFor(() -> trialsOf(first, id).size() == 1 && checkpoints(first).latest(trialsOf(first, id).get(0).id())
                     .isPresent(), "trial #0's first epoch report");
             Path latestEpoch = localCheckpoint(home, id);
+            waitFor(() -> epochsIn(latestEpoch) >= 1, "trial #0's local checkpoint");
             int epochsBeforeOutage = epochsIn(latestEpoch);
+            retries.list.clear();
             postgres.close();
             long outageStarted = System.nanoTime();
             waitFor(() -> epochsIn(latestEpoch) > epochsBeforeOutage
                     || System.nanoTime() - outageStarted > Duration.ofSeconds(20).toNanos(), "trial #0's second epoch");
             Thread.sleep(5000);
+            assertThat(retries.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .as("a report of trial #0 met the dead database and was retried")
+                    .anyMatch(m -> m.contains("database unreachable; retrying") && m.contains("number=0"));
             postgres = EmbeddedPostgresServer.start(pgDir);
             assertThat(postgres.port()).as("same port, so the server's URL still works").isEqualTo(port);
 
@@ -116,6 +130,7 @@ class DatabaseRestartTest {
                     .anyMatch(m -> m.contains("worker shutting down"))
                     .anyMatch(m -> m.contains("resumes after epoch"));
         } finally {
+            ((Logger) LoggerFactory.getLogger(TrialRunner.class)).detachAppender(retries);
             server.close();
             postgres.close();
         }
