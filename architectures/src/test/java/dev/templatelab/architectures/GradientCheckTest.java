@@ -225,11 +225,8 @@ class GradientCheckTest {
         }
     }
 
-    /** The layers DL4J gives a oneDNN helper; Caffe's padded average pool deliberately runs without one. */
+    /** The layers that run on a oneDNN helper on the fast path (every pooling: TemplateLab's {@code OneDnnPoolHelper}). */
     private static boolean helperKind(Layer layer) {
-        if (layer.conf().getLayer() instanceof dev.templatelab.architectures.graph.AvgPoolCountingPadding) {
-            return false;
-        }
         return layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
                 || layer instanceof org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer
                 || layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization;

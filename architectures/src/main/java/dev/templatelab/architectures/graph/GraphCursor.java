@@ -20,7 +20,6 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -162,7 +161,7 @@ public final class GraphCursor {
      */
     public GraphCursor maxPool(String name, int kernel, int stride, int pad) {
         int p = layerPadding(name, kernel, stride, pad, true);
-        return pool(name, PoolingType.MAX, kernel, stride, p, false);
+        return maxPooling(name, kernel, stride, p);
     }
 
     /**
@@ -172,11 +171,8 @@ public final class GraphCursor {
     public GraphCursor avgPool(String name, int kernel, int stride, int pad, boolean includePadInDivisor) {
         // A zero pad in front would be counted by the divisor: TF SAME averages must be symmetric.
         int p = layerPadding(name, kernel, stride, pad, false);
-        if (includePadInDivisor && p > 0) {
-            add(name, new AvgPoolCountingPadding(kernel, stride, p));
-            return moved(name, channels, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
-        }
-        return pool(name, PoolingType.AVG, kernel, stride, p, includePadInDivisor);
+        add(name, new AveragePooling(kernel, stride, p, includePadInDivisor));
+        return moved(name, channels, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
     }
 
     /**
@@ -195,7 +191,7 @@ public final class GraphCursor {
             add(name + "_ceilpad", new ZeroPaddingLayer.Builder(0, padBottom, 0, padRight).build());
             at = moved(name + "_ceilpad", channels, height + padBottom, width + padRight);
         }
-        return at.pool(name, PoolingType.MAX, kernel, stride, 0, false);
+        return at.maxPooling(name, kernel, stride, 0);
     }
 
     public GraphCursor globalAvgPool(String name) {
@@ -267,10 +263,8 @@ public final class GraphCursor {
         return new TemplateGraph(conf, graph.getNetworkInputTypes().get(0), featureVertex, headVertices);
     }
 
-    private GraphCursor pool(String name, PoolingType type, int kernel, int stride, int pad, boolean includePad) {
-        add(name, type == PoolingType.MAX ? new MaxPooling(kernel, stride, pad)
-                : new SubsamplingLayer.Builder(type).kernelSize(kernel, kernel).stride(stride, stride)
-                        .padding(pad, pad).avgPoolIncludePadInDivisor(includePad).build());
+    private GraphCursor maxPooling(String name, int kernel, int stride, int pad) {
+        add(name, new MaxPooling(kernel, stride, pad));
         return moved(name, channels, spatial(height, kernel, stride, pad), spatial(width, kernel, stride, pad));
     }
 

@@ -23,27 +23,35 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Max pooling on oneDNN's vectorised kernel, called directly, in front of DL4J's oneDNN pooling helper (which
- * keeps every other pooling).
+ * Max and average pooling on oneDNN's vectorised kernels, called directly, in front of DL4J's oneDNN pooling
+ * helper (which keeps what this one does not run: windows cut off at the edge, other data types).
  *
  * <p>Why: DL4J's helper hands oneDNN plain NCHW arrays, for which oneDNN has only its reference pooling (one
  * function call per output element): ResNet-50's stem pool took 54 ms forward and 77 ms backward at batch 8.
  * oneDNN's vectorised pooling wants channels in blocks of 8 ({@code nChw8c}); converting to and from that
- * layout around the pooling costs far less than it saves: 10 + 10 ms (README "Performance"). The forward pass
- * keeps oneDNN's record of each window's maximum (its workspace) for the backward pass, as PyTorch keeps
- * its indices. DL4J's pooling layer (M2.1) never calls a helper's forward; {@code MaxPooling}'s run-time layer
- * does.
+ * layout around the pooling costs far less than it saves: 10 + 10 ms (README "Performance"). A max pool's
+ * forward pass keeps oneDNN's record of each window's maximum (its workspace) for the backward pass, as
+ * PyTorch keeps its indices. An average pool whose divisor counts the padding (Caffe's) has no DL4J helper to
+ * fall back to: DL4J's gets its backward wrong ({@code AvgPoolCountingPadding}), so DL4J's built-in pooling
+ * runs what this one does not. DL4J's pooling layer (M2.1) never calls a helper's forward; the templates'
+ * pooling layers ({@code MaxPooling}, {@code AveragePooling}) do.
  */
-public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
+public final class OneDnnPoolHelper implements SubsamplingHelper {
 
     private final SubsamplingHelper dl4j;
+    private final boolean averageCountsPadding;
     private final stream stream = new stream(OneDnn.CPU);
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
 
-    /** @param dl4j DL4J's oneDNN pooling helper, which runs what this one does not (average pooling, say) */
-    public OneDnnMaxPoolHelper(SubsamplingHelper dl4j) {
+    /**
+     * @param dl4j                 DL4J's oneDNN pooling helper, which runs what this one does not; null: DL4J's
+     *                             built-in pooling runs it
+     * @param averageCountsPadding for average pools: whether the divisor counts the padded zeros
+     */
+    public OneDnnPoolHelper(SubsamplingHelper dl4j, boolean averageCountsPadding) {
         this.dl4j = dl4j;
+        this.averageCountsPadding = averageCountsPadding;
     }
 
     /** Forward and backward passes this helper ran itself (the others went to DL4J's helper). */
@@ -53,19 +61,19 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
 
     @Override
     public boolean checkSupported() {
-        return dl4j.checkSupported();
+        return dl4j == null || dl4j.checkSupported();
     }
 
     @Override
     public Map<String, Long> helperMemoryUse() {
-        return dl4j.helperMemoryUse();
+        return dl4j == null ? Map.of() : dl4j.helperMemoryUse();
     }
 
     @Override
     public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
                              PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
                              CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        Geometry g = Geometry.of(input, kernel, strides, pad, poolingType, convolutionMode, dilation, format);
+        Geometry g = Geometry.of(input, kernel, strides, pad, algorithm(poolingType), convolutionMode, dilation, format);
         if (g == null) {
             return null;          // the layer runs its own forward
         }
@@ -81,11 +89,11 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
                                                      int[] pad, PoolingType poolingType,
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        Geometry g = Geometry.of(input, kernel, strides, pad, poolingType, convolutionMode, dilation, format);
+        Geometry g = Geometry.of(input, kernel, strides, pad, algorithm(poolingType), convolutionMode, dilation, format);
         Primitives p = g == null ? null : byShape.find(g.key());    // made by this geometry's forward, if any
         if (p == null || !p.holdsTrainingForward) {
-            return dl4j.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
-                    format, workspaceMgr);
+            return dl4j == null ? null : dl4j.backpropGradient(input, epsilon, kernel, strides, pad, poolingType,
+                    convolutionMode, dilation, format, workspaceMgr);      // null: DL4J's built-in pooling
         }
         INDArray gradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
                 'c');
@@ -94,15 +102,26 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
         return new Pair<>(new DefaultGradient(), gradient);
     }
 
+    /** oneDNN's algorithm for a pooling type, or null for the types this helper does not run. */
+    private dnnl.algorithm algorithm(PoolingType type) {
+        return switch (type) {
+            case MAX -> dnnl.algorithm.pooling_max;
+            case AVG -> averageCountsPadding ? dnnl.algorithm.pooling_avg_include_padding
+                    : dnnl.algorithm.pooling_avg_exclude_padding;
+            default -> null;
+        };
+    }
+
     /**
-     * A max pooling this helper runs: float NCHW, no dilation, explicit symmetric padding (every max pool of the
+     * A pooling this helper runs: max or average, float NCHW, no dilation, explicit padding (every pool of the
      * templates); null for anything else. oneDNN takes the right/bottom padding separately: what makes DL4J's
      * output size come out, possibly less than the left/top one.
      */
-    record Geometry(long[] input, long[] output, long[] kernel, long[] strides, long[] padLeft, long[] padRight) {
-        static Geometry of(INDArray x, int[] kernel, int[] strides, int[] pad, PoolingType type, ConvolutionMode mode,
-                           int[] dilation, CNN2DFormat format) {
-            if (type != PoolingType.MAX || x.dataType() != DataType.FLOAT || x.rank() != 4
+    record Geometry(dnnl.algorithm algorithm, long[] input, long[] output, long[] kernel, long[] strides,
+                    long[] padLeft, long[] padRight) {
+        static Geometry of(INDArray x, int[] kernel, int[] strides, int[] pad, dnnl.algorithm algorithm,
+                           ConvolutionMode mode, int[] dilation, CNN2DFormat format) {
+            if (algorithm == null || x.dataType() != DataType.FLOAT || x.rank() != 4
                     || format != CNN2DFormat.NCHW || mode == ConvolutionMode.Same || dilation[0] != 1
                     || dilation[1] != 1) {
                 return null;
@@ -121,8 +140,12 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
                     return null;          // a truncated last window: left to DL4J's helper
                 }
             }
-            return new Geometry(in, out, new long[] {kernel[0], kernel[1]}, new long[] {strides[0], strides[1]},
-                    new long[] {pad[0], pad[1]}, padRight);
+            return new Geometry(algorithm, in, out, new long[] {kernel[0], kernel[1]},
+                    new long[] {strides[0], strides[1]}, new long[] {pad[0], pad[1]}, padRight);
+        }
+
+        boolean max() {
+            return algorithm == dnnl.algorithm.pooling_max;
         }
 
         String key() {
@@ -132,9 +155,10 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
     }
 
     /**
-     * oneDNN's max pooling for one geometry, on 8-channel blocks, with the layout conversions around it and the
+     * oneDNN's pooling for one geometry, on 8-channel blocks, with the layout conversions around it and the
      * scratch memory they use: one input-sized and one output-sized buffer (shared by forward and backward),
-     * and the workspace that carries each window's maximum from the training forward to the backward.
+     * and for max pooling the workspace that carries each window's maximum from the training forward to the
+     * backward.
      */
     private static final class Primitives implements OneDnn.Primitives {
         private final memory.desc plainInput;
@@ -157,16 +181,16 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
             plainOutput = OneDnn.rowMajor(g.output());
             memory.desc blockedInput = new memory.desc(g.input(), memory.data_type.f32, memory.format_tag.nChw8c);
             memory.desc anyOutput = new memory.desc(g.output(), memory.data_type.f32, memory.format_tag.any);
-            int max = dnnl.algorithm.pooling_max.value;
+            int algorithm = g.algorithm().value;
             trainingDesc = new pooling_forward.primitive_desc(new pooling_forward.desc(
-                    dnnl.prop_kind.forward_training.value, max, blockedInput, anyOutput, g.strides(), g.kernel(),
+                    dnnl.prop_kind.forward_training.value, algorithm, blockedInput, anyOutput, g.strides(), g.kernel(),
                     g.padLeft(), g.padRight()), OneDnn.CPU);
             training = new pooling_forward(trainingDesc);
             inference = new pooling_forward(new pooling_forward.primitive_desc(new pooling_forward.desc(
-                    dnnl.prop_kind.forward_inference.value, max, blockedInput, anyOutput, g.strides(), g.kernel(),
+                    dnnl.prop_kind.forward_inference.value, algorithm, blockedInput, anyOutput, g.strides(), g.kernel(),
                     g.padLeft(), g.padRight()), OneDnn.CPU));
             pooling_backward.primitive_desc backwardDesc = new pooling_backward.primitive_desc(
-                    new pooling_backward.desc(max, blockedInput, trainingDesc.dst_desc(), g.strides(), g.kernel(),
+                    new pooling_backward.desc(algorithm, blockedInput, trainingDesc.dst_desc(), g.strides(), g.kernel(),
                             g.padLeft(), g.padRight()), OneDnn.CPU, trainingDesc);
             backward = new pooling_backward(backwardDesc);
             memory.desc blockedOutput = trainingDesc.dst_desc();
@@ -176,7 +200,7 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
             inputFromBlocks = reorderPrimitive(backwardDesc.diff_src_desc(), plainInput);
             inputBlocks = new memory(blockedInput, OneDnn.CPU);
             outputBlocks = new memory(blockedOutput, OneDnn.CPU);
-            workspace = new memory(trainingDesc.workspace_desc(), OneDnn.CPU);
+            workspace = g.max() ? new memory(trainingDesc.workspace_desc(), OneDnn.CPU) : null;   // averages need none
         }
 
         private static reorder reorderPrimitive(memory.desc from, memory.desc to) {
@@ -192,7 +216,9 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
                 args.put(dnnl.DNNL_ARG_SRC, inputBlocks);
                 args.put(dnnl.DNNL_ARG_DST, outputBlocks);
                 if (isTraining) {
-                    args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
+                    if (workspace != null) {
+                        args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
+                    }
                     training.execute(stream, args);
                 } else {
                     inference.execute(stream, args);
@@ -211,7 +237,9 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
                 IntMemoryMap args = new IntMemoryMap();
                 args.put(dnnl.DNNL_ARG_DIFF_DST, outputBlocks);
                 args.put(dnnl.DNNL_ARG_DIFF_SRC, inputBlocks);
-                args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
+                if (workspace != null) {
+                    args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
+                }
                 backward.execute(stream, args);
                 inputFromBlocks.execute(stream, inputBlocks, diffInput);
                 stream._wait();
@@ -220,7 +248,9 @@ public final class OneDnnMaxPoolHelper implements SubsamplingHelper {
 
         @Override
         public void close() {
-            workspace.close();
+            if (workspace != null) {
+                workspace.close();
+            }
             outputBlocks.close();
             inputBlocks.close();
             inputFromBlocks.close();
