@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The plumbing for calling oneDNN directly (JavaCPP's dnnl presets, oneDNN 2.5) on ND4J arrays, for the ops
  * where going through libnd4j costs more than the op itself ({@link OneDnnConvolutionLayer},
- * {@link OneDnnBatchNormHelper}, {@link OneDnnReluLayer}, {@link OneDnnMaxPoolHelper}). oneDNN reads and writes
+ * {@link OneDnnBatchNormHelper}, {@link OneDnnReluLayer}, {@link OneDnnPoolHelper}). oneDNN reads and writes
  * the arrays' own memory unless an array is not plain row-major ({@link #dense}) or a primitive wants another
  * layout (then through {@link #scratch} buffers).
  */
