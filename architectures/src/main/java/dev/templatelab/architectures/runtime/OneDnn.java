@@ -10,6 +10,7 @@ import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -153,6 +154,65 @@ final class OneDnn {
             }
             op.execute(stream, args);
             stream._wait();
+        }
+    }
+
+    /**
+     * An argument in the layout a primitive wants: the plain array itself when the layouts agree, else converted
+     * through a scratch buffer in the primitive's layout ({@link #scratch}, slot {@code slot}, shared by all
+     * layers of the thread).
+     */
+    static final class Staged implements AutoCloseable {
+        private final memory.desc plain;
+        private final memory.desc wanted;
+        private final int slot;
+        private final reorder toPrimitive;
+        private final reorder toPlain;
+        private memory pending;
+
+        Staged(memory.desc plain, memory.desc wanted, int slot) {
+            this.plain = plain;
+            this.wanted = wanted;
+            this.slot = slot;
+            boolean same = plain.equals(wanted);
+            this.toPrimitive = same ? null : new reorder(new reorder.primitive_desc(CPU, plain, CPU, wanted));
+            this.toPlain = same ? null : new reorder(new reorder.primitive_desc(CPU, wanted, CPU, plain));
+        }
+
+        private memory scratchMemory() {
+            return new memory(wanted, CPU, OneDnn.scratch(slot, wanted.get_size()));
+        }
+
+        /** The array as the primitive reads it (converted into scratch memory if need be); in a PointerScope. */
+        memory in(INDArray a, stream stream) {
+            memory bound = bind(plain, a);
+            if (toPrimitive == null) {
+                return bound;
+            }
+            memory converted = scratchMemory();
+            toPrimitive.execute(stream, bound, converted);
+            return converted;
+        }
+
+        /** Where the primitive writes a result meant for {@code a}; {@link #finish} moves it there. */
+        memory out(INDArray a) {
+            pending = toPlain == null ? null : scratchMemory();
+            return pending == null ? bind(plain, a) : pending;
+        }
+
+        void finish(INDArray a, stream stream) {
+            if (pending != null) {
+                toPlain.execute(stream, pending, bind(plain, a));
+                pending = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (toPlain != null) {
+                toPlain.close();
+                toPrimitive.close();
+            }
         }
     }
 }

@@ -7,7 +7,6 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -115,8 +114,13 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
      * templates) on the fast path.
      */
     private boolean runsOnOneDnn(INDArray x) {
+        return onOneDnn && dataType == DataType.FLOAT && supported(x);
+    }
+
+    /** NCHW input, explicit padding, no dilation, identity activation: what this layer's own code computes. */
+    private boolean supported(INDArray x) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
-        return onOneDnn && dataType == DataType.FLOAT && x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
+        return x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
                 && conf.getConvolutionMode() != ConvolutionMode.Same && conf.getDilation()[0] == 1
                 && conf.getDilation()[1] == 1 && conf.getActivationFn() instanceof ActivationIdentity;
     }
@@ -187,9 +191,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
     private Geometry geometry(INDArray x, INDArray w) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
-        if (conf.getCnn2dDataFormat() != CNN2DFormat.NCHW || x.rank() != 4 || conf.getConvolutionMode() == ConvolutionMode.Same
-                || conf.getDilation()[0] != 1 || conf.getDilation()[1] != 1
-                || !(conf.getActivationFn() instanceof ActivationIdentity)) {
+        if (!supported(x)) {
             throw new IllegalStateException("convolution " + conf.getLayerName() + " with " + groups + " groups supports "
                     + "NCHW input, explicit padding, no dilation and no activation; got " + conf.getCnn2dDataFormat() + ", "
                     + Arrays.toString(x.shape()) + ", " + conf.getConvolutionMode() + ", dilation "
@@ -213,8 +215,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
     /**
      * One convolution: input and output NCHW, weight {@code [out, in, k, k]}, or with groups
-     * {@code [groups, out/groups, in/groups, k, k]} (the layer's {@code [out, in/groups, k, k]} bytes). oneDNN takes the right/bottom padding separately: what makes
-     * DL4J's (floored) output size come out.
+     * {@code [groups, out/groups, in/groups, k, k]} (the layer's {@code [out, in/groups, k, k]} bytes). oneDNN
+     * takes the right/bottom padding separately: what makes DL4J's (floored) output size come out.
      */
     record Geometry(long[] input, long[] output, long[] weights, long[] kernel, long[] strides, long[] padLeft,
                     long[] padRight, boolean bias) {
@@ -250,15 +252,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         private final convolution_forward forward;
         private final convolution_backward_data backwardData;
         private final convolution_backward_weights backwardWeights;
-        private final Staged src;
-        private final Staged weights;
-        private final Staged dst;
-        private final Staged dataDiffDst;
-        private final Staged dataWeights;
-        private final Staged diffSrc;
-        private final Staged weightsSrc;
-        private final Staged weightsDiffDst;
-        private final Staged diffWeights;
+        private final OneDnn.Staged src;
+        private final OneDnn.Staged weights;
+        private final OneDnn.Staged dst;
+        private final OneDnn.Staged dataDiffDst;
+        private final OneDnn.Staged dataWeights;
+        private final OneDnn.Staged diffSrc;
+        private final OneDnn.Staged weightsSrc;
+        private final OneDnn.Staged weightsDiffDst;
+        private final OneDnn.Staged diffWeights;
         private final boolean sameDiffDst;      // both backward primitives read the output gradient in one layout
         private final memory.desc plainBias;
 
@@ -290,15 +292,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
                                     g.padLeft(), g.padRight()), OneDnn.CPU, forwardDesc);
             backwardWeights = new convolution_backward_weights(weightsDesc);
             // Scratch slots: 0-2 for each pass's first primitive, 3-5 for the weights' backward after the data's.
-            src = new Staged(plainSrc, forwardDesc.src_desc(), 0);
-            weights = new Staged(plainWeights, forwardDesc.weights_desc(), 1);
-            dst = new Staged(plainDst, forwardDesc.dst_desc(), 2);
-            dataDiffDst = new Staged(plainDst, dataDesc.diff_dst_desc(), 0);
-            dataWeights = new Staged(plainWeights, dataDesc.weights_desc(), 1);
-            diffSrc = new Staged(plainSrc, dataDesc.diff_src_desc(), 2);
-            weightsSrc = new Staged(plainSrc, weightsDesc.src_desc(), 3);
-            weightsDiffDst = new Staged(plainDst, weightsDesc.diff_dst_desc(), 4);
-            diffWeights = new Staged(plainWeights, weightsDesc.diff_weights_desc(), 5);
+            src = new OneDnn.Staged(plainSrc, forwardDesc.src_desc(), 0);
+            weights = new OneDnn.Staged(plainWeights, forwardDesc.weights_desc(), 1);
+            dst = new OneDnn.Staged(plainDst, forwardDesc.dst_desc(), 2);
+            dataDiffDst = new OneDnn.Staged(plainDst, dataDesc.diff_dst_desc(), 0);
+            dataWeights = new OneDnn.Staged(plainWeights, dataDesc.weights_desc(), 1);
+            diffSrc = new OneDnn.Staged(plainSrc, dataDesc.diff_src_desc(), 2);
+            weightsSrc = new OneDnn.Staged(plainSrc, weightsDesc.src_desc(), 3);
+            weightsDiffDst = new OneDnn.Staged(plainDst, weightsDesc.diff_dst_desc(), 4);
+            diffWeights = new OneDnn.Staged(plainWeights, weightsDesc.diff_weights_desc(), 5);
             sameDiffDst = dataDesc.diff_dst_desc().equals(weightsDesc.diff_dst_desc());
         }
 
@@ -345,7 +347,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
         @Override
         public void close() {
-            for (Staged s : new Staged[] {src, weights, dst, dataDiffDst, dataWeights, diffSrc, weightsSrc,
+            for (OneDnn.Staged s : new OneDnn.Staged[] {src, weights, dst, dataDiffDst, dataWeights, diffSrc, weightsSrc,
                     weightsDiffDst, diffWeights}) {
                 s.close();
             }
@@ -353,65 +355,6 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
             backwardData.close();
             forward.close();
             forwardDesc.close();
-        }
-    }
-
-    /**
-     * An argument in the layout a primitive wants: the plain array itself when the layouts agree, else converted
-     * through a scratch buffer in the primitive's layout ({@link OneDnn#scratch}, slot {@code slot}, shared by all
-     * layers of the thread).
-     */
-    private static final class Staged implements AutoCloseable {
-        private final memory.desc plain;
-        private final memory.desc wanted;
-        private final int slot;
-        private final reorder toPrimitive;
-        private final reorder toPlain;
-        private memory pending;
-
-        Staged(memory.desc plain, memory.desc wanted, int slot) {
-            this.plain = plain;
-            this.wanted = wanted;
-            this.slot = slot;
-            boolean same = plain.equals(wanted);
-            this.toPrimitive = same ? null : new reorder(new reorder.primitive_desc(OneDnn.CPU, plain, OneDnn.CPU, wanted));
-            this.toPlain = same ? null : new reorder(new reorder.primitive_desc(OneDnn.CPU, wanted, OneDnn.CPU, plain));
-        }
-
-        private memory scratch() {
-            return new memory(wanted, OneDnn.CPU, OneDnn.scratch(slot, wanted.get_size()));
-        }
-
-        /** The array as the primitive reads it (converted into scratch memory if need be); in a PointerScope. */
-        memory in(INDArray a, stream stream) {
-            memory bound = OneDnn.bind(plain, a);
-            if (toPrimitive == null) {
-                return bound;
-            }
-            memory converted = scratch();
-            toPrimitive.execute(stream, bound, converted);
-            return converted;
-        }
-
-        /** Where the primitive writes a result meant for {@code a}; {@link #finish} moves it there. */
-        memory out(INDArray a) {
-            pending = toPlain == null ? null : scratch();
-            return pending == null ? OneDnn.bind(plain, a) : pending;
-        }
-
-        void finish(INDArray a, stream stream) {
-            if (pending != null) {
-                toPlain.execute(stream, pending, OneDnn.bind(plain, a));
-                pending = null;
-            }
-        }
-
-        @Override
-        public void close() {
-            if (toPlain != null) {
-                toPlain.close();
-                toPrimitive.close();
-            }
         }
     }
 }

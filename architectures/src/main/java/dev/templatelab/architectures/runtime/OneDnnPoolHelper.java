@@ -7,7 +7,6 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
-import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -155,30 +154,25 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     }
 
     /**
-     * oneDNN's pooling for one geometry, on 8-channel blocks, with the layout conversions around it and the
-     * scratch memory they use: one input-sized and one output-sized buffer (shared by forward and backward),
-     * and for max pooling the workspace that carries each window's maximum from the training forward to the
-     * backward.
+     * oneDNN's pooling for one geometry, on 8-channel blocks, with the layout conversions around it (through the
+     * thread's shared scratch buffers, {@link OneDnn.Staged}), and for max pooling the workspace that carries
+     * each window's maximum from the training forward to the backward.
      */
     private static final class Primitives implements OneDnn.Primitives {
-        private final memory.desc plainInput;
-        private final memory.desc plainOutput;
         private final pooling_forward.primitive_desc trainingDesc;
         private final pooling_forward training;
         private final pooling_forward inference;
         private final pooling_backward backward;
-        private final reorder inputToBlocks;
-        private final reorder outputFromBlocks;
-        private final reorder outputToBlocks;
-        private final reorder inputFromBlocks;
-        private final memory inputBlocks;
-        private final memory outputBlocks;
+        private final OneDnn.Staged src;
+        private final OneDnn.Staged dst;
+        private final OneDnn.Staged diffDst;
+        private final OneDnn.Staged diffSrc;
         private final memory workspace;
         boolean holdsTrainingForward;
 
         Primitives(Geometry g) {
-            plainInput = OneDnn.rowMajor(g.input());
-            plainOutput = OneDnn.rowMajor(g.output());
+            memory.desc plainInput = OneDnn.rowMajor(g.input());
+            memory.desc plainOutput = OneDnn.rowMajor(g.output());
             memory.desc blockedInput = new memory.desc(g.input(), memory.data_type.f32, memory.format_tag.nChw8c);
             memory.desc anyOutput = new memory.desc(g.output(), memory.data_type.f32, memory.format_tag.any);
             int algorithm = g.algorithm().value;
@@ -193,37 +187,26 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
                     new pooling_backward.desc(algorithm, blockedInput, trainingDesc.dst_desc(), g.strides(), g.kernel(),
                             g.padLeft(), g.padRight()), OneDnn.CPU, trainingDesc);
             backward = new pooling_backward(backwardDesc);
-            memory.desc blockedOutput = trainingDesc.dst_desc();
-            inputToBlocks = reorderPrimitive(plainInput, blockedInput);
-            outputFromBlocks = reorderPrimitive(blockedOutput, plainOutput);
-            outputToBlocks = reorderPrimitive(plainOutput, backwardDesc.diff_dst_desc());
-            inputFromBlocks = reorderPrimitive(backwardDesc.diff_src_desc(), plainInput);
-            inputBlocks = new memory(blockedInput, OneDnn.CPU);
-            outputBlocks = new memory(blockedOutput, OneDnn.CPU);
+            // Scratch slots: 0 for the pass's input side, 1 for its output side.
+            src = new OneDnn.Staged(plainInput, blockedInput, 0);
+            dst = new OneDnn.Staged(plainOutput, trainingDesc.dst_desc(), 1);
+            diffDst = new OneDnn.Staged(plainOutput, backwardDesc.diff_dst_desc(), 0);
+            diffSrc = new OneDnn.Staged(plainInput, backwardDesc.diff_src_desc(), 1);
             workspace = g.max() ? new memory(trainingDesc.workspace_desc(), OneDnn.CPU) : null;   // averages need none
-        }
-
-        private static reorder reorderPrimitive(memory.desc from, memory.desc to) {
-            return new reorder(new reorder.primitive_desc(OneDnn.CPU, from, OneDnn.CPU, to));
         }
 
         void forward(INDArray x, INDArray out, boolean isTraining, stream stream) {
             try (PointerScope scope = new PointerScope()) {
-                memory input = OneDnn.bind(plainInput, x);
-                memory output = OneDnn.bind(plainOutput, out);
-                inputToBlocks.execute(stream, input, inputBlocks);
                 IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_SRC, inputBlocks);
-                args.put(dnnl.DNNL_ARG_DST, outputBlocks);
+                args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
+                args.put(dnnl.DNNL_ARG_DST, dst.out(out));
                 if (isTraining) {
-                    if (workspace != null) {
-                        args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
-                    }
+                    addWorkspace(args);
                     training.execute(stream, args);
                 } else {
                     inference.execute(stream, args);
                 }
-                outputFromBlocks.execute(stream, outputBlocks, output);
+                dst.finish(out, stream);
                 stream._wait();
                 holdsTrainingForward |= isTraining;
             }
@@ -231,18 +214,20 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
 
         void backward(INDArray epsilon, INDArray gradient, stream stream) {
             try (PointerScope scope = new PointerScope()) {
-                memory diffOutput = OneDnn.bind(plainOutput, epsilon);
-                memory diffInput = OneDnn.bind(plainInput, gradient);
-                outputToBlocks.execute(stream, diffOutput, outputBlocks);
                 IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_DIFF_DST, outputBlocks);
-                args.put(dnnl.DNNL_ARG_DIFF_SRC, inputBlocks);
-                if (workspace != null) {
-                    args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
-                }
+                args.put(dnnl.DNNL_ARG_DIFF_DST, diffDst.in(epsilon, stream));
+                args.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(gradient));
+                addWorkspace(args);
                 backward.execute(stream, args);
-                inputFromBlocks.execute(stream, inputBlocks, diffInput);
+                diffSrc.finish(gradient, stream);
                 stream._wait();
+            }
+        }
+
+        /** Max pooling's workspace: the training forward writes it, the backward reads it. */
+        private void addWorkspace(IntMemoryMap args) {
+            if (workspace != null) {
+                args.put(dnnl.DNNL_ARG_WORKSPACE, workspace);
             }
         }
 
@@ -251,18 +236,13 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
             if (workspace != null) {
                 workspace.close();
             }
-            outputBlocks.close();
-            inputBlocks.close();
-            inputFromBlocks.close();
-            outputToBlocks.close();
-            outputFromBlocks.close();
-            inputToBlocks.close();
+            for (OneDnn.Staged s : new OneDnn.Staged[] {src, dst, diffDst, diffSrc}) {
+                s.close();
+            }
             backward.close();
             inference.close();
             training.close();
             trainingDesc.close();
-            plainOutput.close();
-            plainInput.close();
         }
     }
 }
