@@ -275,7 +275,7 @@ public final class TrainingJob {
         if (!"none".equalsIgnoreCase(weights)) {
             WeightsRegistry.Entry entry = new WeightsRegistry(request.home().weights()).resolve(template.name(), weights);
             ComputationGraph source = Checkpoints.read(entry.file(), false).network();
-            long copied = BackboneTransfer.copyBackbone(source, net, graph);
+            long copied = BackboneTransfer.copyBackbone(source, "pretrained weights '" + weights + "'", net, graph);
             log.printf(Locale.ROOT, "backbone: %,d values from pretrained weights '%s' (%s)%n", copied, weights, entry.file());
             provenance.put("pretrainedWeights", Map.of("name", weights, "file", entry.file().toString(), "sha256", entry.sha256()));
         } else if (template.defaults().pretrained()) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -15,46 +16,74 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Transfer learning as a head swap: a network for the target classes whose backbone layers take the
- * weights (and batch-norm statistics) of a pretrained network of the same template, while the head keeps
- * its fresh initialisation. Every backbone parameter must be found with the same shape: a missing or
- * differently shaped tensor is an error naming it, never silently skipped.
+ * weights (and batch-norm statistics) of a pretrained network of the same template (or of a Keras model,
+ * {@link KerasWeightsImport}), while the head keeps its fresh initialisation. Every backbone parameter must be
+ * found with the same shape: a missing or differently shaped tensor is an error naming it, never silently skipped.
  */
 public final class BackboneTransfer {
 
     private BackboneTransfer() {
     }
 
-    /** Copies every backbone parameter of {@code target} from {@code source}; returns how many values were copied. */
-    public static long copyBackbone(ComputationGraph source, ComputationGraph target, TemplateGraph targetGraph) {
+    /**
+     * Copies every backbone parameter of {@code target} from the pretrained network {@code source}, called
+     * {@code sourceName} in errors ("pretrained weights 'imagenet'").
+     */
+    public static long copyBackbone(ComputationGraph source, String sourceName, ComputationGraph target,
+                                    TemplateGraph targetGraph) {
+        return copyBackbone(layer -> {
+            // getLayer throws for a name the graph lacks and returns null for a vertex that is no layer
+            Layer from = source.getConfiguration().getVertices().containsKey(layer) ? source.getLayer(layer) : null;
+            return from == null ? null : from.paramTable();
+        }, sourceName, target, targetGraph);
+    }
+
+    /**
+     * Copies every backbone parameter of {@code target} from {@code source} (a layer's parameters by layer name;
+     * null for a layer it lacks), after checking all of them: nothing is changed unless every tensor is found with
+     * the same shape. Returns how many values were copied.
+     *
+     * @param sourceName what {@code source} is, for the error ("the pretrained weights", "the Keras model")
+     * @throws IllegalArgumentException naming the first mismatch in graph order and counting the others
+     */
+    public static long copyBackbone(Function<String, Map<String, INDArray>> source, String sourceName,
+                                    ComputationGraph target, TemplateGraph targetGraph) {
+        Set<String> backbone = targetGraph.backboneLayers();
+        List<String> ordered = target.getConfiguration().getTopologicalOrderStr().stream()
+                .filter(backbone::contains).toList();
         List<String> problems = new ArrayList<>();
-        long copied = 0;
-        for (String name : targetGraph.backboneLayers()) {
-            Layer to = target.getLayer(name);
-            Map<String, INDArray> fromParams = paramsOf(layer -> {
-                // getLayer throws for a name the graph lacks and returns null for a vertex that is no layer
-                Layer from = source.getConfiguration().getVertices().containsKey(layer) ? source.getLayer(layer) : null;
-                return from == null ? null : from.paramTable();
-            }, name);
-            if (fromParams == null) {
-                problems.add("pretrained weights have no layer '" + name + "'");
+        Map<String, Map<String, INDArray>> found = new LinkedHashMap<>();
+        for (String name : ordered) {
+            Map<String, INDArray> from = paramsOf(source, name);
+            if (from == null) {
+                problems.add(sourceName + " has no layer '" + name + "'");
                 continue;
             }
-            for (Map.Entry<String, INDArray> p : to.paramTable().entrySet()) {
-                INDArray src = fromParams.get(p.getKey());
+            found.put(name, from);
+            for (Map.Entry<String, INDArray> p : target.getLayer(name).paramTable().entrySet()) {
+                INDArray src = from.get(p.getKey());
                 if (src == null) {
-                    problems.add(name + "_" + p.getKey() + " is missing in the pretrained weights");
+                    problems.add("layer '" + name + "' of " + sourceName + " has no parameter '" + p.getKey()
+                            + "' (it has " + from.keySet() + ")");
                 } else if (!Arrays.equals(src.shape(), p.getValue().shape())) {
-                    problems.add(name + "_" + p.getKey() + " has shape " + Arrays.toString(src.shape())
-                            + " in the pretrained weights but " + Arrays.toString(p.getValue().shape())
-                            + " here (different width multiplier or input channels?)");
-                } else {
-                    p.getValue().assign(src);
-                    copied += src.length();
+                    problems.add("parameter '" + p.getKey() + "' of layer '" + name + "' has shape "
+                            + Arrays.toString(src.shape()) + " in " + sourceName + " but the template needs "
+                            + Arrays.toString(p.getValue().shape())
+                            + " (another width_multiplier or input channels, or another architecture?)");
                 }
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("pretrained weights do not fit this network: " + String.join("; ", problems));
+            throw new IllegalArgumentException("the template's backbone does not match " + sourceName + ": "
+                    + problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more mismatches)" : ""));
+        }
+        long copied = 0;
+        for (String name : ordered) {
+            for (Map.Entry<String, INDArray> p : target.getLayer(name).paramTable().entrySet()) {
+                INDArray src = found.get(name).get(p.getKey());
+                p.getValue().assign(src);
+                copied += src.length();
+            }
         }
         return copied;
     }

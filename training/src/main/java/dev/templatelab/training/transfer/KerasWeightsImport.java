@@ -17,11 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
@@ -74,7 +72,13 @@ public final class KerasWeightsImport {
                 HeadActivation.fromLogreg(hp.getInt("logreg")));
         TemplateGraph graph = template.build(spec);
         ComputationGraph net = graph.newNetwork(hp.getInt("seed"));
-        long values = copyBackbone(keras, net, graph, h5, template.name());
+        long values;
+        try {
+            values = BackboneTransfer.copyBackbone(keras::get, "the Keras model", net, graph);
+        } catch (IllegalArgumentException mismatch) {
+            throw new IllegalArgumentException(h5 + " does not fit " + template.name() + ": " + mismatch.getMessage()
+                    + "; nothing was registered", mismatch);
+        }
 
         String sha = Checkpoints.sha256(h5);
         List<String> labels = new ArrayList<>();
@@ -99,54 +103,6 @@ public final class KerasWeightsImport {
             Files.deleteIfExists(checkpoint);
             Files.deleteIfExists(Checkpoints.sidecar(checkpoint));
         }
-    }
-
-    /**
-     * Copies every backbone parameter of {@code target} from the Keras layers of the same name, checking all
-     * of them before changing anything. The error names the first mismatch (in graph order) and counts the rest.
-     */
-    static long copyBackbone(Map<String, Map<String, INDArray>> keras, ComputationGraph target, TemplateGraph graph,
-                             Path source, String templateName) {
-        Set<String> backbone = graph.backboneLayers();
-        List<String> ordered = Arrays.stream(target.getConfiguration().getTopologicalOrderStr().toArray(String[]::new))
-                .filter(backbone::contains).toList();
-        List<String> problems = new ArrayList<>();
-        Map<String, Map<String, INDArray>> sources = new LinkedHashMap<>();
-        for (String name : ordered) {
-            Map<String, INDArray> from = BackboneTransfer.paramsOf(keras::get, name);
-            if (from == null) {
-                problems.add("the Keras model has no layer named '" + name + "'");
-                continue;
-            }
-            sources.put(name, from);
-            for (Map.Entry<String, INDArray> p : target.getLayer(name).paramTable().entrySet()) {
-                INDArray src = from.get(p.getKey());
-                if (src == null) {
-                    problems.add("Keras layer '" + name + "' has no parameter '" + p.getKey() + "' (it has "
-                            + from.keySet() + ")");
-                } else if (!Arrays.equals(src.shape(), p.getValue().shape())) {
-                    problems.add("Keras layer '" + name + "' parameter '" + p.getKey() + "' has shape "
-                            + Arrays.toString(src.shape()) + " but the template needs " + Arrays.toString(p.getValue().shape())
-                            + " (another width_multiplier, or a different architecture?)");
-                }
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(source + " does not match the backbone of " + templateName + ": "
-                    + problems.get(0)
-                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more mismatches)" : "")
-                    + "; nothing was registered");
-        }
-        long copied = 0;
-        for (String name : ordered) {
-            Layer to = target.getLayer(name);
-            for (Map.Entry<String, INDArray> p : to.paramTable().entrySet()) {
-                INDArray src = sources.get(name).get(p.getKey());
-                p.getValue().assign(src);
-                copied += src.length();
-            }
-        }
-        return copied;
     }
 
     /** Layer name -> DL4J parameter name -> value, from a functional or Sequential Keras model. */

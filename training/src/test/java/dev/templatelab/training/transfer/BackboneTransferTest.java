@@ -71,7 +71,7 @@ class BackboneTransferTest {
         old.init();
         ComputationGraph net = target.newNetwork(1);
 
-        BackboneTransfer.copyBackbone(old, net, target);
+        BackboneTransfer.copyBackbone(old, "the old graph", net, target);
 
         assertThat(net.getParam("pre_W")).isEqualTo(old.getParam("pre_W"));
         assertThat(net.getParam("op_W")).isEqualTo(Nd4j.concat(0, old.getParam("op_group0_W"), old.getParam("op_group1_W")));
@@ -90,7 +90,7 @@ class BackboneTransferTest {
                 .conv("pre", 4, 1, 1, 0, false).globalAvgPool("pool")
                 .denseClassifier(spec.numClasses(), spec.head(), 1.0).build("pool", List.of(TemplateGraph.OUTPUT));
 
-        assertThatThrownBy(() -> BackboneTransfer.copyBackbone(other.newNetwork(1), target.newNetwork(2), target))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pretrained weights have no layer 'op'");
+        assertThatThrownBy(() -> BackboneTransfer.copyBackbone(other.newNetwork(1), "the other graph", target.newNetwork(2), target))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the other graph has no layer 'op'");
     }
 }

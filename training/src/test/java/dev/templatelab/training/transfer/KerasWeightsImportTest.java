@@ -73,7 +73,7 @@ class KerasWeightsImportTest {
         assertThatThrownBy(() -> KerasWeightsImport.importH5(fixture, RESNET, "wide",
                 Map.of("width_multiplier", "0.25", "image_size", "32"), new TemplateLabHome(home)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("Keras layer 'conv1' parameter 'W' has shape [8, 3, 7, 7] but the template needs [16, 3, 7, 7]")
+                .hasMessageContaining("parameter 'W' of layer 'conv1' has shape [8, 3, 7, 7] in the Keras model but the template needs [16, 3, 7, 7]")
                 .hasMessageContaining("more mismatches")
                 .hasMessageContaining("nothing was registered");
         assertThat(filesUnder(home)).isZero();
@@ -84,7 +84,7 @@ class KerasWeightsImportTest {
         assertThatThrownBy(() -> KerasWeightsImport.importH5(fixture, "Clarifai_InceptionBatchNorm", "bn", TINY,
                 new TemplateLabHome(home)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the Keras model has no layer named 'conv1_7x7_s2'");
+                .hasMessageContaining("the Keras model has no layer 'conv1_7x7_s2'");
         assertThat(filesUnder(home)).isZero();
     }
 

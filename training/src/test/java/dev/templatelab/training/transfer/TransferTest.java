@@ -31,7 +31,7 @@ class TransferTest {
         TemplateGraph targetGraph = EMBED_NORM.build(SOURCE.withClasses(3));
         ComputationGraph target = targetGraph.newNetwork(2);
 
-        long copied = BackboneTransfer.copyBackbone(source, target, targetGraph);
+        long copied = BackboneTransfer.copyBackbone(source, "the pretrained weights", target, targetGraph);
 
         assertThat(copied).isPositive();
         for (String layer : targetGraph.backboneLayers()) {
@@ -45,9 +45,25 @@ class TransferTest {
     void aDifferentWidthIsAnErrorNamingTheTensor() {
         ComputationGraph source = EMBED_NORM.build(SOURCE).newNetwork(1);
         TemplateGraph wider = EMBED_NORM.build(SOURCE.withWidthMultiplier(0.5));
-        assertThatThrownBy(() -> BackboneTransfer.copyBackbone(source, wider.newNetwork(2), wider))
+        assertThatThrownBy(() -> BackboneTransfer.copyBackbone(source, "the pretrained weights", wider.newNetwork(2), wider))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("conv1_7x7_s2_W has shape [16, 3, 7, 7] in the pretrained weights but [32, 3, 7, 7] here");
+                .hasMessageContaining("of layer 'conv1_7x7_s2' has shape [16] in the pretrained weights but the template needs [32]")
+                .hasMessageContaining("more mismatches");
+    }
+
+    @Test
+    void oneMismatchedTensorLeavesTheWholeTargetUnchanged() {
+        // only the stem differs (one input channel instead of three): every later layer would fit
+        ComputationGraph source = EMBED_NORM.build(new TemplateSpec(5, 64, 64, 1, 0.25, 16, 16.0,
+                HeadActivation.SOFTMAX)).newNetwork(1);
+        TemplateGraph targetGraph = EMBED_NORM.build(SOURCE);
+        ComputationGraph target = targetGraph.newNetwork(2);
+        org.nd4j.linalg.api.ndarray.INDArray before = target.params().dup();
+        assertThatThrownBy(() -> BackboneTransfer.copyBackbone(source, "the pretrained weights", target, targetGraph))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("layer 'conv1_7x7_s2' has shape [16, 1, 7, 7] in the pretrained weights")
+                .hasMessageNotContaining("more mismatches");
+        assertThat(target.params()).isEqualTo(before);
     }
 
     @Test
