@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -42,7 +43,6 @@ public final class ConvolutionBench {
             {1024, 256, 14, 1, 1, 1}, {256, 256, 14, 3, 1, 1}, {2048, 512, 7, 1, 1, 1}, {512, 512, 7, 3, 1, 1},
             {3, 64, 224, 7, 2, 1}, {128, 128, 56, 3, 1, 32}, {512, 512, 14, 3, 1, 32}};
     private static final int BATCH = 8;
-    private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspaces();
 
     private ConvolutionBench() {
     }
@@ -144,14 +144,14 @@ public final class ConvolutionBench {
         return new Step(() -> {
             INDArray[] parts = new INDArray[groups];
             for (int g = 0; g < groups; g++) {
-                layers[g].setInput(channels(x, g * inPer, inPer).dup(), NO_WORKSPACES);
-                parts[g] = layers[g].activate(true, NO_WORKSPACES);
+                layers[g].setInput(channels(x, g * inPer, inPer).dup(), IN_WORKSPACE);
+                parts[g] = layers[g].activate(true, IN_WORKSPACE);
             }
             return Nd4j.concat(1, parts);
         }, () -> {
             INDArray[] grads = new INDArray[groups];
             for (int g = 0; g < groups; g++) {
-                grads[g] = layers[g].backpropGradient(channels(dy, g * outPer, outPer).dup(), NO_WORKSPACES).getFirst()
+                grads[g] = layers[g].backpropGradient(channels(dy, g * outPer, outPer).dup(), IN_WORKSPACE).getFirst()
                         .getGradientFor("W");
             }
             return Nd4j.concat(0, grads);
@@ -165,6 +165,9 @@ public final class ConvolutionBench {
     private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
             .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
             .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
+    /** Every array type (activations, gradients, working memory) in the one workspace around a step. */
+    private static final LayerWorkspaceMgr IN_WORKSPACE = LayerWorkspaceMgr.builder()
+            .defaultWorkspace("bench-conv", WORKSPACE).build();
 
     /** One forward (training) and one backward pass; keeps the output and the weight gradient. */
     private static final class Step {
@@ -180,9 +183,9 @@ public final class ConvolutionBench {
 
         static Step of(Layer layer, INDArray x, INDArray dy) {
             return new Step(() -> {
-                layer.setInput(x, NO_WORKSPACES);
-                return layer.activate(true, NO_WORKSPACES);
-            }, () -> layer.backpropGradient(dy, NO_WORKSPACES).getFirst().getGradientFor("W"));
+                layer.setInput(x, IN_WORKSPACE);
+                return layer.activate(true, IN_WORKSPACE);
+            }, () -> layer.backpropGradient(dy, IN_WORKSPACE).getFirst().getGradientFor("W"));
         }
 
         /**
@@ -190,7 +193,7 @@ public final class ConvolutionBench {
          * temporaries, from warm workspace memory; without one every pass would pay for fresh pages).
          */
         double[] run() {
-            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "bench-conv")) {
+            try (MemoryWorkspace ws = IN_WORKSPACE.notifyScopeEntered(ArrayType.ACTIVATIONS)) {
                 long t0 = System.nanoTime();
                 INDArray out = forward.get();
                 long t1 = System.nanoTime();
