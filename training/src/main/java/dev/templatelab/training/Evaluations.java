@@ -1,5 +1,6 @@
 package dev.templatelab.training;
 
+import dev.templatelab.architectures.inference.InferenceNetwork;
 import dev.templatelab.training.eval.Evaluation;
 import dev.templatelab.training.eval.Evaluator;
 import dev.templatelab.training.eval.FlipAveraging;
@@ -11,7 +12,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 
-/** Runs a network over evaluation batches and scores it (optionally averaging each image with its mirror). */
+/**
+ * Runs a network over evaluation batches and scores it (optionally averaging each image with its mirror). The
+ * outputs come from its inference network ({@link InferenceNetwork}: batch norms folded into the convolutions),
+ * as every prediction does.
+ */
 public final class Evaluations {
 
     private Evaluations() {
@@ -20,14 +25,15 @@ public final class Evaluations {
     public static Evaluation evaluate(ComputationGraph net, ImageBatchIterator batches, List<String> classes,
                                       boolean multiLabel, boolean averageHorizontalFlips) {
         Evaluator evaluator = Evaluator.of(classes, multiLabel);
+        ComputationGraph inference = InferenceNetwork.of(net);
         double lossSum = 0;
         long count = 0;
         batches.startEpoch(0);
         while (batches.hasNext()) {
             DataSet batch = batches.next();
-            INDArray probabilities = net.outputSingle(false, batch.getFeatures());
+            INDArray probabilities = inference.outputSingle(false, batch.getFeatures());
             if (averageHorizontalFlips) {
-                INDArray mirrored = net.outputSingle(false, ImageDecoder.flipHorizontal(batch.getFeatures()));
+                INDArray mirrored = inference.outputSingle(false, ImageDecoder.flipHorizontal(batch.getFeatures()));
                 probabilities = FlipAveraging.average(probabilities, mirrored);
             }
             evaluator.add(probabilities, batch.getLabels());

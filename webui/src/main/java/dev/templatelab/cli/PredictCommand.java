@@ -1,6 +1,7 @@
 package dev.templatelab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.architectures.inference.InferenceNetwork;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.eval.FlipAveraging;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,12 +54,13 @@ final class PredictCommand implements Callable<Integer> {
         }
         Checkpoints.Loaded loaded = Checkpoints.read(checkpoint, false);
         CheckpointMetadata m = loaded.metadata();
+        ComputationGraph net = InferenceNetwork.of(loaded.network());
         List<Map<String, Object>> results = new ArrayList<>();
         for (Path image : images) {
             INDArray x = ImageDecoder.decode(image, m.spec(), m.data());
-            INDArray p = loaded.network().outputSingle(false, x);
+            INDArray p = net.outputSingle(false, x);
             if (flips) {
-                p = FlipAveraging.average(p, loaded.network().outputSingle(false, ImageDecoder.flipHorizontal(x)));
+                p = FlipAveraging.average(p, net.outputSingle(false, ImageDecoder.flipHorizontal(x)));
             }
             INDArray probs = p;
             List<Map<String, Object>> ranked = IntStream.range(0, m.labels().size()).boxed()

@@ -3,13 +3,14 @@ package dev.templatelab.training.bench;
 import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.inference.InferenceNetwork;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.stats.ModelStats;
-import dev.templatelab.training.optim.Optimizers;
 import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.data.ImageRecord;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.training.hyper.Hyperparameters;
+import dev.templatelab.training.optim.Optimizers;
 import dev.templatelab.training.pipeline.PipelineThroughput;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,7 +67,8 @@ public final class Throughput {
         DataSet data = new DataSet(features, labels);
 
         double trainSeconds = medianSeconds(warmup, iterations, () -> net.fit(data), progress);
-        double inferSeconds = medianSeconds(warmup, iterations, () -> net.outputSingle(false, features), progress);
+        ComputationGraph inference = InferenceNetwork.of(net);     // what evaluation and prediction run
+        double inferSeconds = medianSeconds(warmup, iterations, () -> inference.outputSingle(false, features), progress);
         double train = batch / trainSeconds;
         double infer = batch / inferSeconds;
         return new Result(template.name(), spec.height(), batch, spec.widthMultiplier(), stats.trainableParams(),

@@ -1,0 +1,131 @@
+package dev.templatelab.architectures.inference;
+
+import dev.templatelab.architectures.graph.Convolution;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * A trained network as it is used for inference: every batch norm that directly follows a convolution is folded
+ * into that convolution's weights and bias, as deployment tools do (PyTorch's {@code fuse_conv_bn_eval},
+ * TensorRT, oneDNN's graph API). In inference a batch norm is a fixed per-channel affine map
+ * {@code y = (x - mean) * gamma / sqrt(var + eps) + beta}; applied to a convolution's output it equals a
+ * convolution with weights scaled by {@code gamma / sqrt(var + eps)} per output channel and a shifted bias.
+ * That removes one pass over every activation (and its layout conversions) per batch norm: about 15 % of a
+ * ResNet-50 inference step here (README "Performance").
+ *
+ * <p>The result computes the same outputs up to float rounding and is for inference only: it has no batch norms
+ * to train and its convolutions gained biases. The trained network is left untouched; each call builds a new
+ * network, so call it once per use of a trained network (an evaluation, a prediction run), not per batch.
+ * Graphs without a convolution-then-batch-norm pair (or saved before the {@link Convolution} layer existed)
+ * come back as an equivalent copy.
+ */
+public final class InferenceNetwork {
+
+    private InferenceNetwork() {
+    }
+
+    /** A convolution and the batch norm that reads its output, and nothing else does. */
+    private record Pair(String convolution, String batchNorm) {
+    }
+
+    /** The inference network of {@code trained}: a new network, batch norms folded into their convolutions. */
+    public static ComputationGraph of(ComputationGraph trained) {
+        ComputationGraphConfiguration conf = trained.getConfiguration().clone();
+        List<Pair> pairs = foldablePairs(conf);
+        for (Pair pair : pairs) {
+            LayerVertex convolution = (LayerVertex) conf.getVertices().get(pair.convolution());
+            NeuralNetConfiguration withBias = convolution.getLayerConf().clone();
+            ((Convolution) withBias.getLayer()).setHasBias(true);
+            conf.getVertices().put(pair.convolution(),
+                    new LayerVertex(withBias, convolution.getPreProcessor()));
+            conf.getVertices().remove(pair.batchNorm());
+            conf.getVertexInputs().remove(pair.batchNorm());
+            for (List<String> inputs : conf.getVertexInputs().values()) {
+                inputs.replaceAll(input -> input.equals(pair.batchNorm()) ? pair.convolution() : input);
+            }
+            conf.getNetworkOutputs().replaceAll(out -> out.equals(pair.batchNorm()) ? pair.convolution() : out);
+        }
+        ComputationGraph folded = new ComputationGraph(conf);
+        folded.init();
+        Map<String, String> foldedInto = new LinkedHashMap<>();
+        pairs.forEach(p -> foldedInto.put(p.convolution(), p.batchNorm()));
+        for (Layer layer : folded.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            if (foldedInto.containsKey(name)) {
+                fold(trained.getLayer(name), trained.getLayer(foldedInto.get(name)), layer);
+            } else {
+                for (Map.Entry<String, INDArray> p : trained.getLayer(name).paramTable().entrySet()) {
+                    layer.getParam(p.getKey()).assign(p.getValue());
+                }
+            }
+        }
+        return folded;
+    }
+
+    private static List<Pair> foldablePairs(ComputationGraphConfiguration conf) {
+        Map<String, List<String>> consumers = new LinkedHashMap<>();
+        conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
+                input -> consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(vertex)));
+        List<Pair> pairs = new ArrayList<>();
+        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+            List<String> readers = consumers.getOrDefault(e.getKey(), List.of());
+            if (!(layerOf(e.getValue()) instanceof Convolution) || readers.size() != 1
+                    || conf.getNetworkOutputs().contains(e.getKey())) {
+                continue;
+            }
+            GraphVertex next = conf.getVertices().get(readers.get(0));
+            if (layerOf(next) instanceof BatchNormalization bn && ((LayerVertex) next).getPreProcessor() == null
+                    && !bn.isLockGammaBeta()) {
+                pairs.add(new Pair(e.getKey(), readers.get(0)));
+            }
+        }
+        return pairs;
+    }
+
+    private static Object layerOf(GraphVertex vertex) {
+        return vertex instanceof LayerVertex v ? v.getLayerConf().getLayer() : null;
+    }
+
+    /** Writes the convolution and batch norm's combined weights and bias into {@code target}. */
+    private static void fold(Layer convolution, Layer batchNorm, Layer target) {
+        double eps = ((BatchNormalization) batchNorm.conf().getLayer()).getEps();
+        INDArray gamma = vector(batchNorm.getParam(BatchNormalizationParamInitializer.GAMMA));
+        INDArray beta = vector(batchNorm.getParam(BatchNormalizationParamInitializer.BETA));
+        INDArray mean = vector(batchNorm.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+        INDArray variance = batchNorm.paramTable().containsKey(BatchNormalizationParamInitializer.GLOBAL_VAR)
+                ? vector(batchNorm.getParam(BatchNormalizationParamInitializer.GLOBAL_VAR))
+                : Transforms.pow(Transforms.pow(Nd4j.valueArrayOf(mean.shape(), 10.0, mean.dataType()),
+                        vector(batchNorm.getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD)), false), 2, false);
+        INDArray scale = gamma.div(Transforms.sqrt(variance.add(eps), false));       // per output channel
+
+        INDArray weights = convolution.getParam(ConvolutionParamInitializer.WEIGHT_KEY).dup();
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(weights, scale, weights, 0));
+        target.getParam(ConvolutionParamInitializer.WEIGHT_KEY).assign(weights);
+
+        INDArray bias = convolution.paramTable().containsKey(ConvolutionParamInitializer.BIAS_KEY)
+                ? vector(convolution.getParam(ConvolutionParamInitializer.BIAS_KEY))
+                : Nd4j.zeros(mean.dataType(), mean.length());
+        INDArray targetBias = target.getParam(ConvolutionParamInitializer.BIAS_KEY);
+        targetBias.assign(bias.sub(mean).muli(scale).addi(beta).reshape(targetBias.shape()));
+    }
+
+    /** DL4J keeps per-channel parameters as [1, C]. */
+    private static INDArray vector(INDArray a) {
+        return a.reshape(a.length());
+    }
+}
