@@ -6,6 +6,7 @@ import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.graph.GraphCursor;
 import dev.templatelab.architectures.graph.Padding;
+import dev.templatelab.architectures.graph.ReluActivation;
 import dev.templatelab.architectures.inference.InferenceNetwork;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.List;
@@ -51,10 +52,12 @@ class InferenceNetworkTest {
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 64, 64);
 
         ComputationGraph folded = InferenceNetwork.of(trained);
-        int pairs = convolutionBatchNormPairs(trained);
+        int pairs = pairs(trained, BatchNormalization.class);
         assertThat(pairs).as("%s: convolutions followed by a batch norm", name).isPositive();
-        assertThat(convolutionBatchNormPairs(folded)).as("%s: pairs left after folding", name).isZero();
-        assertThat(folded.getVertices().length).as("%s: vertices", name).isEqualTo(trained.getVertices().length - pairs);
+        assertThat(pairs(folded, BatchNormalization.class)).as("%s: batch norms left after convolutions", name).isZero();
+        assertThat(pairs(folded, ReluActivation.class)).as("%s: ReLUs left after convolutions", name).isZero();
+        assertThat(folded.getVertices().length).as("%s: vertices (batch norms and ReLUs gone)", name)
+                .isLessThan(trained.getVertices().length - pairs);
         assertThat(trained.params()).as("%s: the trained network is left unchanged", name).isEqualTo(before);
         // the features too: a head initialised at zero (ResNet's) would make every output the same
         String features = graph.featureVertex();
@@ -85,10 +88,20 @@ class InferenceNetworkTest {
         ComputationGraph trainedDouble = trained.convertDataType(DataType.DOUBLE);
         INDArray input = Nd4j.rand(DataType.DOUBLE, 2, 3, 64, 64);
         ComputationGraph folded = InferenceNetwork.of(trainedDouble);
-        assertThat(folded.getConfiguration().getVertices()).doesNotContainKey("bn");
-        assertThat(folded.getConfiguration().getVertexInputs().get("relu")).containsExactly("conv");
+        assertThat(folded.getConfiguration().getVertices()).doesNotContainKeys("bn", "relu");
+        assertThat(folded.getConfiguration().getVertexInputs().get("pool")).containsExactly("conv");
         FastAndStock.assertRelative("conv with bias + scale-free batch norm", folded.outputSingle(false, input),
                 trainedDouble.outputSingle(false, input), 1e-9);
+    }
+
+    @Test
+    void aGroupedConvolutionWithItsReluFusedRefusesToTrain() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph folded = InferenceNetwork.of(TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL)
+                .newNetwork(1));
+        org.nd4j.linalg.dataset.DataSet batch = Networks.randomBatch(SMALL, 2, 1, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> folded.fit(batch))
+                .hasMessageContaining("belongs to an inference network");
     }
 
     /** Random running statistics, scales and shifts, as a trained network has. */
@@ -107,13 +120,13 @@ class InferenceNetworkTest {
         }
     }
 
-    /** Batch norms whose only input is a convolution that nothing else reads. */
-    private static int convolutionBatchNormPairs(ComputationGraph net) {
+    /** Layers of type {@code next} whose only input is a convolution that nothing else reads. */
+    private static int pairs(ComputationGraph net, Class<?> next) {
         Map<String, GraphVertex> vertices = net.getConfiguration().getVertices();
         Map<String, List<String>> inputs = net.getConfiguration().getVertexInputs();
         int pairs = 0;
         for (Map.Entry<String, GraphVertex> e : vertices.entrySet()) {
-            if (e.getValue() instanceof LayerVertex v && v.getLayerConf().getLayer() instanceof BatchNormalization) {
+            if (e.getValue() instanceof LayerVertex v && next.isInstance(v.getLayerConf().getLayer())) {
                 String source = inputs.get(e.getKey()).get(0);
                 long readers = inputs.values().stream().filter(in -> in.contains(source)).count();
                 if (vertices.get(source) instanceof LayerVertex s && s.getLayerConf().getLayer() instanceof Convolution

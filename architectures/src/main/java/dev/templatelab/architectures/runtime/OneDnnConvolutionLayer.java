@@ -7,6 +7,8 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -20,11 +22,13 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The run-time layer of the templates' convolutions ({@code Convolution}: weight {@code [out, in/groups, k, k]},
@@ -62,9 +66,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        if (groups == 1 && !runsOnOneDnn(input)) {
+        if (groups == 1 && (!runsOnOneDnn(input) || training && fusedRelu())) {
             return super.activate(training, workspaceMgr);
         }
+        requireNotTrainingWithFusedRelu(training);
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray x = input.castTo(dataType);
         INDArray w = getParamWithNoise(W, training, workspaceMgr);
@@ -72,10 +77,14 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         Geometry g = geometry(x, w);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, g.output(), 'c');
         if (runsOnOneDnn(x)) {
-            primitives(g).forward(OneDnn.dense(x), OneDnn.dense(w), b == null ? null : OneDnn.dense(b), out, stream);
+            primitives(g).forward(OneDnn.dense(x), OneDnn.dense(w), b == null ? null : OneDnn.dense(b), out,
+                    fusedRelu(), stream);
             passesOnOneDnn++;
         } else {
             forwardPerGroup(g, x, w, b, out);
+            if (fusedRelu()) {
+                Transforms.relu(out, false);
+            }
         }
         return out;
     }
@@ -83,9 +92,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (groups == 1 && !runsOnOneDnn(input)) {
+        if (groups == 1 && (!runsOnOneDnn(input) || fusedRelu())) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
+        requireNotTrainingWithFusedRelu(true);
         INDArray x = input.castTo(dataType);
         INDArray w = getParamWithNoise(W, true, workspaceMgr);
         INDArray b = layerConf().hasBias() ? getParamWithNoise(B, true, workspaceMgr) : null;
@@ -117,12 +127,29 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         return onOneDnn && dataType == DataType.FLOAT && supported(x);
     }
 
-    /** NCHW input, explicit padding, no dilation, identity activation: what this layer's own code computes. */
+    /**
+     * NCHW input, explicit padding, no dilation, identity activation (or ReLU, fused into the convolution by
+     * {@code InferenceNetwork}): what this layer's own code computes.
+     */
     private boolean supported(INDArray x) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
         return x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
                 && conf.getConvolutionMode() != ConvolutionMode.Same && conf.getDilation()[0] == 1
-                && conf.getDilation()[1] == 1 && conf.getActivationFn() instanceof ActivationIdentity;
+                && conf.getDilation()[1] == 1
+                && (conf.getActivationFn() instanceof ActivationIdentity || fusedRelu());
+    }
+
+    /** A ReLU applied to the output in the same pass: inference networks only (DL4J's code trains it). */
+    private boolean fusedRelu() {
+        return layerConf().getActivationFn() instanceof ActivationReLU;
+    }
+
+    private void requireNotTrainingWithFusedRelu(boolean training) {
+        if (training && fusedRelu()) {
+            throw new IllegalStateException("convolution " + layerConf().getLayerName() + " has " + groups
+                    + " groups and a fused ReLU: it belongs to an inference network (InferenceNetwork), which cannot "
+                    + "be trained; train the network it was made from");
+        }
     }
 
     /** The stock path: libnd4j's {@code conv2d} on each group's channels. */
@@ -193,7 +220,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
         if (!supported(x)) {
             throw new IllegalStateException("convolution " + conf.getLayerName() + " with " + groups + " groups supports "
-                    + "NCHW input, explicit padding, no dilation and no activation; got " + conf.getCnn2dDataFormat() + ", "
+                    + "NCHW input, explicit padding, no dilation and no activation but ReLU; got " + conf.getCnn2dDataFormat() + ", "
                     + Arrays.toString(x.shape()) + ", " + conf.getConvolutionMode() + ", dilation "
                     + Arrays.toString(conf.getDilation()) + ", " + conf.getActivationFn());
         }
@@ -263,8 +290,11 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         private final OneDnn.Staged diffWeights;
         private final boolean sameDiffDst;      // both backward primitives read the output gradient in one layout
         private final memory.desc plainBias;
+        private final Geometry geometry;
+        private convolution_forward reluForward;
 
         Primitives(Geometry g) {
+            geometry = g;
             memory.desc plainSrc = OneDnn.rowMajor(g.input());
             memory.desc plainDst = OneDnn.rowMajor(g.output());
             memory.desc plainWeights = new memory.desc(g.weights(), memory.data_type.f32,
@@ -304,11 +334,37 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
             sameDiffDst = dataDesc.diff_dst_desc().equals(weightsDesc.diff_dst_desc());
         }
 
+        /**
+         * The forward with a ReLU as oneDNN post-op, for inference: in the forward's layouts, so that the same
+         * conversions serve it. Made on first use.
+         */
+        private convolution_forward reluForward() {
+            if (reluForward == null) {
+                try (post_ops relu = new post_ops(); primitive_attr attr = new primitive_attr()) {
+                    relu.append_eltwise(1f, dnnl.algorithm.eltwise_relu.value, 0f, 0f);
+                    attr.set_post_ops(relu);
+                    Geometry g = geometry;
+                    int direct = dnnl.algorithm.convolution_direct.value;
+                    int inference = dnnl.prop_kind.forward_inference.value;
+                    convolution_forward.desc desc = g.bias()
+                            ? new convolution_forward.desc(inference, direct, forwardDesc.src_desc(),
+                                    forwardDesc.weights_desc(), plainBias, forwardDesc.dst_desc(), g.strides(),
+                                    g.padLeft(), g.padRight())
+                            : new convolution_forward.desc(inference, direct, forwardDesc.src_desc(),
+                                    forwardDesc.weights_desc(), forwardDesc.dst_desc(), g.strides(), g.padLeft(),
+                                    g.padRight());
+                    reluForward = new convolution_forward(new convolution_forward.primitive_desc(desc, attr, OneDnn.CPU));
+                }
+            }
+            return reluForward;
+        }
+
         private static memory.desc any(long[] shape) {
             return new memory.desc(shape, memory.data_type.f32, memory.format_tag.any);
         }
 
-        void forward(INDArray x, INDArray w, INDArray b, INDArray out, stream stream) {
+        void forward(INDArray x, INDArray w, INDArray b, INDArray out, boolean relu, stream stream) {
+            convolution_forward op = relu ? reluForward() : forward;   // made outside the scope, which frees it
             try (PointerScope scope = new PointerScope()) {
                 IntMemoryMap args = new IntMemoryMap();
                 args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
@@ -317,7 +373,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
                     args.put(dnnl.DNNL_ARG_BIAS, OneDnn.bind(plainBias, b));
                 }
                 args.put(dnnl.DNNL_ARG_DST, dst.out(out));
-                forward.execute(stream, args);
+                op.execute(stream, args);
                 dst.finish(out, stream);
                 stream._wait();
             }
@@ -350,6 +406,9 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
             for (OneDnn.Staged s : new OneDnn.Staged[] {src, weights, dst, dataDiffDst, dataWeights, diffSrc, weightsSrc,
                     weightsDiffDst, diffWeights}) {
                 s.close();
+            }
+            if (reluForward != null) {
+                reluForward.close();
             }
             backwardWeights.close();
             backwardData.close();
