@@ -7,8 +7,15 @@ import dev.templatelab.architectures.runtime.OneDnnReluLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.ActivationLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Every ReLU of every template runs on {@link OneDnnReluLayer}: on oneDNN when the helpers are on, DL4J's own
@@ -60,6 +67,49 @@ class OneDnnReluLayerTest {
                 FastAndStock.assertRelative(name + " inference", pair.fast().outputSingle(false, batch.getFeatures()),
                         pair.stock().outputSingle(false, batch.getFeatures()), 1e-4);
             }
+        }
+    }
+
+    /**
+     * In inference DL4J gives each layer's output its own workspace. An input already there is rectified in place,
+     * as DL4J's layer does; one that lies elsewhere goes through one pass into a new array in the output's
+     * workspace (DL4J's layer copies it there first, then rectifies the copy), leaving the input as it was.
+     */
+    @Test
+    void inferenceRectifiesInPlaceOnlyInTheOutputsWorkspace() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
+        OneDnnReluLayer relu = (OneDnnReluLayer) java.util.Arrays.stream(net.getLayers())
+                .filter(OneDnnReluLayer.class::isInstance).findFirst().orElseThrow();
+        WorkspaceConfiguration config = WorkspaceConfiguration.builder().initialSize(1 << 20)
+                .policyLearning(LearningPolicy.NONE).build();
+        float[] values = {-1, 2, -3, 4, 0.5f, -0.5f};
+        INDArray expected = Nd4j.create(new float[] {0, 2, 0, 4, 0.5f, 0}, new long[] {1, 6, 1, 1});
+
+        LayerWorkspaceMgr elsewhere = LayerWorkspaceMgr.builder().with(ArrayType.INPUT, "relu-test-in", config)
+                .with(ArrayType.ACTIVATIONS, "relu-test-out", config).build();
+        try (MemoryWorkspace in = elsewhere.notifyScopeEntered(ArrayType.INPUT);
+             MemoryWorkspace out = elsewhere.notifyScopeEntered(ArrayType.ACTIVATIONS)) {
+            INDArray x = createIn(in, values);
+            relu.setInput(x, elsewhere);
+            INDArray y = relu.activate(false, elsewhere);
+            assertThat(y).isNotSameAs(x).isEqualTo(expected);
+            assertThat(y.data().getParentWorkspace().getId()).isEqualTo("relu-test-out");
+            assertThat(x).as("input untouched").isEqualTo(Nd4j.create(values, new long[] {1, 6, 1, 1}));
+        }
+
+        LayerWorkspaceMgr same = LayerWorkspaceMgr.builder().defaultWorkspace("relu-test-out", config).build();
+        try (MemoryWorkspace out = same.notifyScopeEntered(ArrayType.ACTIVATIONS)) {
+            INDArray x = createIn(out, values);
+            relu.setInput(x, same);
+            INDArray y = relu.activate(false, same);
+            assertThat(y).isSameAs(x).isEqualTo(expected);
+        }
+    }
+
+    private static INDArray createIn(MemoryWorkspace workspace, float[] values) {
+        try (MemoryWorkspace scope = workspace.notifyScopeBorrowed()) {
+            return Nd4j.create(values, new long[] {1, 6, 1, 1});
         }
     }
 

@@ -54,19 +54,29 @@ public final class OneDnnReluLayer extends ActivationLayer {
         }
         INDArray x;
         INDArray out;
-        if (training) {     // the backward pass needs the input: write a new array
+        if (!training && OneDnn.isRowMajor(input) && livesWhereActivationsGo(input, workspaceMgr)) {
+            x = input;      // in place, as DL4J's layer does in inference
+            out = x;
+        } else {            // a new array: the backward pass needs the input, or it lies in another workspace
             x = OneDnn.dense(input);
             out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
-        } else {            // in place, as DL4J's layer does in inference
-            x = workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
-            if (!OneDnn.isRowMajor(x)) {
-                return super.activate(false, workspaceMgr);   // a copy would land outside the activations' workspace
-            }
-            out = x;
         }
         Primitives p = primitives(x);
         p.run(p.forward, Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_DST, out));
         return out;
+    }
+
+    /**
+     * Whether {@code input} already lies in the workspace of this layer's output, where DL4J's layer applies ReLU
+     * in place. Elsewhere (in inference each layer's output has its own workspace) DL4J's layer first copies it
+     * there; one pass into a new array does both.
+     */
+    private static boolean livesWhereActivationsGo(INDArray input, LayerWorkspaceMgr workspaceMgr) {
+        if (!input.isAttached()) {
+            return true;
+        }
+        return !workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS) && workspaceMgr.isWorkspaceOpen(ArrayType.ACTIVATIONS)
+                && input.data().getParentWorkspace().getId().equals(workspaceMgr.getWorkspaceName(ArrayType.ACTIVATIONS));
     }
 
     @Override
