@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A convolution of the templates (identity activation: a batch norm or a merge always follows): DL4J's
+ * A convolution of the templates (identity activation: a batch norm or a merge always follows; an inference
+ * network, {@code InferenceNetwork}, folds the batch norm in and may give it a ReLU): DL4J's
  * convolution layer, plus PyTorch's {@code groups}, which DL4J 1.0.0-M2.1 lacks. With {@code groups > 1} the
  * input channels are split into groups and each group's output channels see only their group's inputs; the
  * weight is PyTorch's {@code [out, in/groups, k, k]} (the same bytes as oneDNN's {@code goihw}), so pretrained

@@ -32,7 +32,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The run-time layer of the templates' convolutions ({@code Convolution}: weight {@code [out, in/groups, k, k]},
- * NCHW, identity activation). On the fast path (oneDNN helpers on, float) every pass is one oneDNN
+ * NCHW, identity activation; ReLU in an inference network, {@code InferenceNetwork}, where oneDNN applies it as
+ * a post-op of the forward pass). On the fast path (oneDNN helpers on, float) every pass is one oneDNN
  * convolution called directly, its primitives made once per input shape; otherwise DL4J's own convolution
  * (helpers off, double precision, another backend), or with groups, which DL4J lacks, one libnd4j
  * {@code conv2d} / {@code conv2d_bp} per group on channel slices.
