@@ -44,7 +44,11 @@ class ConvolutionTest {
 
     static Stream<Arguments> cases() {
         List<Geometry> geometries = List.of(
-                new Geometry(8, 8, 3, 1, 1, 4, false, 11),          // ResNeXt's 3x3
+                new Geometry(8, 8, 3, 1, 1, 4, false, 11),          // ResNeXt's 3x3 (2 channels a group: 4 paired)
+                // 4 channels a group, as ResNeXt-50's first stage: oneDNN runs pairs of groups (block-diagonal)
+                new Geometry(32, 32, 3, 1, 1, 8, false, 11),
+                new Geometry(16, 16, 3, 2, 1, 4, true, 16),         // the same, strided, with bias
+                new Geometry(12, 12, 3, 1, 1, 3, false, 11),        // 4 channels a group, odd groups: not paired
                 new Geometry(8, 16, 3, 2, 1, 4, true, 16),          // strided, with bias; right/bottom padding 0
                 new Geometry(4, 8, 7, 2, 3, 4, false, 11),          // Inception-v2's depthwise 7x7 stem (multiplier 2)
                 new Geometry(6, 12, 1, 1, 0, 3, true, 11),          // 1x1
