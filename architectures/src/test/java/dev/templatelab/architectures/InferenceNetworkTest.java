@@ -56,6 +56,7 @@ class InferenceNetworkTest {
         assertThat(pairs).as("%s: convolutions followed by a batch norm", name).isPositive();
         assertThat(pairs(folded, BatchNormalization.class)).as("%s: batch norms left after convolutions", name).isZero();
         assertThat(pairs(folded, ReluActivation.class)).as("%s: ReLUs left after convolutions", name).isZero();
+        assertThat(relusAfterSums(folded)).as("%s: ReLUs left after residual sums", name).isZero();
         assertThat(folded.getVertices().length).as("%s: vertices (batch norms and ReLUs gone)", name)
                 .isLessThan(trained.getVertices().length - pairs);
         assertThat(trained.params()).as("%s: the trained network is left unchanged", name).isEqualTo(before);
@@ -102,6 +103,36 @@ class InferenceNetworkTest {
         org.nd4j.linalg.dataset.DataSet batch = Networks.randomBatch(SMALL, 2, 1, false);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> folded.fit(batch))
                 .hasMessageContaining("belongs to an inference network");
+    }
+
+    @Test
+    void aResidualSumWithItsReluRefusesToTrain() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph trained = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
+                .newNetwork(1);
+        assertThat(relusAfterSums(trained)).isPositive();
+        ComputationGraph folded = InferenceNetwork.of(trained);
+        org.nd4j.linalg.dataset.DataSet batch = Networks.randomBatch(SMALL, 2, 1, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> folded.fit(batch))
+                .hasMessageContaining("adds and rectifies for an inference network");
+    }
+
+    /** ReLU layers that read only a two-input sum which nothing else reads. */
+    private static int relusAfterSums(ComputationGraph net) {
+        Map<String, GraphVertex> vertices = net.getConfiguration().getVertices();
+        Map<String, List<String>> inputs = net.getConfiguration().getVertexInputs();
+        int count = 0;
+        for (Map.Entry<String, GraphVertex> e : vertices.entrySet()) {
+            if (e.getValue() instanceof LayerVertex v && v.getLayerConf().getLayer() instanceof ReluActivation) {
+                String source = inputs.get(e.getKey()).get(0);
+                long readers = inputs.values().stream().filter(in -> in.contains(source)).count();
+                if (vertices.get(source) instanceof org.deeplearning4j.nn.conf.graph.ElementWiseVertex sum
+                        && sum.getOp() == org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add && readers == 1) {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     /** Random running statistics, scales and shifts, as a trained network has. */
