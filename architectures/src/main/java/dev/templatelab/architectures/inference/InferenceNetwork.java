@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -30,14 +29,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code y = (x - mean) * gamma / sqrt(var + eps) + beta}; applied to a convolution's output it equals a
  * convolution with weights scaled by {@code gamma / sqrt(var + eps)} per output channel and a shifted bias.
  * A ReLU that then reads only that convolution becomes part of it too (oneDNN applies it as the convolution
- * writes its output), and a ReLU after a residual sum joins the sum ({@link AddRelu}, one pass instead of three). That removes a pass over the activations (and its layout conversions) per batch norm and
- * per ReLU: about 20 % of a ResNet-50 inference step here (README "Performance").
+ * writes its output), and a ReLU after a residual sum joins the sum ({@link AddRelu}: one pass instead of three).
+ * Each removes a pass over the activations and its layout conversions: ResNet-50 inference here went from
+ * 12.5-13.6 to 16.8 img/s (README "Performance").
  *
  * <p>The result computes the same outputs up to float rounding and is for inference only: it has no batch norms
- * to train, its convolutions gained biases, and a fused ReLU has no backward pass on oneDNN. The trained network is left untouched; each call builds a new
- * network, so call it once per use of a trained network (an evaluation, a prediction run), not per batch.
- * Graphs without a convolution-then-batch-norm pair (or saved before the {@link Convolution} layer existed)
- * come back as an equivalent copy.
+ * to train, its convolutions gained biases, and fused ReLUs and joined sums have no backward pass of their own.
+ * The trained network is left untouched; each call builds a new network, so call it once per use of a trained
+ * network (an evaluation, a prediction run), not per batch. Graphs without these patterns (or saved before the
+ * {@link Convolution} layer existed) come back as an equivalent copy.
  */
 public final class InferenceNetwork {
 
@@ -48,21 +48,19 @@ public final class InferenceNetwork {
     private record Pair(String first, String next) {
     }
 
-    /** The inference network of {@code trained}: a new network, batch norms folded into their convolutions. */
+    /**
+     * The inference network of {@code trained}: a new network with batch norms folded into their convolutions,
+     * ReLUs fused into convolutions and joined with residual sums.
+     */
     public static ComputationGraph of(ComputationGraph trained) {
-        ComputationGraphConfiguration conf = trained.getConfiguration().clone();
+        ComputationGraphConfiguration conf = trained.getConfiguration().clone();     // deep: layers are copies
         List<Pair> pairs = foldablePairs(conf);
         for (Pair pair : pairs) {
-            LayerVertex convolution = (LayerVertex) conf.getVertices().get(pair.first());
-            NeuralNetConfiguration withBias = convolution.getLayerConf().clone();
-            ((Convolution) withBias.getLayer()).setHasBias(true);
-            conf.getVertices().put(pair.first(),
-                    new LayerVertex(withBias, convolution.getPreProcessor()));
+            convolutionOf(conf, pair.first()).setHasBias(true);
             remove(conf, pair.next(), pair.first());
         }
         for (Pair pair : pairs(conf, InferenceNetwork::isConvolution, ReluActivation.class::isInstance)) {
-            ((Convolution) ((LayerVertex) conf.getVertices().get(pair.first())).getLayerConf().getLayer())
-                    .setActivationFn(new ActivationReLU());
+            convolutionOf(conf, pair.first()).setActivationFn(new ActivationReLU());
             remove(conf, pair.next(), pair.first());
         }
         for (Pair pair : pairs(conf, InferenceNetwork::isResidualSum, ReluActivation.class::isInstance)) {
@@ -91,13 +89,18 @@ public final class InferenceNetwork {
                 next -> next instanceof BatchNormalization bn && !bn.isLockGammaBeta());
     }
 
+    private static Convolution convolutionOf(ComputationGraphConfiguration conf, String vertex) {
+        return (Convolution) layerOf(conf.getVertices().get(vertex));
+    }
+
     private static boolean isConvolution(GraphVertex vertex) {
         return layerOf(vertex) instanceof Convolution;
     }
 
-    /** A two-input sum (a residual connection), as DL4J's vertex computes it. */
+    /** DL4J's sum of its inputs (a residual connection). */
     private static boolean isResidualSum(GraphVertex vertex) {
-        return vertex.getClass() == ElementWiseVertex.class && ((ElementWiseVertex) vertex).getOp() == ElementWiseVertex.Op.Add;
+        return vertex.getClass() == ElementWiseVertex.class
+                && ((ElementWiseVertex) vertex).getOp() == ElementWiseVertex.Op.Add;
     }
 
     /**
@@ -134,7 +137,7 @@ public final class InferenceNetwork {
         conf.getNetworkOutputs().replaceAll(out -> out.equals(name) ? replacement : out);
     }
 
-    private static Object layerOf(GraphVertex vertex) {
+    private static org.deeplearning4j.nn.conf.layers.Layer layerOf(GraphVertex vertex) {
         return vertex instanceof LayerVertex v ? v.getLayerConf().getLayer() : null;
     }
 
