@@ -297,17 +297,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
             }
             float[] from = layerWeights.dup('c').data().asFloat();
             float[] to = new float[from.length * pairing];
-            long outPerGroup = weights[1] / pairing;
-            long inPerGroup = weights[2] / pairing;
-            long taps = kernel[0] * kernel[1];
-            for (int group = 0; group < groups; group++) {
-                for (long o = 0; o < outPerGroup; o++) {
-                    for (long i = 0; i < inPerGroup; i++) {
-                        System.arraycopy(from, (int) layerOffset(group, o, i, outPerGroup, inPerGroup, taps), to,
-                                (int) kernelOffset(group, o, i, outPerGroup, inPerGroup, taps), (int) taps);
-                    }
-                }
-            }
+            copyGroups(from, to, true);
             return Nd4j.create(to, weights, 'c');
         }
 
@@ -315,18 +305,24 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         void layerWeights(INDArray kernelGradient, INDArray layerGradient) {
             float[] from = kernelGradient.dup('c').data().asFloat();
             float[] to = new float[from.length / pairing];
+            copyGroups(from, to, false);
+            layerGradient.assign(Nd4j.create(to, layerGradient.shape(), 'c'));
+        }
+
+        /** Copies every group's taps from the layer's layout into the paired kernel's, or back. */
+        private void copyGroups(float[] from, float[] to, boolean intoKernel) {
             long outPerGroup = weights[1] / pairing;
             long inPerGroup = weights[2] / pairing;
             long taps = kernel[0] * kernel[1];
             for (int group = 0; group < groups; group++) {
                 for (long o = 0; o < outPerGroup; o++) {
                     for (long i = 0; i < inPerGroup; i++) {
-                        System.arraycopy(from, (int) kernelOffset(group, o, i, outPerGroup, inPerGroup, taps), to,
-                                (int) layerOffset(group, o, i, outPerGroup, inPerGroup, taps), (int) taps);
+                        int layer = (int) layerOffset(group, o, i, outPerGroup, inPerGroup, taps);
+                        int paired = (int) kernelOffset(group, o, i, outPerGroup, inPerGroup, taps);
+                        System.arraycopy(from, intoKernel ? layer : paired, to, intoKernel ? paired : layer, (int) taps);
                     }
                 }
             }
-            layerGradient.assign(Nd4j.create(to, layerGradient.shape(), 'c'));
         }
 
         private static long layerOffset(int group, long o, long i, long outPerGroup, long inPerGroup, long taps) {
