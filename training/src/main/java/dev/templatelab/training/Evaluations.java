@@ -37,7 +37,8 @@ public final class Evaluations {
                 probabilities = FlipAveraging.average(probabilities, mirrored);
             }
             evaluator.add(probabilities, batch.getLabels());
-            lossSum += DataLoss.of(net, (org.nd4j.linalg.dataset.DataSet) batch) * batch.numExamples();
+            // the same loss as the trained network's (the head is unchanged), at the folded network's speed
+            lossSum += DataLoss.of(inference, (org.nd4j.linalg.dataset.DataSet) batch) * batch.numExamples();
             count += batch.numExamples();
         }
         return evaluator.result().withLoss(lossSum / Math.max(1, count));
