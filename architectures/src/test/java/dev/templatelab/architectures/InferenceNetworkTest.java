@@ -67,6 +67,12 @@ class InferenceNetworkTest {
         FastAndStock.assertRelative(name + " float fast path, output", folded.outputSingle(false, x),
                 trained.outputSingle(false, x), 1e-4);
         FastAndStock.assertNoHelperFellBack(name, folded);
+        // the data loss (without the weight penalty, which folding changes), as evaluation reports it
+        org.nd4j.linalg.dataset.DataSet batch = Networks.randomBatch(SMALL, 4, 7, false);
+        double trainedLoss = trained.score(batch, false) - trained.calcRegularizationScore(true);
+        double foldedLoss = folded.score(batch, false) - folded.calcRegularizationScore(true);
+        assertThat(foldedLoss).as("%s: data loss", name).isCloseTo(trainedLoss, org.assertj.core.data.Offset.offset(
+                1e-4 * Math.abs(trainedLoss)));
 
         ComputationGraph trainedDouble = trained.convertDataType(DataType.DOUBLE);
         ComputationGraph foldedDouble = InferenceNetwork.of(trainedDouble);
