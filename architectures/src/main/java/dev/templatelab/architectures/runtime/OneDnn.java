@@ -43,10 +43,11 @@ final class OneDnn {
     /**
      * A layer's primitives by input shape, the eight most recently used kept: a layer sees the
      * training batch, a last partial batch and evaluation batches, and making primitives costs far more than
-     * running them.
+     * running them. With the stream they run on.
      */
     static final class ByShape<P extends Primitives> {
         private static final int MAX_SHAPES = 8;
+        private stream stream;
         private final Map<String, P> byShape = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, P> eldest) {
@@ -65,6 +66,14 @@ final class OneDnn {
         /** The primitives made for {@code key}, or null: for passes that only run on what an earlier pass made. */
         P find(String key) {
             return byShape.get(key);
+        }
+
+        /** The layer's oneDNN stream, made on first use (a layer built with the helpers off never makes one). */
+        stream stream() {
+            if (stream == null) {
+                stream = new stream(CPU);
+            }
+            return stream;
         }
     }
 

@@ -7,7 +7,6 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
-import org.bytedeco.dnnl.stream;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
@@ -26,8 +25,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class OneDnnAddReluVertex extends ElementWiseVertex {
 
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
-    private stream stream;
-    private OneDnn.ByShape<Primitive> byShape;
+    private final OneDnn.ByShape<Primitive> byShape = new OneDnn.ByShape<>();
 
     public OneDnnAddReluVertex(ComputationGraph graph, String name, int vertexIndex, DataType dataType) {
         super(graph, name, vertexIndex, Op.Add, dataType);
@@ -44,12 +42,8 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
         INDArray a = OneDnn.dense(inputs[0]);
         INDArray b = OneDnn.dense(inputs[1]);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, a.shape(), 'c');
-        if (byShape == null) {
-            stream = new stream(OneDnn.CPU);
-            byShape = new OneDnn.ByShape<>();
-        }
         Primitive p = byShape.get(Arrays.toString(a.shape()), () -> new Primitive(a.shape()));
-        OneDnn.run(p.addRelu, stream, Map.of(dnnl.DNNL_ARG_SRC_0, a, dnnl.DNNL_ARG_SRC_1, b, dnnl.DNNL_ARG_DST, out),
+        OneDnn.run(p.addRelu, byShape.stream(), Map.of(dnnl.DNNL_ARG_SRC_0, a, dnnl.DNNL_ARG_SRC_1, b, dnnl.DNNL_ARG_DST, out),
                 x -> p.data);
         return out;
     }

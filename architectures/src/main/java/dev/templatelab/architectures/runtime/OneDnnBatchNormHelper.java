@@ -49,7 +49,6 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
 
     private static final Field HELPER_FIELD = helperField();
 
-    private final stream stream = new stream(OneDnn.CPU);
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private INDArray meanCache;
     private INDArray varCache;
@@ -114,9 +113,9 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
         if (training) {
             allocateCaches(x.size(1));
-            p.forward(true, x, out, vector(gamma), vector(beta), meanCache, varCache, stream);
+            p.forward(true, x, out, vector(gamma), vector(beta), meanCache, varCache, byShape.stream());
         } else {
-            p.forward(false, x, out, vector(gamma), vector(beta), vector(mean), vector(var), stream);
+            p.forward(false, x, out, vector(gamma), vector(beta), vector(mean), vector(var), byShape.stream());
         }
         return out;
     }
@@ -137,7 +136,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         INDArray dGamma = vector(dGammaView);
         INDArray dBeta = vector(dBetaView);
         p.backward(input, epsilon, epsilonOut, vector(gamma), vector(beta), meanCache, varCache, dGamma, dBeta,
-                stream);
+                byShape.stream());
         if (!OneDnn.sharesMemory(dGamma, dGammaView)) {
             dGammaView.assign(dGamma.reshape(dGammaView.shape()));
         }

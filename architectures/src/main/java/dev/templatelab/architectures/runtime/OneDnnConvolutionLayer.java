@@ -50,8 +50,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
     private final int groups;
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
-    private stream stream;
-    private OneDnn.ByShape<Primitives> byShape;
+    private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
 
     public OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
@@ -79,7 +78,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, g.output(), 'c');
         if (runsOnOneDnn(x)) {
             primitives(g).forward(OneDnn.dense(x), g.kernelWeights(OneDnn.dense(w)), b == null ? null : OneDnn.dense(b),
-                    out, fusedRelu(), stream);
+                    out, fusedRelu(), byShape.stream());
             passesOnOneDnn++;
         } else {
             forwardPerGroup(g, x, w, b, out);
@@ -108,7 +107,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         if (runsOnOneDnn(x)) {
             INDArray kernelGradient = g.paired() ? Nd4j.createUninitialized(dataType, g.weights()) : dw;
             primitives(g).backward(OneDnn.dense(x), g.kernelWeights(OneDnn.dense(w)), OneDnn.dense(dy), dx,
-                    kernelGradient, db, stream);
+                    kernelGradient, db, byShape.stream());
             if (g.paired()) {
                 g.layerWeights(kernelGradient, dw);
             }
@@ -239,10 +238,6 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     }
 
     private Primitives primitives(Geometry g) {
-        if (byShape == null) {
-            stream = new stream(OneDnn.CPU);
-            byShape = new OneDnn.ByShape<>();
-        }
         return byShape.get(g.key(), () -> new Primitives(g));
     }
 

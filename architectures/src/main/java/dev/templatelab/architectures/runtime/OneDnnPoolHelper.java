@@ -39,7 +39,6 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
 
     private final SubsamplingHelper dl4j;
     private final boolean averageCountsPadding;
-    private final stream stream = new stream(OneDnn.CPU);
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
 
@@ -78,7 +77,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         }
         INDArray x = OneDnn.dense(input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, g.output(), 'c');
-        byShape.get(g.key(), () -> new Primitives(g)).forward(x, out, training, stream);
+        byShape.get(g.key(), () -> new Primitives(g)).forward(x, out, training, byShape.stream());
         passesOnOneDnn++;
         return out;
     }
@@ -96,7 +95,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         }
         INDArray gradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
                 'c');
-        p.backward(OneDnn.dense(epsilon), gradient, stream);
+        p.backward(OneDnn.dense(epsilon), gradient, byShape.stream());
         passesOnOneDnn++;
         return new Pair<>(new DefaultGradient(), gradient);
     }

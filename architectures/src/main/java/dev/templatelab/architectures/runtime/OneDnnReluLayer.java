@@ -30,8 +30,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class OneDnnReluLayer extends ActivationLayer {
 
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
-    private stream stream;
-    private OneDnn.ByShape<Primitives> byShape;
+    private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
 
     public OneDnnReluLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -94,11 +93,7 @@ public final class OneDnnReluLayer extends ActivationLayer {
     }
 
     private Primitives primitives(INDArray x) {
-        if (byShape == null) {
-            stream = new stream(OneDnn.CPU);
-            byShape = new OneDnn.ByShape<>();
-        }
-        return byShape.get(Arrays.toString(x.shape()), () -> new Primitives(x.shape(), stream));
+        return byShape.get(Arrays.toString(x.shape()), () -> new Primitives(x.shape(), byShape.stream()));
     }
 
     /** oneDNN's ReLU forward and backward (from the input) for one shape. */
