@@ -39,8 +39,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code conv2d} / {@code conv2d_bp} per group on channel slices.
  *
  * <p>Why: libnd4j (behind DL4J's oneDNN helper) makes its oneDNN primitives anew and allocates its layout
- * conversion buffers on every call; called directly, ResNet-50's 1x1 convolutions run 1.1-2.4x faster (README
- * "Performance"). Before, a grouped convolution was 32 channel slices, 32 convolutions and a concatenation;
+ * conversion buffers on every call; called directly, ResNet-50's 1x1 convolutions run 1.1-3.0x faster
+ * ({@code bench/conv}, README "Performance"). Before, a grouped convolution was 32 channel slices, 32 convolutions and a concatenation;
  * oneDNN's grouped convolution is the one PyTorch calls.
  */
 public final class OneDnnConvolutionLayer extends ConvolutionLayer {
@@ -371,11 +371,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
             memory.desc anyDst = any(g.output());
             memory.desc anyWeights = any(g.weights());
             int direct = dnnl.algorithm.convolution_direct.value;
-            forwardDesc = new convolution_forward.primitive_desc(g.bias()
-                    ? new convolution_forward.desc(dnnl.prop_kind.forward_training.value, direct, anySrc, anyWeights,
-                            plainBias, anyDst, g.strides(), g.padLeft(), g.padRight())
-                    : new convolution_forward.desc(dnnl.prop_kind.forward_training.value, direct, anySrc, anyWeights,
-                            anyDst, g.strides(), g.padLeft(), g.padRight()), OneDnn.CPU);
+            forwardDesc = new convolution_forward.primitive_desc(forwardDescriptor(
+                    dnnl.prop_kind.forward_training.value, anySrc, anyWeights, anyDst), OneDnn.CPU);
             forward = new convolution_forward(forwardDesc);
             convolution_backward_data.primitive_desc dataDesc = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(direct, anySrc, anyWeights, anyDst, g.strides(), g.padLeft(),
@@ -410,20 +407,24 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
                 try (post_ops relu = new post_ops(); primitive_attr attr = new primitive_attr()) {
                     relu.append_eltwise(1f, dnnl.algorithm.eltwise_relu.value, 0f, 0f);
                     attr.set_post_ops(relu);
-                    Geometry g = geometry;
-                    int direct = dnnl.algorithm.convolution_direct.value;
-                    int inference = dnnl.prop_kind.forward_inference.value;
-                    convolution_forward.desc desc = g.bias()
-                            ? new convolution_forward.desc(inference, direct, forwardDesc.src_desc(),
-                                    forwardDesc.weights_desc(), plainBias, forwardDesc.dst_desc(), g.strides(),
-                                    g.padLeft(), g.padRight())
-                            : new convolution_forward.desc(inference, direct, forwardDesc.src_desc(),
-                                    forwardDesc.weights_desc(), forwardDesc.dst_desc(), g.strides(), g.padLeft(),
-                                    g.padRight());
-                    reluForward = new convolution_forward(new convolution_forward.primitive_desc(desc, attr, OneDnn.CPU));
+                    reluForward = new convolution_forward(new convolution_forward.primitive_desc(forwardDescriptor(
+                            dnnl.prop_kind.forward_inference.value, forwardDesc.src_desc(), forwardDesc.weights_desc(),
+                            forwardDesc.dst_desc()), attr, OneDnn.CPU));
                 }
             }
             return reluForward;
+        }
+
+        /** This geometry's forward convolution in the given layouts, with the bias when the layer has one. */
+        private convolution_forward.desc forwardDescriptor(int propKind, memory.desc src, memory.desc weights,
+                                                           memory.desc dst) {
+            Geometry g = geometry;
+            int direct = dnnl.algorithm.convolution_direct.value;
+            return g.bias()
+                    ? new convolution_forward.desc(propKind, direct, src, weights, plainBias, dst, g.strides(),
+                            g.padLeft(), g.padRight())
+                    : new convolution_forward.desc(propKind, direct, src, weights, dst, g.strides(), g.padLeft(),
+                            g.padRight());
         }
 
         private static memory.desc any(long[] shape) {
