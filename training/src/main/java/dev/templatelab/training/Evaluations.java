@@ -14,8 +14,8 @@ import org.nd4j.linalg.dataset.api.DataSet;
 
 /**
  * Runs a network over evaluation batches and scores it (optionally averaging each image with its mirror). The
- * outputs come from its inference network ({@link InferenceNetwork}: batch norms folded into the convolutions),
- * as every prediction does.
+ * outputs and the loss come from its inference network ({@link InferenceNetwork}: batch norms and ReLUs folded
+ * into fewer passes), as every prediction does.
  */
 public final class Evaluations {
 

@@ -11,11 +11,6 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -37,13 +32,9 @@ public final class BatchNormBench {
             {8, 64, 112, 112}, {8, 64, 56, 56}, {8, 256, 56, 56}, {8, 128, 28, 28}, {8, 512, 28, 28},
             {8, 256, 14, 14}, {8, 1024, 14, 14}, {8, 512, 7, 7}, {8, 2048, 7, 7}, {8, 16, 32, 32}};
     private static final double EPS = 1e-5;
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
     /** One workspace per pass (a helper's backward reads what its forward left), every array type in it. */
     private static final LayerWorkspaceMgr[] IN_WORKSPACE = java.util.stream.IntStream.range(0, 4)
-            .mapToObj(pass -> LayerWorkspaceMgr.builder().defaultWorkspace("bench-batchnorm-" + pass, WORKSPACE).build())
-            .toArray(LayerWorkspaceMgr[]::new);
+            .mapToObj(pass -> BenchWorkspace.named("bench-batchnorm-" + pass)).toArray(LayerWorkspaceMgr[]::new);
 
     private BatchNormBench() {
     }

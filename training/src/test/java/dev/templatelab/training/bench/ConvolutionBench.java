@@ -17,11 +17,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -162,12 +157,8 @@ public final class ConvolutionBench {
         return nchw.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + count), NDArrayIndex.all(), NDArrayIndex.all());
     }
 
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
     /** Every array type (activations, gradients, working memory) in the one workspace around a step. */
-    private static final LayerWorkspaceMgr IN_WORKSPACE = LayerWorkspaceMgr.builder()
-            .defaultWorkspace("bench-conv", WORKSPACE).build();
+    private static final LayerWorkspaceMgr IN_WORKSPACE = BenchWorkspace.named("bench-conv");
 
     /** One forward (training) and one backward pass; keeps the output and the weight gradient. */
     private static final class Step {
