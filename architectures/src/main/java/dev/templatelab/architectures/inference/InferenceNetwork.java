@@ -68,7 +68,9 @@ public final class InferenceNetwork {
             remove(conf, pair.next(), pair.first());
         }
         ComputationGraph folded = new ComputationGraph(conf);
-        folded.init();
+        // every parameter is written below: skip the random initialisation a plain init() would make
+        long numParams = conf.getVertices().values().stream().mapToLong(v -> v.numParams(true)).sum();
+        folded.init(numParams == 0 ? null : Nd4j.createUninitialized(conf.getDataType(), 1, numParams), false);
         Map<String, String> foldedInto = new LinkedHashMap<>();
         pairs.forEach(p -> foldedInto.put(p.first(), p.next()));
         for (Layer layer : folded.getLayers()) {
