@@ -1,5 +1,6 @@
 package dev.templatelab.architectures;
 
+import dev.templatelab.architectures.runtime.BlockedActivations;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +47,7 @@ public record TemplateGraph(ComputationGraphConfiguration configuration, InputTy
                 .forEach(layerConf -> layerConf.setSeed(seed));
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
+        BlockedActivations.apply(net);
         return net;
     }
 

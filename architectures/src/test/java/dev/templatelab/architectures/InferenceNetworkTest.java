@@ -117,9 +117,14 @@ class InferenceNetworkTest {
         ComputationGraph trained = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
                 .newNetwork(1);
         assertThat(relusAfterSums(trained)).isPositive();
-        ComputationGraph folded = InferenceNetwork.of(trained);
         org.nd4j.linalg.dataset.DataSet batch = Networks.randomBatch(SMALL, 2, 1, false);
+        // on the fast path the first convolution (ReLU fused, activations held blocked) refuses first
+        ComputationGraph folded = InferenceNetwork.of(trained);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> folded.fit(batch))
+                .hasMessageContaining("conv1 has a fused ReLU: it belongs to an inference network");
+        // in double precision DL4J's code trains a fused-ReLU convolution of one group; the sum still refuses
+        ComputationGraph foldedDouble = InferenceNetwork.of(trained.convertDataType(DataType.DOUBLE));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> foldedDouble.fit(FastAndStock.inDouble(batch)))
                 .hasMessageContaining("adds and rectifies for an inference network");
     }
 

@@ -20,7 +20,6 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -188,7 +187,7 @@ public final class GraphCursor {
         int padRight = ceilModeOverhang(width, kernel, stride);
         GraphCursor at = this;
         if (padBottom > 0 || padRight > 0) {
-            add(name + "_ceilpad", new ZeroPaddingLayer.Builder(0, padBottom, 0, padRight).build());
+            add(name + "_ceilpad", new ZeroPadding(0, padBottom, 0, padRight));
             at = moved(name + "_ceilpad", channels, height + padBottom, width + padRight);
         }
         return at.maxPooling(name, kernel, stride, 0);
@@ -307,7 +306,7 @@ public final class GraphCursor {
         }
         int top = totalH / 2;
         int left = totalW / 2;
-        add(name + "_samepad", new ZeroPaddingLayer.Builder(top, totalH - top, left, totalW - left).build());
+        add(name + "_samepad", new ZeroPadding(top, totalH - top, left, totalW - left));
         moved(name + "_samepad", channels, height + totalH, width + totalW);
         return 0;
     }

@@ -1,12 +1,18 @@
 package dev.templatelab.architectures.graph;
 
+import dev.templatelab.architectures.runtime.BlockedActivations;
 import dev.templatelab.architectures.runtime.OneDnnPoolHelper;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,7 +24,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * pool whose divisor counts the padding gets no DL4J helper behind it: DL4J's gets that backward wrong
  * ({@link AvgPoolCountingPadding}).
  */
-final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer {
+final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer
+        implements BlockedActivations.Aware {
 
     PoolingOnOneDnn(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -31,6 +38,21 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
         }
     }
 
+    /** Max or average pooling of float NCHW with explicit padding and no dilation, on {@link OneDnnPoolHelper}. */
+    @Override
+    public boolean canRunBlocked() {
+        SubsamplingLayer conf = layerConf();
+        return helper instanceof OneDnnPoolHelper && dataType == DataType.FLOAT
+                && (conf.getPoolingType() == PoolingType.MAX || conf.getPoolingType() == PoolingType.AVG)
+                && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW && convolutionMode != ConvolutionMode.Same
+                && conf.getDilation()[0] == 1 && conf.getDilation()[1] == 1;
+    }
+
+    @Override
+    public void runBlocked(boolean input, boolean output) {
+        ((OneDnnPoolHelper) helper).runBlocked(input, output);
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         if (helper instanceof OneDnnPoolHelper oneDnn && input != null) {
@@ -41,7 +63,47 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
             if (out != null) {
                 return out;
             }
+            if (oneDnn.blockedInput() || oneDnn.blockedOutput()) {
+                return onPlainActivations(oneDnn, () -> super.activate(training, workspaceMgr), workspaceMgr);
+            }
         }
         return super.activate(training, workspaceMgr);
+    }
+
+    /**
+     * What oneDNN does not run (a last window that stops short of the edge, say) runs on DL4J's pooling, which
+     * reads and writes plain NCHW: the blocked activations are converted for it.
+     */
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (helper instanceof OneDnnPoolHelper oneDnn && input != null && !oneDnn.ranLastForward()
+                && (oneDnn.blockedInput() || oneDnn.blockedOutput())) {
+            INDArray held = input;
+            try {
+                input = BlockedActivations.relayout(held, oneDnn.blockedInput(), false, workspaceMgr,
+                        ArrayType.BP_WORKING_MEM);
+                INDArray plainEpsilon = BlockedActivations.relayout(epsilon, oneDnn.blockedOutput(), false,
+                        workspaceMgr, ArrayType.BP_WORKING_MEM);
+                Pair<Gradient, INDArray> result = super.backpropGradient(plainEpsilon, workspaceMgr);
+                return new Pair<>(result.getFirst(), BlockedActivations.relayout(result.getSecond(), false,
+                        oneDnn.blockedInput(), workspaceMgr, ArrayType.ACTIVATION_GRAD));
+            } finally {
+                input = held;
+            }
+        }
+        return super.backpropGradient(epsilon, workspaceMgr);
+    }
+
+    private INDArray onPlainActivations(OneDnnPoolHelper oneDnn, java.util.function.Supplier<INDArray> pooling,
+                                        LayerWorkspaceMgr workspaceMgr) {
+        INDArray held = input;
+        try {
+            input = BlockedActivations.relayout(held, oneDnn.blockedInput(), false, workspaceMgr,
+                    ArrayType.FF_WORKING_MEM);
+            return BlockedActivations.relayout(pooling.get(), false, oneDnn.blockedOutput(), workspaceMgr,
+                    ArrayType.ACTIVATIONS);
+        } finally {
+            input = held;
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.templatelab.architectures.inference;
 
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.graph.ReluActivation;
+import dev.templatelab.architectures.runtime.BlockedActivations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +84,7 @@ public final class InferenceNetwork {
                 }
             }
         }
+        BlockedActivations.apply(folded);
         return folded;
     }
 

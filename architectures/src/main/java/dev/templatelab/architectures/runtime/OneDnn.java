@@ -68,6 +68,12 @@ final class OneDnn {
             return byShape.get(key);
         }
 
+        /** Frees every primitive: the next pass makes them anew (after a change of the layer's layouts, say). */
+        void clear() {
+            byShape.values().forEach(Primitives::close);
+            byShape.clear();
+        }
+
         /** The layer's oneDNN stream, made on first use (a layer built with the helpers off never makes one). */
         stream stream() {
             if (stream == null) {
@@ -80,6 +86,14 @@ final class OneDnn {
     /** A float32 row-major descriptor of {@code shape} (rank 1 to 4). */
     static memory.desc rowMajor(long[] shape) {
         return new memory.desc(shape, memory.data_type.f32, ROW_MAJOR[shape.length - 1]);
+    }
+
+    /**
+     * The descriptor of an NCHW activation as the layer holds it: plain row-major, or oneDNN's 8-channel blocks
+     * ({@code nChw8c}) where {@link BlockedActivations} keeps activations blocked between layers.
+     */
+    static memory.desc activation(long[] nchw, boolean blocked) {
+        return blocked ? new memory.desc(nchw, memory.data_type.f32, memory.format_tag.nChw8c) : rowMajor(nchw);
     }
 
     /** The array itself when it is plain row-major memory, else a row-major copy (a channel slice, say). */

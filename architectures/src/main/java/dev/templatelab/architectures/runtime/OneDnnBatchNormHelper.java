@@ -45,13 +45,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * is package-private in M2.1, hence reflection. Drop this class when a DL4J release calls oneDNN's training
  * backward itself.
  */
-public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
+public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, BlockedActivations.Aware {
 
     private static final Field HELPER_FIELD = helperField();
 
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private INDArray meanCache;
     private INDArray varCache;
+    private boolean blockedInput;
+    private boolean blockedOutput;
 
     /**
      * Replaces the layer's DL4J oneDNN helper with this one. Leaves the layer alone when it has no oneDNN
@@ -82,6 +84,19 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         }
     }
 
+    /** Whether the helpers are on; {@link BlockedActivations} checks the layer's configuration. */
+    @Override
+    public boolean canRunBlocked() {
+        return BaseMKLDNNHelper.mklDnnEnabled();
+    }
+
+    @Override
+    public void runBlocked(boolean input, boolean output) {
+        blockedInput = input;
+        blockedOutput = output;
+        byShape.clear();
+    }
+
     @Override
     public boolean checkSupported(double eps, boolean fixedGammaBeta) {
         return !fixedGammaBeta && BaseMKLDNNHelper.mklDnnEnabled();
@@ -96,9 +111,16 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
      * What runs here: float NCHW activations with a learned scale and shift, every batch norm of the templates.
      * Anything else (null answers) runs DL4J's own batch-norm code.
      */
-    private static boolean runsOnOneDnn(INDArray x, CNN2DFormat format, INDArray gamma, INDArray beta) {
-        return x.dataType() == DataType.FLOAT && x.rank() == 4 && format == CNN2DFormat.NCHW
+    private boolean runsOnOneDnn(INDArray x, CNN2DFormat format, INDArray gamma, INDArray beta) {
+        boolean runs = x.dataType() == DataType.FLOAT && x.rank() == 4 && format == CNN2DFormat.NCHW
                 && gamma != null && beta != null;
+        if (!runs && (blockedInput || blockedOutput)) {
+            // DL4J's own code would read oneDNN's blocks as plain NCHW
+            throw new IllegalStateException("a batch norm keeps its activations in oneDNN's blocked layout "
+                    + "(BlockedActivations) but cannot run on oneDNN: " + x.dataType() + " " + Arrays.toString(x.shape())
+                    + ", " + format + (gamma == null ? ", no learned scale" : ""));
+        }
+        return runs;
     }
 
     @Override
@@ -150,7 +172,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
     }
 
     private Primitives primitives(INDArray x, double eps) {
-        return byShape.get(Arrays.toString(x.shape()) + eps, () -> new Primitives(x.shape(), (float) eps));
+        return byShape.get(Arrays.toString(x.shape()) + eps,
+                () -> new Primitives(x.shape(), (float) eps, blockedInput, blockedOutput));
     }
 
     /** The batch mean and variance outlive the workspaces: the layer reads them after the forward pass. */
@@ -210,9 +233,11 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
         private final OneDnn.Staged diffDst;
         private final OneDnn.Staged diffSrc;
 
-        Primitives(long[] nchw, float eps) {
-            memory.desc plain = OneDnn.rowMajor(nchw);
-            this.blocked = new memory.desc(nchw, memory.data_type.f32, memory.format_tag.nChw8c);
+        /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
+        Primitives(long[] nchw, float eps, boolean blockedInput, boolean blockedOutput) {
+            memory.desc heldInput = OneDnn.activation(nchw, blockedInput);
+            memory.desc heldOutput = OneDnn.activation(nchw, blockedOutput);
+            this.blocked = OneDnn.activation(nchw, true);
             this.channels = OneDnn.rowMajor(new long[] {nchw[1]});
             this.eps = eps;
             this.trainingDesc = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
@@ -221,10 +246,10 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
             this.backward = new batch_normalization_backward(new batch_normalization_backward.primitive_desc(
                     new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, blocked, blocked, eps,
                             SCALE_AND_SHIFT), OneDnn.CPU, trainingDesc));
-            this.src = new OneDnn.Staged(plain, blocked, 0);
-            this.dst = new OneDnn.Staged(plain, blocked, 1);
-            this.diffDst = new OneDnn.Staged(plain, blocked, 1);
-            this.diffSrc = new OneDnn.Staged(plain, blocked, 2);
+            this.src = new OneDnn.Staged(heldInput, blocked, 0);
+            this.dst = new OneDnn.Staged(heldOutput, blocked, 1);
+            this.diffDst = new OneDnn.Staged(heldOutput, blocked, 1);
+            this.diffSrc = new OneDnn.Staged(heldInput, blocked, 2);
         }
 
         private primitive inference() {

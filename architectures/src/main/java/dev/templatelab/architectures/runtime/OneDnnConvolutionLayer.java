@@ -43,7 +43,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ({@code bench/conv}, README "Performance"). Before, a grouped convolution was 32 channel slices, 32 convolutions and a concatenation;
  * oneDNN's grouped convolution is the one PyTorch calls.
  */
-public final class OneDnnConvolutionLayer extends ConvolutionLayer {
+public final class OneDnnConvolutionLayer extends ConvolutionLayer implements BlockedActivations.Aware {
 
     private static final String W = ConvolutionParamInitializer.WEIGHT_KEY;
     private static final String B = ConvolutionParamInitializer.BIAS_KEY;
@@ -52,6 +52,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
+    private boolean blockedInput;
+    private boolean blockedOutput;
 
     public OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
         super(conf, dataType);
@@ -64,8 +66,33 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     }
 
     @Override
+    public boolean canRunBlocked() {
+        return onOneDnn && dataType == DataType.FLOAT && supportedConfiguration();
+    }
+
+    @Override
+    public void runBlocked(boolean input, boolean output) {
+        blockedInput = input;
+        blockedOutput = output;
+        byShape.clear();
+    }
+
+    /** Blocked activations are oneDNN's: DL4J's and libnd4j's code would read them as plain NCHW. */
+    private void requireOneDnnWhenBlocked(boolean training) {
+        if (blockedInput || blockedOutput) {
+            requireNotTrainingWithFusedRelu(training);     // DL4J's code would train it
+            if (!runsOnOneDnn(input)) {
+                throw new IllegalStateException("convolution " + layerConf().getLayerName() + " keeps its activations "
+                        + "in oneDNN's blocked layout (BlockedActivations) but cannot run on oneDNN here: input "
+                        + Arrays.toString(input.shape()) + " " + input.dataType());
+            }
+        }
+    }
+
+    @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        requireOneDnnWhenBlocked(training);
         if (groups == 1 && (!runsOnOneDnn(input) || training && fusedRelu())) {
             return super.activate(training, workspaceMgr);
         }
@@ -92,6 +119,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        requireOneDnnWhenBlocked(true);
         if (groups == 1 && (!runsOnOneDnn(input) || fusedRelu())) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
@@ -137,8 +165,12 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
      * {@code InferenceNetwork}): what this layer's own code computes.
      */
     private boolean supported(INDArray x) {
+        return x.rank() == 4 && supportedConfiguration();
+    }
+
+    private boolean supportedConfiguration() {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
-        return x.rank() == 4 && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
+        return conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
                 && conf.getConvolutionMode() != ConvolutionMode.Same && conf.getDilation()[0] == 1
                 && conf.getDilation()[1] == 1
                 && (conf.getActivationFn() instanceof ActivationIdentity || fusedRelu());
@@ -151,8 +183,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
     private void requireNotTrainingWithFusedRelu(boolean training) {
         if (training && fusedRelu()) {
-            throw new IllegalStateException("convolution " + layerConf().getLayerName() + " has " + groups
-                    + " groups and a fused ReLU: it belongs to an inference network (InferenceNetwork), which cannot "
+            throw new IllegalStateException("convolution " + layerConf().getLayerName() + " has a fused ReLU"
+                    + (groups > 1 ? " and " + groups + " groups" : "") + ": it belongs to an inference network (InferenceNetwork), which cannot "
                     + "be trained; train the network it was made from");
         }
     }
@@ -238,7 +270,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
     }
 
     private Primitives primitives(Geometry g) {
-        return byShape.get(g.key(), () -> new Primitives(g));
+        return byShape.get(g.key(), () -> new Primitives(g, blockedInput, blockedOutput));
     }
 
     /**
@@ -360,10 +392,11 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
         private final Geometry geometry;
         private convolution_forward reluForward;
 
-        Primitives(Geometry g) {
+        /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
+        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput) {
             geometry = g;
-            memory.desc plainSrc = OneDnn.rowMajor(g.input());
-            memory.desc plainDst = OneDnn.rowMajor(g.output());
+            memory.desc heldSrc = OneDnn.activation(g.input(), blockedInput);
+            memory.desc heldDst = OneDnn.activation(g.output(), blockedOutput);
             memory.desc plainWeights = new memory.desc(g.weights(), memory.data_type.f32,
                     g.weights().length == 4 ? memory.format_tag.oihw : memory.format_tag.goihw);
             plainBias = g.bias() ? OneDnn.rowMajor(new long[] {g.output()[1]}) : null;
@@ -386,14 +419,14 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer {
                                     g.padLeft(), g.padRight()), OneDnn.CPU, forwardDesc);
             backwardWeights = new convolution_backward_weights(weightsDesc);
             // Scratch slots: 0-2 for each pass's first primitive, 3-5 for the weights' backward after the data's.
-            src = new OneDnn.Staged(plainSrc, forwardDesc.src_desc(), 0);
+            src = new OneDnn.Staged(heldSrc, forwardDesc.src_desc(), 0);
             weights = new OneDnn.Staged(plainWeights, forwardDesc.weights_desc(), 1);
-            dst = new OneDnn.Staged(plainDst, forwardDesc.dst_desc(), 2);
-            dataDiffDst = new OneDnn.Staged(plainDst, dataDesc.diff_dst_desc(), 0);
+            dst = new OneDnn.Staged(heldDst, forwardDesc.dst_desc(), 2);
+            dataDiffDst = new OneDnn.Staged(heldDst, dataDesc.diff_dst_desc(), 0);
             dataWeights = new OneDnn.Staged(plainWeights, dataDesc.weights_desc(), 1);
-            diffSrc = new OneDnn.Staged(plainSrc, dataDesc.diff_src_desc(), 2);
-            weightsSrc = new OneDnn.Staged(plainSrc, weightsDesc.src_desc(), 3);
-            weightsDiffDst = new OneDnn.Staged(plainDst, weightsDesc.diff_dst_desc(), 4);
+            diffSrc = new OneDnn.Staged(heldSrc, dataDesc.diff_src_desc(), 2);
+            weightsSrc = new OneDnn.Staged(heldSrc, weightsDesc.src_desc(), 3);
+            weightsDiffDst = new OneDnn.Staged(heldDst, weightsDesc.diff_dst_desc(), 4);
             diffWeights = new OneDnn.Staged(plainWeights, weightsDesc.diff_weights_desc(), 5);
             sameDiffDst = dataDesc.diff_dst_desc().equals(weightsDesc.diff_dst_desc());
         }

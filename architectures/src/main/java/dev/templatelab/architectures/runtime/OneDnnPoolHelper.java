@@ -41,6 +41,9 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     private final boolean averageCountsPadding;
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
+    private boolean blockedInput;
+    private boolean blockedOutput;
+    private boolean ranLastForward;
 
     /**
      * @param dl4j                 DL4J's oneDNN pooling helper, which runs what this one does not; null: DL4J's
@@ -55,6 +58,29 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     /** Forward and backward passes this helper ran itself (the others went to DL4J's helper). */
     public long passesOnOneDnn() {
         return passesOnOneDnn;
+    }
+
+    /**
+     * Holds the input and the output as 8-channel blocks or plain ({@link BlockedActivations}). The pooling layer
+     * says whether its configuration allows it.
+     */
+    public void runBlocked(boolean input, boolean output) {
+        blockedInput = input;
+        blockedOutput = output;
+        byShape.clear();
+    }
+
+    public boolean blockedInput() {
+        return blockedInput;
+    }
+
+    public boolean blockedOutput() {
+        return blockedOutput;
+    }
+
+    /** Whether the last forward pass ran here (else the layer's own pooling ran it). */
+    public boolean ranLastForward() {
+        return ranLastForward;
     }
 
     @Override
@@ -72,12 +98,13 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
                              PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
                              CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         Geometry g = Geometry.of(input, kernel, strides, pad, algorithm(poolingType), convolutionMode, dilation, format);
+        ranLastForward = g != null;
         if (g == null) {
-            return null;          // the layer runs its own forward
+            return null;          // the layer runs its own forward (on plain NCHW: PoolingOnOneDnn)
         }
         INDArray x = OneDnn.dense(input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, g.output(), 'c');
-        byShape.get(g.key(), () -> new Primitives(g)).forward(x, out, training, byShape.stream());
+        primitives(g).forward(x, out, training, byShape.stream());
         passesOnOneDnn++;
         return out;
     }
@@ -89,6 +116,10 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         Geometry g = Geometry.of(input, kernel, strides, pad, algorithm(poolingType), convolutionMode, dilation, format);
         Primitives p = g == null ? null : byShape.find(g.key());    // made by this geometry's forward, if any
+        if (g != null && (p == null || !p.holdsTrainingForward) && (blockedInput || blockedOutput)) {
+            throw new IllegalStateException("a pooling layer keeps its activations in oneDNN's blocked layout "
+                    + "(BlockedActivations): its backward pass needs its forward pass in training mode first");
+        }
         if (p == null || !p.holdsTrainingForward) {
             return dl4j == null ? null : dl4j.backpropGradient(input, epsilon, kernel, strides, pad, poolingType,
                     convolutionMode, dilation, format, workspaceMgr);      // null: DL4J's built-in pooling
@@ -98,6 +129,10 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         p.backward(OneDnn.dense(epsilon), gradient, byShape.stream());
         passesOnOneDnn++;
         return new Pair<>(new DefaultGradient(), gradient);
+    }
+
+    private Primitives primitives(Geometry g) {
+        return byShape.get(g.key(), () -> new Primitives(g, blockedInput, blockedOutput));
     }
 
     /** oneDNN's algorithm for a pooling type, or null for the types this helper does not run. */
@@ -169,10 +204,11 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         private final memory workspace;
         boolean holdsTrainingForward;
 
-        Primitives(Geometry g) {
-            memory.desc plainInput = OneDnn.rowMajor(g.input());
-            memory.desc plainOutput = OneDnn.rowMajor(g.output());
-            memory.desc blockedInput = new memory.desc(g.input(), memory.data_type.f32, memory.format_tag.nChw8c);
+        /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
+        Primitives(Geometry g, boolean heldBlockedInput, boolean heldBlockedOutput) {
+            memory.desc heldInput = OneDnn.activation(g.input(), heldBlockedInput);
+            memory.desc heldOutput = OneDnn.activation(g.output(), heldBlockedOutput);
+            memory.desc blockedInput = OneDnn.activation(g.input(), true);
             memory.desc anyOutput = new memory.desc(g.output(), memory.data_type.f32, memory.format_tag.any);
             int algorithm = g.algorithm().value;
             trainingDesc = new pooling_forward.primitive_desc(new pooling_forward.desc(
@@ -187,10 +223,10 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
                             g.padLeft(), g.padRight()), OneDnn.CPU, trainingDesc);
             backward = new pooling_backward(backwardDesc);
             // Scratch slots: 0 for the pass's input side, 1 for its output side.
-            src = new OneDnn.Staged(plainInput, blockedInput, 0);
-            dst = new OneDnn.Staged(plainOutput, trainingDesc.dst_desc(), 1);
-            diffDst = new OneDnn.Staged(plainOutput, backwardDesc.diff_dst_desc(), 0);
-            diffSrc = new OneDnn.Staged(plainInput, backwardDesc.diff_src_desc(), 1);
+            src = new OneDnn.Staged(heldInput, blockedInput, 0);
+            dst = new OneDnn.Staged(heldOutput, trainingDesc.dst_desc(), 1);
+            diffDst = new OneDnn.Staged(heldOutput, backwardDesc.diff_dst_desc(), 0);
+            diffSrc = new OneDnn.Staged(heldInput, backwardDesc.diff_src_desc(), 1);
             workspace = g.max() ? new memory(trainingDesc.workspace_desc(), OneDnn.CPU) : null;   // averages need none
         }
 

@@ -3,6 +3,7 @@ package dev.templatelab.training.checkpoint;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.templatelab.architectures.runtime.BlockedActivations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,6 +82,7 @@ public final class Checkpoints {
         String sha = verify(file);
         CheckpointMetadata metadata = readMetadata(file);
         ComputationGraph net = ModelSerializer.restoreComputationGraph(file.toFile(), withUpdater);
+        BlockedActivations.apply(net);
         return new Loaded(net, metadata, sha);
     }
 

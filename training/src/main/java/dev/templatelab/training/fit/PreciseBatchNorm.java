@@ -1,5 +1,6 @@
 package dev.templatelab.training.fit;
 
+import dev.templatelab.architectures.runtime.BlockedActivations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +54,8 @@ public final class PreciseBatchNorm {
             DataSet batch = batches.next();
             Map<String, INDArray> activations = net.feedForward(batch.getFeatures(), true);
             for (Map.Entry<String, String> e : inputOf.entrySet()) {
-                INDArray x = activations.get(e.getValue()).castTo(DataType.FLOAT);
+                INDArray x = BlockedActivations.plain(net, e.getValue(), activations.get(e.getValue()))
+                        .castTo(DataType.FLOAT);
                 int[] dims = x.rank() == 4 ? new int[] {0, 2, 3} : new int[] {0};
                 accumulate(meanSum, e.getKey(), x.mean(dims));
                 accumulate(varSum, e.getKey(), x.var(false, dims));     // biased, as batch norm normalises with
