@@ -181,25 +181,26 @@ final class OneDnn {
     }
 
     /**
-     * An argument in the layout a primitive wants: the plain array itself when the layouts agree, else converted
+     * An argument in the layout a primitive wants: the array itself when the layout it is held in ({@code held}:
+     * plain, or blocked by {@link BlockedActivations}) is that one, else converted
      * through a scratch buffer in the primitive's layout ({@link #scratch}, slot {@code slot}, shared by all
      * layers of the thread).
      */
     static final class Staged implements AutoCloseable {
-        private final memory.desc plain;
+        private final memory.desc held;
         private final memory.desc wanted;
         private final int slot;
         private final reorder toPrimitive;
-        private final reorder toPlain;
+        private final reorder toHeld;
         private memory pending;
 
-        Staged(memory.desc plain, memory.desc wanted, int slot) {
-            this.plain = plain;
+        Staged(memory.desc held, memory.desc wanted, int slot) {
+            this.held = held;
             this.wanted = wanted;
             this.slot = slot;
-            boolean same = plain.equals(wanted);
-            this.toPrimitive = same ? null : new reorder(new reorder.primitive_desc(CPU, plain, CPU, wanted));
-            this.toPlain = same ? null : new reorder(new reorder.primitive_desc(CPU, wanted, CPU, plain));
+            boolean same = held.equals(wanted);
+            this.toPrimitive = same ? null : new reorder(new reorder.primitive_desc(CPU, held, CPU, wanted));
+            this.toHeld = same ? null : new reorder(new reorder.primitive_desc(CPU, wanted, CPU, held));
         }
 
         private memory scratchMemory() {
@@ -208,7 +209,7 @@ final class OneDnn {
 
         /** The array as the primitive reads it (converted into scratch memory if need be); in a PointerScope. */
         memory in(INDArray a, stream stream) {
-            memory bound = bind(plain, a);
+            memory bound = bind(held, a);
             if (toPrimitive == null) {
                 return bound;
             }
@@ -219,21 +220,21 @@ final class OneDnn {
 
         /** Where the primitive writes a result meant for {@code a}; {@link #finish} moves it there. */
         memory out(INDArray a) {
-            pending = toPlain == null ? null : scratchMemory();
-            return pending == null ? bind(plain, a) : pending;
+            pending = toHeld == null ? null : scratchMemory();
+            return pending == null ? bind(held, a) : pending;
         }
 
         void finish(INDArray a, stream stream) {
             if (pending != null) {
-                toPlain.execute(stream, pending, bind(plain, a));
+                toHeld.execute(stream, pending, bind(held, a));
                 pending = null;
             }
         }
 
         @Override
         public void close() {
-            if (toPlain != null) {
-                toPlain.close();
+            if (toHeld != null) {
+                toHeld.close();
                 toPrimitive.close();
             }
         }
