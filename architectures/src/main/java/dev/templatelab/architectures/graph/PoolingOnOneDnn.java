@@ -2,14 +2,15 @@ package dev.templatelab.architectures.graph;
 
 import dev.templatelab.architectures.runtime.BlockedActivations;
 import dev.templatelab.architectures.runtime.OneDnnPoolHelper;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -94,7 +95,7 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
         return super.backpropGradient(epsilon, workspaceMgr);
     }
 
-    private INDArray onPlainActivations(OneDnnPoolHelper oneDnn, java.util.function.Supplier<INDArray> pooling,
+    private INDArray onPlainActivations(OneDnnPoolHelper oneDnn, Supplier<INDArray> pooling,
                                         LayerWorkspaceMgr workspaceMgr) {
         INDArray held = input;
         try {

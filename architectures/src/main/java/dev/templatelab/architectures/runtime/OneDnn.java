@@ -48,6 +48,8 @@ final class OneDnn {
     static final class ByShape<P extends Primitives> {
         private static final int MAX_SHAPES = 8;
         private stream stream;
+        private boolean blockedInput;
+        private boolean blockedOutput;
         private final Map<String, P> byShape = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, P> eldest) {
@@ -68,10 +70,23 @@ final class OneDnn {
             return byShape.get(key);
         }
 
-        /** Frees every primitive: the next pass makes them anew (after a change of the layer's layouts, say). */
-        void clear() {
+        /**
+         * How the layer holds its input and output from now on: in oneDNN's 8-channel blocks or plain NCHW
+         * ({@link BlockedActivations}). The primitives made for the old layouts are freed.
+         */
+        void holdBlocked(boolean input, boolean output) {
+            blockedInput = input;
+            blockedOutput = output;
             byShape.values().forEach(Primitives::close);
             byShape.clear();
+        }
+
+        boolean blockedInput() {
+            return blockedInput;
+        }
+
+        boolean blockedOutput() {
+            return blockedOutput;
         }
 
         /** The layer's oneDNN stream, made on first use (a layer built with the helpers off never makes one). */

@@ -52,8 +52,6 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private INDArray meanCache;
     private INDArray varCache;
-    private boolean blockedInput;
-    private boolean blockedOutput;
 
     /**
      * Replaces the layer's DL4J oneDNN helper with this one. Leaves the layer alone when it has no oneDNN
@@ -92,9 +90,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
 
     @Override
     public void runBlocked(boolean input, boolean output) {
-        blockedInput = input;
-        blockedOutput = output;
-        byShape.clear();
+        byShape.holdBlocked(input, output);
     }
 
     @Override
@@ -114,7 +110,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     private boolean runsOnOneDnn(INDArray x, CNN2DFormat format, INDArray gamma, INDArray beta) {
         boolean runs = x.dataType() == DataType.FLOAT && x.rank() == 4 && format == CNN2DFormat.NCHW
                 && gamma != null && beta != null;
-        if (!runs && (blockedInput || blockedOutput)) {
+        if (!runs && (byShape.blockedInput() || byShape.blockedOutput())) {
             // DL4J's own code would read oneDNN's blocks as plain NCHW
             throw new IllegalStateException("a batch norm keeps its activations in oneDNN's blocked layout "
                     + "(BlockedActivations) but cannot run on oneDNN: " + x.dataType() + " " + Arrays.toString(x.shape())
@@ -173,7 +169,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
 
     private Primitives primitives(INDArray x, double eps) {
         return byShape.get(Arrays.toString(x.shape()) + eps,
-                () -> new Primitives(x.shape(), (float) eps, blockedInput, blockedOutput));
+                () -> new Primitives(x.shape(), (float) eps, byShape.blockedInput(), byShape.blockedOutput()));
     }
 
     /** The batch mean and variance outlive the workspaces: the layer reads them after the forward pass. */

@@ -52,8 +52,6 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
-    private boolean blockedInput;
-    private boolean blockedOutput;
 
     public OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
         super(conf, dataType);
@@ -72,14 +70,12 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
 
     @Override
     public void runBlocked(boolean input, boolean output) {
-        blockedInput = input;
-        blockedOutput = output;
-        byShape.clear();
+        byShape.holdBlocked(input, output);
     }
 
     /** Blocked activations are oneDNN's: DL4J's and libnd4j's code would read them as plain NCHW. */
     private void requireOneDnnWhenBlocked(boolean training) {
-        if (blockedInput || blockedOutput) {
+        if (byShape.blockedInput() || byShape.blockedOutput()) {
             requireNotTrainingWithFusedRelu(training);     // DL4J's code would train it
             if (!runsOnOneDnn(input)) {
                 throw new IllegalStateException("convolution " + layerConf().getLayerName() + " keeps its activations "
@@ -270,7 +266,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
     }
 
     private Primitives primitives(Geometry g) {
-        return byShape.get(g.key(), () -> new Primitives(g, blockedInput, blockedOutput));
+        return byShape.get(g.key(), () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput()));
     }
 
     /**

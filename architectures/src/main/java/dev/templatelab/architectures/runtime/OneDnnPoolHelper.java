@@ -41,8 +41,6 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     private final boolean averageCountsPadding;
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
-    private boolean blockedInput;
-    private boolean blockedOutput;
     private boolean ranLastForward;
 
     /**
@@ -65,17 +63,15 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
      * says whether its configuration allows it.
      */
     public void runBlocked(boolean input, boolean output) {
-        blockedInput = input;
-        blockedOutput = output;
-        byShape.clear();
+        byShape.holdBlocked(input, output);
     }
 
     public boolean blockedInput() {
-        return blockedInput;
+        return byShape.blockedInput();
     }
 
     public boolean blockedOutput() {
-        return blockedOutput;
+        return byShape.blockedOutput();
     }
 
     /** Whether the last forward pass ran here (else the layer's own pooling ran it). */
@@ -116,7 +112,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         Geometry g = Geometry.of(input, kernel, strides, pad, algorithm(poolingType), convolutionMode, dilation, format);
         Primitives p = g == null ? null : byShape.find(g.key());    // made by this geometry's forward, if any
-        if (g != null && (p == null || !p.holdsTrainingForward) && (blockedInput || blockedOutput)) {
+        if (g != null && (p == null || !p.holdsTrainingForward) && (byShape.blockedInput() || byShape.blockedOutput())) {
             throw new IllegalStateException("a pooling layer keeps its activations in oneDNN's blocked layout "
                     + "(BlockedActivations): its backward pass needs its forward pass in training mode first");
         }
@@ -132,7 +128,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     }
 
     private Primitives primitives(Geometry g) {
-        return byShape.get(g.key(), () -> new Primitives(g, blockedInput, blockedOutput));
+        return byShape.get(g.key(), () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput()));
     }
 
     /** oneDNN's algorithm for a pooling type, or null for the types this helper does not run. */
@@ -204,7 +200,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         private final memory workspace;
         boolean holdsTrainingForward;
 
-        /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
+        /** {@code heldBlockedInput}, {@code heldBlockedOutput}: the layer holds them as 8-channel blocks (else plain). */
         Primitives(Geometry g, boolean heldBlockedInput, boolean heldBlockedOutput) {
             memory.desc heldInput = OneDnn.activation(g.input(), heldBlockedInput);
             memory.desc heldOutput = OneDnn.activation(g.output(), heldBlockedOutput);

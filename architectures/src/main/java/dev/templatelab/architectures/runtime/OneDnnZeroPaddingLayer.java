@@ -27,8 +27,6 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
 
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
-    private boolean blockedInput;
-    private boolean blockedOutput;
 
     public OneDnnZeroPaddingLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -41,14 +39,12 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
 
     @Override
     public void runBlocked(boolean input, boolean output) {
-        blockedInput = input;
-        blockedOutput = output;
-        byShape.clear();
+        byShape.holdBlocked(input, output);
     }
 
     private boolean runsOnOneDnn(INDArray x) {
         boolean runs = canRunBlocked() && x.dataType() == DataType.FLOAT && x.rank() == 4;
-        if (!runs && (blockedInput || blockedOutput)) {
+        if (!runs && (byShape.blockedInput() || byShape.blockedOutput())) {
             throw new IllegalStateException("padding " + layerConf().getLayerName() + " keeps its activations in "
                     + "oneDNN's blocked layout (BlockedActivations) but cannot run on oneDNN here: input "
                     + Arrays.toString(x.shape()) + " " + x.dataType());
@@ -85,7 +81,7 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
 
     private Primitives primitives(long[] shape) {
         return byShape.get(Arrays.toString(shape),
-                () -> new Primitives(shape, layerConf().getPadding(), blockedInput, blockedOutput));
+                () -> new Primitives(shape, layerConf().getPadding(), byShape.blockedInput(), byShape.blockedOutput()));
     }
 
     /** The two copies for one input shape: into the padded array's interior, and out of its gradient's. */

@@ -4,6 +4,7 @@ import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.runtime.BlockedActivations;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.util.Arrays;
@@ -80,7 +81,7 @@ public final class RawLogits {
 
     private static INDArray logits(ComputationGraph net, String classifierInput, INDArray x) {
         Map<String, INDArray> activations = net.feedForward(new INDArray[] {x}, false);
-        INDArray features = activations.get(classifierInput);
+        INDArray features = BlockedActivations.plain(net, classifierInput, activations.get(classifierInput));
         Layer classifier = net.getLayer(TemplateGraph.OUTPUT);
         if (classifier.conf().getLayer() instanceof BaseOutputLayer) {
             return features.mmul(classifier.getParam("W")).addiRowVector(classifier.getParam("b"));
