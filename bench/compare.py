@@ -6,12 +6,17 @@ fast path), and, when Debian's python3-torch is installed, the same numbers for 
 run right after it with the same batch, input size and optimiser (SGD + momentum). The ResNet-50 row is
 also measured on DL4J's stock path (helpers off) so the gain of the default is visible.
 
-Usage: bench/run [--sizes 224,64] [--batch 8] [--iterations 5] [--templates A,B] [--no-stock]
+With --rounds R each template is measured R times, DL4J and PyTorch taking turns, and the table gives the
+medians (the ratios' ranges too): on a shared machine whose speed drifts between runs one pair of measurements
+can be off by 20 %, and the turns put both sides through the same drift.
+
+Usage: bench/run [--sizes 224,64] [--batch 8] [--iterations 5] [--rounds 1] [--templates A,B] [--no-stock]
 """
 import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 
@@ -62,16 +67,28 @@ def pytorch_gemm(python, n=2048):
     return json.loads(out.strip().splitlines()[-1])["gflops"]
 
 
+def medians(results, keys):
+    """The first result with each of `keys` replaced by its median over all results."""
+    merged = dict(results[0])
+    for key in keys:
+        merged[key] = statistics.median(r[key] for r in results)
+    return merged
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="224,64")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each template this many times, DL4J and PyTorch taking turns; print medians")
     parser.add_argument("--templates", default=",".join(PEERS))
     parser.add_argument("--no-stock", action="store_true", help="skip the DL4J stock-path ResNet-50 row")
     parser.add_argument("--no-pipeline", action="store_true", help="skip the input-pipeline measurement")
     parser.add_argument("--json", help="also write the raw rows to this file")
     args = parser.parse_args()
+    if args.rounds < 1:
+        sys.exit("bench: --rounds must be at least 1")
 
     if not os.path.exists(os.path.join(ROOT, "webui", "target", "templatelab.jar")):
         sys.exit("bench: build first: ./mvnw -DskipTests package")
@@ -94,16 +111,25 @@ def main():
         if not args.no_stock and size >= 224:
             runs.append(("MMClassification_ResNet_50_RSB_A1", True))
         for template, stock in runs:
-            d = dl4j(template, size, args.batch, args.iterations, multiplier, stock,
-                     pipeline=not stock and size >= 224 and not args.no_pipeline)
             peer = PEERS.get(template)
-            p = pytorch(python, peer, size, args.batch, args.iterations) if python and peer and multiplier == 1.0 else None
+            turns = []
+            for turn in range(args.rounds):
+                d = dl4j(template, size, args.batch, args.iterations, multiplier, stock,
+                         pipeline=turn == 0 and not stock and size >= 224 and not args.no_pipeline)
+                p = (pytorch(python, peer, size, args.batch, args.iterations)
+                     if python and peer and multiplier == 1.0 else None)
+                turns.append((d, p))
+            d = medians([t[0] for t in turns], ("train", "infer", "gflops", "peakGflops"))
+            p = medians([t[1] for t in turns], ("train", "infer")) if turns[0][1] else None
+            ratios = {key: [t[0][key] / t[1][key] for t in turns] for key in ("train", "infer")} if p else None
             peak = max(d["peakGflops"], torch_peak or 0)
             row = {"template": template + (" [stock DL4J]" if stock else ""), "dl4j": d, "pytorch": p,
-                   "peakGflops": peak, "torchPeakGflops": torch_peak}
+                   "peakGflops": peak, "torchPeakGflops": torch_peak, "ratios": ratios,
+                   "rounds": [{"dl4j": t[0], "pytorch": t[1]} for t in turns]}
             rows.append(row)
             fmt = lambda v: f"{v:8.2f}" if v is not None else f"{'-':>8}"
-            ratio = lambda a, b: f"{a / b:7.2f}" if b else f"{'-':>7}"
+            ratio = lambda key: (f"{statistics.median(ratios[key]):7.2f}" + (
+                f" ({min(ratios[key]):.2f}-{max(ratios[key]):.2f})" if args.rounds > 1 else "")) if ratios else f"{'-':>7}"
             pct = lambda gflops: f"{100 * gflops / peak:5.0f}" if gflops is not None else f"{'-':>5}"
             peer_gflops = 6.0 * d["macs"] * p["train"] / 1e9 if p else None
             pipe = d.get("pipeline", {}).get("oneThread")
@@ -111,11 +137,13 @@ def main():
                   f"{fmt(d['train'])} {fmt(d['infer'])} {d['gflops']:>7.1f} {pct(d['gflops'])} "
                   f"{(f'{pipe:7.1f}' if pipe else '      -')} | {(peer if p else '-'):<15} "
                   f"{fmt(p['train'] if p else None)} {fmt(p['infer'] if p else None)} {pct(peer_gflops)} | "
-                  f"{ratio(d['train'], p['train'] if p else None)} {ratio(d['infer'], p['infer'] if p else None)}",
+                  f"{ratio('train')} {ratio('infer')}",
                   flush=True)
     nd4j_peak = rows[0]["dl4j"]["peakGflops"] if rows else None
     print(f"\nbatch {args.batch}, median of {args.iterations} timed iterations after warm-up, {os.cpu_count()} cores; "
-          f"ratios are DL4J / PyTorch from this run (PyTorch peers only at published width).")
+          f"ratios are DL4J / PyTorch from this run (PyTorch peers only at published width)"
+          + (f"; img/s and ratios are medians of {args.rounds} rounds, DL4J and PyTorch taking turns, ratio ranges "
+             f"in brackets." if args.rounds > 1 else "."))
     print(f"peak: float32 2048^3 GEMM, ND4J {nd4j_peak} GFLOP/s, PyTorch {torch_peak} GFLOP/s; %peak = training GFLOP/s "
           f"(3 x forward MACs x 2) / the faster of the two.")
     print("input/s: images/s the input pipeline delivers on ONE thread (decode a ~450x350 JPEG + the template's "
