@@ -42,7 +42,9 @@ class BlockedActivationsTest {
         ComputationGraph blocked = graph.newNetwork(3);
         ComputationGraph plain = Networks.restoredFromJson(blocked);      // not passed through apply: all plain
         plain.setParams(blocked.params().dup());
-        Set<String> held = BlockedActivations.blockedVertices(blocked);
+        Set<String> held = BlockedActivations.apply(blocked);       // again: newNetwork applied it once already
+        assertThat(BlockedActivations.blockedVertices(blocked)).as("%s: what the layers say they hold", name)
+                .isEqualTo(held);
         assertThat(BlockedActivations.blockedVertices(plain)).isEmpty();
         assertThat(held).as("%s: vertices whose output is held blocked", name).hasSizeGreaterThan(10)
                 .doesNotContain(TemplateGraph.INPUT, TemplateGraph.OUTPUT, graph.featureVertex());

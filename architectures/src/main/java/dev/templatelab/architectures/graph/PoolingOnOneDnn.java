@@ -55,6 +55,11 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
     }
 
     @Override
+    public boolean holdsBlockedOutput() {
+        return helper instanceof OneDnnPoolHelper oneDnn && oneDnn.blockedOutput();
+    }
+
+    @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         if (helper instanceof OneDnnPoolHelper oneDnn && input != null) {
             SubsamplingLayer conf = layerConf();

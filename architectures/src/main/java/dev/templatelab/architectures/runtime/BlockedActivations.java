@@ -1,10 +1,8 @@
 package dev.templatelab.architectures.runtime;
 
 import java.util.Collections;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.WeakHashMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
@@ -56,9 +54,6 @@ public final class BlockedActivations {
     /** oneDNN's channel block on AVX2 ({@code nChw8c}): held blocked, a layer's channels must be a multiple. */
     static final int BLOCK = 8;
 
-    /** The vertices whose output is held blocked, by network (weakly: a plan lives as long as its network). */
-    private static final Map<ComputationGraph, Set<String>> PLANS = Collections.synchronizedMap(new WeakHashMap<>());
-
     private BlockedActivations() {
     }
 
@@ -69,6 +64,9 @@ public final class BlockedActivations {
 
         /** How this layer's input and output are held from now on: blocked (true) or plain NCHW. */
         void runBlocked(boolean input, boolean output);
+
+        /** Whether this layer's output is held blocked (as {@link #runBlocked} last said). */
+        boolean holdsBlockedOutput();
     }
 
     /** What a vertex does with the layout of its activations. */
@@ -138,13 +136,29 @@ public final class BlockedActivations {
                 aware[i].runBlocked(inputBlocked, outputBlocked);
             }
         }
-        PLANS.put(net, Collections.unmodifiableSet(blocked));
-        return PLANS.get(net);
+        return Collections.unmodifiableSet(blocked);
     }
 
-    /** The vertices of {@code net} whose output is held blocked (none unless {@link #apply} ran on it). */
+    /**
+     * The vertices of {@code net} whose output is held blocked (none unless {@link #apply} ran on it), as its layers
+     * say: a layer that computes per channel knows how it holds its output, and a vertex that does not care holds
+     * its output as its inputs are held.
+     */
     public static Set<String> blockedVertices(ComputationGraph net) {
-        return PLANS.getOrDefault(net, Set.of());
+        GraphVertex[] vertices = net.getVertices();
+        boolean[] blocked = new boolean[vertices.length];
+        Set<String> names = new TreeSet<>();
+        for (int i : net.topologicalSortOrder()) {
+            GraphVertex v = vertices[i];
+            Aware aware = heldBy(v);
+            VertexIndices[] in = inputs(v);
+            blocked[i] = aware != null ? aware.holdsBlockedOutput()
+                    : in.length > 0 && agnostic(net, v) && blocked[in[0].getVertexIndex()];
+            if (blocked[i]) {
+                names.add(v.getVertexName());
+            }
+        }
+        return names;
     }
 
     /**
@@ -177,23 +191,36 @@ public final class BlockedActivations {
         return to;
     }
 
-    /** The vertex's layer as an {@link Aware} one, or null: it runs elsewhere, or has a preprocessor in front. */
+    /**
+     * The vertex's layer as an {@link Aware} one that can run blocked, or null: it runs elsewhere, or has a
+     * preprocessor in front.
+     */
     private static Aware awareLayer(GraphVertex v) {
-        if (!v.hasLayer() || v instanceof LayerVertex lv && lv.getLayerPreProcessor() != null) {
+        Aware aware = heldBy(v);
+        if (aware == null || v instanceof LayerVertex lv && lv.getLayerPreProcessor() != null) {
+            return null;
+        }
+        if (v.getLayer() instanceof BatchNormalization bn) {
+            org.deeplearning4j.nn.conf.layers.BatchNormalization conf =
+                    (org.deeplearning4j.nn.conf.layers.BatchNormalization) bn.conf().getLayer();
+            boolean runs = !conf.isLockGammaBeta() && conf.getCnn2DFormat() == CNN2DFormat.NCHW
+                    && bn.getDataType() == DataType.FLOAT;
+            return runs && aware.canRunBlocked() ? aware : null;
+        }
+        return aware.canRunBlocked() ? aware : null;
+    }
+
+    /** What holds the vertex's layouts: its layer, or for a batch norm the layer's oneDNN helper; else null. */
+    private static Aware heldBy(GraphVertex v) {
+        if (!v.hasLayer()) {
             return null;
         }
         Layer layer = v.getLayer();
         if (layer instanceof Aware a) {
-            return a.canRunBlocked() ? a : null;
+            return a;
         }
-        if (layer instanceof BatchNormalization bn && bn.getHelper() instanceof OneDnnBatchNormHelper helper) {
-            org.deeplearning4j.nn.conf.layers.BatchNormalization conf =
-                    (org.deeplearning4j.nn.conf.layers.BatchNormalization) bn.conf().getLayer();
-            boolean runs = !conf.isLockGammaBeta() && conf.getCnn2DFormat() == CNN2DFormat.NCHW
-                    && bn.getDataType() == DataType.FLOAT && helper.canRunBlocked();
-            return runs ? helper : null;
-        }
-        return null;
+        return layer instanceof BatchNormalization bn && bn.getHelper() instanceof OneDnnBatchNormHelper helper
+                ? helper : null;
     }
 
     /** A ReLU, a sum, or a concatenation along the channels (checked for whole blocks with the channels). */

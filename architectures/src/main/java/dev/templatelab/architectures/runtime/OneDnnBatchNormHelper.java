@@ -94,6 +94,11 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     }
 
     @Override
+    public boolean holdsBlockedOutput() {
+        return byShape.blockedOutput();
+    }
+
+    @Override
     public boolean checkSupported(double eps, boolean fixedGammaBeta) {
         return !fixedGammaBeta && BaseMKLDNNHelper.mklDnnEnabled();
     }

@@ -73,6 +73,11 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
         byShape.holdBlocked(input, output);
     }
 
+    @Override
+    public boolean holdsBlockedOutput() {
+        return byShape.blockedOutput();
+    }
+
     /** Blocked activations are oneDNN's: DL4J's and libnd4j's code would read them as plain NCHW. */
     private void requireOneDnnWhenBlocked(boolean training) {
         if (byShape.blockedInput() || byShape.blockedOutput()) {

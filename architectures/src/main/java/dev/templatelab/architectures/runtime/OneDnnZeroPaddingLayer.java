@@ -42,6 +42,11 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
         byShape.holdBlocked(input, output);
     }
 
+    @Override
+    public boolean holdsBlockedOutput() {
+        return byShape.blockedOutput();
+    }
+
     private boolean runsOnOneDnn(INDArray x) {
         boolean runs = canRunBlocked() && x.dataType() == DataType.FLOAT && x.rank() == 4;
         if (!runs && (byShape.blockedInput() || byShape.blockedOutput())) {
