@@ -1,6 +1,7 @@
 package dev.templatelab.architectures.runtime;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +84,20 @@ final class OneDnn {
 
         boolean blockedInput() {
             return blockedInput;
+        }
+
+        /**
+         * Refuses a pass that cannot run on oneDNN while the layer holds blocked activations: the other code (DL4J's,
+         * libnd4j's) would read the blocks as plain NCHW.
+         *
+         * @param layer what to name in the message, e.g. "convolution conv1"
+         */
+        void requireOneDnnWhenBlocked(boolean runsOnOneDnn, String layer, INDArray input) {
+            if (!runsOnOneDnn && (blockedInput || blockedOutput)) {
+                throw new IllegalStateException(layer + " keeps its activations in oneDNN's blocked layout "
+                        + "(BlockedActivations) but cannot run on oneDNN here: input " + input.dataType() + " "
+                        + Arrays.toString(input.shape()));
+            }
         }
 
         boolean blockedOutput() {

@@ -115,12 +115,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     private boolean runsOnOneDnn(INDArray x, CNN2DFormat format, INDArray gamma, INDArray beta) {
         boolean runs = x.dataType() == DataType.FLOAT && x.rank() == 4 && format == CNN2DFormat.NCHW
                 && gamma != null && beta != null;
-        if (!runs && (byShape.blockedInput() || byShape.blockedOutput())) {
-            // DL4J's own code would read oneDNN's blocks as plain NCHW
-            throw new IllegalStateException("a batch norm keeps its activations in oneDNN's blocked layout "
-                    + "(BlockedActivations) but cannot run on oneDNN: " + x.dataType() + " " + Arrays.toString(x.shape())
-                    + ", " + format + (gamma == null ? ", no learned scale" : ""));
-        }
+        byShape.requireOneDnnWhenBlocked(runs, "a batch norm (" + format + (gamma == null ? ", no learned scale" : "")
+                + ")", x);
         return runs;
     }
 

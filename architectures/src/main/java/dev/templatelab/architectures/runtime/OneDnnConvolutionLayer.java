@@ -82,12 +82,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
     private void requireOneDnnWhenBlocked(boolean training) {
         if (byShape.blockedInput() || byShape.blockedOutput()) {
             requireNotTrainingWithFusedRelu(training);     // DL4J's code would train it
-            if (!runsOnOneDnn(input)) {
-                throw new IllegalStateException("convolution " + layerConf().getLayerName() + " keeps its activations "
-                        + "in oneDNN's blocked layout (BlockedActivations) but cannot run on oneDNN here: input "
-                        + Arrays.toString(input.shape()) + " " + input.dataType());
-            }
         }
+        byShape.requireOneDnnWhenBlocked(runsOnOneDnn(input), "convolution " + layerConf().getLayerName(), input);
     }
 
     @Override

@@ -49,11 +49,7 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
 
     private boolean runsOnOneDnn(INDArray x) {
         boolean runs = canRunBlocked() && x.dataType() == DataType.FLOAT && x.rank() == 4;
-        if (!runs && (byShape.blockedInput() || byShape.blockedOutput())) {
-            throw new IllegalStateException("padding " + layerConf().getLayerName() + " keeps its activations in "
-                    + "oneDNN's blocked layout (BlockedActivations) but cannot run on oneDNN here: input "
-                    + Arrays.toString(x.shape()) + " " + x.dataType());
-        }
+        byShape.requireOneDnnWhenBlocked(runs, "padding " + layerConf().getLayerName(), x);
         return runs;
     }
 
