@@ -70,7 +70,10 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
                 return out;
             }
             if (oneDnn.blockedInput() || oneDnn.blockedOutput()) {
-                return onPlainActivations(oneDnn, () -> super.activate(training, workspaceMgr), workspaceMgr);
+                INDArray pooled = onPlainInput(oneDnn, ArrayType.FF_WORKING_MEM, workspaceMgr,
+                        () -> super.activate(training, workspaceMgr));
+                return BlockedActivations.relayout(pooled, false, oneDnn.blockedOutput(), workspaceMgr,
+                        ArrayType.ACTIVATIONS);
             }
         }
         return super.activate(training, workspaceMgr);
@@ -84,30 +87,23 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         if (helper instanceof OneDnnPoolHelper oneDnn && input != null && !oneDnn.ranLastForward()
                 && (oneDnn.blockedInput() || oneDnn.blockedOutput())) {
-            INDArray held = input;
-            try {
-                input = BlockedActivations.relayout(held, oneDnn.blockedInput(), false, workspaceMgr,
-                        ArrayType.BP_WORKING_MEM);
-                INDArray plainEpsilon = BlockedActivations.relayout(epsilon, oneDnn.blockedOutput(), false,
-                        workspaceMgr, ArrayType.BP_WORKING_MEM);
-                Pair<Gradient, INDArray> result = super.backpropGradient(plainEpsilon, workspaceMgr);
-                return new Pair<>(result.getFirst(), BlockedActivations.relayout(result.getSecond(), false,
-                        oneDnn.blockedInput(), workspaceMgr, ArrayType.ACTIVATION_GRAD));
-            } finally {
-                input = held;
-            }
+            INDArray plainEpsilon = BlockedActivations.relayout(epsilon, oneDnn.blockedOutput(), false, workspaceMgr,
+                    ArrayType.BP_WORKING_MEM);
+            Pair<Gradient, INDArray> result = onPlainInput(oneDnn, ArrayType.BP_WORKING_MEM, workspaceMgr,
+                    () -> super.backpropGradient(plainEpsilon, workspaceMgr));
+            return new Pair<>(result.getFirst(), BlockedActivations.relayout(result.getSecond(), false,
+                    oneDnn.blockedInput(), workspaceMgr, ArrayType.ACTIVATION_GRAD));
         }
         return super.backpropGradient(epsilon, workspaceMgr);
     }
 
-    private INDArray onPlainActivations(OneDnnPoolHelper oneDnn, Supplier<INDArray> pooling,
-                                        LayerWorkspaceMgr workspaceMgr) {
+    /** Runs {@code pass} (DL4J's pooling) with the layer's input converted to plain NCHW, in {@code scratch}. */
+    private <T> T onPlainInput(OneDnnPoolHelper oneDnn, ArrayType scratch, LayerWorkspaceMgr workspaceMgr,
+                               Supplier<T> pass) {
         INDArray held = input;
         try {
-            input = BlockedActivations.relayout(held, oneDnn.blockedInput(), false, workspaceMgr,
-                    ArrayType.FF_WORKING_MEM);
-            return BlockedActivations.relayout(pooling.get(), false, oneDnn.blockedOutput(), workspaceMgr,
-                    ArrayType.ACTIVATIONS);
+            input = BlockedActivations.relayout(held, oneDnn.blockedInput(), false, workspaceMgr, scratch);
+            return pass.get();
         } finally {
             input = held;
         }
