@@ -1,6 +1,5 @@
 package dev.templatelab.architectures;
 
-import dev.templatelab.architectures.runtime.BlockedActivations;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.List;
 import java.util.Set;
@@ -47,7 +46,7 @@ public record TemplateGraph(ComputationGraphConfiguration configuration, InputTy
                 .forEach(layerConf -> layerConf.setSeed(seed));
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
-        BlockedActivations.apply(net);
+        Nd4jRuntime.prepare(net);
         return net;
     }
 

@@ -2,7 +2,7 @@ package dev.templatelab.architectures.inference;
 
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.graph.ReluActivation;
-import dev.templatelab.architectures.runtime.BlockedActivations;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +84,7 @@ public final class InferenceNetwork {
                 }
             }
         }
-        BlockedActivations.apply(folded);
+        Nd4jRuntime.prepare(folded);
         return folded;
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -45,6 +46,16 @@ public final class Nd4jRuntime {
                 configured = true;
             }
         }
+    }
+
+    /**
+     * Readies a network for the fast paths, once after it is made, restored from a checkpoint or changed:
+     * activations held in oneDNN's blocked layout where they can be ({@link BlockedActivations}), and no gradient
+     * computed for the images ({@link InputGradients}).
+     */
+    public static void prepare(ComputationGraph net) {
+        BlockedActivations.apply(net);
+        InputGradients.skipAtNetworkInputs(net);
     }
 
     /** Whether DL4J layers will use the oneDNN helpers. */

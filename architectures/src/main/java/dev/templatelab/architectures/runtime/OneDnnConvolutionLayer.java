@@ -43,7 +43,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ({@code bench/conv}, README "Performance"). Before, a grouped convolution was 32 channel slices, 32 convolutions and a concatenation;
  * oneDNN's grouped convolution is the one PyTorch calls.
  */
-public final class OneDnnConvolutionLayer extends ConvolutionLayer implements BlockedActivations.Aware {
+public final class OneDnnConvolutionLayer extends ConvolutionLayer
+        implements BlockedActivations.Aware, InputGradients.Skippable {
 
     private static final String W = ConvolutionParamInitializer.WEIGHT_KEY;
     private static final String B = ConvolutionParamInitializer.BIAS_KEY;
@@ -52,6 +53,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
     private final boolean onOneDnn = Nd4jRuntime.oneDnnHelpersActive();
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
+    private boolean inputGradientUnused;
 
     public OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
         super(conf, dataType);
@@ -76,6 +78,11 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
     @Override
     public boolean holdsBlockedOutput() {
         return byShape.blockedOutput();
+    }
+
+    @Override
+    public void skipInputGradient(boolean skip) {
+        inputGradientUnused = skip;
     }
 
     /** Blocked activations are oneDNN's: DL4J's and libnd4j's code would read them as plain NCHW. */
@@ -118,7 +125,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
         assertInputSet(true);
         requireOneDnnWhenBlocked(true);
         if (groups == 1 && (!runsOnOneDnn(input) || fusedRelu())) {
-            return super.backpropGradient(epsilon, workspaceMgr);
+            Pair<Gradient, INDArray> stock = super.backpropGradient(epsilon, workspaceMgr);
+            return inputGradientUnused ? new Pair<>(stock.getFirst(), null) : stock;
         }
         requireNotTrainingWithFusedRelu(true);
         INDArray x = input.castTo(dataType);
@@ -128,8 +136,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
         INDArray dw = gradientViews.get(W);
         INDArray db = b == null ? null : gradientViews.get(B);
         Geometry g = geometry(x, w);
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        if (runsOnOneDnn(x)) {
+        boolean direct = runsOnOneDnn(x);
+        INDArray dx = inputGradientUnused && direct ? null
+                : workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+        if (direct) {
             INDArray kernelGradient = g.paired() ? Nd4j.createUninitialized(dataType, g.weights()) : dw;
             primitives(g).backward(OneDnn.dense(x), g.kernelWeights(OneDnn.dense(w)), OneDnn.dense(dy), dx,
                     kernelGradient, db, byShape.stream());
@@ -146,7 +156,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
         }
         gradient.setGradientFor(W, dw, 'c');
         weightNoiseParams.clear();
-        return new Pair<>(gradient, backpropDropOutIfPresent(dx));
+        return new Pair<>(gradient, inputGradientUnused ? null : backpropDropOutIfPresent(dx));
     }
 
     /**
@@ -477,18 +487,22 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer implements Bl
             }
         }
 
+        /** {@code dx} null: the input gradient is not computed ({@link InputGradients}). */
         void backward(INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw, INDArray db, stream stream) {
             try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap data = new IntMemoryMap();
-                memory diffDst = dataDiffDst.in(dy, stream);
-                data.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
-                data.put(dnnl.DNNL_ARG_WEIGHTS, dataWeights.in(w, stream));
-                data.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(dx));
-                backwardData.execute(stream, data);
-                diffSrc.finish(dx, stream);
+                memory diffDst = null;
+                if (dx != null) {
+                    IntMemoryMap data = new IntMemoryMap();
+                    diffDst = dataDiffDst.in(dy, stream);
+                    data.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
+                    data.put(dnnl.DNNL_ARG_WEIGHTS, dataWeights.in(w, stream));
+                    data.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(dx));
+                    backwardData.execute(stream, data);
+                    diffSrc.finish(dx, stream);
+                }
                 IntMemoryMap params = new IntMemoryMap();
                 params.put(dnnl.DNNL_ARG_SRC, weightsSrc.in(x, stream));
-                params.put(dnnl.DNNL_ARG_DIFF_DST, sameDiffDst ? diffDst : weightsDiffDst.in(dy, stream));
+                params.put(dnnl.DNNL_ARG_DIFF_DST, diffDst != null && sameDiffDst ? diffDst : weightsDiffDst.in(dy, stream));
                 params.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, diffWeights.out(dw));
                 if (db != null) {
                     params.put(dnnl.DNNL_ARG_DIFF_BIAS, OneDnn.bind(plainBias, db));

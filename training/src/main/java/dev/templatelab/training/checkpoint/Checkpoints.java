@@ -3,7 +3,7 @@ package dev.templatelab.training.checkpoint;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.templatelab.architectures.runtime.BlockedActivations;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,7 +82,7 @@ public final class Checkpoints {
         String sha = verify(file);
         CheckpointMetadata metadata = readMetadata(file);
         ComputationGraph net = ModelSerializer.restoreComputationGraph(file.toFile(), withUpdater);
-        BlockedActivations.apply(net);
+        Nd4jRuntime.prepare(net);
         return new Loaded(net, metadata, sha);
     }
 
