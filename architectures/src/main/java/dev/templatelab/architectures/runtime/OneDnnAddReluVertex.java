@@ -43,8 +43,7 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
         INDArray b = OneDnn.dense(inputs[1]);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, a.shape(), 'c');
         Primitive p = byShape.get(Arrays.toString(a.shape()), () -> new Primitive(a.shape()));
-        OneDnn.run(p.addRelu, byShape.stream(), Map.of(dnnl.DNNL_ARG_SRC_0, a, dnnl.DNNL_ARG_SRC_1, b, dnnl.DNNL_ARG_DST, out),
-                x -> p.data);
+        p.addRelu.run(byShape.stream(), Map.of(dnnl.DNNL_ARG_SRC_0, a, dnnl.DNNL_ARG_SRC_1, b, dnnl.DNNL_ARG_DST, out));
         return out;
     }
 
@@ -63,15 +62,16 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
     /** oneDNN's binary add with a ReLU post-op, for one shape. */
     private static final class Primitive implements OneDnn.Primitives {
         final memory.desc data;
-        final binary addRelu;
+        final OneDnn.Call addRelu;
 
         Primitive(long[] shape) {
             data = OneDnn.rowMajor(shape);
             try (post_ops relu = new post_ops(); primitive_attr attr = new primitive_attr()) {
                 relu.append_eltwise(1f, dnnl.algorithm.eltwise_relu.value, 0f, 0f);
                 attr.set_post_ops(relu);
-                addRelu = new binary(new binary.primitive_desc(
-                        new binary.desc(dnnl.algorithm.binary_add.value, data, data, data), attr, OneDnn.CPU));
+                addRelu = new OneDnn.Call(new binary(new binary.primitive_desc(
+                        new binary.desc(dnnl.algorithm.binary_add.value, data, data, data), attr, OneDnn.CPU)),
+                        Map.of(dnnl.DNNL_ARG_SRC_0, data, dnnl.DNNL_ARG_SRC_1, data, dnnl.DNNL_ARG_DST, data));
             }
         }
 

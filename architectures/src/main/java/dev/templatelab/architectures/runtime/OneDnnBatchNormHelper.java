@@ -11,7 +11,6 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -229,6 +228,15 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         private final OneDnn.Staged dst;
         private final OneDnn.Staged diffDst;
         private final OneDnn.Staged diffSrc;
+        // The per-channel vectors' memory and each pass's argument map, made once and re-pointed every call.
+        private final OneDnn.Bound scale;
+        private final OneDnn.Bound shift;
+        private final OneDnn.Bound mean;
+        private final OneDnn.Bound variance;
+        private final OneDnn.Bound diffScale;
+        private final OneDnn.Bound diffShift;
+        private final IntMemoryMap forwardArgs = new IntMemoryMap();
+        private final IntMemoryMap backwardArgs = new IntMemoryMap();
 
         /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
         Primitives(long[] nchw, float eps, boolean blockedInput, boolean blockedOutput) {
@@ -247,6 +255,12 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
             this.dst = new OneDnn.Staged(heldOutput, blocked, 1);
             this.diffDst = new OneDnn.Staged(heldOutput, blocked, 1);
             this.diffSrc = new OneDnn.Staged(heldInput, blocked, 2);
+            this.scale = new OneDnn.Bound(channels);
+            this.shift = new OneDnn.Bound(channels);
+            this.mean = new OneDnn.Bound(channels);
+            this.variance = new OneDnn.Bound(channels);
+            this.diffScale = new OneDnn.Bound(channels);
+            this.diffShift = new OneDnn.Bound(channels);
         }
 
         private primitive inference() {
@@ -264,39 +278,34 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
          */
         void forward(boolean isTraining, INDArray x, INDArray out, INDArray gamma, INDArray beta, INDArray mean,
                      INDArray variance, stream stream) {
-            primitive op = isTraining ? training : inference();   // made outside the scope, which frees what it makes
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = perChannel(gamma, beta, mean, variance);
-                args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
-                args.put(dnnl.DNNL_ARG_DST, dst.out(out));
-                op.execute(stream, args);
-                dst.finish(out, stream);
-                stream._wait();
-            }
+            IntMemoryMap args = perChannel(forwardArgs, gamma, beta, mean, variance);
+            args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
+            args.put(dnnl.DNNL_ARG_DST, dst.out(out));
+            (isTraining ? training : inference()).execute(stream, args);
+            dst.finish(out, stream);
+            stream._wait();
         }
 
         /** The full training backward: the input's gradient into {@code gradient}, gamma's and beta's too. */
         void backward(INDArray x, INDArray epsilon, INDArray gradient, INDArray gamma, INDArray beta, INDArray mean,
                       INDArray variance, INDArray dGamma, INDArray dBeta, stream stream) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = perChannel(gamma, beta, mean, variance);
-                args.put(dnnl.DNNL_ARG_DIFF_SCALE, OneDnn.bind(channels, dGamma));
-                args.put(dnnl.DNNL_ARG_DIFF_SHIFT, OneDnn.bind(channels, dBeta));
-                args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
-                args.put(dnnl.DNNL_ARG_DIFF_DST, diffDst.in(epsilon, stream));
-                args.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(gradient));
-                backward.execute(stream, args);
-                diffSrc.finish(gradient, stream);
-                stream._wait();
-            }
+            IntMemoryMap args = perChannel(backwardArgs, gamma, beta, mean, variance);
+            args.put(dnnl.DNNL_ARG_DIFF_SCALE, diffScale.to(dGamma));
+            args.put(dnnl.DNNL_ARG_DIFF_SHIFT, diffShift.to(dBeta));
+            args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
+            args.put(dnnl.DNNL_ARG_DIFF_DST, diffDst.in(epsilon, stream));
+            args.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(gradient));
+            backward.execute(stream, args);
+            diffSrc.finish(gradient, stream);
+            stream._wait();
         }
 
-        private IntMemoryMap perChannel(INDArray gamma, INDArray beta, INDArray mean, INDArray variance) {
-            IntMemoryMap args = new IntMemoryMap();
-            args.put(dnnl.DNNL_ARG_SCALE, OneDnn.bind(channels, gamma));
-            args.put(dnnl.DNNL_ARG_SHIFT, OneDnn.bind(channels, beta));
-            args.put(dnnl.DNNL_ARG_MEAN, OneDnn.bind(channels, mean));
-            args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.bind(channels, variance));
+        private IntMemoryMap perChannel(IntMemoryMap args, INDArray gamma, INDArray beta, INDArray mean,
+                                        INDArray variance) {
+            args.put(dnnl.DNNL_ARG_SCALE, scale.to(gamma));
+            args.put(dnnl.DNNL_ARG_SHIFT, shift.to(beta));
+            args.put(dnnl.DNNL_ARG_MEAN, this.mean.to(mean));
+            args.put(dnnl.DNNL_ARG_VARIANCE, this.variance.to(variance));
             return args;
         }
 
@@ -305,6 +314,11 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
             for (OneDnn.Staged s : new OneDnn.Staged[] {src, dst, diffDst, diffSrc}) {
                 s.close();
             }
+            for (OneDnn.Bound b : new OneDnn.Bound[] {scale, shift, mean, variance, diffScale, diffShift}) {
+                b.close();
+            }
+            forwardArgs.close();
+            backwardArgs.close();
             if (inference != null) {
                 inference.close();
             }

@@ -10,7 +10,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -396,6 +395,12 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         private final OneDnn.Staged diffWeights;
         private final boolean sameDiffDst;      // both backward primitives read the output gradient in one layout
         private final memory.desc plainBias;
+        private final OneDnn.Bound bias;
+        private final OneDnn.Bound diffBias;
+        // Each pass's argument map, made once: its entries are the arguments' memory, re-pointed every call.
+        private final IntMemoryMap forwardArgs = new IntMemoryMap();
+        private final IntMemoryMap dataArgs = new IntMemoryMap();
+        private final IntMemoryMap weightsArgs = new IntMemoryMap();
         private final Geometry geometry;
         private convolution_forward reluForward;
 
@@ -407,6 +412,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             memory.desc plainWeights = new memory.desc(g.weights(), memory.data_type.f32,
                     g.weights().length == 4 ? memory.format_tag.oihw : memory.format_tag.goihw);
             plainBias = g.bias() ? OneDnn.rowMajor(new long[] {g.output()[1]}) : null;
+            bias = g.bias() ? new OneDnn.Bound(plainBias) : null;
+            diffBias = g.bias() ? new OneDnn.Bound(plainBias) : null;
             memory.desc anySrc = any(g.input());
             memory.desc anyDst = any(g.output());
             memory.desc anyWeights = any(g.weights());
@@ -472,45 +479,40 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         }
 
         void forward(INDArray x, INDArray w, INDArray b, INDArray out, boolean relu, stream stream) {
-            convolution_forward op = relu ? reluForward() : forward;   // made outside the scope, which frees it
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
-                args.put(dnnl.DNNL_ARG_WEIGHTS, weights.in(w, stream));
-                if (b != null) {
-                    args.put(dnnl.DNNL_ARG_BIAS, OneDnn.bind(plainBias, b));
-                }
-                args.put(dnnl.DNNL_ARG_DST, dst.out(out));
-                op.execute(stream, args);
-                dst.finish(out, stream);
-                stream._wait();
+            IntMemoryMap args = forwardArgs;
+            args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
+            args.put(dnnl.DNNL_ARG_WEIGHTS, weights.in(w, stream));
+            if (b != null) {
+                args.put(dnnl.DNNL_ARG_BIAS, bias.to(b));
             }
+            args.put(dnnl.DNNL_ARG_DST, dst.out(out));
+            (relu ? reluForward() : forward).execute(stream, args);
+            dst.finish(out, stream);
+            stream._wait();
         }
 
         /** {@code dx} null: the input gradient is not computed ({@link InputGradients}). */
         void backward(INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw, INDArray db, stream stream) {
-            try (PointerScope scope = new PointerScope()) {
-                memory diffDst = null;
-                if (dx != null) {
-                    IntMemoryMap data = new IntMemoryMap();
-                    diffDst = dataDiffDst.in(dy, stream);
-                    data.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
-                    data.put(dnnl.DNNL_ARG_WEIGHTS, dataWeights.in(w, stream));
-                    data.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(dx));
-                    backwardData.execute(stream, data);
-                    diffSrc.finish(dx, stream);
-                }
-                IntMemoryMap params = new IntMemoryMap();
-                params.put(dnnl.DNNL_ARG_SRC, weightsSrc.in(x, stream));
-                params.put(dnnl.DNNL_ARG_DIFF_DST, diffDst != null && sameDiffDst ? diffDst : weightsDiffDst.in(dy, stream));
-                params.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, diffWeights.out(dw));
-                if (db != null) {
-                    params.put(dnnl.DNNL_ARG_DIFF_BIAS, OneDnn.bind(plainBias, db));
-                }
-                backwardWeights.execute(stream, params);
-                diffWeights.finish(dw, stream);
-                stream._wait();
+            memory diffDst = null;
+            if (dx != null) {
+                IntMemoryMap data = dataArgs;
+                diffDst = dataDiffDst.in(dy, stream);
+                data.put(dnnl.DNNL_ARG_DIFF_DST, diffDst);
+                data.put(dnnl.DNNL_ARG_WEIGHTS, dataWeights.in(w, stream));
+                data.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(dx));
+                backwardData.execute(stream, data);
+                diffSrc.finish(dx, stream);
             }
+            IntMemoryMap params = weightsArgs;
+            params.put(dnnl.DNNL_ARG_SRC, weightsSrc.in(x, stream));
+            params.put(dnnl.DNNL_ARG_DIFF_DST, diffDst != null && sameDiffDst ? diffDst : weightsDiffDst.in(dy, stream));
+            params.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, diffWeights.out(dw));
+            if (db != null) {
+                params.put(dnnl.DNNL_ARG_DIFF_BIAS, diffBias.to(db));
+            }
+            backwardWeights.execute(stream, params);
+            diffWeights.finish(dw, stream);
+            stream._wait();
         }
 
         @Override
@@ -518,6 +520,13 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             for (OneDnn.Staged s : new OneDnn.Staged[] {src, weights, dst, dataDiffDst, dataWeights, diffSrc, weightsSrc,
                     weightsDiffDst, diffWeights}) {
                 s.close();
+            }
+            for (IntMemoryMap args : new IntMemoryMap[] {forwardArgs, dataArgs, weightsArgs}) {
+                args.close();
+            }
+            if (bias != null) {
+                bias.close();
+                diffBias.close();
             }
             if (reluForward != null) {
                 reluForward.close();

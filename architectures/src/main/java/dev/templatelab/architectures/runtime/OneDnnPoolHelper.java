@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -198,6 +197,10 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         private final OneDnn.Staged diffDst;
         private final OneDnn.Staged diffSrc;
         private final memory workspace;
+        // Each pass's argument map, made once: its entries are the arguments' memory, re-pointed every call.
+        private final IntMemoryMap trainingArgs = new IntMemoryMap();
+        private final IntMemoryMap inferenceArgs = new IntMemoryMap();
+        private final IntMemoryMap backwardArgs = new IntMemoryMap();
         boolean holdsTrainingForward;
 
         /** {@code heldBlockedInput}, {@code heldBlockedOutput}: the layer holds them as 8-channel blocks (else plain). */
@@ -224,35 +227,27 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
             diffDst = new OneDnn.Staged(heldOutput, backwardDesc.diff_dst_desc(), 0);
             diffSrc = new OneDnn.Staged(heldInput, backwardDesc.diff_src_desc(), 1);
             workspace = g.max() ? new memory(trainingDesc.workspace_desc(), OneDnn.CPU) : null;   // averages need none
+            addWorkspace(trainingArgs);
+            addWorkspace(backwardArgs);
         }
 
         void forward(INDArray x, INDArray out, boolean isTraining, stream stream) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
-                args.put(dnnl.DNNL_ARG_DST, dst.out(out));
-                if (isTraining) {
-                    addWorkspace(args);
-                    training.execute(stream, args);
-                } else {
-                    inference.execute(stream, args);
-                }
-                dst.finish(out, stream);
-                stream._wait();
-                holdsTrainingForward |= isTraining;
-            }
+            IntMemoryMap args = isTraining ? trainingArgs : inferenceArgs;
+            args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
+            args.put(dnnl.DNNL_ARG_DST, dst.out(out));
+            (isTraining ? training : inference).execute(stream, args);
+            dst.finish(out, stream);
+            stream._wait();
+            holdsTrainingForward |= isTraining;
         }
 
         void backward(INDArray epsilon, INDArray gradient, stream stream) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_DIFF_DST, diffDst.in(epsilon, stream));
-                args.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(gradient));
-                addWorkspace(args);
-                backward.execute(stream, args);
-                diffSrc.finish(gradient, stream);
-                stream._wait();
-            }
+            IntMemoryMap args = backwardArgs;
+            args.put(dnnl.DNNL_ARG_DIFF_DST, diffDst.in(epsilon, stream));
+            args.put(dnnl.DNNL_ARG_DIFF_SRC, diffSrc.out(gradient));
+            backward.execute(stream, args);
+            diffSrc.finish(gradient, stream);
+            stream._wait();
         }
 
         /** Max pooling's workspace: the training forward writes it, the backward reads it. */
@@ -266,6 +261,9 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         public void close() {
             if (workspace != null) {
                 workspace.close();
+            }
+            for (IntMemoryMap args : new IntMemoryMap[] {trainingArgs, inferenceArgs, backwardArgs}) {
+                args.close();
             }
             for (OneDnn.Staged s : new OneDnn.Staged[] {src, dst, diffDst, diffSrc}) {
                 s.close();

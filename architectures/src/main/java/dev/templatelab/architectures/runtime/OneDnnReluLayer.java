@@ -101,8 +101,8 @@ public final class OneDnnReluLayer extends ActivationLayer {
         private final memory.desc data;
         private final stream stream;
         private final eltwise_forward.primitive_desc forwardDesc;
-        final eltwise_forward forward;
-        final eltwise_backward backward;
+        final OneDnn.Call forward;
+        final OneDnn.Call backward;
 
         Primitives(long[] shape, stream stream) {
             this.data = OneDnn.rowMajor(shape);
@@ -110,13 +110,15 @@ public final class OneDnnReluLayer extends ActivationLayer {
             int relu = dnnl.algorithm.eltwise_relu.value;
             this.forwardDesc = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
                     dnnl.prop_kind.forward_training.value, relu, data, 0f, 0f), OneDnn.CPU);
-            this.forward = new eltwise_forward(forwardDesc);
-            this.backward = new eltwise_backward(new eltwise_backward.primitive_desc(
-                    new eltwise_backward.desc(relu, data, data, 0f, 0f), OneDnn.CPU, forwardDesc));
+            this.forward = new OneDnn.Call(new eltwise_forward(forwardDesc),
+                    Map.of(dnnl.DNNL_ARG_SRC, data, dnnl.DNNL_ARG_DST, data));
+            this.backward = new OneDnn.Call(new eltwise_backward(new eltwise_backward.primitive_desc(
+                    new eltwise_backward.desc(relu, data, data, 0f, 0f), OneDnn.CPU, forwardDesc)),
+                    Map.of(dnnl.DNNL_ARG_SRC, data, dnnl.DNNL_ARG_DIFF_DST, data, dnnl.DNNL_ARG_DIFF_SRC, data));
         }
 
-        void run(org.bytedeco.dnnl.primitive op, Map<Integer, INDArray> arrays) {
-            OneDnn.run(op, stream, arrays, a -> data);
+        void run(OneDnn.Call op, Map<Integer, INDArray> arrays) {
+            op.run(stream, arrays);
         }
 
         @Override

@@ -5,7 +5,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -63,7 +62,7 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
         Primitives p = primitives(x.shape());
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, p.padded, 'c');
         out.assign(0);
-        p.run(p.intoInterior, x, p.unpaddedDesc, out, p.interiorDesc, byShape.stream());
+        p.run(p.intoInterior, x, p.unpadded, out, p.interior, byShape.stream());
         return out;
     }
 
@@ -76,7 +75,7 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
         Primitives p = primitives(input.shape());
         INDArray gradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
                 'c');
-        p.run(p.outOfInterior, OneDnn.dense(epsilon), p.interiorDesc, gradient, p.unpaddedDesc, byShape.stream());
+        p.run(p.outOfInterior, OneDnn.dense(epsilon), p.interior, gradient, p.unpadded, byShape.stream());
         return new Pair<>(new DefaultGradient(), gradient);
     }
 
@@ -92,6 +91,8 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
         final memory.desc interiorDesc;
         final reorder intoInterior;
         final reorder outOfInterior;
+        final OneDnn.Bound unpadded;
+        final OneDnn.Bound interior;
 
         /** {@code padding}: top, bottom, left, right, as DL4J's layer gives it. */
         Primitives(long[] nchw, int[] padding, boolean blockedInput, boolean blockedOutput) {
@@ -101,18 +102,21 @@ public final class OneDnnZeroPaddingLayer extends ZeroPaddingLayer implements Bl
                     new LongPointer(nchw), new LongPointer(0, 0, padding[0], padding[2]));
             intoInterior = new reorder(new reorder.primitive_desc(OneDnn.CPU, unpaddedDesc, OneDnn.CPU, interiorDesc));
             outOfInterior = new reorder(new reorder.primitive_desc(OneDnn.CPU, interiorDesc, OneDnn.CPU, unpaddedDesc));
+            unpadded = new OneDnn.Bound(unpaddedDesc);
+            interior = new OneDnn.Bound(interiorDesc);
         }
 
-        /** Copies {@code from} (read as {@code fromDesc}) to {@code to} (written as {@code toDesc}). */
-        void run(reorder copy, INDArray from, memory.desc fromDesc, INDArray to, memory.desc toDesc, stream stream) {
-            try (PointerScope scope = new PointerScope()) {
-                copy.execute(stream, OneDnn.bind(fromDesc, from), OneDnn.bind(toDesc, to));
-                stream._wait();
-            }
+        /** Copies {@code from} (read through {@code fromMemory}) to {@code to} (written through {@code toMemory}). */
+        void run(reorder copy, INDArray from, OneDnn.Bound fromMemory, INDArray to, OneDnn.Bound toMemory,
+                 stream stream) {
+            copy.execute(stream, fromMemory.to(from), toMemory.to(to));
+            stream._wait();
         }
 
         @Override
         public void close() {
+            interior.close();
+            unpadded.close();
             outOfInterior.close();
             intoInterior.close();
             interiorDesc.close();
