@@ -268,7 +268,7 @@ final class OneDnn {
         private final Bound converted;            // in the primitive's layout, over scratch memory; null: no conversion
         private final reorder toPrimitive;
         private final reorder toHeld;
-        private boolean pending;
+        private memory pending;                  // written by the primitive, for finish to convert
 
         Staged(memory.desc held, memory.desc wanted, int slot) {
             this.wanted = wanted;
@@ -300,14 +300,14 @@ final class OneDnn {
 
         /** Where the primitive writes a result meant for {@code a}; {@link #finish} moves it there. */
         memory out(INDArray a) {
-            pending = converted != null;
-            return pending ? scratchMemory() : held.to(a);
+            pending = converted == null ? null : scratchMemory();
+            return pending == null ? held.to(a) : pending;
         }
 
         void finish(INDArray a, stream stream) {
-            if (pending) {
-                toHeld.execute(stream, scratchMemory(), held.to(a));
-                pending = false;
+            if (pending != null) {
+                toHeld.execute(stream, pending, held.to(a));
+                pending = null;
             }
         }
 
