@@ -263,11 +263,13 @@ public final class BlockedActivations {
         return channels;
     }
 
-    private static VertexIndices[] inputs(GraphVertex v) {
+    /** The vertex's inputs (none for a network input: DL4J gives null). */
+    static VertexIndices[] inputs(GraphVertex v) {
         return v.getInputVertices() == null ? new VertexIndices[0] : v.getInputVertices();
     }
 
-    private static VertexIndices[] outputs(GraphVertex v) {
+    /** The vertices that read this one's output (none for a network output: DL4J gives null). */
+    static VertexIndices[] outputs(GraphVertex v) {
         return v.getOutputVertices() == null ? new VertexIndices[0] : v.getOutputVertices();
     }
 

@@ -55,12 +55,13 @@ public final class InputGradients {
 
     /** A layer without an input preprocessor, whose inputs are network inputs that nothing else reads. */
     private static boolean readsOnlyNetworkInputs(ComputationGraph net, GraphVertex v) {
-        if (!(v instanceof LayerVertex layer) || layer.getLayerPreProcessor() != null || v.getInputVertices() == null) {
+        VertexIndices[] inputs = BlockedActivations.inputs(v);
+        if (!(v instanceof LayerVertex layer) || layer.getLayerPreProcessor() != null || inputs.length == 0) {
             return false;
         }
-        for (VertexIndices in : v.getInputVertices()) {
+        for (VertexIndices in : inputs) {
             GraphVertex input = net.getVertices()[in.getVertexIndex()];
-            if (!input.isInputVertex() || input.getOutputVertices().length != 1) {
+            if (!input.isInputVertex() || BlockedActivations.outputs(input).length != 1) {
                 return false;
             }
         }
