@@ -55,6 +55,7 @@ class HelperParityTest {
                 kind("depthwise 7x7 stride 2 SAME (grouped)", Padding.TF_SAME, x -> x.groupedConv("op", 2 * c, 7, 2, 3, c, false)),
                 kind("batch norm", Padding.EXPLICIT, x -> x.batchNorm("op")),
                 kind("relu", Padding.EXPLICIT, x -> x.relu("op")),
+                kind("relu in the batch norm (fused)", Padding.EXPLICIT, x -> x.batchNormRelu("op")),
                 kind("relu of exact zeros (relu after relu)", Padding.EXPLICIT, x -> x.relu("r").relu("op")),
                 kind("max pool 3/2 pad 1", Padding.EXPLICIT, x -> x.maxPool("op", 3, 2, 1)),
                 kind("max pool 3/2 no pad, last window cut off (DL4J's helper)", Padding.EXPLICIT,

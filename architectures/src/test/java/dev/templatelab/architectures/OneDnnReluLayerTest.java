@@ -2,7 +2,9 @@ package dev.templatelab.architectures;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.architectures.runtime.BatchNormReluLayer;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.architectures.runtime.OneDnnBatchNormHelper;
 import dev.templatelab.architectures.runtime.OneDnnReluLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -18,8 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Every ReLU of every template runs on {@link OneDnnReluLayer}: on oneDNN when the helpers are on, DL4J's own
- * code when they are off, and still after a restore from the saved configuration. That both paths compute the
+ * Every ReLU of every template runs on oneDNN when the helpers are on: in its batch norm ({@link BatchNormReluLayer},
+ * one fused pass) or, after a residual sum, as a {@link OneDnnReluLayer}; DL4J's own code when they are off, and
+ * still so after a restore from the saved configuration. That both paths compute the
  * same values and gradients is {@code HelperParityTest}'s "relu" kinds and every whole template there;
  * {@code GradientCheckTest} checks the oneDNN path against finite differences.
  */
@@ -29,19 +32,24 @@ class OneDnnReluLayerTest {
     private static final TemplateSpec SMALL = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
 
     @Test
-    void everyTemplateRunsItsReluOnOneDnnOnTheFastPath() {
+    void everyTemplateRunsItsRelusOnOneDnnOnTheFastPath() {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
         for (Template template : TemplateRegistry.standard().list()) {
-            assertThat(relus(template.build(SMALL).newNetwork(1), true)).as("%s ReLU layers", template.name())
-                    .isPositive();
+            ComputationGraph net = template.build(SMALL).newNetwork(1);
+            assertThat(relusInBatchNorms(net, true)).as("%s ReLUs in batch norms", template.name()).isPositive();
+            relus(net, true);
         }
+        // ResNet-50's one ReLU layer per bottleneck, after the residual sum
+        assertThat(relus(TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
+                .newNetwork(1), true)).isEqualTo(16);
     }
 
     @Test
     void withHelpersOffReluRunsDl4jsOwnCode() {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
-        ComputationGraph net = TemplateRegistry.standard().get("Clarifai_InceptionV2").build(SMALL).newNetwork(1);
+        ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
         assertThat(relus(net, false)).isPositive();
+        assertThat(relusInBatchNorms(net, false)).isPositive();
     }
 
     @Test
@@ -50,6 +58,7 @@ class OneDnnReluLayerTest {
         ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
         ComputationGraph restored = Networks.restoredFromJson(net);
         assertThat(relus(restored, true)).isEqualTo(relus(net, true));
+        assertThat(relusInBatchNorms(restored, true)).isEqualTo(relusInBatchNorms(net, true));
     }
 
     /**
@@ -111,6 +120,22 @@ class OneDnnReluLayerTest {
         try (MemoryWorkspace scope = workspace.notifyScopeBorrowed()) {
             return Nd4j.create(values, new long[] {1, 6, 1, 1});
         }
+    }
+
+    /**
+     * Counts the batch norms with their ReLU, asserting each runs (or does not run) on TemplateLab's oneDNN helper,
+     * which applies the ReLU in the same pass.
+     */
+    private static int relusInBatchNorms(ComputationGraph net, boolean onOneDnn) {
+        int count = 0;
+        for (Layer layer : net.getLayers()) {
+            if (layer instanceof BatchNormReluLayer bn) {
+                count++;
+                assertThat(bn.getHelper() instanceof OneDnnBatchNormHelper)
+                        .as("%s on oneDNN", layer.conf().getLayer().getLayerName()).isEqualTo(onOneDnn);
+            }
+        }
+        return count;
     }
 
     /** Counts the activation layers, asserting each is a {@link OneDnnReluLayer} on (or off) oneDNN. */

@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -128,7 +127,20 @@ public final class GraphCursor {
 
     /** Batch norm whose scale starts at {@code gammaInit} (0 for a residual branch that starts as the identity). */
     public GraphCursor batchNorm(String name, double gammaInit) {
-        BatchNormalization bn = bnStyle.scale() ? new MomentsBatchNormalization() : new ScaleFreeBatchNormalization();
+        return batchNorm(name, gammaInit, false);
+    }
+
+    /**
+     * Batch norm and the ReLU after it, as one layer {@code name} (one oneDNN pass each way on the fast path; see
+     * {@link MomentsBatchNormalization}). Computes what {@code batchNorm(name).relu(...)} computes.
+     */
+    public GraphCursor batchNormRelu(String name) {
+        return batchNorm(name, 1.0, true);
+    }
+
+    private GraphCursor batchNorm(String name, double gammaInit, boolean relu) {
+        MomentsBatchNormalization bn = bnStyle.scale() ? new MomentsBatchNormalization() : new ScaleFreeBatchNormalization();
+        bn.setRelu(relu);
         bn.setEps(bnStyle.eps());
         bn.setDecay(bnStyle.decay());
         bn.setGamma(gammaInit);      // the initial value when gamma is learned (lockGammaBeta false)
@@ -149,9 +161,9 @@ public final class GraphCursor {
         return moved(name, channels, height, width);
     }
 
-    /** conv -> BN -> ReLU, the unit of every template; vertices {@code name}, {@code name_bn}, {@code name_relu}. */
+    /** conv -> BN -> ReLU, the unit of every template; vertices {@code name} and {@code name_bn} (BN with its ReLU). */
     public GraphCursor convBnRelu(String name, int out, int kernel, int stride, int padding, boolean bias) {
-        return conv(name, out, kernel, stride, padding, bias).batchNorm(name + "_bn").relu(name + "_relu");
+        return conv(name, out, kernel, stride, padding, bias).batchNormRelu(name + "_bn");
     }
 
     /**

@@ -12,8 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A ReLU activation layer: DL4J's {@code ActivationLayer} with ReLU, whose run-time layer is
- * {@link OneDnnReluLayer} (oneDNN's ReLU on the fast path, no copies; DL4J's code otherwise). Every ReLU of
- * the templates is one of these.
+ * {@link OneDnnReluLayer} (oneDNN's ReLU on the fast path, no copies; DL4J's code otherwise). In the templates
+ * these are the ReLUs after residual sums; a ReLU after a batch norm is part of the batch norm's layer
+ * ({@link GraphCursor#batchNormRelu}), and networks saved before that have one of these there instead.
  */
 public class ReluActivation extends ActivationLayer {
 

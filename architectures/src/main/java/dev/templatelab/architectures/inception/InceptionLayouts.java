@@ -56,7 +56,7 @@ public final class InceptionLayouts {
                 // then a 1x1 pointwise conv, then BN + ReLU; neither conv has a bias.
                 x = x.groupedConv("conv2d_1a_7x7_depthwise", x.channels() * depthwiseMultiplier, 7, 2, 3, x.channels(), false)
                         .conv("conv2d_1a_7x7_pointwise", stemWidth, 1, 1, 0, false)
-                        .batchNorm("conv2d_1a_7x7_bn").relu("conv2d_1a_7x7_relu");
+                        .batchNormRelu("conv2d_1a_7x7_bn");
                 x = layout.downsamplingMaxPool(x, "maxpool_2a_3x3");
                 x = layout.unit(x, "conv2d_2b_1x1", depth.applyAsInt(64), 1, 1);
                 x = layout.unit(x, "conv2d_2c_3x3", depth.applyAsInt(192), 3, 1);

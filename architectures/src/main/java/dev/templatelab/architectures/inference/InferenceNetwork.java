@@ -1,6 +1,7 @@
 package dev.templatelab.architectures.inference;
 
 import dev.templatelab.architectures.graph.Convolution;
+import dev.templatelab.architectures.graph.MomentsBatchNormalization;
 import dev.templatelab.architectures.graph.ReluActivation;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.ArrayList;
@@ -29,8 +30,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * TensorRT, oneDNN's graph API). In inference a batch norm is a fixed per-channel affine map
  * {@code y = (x - mean) * gamma / sqrt(var + eps) + beta}; applied to a convolution's output it equals a
  * convolution with weights scaled by {@code gamma / sqrt(var + eps)} per output channel and a shifted bias.
- * A ReLU that then reads only that convolution becomes part of it too (oneDNN applies it as the convolution
- * writes its output), and a ReLU after a residual sum joins the sum ({@link AddRelu}: one pass instead of three).
+ * A ReLU that then reads only that convolution (a separate layer, or the batch norm's own) becomes part of it too
+ * (oneDNN applies it as the convolution writes its output), and a ReLU after a residual sum joins the sum ({@link AddRelu}: one pass instead of three).
  * Each removes a pass over the activations and its layout conversions: ResNet-50 inference here went from
  * 12.5-13.6 to 16.8 img/s (README "Performance").
  *
@@ -57,7 +58,11 @@ public final class InferenceNetwork {
         ComputationGraphConfiguration conf = trained.getConfiguration().clone();     // deep: layers are copies
         List<Pair> pairs = foldablePairs(conf);
         for (Pair pair : pairs) {
-            convolutionOf(conf, pair.first()).setHasBias(true);
+            Convolution convolution = convolutionOf(conf, pair.first());
+            convolution.setHasBias(true);
+            if (layerOf(conf.getVertices().get(pair.next())) instanceof MomentsBatchNormalization bn && bn.isRelu()) {
+                convolution.setActivationFn(new ActivationReLU());      // the batch norm's own ReLU
+            }
             remove(conf, pair.next(), pair.first());
         }
         for (Pair pair : pairs(conf, InferenceNetwork::isConvolution, ReluActivation.class::isInstance)) {

@@ -27,9 +27,9 @@ final class Bottleneck {
             shortcut.conv(name + "_downsample_0", out, 1, stride, 0, false).batchNorm(name + "_downsample_1");
         }
         GraphCursor residual = in.branch()
-                .conv(name + "_conv1", width, 1, 1, 0, false).batchNorm(name + "_bn1").relu(name + "_relu1");
+                .conv(name + "_conv1", width, 1, 1, 0, false).batchNormRelu(name + "_bn1");
         residual = residual.groupedConv(name + "_conv2", width, 3, stride, 1, cardinality, false)
-                .batchNorm(name + "_bn2").relu(name + "_relu2")
+                .batchNormRelu(name + "_bn2")
                 .conv(name + "_conv3", out, 1, 1, 0, false).batchNorm(name + "_bn3", zeroInitLast ? 0.0 : 1.0);
         return residual.add(name + "_add", shortcut).relu(name + "_relu");
     }

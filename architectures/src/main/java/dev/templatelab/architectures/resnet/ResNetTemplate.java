@@ -43,7 +43,7 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
     @Override
     public TemplateGraph build(TemplateSpec spec) {
         GraphCursor x = GraphCursor.start(spec, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
-                .conv("conv1", spec.scaled(64, MIN_CHANNELS), 7, 2, 3, false).batchNorm("bn1").relu("relu")
+                .conv("conv1", spec.scaled(64, MIN_CHANNELS), 7, 2, 3, false).batchNormRelu("bn1")
                 .maxPool("maxpool", 3, 2, 1);
         List<Integer> depths = variant.stageDepths();
         for (int stage = 0; stage < depths.size(); stage++) {

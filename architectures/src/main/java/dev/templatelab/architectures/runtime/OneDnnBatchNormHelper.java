@@ -40,6 +40,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * layout, where they are vectorised (README "Performance"; {@code bench/batchnorm} compares the two helpers).
  * Inference uses oneDNN too, with the running statistics.
  *
+ * <p>A batch norm with its ReLU in the same layer ({@link BatchNormReluLayer}) runs both as one oneDNN batch norm
+ * with {@code fuse_norm_relu}: the forward writes the rectified output and a bit mask of where it is positive, the
+ * backward applies that mask to the incoming gradient as it reads it. That saves the ReLU's own pass over the
+ * activations in each direction.
+ *
  * <p>{@link #install} puts it into a layer in place of DL4J's helper; {@code BatchNormalization}'s helper field
  * is package-private in M2.1, hence reflection. Drop this class when a DL4J release calls oneDNN's training
  * backward itself.
@@ -49,19 +54,29 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     private static final Field HELPER_FIELD = helperField();
 
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
+    private final boolean relu;
     private INDArray meanCache;
     private INDArray varCache;
+    /** Where the last training forward's output is positive: oneDNN's workspace, read by the backward. */
+    private INDArray reluMask;
+    private boolean appliedRelu;
+
+    private OneDnnBatchNormHelper(boolean relu) {
+        this.relu = relu;
+    }
 
     /**
      * Replaces the layer's DL4J oneDNN helper with this one. Leaves the layer alone when it has no oneDNN
      * helper (helpers off, another backend, or a configuration oneDNN does not support).
      *
+     * @param relu whether a ReLU follows in the same layer ({@link BatchNormReluLayer}): then this helper applies it
+     *             too, where it runs (see {@link #appliedRelu})
      * @return whether the layer now runs on this helper
      */
-    public static boolean install(BatchNormalization layer) {
+    public static boolean install(BatchNormalization layer, boolean relu) {
         try {
             if (HELPER_FIELD.get(layer) instanceof MKLDNNBatchNormHelper) {
-                HELPER_FIELD.set(layer, new OneDnnBatchNormHelper());
+                HELPER_FIELD.set(layer, new OneDnnBatchNormHelper(relu));
                 return true;
             }
             return false;
@@ -119,10 +134,19 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         return runs;
     }
 
+    /**
+     * Whether the last forward pass also applied the layer's ReLU (it ran here, with a ReLU to apply); when not,
+     * the layer applies it, and its backward masks the gradient before DL4J's batch-norm code sees it.
+     */
+    public boolean appliedRelu() {
+        return appliedRelu;
+    }
+
     @Override
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
+        appliedRelu = false;
         if (!runsOnOneDnn(x, format, gamma, beta)) {
             return null;
         }
@@ -131,10 +155,13 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
         if (training) {
             allocateCaches(x.size(1));
-            p.forward(true, x, out, vector(gamma), vector(beta), meanCache, varCache, byShape.stream());
+            // the mask lives as long as the activations: until the backward pass has read it
+            reluMask = relu ? workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.BYTE, p.maskBytes()) : null;
+            p.forward(true, x, out, vector(gamma), vector(beta), meanCache, varCache, reluMask, byShape.stream());
         } else {
-            p.forward(false, x, out, vector(gamma), vector(beta), vector(mean), vector(var), byShape.stream());
+            p.forward(false, x, out, vector(gamma), vector(beta), vector(mean), vector(var), null, byShape.stream());
         }
+        appliedRelu = relu;
         return out;
     }
 
@@ -153,8 +180,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         // the gradient views are slices of the network's flat gradient: written in place when dense (as usual)
         INDArray dGamma = vector(dGammaView);
         INDArray dBeta = vector(dBetaView);
-        p.backward(input, epsilon, epsilonOut, vector(gamma), vector(beta), meanCache, varCache, dGamma, dBeta,
-                byShape.stream());
+        p.backward(input, epsilon, epsilonOut, vector(gamma), vector(beta), meanCache, varCache, reluMask, dGamma,
+                dBeta, byShape.stream());
         if (!OneDnn.sharesMemory(dGamma, dGammaView)) {
             dGammaView.assign(dGamma.reshape(dGammaView.shape()));
         }
@@ -169,7 +196,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
 
     private Primitives primitives(INDArray x, double eps) {
         return byShape.get(Arrays.toString(x.shape()) + eps,
-                () -> new Primitives(x.shape(), (float) eps, byShape.blockedInput(), byShape.blockedOutput()));
+                () -> new Primitives(x.shape(), (float) eps, relu, byShape.blockedInput(), byShape.blockedOutput()));
     }
 
     /** The batch mean and variance outlive the workspaces: the layer reads them after the forward pass. */
@@ -205,7 +232,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     /**
      * oneDNN's three batch-norm primitives for one input shape, made once: training forward (computes the batch
      * mean and variance), inference forward (uses the running ones) and training backward (full gradient,
-     * including the terms through the batch statistics).
+     * including the terms through the batch statistics). With {@code relu}, each also applies the ReLU
+     * ({@code fuse_norm_relu}); the training passes then share a mask through oneDNN's workspace argument.
      *
      * <p>They run on 8-channel blocks ({@code nChw8c}), converted to and from the layers' plain NCHW through the
      * thread's scratch buffers ({@link OneDnn.Staged}): oneDNN 2.5's plain-layout batch norm is not vectorised.
@@ -219,6 +247,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         private final memory.desc blocked;
         private final memory.desc channels;
         private final float eps;
+        private final int flags;
         private final batch_normalization_forward.primitive_desc trainingDesc;
         private final batch_normalization_forward training;
         private final batch_normalization_backward backward;
@@ -235,22 +264,28 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         private final OneDnn.Bound variance;
         private final OneDnn.Bound diffScale;
         private final OneDnn.Bound diffShift;
+        private final OneDnn.Bound mask;       // null without a ReLU
+        private final long maskBytes;
         private final IntMemoryMap forwardArgs = new IntMemoryMap();
         private final IntMemoryMap backwardArgs = new IntMemoryMap();
 
         /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
-        Primitives(long[] nchw, float eps, boolean blockedInput, boolean blockedOutput) {
+        Primitives(long[] nchw, float eps, boolean relu, boolean blockedInput, boolean blockedOutput) {
             memory.desc heldInput = OneDnn.activation(nchw, blockedInput);
             memory.desc heldOutput = OneDnn.activation(nchw, blockedOutput);
             this.blocked = OneDnn.activation(nchw, true);
             this.channels = OneDnn.rowMajor(new long[] {nchw[1]});
             this.eps = eps;
+            this.flags = SCALE_AND_SHIFT | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);
             this.trainingDesc = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
-                    dnnl.prop_kind.forward_training.value, blocked, eps, SCALE_AND_SHIFT), OneDnn.CPU);
+                    dnnl.prop_kind.forward_training.value, blocked, eps, flags), OneDnn.CPU);
             this.training = new batch_normalization_forward(trainingDesc);
             this.backward = new batch_normalization_backward(new batch_normalization_backward.primitive_desc(
                     new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, blocked, blocked, eps,
-                            SCALE_AND_SHIFT), OneDnn.CPU, trainingDesc));
+                            flags), OneDnn.CPU, trainingDesc));
+            memory.desc maskLayout = relu ? trainingDesc.workspace_desc() : null;
+            this.mask = relu ? new OneDnn.Bound(maskLayout) : null;
+            this.maskBytes = relu ? maskLayout.get_size() : 0;
             this.src = new OneDnn.Staged(heldInput, blocked, 0);
             this.dst = new OneDnn.Staged(heldOutput, blocked, 1);
             this.diffDst = new OneDnn.Staged(heldOutput, blocked, 1);
@@ -267,20 +302,29 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
             if (inference == null) {
                 inference = new batch_normalization_forward(new batch_normalization_forward.primitive_desc(
                         new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, blocked, eps,
-                                SCALE_AND_SHIFT | dnnl.normalization_flags.use_global_stats.value), OneDnn.CPU));
+                                flags | dnnl.normalization_flags.use_global_stats.value), OneDnn.CPU));
             }
             return inference;
         }
 
+        /** The size of the ReLU mask a training forward writes (0 without a ReLU). */
+        long maskBytes() {
+            return maskBytes;
+        }
+
         /**
          * Normalises {@code x} into {@code out}. Training: with the batch statistics, written to {@code mean} and
-         * {@code variance}; inference: with the running ones, read from them.
+         * {@code variance}, and with a ReLU its mask to {@code reluMask}; inference: with the running ones, read
+         * from them.
          */
         void forward(boolean isTraining, INDArray x, INDArray out, INDArray gamma, INDArray beta, INDArray mean,
-                     INDArray variance, stream stream) {
+                     INDArray variance, INDArray reluMask, stream stream) {
             IntMemoryMap args = perChannel(forwardArgs, gamma, beta, mean, variance);
             args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
             args.put(dnnl.DNNL_ARG_DST, dst.out(out));
+            if (isTraining && mask != null) {
+                args.put(dnnl.DNNL_ARG_WORKSPACE, mask.to(reluMask));
+            }
             (isTraining ? training : inference()).execute(stream, args);
             dst.finish(out, stream);
             stream._wait();
@@ -288,8 +332,11 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
 
         /** The full training backward: the input's gradient into {@code gradient}, gamma's and beta's too. */
         void backward(INDArray x, INDArray epsilon, INDArray gradient, INDArray gamma, INDArray beta, INDArray mean,
-                      INDArray variance, INDArray dGamma, INDArray dBeta, stream stream) {
+                      INDArray variance, INDArray reluMask, INDArray dGamma, INDArray dBeta, stream stream) {
             IntMemoryMap args = perChannel(backwardArgs, gamma, beta, mean, variance);
+            if (mask != null) {
+                args.put(dnnl.DNNL_ARG_WORKSPACE, mask.to(reluMask));
+            }
             args.put(dnnl.DNNL_ARG_DIFF_SCALE, diffScale.to(dGamma));
             args.put(dnnl.DNNL_ARG_DIFF_SHIFT, diffShift.to(dBeta));
             args.put(dnnl.DNNL_ARG_SRC, src.in(x, stream));
@@ -316,6 +363,9 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
             }
             for (OneDnn.Bound b : new OneDnn.Bound[] {scale, shift, mean, variance, diffScale, diffShift}) {
                 b.close();
+            }
+            if (mask != null) {
+                mask.close();
             }
             forwardArgs.close();
             backwardArgs.close();
