@@ -54,11 +54,14 @@ class OneDnnBatchNormHelperTest {
                 Arguments.of("scale-free batch norm (TF-slim eps 1e-3, no gamma)", BatchNormStyle.TF_SLIM_INCEPTION, 0.0,
                         (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNorm("op")),
                 Arguments.of("batch norm with its ReLU (fused)", BatchNormStyle.PYTORCH, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNormRelu("op").conv("post", 8, 1, 1, 0, false)),
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNormRelu("op")
+                                .conv("post", 8, 1, 1, 0, false)),
                 Arguments.of("batch norm with its ReLU on 20 channels", BatchNormStyle.PYTORCH, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 20, 3, 1, 1, false).batchNormRelu("op").conv("post", 8, 1, 1, 0, false)),
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 20, 3, 1, 1, false).batchNormRelu("op")
+                                .conv("post", 8, 1, 1, 0, false)),
                 Arguments.of("scale-free batch norm with its ReLU", BatchNormStyle.TF_SLIM_INCEPTION, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNormRelu("op").conv("post", 8, 1, 1, 0, false)));
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNormRelu("op")
+                                .conv("post", 8, 1, 1, 0, false)));
     }
 
     /**

@@ -139,7 +139,8 @@ public final class GraphCursor {
     }
 
     private GraphCursor batchNorm(String name, double gammaInit, boolean relu) {
-        MomentsBatchNormalization bn = bnStyle.scale() ? new MomentsBatchNormalization() : new ScaleFreeBatchNormalization();
+        MomentsBatchNormalization bn = bnStyle.scale()
+                ? new MomentsBatchNormalization() : new ScaleFreeBatchNormalization();
         bn.setRelu(relu);
         bn.setEps(bnStyle.eps());
         bn.setDecay(bnStyle.decay());

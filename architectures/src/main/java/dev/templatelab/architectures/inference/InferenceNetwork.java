@@ -30,8 +30,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * TensorRT, oneDNN's graph API). In inference a batch norm is a fixed per-channel affine map
  * {@code y = (x - mean) * gamma / sqrt(var + eps) + beta}; applied to a convolution's output it equals a
  * convolution with weights scaled by {@code gamma / sqrt(var + eps)} per output channel and a shifted bias.
- * A ReLU that then reads only that convolution (a separate layer, or the batch norm's own) becomes part of it too
- * (oneDNN applies it as the convolution writes its output), and a ReLU after a residual sum joins the sum ({@link AddRelu}: one pass instead of three).
+ * A ReLU that then reads only that convolution (a separate layer, or the batch norm's own) becomes part of it
+ * too (oneDNN applies it as the convolution writes its output), and a ReLU after a residual sum joins the sum
+ * ({@link AddRelu}: one pass instead of three).
  * Each removes a pass over the activations and its layout conversions: ResNet-50 inference here went from
  * 12.5-13.6 to 16.8 img/s (README "Performance").
  *

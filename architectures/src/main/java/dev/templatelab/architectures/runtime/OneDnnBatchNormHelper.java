@@ -61,6 +61,11 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
     private INDArray reluMask;
     private boolean appliedRelu;
 
+    /** A helper for a batch norm without a ReLU ({@code bench/batchnorm} makes one directly). */
+    public OneDnnBatchNormHelper() {
+        this(false);
+    }
+
     private OneDnnBatchNormHelper(boolean relu) {
         this.relu = relu;
     }
@@ -156,7 +161,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         if (training) {
             allocateCaches(x.size(1));
             // the mask lives as long as the activations: until the backward pass has read it
-            reluMask = relu ? workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.BYTE, p.maskBytes()) : null;
+            reluMask = relu
+                    ? workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.BYTE, p.maskBytes()) : null;
             p.forward(true, x, out, vector(gamma), vector(beta), meanCache, varCache, reluMask, byShape.stream());
         } else {
             p.forward(false, x, out, vector(gamma), vector(beta), vector(mean), vector(var), null, byShape.stream());
