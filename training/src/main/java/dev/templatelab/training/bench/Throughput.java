@@ -10,6 +10,7 @@ import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.data.ImageRecord;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.training.hyper.Hyperparameters;
+import dev.templatelab.training.optim.LeanUpdaterBlocks;
 import dev.templatelab.training.optim.Optimizers;
 import dev.templatelab.training.pipeline.PipelineThroughput;
 import java.io.IOException;
@@ -56,6 +57,7 @@ public final class Throughput {
         Nd4jRuntime.configure();
         TemplateGraph graph = Optimizers.withUpdater(template.build(spec), new Nesterovs(0.01, 0.9));
         ComputationGraph net = graph.newNetwork(42);
+        LeanUpdaterBlocks.install(net);                 // as the fit loop trains
         ModelStats stats = ModelStats.of(graph, net);
 
         Nd4j.getRandom().setSeed(7);

@@ -1,5 +1,6 @@
 package dev.templatelab.training.fit;
 
+import dev.templatelab.training.optim.LeanUpdaterBlocks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -39,6 +40,7 @@ public final class FitLoop {
         if (startEpoch < 0 || startEpoch > epochs) {
             throw new IllegalArgumentException("start epoch " + startEpoch + " outside 0.." + epochs);
         }
+        LeanUpdaterBlocks.install(net);
         TrainingContext context = new TrainingContext(net, startEpoch, epochs, batchesPerEpoch);
         listeners.forEach(l -> l.onStart(context));
         List<EpochMetrics> history = new ArrayList<>();
