@@ -100,6 +100,11 @@ def main():
     rows = []
     # The CPU's practical peak: the faster of ND4J's and PyTorch's float32 GEMM (each run reports ND4J's).
     torch_peak = pytorch_gemm(python) if python else None
+    if torch_peak is not None and torch_peak < 20:
+        # Debian's python3-torch does its matrix products (the classifier layers) on whatever libblas.so.3
+        # points to: netlib's reference BLAS unless an optimised one is installed. That handicaps the peer.
+        print(f"warning: PyTorch's 2048^3 GEMM runs at {torch_peak} GFLOP/s: libblas.so.3 is the reference BLAS; "
+              "apt-get install -y libopenblas0-pthread for a fair peer", file=sys.stderr)
     header = (f"{'template':<36} {'size':>4} {'width':>5} {'params':>11} {'GMACs':>6} {'train/s':>8} {'infer/s':>8} "
               f"{'GFLOP/s':>7} {'%peak':>5} {'input/s':>7} | {'peer':<15} {'train/s':>8} {'infer/s':>8} {'%peak':>5} | "
               f"{'train x':>7} {'infer x':>7}")
