@@ -86,6 +86,9 @@ class OneDnnBatchNormHelperTest {
         assertThat(fused.getVertices()).hasSize(separate.getVertices().length - 1);
         assertThat(fused.getLayer("op")).isInstanceOf(dev.templatelab.architectures.runtime.BatchNormReluLayer.class);
         assertThat(helperOf(fused.getLayer("op")) instanceof OneDnnBatchNormHelper).isEqualTo(helpers);
+        // no fallback to DL4J's code between a fused forward and its backward: a helper error fails instead
+        assertThat(((org.deeplearning4j.nn.conf.layers.BatchNormalization) fused.getLayer("op").conf().getLayer())
+                .isCudnnAllowFallback()).isFalse();
 
         DataSet batch = Networks.randomBatch(INPUT, 4, 17, false);
         INDArray rectified = fused.feedForward(batch.getFeatures(), true).get("op");

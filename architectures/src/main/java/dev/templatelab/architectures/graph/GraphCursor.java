@@ -149,7 +149,9 @@ public final class GraphCursor {
         bn.setLockGammaBeta(false);
         bn.setMinibatch(true);
         bn.setUseLogStd(false);          // keep running variance, the quantity PyTorch/TF checkpoints store
-        bn.setCudnnAllowFallback(true);
+        // a helper error may fall back to DL4J's code, except where the helper also applies the ReLU: falling back
+        // between the forward and the backward would skip the ReLU's mask (BatchNormReluLayer)
+        bn.setCudnnAllowFallback(!relu);
         bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
         bn.setNOut(channels);
         bn.setNIn(channels);

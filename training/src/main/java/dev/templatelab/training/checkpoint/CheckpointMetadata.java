@@ -29,7 +29,15 @@ public record CheckpointMetadata(String format, String template, TemplateSpec sp
                                  long splitSeed, long seed, int epoch, Map<String, String> versions, String createdAt,
                                  Map<String, Object> extra) {
 
-    public static final String FORMAT = "templatelab-checkpoint/1";
+    /**
+     * The format this build writes. Version 2: a batch norm may carry its ReLU ({@code MomentsBatchNormalization}'s
+     * {@code relu} field). A build that knew only version 1 would read such a network without error (its JSON
+     * reader skips the unknown field) and run it without those ReLUs, so version 2 makes it refuse the file.
+     */
+    public static final String FORMAT = "templatelab-checkpoint/2";
+
+    /** The formats this build reads: its own and version 1, whose networks have every ReLU as its own layer. */
+    public static final List<String> READABLE_FORMATS = List.of("templatelab-checkpoint/1", FORMAT);
 
     public CheckpointMetadata {
         labels = List.copyOf(labels);

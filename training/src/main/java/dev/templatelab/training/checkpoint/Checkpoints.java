@@ -98,9 +98,10 @@ public final class Checkpoints {
             }
             try (InputStream in = zip.getInputStream(entry)) {
                 CheckpointMetadata m = JSON.readValue(in, CheckpointMetadata.class);
-                if (!CheckpointMetadata.FORMAT.equals(m.format())) {
-                    throw new CheckpointException(file + " has checkpoint format '" + m.format() + "', expected "
-                            + CheckpointMetadata.FORMAT);
+                if (!CheckpointMetadata.READABLE_FORMATS.contains(m.format())) {
+                    throw new CheckpointException(file + " has checkpoint format '" + m.format() + "'; this build reads "
+                            + String.join(" and ", CheckpointMetadata.READABLE_FORMATS)
+                            + " (a newer TemplateLab wrote it? read it with that version)");
                 }
                 return m;
             }

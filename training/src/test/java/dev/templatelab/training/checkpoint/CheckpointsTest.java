@@ -83,6 +83,41 @@ class CheckpointsTest {
                 .hasMessageContaining("is corrupt: SHA-256");
     }
 
+    /**
+     * Format 1 checkpoints (every ReLU its own layer) still read and compute what they did; a format this build
+     * does not know is refused with what to do, rather than read with parts of the network silently ignored.
+     */
+    @Test
+    void readsFormatOneAndRefusesAnUnknownFormat(@TempDir Path dir) throws Exception {
+        var spec = new TemplateSpec(2, 32, 32, 3, 1.0, 8, 16.0, HeadActivation.SOFTMAX);
+        var cursor = dev.templatelab.architectures.graph.GraphCursor.start(spec,
+                dev.templatelab.architectures.graph.Padding.EXPLICIT, dev.templatelab.architectures.graph.BatchNormStyle.PYTORCH)
+                .conv("c1", 8, 3, 1, 1, false).batchNorm("c1_bn").relu("c1_relu").globalAvgPool("pool");
+        cursor.denseClassifier(2, HeadActivation.SOFTMAX, 1.0);
+        ComputationGraph separateRelu = Optimizers.withUpdater(cursor.build("pool", List.of(
+                dev.templatelab.architectures.TemplateGraph.OUTPUT)), new Adam(1e-3)).newNetwork(5);
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32).subi(0.5);
+        INDArray before = separateRelu.outputSingle(false, input);
+        CheckpointMetadata current = metadata();
+        Path v1 = dir.resolve("v1.tlckpt");
+        Checkpoints.write(v1, separateRelu, withFormat(current, "templatelab-checkpoint/1"));
+        Checkpoints.Loaded loaded = Checkpoints.read(v1, false);
+        assertThat(loaded.metadata().format()).isEqualTo("templatelab-checkpoint/1");
+        assertThat(loaded.network().getLayer("c1_relu")).isNotNull();
+        assertThat(loaded.network().outputSingle(false, input)).isEqualTo(before);
+
+        Path future = dir.resolve("v3.tlckpt");
+        Checkpoints.write(future, separateRelu, withFormat(current, "templatelab-checkpoint/3"));
+        assertThatThrownBy(() -> Checkpoints.read(future, false)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("has checkpoint format 'templatelab-checkpoint/3'")
+                .hasMessageContaining("this build reads templatelab-checkpoint/1 and templatelab-checkpoint/2");
+    }
+
+    private static CheckpointMetadata withFormat(CheckpointMetadata m, String format) {
+        return new CheckpointMetadata(format, m.template(), m.spec(), m.labels(), m.data(), m.hyperparameters(),
+                m.metrics(), m.datasetHash(), m.splitSeed(), m.seed(), m.epoch(), m.versions(), m.createdAt(), m.extra());
+    }
+
     @Test
     void notACheckpointSaysSo(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("notes.txt");
