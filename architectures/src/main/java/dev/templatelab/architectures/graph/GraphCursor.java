@@ -149,9 +149,7 @@ public final class GraphCursor {
         bn.setLockGammaBeta(false);
         bn.setMinibatch(true);
         bn.setUseLogStd(false);          // keep running variance, the quantity PyTorch/TF checkpoints store
-        // a helper error may fall back to DL4J's code, except where the helper also applies the ReLU: falling back
-        // between the forward and the backward would skip the ReLU's mask (BatchNormReluLayer)
-        bn.setCudnnAllowFallback(!relu);
+        bn.setCudnnAllowFallback(true);      // MomentsBatchNormalization turns it off for a batch norm with its ReLU
         bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
         bn.setNOut(channels);
         bn.setNIn(channels);

@@ -36,6 +36,15 @@ public class MomentsBatchNormalization extends BatchNormalization {
         this.relu = relu;
     }
 
+    /**
+     * DL4J's switch to its own code after a helper error, off with a ReLU: falling back between a fused forward and
+     * its backward would read an unmasked gradient ({@link BatchNormReluLayer}); a helper error fails the step.
+     */
+    @Override
+    public boolean isCudnnAllowFallback() {
+        return !relu && super.isCudnnAllowFallback();
+    }
+
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray paramsView, boolean initializeParams, DataType networkDataType) {

@@ -24,8 +24,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Where the helper does not run (helpers off, double precision, another backend) this is DL4J's batch norm
  * followed by DL4J's ReLU, computed here: ReLU in place on the batch norm's fresh output, and in the backward the
  * gradient masked where that output is zero before DL4J's batch-norm backward reads it. A helper error must not
- * fall back to DL4J's code half way (its backward would read an unmasked gradient), so {@code GraphCursor} turns
- * DL4J's helper fallback off for these layers: an error fails the step instead.
+ * fall back to DL4J's code half way (its backward would read an unmasked gradient), so the configuration turns
+ * DL4J's helper fallback off for these layers ({@code MomentsBatchNormalization}): an error fails the step instead,
+ * and DL4J calls the helper on every pass.
  */
 public final class BatchNormReluLayer extends BatchNormalization {
 
@@ -42,9 +43,6 @@ public final class BatchNormReluLayer extends BatchNormalization {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        if (getHelper() instanceof OneDnnBatchNormHelper helper) {
-            helper.startForward();          // a pass DL4J keeps from the helper must not look fused
-        }
         INDArray out = super.activate(training, workspaceMgr);
         if (helperAppliedRelu()) {
             rectified = null;

@@ -139,11 +139,6 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         return runs;
     }
 
-    /** Forgets the last pass: {@link #appliedRelu} stays false unless the coming forward pass runs here. */
-    void startForward() {
-        appliedRelu = false;
-    }
-
     /**
      * Whether the last forward pass also applied the layer's ReLU (it ran here, with a ReLU to apply); when not,
      * the layer applies it, and its backward masks the gradient before DL4J's batch-norm code sees it.
