@@ -1,6 +1,8 @@
 package dev.templatelab.training.optim;
 
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,6 +47,9 @@ public final class LeanUpdaterBlocks {
     /** A DL4J updater block, the same in every respect but the regularisation pass. */
     static final class Lean extends UpdaterBlock {
 
+        /** The steps at which some variable of the block has regularisation (fixed by the configuration). */
+        private final Set<Regularization.ApplyStep> regularizedSteps = EnumSet.noneOf(Regularization.ApplyStep.class);
+
         Lean(UpdaterBlock block) {
             super(block.getParamOffsetStart(), block.getParamOffsetEnd(), block.getUpdaterViewOffsetStart(),
                     block.getUpdaterViewOffsetEnd(), block.getLayersAndVariablesInBlock());
@@ -52,27 +57,23 @@ public final class LeanUpdaterBlocks {
             setGradientView(block.getGradientView());
             setUpdaterViewRequiresInitialization(block.isUpdaterViewRequiresInitialization());
             setGradientUpdater(block.getGradientUpdater());
+            for (ParamState variable : getLayersAndVariablesInBlock()) {
+                List<Regularization> regularization =
+                        variable.getLayer().getConfig().getRegularizationByParam(variable.getParamName());
+                if (regularization != null) {
+                    regularization.forEach(r -> regularizedSteps.add(r.applyStep()));
+                }
+            }
         }
 
         @Override
         protected void applyRegularizationAllVariables(Regularization.ApplyStep step, int iteration, int epoch,
                                                        boolean externalGradient, INDArray gradientView,
                                                        INDArray paramsView) {
-            if (appliesAny(step)) {
+            if (regularizedSteps.contains(step)) {
                 super.applyRegularizationAllVariables(step, iteration, epoch, externalGradient, gradientView,
                         paramsView);
             }
-        }
-
-        private boolean appliesAny(Regularization.ApplyStep step) {
-            for (ParamState variable : getLayersAndVariablesInBlock()) {
-                List<Regularization> regularization =
-                        variable.getLayer().getConfig().getRegularizationByParam(variable.getParamName());
-                if (regularization != null && regularization.stream().anyMatch(r -> r.applyStep() == step)) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }
