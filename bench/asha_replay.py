@@ -38,6 +38,15 @@ def load(path):
     return curves
 
 
+def bench_settings(path):
+    """The output's first line (classes, images, epochs, validation fraction, fixed hyperparameters) less its seed
+    and trial count: runs with the same settings draw their curves from the same function of the learning rate."""
+    for line in open(path).read().splitlines():
+        if line.startswith("tiny digits:"):
+            return re.sub(r", seed \d+|\d+ trials of ", "", line)
+    sys.exit(f"no settings line in {path}: pass the saved output of bench/tuning --curves true")
+
+
 def rung_steps(epochs, rf, r0):
     """0-based epoch index of each rung before the last epoch: r0 * rf^k - 1."""
     steps, k = [], 0
@@ -123,9 +132,11 @@ def main():
     if sys.argv[1] == "--trials":
         if not sys.argv[2].isdigit() or int(sys.argv[2]) < 1:
             sys.exit(f"--trials takes a whole number of trials of at least 1, was '{sys.argv[2]}'")
+        settings = {path: bench_settings(path) for path in sys.argv[3:]}
+        if len(set(settings.values())) > 1:
+            sys.exit("the outputs ran different bench settings; pool only runs that differ in --seed and --trials alone:\n"
+                     + "\n".join(f"  {path}: {s}" for path, s in settings.items()))
         pool = [c for path in sys.argv[3:] for c in load(path)]
-        if len({len(c) for _, c in pool}) > 1:
-            sys.exit("the outputs ran different --epochs: pool only runs of the same bench settings")
         estimate(pool, int(sys.argv[2]))
         return
     curves = load(sys.argv[1])

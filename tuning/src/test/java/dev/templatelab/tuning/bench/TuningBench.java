@@ -33,7 +33,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N [--curves true]
  * [--pruners none,asha-optuna,asha] (the first is the baseline the others are compared with)
  * [--validation-fraction F] (a larger split makes a 1 % difference mean something: with 100 validation images,
- * one image is 1 % and the ranking after one epoch is mostly noise).
+ * one image is 1 % and the ranking after one epoch is mostly noise)
+ * [--fix name=value,name=value] (more hyperparameters held fixed, e.g. the step schedule's init_epochs=6,step_epochs=3).
  */
 public final class TuningBench {
 
@@ -43,6 +44,7 @@ public final class TuningBench {
         a.put("--curves", "false");
         a.put("--validation-fraction", "0.25");
         a.put("--pruners", "none,asha-optuna,asha");
+        a.put("--fix", "");
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!a.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + a.keySet());
@@ -52,6 +54,7 @@ public final class TuningBench {
         int trials = Integer.parseInt(a.get("--trials"));
         int epochs = Integer.parseInt(a.get("--epochs"));
         double validation = Double.parseDouble(a.get("--validation-fraction"));
+        Map<String, Object> fixed = fixedValues(a.get("--fix"));
         Path home = Files.createTempDirectory("tuning-bench");
         Path data = TinyDigits.create(home, Integer.parseInt(a.get("--classes")), Integer.parseInt(a.get("--per-class")));
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TuningTestApplication.class)
@@ -60,8 +63,9 @@ public final class TuningBench {
             long dataset = app.getBean(DatasetService.class).register(new NewDataset("bench-digits",
                     List.of("0"), 1, Map.of(), null, data.toUri())).id();
             System.out.printf(Locale.ROOT, "tiny digits: %s classes x %s images, %d trials of up to %d epochs, "
-                    + "InceptionV2 32 px width 0.25, validation fraction %s, seed %s%n%n", a.get("--classes"), a.get("--per-class"),
-                    trials, epochs, validation, a.get("--seed"));
+                    + "InceptionV2 32 px width 0.25, validation fraction %s, seed %s%s%n%n", a.get("--classes"),
+                    a.get("--per-class"), trials, epochs, validation, a.get("--seed"),
+                    fixed.isEmpty() ? "" : ", fixed " + fixed);
             System.out.printf("%-24s %6s %8s %6s %10s %7s %8s%n", "search", "trials", "complete", "pruned", "best acc",
                     "epochs", "wall s");
             boolean curves = Boolean.parseBoolean(a.get("--curves"));
@@ -69,7 +73,7 @@ public final class TuningBench {
             List<Row> rows = new java.util.ArrayList<>();
             for (String pruner : a.get("--pruners").split(",")) {
                 rows.add(run(app, dataset, pruner + "-" + System.nanoTime(), pruner.trim(), trials, epochs, validation, seed,
-                        curves));
+                        fixed, curves));
             }
             Row random = rows.get(0);
             System.out.println();
@@ -104,13 +108,14 @@ public final class TuningBench {
     }
 
     private static Row run(ConfigurableApplicationContext app, long dataset, String name, String pruner, int trials,
-                           int epochs, double validation, long seed, boolean curves) {
+                           int epochs, double validation, long seed, Map<String, Object> fixed, boolean curves) {
         Map<String, Object> space = new LinkedHashMap<>();
         space.put("image_size", 32);
         space.put("width_multiplier", 0.25);
         space.put("batch_size", 16);
         space.put("validation_fraction", validation);
         space.put("lrate", Map.of("low", 0.001, "high", 0.3, "log", true));
+        space.putAll(fixed);
         ExperimentInfo e = app.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(name, dataset,
                 List.of("Clarifai_InceptionV2"), "random", pruner, trials, epochs, 1, "accuracy", space, null, seed));
         TrialScheduler scheduler = app.getBean(TrialScheduler.class);
@@ -143,6 +148,28 @@ public final class TuningBench {
             printCurves(app, e);
         }
         return row;
+    }
+
+    /** {@code init_epochs=6,step_epochs=3} as numbers (strings stay strings); the launcher validates names and values. */
+    private static Map<String, Object> fixedValues(String list) {
+        Map<String, Object> fixed = new LinkedHashMap<>();
+        for (String entry : list.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] kv = entry.split("=", 2);
+            if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+                throw new IllegalArgumentException("--fix takes name=value pairs separated by commas, got '" + entry + "'");
+            }
+            Object value;
+            try {
+                value = kv[1].contains(".") ? (Object) Double.parseDouble(kv[1]) : (Object) Long.parseLong(kv[1]);
+            } catch (NumberFormatException e) {
+                value = kv[1];
+            }
+            fixed.put(kv[0].trim(), value);
+        }
+        return fixed;
     }
 
     /** Each trial's learning rate, state and objective per epoch: the data behind the row, for offline analysis. */
