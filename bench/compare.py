@@ -10,7 +10,7 @@ With --rounds R each template is measured R times, DL4J and PyTorch taking turns
 medians (the ratios' ranges too): on a shared machine whose speed drifts between runs one pair of measurements
 can be off by 20 %, and the turns put both sides through the same drift.
 
-Usage: bench/run [--sizes 224,64] [--batch 8] [--iterations 5] [--rounds 1] [--templates A,B] [--no-stock]
+Usage: bench/run [--sizes 224,64] [--batch 8] [--warmup 10] [--iterations 5] [--rounds 1] [--templates A,B] [--no-stock]
 """
 import argparse
 import json
@@ -32,14 +32,14 @@ PEERS = {
 SMALL_MULTIPLIER = 0.25
 
 
-def dl4j(template, size, batch, iterations, multiplier, stock=False, pipeline=False):
+def dl4j(template, size, batch, warmup, iterations, multiplier, stock=False, pipeline=False):
     env = dict(os.environ)
     opts = "-Xmx4g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.maxphysicalbytes=18G"
     if stock:
         opts += " -Dorg.eclipse.deeplearning4j.helpers.disable=true"
     env["TEMPLATELAB_JAVA_OPTS"] = opts
     out = subprocess.run([os.path.join(ROOT, "templatelab"), "bench", "--template", template, "--size", str(size),
-                          "--batch", str(batch), "--iterations", str(iterations),
+                          "--batch", str(batch), "--warmup", str(warmup), "--iterations", str(iterations),
                           "--width-multiplier", str(multiplier), "--json"] + (["--pipeline"] if pipeline else []),
                          env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -54,9 +54,10 @@ def torch_python():
     return None
 
 
-def pytorch(python, model, size, batch, iterations):
+def pytorch(python, model, size, batch, warmup, iterations):
     out = subprocess.run([python, os.path.join(ROOT, "bench", "pytorch_peer.py"), "--models", model,
-                          "--size", str(size), "--batch", str(batch), "--iterations", str(iterations)],
+                          "--size", str(size), "--batch", str(batch), "--warmup", str(warmup),
+                          "--iterations", str(iterations)],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -79,6 +80,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="224,64")
     parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="untimed iterations first, on both sides (DL4J's JIT needs about eight training steps)")
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure each template this many times, DL4J and PyTorch taking turns; print medians")
@@ -119,9 +122,9 @@ def main():
             peer = PEERS.get(template)
             turns = []
             for turn in range(args.rounds):
-                d = dl4j(template, size, args.batch, args.iterations, multiplier, stock,
+                d = dl4j(template, size, args.batch, args.warmup, args.iterations, multiplier, stock,
                          pipeline=turn == 0 and not stock and size >= 224 and not args.no_pipeline)
-                p = (pytorch(python, peer, size, args.batch, args.iterations)
+                p = (pytorch(python, peer, size, args.batch, args.warmup, args.iterations)
                      if python and peer and multiplier == 1.0 else None)
                 turns.append((d, p))
             d = medians([t[0] for t in turns], ("train", "infer", "gflops", "peakGflops"))
@@ -145,7 +148,7 @@ def main():
                   f"{ratio('train')} {ratio('infer')}",
                   flush=True)
     nd4j_peak = rows[0]["dl4j"]["peakGflops"] if rows else None
-    print(f"\nbatch {args.batch}, median of {args.iterations} timed iterations after warm-up, {os.cpu_count()} cores; "
+    print(f"\nbatch {args.batch}, median of {args.iterations} timed iterations after {args.warmup} untimed ones, {os.cpu_count()} cores; "
           f"ratios are DL4J / PyTorch from this run (PyTorch peers only at published width)"
           + (f"; img/s and ratios are medians of {args.rounds} rounds, DL4J and PyTorch taking turns, ratio ranges "
              f"in brackets." if args.rounds > 1 else "."))

@@ -156,7 +156,7 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--gemm", type=int, help="only measure an N x N x N float32 matrix product (GFLOP/s)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")

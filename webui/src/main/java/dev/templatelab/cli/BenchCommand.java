@@ -37,7 +37,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--width-multiplier", defaultValue = "1.0", description = "Channel multiplier (default: ${DEFAULT-VALUE}).")
     double widthMultiplier;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+    // Ten, not two: the JVM keeps compiling DL4J's Java side for about eight training steps (and on two cores its
+    // compiler threads take time from the native ones), so steps 3-7 ran ~10 % slower than steady state.
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed iterations first, until the JIT has "
+            + "compiled the step (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations; the median counts (default: ${DEFAULT-VALUE}).")
