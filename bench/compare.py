@@ -92,6 +92,8 @@ def main():
     args = parser.parse_args()
     if args.rounds < 1:
         sys.exit("bench: --rounds must be at least 1")
+    if args.warmup < 0:
+        sys.exit("bench: --warmup must be at least 0")
 
     if not os.path.exists(os.path.join(ROOT, "webui", "target", "templatelab.jar")):
         sys.exit("bench: build first: ./mvnw -DskipTests package")

@@ -161,15 +161,22 @@ public final class TuningBench {
             if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
                 throw new IllegalArgumentException("--fix takes name=value pairs separated by commas, got '" + entry + "'");
             }
-            Object value;
-            try {
-                value = kv[1].contains(".") ? (Object) Double.parseDouble(kv[1]) : (Object) Long.parseLong(kv[1]);
-            } catch (NumberFormatException e) {
-                value = kv[1];
-            }
-            fixed.put(kv[0].trim(), value);
+            fixed.put(kv[0].trim(), number(kv[1].trim()));
         }
         return fixed;
+    }
+
+    /** 6 as a whole number, 0.5 and 1e-3 as decimals, anything else as it is (a categorical choice). */
+    private static Object number(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException notWhole) {
+            try {
+                return Double.parseDouble(text);
+            } catch (NumberFormatException notNumber) {
+                return text;
+            }
+        }
     }
 
     /** Each trial's learning rate, state and objective per epoch: the data behind the row, for offline analysis. */
