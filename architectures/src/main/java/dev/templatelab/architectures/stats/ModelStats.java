@@ -3,6 +3,7 @@ package dev.templatelab.architectures.stats;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.graph.CosineClassifierLayer;
 import dev.templatelab.architectures.graph.Convolution;
+import dev.templatelab.architectures.graph.Frozen;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -15,7 +16,6 @@ import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * Size and cost of a network in the conventions papers and model zoos publish:
@@ -30,13 +30,13 @@ public record ModelStats(long trainableParams, long macs) {
         return new ModelStats(trainableParams(net), macs(template.configuration(), template.input()));
     }
 
-    /** Parameters that an updater changes: every parameter array whose updater is not NoOp. */
+    /** Parameters that an updater trains: every parameter array but the frozen ones and batch norm's statistics. */
     public static long trainableParams(ComputationGraph net) {
         long total = 0;
         for (Layer layer : net.getLayers()) {
             var conf = layer.conf().getLayer();
             for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> p : layer.paramTable().entrySet()) {
-                if (!(conf.getUpdaterByParam(p.getKey()) instanceof NoOp)) {
+                if (!Frozen.isFixed(conf.getUpdaterByParam(p.getKey()))) {
                     total += p.getValue().length();
                 }
             }

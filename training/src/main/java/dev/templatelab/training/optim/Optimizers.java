@@ -1,6 +1,7 @@
 package dev.templatelab.training.optim;
 
 import dev.templatelab.architectures.TemplateGraph;
+import dev.templatelab.architectures.graph.Frozen;
 import dev.templatelab.training.hyper.Hyperparameters;
 import dev.templatelab.training.schedule.ScaledSchedule;
 import dev.templatelab.training.schedule.Schedules;
@@ -14,7 +15,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
@@ -23,8 +23,8 @@ import org.nd4j.linalg.schedule.ISchedule;
 /**
  * Attaches the optimiser to a template's graph. Templates carry none (unlike DL4J's zoo), so the updater,
  * learning-rate schedule and weight decay are chosen here, per experiment, without touching the network.
- * Parameters a layer pins to {@code NoOp} (BN running statistics, a scale-free BN's gamma) stay pinned,
- * because DL4J asks the layer per parameter before it uses the layer-wide updater.
+ * What a layer fixes per parameter stays fixed (BN running statistics on {@code NoOp}, a scale-free BN's gamma
+ * {@link Frozen}), because DL4J asks the layer per parameter before it uses the layer-wide updater.
  */
 public final class Optimizers {
 
@@ -51,7 +51,8 @@ public final class Optimizers {
             if (!backbone.contains(layer) || multiplier == 1.0) {
                 return updater(hp, schedule);
             }
-            return multiplier == 0.0 ? new NoOp() : updater(hp, new ScaledSchedule(schedule, multiplier));
+            // Frozen, not NoOp: DL4J would apply NoOp's raw gradient at a learning rate of 1.
+            return multiplier == 0.0 ? new Frozen() : updater(hp, new ScaledSchedule(schedule, multiplier));
         }, weightDecay);
     }
 
@@ -75,7 +76,7 @@ public final class Optimizers {
             if (vertex instanceof LayerVertex lv) {
                 Layer layer = lv.getLayerConf().getLayer();
                 IUpdater updater = choice.forLayer(name);
-                boolean frozen = updater instanceof NoOp;
+                boolean frozen = updater instanceof Frozen;
                 if (layer instanceof BaseLayer base) {
                     base.setIUpdater(updater);
                     base.setBiasUpdater(null);
