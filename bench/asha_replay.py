@@ -14,20 +14,27 @@ bench/tuning's runs because every trial trains with the same seed on the same sp
 only on its learning rate, and the seeded runs are independent draws of learning rates from the same space.
 
     python3 bench/asha_replay.py --trials 64 seed1.txt seed2.txt ...
+    python3 bench/asha_replay.py --trials 16 --rf 2 --min-resource 1 seed1.txt ...   # another rung setting
 """
+import argparse
 import random
 import re
 import sys
 
 
+def read(path):
+    """The saved output's lines, or a clear exit."""
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except OSError as e:
+        sys.exit(f"cannot read {path}: {e.strerror}; pass the saved output of bench/tuning --curves true")
+
+
 def load(path):
     """The first arm's curves: [(learning rate, [value per epoch])] in trial order."""
     curves, arm = [], -1
-    try:
-        lines = open(path).read().splitlines()
-    except OSError as e:
-        sys.exit(f"cannot read {path}: {e.strerror}; pass the saved output of bench/tuning --curves true")
-    for line in lines:
+    for line in read(path):
         if line.startswith("random "):
             arm += 1
         m = re.match(r"\s+curve #(\d+)\s+lrate (\S+)\s+(\S+)\s+(.*)", line)
@@ -41,9 +48,9 @@ def load(path):
 def bench_settings(path):
     """The output's first line (classes, images, epochs, validation fraction, fixed hyperparameters) less its seed
     and trial count: runs with the same settings draw their curves from the same function of the learning rate."""
-    for line in open(path).read().splitlines():
+    for line in read(path):
         if line.startswith("tiny digits:"):
-            return re.sub(r", seed \d+|\d+ trials of ", "", line)
+            return re.sub(r", seed -?\d+|\d+ trials of ", "", line)
     sys.exit(f"no settings line in {path}: pass the saved output of bench/tuning --curves true")
 
 
@@ -102,10 +109,10 @@ def completed_best(curves, trained, epochs):
     return max((max(curves[j][1]) for j, n in enumerate(trained) if n == epochs), default=float("nan"))
 
 
-def estimate(pool, trials, draws=2000, seed=1):
+def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
     """Share of `draws` random N-trial experiments (curves drawn without replacement from the pool) in which ASHA
-    (promotions, rf 3, first rung after 1 epoch: bench/tuning's `asha`) reaches random search's best, and in which
-    it also uses at most a third of random search's epochs."""
+    with promotions (by default rf 3, first rung after 1 epoch: bench/tuning's `asha`) reaches random search's
+    best, and in which it also uses at most a third of random search's epochs."""
     if trials > len(pool):
         sys.exit(f"--trials {trials} is more than the {len(pool)} pooled curves")
     epochs = len(pool[0][1])
@@ -114,32 +121,41 @@ def estimate(pool, trials, draws=2000, seed=1):
     shares = []
     for _ in range(draws):
         curves = rng.sample(pool, trials)
-        trained = promoting(curves, epochs, 3, 1)
+        trained = promoting(curves, epochs, rf, r0)
         share = sum(trained) / (trials * epochs)
         ok = completed_best(curves, trained, epochs) >= best_value(curves)
         reached += ok
         within += ok and share <= 1 / 3
         shares.append(share)
     shares.sort()
-    print(f"{trials} trials drawn from {len(pool)} pooled curves, {draws} draws: ASHA reached random search's best in "
+    print(f"{trials} trials drawn from {len(pool)} pooled curves, {draws} draws, rf={rf} min_resource={r0}: "
+          f"ASHA reached random search's best in "
           f"{100 * reached / draws:.1f} %, and within a third of its epochs in {100 * within / draws:.1f} %; "
           f"epochs used: median {100 * shares[draws // 2]:.1f} %, 90th percentile {100 * shares[draws * 9 // 10]:.1f} %")
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] == "--trials" and len(sys.argv) < 4:
-        sys.exit("usage: asha_replay.py OUTPUT | asha_replay.py --trials N OUTPUT...")
-    if sys.argv[1] == "--trials":
-        if not sys.argv[2].isdigit() or int(sys.argv[2]) < 1:
-            sys.exit(f"--trials takes a whole number of trials of at least 1, was '{sys.argv[2]}'")
-        settings = {path: bench_settings(path) for path in sys.argv[3:]}
+    parser = argparse.ArgumentParser(description="Replay bench/tuning's random-search curves through ASHA.",
+                                     usage="asha_replay.py OUTPUT | asha_replay.py --trials N [--rf R] "
+                                           "[--min-resource E] OUTPUT...")
+    parser.add_argument("outputs", nargs="+", help="saved outputs of bench/tuning --curves true")
+    parser.add_argument("--trials", type=int, help="estimate over random N-trial draws from the pooled curves")
+    parser.add_argument("--rf", type=int, default=3, help="reduction factor for --trials (default 3)")
+    parser.add_argument("--min-resource", type=int, default=1, help="epochs before the first rung for --trials (default 1)")
+    args = parser.parse_args()
+    if args.trials is not None:
+        if args.trials < 1 or args.rf < 2 or args.min_resource < 1:
+            sys.exit("--trials and --min-resource take at least 1, --rf at least 2")
+        settings = {path: bench_settings(path) for path in args.outputs}
         if len(set(settings.values())) > 1:
             sys.exit("the outputs ran different bench settings; pool only runs that differ in --seed and --trials alone:\n"
                      + "\n".join(f"  {path}: {s}" for path, s in settings.items()))
-        pool = [c for path in sys.argv[3:] for c in load(path)]
-        estimate(pool, int(sys.argv[2]))
+        pool = [c for path in args.outputs for c in load(path)]
+        estimate(pool, args.trials, args.rf, args.min_resource)
         return
-    curves = load(sys.argv[1])
+    if len(args.outputs) > 1:
+        sys.exit("one output at a time without --trials")
+    curves = load(args.outputs[0])
     epochs = len(curves[0][1])
     best = best_value(curves)
     total = len(curves) * epochs

@@ -63,7 +63,8 @@ def pytorch(python, model, size, batch, warmup, iterations):
 
 
 def pytorch_gemm(python, n=2048):
-    out = subprocess.run([python, os.path.join(ROOT, "bench", "pytorch_peer.py"), "--gemm", str(n)],
+    # two warm-ups, as ND4J's GEMM in `templatelab bench` (Throughput.gemmGflops): native code needs no more
+    out = subprocess.run([python, os.path.join(ROOT, "bench", "pytorch_peer.py"), "--gemm", str(n), "--warmup", "2"],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["gflops"]
 

@@ -161,6 +161,8 @@ def main():
     parser.add_argument("--gemm", type=int, help="only measure an N x N x N float32 matrix product (GFLOP/s)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     args = parser.parse_args()
+    if args.warmup < 0 or args.iterations < 1:
+        sys.exit("pytorch_peer: --warmup must be at least 0 and --iterations at least 1")
     torch.set_num_threads(os.cpu_count())
     if args.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True      # what a GPU user runs: cuDNN picks its fastest kernels

@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     double widthMultiplier;
 
     // Ten, not two: the JVM keeps compiling DL4J's Java side for about eight training steps (and on two cores its
-    // compiler threads take time from the native ones), so steps 3-7 ran ~10 % slower than steady state.
+    // compiler threads take time from the native ones), so steps 3-7 ran 10-15 % slower than later ones.
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed iterations first, until the JIT has "
             + "compiled the step (default: ${DEFAULT-VALUE}).")
     int warmup;

@@ -54,7 +54,7 @@ public final class TuningBench {
         int trials = Integer.parseInt(a.get("--trials"));
         int epochs = Integer.parseInt(a.get("--epochs"));
         double validation = Double.parseDouble(a.get("--validation-fraction"));
-        Map<String, Object> fixed = fixedValues(a.get("--fix"));
+        Map<String, Object> fixed = fixedValues(a.get("--fix"), space(validation));
         Path home = Files.createTempDirectory("tuning-bench");
         Path data = TinyDigits.create(home, Integer.parseInt(a.get("--classes")), Integer.parseInt(a.get("--per-class")));
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TuningTestApplication.class)
@@ -72,8 +72,10 @@ public final class TuningBench {
             long seed = Long.parseLong(a.get("--seed"));
             List<Row> rows = new java.util.ArrayList<>();
             for (String pruner : a.get("--pruners").split(",")) {
-                rows.add(run(app, dataset, pruner + "-" + System.nanoTime(), pruner.trim(), trials, epochs, validation, seed,
-                        fixed, curves));
+                Map<String, Object> space = space(validation);
+                space.putAll(fixed);
+                rows.add(run(app, dataset, pruner + "-" + System.nanoTime(), pruner.trim(), trials, epochs, space, seed,
+                        curves));
             }
             Row random = rows.get(0);
             System.out.println();
@@ -108,14 +110,7 @@ public final class TuningBench {
     }
 
     private static Row run(ConfigurableApplicationContext app, long dataset, String name, String pruner, int trials,
-                           int epochs, double validation, long seed, Map<String, Object> fixed, boolean curves) {
-        Map<String, Object> space = new LinkedHashMap<>();
-        space.put("image_size", 32);
-        space.put("width_multiplier", 0.25);
-        space.put("batch_size", 16);
-        space.put("validation_fraction", validation);
-        space.put("lrate", Map.of("low", 0.001, "high", 0.3, "log", true));
-        space.putAll(fixed);
+                           int epochs, Map<String, Object> space, long seed, boolean curves) {
         ExperimentInfo e = app.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(name, dataset,
                 List.of("Clarifai_InceptionV2"), "random", pruner, trials, epochs, 1, "accuracy", space, null, seed));
         TrialScheduler scheduler = app.getBean(TrialScheduler.class);
@@ -150,9 +145,12 @@ public final class TuningBench {
         return row;
     }
 
-    /** {@code init_epochs=6,step_epochs=3} as numbers (strings stay strings); the launcher validates names and values. */
-    private static Map<String, Object> fixedValues(String list) {
-        Map<String, Object> fixed = new LinkedHashMap<>();
+    /**
+     * {@code init_epochs=6,step_epochs=3} as numbers (strings stay strings), sorted by name so that the settings
+     * line asha_replay.py compares does not depend on their order; the launcher validates names and values.
+     */
+    private static Map<String, Object> fixedValues(String list, Map<String, Object> benchSpace) {
+        Map<String, Object> fixed = new java.util.TreeMap<>();
         for (String entry : list.split(",")) {
             if (entry.isBlank()) {
                 continue;
@@ -161,9 +159,25 @@ public final class TuningBench {
             if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
                 throw new IllegalArgumentException("--fix takes name=value pairs separated by commas, got '" + entry + "'");
             }
-            fixed.put(kv[0].trim(), number(kv[1].trim()));
+            String name = kv[0].trim();
+            if (benchSpace.containsKey(name)) {
+                throw new IllegalArgumentException("--fix cannot change " + name + ", which the bench sets to "
+                        + benchSpace.get(name) + (name.equals("validation_fraction") ? " (use --validation-fraction)" : ""));
+            }
+            fixed.put(name, number(kv[1].trim()));
         }
         return fixed;
+    }
+
+    /** InceptionV2 at 32 px, width 0.25, batch 16, the learning rate log-uniform in 0.001..0.3. */
+    private static Map<String, Object> space(double validation) {
+        Map<String, Object> space = new LinkedHashMap<>();
+        space.put("image_size", 32);
+        space.put("width_multiplier", 0.25);
+        space.put("batch_size", 16);
+        space.put("validation_fraction", validation);
+        space.put("lrate", Map.of("low", 0.001, "high", 0.3, "log", true));
+        return space;
     }
 
     /** 6 as a whole number, 0.5 and 1e-3 as decimals, anything else as it is (a categorical choice). */
