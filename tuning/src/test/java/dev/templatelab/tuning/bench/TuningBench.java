@@ -13,6 +13,8 @@ import dev.templatelab.tuning.execution.ExperimentStudies;
 import dev.templatelab.tuning.execution.TrialControl;
 import dev.templatelab.tuning.execution.TrialRunner;
 import dev.templatelab.tuning.execution.TrialScheduler;
+import dev.templatelab.tuning.space.SpaceOverride;
+import dev.templatelab.tuning.space.SpaceOverrides;
 import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.testapp.TuningTestApplication;
 import dev.templatelab.tuning.testing.TinyDigits;
@@ -146,8 +148,8 @@ public final class TuningBench {
     }
 
     /**
-     * {@code init_epochs=6,step_epochs=3} as numbers (strings stay strings), sorted by name so that the settings
-     * line asha_replay.py compares does not depend on their order; the launcher validates names and values.
+     * {@code init_epochs=6,step_epochs=3}: fixed values in the {@code tune --set} syntax (the launcher types and
+     * validates them), sorted by name so that the settings line asha_replay.py compares does not depend on their order.
      */
     private static Map<String, Object> fixedValues(String list, Map<String, Object> benchSpace) {
         Map<String, Object> fixed = new java.util.TreeMap<>();
@@ -155,16 +157,14 @@ public final class TuningBench {
             if (entry.isBlank()) {
                 continue;
             }
-            String[] kv = entry.split("=", 2);
-            if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+            if (!(SpaceOverrides.parse(entry) instanceof SpaceOverride.Fixed f) || f.template() != null) {
                 throw new IllegalArgumentException("--fix takes name=value pairs separated by commas, got '" + entry + "'");
             }
-            String name = kv[0].trim();
-            if (benchSpace.containsKey(name)) {
-                throw new IllegalArgumentException("--fix cannot change " + name + ", which the bench sets to "
-                        + benchSpace.get(name) + (name.equals("validation_fraction") ? " (use --validation-fraction)" : ""));
+            if (benchSpace.containsKey(f.name())) {
+                throw new IllegalArgumentException("--fix cannot change " + f.name() + ", which the bench sets to "
+                        + benchSpace.get(f.name()) + (f.name().equals("validation_fraction") ? " (use --validation-fraction)" : ""));
             }
-            fixed.put(name, number(kv[1].trim()));
+            fixed.put(f.name(), f.value());
         }
         return fixed;
     }
@@ -178,19 +178,6 @@ public final class TuningBench {
         space.put("validation_fraction", validation);
         space.put("lrate", Map.of("low", 0.001, "high", 0.3, "log", true));
         return space;
-    }
-
-    /** 6 as a whole number, 0.5 and 1e-3 as decimals, anything else as it is (a categorical choice). */
-    private static Object number(String text) {
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException notWhole) {
-            try {
-                return Double.parseDouble(text);
-            } catch (NumberFormatException notNumber) {
-                return text;
-            }
-        }
     }
 
     /** Each trial's learning rate, state and objective per epoch: the data behind the row, for offline analysis. */
