@@ -31,10 +31,10 @@ def read(path):
         sys.exit(f"cannot read {path}: {e.strerror}; pass the saved output of bench/tuning --curves true")
 
 
-def load(path):
+def load(path, lines):
     """The first arm's curves: [(learning rate, [value per epoch])] in trial order."""
     curves, arm = [], -1
-    for line in read(path):
+    for line in lines:
         if line.startswith("random "):
             arm += 1
         m = re.match(r"\s+curve #(\d+)\s+lrate (\S+)\s+(\S+)\s+(.*)", line)
@@ -45,10 +45,10 @@ def load(path):
     return curves
 
 
-def bench_settings(path):
+def bench_settings(path, lines):
     """The output's first line (classes, images, epochs, validation fraction, fixed hyperparameters) less its seed
     and trial count: runs with the same settings draw their curves from the same function of the learning rate."""
-    for line in read(path):
+    for line in lines:
         if line.startswith("tiny digits:"):
             return re.sub(r", seed -?\d+|\d+ trials of ", "", line)
     sys.exit(f"no settings line in {path}: pass the saved output of bench/tuning --curves true")
@@ -146,16 +146,17 @@ def main():
     if args.trials is not None:
         if args.trials < 1 or args.rf < 2 or args.min_resource < 1:
             sys.exit("--trials and --min-resource take at least 1, --rf at least 2")
-        settings = {path: bench_settings(path) for path in args.outputs}
+        outputs = {path: read(path) for path in args.outputs}
+        settings = {path: bench_settings(path, lines) for path, lines in outputs.items()}
         if len(set(settings.values())) > 1:
             sys.exit("the outputs ran different bench settings; pool only runs that differ in --seed and --trials alone:\n"
                      + "\n".join(f"  {path}: {s}" for path, s in settings.items()))
-        pool = [c for path in args.outputs for c in load(path)]
+        pool = [c for path, lines in outputs.items() for c in load(path, lines)]
         estimate(pool, args.trials, args.rf, args.min_resource)
         return
     if len(args.outputs) > 1:
         sys.exit("one output at a time without --trials")
-    curves = load(args.outputs[0])
+    curves = load(args.outputs[0], read(args.outputs[0]))
     epochs = len(curves[0][1])
     best = best_value(curves)
     total = len(curves) * epochs
