@@ -67,7 +67,26 @@ class HelperParityTest {
                 kind("avg pool 3/1 pad 1 counting padding (Caffe)", Padding.EXPLICIT,
                         x -> x.avgPool("op", 3, 1, 1, true)),
                 kind("grouped 3x3, 4 groups", Padding.EXPLICIT, x -> x.groupedConv("op", c, 3, 1, 1, 4, false)),
-                kind("residual add", Padding.EXPLICIT, x -> x.add("op", x.branch().conv("res", c, 3, 1, 1, false))));
+                kind("residual add", Padding.EXPLICIT, x -> x.add("op", x.branch().conv("res", c, 3, 1, 1, false))),
+                kind("relu after a residual sum (AddRelu), identity shortcut", Padding.EXPLICIT,
+                        x -> x.branch().conv("res", c, 3, 1, 1, false).batchNorm("res_bn").addRelu("op", x)),
+                // added in topological order: GradientCheckUtil names the flat parameters in the order of
+                // paramTable, which follows the order vertices were added, while DL4J flattens them topologically
+                kind("relu after a residual sum (AddRelu), projection shortcut", Padding.EXPLICIT, x -> {
+                    GraphCursor residual = x.branch().conv("res", c, 3, 1, 1, false);
+                    GraphCursor shortcut = x.branch().conv("proj", c, 1, 1, 0, false);
+                    residual.batchNorm("res_bn");
+                    return residual.addRelu("op", shortcut.batchNorm("proj_bn"));
+                }),
+                // "pre" feeds "late" too, which lies between "res" and the sum in topological order: DL4J adds
+                // late's gradient for pre in place into the sum's gradient before res has read it, unless pre
+                // gets a copy of it
+                kind("relu after a residual sum (AddRelu), shortcut read again after the residual branch",
+                        Padding.EXPLICIT, x -> {
+                            GraphCursor residual = x.branch().conv("res", c, 3, 1, 1, false);
+                            GraphCursor late = x.branch().conv("late", c, 1, 1, 0, false);
+                            return GraphCursor.concat("op", residual.addRelu("sum", x), late);
+                        }));
     }
 
     private static Arguments kind(String name, Padding mode, UnaryOperator<GraphCursor> op) {

@@ -2,6 +2,7 @@ package dev.templatelab.architectures;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.architectures.graph.AddRelu;
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.graph.GraphCursor;
@@ -113,20 +114,30 @@ class InferenceNetworkTest {
     }
 
     @Test
-    void aResidualSumWithItsReluRefusesToTrain() {
+    void joinsTheSumAndReluOfOlderGraphs() {
+        // before AddRelu a ResNet block ended in DL4J's sum and a ReLU layer, as checkpoints saved then still do
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
-        ComputationGraph trained = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
-                .newNetwork(1);
-        assertThat(relusAfterSums(trained)).isPositive();
-        org.nd4j.linalg.dataset.DataSet batch = Networks.randomBatch(SMALL, 2, 1, false);
-        // on the fast path the first convolution (ReLU fused, activations held blocked) refuses first
+        GraphCursor x = GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("pre", 8, 3, 2, 1, false);
+        GraphCursor block = x.branch().conv("res", 8, 3, 1, 1, false).add("sum", x).relu("sum_relu");
+        ComputationGraph trained = block.globalAvgPool("pool").denseClassifier(SMALL.numClasses(), SMALL.head(), 1.0)
+                .build("pool", List.of(TemplateGraph.OUTPUT)).newNetwork(5);
+        assertThat(relusAfterSums(trained)).isEqualTo(1);
         ComputationGraph folded = InferenceNetwork.of(trained);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> folded.fit(batch))
-                .hasMessageContaining("conv1 has a fused ReLU: it belongs to an inference network");
-        // in double precision DL4J's code trains a fused-ReLU convolution of one group; the sum still refuses
-        ComputationGraph foldedDouble = InferenceNetwork.of(trained.convertDataType(DataType.DOUBLE));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> foldedDouble.fit(FastAndStock.inDouble(batch)))
-                .hasMessageContaining("adds and rectifies for an inference network");
+        assertThat(folded.getConfiguration().getVertices()).doesNotContainKey("sum_relu");
+        assertThat(folded.getConfiguration().getVertices().get("sum")).isInstanceOf(AddRelu.class);
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
+        FastAndStock.assertRelative("sum and ReLU joined", folded.outputSingle(false, input),
+                trained.outputSingle(false, input), 1e-5);
+    }
+
+    @Test
+    void residualTemplatesEndTheirBlocksInOneSumAndRelu() {
+        for (String name : List.of("MMClassification_ResNet_50_RSB_A1", "Clarifai_ResNext")) {
+            var vertices = TemplateRegistry.standard().get(name).build(SMALL).configuration().getVertices().values();
+            assertThat(vertices.stream().filter(AddRelu.class::isInstance).count()).as(name).isEqualTo(16);
+            assertThat(vertices.stream().filter(v -> v.getClass() == org.deeplearning4j.nn.conf.graph.ElementWiseVertex.class)
+                    .count()).as(name + ": sums left without their ReLU").isZero();
+        }
     }
 
     /** ReLU layers that read only a two-input sum which nothing else reads. */

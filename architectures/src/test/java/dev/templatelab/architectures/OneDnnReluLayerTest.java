@@ -2,12 +2,17 @@ package dev.templatelab.architectures;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
 import dev.templatelab.architectures.runtime.BatchNormReluLayer;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.architectures.runtime.OneDnnAddReluVertex;
 import dev.templatelab.architectures.runtime.OneDnnBatchNormHelper;
 import dev.templatelab.architectures.runtime.OneDnnReluLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.ActivationLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -21,8 +26,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Every ReLU of every template runs on oneDNN when the helpers are on: in its batch norm ({@link BatchNormReluLayer},
- * one fused pass) or, after a residual sum, as a {@link OneDnnReluLayer}; DL4J's own code when they are off, and
- * still so after a restore from the saved configuration. That both paths compute the
+ * one fused pass) or, after a residual sum, in the sum ({@link OneDnnAddReluVertex}); DL4J's own code when they are
+ * off, and still so after a restore from the saved configuration. A ReLU layer ({@link OneDnnReluLayer}, in graphs
+ * saved before either) does the same. That both paths compute the
  * same values and gradients is {@code HelperParityTest}'s "relu" kinds and every whole template there;
  * {@code GradientCheckTest} checks the oneDNN path against finite differences.
  */
@@ -37,10 +43,11 @@ class OneDnnReluLayerTest {
         for (Template template : TemplateRegistry.standard().list()) {
             ComputationGraph net = template.build(SMALL).newNetwork(1);
             assertThat(relusInBatchNorms(net, true)).as("%s ReLUs in batch norms", template.name()).isPositive();
-            relus(net, true);
+            assertThat(relus(net, true)).as("%s ReLU layers", template.name()).isZero();
+            sumsWithRelu(net, true);
         }
-        // ResNet-50's one ReLU layer per bottleneck, after the residual sum
-        assertThat(relus(TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
+        // ResNet-50's residual sum with its ReLU, one per bottleneck
+        assertThat(sumsWithRelu(TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SMALL)
                 .newNetwork(1), true)).isEqualTo(16);
     }
 
@@ -48,8 +55,9 @@ class OneDnnReluLayerTest {
     void withHelpersOffReluRunsDl4jsOwnCode() {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
         ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
-        assertThat(relus(net, false)).isPositive();
+        assertThat(sumsWithRelu(net, false)).isPositive();
         assertThat(relusInBatchNorms(net, false)).isPositive();
+        assertThat(relus(networkWithReluLayer(), false)).isEqualTo(1);
     }
 
     @Test
@@ -57,7 +65,8 @@ class OneDnnReluLayerTest {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
         ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
         ComputationGraph restored = Networks.restoredFromJson(net);
-        assertThat(relus(restored, true)).isEqualTo(relus(net, true));
+        assertThat(sumsWithRelu(restored, true)).isEqualTo(sumsWithRelu(net, true)).isPositive();
+        assertThat(relus(Networks.restoredFromJson(networkWithReluLayer()), true)).isEqualTo(1);
         assertThat(relusInBatchNorms(restored, true)).isEqualTo(relusInBatchNorms(net, true));
     }
 
@@ -87,7 +96,7 @@ class OneDnnReluLayerTest {
     @Test
     void inferenceRectifiesInPlaceOnlyInTheOutputsWorkspace() {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
-        ComputationGraph net = TemplateRegistry.standard().get("Clarifai_ResNext").build(SMALL).newNetwork(1);
+        ComputationGraph net = networkWithReluLayer();
         OneDnnReluLayer relu = (OneDnnReluLayer) java.util.Arrays.stream(net.getLayers())
                 .filter(OneDnnReluLayer.class::isInstance).findFirst().orElseThrow();
         WorkspaceConfiguration config = WorkspaceConfiguration.builder().initialSize(1 << 20)
@@ -114,6 +123,25 @@ class OneDnnReluLayerTest {
             INDArray y = relu.activate(false, same);
             assertThat(y).isSameAs(x).isEqualTo(expected);
         }
+    }
+
+    /** A convolution, its batch norm and a ReLU layer, as graphs saved before the ReLU moved into the batch norm. */
+    private static ComputationGraph networkWithReluLayer() {
+        return GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("conv", 8, 3, 1, 1, false)
+                .batchNorm("bn").relu("relu").globalAvgPool("pool").denseClassifier(SMALL.numClasses(), SMALL.head(), 1.0)
+                .build("pool", java.util.List.of(TemplateGraph.OUTPUT)).newNetwork(1);
+    }
+
+    /** Counts the residual sums with their ReLU, asserting each runs (or does not run) on oneDNN. */
+    private static int sumsWithRelu(ComputationGraph net, boolean onOneDnn) {
+        int count = 0;
+        for (GraphVertex vertex : net.getVertices()) {
+            if (vertex instanceof OneDnnAddReluVertex sum) {
+                count++;
+                assertThat(sum.onOneDnn()).as("%s on oneDNN", vertex.getVertexName()).isEqualTo(onOneDnn);
+            }
+        }
+        return count;
     }
 
     private static INDArray createIn(MemoryWorkspace workspace, float[] values) {

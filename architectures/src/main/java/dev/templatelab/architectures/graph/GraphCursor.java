@@ -235,6 +235,16 @@ public final class GraphCursor {
         return moved(name, channels, height, width);
     }
 
+    /**
+     * {@code max(this + other, 0)}: a residual connection and the ReLU after it, as one vertex ({@link AddRelu},
+     * one pass each way where a sum and a ReLU layer make three).
+     */
+    public GraphCursor addRelu(String name, GraphCursor other) {
+        requireSameShape(name, this, other);
+        graph.addVertex(name, new AddRelu(), vertex, other.vertex);
+        return moved(name, channels, height, width);
+    }
+
     /** Channel concatenation of branches that share a spatial size (Inception modules, grouped convs). */
     public static GraphCursor concat(String name, GraphCursor... branches) {
         GraphCursor first = branches[0];

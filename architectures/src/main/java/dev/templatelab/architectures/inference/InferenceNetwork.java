@@ -1,5 +1,6 @@
 package dev.templatelab.architectures.inference;
 
+import dev.templatelab.architectures.graph.AddRelu;
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.graph.MomentsBatchNormalization;
 import dev.templatelab.architectures.graph.ReluActivation;

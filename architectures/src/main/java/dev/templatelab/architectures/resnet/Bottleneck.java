@@ -31,6 +31,6 @@ final class Bottleneck {
         residual = residual.groupedConv(name + "_conv2", width, 3, stride, 1, cardinality, false)
                 .batchNormRelu(name + "_bn2")
                 .conv(name + "_conv3", out, 1, 1, 0, false).batchNorm(name + "_bn3", zeroInitLast ? 0.0 : 1.0);
-        return residual.add(name + "_add", shortcut).relu(name + "_relu");
+        return residual.addRelu(name + "_add_relu", shortcut);
     }
 }
