@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -32,8 +33,20 @@ public class Convolution extends ConvolutionLayer {
     }
 
     public Convolution(int kernel, int stride, int padding, int nOut, int groups, boolean bias) {
+        this(kernel, stride, padding, ConvolutionMode.Truncate, nOut, groups, bias);
+    }
+
+    /**
+     * With {@code mode} {@link ConvolutionMode#Same} the layer pads as TensorFlow's SAME does (the extra row or
+     * column, if any, at the bottom or right) and {@code padding} must be 0.
+     */
+    public Convolution(int kernel, int stride, int padding, ConvolutionMode mode, int nOut, int groups, boolean bias) {
         super(new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding).nOut(nOut)
-                .hasBias(bias).activation(Activation.IDENTITY));
+                .convolutionMode(mode).hasBias(bias).activation(Activation.IDENTITY));
+        if (mode == ConvolutionMode.Same && padding != 0) {
+            throw new IllegalArgumentException("a SAME-padded convolution computes its padding; got padding "
+                    + padding);
+        }
         if (kernel < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("convolution kernel " + kernel + ", stride " + stride + ", padding "
                     + padding + ": kernel and stride must be >= 1, padding >= 0");

@@ -117,6 +117,10 @@ public final class GraphCursor {
                     + " channels cannot be split into " + groups + " groups");
         }
         int p = layerPadding(name, kernel, stride, pad, true);
+        if (p == SAME) {
+            add(name, new Convolution(kernel, stride, 0, ConvolutionMode.Same, out, groups, bias));
+            return moved(name, out, sameSpatial(height, stride), sameSpatial(width, stride));
+        }
         add(name, new Convolution(kernel, stride, p, out, groups, bias));
         return moved(name, out, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
     }
@@ -167,12 +171,13 @@ public final class GraphCursor {
         return conv(name, out, kernel, stride, padding, bias).batchNormRelu(name + "_bn");
     }
 
-    /**
-     * Max pooling. With TF SAME padding an asymmetric pad becomes a zero pad, which equals TF's -inf pad
-     * because every max pool in the templates follows a ReLU.
-     */
+    /** Max pooling; with TF SAME padding, as TensorFlow pads it (padded values never win). */
     public GraphCursor maxPool(String name, int kernel, int stride, int pad) {
         int p = layerPadding(name, kernel, stride, pad, true);
+        if (p == SAME) {
+            add(name, new MaxPooling(kernel, stride, 0, ConvolutionMode.Same));
+            return moved(name, channels, sameSpatial(height, stride), sameSpatial(width, stride));
+        }
         return maxPooling(name, kernel, stride, p);
     }
 
@@ -181,7 +186,7 @@ public final class GraphCursor {
      * TensorFlow, which averages over the real pixels only.
      */
     public GraphCursor avgPool(String name, int kernel, int stride, int pad, boolean includePadInDivisor) {
-        // A zero pad in front would be counted by the divisor: TF SAME averages must be symmetric.
+        // every TF SAME average pool of the templates is symmetric; an asymmetric one is refused, not run untested
         int p = layerPadding(name, kernel, stride, pad, false);
         add(name, new AveragePooling(kernel, stride, p, includePadInDivisor));
         return moved(name, channels, spatial(height, kernel, stride, p), spatial(width, kernel, stride, p));
@@ -309,12 +314,16 @@ public final class GraphCursor {
         return (in + 2 * pad - kernel) / stride + 1;
     }
 
+    /** {@link #layerPadding}'s answer for a layer that pads as TF's SAME itself ({@link ConvolutionMode#Same}). */
+    private static final int SAME = -1;
+
     /**
      * The symmetric padding to give a layer. For TF SAME it is computed from the current size; when TF
-     * would pad one more row/column at the bottom/right, a zero-padding layer goes in front (only where a
-     * zero is what TF pads with, or is neutral) and the layer itself gets none.
+     * would pad one more row/column at the bottom/right, {@link #SAME}: the layer pads as TF does (DL4J's
+     * {@link ConvolutionMode#Same}, which oneDNN runs with its separate right/bottom padding). Graphs built before
+     * had a zero-padding layer in front instead, which cost a copy of the activation each way.
      */
-    private int layerPadding(String name, int kernel, int stride, int explicitPad, boolean zeroPadAllowed) {
+    private int layerPadding(String name, int kernel, int stride, int explicitPad, boolean asymmetricAllowed) {
         if (padding == Padding.EXPLICIT) {
             return explicitPad;
         }
@@ -323,15 +332,16 @@ public final class GraphCursor {
         if (totalH == totalW && totalH % 2 == 0) {
             return totalH / 2;
         }
-        if (!zeroPadAllowed) {
+        if (!asymmetricAllowed) {
             throw new IllegalStateException(name + ": TF SAME needs asymmetric padding here (" + height + "x" + width
                     + ", kernel " + kernel + ", stride " + stride + "), which this layer cannot take");
         }
-        int top = totalH / 2;
-        int left = totalW / 2;
-        add(name + "_samepad", new ZeroPadding(top, totalH - top, left, totalW - left));
-        moved(name + "_samepad", channels, height + totalH, width + totalW);
-        return 0;
+        return SAME;
+    }
+
+    /** TensorFlow's SAME output size: ceil(in / stride). */
+    private static int sameSpatial(int in, int stride) {
+        return (in + stride - 1) / stride;
     }
 
     /** TensorFlow's SAME: output ceil(in / stride), total padding (out - 1) * stride + kernel - in. */

@@ -2,6 +2,7 @@ package dev.templatelab.architectures.graph;
 
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -20,8 +21,16 @@ public class MaxPooling extends SubsamplingLayer {
     }
 
     public MaxPooling(int kernel, int stride, int padding) {
+        this(kernel, stride, padding, ConvolutionMode.Truncate);
+    }
+
+    /** With {@code mode} {@link ConvolutionMode#Same}: TensorFlow's SAME max pooling ({@code padding} 0). */
+    public MaxPooling(int kernel, int stride, int padding, ConvolutionMode mode) {
         super(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(kernel, kernel).stride(stride, stride)
-                .padding(padding, padding));
+                .padding(padding, padding).convolutionMode(mode));
+        if (mode == ConvolutionMode.Same && padding != 0) {
+            throw new IllegalArgumentException("a SAME-padded pool computes its padding; got padding " + padding);
+        }
     }
 
     @Override

@@ -39,13 +39,17 @@ final class PoolingOnOneDnn extends org.deeplearning4j.nn.layers.convolution.sub
         }
     }
 
-    /** Max or average pooling of float NCHW with explicit padding and no dilation, on {@link OneDnnPoolHelper}. */
+    /**
+     * Max or average pooling of float NCHW with explicit padding (or max pooling with SAME padding) and no
+     * dilation, on {@link OneDnnPoolHelper}.
+     */
     @Override
     public boolean canRunBlocked() {
         SubsamplingLayer conf = layerConf();
         return helper instanceof OneDnnPoolHelper && dataType == DataType.FLOAT
                 && (conf.getPoolingType() == PoolingType.MAX || conf.getPoolingType() == PoolingType.AVG)
-                && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW && convolutionMode != ConvolutionMode.Same
+                && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && (convolutionMode != ConvolutionMode.Same || conf.getPoolingType() == PoolingType.MAX)
                 && conf.getDilation()[0] == 1 && conf.getDilation()[1] == 1;
     }
 

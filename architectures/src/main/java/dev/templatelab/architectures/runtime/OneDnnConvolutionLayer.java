@@ -159,16 +159,16 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     }
 
     /**
-     * A float network, NCHW input, explicit padding, no dilation, identity activation (every convolution of the
-     * templates) on the fast path.
+     * A float network, NCHW input, explicit or TF SAME padding, no dilation, identity activation (every
+     * convolution of the templates) on the fast path.
      */
     private boolean runsOnOneDnn(INDArray x) {
         return onOneDnn && dataType == DataType.FLOAT && supported(x);
     }
 
     /**
-     * NCHW input, explicit padding, no dilation, identity activation (or ReLU, fused into the convolution by
-     * {@code InferenceNetwork}): what this layer's own code computes.
+     * NCHW input, explicit or TF SAME padding, no dilation, identity activation (or ReLU, fused into the
+     * convolution by {@code InferenceNetwork}): what this layer's own code computes.
      */
     private boolean supported(INDArray x) {
         return x.rank() == 4 && supportedConfiguration();
@@ -177,7 +177,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     private boolean supportedConfiguration() {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
         return conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
-                && conf.getConvolutionMode() != ConvolutionMode.Same && conf.getDilation()[0] == 1
+                && conf.getDilation()[0] == 1
                 && conf.getDilation()[1] == 1
                 && (conf.getActivationFn() instanceof ActivationIdentity || fusedRelu());
     }
@@ -256,14 +256,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     private static DynamicCustomOp op(String name, Geometry g, INDArray... inputs) {
         return DynamicCustomOp.builder(name).addInputs(inputs).addIntegerArguments((int) g.kernel[0],
                 (int) g.kernel[1], (int) g.strides[0], (int) g.strides[1], (int) g.padLeft[0], (int) g.padLeft[1],
-                1, 1, 0 /* explicit padding */, 0 /* NCHW */, 1 /* weights [out, in, kH, kW] */).build();
+                1, 1, g.same() ? 1 : 0 /* SAME: libnd4j pads as TF does */, 0 /* NCHW */,
+                1 /* weights [out, in, kH, kW] */).build();
     }
 
     private Geometry geometry(INDArray x, INDArray w) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf = layerConf();
         if (!supported(x)) {
             throw new IllegalStateException("convolution " + conf.getLayerName() + " with " + groups + " groups supports "
-                    + "NCHW input, explicit padding, no dilation and no activation but ReLU; got " + conf.getCnn2dDataFormat() + ", "
+                    + "NCHW input, explicit or SAME padding, no dilation and no activation but ReLU; got " + conf.getCnn2dDataFormat() + ", "
                     + Arrays.toString(x.shape()) + ", " + conf.getConvolutionMode() + ", dilation "
                     + Arrays.toString(conf.getDilation()) + ", " + conf.getActivationFn());
         }
@@ -272,7 +273,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                     + " input channels, got input " + Arrays.toString(x.shape()));
         }
         return Geometry.of(x.shape(), w.shape(), groups, conf.getKernelSize(), conf.getStride(), conf.getPadding(),
-                conf.hasBias());
+                conf.getConvolutionMode() == ConvolutionMode.Same, conf.hasBias());
     }
 
     private Primitives primitives(Geometry g) {
@@ -285,24 +286,35 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
      * takes the right/bottom padding separately: what makes DL4J's (floored) output size come out.
      */
     record Geometry(long[] input, long[] output, long[] weights, long[] kernel, long[] strides, long[] padLeft,
-                    long[] padRight, boolean bias, int groups, int pairing) {
-        static Geometry of(long[] in, long[] w, int groups, int[] kernel, int[] strides, int[] pad, boolean bias) {
+                    long[] padRight, boolean same, boolean bias, int groups, int pairing) {
+        /** {@code same}: TF's SAME padding ({@code pad} unused), the extra row or column at the bottom or right. */
+        static Geometry of(long[] in, long[] w, int groups, int[] kernel, int[] strides, int[] pad, boolean same,
+                           boolean bias) {
             long[] out = {in[0], w[0], 0, 0};
+            long[] padLeft = new long[2];
             long[] padRight = new long[2];
             for (int d = 0; d < 2; d++) {
+                if (same) {
+                    out[2 + d] = (in[2 + d] + strides[d] - 1) / strides[d];
+                    long total = Math.max(0, (out[2 + d] - 1) * strides[d] + kernel[d] - in[2 + d]);
+                    padLeft[d] = total / 2;
+                    padRight[d] = total - padLeft[d];
+                    continue;
+                }
                 long size = in[2 + d] + 2L * pad[d] - kernel[d];
                 if (size < 0) {
                     throw new IllegalStateException("a " + kernel[d] + "-wide kernel does not fit input "
                             + Arrays.toString(in) + " padded by " + pad[d]);
                 }
                 out[2 + d] = size / strides[d] + 1;
+                padLeft[d] = pad[d];
                 padRight[d] = (out[2 + d] - 1) * strides[d] + kernel[d] - in[2 + d] - pad[d];
             }
             int pairing = pairing(groups, w[0] / groups, w[1]);
             long[] weights = groups == 1 ? w.clone()
                     : new long[] {groups / pairing, w[0] / groups * pairing, w[1] * pairing, w[2], w[3]};
             return new Geometry(in, out, weights, new long[] {kernel[0], kernel[1]},
-                    new long[] {strides[0], strides[1]}, new long[] {pad[0], pad[1]}, padRight, bias, groups, pairing);
+                    new long[] {strides[0], strides[1]}, padLeft, padRight, same, bias, groups, pairing);
         }
 
         /**
@@ -371,7 +383,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
 
         String key() {
             return Arrays.toString(input) + Arrays.toString(weights) + Arrays.toString(strides)
-                    + Arrays.toString(padLeft) + bias;
+                    + Arrays.toString(padLeft) + Arrays.toString(padRight) + bias;
         }
     }
 

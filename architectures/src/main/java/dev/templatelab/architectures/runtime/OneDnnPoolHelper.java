@@ -142,22 +142,32 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
 
     /**
      * A pooling this helper runs: max or average, float NCHW, no dilation, explicit padding (every pool of the
-     * templates); null for anything else. oneDNN takes the right/bottom padding separately: what makes DL4J's
-     * output size come out, possibly less than the left/top one.
+     * templates), or TF's SAME padding for max pooling; null for anything else. oneDNN takes the right/bottom
+     * padding separately: what makes DL4J's output size come out, possibly less than the left/top one, or TF's
+     * extra row and column at the bottom and right.
      */
     record Geometry(dnnl.algorithm algorithm, long[] input, long[] output, long[] kernel, long[] strides,
                     long[] padLeft, long[] padRight) {
         static Geometry of(INDArray x, int[] kernel, int[] strides, int[] pad, dnnl.algorithm algorithm,
                            ConvolutionMode mode, int[] dilation, CNN2DFormat format) {
+            boolean same = mode == ConvolutionMode.Same;
             if (algorithm == null || x.dataType() != DataType.FLOAT || x.rank() != 4
-                    || format != CNN2DFormat.NCHW || mode == ConvolutionMode.Same || dilation[0] != 1
-                    || dilation[1] != 1) {
+                    || format != CNN2DFormat.NCHW || same && algorithm != dnnl.algorithm.pooling_max
+                    || dilation[0] != 1 || dilation[1] != 1) {
                 return null;
             }
             long[] in = x.shape();
             long[] out = {in[0], in[1], 0, 0};
+            long[] padLeft = {pad[0], pad[1]};
             long[] padRight = new long[2];
             for (int d = 0; d < 2; d++) {
+                if (same) {           // padded values never win a max, as TF's -inf padding
+                    out[2 + d] = (in[2 + d] + strides[d] - 1) / strides[d];
+                    long total = Math.max(0, (out[2 + d] - 1) * strides[d] + kernel[d] - in[2 + d]);
+                    padLeft[d] = total / 2;
+                    padRight[d] = total - padLeft[d];
+                    continue;
+                }
                 long size = in[2 + d] + 2L * pad[d] - kernel[d];
                 if (size < 0 || (mode == ConvolutionMode.Strict && size % strides[d] != 0)) {
                     return null;          // DL4J's helper reports the configuration error
@@ -169,7 +179,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
                 }
             }
             return new Geometry(algorithm, in, out, new long[] {kernel[0], kernel[1]},
-                    new long[] {strides[0], strides[1]}, new long[] {pad[0], pad[1]}, padRight);
+                    new long[] {strides[0], strides[1]}, padLeft, padRight);
         }
 
         boolean max() {
