@@ -80,7 +80,7 @@ class HelperParityTest {
                 }),
                 // "pre" feeds "late" too, which lies between "res" and the sum in topological order: DL4J adds
                 // late's gradient for pre in place into the sum's gradient before res has read it, unless pre
-                // gets a copy of it
+                // gets a copy of it (both paths here share that logic: GradientCheckTest and AddReluTest catch it)
                 kind("relu after a residual sum (AddRelu), shortcut read again after the residual branch",
                         Padding.EXPLICIT, x -> {
                             GraphCursor residual = x.branch().conv("res", c, 3, 1, 1, false);

@@ -12,101 +12,154 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * Where TensorFlow's SAME padding puts one more row and column at the bottom and right than at the top and left
+ * Where TensorFlow's SAME padding puts one more row or column at the bottom or right than at the top or left
  * (Inception-v2's stride-2 layers), the layer pads so itself ({@code ConvolutionMode.Same}, which oneDNN runs
  * with its separate right/bottom padding). Graphs built before had a zero-padding layer in front of an unpadded
  * layer instead: TF's padding by construction. Both compute the same outputs and gradients, from the same weights,
- * on the fast path and on DL4J's stock path.
+ * on the fast path and on DL4J's stock path: single layers, and the whole of Inception-v2. (That max pooling
+ * ignores the padded values, as TF's does, on signed inputs too: {@code HelperParityTest}'s SAME max pool.)
  */
 @ExtendWith(RestoresHelperSwitch.class)
 class TfSamePaddingTest {
 
-    private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 6, 4.0, HeadActivation.SOFTMAX);
+    /** 32 x 35: a stride of 2 pads rows 0 / 1 for a 3x3 window but columns 1 / 1, so each dimension counts. */
+    private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 35, 3, 1.0, 6, 4.0, HeadActivation.SOFTMAX);
 
     static Stream<Arguments> layers() {
         return Stream.of(
-                layer("conv 3x3 / 2: pads 0 top, 1 bottom", x -> x.conv("op", 8, 3, 2, 0, false), 0, 1),
-                layer("depthwise 7x7 / 2, Inception-v2's stem: pads 2 top, 3 bottom",
-                        x -> x.groupedConv("op", 16, 7, 2, 0, 8, false), 2, 3),
+                layer("conv 3x3 / 2", x -> x.conv("op", 8, 3, 2, 0, false)),
+                layer("depthwise 7x7 / 2, Inception-v2's stem", x -> x.groupedConv("op", 16, 7, 2, 0, 8, false)),
                 // a zero pad equals TF's ignored padding after a ReLU only; in Inception-v2 every max pool follows one
-                layer("max pool 3 / 2 after a ReLU: pads 0 top, 1 bottom",
-                        x -> x.relu("rectified").maxPool("op", 3, 2, 0), 0, 1));
+                layer("max pool 3 / 2 after a ReLU", x -> x.relu("rectified").maxPool("op", 3, 2, 0)));
     }
 
-    private static Arguments layer(String name, UnaryOperator<GraphCursor> op, int top, int bottom) {
-        return Arguments.of(name, op, top, bottom);
+    private static Arguments layer(String name, UnaryOperator<GraphCursor> op) {
+        return Arguments.of(name, op);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
-    void padsAsAZeroPadInFrontDoes(String name, UnaryOperator<GraphCursor> op, int top, int bottom) {
+    void padsAsAZeroPadInFrontDoes(String name, UnaryOperator<GraphCursor> op) {
         GraphCursor x = GraphCursor.start(INPUT, Padding.TF_SAME, BatchNormStyle.PYTORCH)
                 .conv("pre", 8, 1, 1, 0, false);
         TemplateGraph same = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
-        assertThat(modeOf(same.configuration(), "op")).isEqualTo(ConvolutionMode.Same);
-        TemplateGraph padded = new TemplateGraph(zeroPadInFront(same.configuration(), "op", top, bottom), same.input(),
-                same.featureVertex(), same.headVertices());
+        assertThat(sameLayers(same, INPUT)).as("layers padding as SAME").isEqualTo(1);
+        assertSameAsZeroPadded(name, same, INPUT, 1e-5);
+    }
 
+    @Test
+    void inceptionV2ComputesWhatItComputedWithZeroPaddingLayers() {
+        TemplateSpec spec = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
+        TemplateGraph same = TemplateRegistry.standard().get("Clarifai_InceptionV2").build(spec);
+        assertThat(sameLayers(same, spec)).as("layers padding as SAME").isEqualTo(9);
+        assertSameAsZeroPadded("Inception-v2", same, spec, 1e-5);
+    }
+
+    private static void assertSameAsZeroPadded(String name, TemplateGraph same, TemplateSpec spec, double tolerance) {
+        TemplateGraph padded = new TemplateGraph(zeroPadInFront(same.configuration(), spec), same.input(),
+                same.featureVertex(), same.headVertices());
         FastAndStock sameNets = FastAndStock.of(same, 5);
         FastAndStock paddedNets = FastAndStock.of(padded, 5);
-        paddedNets.stock().setParams(sameNets.stock().params().dup());
-        paddedNets.fast().setParams(sameNets.stock().params().dup());
-        DataSet batch = Networks.randomBatch(INPUT, 4, 9, false);
-        compare(name + ", stock path", sameNets.stock(), paddedNets.stock(), batch);
-        compare(name + ", fast path", sameNets.fast(), paddedNets.fast(), batch);
+        copyParameters(sameNets.stock(), paddedNets.stock());
+        copyParameters(sameNets.stock(), paddedNets.fast());
+        DataSet batch = Networks.randomBatch(spec, 4, 9, false);
+        compare(name + ", stock path", sameNets.stock(), paddedNets.stock(), batch, tolerance);
+        compare(name + ", fast path", sameNets.fast(), paddedNets.fast(), batch, tolerance);
         FastAndStock.assertNoHelperFellBack(name, sameNets.fast());
     }
 
-    private static void compare(String what, ComputationGraph same, ComputationGraph padded, DataSet batch) {
+    private static void compare(String what, ComputationGraph same, ComputationGraph padded, DataSet batch,
+                                double tolerance) {
         assertRelative(what + ", output", same.outputSingle(false, batch.getFeatures()),
-                padded.outputSingle(false, batch.getFeatures()), 1e-5);
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> expected = FastAndStock.gradients(padded, batch);
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> actual = FastAndStock.gradients(same, batch);
+                padded.outputSingle(false, batch.getFeatures()), tolerance);
+        Map<String, INDArray> expected = FastAndStock.gradients(padded, batch);
+        Map<String, INDArray> actual = FastAndStock.gradients(same, batch);
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         for (String key : expected.keySet()) {
-            assertRelative(what + ", gradient " + key, actual.get(key), expected.get(key), 1e-5);
+            assertRelative(what + ", gradient " + key, actual.get(key), expected.get(key), tolerance);
         }
     }
 
-    /** A copy of {@code conf} whose layer {@code name} reads a zero pad (top/left, bottom/right) without padding. */
-    private static ComputationGraphConfiguration zeroPadInFront(ComputationGraphConfiguration conf, String name,
-                                                               int top, int bottom) {
+    /** How many layers pad as TF's SAME themselves: the zero pads {@link #zeroPadInFront} puts in. */
+    private static int sameLayers(TemplateGraph graph, TemplateSpec spec) {
+        return zeroPadInFront(graph.configuration(), spec).getVertices().size()
+                - graph.configuration().getVertices().size();
+    }
+
+    /**
+     * A copy of {@code conf} in which each SAME layer that TF pads more at the bottom or right reads a zero pad
+     * (TF's padding, computed here: output ceil(in / stride), the odd row or column at the bottom or right) and
+     * pads nothing itself.
+     */
+    private static ComputationGraphConfiguration zeroPadInFront(ComputationGraphConfiguration conf, TemplateSpec spec) {
         ComputationGraphConfiguration copy = conf.clone();
-        LayerVertex vertex = (LayerVertex) copy.getVertices().get(name);
-        if (vertex.getLayerConf().getLayer() instanceof ConvolutionLayer convolution) {
-            convolution.setConvolutionMode(ConvolutionMode.Truncate);
-        } else {
-            ((SubsamplingLayer) vertex.getLayerConf().getLayer()).setConvolutionMode(ConvolutionMode.Truncate);
+        Map<String, InputType> types = conf.getLayerActivationTypes(
+                InputType.convolutional(spec.height(), spec.width(), spec.channels()));
+        for (String name : new ArrayList<>(copy.getVertices().keySet())) {
+            if (!(copy.getVertices().get(name) instanceof LayerVertex vertex)) {
+                continue;
+            }
+            org.deeplearning4j.nn.conf.layers.Layer layer = vertex.getLayerConf().getLayer();
+            int[] kernel;
+            int[] stride;
+            if (layer instanceof ConvolutionLayer c && c.getConvolutionMode() == ConvolutionMode.Same) {
+                kernel = c.getKernelSize();
+                stride = c.getStride();
+                c.setConvolutionMode(ConvolutionMode.Truncate);
+            } else if (layer instanceof SubsamplingLayer p && p.getConvolutionMode() == ConvolutionMode.Same) {
+                kernel = p.getKernelSize();
+                stride = p.getStride();
+                p.setConvolutionMode(ConvolutionMode.Truncate);
+            } else {
+                continue;
+            }
+            String input = copy.getVertexInputs().get(name).get(0);
+            InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) types.get(input);
+            int[] rows = tfPadding(in.getHeight(), kernel[0], stride[0]);
+            int[] columns = tfPadding(in.getWidth(), kernel[1], stride[1]);
+            LayerVertex pad = (LayerVertex) vertex.clone();
+            ZeroPadding zeroPadding = new ZeroPadding(rows[0], rows[1], columns[0], columns[1]);
+            zeroPadding.setLayerName(name + "_pad");
+            pad.getLayerConf().setLayer(zeroPadding);
+            copy.getVertices().put(name + "_pad", pad);
+            copy.getVertexInputs().put(name + "_pad", new ArrayList<>(List.of(input)));
+            copy.getVertexInputs().put(name, new ArrayList<>(List.of(name + "_pad")));
         }
-        LayerVertex pad = (LayerVertex) vertex.clone();
-        ZeroPadding zeroPadding = new ZeroPadding(top, bottom, top, bottom);
-        zeroPadding.setLayerName(name + "_pad");
-        pad.getLayerConf().setLayer(zeroPadding);
-        copy.getVertices().put(name + "_pad", pad);
-        copy.getVertexInputs().put(name + "_pad", new ArrayList<>(copy.getVertexInputs().get(name)));
-        copy.getVertexInputs().put(name, new ArrayList<>(List.of(name + "_pad")));
         copy.setTopologicalOrder(null);
         copy.setTopologicalOrderStr(null);
         return copy;
     }
 
-    private static ConvolutionMode modeOf(ComputationGraphConfiguration conf, String name) {
-        var layer = ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer();
-        return layer instanceof ConvolutionLayer c ? c.getConvolutionMode()
-                : ((SubsamplingLayer) layer).getConvolutionMode();
+    /** TF's SAME padding before and after, along one dimension of size {@code in}. */
+    private static int[] tfPadding(long in, int kernel, int stride) {
+        long out = (in + stride - 1) / stride;
+        int total = (int) Math.max(0, (out - 1) * stride + kernel - in);
+        return new int[] {total / 2, total - total / 2};
+    }
+
+    /** Parameters by layer name: the two graphs may flatten them in different orders. */
+    private static void copyParameters(ComputationGraph from, ComputationGraph to) {
+        for (Layer layer : from.getLayers()) {
+            Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
+            layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
+        }
     }
 }

@@ -34,6 +34,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public final class GraphCursor {
 
+    /** {@link #layerPadding}'s answer for a layer that pads as TF's SAME itself ({@link ConvolutionMode#Same}). */
+    private static final int SAME = -1;
+
     private final GraphBuilder graph;
     private final Padding padding;
     private final BatchNormStyle bnStyle;
@@ -313,9 +316,6 @@ public final class GraphCursor {
     private static int spatial(int in, int kernel, int stride, int pad) {
         return (in + 2 * pad - kernel) / stride + 1;
     }
-
-    /** {@link #layerPadding}'s answer for a layer that pads as TF's SAME itself ({@link ConvolutionMode#Same}). */
-    private static final int SAME = -1;
 
     /**
      * The symmetric padding to give a layer. For TF SAME it is computed from the current size; when TF

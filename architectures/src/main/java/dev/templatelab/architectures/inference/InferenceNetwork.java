@@ -33,12 +33,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * convolution with weights scaled by {@code gamma / sqrt(var + eps)} per output channel and a shifted bias.
  * A ReLU that then reads only that convolution (a separate layer, or the batch norm's own) becomes part of it
  * too (oneDNN applies it as the convolution writes its output), and a ReLU after a residual sum joins the sum
- * ({@link AddRelu}: one pass instead of three).
+ * ({@link AddRelu}: one pass instead of three; the templates' training graphs have it already, older graphs a sum
+ * and a ReLU layer).
  * Each removes a pass over the activations and its layout conversions: ResNet-50 inference here went from
  * 12.5-13.6 to 16.8 img/s (README "Performance").
  *
  * <p>The result computes the same outputs up to float rounding and is for inference only: it has no batch norms
- * to train, its convolutions gained biases, and fused ReLUs and joined sums have no backward pass of their own.
+ * to train, its convolutions gained biases, and a convolution with a fused ReLU refuses to train on the fast path
+ * (oneDNN's post-op has no backward).
  * The trained network is left untouched; each call builds a new network, so call it once per use of a trained
  * network (an evaluation, a prediction run), not per batch. Graphs without these patterns (or saved before the
  * {@link Convolution} layer existed) come back as an equivalent copy.

@@ -9,11 +9,15 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -26,17 +30,17 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The run-time vertex of {@code AddRelu}: {@code max(a + b, 0)}, trainable.
  *
- * <p>On the fast path the forward is one pass of oneDNN's binary add with a ReLU post-op, and the backward one
- * pass of oneDNN's ReLU backward from the output (the gradient passes where the output is positive). A sum hands
- * its gradient unchanged to every input, so that one array is every input's gradient, where DL4J's sum hands
- * each input a copy. Otherwise (helpers off, another backend, double precision, more than two inputs) DL4J's sum,
- * then a ReLU in place, and libnd4j's {@code relu_bp}.
+ * <p>On the fast path the forward is one pass of oneDNN's binary add with a ReLU post-op (two float inputs of one
+ * shape; otherwise DL4J's sum, then a ReLU in place), and the backward one pass of oneDNN's ReLU backward from the
+ * output (the gradient passes where the output is positive; libnd4j's {@code relu_bp} off the fast path). A sum
+ * hands its gradient unchanged to every input, so that one array is every input's gradient, where DL4J's sum
+ * hands each input a copy.
  *
- * <p>Handing several inputs one array is safe while nothing writes into it before every input has read it. The
- * templates' layers never write into the gradient they are given ({@code GradientCheckTest} checks the residual
- * blocks). DL4J does, though: when a vertex feeds several others, it adds their gradients for it in place, into
- * the first one it was given. Where that could happen to the shared array too early, an input gets a copy
- * ({@link #shareable}).
+ * <p>Handing several inputs one array is safe while nothing writes into it before every input has read it. Only
+ * inputs whose backward reads its gradient and hands on a new one share it ({@link #handsOnNewGradients}): the
+ * templates' convolutions, batch norms, pools and sums. DL4J itself writes into a gradient, though: when a vertex
+ * feeds several others, it adds their gradients for it in place, into the first one it was given. Where that
+ * could happen to the shared array too early, an input gets a copy ({@link #sharesGradient}).
  */
 public final class OneDnnAddReluVertex extends ElementWiseVertex {
 
@@ -45,7 +49,7 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
     /** The last training forward's output: the backward's mask. */
     private INDArray output;
     /** Per input, whether it may be handed the shared gradient array itself; decided on the first backward. */
-    private boolean[] shareable;
+    private boolean[] sharing;
 
     public OneDnnAddReluVertex(ComputationGraph graph, String name, int vertexIndex, DataType dataType) {
         super(graph, name, vertexIndex, Op.Add, dataType);
@@ -100,7 +104,7 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
             // relu_bp passes the gradient where its first argument is positive: the output is where the sum is
             Nd4j.exec(new RectifiedLinearDerivative(output, epsilon, gradient));
         }
-        boolean[] share = shareable();
+        boolean[] share = sharesGradient();
         INDArray[] gradients = new INDArray[inputs.length];
         for (int i = 0; i < gradients.length; i++) {
             gradients[i] = share[i] ? gradient : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, gradient);
@@ -116,24 +120,40 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
      * to read. Such pairs do not share. In a ResNet block neither happens: the shortcut S feeds only the block's
      * first convolution besides this sum, and that precedes R (the last batch norm).
      */
-    private boolean[] shareable() {
-        if (shareable == null) {
+    private boolean[] sharesGradient() {
+        if (sharing == null) {
             int[] order = graph.topologicalSortOrder();
             int[] position = new int[order.length];
             for (int p = 0; p < order.length; p++) {
                 position[order[p]] = p;
             }
             VertexIndices[] in = getInputVertices();
-            shareable = new boolean[in.length];
+            sharing = new boolean[in.length];
             for (int i = 0; i < in.length; i++) {
-                shareable[i] = true;
-                for (int j = 0; j < i && shareable[i]; j++) {
-                    shareable[i] = !shareable[j] || !addsIntoTooEarly(in[i], in[j], position)
+                sharing[i] = handsOnNewGradients(graph.getVertices()[in[i].getVertexIndex()]);
+                for (int j = 0; j < i && sharing[i]; j++) {
+                    sharing[i] = !sharing[j] || !addsIntoTooEarly(in[i], in[j], position)
                             && !addsIntoTooEarly(in[j], in[i], position);
                 }
             }
         }
-        return shareable;
+        return sharing;
+    }
+
+    /**
+     * A vertex known to leave the gradient it is given as it is and to hand on a new one: not a view of it (a
+     * reshape would), which DL4J could add into in place further down. Anything else gets a copy.
+     */
+    private static boolean handsOnNewGradients(GraphVertex vertex) {
+        if (vertex instanceof OneDnnAddReluVertex) {
+            return true;
+        }
+        if (!(vertex instanceof LayerVertex layerVertex) || layerVertex.getLayerPreProcessor() != null) {
+            return false;
+        }
+        Layer layer = layerVertex.getLayer();
+        return layer instanceof OneDnnConvolutionLayer || layer instanceof BatchNormalization
+                || layer instanceof SubsamplingLayer || layer instanceof OneDnnReluLayer;
     }
 
     /** Whether a vertex besides this one reads {@code s} and lies between {@code r} and this in topological order. */

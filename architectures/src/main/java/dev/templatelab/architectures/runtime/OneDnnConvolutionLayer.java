@@ -295,10 +295,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             long[] padRight = new long[2];
             for (int d = 0; d < 2; d++) {
                 if (same) {
-                    out[2 + d] = (in[2 + d] + strides[d] - 1) / strides[d];
-                    long total = Math.max(0, (out[2 + d] - 1) * strides[d] + kernel[d] - in[2 + d]);
-                    padLeft[d] = total / 2;
-                    padRight[d] = total - padLeft[d];
+                    long[] sizes = OneDnn.samePadding(in[2 + d], kernel[d], strides[d]);
+                    out[2 + d] = sizes[0];
+                    padLeft[d] = sizes[1];
+                    padRight[d] = sizes[2];
                     continue;
                 }
                 long size = in[2 + d] + 2L * pad[d] - kernel[d];

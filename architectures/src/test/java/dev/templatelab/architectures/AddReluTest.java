@@ -1,0 +1,112 @@
+package dev.templatelab.architectures;
+
+import static dev.templatelab.architectures.FastAndStock.assertRelative;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.architectures.graph.AddRelu;
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
+import dev.templatelab.architectures.graph.ReluActivation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * {@link AddRelu} (one vertex, one gradient array shared by its inputs where that is safe) computes what DL4J's
+ * sum followed by a ReLU layer computes (a copy of the gradient for each input): the same graph built both ways,
+ * same weights, outputs and every gradient, on the fast path and on the stock path. The graphs are
+ * {@code HelperParityTest}'s AddRelu kinds, one of them built so that sharing the gradient with both inputs would
+ * be wrong.
+ */
+@ExtendWith(RestoresHelperSwitch.class)
+class AddReluTest {
+
+    private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 6, 4.0, HeadActivation.SOFTMAX);
+
+    static Stream<Arguments> graphs() {
+        return HelperParityTest.layerKinds().filter(kind -> ((String) kind.get()[0]).contains("AddRelu"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("graphs")
+    void computesWhatASumAndAReluLayerCompute(String name, Padding mode, UnaryOperator<GraphCursor> op) {
+        GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
+        TemplateGraph joined = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
+                .build("pool", List.of(TemplateGraph.OUTPUT));
+        TemplateGraph separate = new TemplateGraph(sumAndReluLayer(joined.configuration()), joined.input(),
+                joined.featureVertex(), joined.headVertices());
+
+        FastAndStock joinedNets = FastAndStock.of(joined, 3);
+        FastAndStock separateNets = FastAndStock.of(separate, 3);
+        copyParameters(joinedNets.stock(), separateNets.stock());
+        copyParameters(joinedNets.stock(), separateNets.fast());
+        DataSet batch = Networks.randomBatch(INPUT, 4, 21, false);
+        compare(name + ", fast path", joinedNets.fast(), separateNets.fast(), batch);
+        compare(name + ", stock path", joinedNets.stock(), separateNets.stock(), batch);
+        FastAndStock.assertNoHelperFellBack(name, joinedNets.fast());
+    }
+
+    private static void compare(String what, ComputationGraph joined, ComputationGraph separate, DataSet batch) {
+        assertRelative(what + ", output", joined.outputSingle(false, batch.getFeatures()),
+                separate.outputSingle(false, batch.getFeatures()), 1e-5);
+        Map<String, INDArray> expected = FastAndStock.gradients(separate, batch);
+        Map<String, INDArray> actual = FastAndStock.gradients(joined, batch);
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        for (String key : expected.keySet()) {
+            assertRelative(what + ", gradient " + key, actual.get(key), expected.get(key), 1e-5);
+        }
+    }
+
+    /** A copy of {@code conf} with each AddRelu vertex as DL4J's sum and a ReLU layer after it. */
+    private static ComputationGraphConfiguration sumAndReluLayer(ComputationGraphConfiguration conf) {
+        ComputationGraphConfiguration copy = conf.clone();
+        LayerVertex anyLayer = (LayerVertex) copy.getVertices().values().stream()
+                .filter(v -> v instanceof LayerVertex layer && layer.getPreProcessor() == null).findFirst()
+                .orElseThrow();
+        int sums = 0;
+        for (String name : new ArrayList<>(copy.getVertices().keySet())) {
+            if (!(copy.getVertices().get(name) instanceof AddRelu)) {
+                continue;
+            }
+            String relu = name + "_relu";
+            for (List<String> inputs : copy.getVertexInputs().values()) {
+                inputs.replaceAll(input -> input.equals(name) ? relu : input);
+            }
+            copy.getNetworkOutputs().replaceAll(output -> output.equals(name) ? relu : output);
+            copy.getVertices().put(name, new ElementWiseVertex(ElementWiseVertex.Op.Add));
+            LayerVertex reluVertex = (LayerVertex) anyLayer.clone();
+            ReluActivation layer = new ReluActivation();
+            layer.setLayerName(relu);
+            reluVertex.getLayerConf().setLayer(layer);
+            copy.getVertices().put(relu, reluVertex);
+            copy.getVertexInputs().put(relu, new ArrayList<>(List.of(name)));
+            sums++;
+        }
+        assertThat(sums).as("AddRelu vertices").isEqualTo(1);
+        copy.setTopologicalOrder(null);
+        copy.setTopologicalOrderStr(null);
+        return copy;
+    }
+
+    /** Parameters by layer name: the two graphs may flatten them in different orders. */
+    private static void copyParameters(ComputationGraph from, ComputationGraph to) {
+        for (Layer layer : from.getLayers()) {
+            Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
+            layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
+        }
+    }
+}
