@@ -8,7 +8,10 @@ import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.GraphCursor;
 import dev.templatelab.architectures.graph.Padding;
 import dev.templatelab.architectures.graph.ReluActivation;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.architectures.runtime.OneDnnAddReluVertex;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -18,6 +21,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -58,6 +62,35 @@ class AddReluTest {
         compare(name + ", fast path", joinedNets.fast(), separateNets.fast(), batch);
         compare(name + ", stock path", joinedNets.stock(), separateNets.stock(), batch);
         FastAndStock.assertNoHelperFellBack(name, joinedNets.fast());
+    }
+
+    /** The point of sharing: in every ResNet block both inputs take the gradient array itself, no copy. */
+    @Test
+    void resNetBlocksHandBothInputsTheGradientItself() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        TemplateSpec small = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
+        ComputationGraph net = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(small)
+                .newNetwork(1);
+        List<OneDnnAddReluVertex> sums = Arrays.stream(net.getVertices())
+                .filter(OneDnnAddReluVertex.class::isInstance).map(OneDnnAddReluVertex.class::cast).toList();
+        assertThat(sums).hasSize(16);
+        for (OneDnnAddReluVertex sum : sums) {
+            assertThat(sum.sharesGradientWithInput(0) && sum.sharesGradientWithInput(1))
+                    .as("%s shares its gradient with both inputs", sum.getVertexName()).isTrue();
+        }
+    }
+
+    /** An input not known to hand on a new gradient array (here a concatenation) gets a copy; the other shares. */
+    @Test
+    void aConcatenationGetsACopy() {
+        GraphCursor x = GraphCursor.start(INPUT, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
+        ComputationGraph net = GraphCursor.concat("cat", x.branch().conv("a", 4, 3, 1, 1, false),
+                        x.branch().conv("b", 4, 1, 1, 0, false)).addRelu("op", x)
+                .globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
+                .build("pool", List.of(TemplateGraph.OUTPUT)).newNetwork(1);
+        OneDnnAddReluVertex sum = (OneDnnAddReluVertex) net.getVertex("op");
+        assertThat(sum.sharesGradientWithInput(0)).as("the concatenation shares").isFalse();
+        assertThat(sum.sharesGradientWithInput(1)).as("the convolution shares").isTrue();
     }
 
     private static void compare(String what, ComputationGraph joined, ComputationGraph separate, DataSet batch) {

@@ -78,6 +78,10 @@ class HelperParityTest {
                     residual.batchNorm("res_bn");
                     return residual.addRelu("op", shortcut.batchNorm("proj_bn"));
                 }),
+                // a concatenation is not known to hand on a new gradient array: it gets a copy, pre shares
+                kind("relu after a residual sum (AddRelu) of a concatenation", Padding.EXPLICIT,
+                        x -> GraphCursor.concat("cat", x.branch().conv("a", c / 2, 3, 1, 1, false),
+                                x.branch().conv("b", c / 2, 1, 1, 0, false)).addRelu("op", x)),
                 // "pre" feeds "late" too, which lies between "res" and the sum in topological order: DL4J adds
                 // late's gradient for pre in place into the sum's gradient before res has read it, unless pre
                 // gets a copy of it (both paths here share that logic: GradientCheckTest and AddReluTest catch it)

@@ -39,8 +39,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * 12.5-13.6 to 16.8 img/s (README "Performance").
  *
  * <p>The result computes the same outputs up to float rounding and is for inference only: it has no batch norms
- * to train, its convolutions gained biases, and a convolution with a fused ReLU refuses to train on the fast path
- * (oneDNN's post-op has no backward).
+ * to train, its convolutions gained biases, and a convolution with a fused ReLU trains only on DL4J's code (oneDNN's
+ * post-op has no backward): it refuses where it has groups or holds its activations in oneDNN's blocked layout,
+ * as on the fast path.
  * The trained network is left untouched; each call builds a new network, so call it once per use of a trained
  * network (an evaluation, a prediction run), not per batch. Graphs without these patterns (or saved before the
  * {@link Convolution} layer existed) come back as an equivalent copy.

@@ -124,14 +124,15 @@ final class OneDnn {
         return blocked ? new memory.desc(nchw, memory.data_type.f32, memory.format_tag.nChw8c) : rowMajor(nchw);
     }
 
-    /**
-     * TensorFlow's SAME padding along one dimension, as DL4J's {@code ConvolutionMode.Same} computes it:
-     * {output size {@code ceil(in / stride)}, padding before, padding after}, an odd row or column going after.
-     */
-    static long[] samePadding(long in, long kernel, long stride) {
-        long out = (in + stride - 1) / stride;
-        long total = Math.max(0, (out - 1) * stride + kernel - in);
-        return new long[] {out, total / 2, total - total / 2};
+    /** TensorFlow's SAME padding along one dimension: the output size and the padding before and after it. */
+    record SamePadding(long output, long before, long after) {
+
+        /** As DL4J's {@code ConvolutionMode.Same} computes it: output ceil(in / stride), an odd row or column after. */
+        static SamePadding of(long in, long kernel, long stride) {
+            long out = (in + stride - 1) / stride;
+            long total = Math.max(0, (out - 1) * stride + kernel - in);
+            return new SamePadding(out, total / 2, total - total / 2);
+        }
     }
 
     /** The array itself when it is plain row-major memory, else a row-major copy (a channel slice, say). */

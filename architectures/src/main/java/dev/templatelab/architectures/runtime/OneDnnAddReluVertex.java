@@ -37,8 +37,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * hands each input a copy.
  *
  * <p>Handing several inputs one array is safe while nothing writes into it before every input has read it. Only
- * inputs whose backward reads its gradient and hands on a new one share it ({@link #handsOnNewGradients}): the
- * templates' convolutions, batch norms, pools and sums. DL4J itself writes into a gradient, though: when a vertex
+ * inputs whose backward reads its gradient and hands on a new one share it ({@link #handsOnNewGradients}):
+ * convolutions, batch norms, pools, ReLU layers and other {@code AddRelu} vertices; the rest get a copy. DL4J itself writes into a gradient, though: when a vertex
  * feeds several others, it adds their gradients for it in place, into the first one it was given. Where that
  * could happen to the shared array too early, an input gets a copy ({@link #sharesGradient}).
  */
@@ -53,6 +53,14 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
 
     public OneDnnAddReluVertex(ComputationGraph graph, String name, int vertexIndex, DataType dataType) {
         super(graph, name, vertexIndex, Op.Add, dataType);
+    }
+
+    /**
+     * Whether input {@code input} is handed the gradient array itself in the backward pass (else a copy of it).
+     * Needs the network's vertices, so ask once the network is made.
+     */
+    public boolean sharesGradientWithInput(int input) {
+        return sharesGradient()[input];
     }
 
     /** Whether this vertex runs on oneDNN (decided when the vertex is made, as DL4J decides its helpers). */

@@ -295,10 +295,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             long[] padRight = new long[2];
             for (int d = 0; d < 2; d++) {
                 if (same) {
-                    long[] sizes = OneDnn.samePadding(in[2 + d], kernel[d], strides[d]);
-                    out[2 + d] = sizes[0];
-                    padLeft[d] = sizes[1];
-                    padRight[d] = sizes[2];
+                    OneDnn.SamePadding sizes = OneDnn.SamePadding.of(in[2 + d], kernel[d], strides[d]);
+                    out[2 + d] = sizes.output();
+                    padLeft[d] = sizes.before();
+                    padRight[d] = sizes.after();
                     continue;
                 }
                 long size = in[2 + d] + 2L * pad[d] - kernel[d];
