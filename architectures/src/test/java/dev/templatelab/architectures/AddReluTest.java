@@ -1,6 +1,5 @@
 package dev.templatelab.architectures;
 
-import static dev.templatelab.architectures.FastAndStock.assertRelative;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.architectures.graph.AddRelu;
@@ -13,10 +12,8 @@ import dev.templatelab.architectures.runtime.OneDnnAddReluVertex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -26,8 +23,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * {@link AddRelu} (one vertex, one gradient array shared by its inputs where that is safe) computes what DL4J's
@@ -53,15 +48,7 @@ class AddReluTest {
                 .build("pool", List.of(TemplateGraph.OUTPUT));
         TemplateGraph separate = new TemplateGraph(sumAndReluLayer(joined.configuration()), joined.input(),
                 joined.featureVertex(), joined.headVertices());
-
-        FastAndStock joinedNets = FastAndStock.of(joined, 3);
-        FastAndStock separateNets = FastAndStock.of(separate, 3);
-        copyParameters(joinedNets.stock(), separateNets.stock());
-        copyParameters(joinedNets.stock(), separateNets.fast());
-        DataSet batch = Networks.randomBatch(INPUT, 4, 21, false);
-        compare(name + ", fast path", joinedNets.fast(), separateNets.fast(), batch);
-        compare(name + ", stock path", joinedNets.stock(), separateNets.stock(), batch);
-        FastAndStock.assertNoHelperFellBack(name, joinedNets.fast());
+        FastAndStock.assertSameNetworks(name, joined, separate, Networks.randomBatch(INPUT, 4, 21, false), 1e-5);
     }
 
     /** The point of sharing: in every ResNet block both inputs take the gradient array itself, no copy. */
@@ -93,16 +80,6 @@ class AddReluTest {
         assertThat(sum.sharesGradientWithInput(1)).as("the convolution shares").isTrue();
     }
 
-    private static void compare(String what, ComputationGraph joined, ComputationGraph separate, DataSet batch) {
-        assertRelative(what + ", output", joined.outputSingle(false, batch.getFeatures()),
-                separate.outputSingle(false, batch.getFeatures()), 1e-5);
-        Map<String, INDArray> expected = FastAndStock.gradients(separate, batch);
-        Map<String, INDArray> actual = FastAndStock.gradients(joined, batch);
-        assertThat(actual.keySet()).isEqualTo(expected.keySet());
-        for (String key : expected.keySet()) {
-            assertRelative(what + ", gradient " + key, actual.get(key), expected.get(key), 1e-5);
-        }
-    }
 
     /** A copy of {@code conf} with each AddRelu vertex as DL4J's sum and a ReLU layer after it. */
     private static ComputationGraphConfiguration sumAndReluLayer(ComputationGraphConfiguration conf) {
@@ -135,11 +112,4 @@ class AddReluTest {
         return copy;
     }
 
-    /** Parameters by layer name: the two graphs may flatten them in different orders. */
-    private static void copyParameters(ComputationGraph from, ComputationGraph to) {
-        for (Layer layer : from.getLayers()) {
-            Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
-            layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
-        }
-    }
 }

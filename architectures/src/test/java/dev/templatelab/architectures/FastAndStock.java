@@ -87,6 +87,46 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
         }
     }
 
+    /**
+     * Two networks that should compute the same thing (one graph built two ways): the output on {@code batch} in
+     * inference and every parameter's gradient, within {@code tolerance} ({@link #assertRelative}).
+     */
+    static void assertSameOutputAndGradients(String what, ComputationGraph actual, ComputationGraph expected,
+                                             DataSet batch, double tolerance) {
+        assertRelative(what + ", output", actual.outputSingle(false, batch.getFeatures()),
+                expected.outputSingle(false, batch.getFeatures()), tolerance);
+        Map<String, INDArray> expectedGradients = gradients(expected, batch);
+        Map<String, INDArray> actualGradients = gradients(actual, batch);
+        assertThat(actualGradients.keySet()).isEqualTo(expectedGradients.keySet());
+        for (String key : expectedGradients.keySet()) {
+            assertRelative(what + ", gradient " + key, actualGradients.get(key), expectedGradients.get(key), tolerance);
+        }
+    }
+
+    /**
+     * {@code graph} and {@code rebuilt} (the same maths, built another way) compute the same output and gradients
+     * from the same weights, on the fast path and on the stock path ({@link #assertSameOutputAndGradients}); no
+     * helper of {@code graph}'s fast network fell back.
+     */
+    static void assertSameNetworks(String what, TemplateGraph graph, TemplateGraph rebuilt, DataSet batch,
+                                   double tolerance) {
+        FastAndStock expected = of(rebuilt, 3);
+        FastAndStock actual = of(graph, 3);
+        copyParametersByName(actual.stock(), expected.stock());
+        copyParametersByName(actual.stock(), expected.fast());
+        assertSameOutputAndGradients(what + ", fast path", actual.fast(), expected.fast(), batch, tolerance);
+        assertSameOutputAndGradients(what + ", stock path", actual.stock(), expected.stock(), batch, tolerance);
+        assertNoHelperFellBack(what, actual.fast());
+    }
+
+    /** Copies the parameters layer by layer, by name: graphs built two ways may flatten them in different orders. */
+    static void copyParametersByName(ComputationGraph from, ComputationGraph to) {
+        for (org.deeplearning4j.nn.api.Layer layer : from.getLayers()) {
+            org.deeplearning4j.nn.api.Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
+            layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
+        }
+    }
+
     /** max |actual - expected| <= tolerance * max |expected| (with a floor for all-zero arrays). */
     static void assertRelative(String what, INDArray actual, INDArray expected, double tolerance) {
         double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);

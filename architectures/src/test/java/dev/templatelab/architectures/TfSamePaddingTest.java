@@ -1,6 +1,5 @@
 package dev.templatelab.architectures;
 
-import static dev.templatelab.architectures.FastAndStock.assertRelative;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.templatelab.architectures.graph.BatchNormStyle;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -25,21 +23,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Where TensorFlow's SAME padding puts one more row or column at the bottom or right than at the top or left
  * (Inception-v2's stride-2 layers), the layer pads so itself ({@code ConvolutionMode.Same}, which oneDNN runs
  * with its separate right/bottom padding). Graphs built before had a zero-padding layer in front of an unpadded
  * layer instead: TF's padding by construction. Both compute the same outputs and gradients, from the same weights,
- * on the fast path and on DL4J's stock path: single layers, and the whole of Inception-v2. (That max pooling
- * ignores the padded values, as TF's does, on signed inputs too: {@code HelperParityTest}'s SAME max pool.)
+ * on the fast path and on DL4J's stock path: single layers (1e-5), and the whole of Inception-v2 (1e-4). (That max
+ * pooling ignores the padded values, as TF's does, on signed inputs too: {@code HelperParityTest}'s SAME max pool.)
  */
 @ExtendWith(RestoresHelperSwitch.class)
 class TfSamePaddingTest {
 
-    private static final double TOLERANCE = 1e-5;
+    /** Single layers; a whole network sums in more orders, as the template-level parity tests allow for. */
+    private static final double LAYER_TOLERANCE = 1e-5;
+    private static final double NETWORK_TOLERANCE = 1e-4;
 
     /** 32 x 35: a stride of 2 pads rows 0 / 1 for a 3x3 window but columns 1 / 1, so each dimension counts. */
     private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 35, 3, 1.0, 6, 4.0, HeadActivation.SOFTMAX);
@@ -64,7 +62,7 @@ class TfSamePaddingTest {
         TemplateGraph same = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
         assertThat(sameLayers(same)).as("layers padding as SAME").isEqualTo(1);
-        assertSameAsZeroPadded(name, same, INPUT);
+        assertSameAsZeroPadded(name, same, INPUT, LAYER_TOLERANCE);
     }
 
     @Test
@@ -72,32 +70,15 @@ class TfSamePaddingTest {
         TemplateSpec spec = new TemplateSpec(5, 64, 64, 3, 0.25, 32, 16.0, HeadActivation.SOFTMAX);
         TemplateGraph same = TemplateRegistry.standard().get("Clarifai_InceptionV2").build(spec);
         assertThat(sameLayers(same)).as("layers padding as SAME").isEqualTo(9);
-        assertSameAsZeroPadded("Inception-v2", same, spec);
+        assertSameAsZeroPadded("Inception-v2", same, spec, NETWORK_TOLERANCE);
     }
 
-    private static void assertSameAsZeroPadded(String name, TemplateGraph same, TemplateSpec spec) {
+    private static void assertSameAsZeroPadded(String name, TemplateGraph same, TemplateSpec spec, double tolerance) {
         TemplateGraph padded = new TemplateGraph(zeroPadInFront(same.configuration(), spec), same.input(),
                 same.featureVertex(), same.headVertices());
-        FastAndStock sameNets = FastAndStock.of(same, 5);
-        FastAndStock paddedNets = FastAndStock.of(padded, 5);
-        copyParameters(sameNets.stock(), paddedNets.stock());
-        copyParameters(sameNets.stock(), paddedNets.fast());
-        DataSet batch = Networks.randomBatch(spec, 4, 9, false);
-        compare(name + ", stock path", sameNets.stock(), paddedNets.stock(), batch);
-        compare(name + ", fast path", sameNets.fast(), paddedNets.fast(), batch);
-        FastAndStock.assertNoHelperFellBack(name, sameNets.fast());
+        FastAndStock.assertSameNetworks(name, same, padded, Networks.randomBatch(spec, 4, 9, false), tolerance);
     }
 
-    private static void compare(String what, ComputationGraph same, ComputationGraph padded, DataSet batch) {
-        assertRelative(what + ", output", same.outputSingle(false, batch.getFeatures()),
-                padded.outputSingle(false, batch.getFeatures()), TOLERANCE);
-        Map<String, INDArray> expected = FastAndStock.gradients(padded, batch);
-        Map<String, INDArray> actual = FastAndStock.gradients(same, batch);
-        assertThat(actual.keySet()).isEqualTo(expected.keySet());
-        for (String key : expected.keySet()) {
-            assertRelative(what + ", gradient " + key, actual.get(key), expected.get(key), TOLERANCE);
-        }
-    }
 
     /** How many layers pad as TF's SAME themselves. */
     private static long sameLayers(TemplateGraph graph) {
@@ -162,11 +143,4 @@ class TfSamePaddingTest {
         return new int[] {total / 2, total - total / 2};
     }
 
-    /** Parameters by layer name: the two graphs may flatten them in different orders. */
-    private static void copyParameters(ComputationGraph from, ComputationGraph to) {
-        for (Layer layer : from.getLayers()) {
-            Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
-            layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
-        }
-    }
 }
