@@ -346,8 +346,7 @@ public final class GraphCursor {
 
     /** TensorFlow's SAME: output ceil(in / stride), total padding (out - 1) * stride + kernel - in. */
     static int sameTotalPadding(int in, int kernel, int stride) {
-        int out = (in + stride - 1) / stride;
-        return Math.max(0, (out - 1) * stride + kernel - in);
+        return Math.max(0, (sameSpatial(in, stride) - 1) * stride + kernel - in);
     }
 
     /** Rows Caffe's ceil mode reads beyond the input: (ceil((in - k) / s) + 1 - 1) * s + k - in. */

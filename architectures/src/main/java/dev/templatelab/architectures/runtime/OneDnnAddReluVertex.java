@@ -38,9 +38,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Handing several inputs one array is safe while nothing writes into it before every input has read it. Only
  * inputs whose backward reads its gradient and hands on a new one share it ({@link #handsOnNewGradients}):
- * convolutions, batch norms, pools, ReLU layers and other {@code AddRelu} vertices; the rest get a copy. DL4J itself writes into a gradient, though: when a vertex
- * feeds several others, it adds their gradients for it in place, into the first one it was given. Where that
- * could happen to the shared array too early, an input gets a copy ({@link #sharesGradient}).
+ * convolutions, batch norms, pools, ReLU layers and other {@code AddRelu} vertices; the rest get a copy. DL4J
+ * itself writes into a gradient, though: when a vertex feeds several others, it adds their gradients for it in
+ * place, into the first one it was given. Where that could happen to the shared array too early, an input gets a
+ * copy ({@link #sharesGradient}).
  */
 public final class OneDnnAddReluVertex extends ElementWiseVertex {
 
@@ -166,9 +167,7 @@ public final class OneDnnAddReluVertex extends ElementWiseVertex {
 
     /** Whether a vertex besides this one reads {@code s} and lies between {@code r} and this in topological order. */
     private boolean addsIntoTooEarly(VertexIndices s, VertexIndices r, int[] position) {
-        GraphVertex source = graph.getVertices()[s.getVertexIndex()];
-        VertexIndices[] readers = source.getOutputVertices() == null ? new VertexIndices[0] : source.getOutputVertices();
-        for (VertexIndices reader : readers) {
+        for (VertexIndices reader : BlockedActivations.outputs(graph.getVertices()[s.getVertexIndex()])) {
             int at = position[reader.getVertexIndex()];
             if (reader.getVertexIndex() != getVertexIndex() && at > position[r.getVertexIndex()]
                     && at < position[getVertexIndex()]) {
