@@ -11,7 +11,8 @@ the same curves before spending a real run.
 With several outputs and --trials N it estimates instead how often ASHA would meet the target in an N-trial
 experiment: it draws N curves at a time from all the outputs' first arms and replays each draw. That is sound for
 bench/tuning's runs because every trial trains with the same seed on the same split, so a trial's curve depends
-only on its learning rate, and the seeded runs are independent draws of learning rates from the same space.
+only on its sampled hyperparameters (learning rate, and weight decay and flip probability unless --fix holds
+them), and the seeded runs are independent draws from the same space.
 
     python3 bench/asha_replay.py --trials 64 seed1.txt seed2.txt ...
     python3 bench/asha_replay.py --trials 16 --rf 2 --min-resource 1 seed1.txt ...   # another rung setting
@@ -37,9 +38,10 @@ def load(path, lines):
     for line in lines:
         if line.startswith("random "):
             arm += 1
-        m = re.match(r"\s+curve #(\d+)\s+lrate (\S+)\s+(\S+)\s+(.*)", line)
+        # "curve #3 lrate 0.01 [name value ...] STATE v1 v2 ...": older outputs have no other sampled values.
+        m = re.match(r"\s+curve #\d+\s+lrate (?P<lr>\S+)(?:\s+[a-z_]+ \S+)*?\s+[A-Z]+\s+(?P<values>.*)", line)
         if m and arm == 0:
-            curves.append((float(m.group(2)), [float(x) for x in m.group(4).split()]))
+            curves.append((float(m.group("lr")), [float(x) for x in m.group("values").split()]))
     if not curves:
         sys.exit(f"no curves in {path}: run bench/tuning with --curves true")
     return curves

@@ -142,7 +142,7 @@ public final class TuningBench {
         System.out.printf(Locale.ROOT, "%-24s %6d %8d %6d %10.4f %7d %8.0f%n", pruner.equals("none") ? "random (no pruning)"
                 : "random + " + pruner, trials, row.complete, row.pruned, row.best, row.epochs, seconds);
         if (curves) {
-            printCurves(app, e);
+            printCurves(app, e, space);
         }
         return row;
     }
@@ -180,12 +180,24 @@ public final class TuningBench {
         return space;
     }
 
-    /** Each trial's learning rate, state and objective per epoch: the data behind the row, for offline analysis. */
-    private static void printCurves(ConfigurableApplicationContext app, ExperimentInfo e) {
+    /**
+     * Each trial's sampled hyperparameters, state and objective per epoch: the data behind the row, for offline
+     * analysis. Besides the learning rate the template's default space samples more (weight decay, flip
+     * probability) unless --fix holds them; they are printed because they shape the curve as much as the rate does.
+     */
+    private static void printCurves(ConfigurableApplicationContext app, ExperimentInfo e, Map<String, Object> space) {
         ExperimentStudies studies = app.getBean(ExperimentStudies.class);
         for (FrozenTrial t : studies.open(e, studies.storage(e, "bench")).trials()) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  curve #%-3d lrate %.5f %-8s", t.number(),
-                    ((Number) t.params().get("lrate")).doubleValue(), t.state()));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  curve #%-3d lrate %.5f", t.number(),
+                    ((Number) t.params().get("lrate")).doubleValue()));
+            new java.util.TreeMap<>(t.params()).forEach((name, value) -> {
+                // per_item_lrate is sampled too but unused: the bench's lrate is per minibatch and set (> 0).
+                if (!space.containsKey(name) && !name.equals("per_item_lrate") && !name.equals("num_epochs")) {
+                    line.append(' ').append(name).append(' ').append(value instanceof Double d
+                            ? String.format(Locale.ROOT, "%.3g", d) : value);
+                }
+            });
+            line.append(String.format(Locale.ROOT, " %-8s", t.state()));
             t.intermediateValues().values().forEach(v -> line.append(String.format(Locale.ROOT, " %.4f", v)));
             System.out.println(line);
         }
