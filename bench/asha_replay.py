@@ -49,7 +49,7 @@ def load(path, lines):
 
 def bench_settings(path, lines):
     """The output's first line (classes, images, epochs, validation fraction, fixed hyperparameters) less its seed
-    and trial count: runs with the same settings draw their curves from the same function of the learning rate."""
+    and trial count: runs with the same settings draw their curves from the same function of the sampled hyperparameters."""
     for line in lines:
         if line.startswith("tiny digits:"):
             return re.sub(r", seed -?\d+|\d+ trials of ", "", line)

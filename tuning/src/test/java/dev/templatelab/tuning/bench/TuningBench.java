@@ -13,6 +13,7 @@ import dev.templatelab.tuning.execution.ExperimentStudies;
 import dev.templatelab.tuning.execution.TrialControl;
 import dev.templatelab.tuning.execution.TrialRunner;
 import dev.templatelab.tuning.execution.TrialScheduler;
+import dev.templatelab.tuning.space.Distribution;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
 import dev.templatelab.tuning.study.FrozenTrial;
@@ -142,7 +143,7 @@ public final class TuningBench {
         System.out.printf(Locale.ROOT, "%-24s %6d %8d %6d %10.4f %7d %8.0f%n", pruner.equals("none") ? "random (no pruning)"
                 : "random + " + pruner, trials, row.complete, row.pruned, row.best, row.epochs, seconds);
         if (curves) {
-            printCurves(app, e, space);
+            printCurves(app, e);
         }
         return row;
     }
@@ -183,16 +184,18 @@ public final class TuningBench {
     /**
      * Each trial's sampled hyperparameters, state and objective per epoch: the data behind the row, for offline
      * analysis. Besides the learning rate the template's default space samples more (weight decay, flip
-     * probability) unless --fix holds them; they are printed because they shape the curve as much as the rate does.
+     * probability) unless --fix holds them; they can shape the curve too. Fixed values are left out.
      */
-    private static void printCurves(ConfigurableApplicationContext app, ExperimentInfo e, Map<String, Object> space) {
+    private static void printCurves(ConfigurableApplicationContext app, ExperimentInfo e) {
         ExperimentStudies studies = app.getBean(ExperimentStudies.class);
         for (FrozenTrial t : studies.open(e, studies.storage(e, "bench")).trials()) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  curve #%-3d lrate %.5f", t.number(),
                     ((Number) t.params().get("lrate")).doubleValue()));
             new java.util.TreeMap<>(t.params()).forEach((name, value) -> {
+                Distribution sampledFrom = t.distributions().get(name);
                 // per_item_lrate is sampled too but unused: the bench's lrate is per minibatch and set (> 0).
-                if (!space.containsKey(name) && !name.equals("per_item_lrate") && !name.equals("num_epochs")) {
+                if (!name.equals("lrate") && !name.equals("per_item_lrate")
+                        && (sampledFrom == null || !sampledFrom.isSingle())) {
                     line.append(' ').append(name).append(' ').append(value instanceof Double d
                             ? String.format(Locale.ROOT, "%.3g", d) : value);
                 }
