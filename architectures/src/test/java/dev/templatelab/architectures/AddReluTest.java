@@ -80,7 +80,6 @@ class AddReluTest {
         assertThat(sum.sharesGradientWithInput(1)).as("the convolution shares").isTrue();
     }
 
-
     /** A copy of {@code conf} with each AddRelu vertex as DL4J's sum and a ReLU layer after it. */
     private static ComputationGraphConfiguration sumAndReluLayer(ComputationGraphConfiguration conf) {
         ComputationGraphConfiguration copy = conf.clone();

@@ -6,6 +6,7 @@ import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import java.util.Map;
 import java.util.TreeMap;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -65,7 +66,7 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
      * failing helper would leave every parity test comparing the stock path with itself.
      */
     static void assertNoHelperFellBack(String what, ComputationGraph net) {
-        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+        for (Layer layer : net.getLayers()) {
             if (layer instanceof OneDnnConvolutionLayer convolution && Nd4jRuntime.oneDnnHelpersActive()
                     && net.params().dataType() == DataType.FLOAT) {
                 assertThat(convolution.passesOnOneDnn()).as("%s: passes of convolution %s on oneDNN", what,
@@ -121,8 +122,8 @@ record FastAndStock(ComputationGraph stock, ComputationGraph fast) {
 
     /** Copies the parameters layer by layer, by name: graphs built two ways may flatten them in different orders. */
     static void copyParametersByName(ComputationGraph from, ComputationGraph to) {
-        for (org.deeplearning4j.nn.api.Layer layer : from.getLayers()) {
-            org.deeplearning4j.nn.api.Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
+        for (Layer layer : from.getLayers()) {
+            Layer target = to.getLayer(layer.conf().getLayer().getLayerName());
             layer.paramTable().forEach((key, value) -> target.getParam(key).assign(value));
         }
     }

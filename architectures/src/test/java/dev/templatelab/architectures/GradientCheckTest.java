@@ -87,10 +87,10 @@ class GradientCheckTest {
 
     /**
      * The kinds checked against float32 finite differences: all but the ReLU kinds (their names start with
-     * "relu"). A step of 1e-3 (the smallest float32 allows) moves pre-activations across ReLU's kink at 0, so there the finite difference itself is
-     * off (seen: 0.00286 against backprop's 0.00255 for one weight). The ReLU on the fast path is covered by the
-     * double-precision check above (on DL4J's code) and by {@code HelperParityTest}, which finds oneDNN's ReLU
-     * equal to DL4J's within 1e-4, values and every gradient.
+     * "relu"). A step of 1e-3 (the smallest float32 allows) moves pre-activations across ReLU's kink at 0, so
+     * there the finite difference itself is off (seen: 0.00286 against backprop's 0.00255 for one weight). The ReLU
+     * on the fast path is covered by the double-precision check above (on DL4J's code) and by
+     * {@code HelperParityTest}, which finds oneDNN's ReLU equal to DL4J's within 1e-4, values and every gradient.
      */
     static Stream<Arguments> floatCheckedKinds() {
         return layerKinds().filter(kind -> !((String) kind.get()[0]).startsWith("relu"));

@@ -79,7 +79,6 @@ class TfSamePaddingTest {
         FastAndStock.assertSameNetworks(name, same, padded, Networks.randomBatch(spec, 4, 9, false), tolerance);
     }
 
-
     /** How many layers pad as TF's SAME themselves. */
     private static long sameLayers(TemplateGraph graph) {
         return graph.configuration().getVertices().values().stream()
