@@ -32,12 +32,12 @@ public final class CheckpointListener implements TrainingListener {
     public Decision onEpoch(TrainingContext context, EpochMetrics metrics) {
         try {
             CheckpointMetadata meta = metadata.apply(metrics, metrics.epoch() + 1);
-            if (last != null) {
-                Checkpoints.write(last, context.network(), meta);
-            }
+            String lastSha256 = last == null ? null : Checkpoints.write(last, context.network(), meta);
             if (best != null && (bestSoFar == null || FitLoop.isBetter(metrics, bestSoFar))) {
                 bestSoFar = metrics;
-                bestSha256 = Checkpoints.write(best, context.network(), meta);
+                // The same network and metadata as `last`: copying the file is far cheaper than writing it again.
+                bestSha256 = lastSha256 != null ? Checkpoints.copy(last, lastSha256, best)
+                        : Checkpoints.write(best, context.network(), meta);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint: " + e.getMessage(), e);

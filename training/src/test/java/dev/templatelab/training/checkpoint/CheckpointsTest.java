@@ -8,12 +8,20 @@ import dev.templatelab.architectures.HeadActivation;
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.training.optim.Optimizers;
+import dev.templatelab.training.fit.CheckpointListener;
+import dev.templatelab.training.fit.EpochMetrics;
+import dev.templatelab.training.fit.TrainingContext;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -69,6 +77,100 @@ class CheckpointsTest {
         assertThat(m.versions().get("deeplearning4j")).isEqualTo("1.0.0-M2.1");
         assertThat(m.datasetHash()).isEqualTo("abc123");
         assertThat(m.seed()).isEqualTo(42L);
+    }
+
+    /**
+     * Checkpoints are written in one pass now; files written before, through DL4J's {@code ModelSerializer} (its
+     * zip, with the metadata entry added), still read with their updater state, and the new file holds exactly
+     * the entries that layout had.
+     */
+    @Test
+    void readsCheckpointsWrittenThroughModelSerializer(@TempDir Path dir) throws Exception {
+        ComputationGraph net = network();
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
+        Path model = dir.resolve("model.zip");
+        ModelSerializer.writeModel(net, model.toFile(), true);
+        Path old = dir.resolve("old.tlckpt");
+        try (var zip = new ZipOutputStream(Files.newOutputStream(old)); var dl4j = new ZipFile(model.toFile())) {
+            zip.putNextEntry(new ZipEntry(Checkpoints.METADATA_ENTRY));
+            zip.write(Checkpoints.toJson(metadata()).getBytes(StandardCharsets.UTF_8));
+            for (var entries = dl4j.entries(); entries.hasMoreElements(); ) {
+                ZipEntry entry = entries.nextElement();
+                zip.putNextEntry(new ZipEntry(entry.getName()));
+                try (var in = dl4j.getInputStream(entry)) {
+                    in.transferTo(zip);
+                }
+            }
+        }
+        Checkpoints.Loaded loaded = Checkpoints.read(old, true);
+        assertThat(loaded.network().outputSingle(false, input)).isEqualTo(net.outputSingle(false, input));
+        assertThat(loaded.network().getUpdater().getStateViewArray()).isEqualTo(net.getUpdater().getStateViewArray());
+        assertThat(loaded.metadata().template()).isEqualTo("Clarifai_InceptionTransferEmbedNorm");
+
+        Path current = dir.resolve("new.tlckpt");
+        Checkpoints.write(current, net, metadata());
+        assertThat(entryNames(current)).containsExactlyElementsOf(entryNames(old));
+    }
+
+    private static List<String> entryNames(Path zipFile) throws Exception {
+        try (var zip = new ZipFile(zipFile.toFile())) {
+            return zip.stream().map(ZipEntry::getName).toList();
+        }
+    }
+
+    /**
+     * An epoch that is the best so far goes to both files (the listener copies `last` to `best`: same bytes, and
+     * `best`'s own sidecar with that SHA-256); a worse epoch goes to `last` only.
+     */
+    @Test
+    void theBestEpochGoesToBothFilesAndAWorseOneOnlyToLast(@TempDir Path dir) throws Exception {
+        ComputationGraph net = network();
+        Path best = dir.resolve("best.tlckpt");
+        Path last = dir.resolve("best.tlckpt.last");
+        var listener = new CheckpointListener(best, last, (metrics, epochs) -> metadata());
+        var context = new TrainingContext(net, 0, 3, 1);
+
+        listener.onEpoch(context, new EpochMetrics(0, 1.0, 1.0, 0.5, 0.5, 0.1, 10, 1));
+        assertThat(Files.readAllBytes(best)).isEqualTo(Files.readAllBytes(last));
+        assertThat(Files.readString(Checkpoints.sidecar(best))).startsWith(Checkpoints.sha256(best) + "  best.tlckpt");
+        assertThat(listener.bestSha256()).isEqualTo(Checkpoints.sha256(best));
+        assertThat(Checkpoints.read(best, true).network().params()).isEqualTo(net.params());
+        byte[] bestBytes = Files.readAllBytes(best);
+
+        net.fit(new org.nd4j.linalg.dataset.DataSet(Nd4j.rand(DataType.FLOAT, 4, 3, 64, 64),
+                Nd4j.eye(4).castTo(DataType.FLOAT)));
+        listener.onEpoch(context, new EpochMetrics(1, 1.0, 1.0, 0.25, 0.25, 0.1, 10, 1));
+        assertThat(Files.readAllBytes(best)).isEqualTo(bestBytes);
+        assertThat(Files.readAllBytes(last)).isNotEqualTo(bestBytes);
+        assertThat(Checkpoints.read(last, true).network().params()).isEqualTo(net.params());
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(
+                    "best.tlckpt", "best.tlckpt.sha256", "best.tlckpt.last", "best.tlckpt.last.sha256");
+        }
+    }
+
+    /** The bulk writer produces ND4J's own bytes: float arrays (large, a view), and another type handed to ND4J. */
+    @Test
+    void writeArrayWritesExactlyWhatNd4jWrites() throws Exception {
+        Nd4j.getRandom().setSeed(7);
+        INDArray large = Nd4j.randn(DataType.FLOAT, 70_001);   // more than one 64 KiB chunk, and not a multiple of it
+        INDArray matrix = Nd4j.randn(DataType.FLOAT, 5, 7);
+        for (INDArray array : List.of(large, matrix, matrix.getRow(3), matrix.getColumn(2),
+                Nd4j.randn(DataType.DOUBLE, 3, 4), Nd4j.create(DataType.FLOAT, 0))) {
+            var expected = new java.io.ByteArrayOutputStream();
+            try (var out = new java.io.DataOutputStream(expected)) {
+                Nd4j.write(array, out);
+            }
+            var actual = new java.io.ByteArrayOutputStream();
+            try (var out = new java.io.DataOutputStream(actual)) {
+                Checkpoints.writeArray(array, out);
+            }
+            assertThat(actual.toByteArray()).as("%s", java.util.Arrays.toString(array.shape()))
+                    .isEqualTo(expected.toByteArray());
+            try (var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(actual.toByteArray()))) {
+                assertThat(Nd4j.read(in)).isEqualTo(array);
+            }
+        }
     }
 
     @Test
