@@ -123,6 +123,12 @@ public final class TrainingJob {
             net = loaded.network();
             startEpoch = loaded.metadata().epoch();
             previousBest = Files.exists(request.output()) ? bestOf(Checkpoints.readMetadata(request.output())) : null;
+            EpochMetrics lastEpoch = bestOf(loaded.metadata());
+            if (previousBest == null || FitLoop.isBetter(lastEpoch, previousBest)) {
+                // Stopped after writing FILE.last and before copying that best epoch to FILE: copy it now.
+                Checkpoints.copy(last, loaded.sha256(), request.output());
+                previousBest = lastEpoch;
+            }
             log.printf("resuming from %s after epoch %d%n", last, startEpoch);
         } else {
             net = graph.newNetwork(seed);

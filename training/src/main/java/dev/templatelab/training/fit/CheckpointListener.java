@@ -34,10 +34,10 @@ public final class CheckpointListener implements TrainingListener {
             CheckpointMetadata meta = metadata.apply(metrics, metrics.epoch() + 1);
             String lastSha256 = last == null ? null : Checkpoints.write(last, context.network(), meta);
             if (best != null && (bestSoFar == null || FitLoop.isBetter(metrics, bestSoFar))) {
-                bestSoFar = metrics;
                 // The same network and metadata as `last`: copying the file is far cheaper than writing it again.
                 bestSha256 = lastSha256 != null ? Checkpoints.copy(last, lastSha256, best)
                         : Checkpoints.write(best, context.network(), meta);
+                bestSoFar = metrics;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint: " + e.getMessage(), e);

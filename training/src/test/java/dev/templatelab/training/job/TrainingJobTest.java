@@ -89,6 +89,23 @@ class TrainingJobTest {
         assertThat(resumed.outcome().history()).extracting(h -> h.epoch()).containsExactly(2);
     }
 
+    /** A run stopped after writing FILE.last but before copying that best epoch to FILE gets it back on resume. */
+    @Test
+    void resumeRestoresABestEpochThatOnlyReachedTheLastFile() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
+        Path out = dir.resolve("model.tlckpt");
+        run("Clarifai_InceptionV2", data, small(2), out, false, false);
+        Files.delete(out);
+        Files.delete(Checkpoints.sidecar(out));
+
+        TrainingJob.Result resumed = run("Clarifai_InceptionV2", data, small(2), out, false, true);
+
+        assertThat(resumed.outcome().history()).isEmpty();
+        assertThat(out).exists();
+        assertThat(Checkpoints.readMetadata(out).epoch()).isEqualTo(2);
+        assertThat(resumed.sha256()).isEqualTo(Checkpoints.sha256(out));
+    }
+
     @Test
     void aPretrainedTemplateWithoutWeightsSaysWhatToDo() throws Exception {
         Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 4);
