@@ -55,10 +55,7 @@ public final class Checkpoints {
 
     /** Writes {@code net} (with updater state, for resuming) and its metadata; returns the file's SHA-256. */
     public static String write(Path file, ComputationGraph net, CheckpointMetadata metadata) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
+        return replaceAtomically(file, tmp -> {
             MessageDigest digest = sha256Digest();
             try (OutputStream raw = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16),
                     digest);
@@ -72,13 +69,8 @@ public final class Checkpoints {
                 zip.closeEntry();
                 writeModelEntries(zip, net);
             }
-            fsync(tmp);
-            String sha = HexFormat.of().formatHex(digest.digest());
-            replace(tmp, file, sha);
-            return sha;
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            return HexFormat.of().formatHex(digest.digest());
+        });
     }
 
     /**
@@ -146,27 +138,36 @@ public final class Checkpoints {
      * second serialisation. Atomic like {@link #write}; returns the SHA-256, which the copy shares.
      */
     public static String copy(Path written, String sha256, Path target) throws IOException {
+        return replaceAtomically(target, tmp -> {
+            Files.copy(written, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return sha256;
+        });
+    }
+
+    /** Fills a temporary file next to the target and returns the SHA-256 of what it wrote. */
+    private interface Fill {
+        String into(Path tmp) throws IOException;
+    }
+
+    /**
+     * Fills a temporary file in the target's folder, fsyncs it, moves it into place and records its hash. The old
+     * sidecar goes first: a crash between the move and the new sidecar then leaves a file without a sidecar (read
+     * unverified) rather than a good file that looks corrupt. The temporary file is gone whatever happens.
+     */
+    private static String replaceAtomically(Path target, Fill fill) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
-            Files.copy(written, tmp, StandardCopyOption.REPLACE_EXISTING);
+            String sha256 = fill.into(tmp);
             fsync(tmp);
-            replace(tmp, target, sha256);
+            Files.deleteIfExists(sidecar(target));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            writeAtomically(sidecar(target), sha256 + "  " + target.getFileName() + "\n");
             return sha256;
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    /**
-     * Moves a finished file into place and records its hash. The old sidecar goes first: a crash between the two
-     * steps then leaves a file without a sidecar (read unverified) rather than a good file that looks corrupt.
-     */
-    private static void replace(Path finished, Path target, String sha256) throws IOException {
-        Files.deleteIfExists(sidecar(target));
-        Files.move(finished, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        writeAtomically(sidecar(target), sha256 + "  " + target.getFileName() + "\n");
     }
 
     /** Loads network and metadata; {@code withUpdater} also restores optimiser state (to resume training). */
