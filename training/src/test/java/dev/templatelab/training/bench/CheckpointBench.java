@@ -13,7 +13,6 @@ import dev.templatelab.training.optim.Optimizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -39,15 +38,15 @@ public final class CheckpointBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 && args[0].matches("\\d+") ? Integer.parseInt(args[0]) : 3;
-        List<String> names = new ArrayList<>(Arrays.asList(args).subList(args.length > 0 && args[0].matches("\\d+") ? 1 : 0,
-                args.length));
+        boolean roundsGiven = args.length > 0 && args[0].matches("\\d+");
+        int rounds = roundsGiven ? Integer.parseInt(args[0]) : 3;
         TemplateRegistry registry = TemplateRegistry.standard();
-        if (names.isEmpty()) {
-            names.addAll(registry.names());
-        }
-        if (rounds < 1) {
-            System.err.println("usage: bench/checkpoint [ROUNDS >= 1] [TEMPLATE...]");
+        List<String> names = args.length > (roundsGiven ? 1 : 0)
+                ? Arrays.asList(args).subList(roundsGiven ? 1 : 0, args.length) : registry.names();
+        List<String> unknown = names.stream().filter(n -> registry.find(n).isEmpty()).toList();
+        if (rounds < 1 || !unknown.isEmpty()) {
+            System.err.println("usage: bench/checkpoint [ROUNDS >= 1] [TEMPLATE...]; templates: "
+                    + String.join(", ", registry.names()) + (unknown.isEmpty() ? "" : "; unknown: " + unknown));
             System.exit(2);
         }
         Nd4jRuntime.configure();
