@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -191,7 +192,7 @@ public final class TuningBench {
         for (FrozenTrial t : studies.open(e, studies.storage(e, "bench")).trials()) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  curve #%-3d lrate %.5f", t.number(),
                     ((Number) t.params().get("lrate")).doubleValue()));
-            new java.util.TreeMap<>(t.params()).forEach((name, value) -> {
+            new TreeMap<>(t.params()).forEach((name, value) -> {
                 Distribution sampledFrom = t.distributions().get(name);
                 // per_item_lrate is sampled too but unused: the bench's lrate is per minibatch and set (> 0).
                 if (!name.equals("lrate") && !name.equals("per_item_lrate")
