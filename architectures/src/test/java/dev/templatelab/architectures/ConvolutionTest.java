@@ -60,7 +60,8 @@ class ConvolutionTest {
                 new Geometry(16, 16, 7, 2, 3, 1, true, 32),         // no groups, a stem: 7x7 stride 2
                 // right/bottom padding -1 (the last row and column are read by no window): ResNet's downsample
                 new Geometry(16, 32, 1, 2, 0, 1, false, 16),
-                new Geometry(16, 32, 3, 2, 0, 4, false, 16));
+                new Geometry(16, 32, 3, 2, 0, 4, false, 16),
+                new Geometry(16, 32, 3, 2, 0, 1, false, 16));       // the same without groups: GEMM weight gradient
         return geometries.stream().flatMap(g -> Stream.of(
                 Arguments.of(g, "oneDNN, float", true, DataType.FLOAT),
                 Arguments.of(g, g.groups() == 1 ? "DL4J's, float" : "per group, float", false, DataType.FLOAT),
@@ -91,6 +92,30 @@ class ConvolutionTest {
         OneDnnConvolutionLayer layer = (OneDnnConvolutionLayer) grouped.getLayer("op");
         assertThat(layer.passesOnOneDnn()).as("passes on oneDNN").isEqualTo(helpers ? 3 : 0);   // output, forward, backward
         FastAndStock.assertNoHelperFellBack(path, grouped);
+    }
+
+    /**
+     * The weight gradient of an ungrouped convolution wider than 1x1 runs on oneDNN's GEMM kernel when its output
+     * is at most 14x14, else on the direct kernel (the parity above checks both: 3x3 at 11x11 and 7x7, 7x7 at 16x16).
+     * Grouped convolutions are left to oneDNN's own choice.
+     */
+    @Test
+    void computesTheWeightGradientOfSmallMapsOnGemm() {
+        assertThat(weightGradientKernel(new Geometry(8, 16, 3, 1, 1, 1, true, 11))).as("3x3, 11x11 out").contains("gemm");
+        assertThat(weightGradientKernel(new Geometry(16, 32, 3, 2, 0, 1, false, 16))).as("3x3, 7x7 out").contains("gemm");
+        assertThat(weightGradientKernel(new Geometry(16, 16, 3, 1, 1, 1, false, 16))).as("3x3, 16x16 out")
+                .doesNotContain("gemm");
+        assertThat(weightGradientKernel(new Geometry(16, 16, 7, 2, 3, 1, true, 32))).as("7x7, 16x16 out")
+                .doesNotContain("gemm");
+        assertThat(weightGradientKernel(new Geometry(16, 32, 1, 1, 0, 1, false, 16))).as("1x1, 16x16 out")
+                .doesNotContain("gemm");
+    }
+
+    private static String weightGradientKernel(Geometry g) {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        ComputationGraph net = network(graph(g, true), DataType.FLOAT, 3);
+        FastAndStock.gradients(net, Networks.randomBatch(spec(g), 2, 5, false));
+        return ((OneDnnConvolutionLayer) net.getLayer("op")).weightGradientKernel();
     }
 
     @Test

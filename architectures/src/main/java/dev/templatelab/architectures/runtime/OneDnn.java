@@ -76,6 +76,11 @@ final class OneDnn {
         void holdBlocked(boolean input, boolean output) {
             blockedInput = input;
             blockedOutput = output;
+            clear();
+        }
+
+        /** Frees every shape's primitives. */
+        void clear() {
             byShape.values().forEach(Primitives::close);
             byShape.clear();
         }

@@ -53,10 +53,37 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     private final OneDnn.ByShape<Primitives> byShape = new OneDnn.ByShape<>();
     private long passesOnOneDnn;
     private boolean inputGradientUnused;
+    private WeightGradientKernel weightGradientKernel = WeightGradientKernel.BY_SHAPE;
+    private Primitives lastPrimitives;
+
+    /** Which of oneDNN's kernels computes the weight gradient on the fast path. */
+    public enum WeightGradientKernel {
+        /** GEMM for small maps, else direct: {@link Geometry#weightGradientOnGemm}. What the templates use. */
+        BY_SHAPE,
+        /** oneDNN's direct kernel on 8-channel blocks (or whatever oneDNN picks for "any" layout). */
+        DIRECT,
+        /** oneDNN's GEMM-based kernel on plain NCHW. */
+        GEMM
+    }
 
     public OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType, int groups) {
         super(conf, dataType);
         this.groups = groups;
+    }
+
+    /** Forces a weight-gradient kernel, for {@code bench/conv}'s comparison; the primitives made so far are freed. */
+    public void useWeightGradientKernel(WeightGradientKernel kernel) {
+        weightGradientKernel = kernel;
+        byShape.clear();
+        lastPrimitives = null;
+    }
+
+    /**
+     * oneDNN's name for the weight-gradient kernel of the most recent input shape on oneDNN ("jit:avx2",
+     * "x64:gemm:jit", ...; see {@link Geometry#weightGradientOnGemm}), or null before any pass on oneDNN.
+     */
+    public String weightGradientKernel() {
+        return lastPrimitives == null ? null : lastPrimitives.weightsKernel;
     }
 
     /** Forward and backward passes run on oneDNN directly (the others ran on DL4J's or libnd4j's code). */
@@ -277,7 +304,13 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     }
 
     private Primitives primitives(Geometry g) {
-        return byShape.get(g.key(), () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput()));
+        boolean gemm = switch (weightGradientKernel) {
+            case BY_SHAPE -> g.weightGradientOnGemm();
+            case DIRECT -> false;
+            case GEMM -> true;
+        };
+        lastPrimitives = byShape.get(g.key(), () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput(), gemm));
+        return lastPrimitives;
     }
 
     /**
@@ -329,6 +362,18 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             }
             int pairing = (int) (8 / inPerGroup);
             return groups % pairing == 0 ? pairing : 1;
+        }
+
+        /**
+         * Whether the weight gradient runs on oneDNN's GEMM-based kernel (im2col + its own SGEMM, on plain NCHW
+         * copies of the input and output gradient) rather than its direct kernel on 8-channel blocks: for
+         * ungrouped convolutions wider than 1x1 with an output of at most 14x14. Why: there the direct kernel
+         * (oneDNN 2.5, AVX2) parallelises poorly over the few output pixels; {@code bench/conv}'s second table
+         * times both, alternated, on the templates' shapes (README "Performance"): ResNet-50's 3x3s at 14x14 and 7x7
+         * run 5-25 % faster on GEMM, those at 28x28 and 56x56 as fast or slower, and 1x1s slower.
+         */
+        boolean weightGradientOnGemm() {
+            return groups == 1 && (kernel[0] > 1 || kernel[1] > 1) && output[2] * output[3] <= 14 * 14;
         }
 
         boolean paired() {
@@ -389,7 +434,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
 
     /**
      * oneDNN's convolution forward, backward-data and backward-weights for one geometry, in the layouts oneDNN
-     * picks for them (blocked channels, usually), with the conversions from and to the plain arrays.
+     * picks for them (blocked channels, usually; plain NCHW for a weight gradient on GEMM), with the conversions
+     * from and to the arrays as the layer holds them.
      */
     private static final class Primitives implements OneDnn.Primitives {
         private final convolution_forward.primitive_desc forwardDesc;
@@ -414,10 +460,14 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         private final IntMemoryMap dataArgs = new IntMemoryMap();
         private final IntMemoryMap weightsArgs = new IntMemoryMap();
         private final Geometry geometry;
+        private final String weightsKernel;     // oneDNN's name for the backward-weights implementation it picked
         private convolution_forward reluForward;
 
-        /** {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain). */
-        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput) {
+        /**
+         * {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain);
+         * {@code gemmWeightGradient}: the weight gradient on oneDNN's GEMM kernel, from plain NCHW copies.
+         */
+        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput, boolean gemmWeightGradient) {
             geometry = g;
             memory.desc heldSrc = OneDnn.activation(g.input(), blockedInput);
             memory.desc heldDst = OneDnn.activation(g.output(), blockedOutput);
@@ -437,12 +487,16 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                     new convolution_backward_data.desc(direct, anySrc, anyWeights, anyDst, g.strides(), g.padLeft(),
                             g.padRight()), OneDnn.CPU, forwardDesc);
             backwardData = new convolution_backward_data(dataDesc);
+            memory.desc weightsSrcDesc = gemmWeightGradient ? OneDnn.rowMajor(g.input()) : anySrc;
+            memory.desc weightsDiffDstDesc = gemmWeightGradient ? OneDnn.rowMajor(g.output()) : anyDst;
+            memory.desc diffWeightsDesc = gemmWeightGradient ? plainWeights : anyWeights;
             convolution_backward_weights.primitive_desc weightsDesc = new convolution_backward_weights.primitive_desc(
                     g.bias()
-                            ? new convolution_backward_weights.desc(direct, anySrc, anyWeights, plainBias, anyDst,
-                                    g.strides(), g.padLeft(), g.padRight())
-                            : new convolution_backward_weights.desc(direct, anySrc, anyWeights, anyDst, g.strides(),
-                                    g.padLeft(), g.padRight()), OneDnn.CPU, forwardDesc);
+                            ? new convolution_backward_weights.desc(direct, weightsSrcDesc, diffWeightsDesc, plainBias,
+                                    weightsDiffDstDesc, g.strides(), g.padLeft(), g.padRight())
+                            : new convolution_backward_weights.desc(direct, weightsSrcDesc, diffWeightsDesc,
+                                    weightsDiffDstDesc, g.strides(), g.padLeft(), g.padRight()), OneDnn.CPU, forwardDesc);
+            weightsKernel = weightsDesc.impl_info_str().getString();
             backwardWeights = new convolution_backward_weights(weightsDesc);
             // Scratch slots: 0-2 for each pass's first primitive, 3-5 for the weights' backward after the data's.
             src = new OneDnn.Staged(heldSrc, forwardDesc.src_desc(), 0);

@@ -2,6 +2,7 @@ package dev.templatelab.training.bench;
 
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -27,7 +28,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * and {@code conv2d_bp}; for groups, one per group as the templates' graphs did before) against TemplateLab's
  * {@link Convolution} layer (oneDNN called directly), the one every template uses. Prints median milliseconds
  * per forward and per backward, and each layer's largest error in the output and the weight gradient against
- * DL4J's layer in double precision. Run with {@code bench/conv}.
+ * DL4J's layer in double precision. A second table times the layer's backward pass with its weight gradient on
+ * oneDNN's direct kernel and on its GEMM kernel, on the templates' 3x3 shapes. Run with {@code bench/conv}.
  */
 public final class ConvolutionBench {
 
@@ -37,6 +39,11 @@ public final class ConvolutionBench {
             {256, 128, 56, 1, 1, 1}, {128, 128, 56, 3, 2, 1}, {512, 128, 28, 1, 1, 1}, {128, 128, 28, 3, 1, 1},
             {1024, 256, 14, 1, 1, 1}, {256, 256, 14, 3, 1, 1}, {2048, 512, 7, 1, 1, 1}, {512, 512, 7, 3, 1, 1},
             {3, 64, 224, 7, 2, 1}, {128, 128, 56, 3, 1, 32}, {512, 512, 14, 3, 1, 32}};
+    /** in, out, map size, stride: the templates' ungrouped 3x3 convolutions (ResNet-50's, then the Inceptions'). */
+    private static final int[][] SHAPES_3X3 = {
+            {64, 64, 56, 1}, {128, 128, 56, 2}, {128, 128, 28, 1}, {256, 256, 28, 2}, {256, 256, 14, 1},
+            {512, 512, 14, 2}, {512, 512, 7, 1}, {64, 96, 28, 1}, {96, 128, 14, 1}, {128, 160, 14, 1},
+            {160, 192, 14, 1}, {192, 256, 14, 1}, {128, 192, 28, 2}, {224, 224, 7, 1}, {192, 320, 14, 2}};
     private static final int BATCH = 8;
 
     private ConvolutionBench() {
@@ -103,6 +110,64 @@ public final class ConvolutionBench {
         System.out.println("batch 8; ms = median over rounds (the two layers in turn) after warm-up; speedup = DL4J (fwd + bwd) / "
                 + "direct (fwd + bwd);\ny, dW = max |value - double| / max |double| of the output and the weight gradient "
                 + "against DL4J's layer in double precision (groups: '-', DL4J has no grouped layer)");
+        System.out.println();
+        compareWeightGradientKernels();
+    }
+
+    /**
+     * The layer's backward pass (input gradient, weight gradient and the layout conversions around them) with the
+     * weight gradient on oneDNN's direct kernel against its GEMM kernel, the layer holding its activations in
+     * 8-channel blocks as in a network; which one the templates use ({@code BY_SHAPE}), and how far the two
+     * weight gradients lie apart.
+     */
+    private static void compareWeightGradientKernels() {
+        System.out.printf(Locale.ROOT, "%-20s | %8s %8s | %7s | %-6s | %9s%n", "in->out map 3x3/s", "direct", "GEMM",
+                "speedup", "used", "dW apart");
+        for (int[] s : SHAPES_3X3) {
+            int in = s[0], out = s[1], map = s[2], stride = s[3];
+            int outMap = (map + 2 - 3) / stride + 1;
+            Nd4j.getRandom().setSeed(1);
+            INDArray x = Nd4j.randn(DataType.FLOAT, BATCH, in, map, map);       // read as 8-channel blocks
+            INDArray dy = Nd4j.randn(DataType.FLOAT, BATCH, out, outMap, outMap);
+            Step[] steps = new Step[2];
+            INDArray w = null;
+            for (int side = 0; side < 2; side++) {
+                OneDnnConvolutionLayer layer = (OneDnnConvolutionLayer) layer(new Convolution(3, stride, 1, out, 1, false),
+                        in, DataType.FLOAT);
+                layer.runBlocked(true, true);
+                layer.useWeightGradientKernel(side == 0 ? OneDnnConvolutionLayer.WeightGradientKernel.DIRECT
+                        : OneDnnConvolutionLayer.WeightGradientKernel.GEMM);
+                if (w == null) {
+                    w = layer.getParam("W");
+                } else {
+                    layer.setParam("W", w.dup());
+                }
+                steps[side] = Step.of(layer, x, dy);
+            }
+            int rounds = x.length() > 5_000_000 ? 15 : 41;
+            double[][] ms = new double[2][rounds];
+            for (int round = -2; round < rounds; round++) {
+                for (int side = 0; side < 2; side++) {
+                    double backward = steps[side].run()[1];
+                    if (round >= 0) {
+                        ms[side][round] = backward;
+                    }
+                }
+            }
+            double direct = median(ms[0]), gemm = median(ms[1]);
+            OneDnnConvolutionLayer chooser = (OneDnnConvolutionLayer) layer(new Convolution(3, stride, 1, out, 1, false),
+                    in, DataType.FLOAT);
+            chooser.runBlocked(true, true);
+            Step.of(chooser, x, dy).run();
+            String used = chooser.weightGradientKernel().contains("gemm") ? "GEMM" : "direct";
+            System.out.printf(Locale.ROOT, "%-20s | %8.2f %8.2f | %6.2fx | %-6s | %9s%n",
+                    in + "->" + out + " " + map + " 3x3/" + stride, direct, gemm, direct / gemm, used,
+                    error(steps[1].dw, steps[0].dw.castTo(DataType.DOUBLE)));
+        }
+        System.out.println("backward pass of one layer (input gradient + weight gradient + layout conversions), batch 8, "
+                + "activations held in 8-channel blocks; ms = median over rounds (the two in turn) after warm-up;\n"
+                + "speedup = direct / GEMM; used = the kernel the templates use for this shape (BY_SHAPE); dW apart = "
+                + "max |GEMM - direct| / max |direct| of the weight gradient");
     }
 
     private static ConvolutionLayer dl4jConvolution(int kernel, int stride, int pad, int out) {
