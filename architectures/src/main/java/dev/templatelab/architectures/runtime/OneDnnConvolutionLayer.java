@@ -54,15 +54,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     private long passesOnOneDnn;
     private boolean inputGradientUnused;
     private WeightGradientKernel weightGradientKernel = WeightGradientKernel.BY_SHAPE;
-    private Primitives lastPrimitives;
+    private String lastWeightGradientImplementation;
 
     /** Which of oneDNN's kernels computes the weight gradient on the fast path. */
     public enum WeightGradientKernel {
         /** GEMM for small maps, else direct: {@link Geometry#weightGradientOnGemm}. What the templates use. */
         BY_SHAPE,
-        /** oneDNN's direct kernel on 8-channel blocks (or whatever oneDNN picks for "any" layout). */
+        /** What oneDNN picks for any layout: its direct kernel on 8-channel blocks, for the templates' shapes. */
         DIRECT,
-        /** oneDNN's GEMM-based kernel on plain NCHW. */
+        /** oneDNN's GEMM-based kernel on plain NCHW, for any geometry (paired groups then run as plain groups). */
         GEMM
     }
 
@@ -75,15 +75,15 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     public void useWeightGradientKernel(WeightGradientKernel kernel) {
         weightGradientKernel = kernel;
         byShape.clear();
-        lastPrimitives = null;
+        lastWeightGradientImplementation = null;
     }
 
     /**
-     * oneDNN's name for the weight-gradient kernel of the most recent input shape on oneDNN ("jit:avx2",
+     * oneDNN's name for the weight-gradient implementation of the most recent input shape on oneDNN ("jit:avx2",
      * "x64:gemm:jit", ...; see {@link Geometry#weightGradientOnGemm}), or null before any pass on oneDNN.
      */
-    public String weightGradientKernel() {
-        return lastPrimitives == null ? null : lastPrimitives.weightsKernel;
+    public String weightGradientImplementation() {
+        return lastWeightGradientImplementation;
     }
 
     /** Forward and backward passes run on oneDNN directly (the others ran on DL4J's or libnd4j's code). */
@@ -304,13 +304,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     }
 
     private Primitives primitives(Geometry g) {
-        boolean gemm = switch (weightGradientKernel) {
-            case BY_SHAPE -> g.weightGradientOnGemm();
-            case DIRECT -> false;
-            case GEMM -> true;
-        };
-        lastPrimitives = byShape.get(g.key(), () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput(), gemm));
-        return lastPrimitives;
+        Primitives primitives = byShape.get(g.key(),
+                () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput(), weightGradientKernel));
+        lastWeightGradientImplementation = primitives.weightsImplementation;
+        return primitives;
     }
 
     /**
@@ -365,15 +362,18 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         }
 
         /**
-         * Whether the weight gradient runs on oneDNN's GEMM-based kernel (im2col + its own SGEMM, on plain NCHW
-         * copies of the input and output gradient) rather than its direct kernel on 8-channel blocks: for
-         * ungrouped convolutions wider than 1x1 with an output of at most 14x14. Why: there the direct kernel
-         * (oneDNN 2.5, AVX2) parallelises poorly over the few output pixels; {@code bench/conv}'s second table
-         * times both, alternated, on the templates' shapes (README "Performance"): ResNet-50's 3x3s at 14x14 and 7x7
-         * run 5-25 % faster on GEMM, those at 28x28 and 56x56 as fast or slower, and 1x1s slower.
+         * Whether this geometry's weight gradient belongs on oneDNN's GEMM-based kernel (im2col + its own SGEMM,
+         * on plain NCHW copies of the input and the output gradient) where oneDNN would pick its direct AVX2
+         * kernel: ungrouped convolutions wider than 1x1 with at least 256 input channels and an output of at most
+         * 14x14. Why: there the direct kernel (oneDNN 2.5) splits the few output pixels poorly between the threads.
+         * {@code bench/conv}'s second table times both kernels, alternated, on the templates' 3x3 shapes (224 px,
+         * batch 8; README "Performance"): ResNet-50's 3x3s at 14x14 and 7x7 (256 and 512 channels) run their
+         * backward pass 7-18 % faster on GEMM; narrower ones (the Inceptions', 96-224 channels) gain 0-10 % or
+         * lose up to 3 %, and those at 28x28 and 56x56 gain nothing, so they stay direct.
          */
         boolean weightGradientOnGemm() {
-            return groups == 1 && (kernel[0] > 1 || kernel[1] > 1) && output[2] * output[3] <= 14 * 14;
+            return groups == 1 && (kernel[0] > 1 || kernel[1] > 1) && input[1] >= 256 && output[2] <= 14
+                    && output[3] <= 14;
         }
 
         boolean paired() {
@@ -460,14 +460,14 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         private final IntMemoryMap dataArgs = new IntMemoryMap();
         private final IntMemoryMap weightsArgs = new IntMemoryMap();
         private final Geometry geometry;
-        private final String weightsKernel;     // oneDNN's name for the backward-weights implementation it picked
+        private final String weightsImplementation;     // oneDNN's name for the weight-gradient implementation
         private convolution_forward reluForward;
 
         /**
          * {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain);
-         * {@code gemmWeightGradient}: the weight gradient on oneDNN's GEMM kernel, from plain NCHW copies.
+         * {@code kernel}: which kernel computes the weight gradient ({@link WeightGradientKernel}).
          */
-        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput, boolean gemmWeightGradient) {
+        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput, WeightGradientKernel kernel) {
             geometry = g;
             memory.desc heldSrc = OneDnn.activation(g.input(), blockedInput);
             memory.desc heldDst = OneDnn.activation(g.output(), blockedOutput);
@@ -487,16 +487,16 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                     new convolution_backward_data.desc(direct, anySrc, anyWeights, anyDst, g.strides(), g.padLeft(),
                             g.padRight()), OneDnn.CPU, forwardDesc);
             backwardData = new convolution_backward_data(dataDesc);
-            memory.desc weightsSrcDesc = gemmWeightGradient ? OneDnn.rowMajor(g.input()) : anySrc;
-            memory.desc weightsDiffDstDesc = gemmWeightGradient ? OneDnn.rowMajor(g.output()) : anyDst;
-            memory.desc diffWeightsDesc = gemmWeightGradient ? plainWeights : anyWeights;
-            convolution_backward_weights.primitive_desc weightsDesc = new convolution_backward_weights.primitive_desc(
-                    g.bias()
-                            ? new convolution_backward_weights.desc(direct, weightsSrcDesc, diffWeightsDesc, plainBias,
-                                    weightsDiffDstDesc, g.strides(), g.padLeft(), g.padRight())
-                            : new convolution_backward_weights.desc(direct, weightsSrcDesc, diffWeightsDesc,
-                                    weightsDiffDstDesc, g.strides(), g.padLeft(), g.padRight()), OneDnn.CPU, forwardDesc);
-            weightsKernel = weightsDesc.impl_info_str().getString();
+            convolution_backward_weights.primitive_desc weightsDesc = weightsDescriptor(anySrc, anyWeights, anyDst);
+            String picked = weightsDesc.impl_info_str().getString();
+            // BY_SHAPE replaces only oneDNN's AVX2 direct kernel, the one measured (not AVX-512's, say)
+            boolean gemm = kernel == WeightGradientKernel.GEMM
+                    || kernel == WeightGradientKernel.BY_SHAPE && picked.equals("jit:avx2") && g.weightGradientOnGemm();
+            if (gemm) {
+                weightsDesc.close();
+                weightsDesc = weightsDescriptor(OneDnn.rowMajor(g.input()), plainWeights, OneDnn.rowMajor(g.output()));
+            }
+            weightsImplementation = weightsDesc.impl_info_str().getString();
             backwardWeights = new convolution_backward_weights(weightsDesc);
             // Scratch slots: 0-2 for each pass's first primitive, 3-5 for the weights' backward after the data's.
             src = new OneDnn.Staged(heldSrc, forwardDesc.src_desc(), 0);
@@ -538,6 +538,18 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                             g.padLeft(), g.padRight())
                     : new convolution_forward.desc(propKind, direct, src, weights, dst, g.strides(), g.padLeft(),
                             g.padRight());
+        }
+
+        /** This geometry's backward-weights primitive in the given layouts, hinted by the forward. */
+        private convolution_backward_weights.primitive_desc weightsDescriptor(memory.desc src, memory.desc diffWeights,
+                                                                            memory.desc diffDst) {
+            Geometry g = geometry;
+            int direct = dnnl.algorithm.convolution_direct.value;
+            return new convolution_backward_weights.primitive_desc(g.bias()
+                    ? new convolution_backward_weights.desc(direct, src, diffWeights, plainBias, diffDst, g.strides(),
+                            g.padLeft(), g.padRight())
+                    : new convolution_backward_weights.desc(direct, src, diffWeights, diffDst, g.strides(), g.padLeft(),
+                            g.padRight()), OneDnn.CPU, forwardDesc);
         }
 
         private static memory.desc any(long[] shape) {

@@ -3,6 +3,7 @@ package dev.templatelab.training.bench;
 import dev.templatelab.architectures.graph.Convolution;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
+import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer.WeightGradientKernel;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -117,57 +118,53 @@ public final class ConvolutionBench {
     /**
      * The layer's backward pass (input gradient, weight gradient and the layout conversions around them) with the
      * weight gradient on oneDNN's direct kernel against its GEMM kernel, the layer holding its activations in
-     * 8-channel blocks as in a network; which one the templates use ({@code BY_SHAPE}), and how far the two
-     * weight gradients lie apart.
+     * 8-channel blocks as in a network, the two taking turns (each going first every other round); which one the
+     * templates use ({@code BY_SHAPE}), and how far the two weight gradients lie apart.
      */
     private static void compareWeightGradientKernels() {
-        System.out.printf(Locale.ROOT, "%-20s | %8s %8s | %7s | %-6s | %9s%n", "in->out map 3x3/s", "direct", "GEMM",
-                "speedup", "used", "dW apart");
+        System.out.printf(Locale.ROOT, "%-20s | %9s %9s | %7s | %-12s | %9s%n", "in->out map 3x3/s", "direct k.",
+                "GEMM k.", "speedup", "templates", "dW apart");
         for (int[] s : SHAPES_3X3) {
             int in = s[0], out = s[1], map = s[2], stride = s[3];
             int outMap = (map + 2 - 3) / stride + 1;
+            Convolution conf = new Convolution(3, stride, 1, out, 1, false);
             Nd4j.getRandom().setSeed(1);
             INDArray x = Nd4j.randn(DataType.FLOAT, BATCH, in, map, map);       // read as 8-channel blocks
             INDArray dy = Nd4j.randn(DataType.FLOAT, BATCH, out, outMap, outMap);
-            Step[] steps = new Step[2];
-            INDArray w = null;
-            for (int side = 0; side < 2; side++) {
-                OneDnnConvolutionLayer layer = (OneDnnConvolutionLayer) layer(new Convolution(3, stride, 1, out, 1, false),
-                        in, DataType.FLOAT);
-                layer.runBlocked(true, true);
-                layer.useWeightGradientKernel(side == 0 ? OneDnnConvolutionLayer.WeightGradientKernel.DIRECT
-                        : OneDnnConvolutionLayer.WeightGradientKernel.GEMM);
-                if (w == null) {
-                    w = layer.getParam("W");
-                } else {
-                    layer.setParam("W", w.dup());
+            WeightGradientKernel[] kernels = {WeightGradientKernel.DIRECT, WeightGradientKernel.GEMM,
+                    WeightGradientKernel.BY_SHAPE};
+            OneDnnConvolutionLayer[] layers = new OneDnnConvolutionLayer[kernels.length];
+            Step[] steps = new Step[kernels.length];
+            for (int k = 0; k < kernels.length; k++) {
+                layers[k] = (OneDnnConvolutionLayer) layer(conf.clone(), in, DataType.FLOAT);
+                layers[k].runBlocked(true, true);
+                layers[k].useWeightGradientKernel(kernels[k]);
+                if (k > 0) {
+                    layers[k].setParam("W", layers[0].getParam("W").dup());
                 }
-                steps[side] = Step.of(layer, x, dy);
+                steps[k] = Step.of(layers[k], x, dy);
             }
             int rounds = x.length() > 5_000_000 ? 15 : 41;
             double[][] ms = new double[2][rounds];
             for (int round = -2; round < rounds; round++) {
-                for (int side = 0; side < 2; side++) {
+                for (int turn = 0; turn < 2; turn++) {
+                    int side = (round + turn) % 2 == 0 ? 0 : 1;      // who goes first alternates by round
                     double backward = steps[side].run()[1];
                     if (round >= 0) {
                         ms[side][round] = backward;
                     }
                 }
             }
+            steps[2].run();
             double direct = median(ms[0]), gemm = median(ms[1]);
-            OneDnnConvolutionLayer chooser = (OneDnnConvolutionLayer) layer(new Convolution(3, stride, 1, out, 1, false),
-                    in, DataType.FLOAT);
-            chooser.runBlocked(true, true);
-            Step.of(chooser, x, dy).run();
-            String used = chooser.weightGradientKernel().contains("gemm") ? "GEMM" : "direct";
-            System.out.printf(Locale.ROOT, "%-20s | %8.2f %8.2f | %6.2fx | %-6s | %9s%n",
-                    in + "->" + out + " " + map + " 3x3/" + stride, direct, gemm, direct / gemm, used,
-                    error(steps[1].dw, steps[0].dw.castTo(DataType.DOUBLE)));
+            System.out.printf(Locale.ROOT, "%-20s | %9.2f %9.2f | %6.2fx | %-12s | %9s%n",
+                    in + "->" + out + " " + map + " 3x3/" + stride, direct, gemm, direct / gemm,
+                    layers[2].weightGradientImplementation(), error(steps[1].dw, steps[0].dw.castTo(DataType.DOUBLE)));
         }
         System.out.println("backward pass of one layer (input gradient + weight gradient + layout conversions), batch 8, "
                 + "activations held in 8-channel blocks; ms = median over rounds (the two in turn) after warm-up;\n"
-                + "speedup = direct / GEMM; used = the kernel the templates use for this shape (BY_SHAPE); dW apart = "
-                + "max |GEMM - direct| / max |direct| of the weight gradient");
+                + "speedup = direct / GEMM; templates = oneDNN's name for the kernel the templates use for this shape "
+                + "(BY_SHAPE); dW apart = max |GEMM - direct| / max |direct| of the weight gradient");
     }
 
     private static ConvolutionLayer dl4jConvolution(int kernel, int stride, int pad, int out) {
