@@ -62,7 +62,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         BY_SHAPE,
         /** What oneDNN picks for any layout: its direct kernel on 8-channel blocks, for the templates' shapes. */
         DIRECT,
-        /** oneDNN's GEMM-based kernel on plain NCHW, for any geometry (paired groups then run as plain groups). */
+        /** oneDNN's GEMM-based kernel on plain NCHW, for any geometry (paired groups stay paired, block-diagonal). */
         GEMM
     }
 
@@ -365,11 +365,11 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
          * Whether this geometry's weight gradient belongs on oneDNN's GEMM-based kernel (im2col + its own SGEMM,
          * on plain NCHW copies of the input and the output gradient) where oneDNN would pick its direct AVX2
          * kernel: ungrouped convolutions wider than 1x1 with at least 256 input channels and an output of at most
-         * 14x14. Why: there the direct kernel (oneDNN 2.5) splits the few output pixels poorly between the threads.
-         * {@code bench/conv}'s second table times both kernels, alternated, on the templates' 3x3 shapes (224 px,
-         * batch 8; README "Performance"): ResNet-50's 3x3s at 14x14 and 7x7 (256 and 512 channels) run their
-         * backward pass 7-18 % faster on GEMM; narrower ones (the Inceptions', 96-224 channels) gain 0-10 % or
-         * lose up to 3 %, and those at 28x28 and 56x56 gain nothing, so they stay direct.
+         * 14x14. Why: {@code bench/conv}'s second table times both kernels, alternated, on the templates' 3x3
+         * shapes (224 px, batch 8; README "Performance"). Over three runs, direct time / GEMM time of the backward
+         * pass: ResNet-50's 3x3s with outputs of 14x14 and 7x7 (256 and 512 channels) 1.03-1.22x, every time; the
+         * narrower ones with such outputs (the Inceptions', 96-224 channels) 0.87-1.18x; those with larger outputs
+         * 0.88-1.07x. The floor keeps GEMM where it won in every run.
          */
         boolean weightGradientOnGemm() {
             return groups == 1 && (kernel[0] > 1 || kernel[1] > 1) && input[1] >= 256 && output[2] <= 14
