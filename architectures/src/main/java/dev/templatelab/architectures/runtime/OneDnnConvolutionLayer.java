@@ -1,6 +1,7 @@
 package dev.templatelab.architectures.runtime;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
@@ -73,7 +74,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
 
     /** Forces a weight-gradient kernel, for {@code bench/conv}'s comparison; the primitives made so far are freed. */
     public void useWeightGradientKernel(WeightGradientKernel kernel) {
-        weightGradientKernel = kernel;
+        weightGradientKernel = Objects.requireNonNull(kernel, "kernel");     // null would silently mean DIRECT
         byShape.clear();
         lastWeightGradientImplementation = null;
     }
