@@ -98,7 +98,9 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", description = "Stop starting trials after this many minutes.")
     Long maxMinutes;
 
-    @Option(names = "--max-total-epochs", description = "Stop starting trials once this many epochs were trained in all.")
+    @Option(names = "--max-total-epochs", description = "Stop starting trials once this many epochs were trained in all. "
+            + "With ASHA, held trials are promoted only if this budget can finish them, and once every trial has "
+            + "started the rest of it goes to the best held trials.")
     Integer maxTotalEpochs;
 
     @Option(names = "--target", description = "Stop once a trial reaches this objective value.")

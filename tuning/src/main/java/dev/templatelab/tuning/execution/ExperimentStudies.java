@@ -10,7 +10,6 @@ import dev.templatelab.tuning.study.Study;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.OptionalInt;
 import org.springframework.stereotype.Component;
 
 /**
@@ -77,8 +76,8 @@ public class ExperimentStudies {
     }
 
     /** The HELD trial of {@code e} to promote now (ASHA), unless its wall-clock budget or another budget is spent. */
-    public OptionalInt promotable(ExperimentInfo e, Study study) {
-        return wallClockSpent(e).isPresent() ? OptionalInt.empty() : study.promotable();
+    public Optional<Study.Promotion> promotion(ExperimentInfo e, Study study) {
+        return wallClockSpent(e).isPresent() ? Optional.empty() : study.promotion();
     }
 
     /** Why no new trial of {@code e} may start (a budget is used up), or empty. */

@@ -16,7 +16,6 @@ import dev.templatelab.tuning.study.Trial;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Pageable;
@@ -29,8 +28,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Hands a worker its next trial, with no coordinator but the database: first a WAITING trial of a running
  * tuner experiment (one re-queued after a lost worker, a retry, a paused one), claimed with {@code SKIP LOCKED};
  * otherwise, while holding that experiment's row lock (so workers on any number of machines never exceed its
- * trial budget or its parallelism), a HELD trial the pruner promotes (ASHA), or else a new trial asked from its
- * sampler. Also marks an experiment COMPLETE once its budget is used up and its last trial ended, pruning the
+ * trial budget or its parallelism), a HELD trial the pruner promotes (ASHA, or to spend an epoch budget once no
+ * new trial may start: {@link Study#promotion}), or else a new trial asked from its sampler. Also marks an experiment COMPLETE once its budget is used up and its last trial ended, pruning the
  * trials still HELD that no promotion can reach any more.
  */
 @Component
@@ -91,7 +90,7 @@ public class TrialScheduler {
             }
             Study study = studies.open(e, studies.storage(e, "scheduler"));
             Optional<String> reason = studies.stopReason(e, study);
-            if (reason.isEmpty() || promotable(e, study, stats).isPresent()) {
+            if (reason.isEmpty() || promotion(e, study, stats).isPresent()) {
                 return false;
             }
             try {
@@ -141,9 +140,9 @@ public class TrialScheduler {
         }
         DbStudyStorage storage = studies.storage(e, workerId);
         Study study = studies.open(e, storage);
-        OptionalInt promoted = promotable(e, study, stats);
-        if (promoted.isPresent()) {
-            return Optional.of(promote(e, study, storage, promoted.getAsInt(), workerId));
+        Optional<Study.Promotion> promotion = promotion(e, study, stats);
+        if (promotion.isPresent()) {
+            return Optional.of(promote(e, study, storage, promotion.get(), workerId));
         }
         if (studies.stopReason(e, study).isPresent()) {
             return Optional.empty();
@@ -155,20 +154,25 @@ public class TrialScheduler {
     }
 
     /** The held trial to promote now, if any; reading every curve for that is only worth it when some trial is held. */
-    private OptionalInt promotable(ExperimentInfo e, Study study, TrialStats stats) {
-        return stats.count(TrialState.HELD) > 0 ? studies.promotable(e, study) : OptionalInt.empty();
+    private Optional<Study.Promotion> promotion(ExperimentInfo e, Study study, TrialStats stats) {
+        return stats.count(TrialState.HELD) > 0 ? studies.promotion(e, study) : Optional.empty();
     }
 
     /** ASHA's promotion: the HELD trial runs on from its checkpoint on this worker (same attempt, not a retry). */
-    private Assignment promote(ExperimentInfo e, Study study, DbStudyStorage storage, int number, String workerId) {
+    private Assignment promote(ExperimentInfo e, Study study, DbStudyStorage storage, Study.Promotion promotion,
+                               String workerId) {
+        int number = promotion.trial();
         long trialId = trials.find(e.id(), number).orElseThrow().id();
         int epochs = study.trial(number).reportedEpochs();
         ClaimedTrial claimed = trials.promote(trialId, workerId);
         storage.adopt(claimed);
+        String why = promotion.fillsEpochBudget()
+                ? "no new trial may start, and it is the best held trial the epoch budget can still finish"
+                : "it is now among the best at its rung";
         events.log(e.id(), trialId, EventLevel.INFO, "trial #" + number + " promoted after " + epochs
-                + " epoch(s): it is now among the best at its rung, and runs on from its checkpoint on " + workerId);
-        log.info("trial promoted experiment={} trial={} number={} after_epochs={} worker={}", e.id(), trialId, number,
-                epochs, workerId);
+                + " epoch(s): " + why + "; it runs on from its checkpoint on " + workerId);
+        log.info("trial promoted experiment={} trial={} number={} after_epochs={} fills_epoch_budget={} worker={}", e.id(),
+                trialId, number, epochs, promotion.fillsEpochBudget(), workerId);
         return new Assignment(experiments.get(e.id()), study, storage, study.reopen(number), trialId, claimed.lease(), true);
     }
 

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.SortedMap;
+import java.util.function.Predicate;
 
 /**
  * Asynchronous successive halving with promotions (ASHA, Li et al. 2018, Algorithm 2). Rungs are those of
@@ -16,7 +17,9 @@ import java.util.SortedMap;
  * rung runs on only if it is among the best {@code floor(n / reductionFactor)} of the n trials that have reached
  * that rung so far; otherwise it is HELD there with its checkpoint. Whenever a worker is free, a held trial that
  * has since become one of the best of its rung (because more trials arrived below it) is promoted and resumes,
- * the highest rung first, before any new trial starts. Trials still held when the search ends are pruned.
+ * the highest rung first, before any new trial starts. Trials still held when the search ends are pruned. With an
+ * epoch budget, the study spends what is left of it, once no new trial may start, on the best held trials
+ * ({@link #bestHeld}; see {@code Study.promotion}).
  *
  * <p>Why promotions rather than Optuna's decide-on-arrival: a rung is judged with every trial that has reached
  * it, not just the ones that happened to come first. Optuna's version lets the first trials at a rung run on
@@ -54,21 +57,43 @@ public record AshaPruner(int minResource, int reductionFactor) implements Promot
     }
 
     @Override
-    public OptionalInt promotable(StudyView study) {
+    public OptionalInt promotable(StudyView study, Predicate<FrozenTrial> fits) {
         List<FrozenTrial> trials = study.trials();
-        int top = 0;
-        while (reachedBySome(trials, rungStep(top + 1))) {
-            top++;
-        }
-        for (int k = top; k >= 0; k--) {
-            long step = rungStep(k);
+        for (int k = topRung(trials); k >= 0; k--) {
             for (FrozenTrial t : best(trials, k, study.direction())) {
-                if (t.state() == TrialState.HELD && t.lastStep().orElse(-1) == step) {
+                if (heldAt(t, k) && fits.test(t)) {
                     return OptionalInt.of(t.number());
                 }
             }
         }
         return OptionalInt.empty();
+    }
+
+    @Override
+    public OptionalInt bestHeld(StudyView study, Predicate<FrozenTrial> fits) {
+        List<FrozenTrial> trials = study.trials();
+        for (int k = topRung(trials); k >= 0; k--) {
+            for (FrozenTrial t : ranked(trials, k, study.direction())) {
+                if (heldAt(t, k) && fits.test(t)) {
+                    return OptionalInt.of(t.number());
+                }
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /** The highest rung any trial has reached (0 if none has). */
+    private int topRung(List<FrozenTrial> trials) {
+        int top = 0;
+        while (reachedBySome(trials, rungStep(top + 1))) {
+            top++;
+        }
+        return top;
+    }
+
+    /** Whether {@code t} is HELD at rung {@code k}. */
+    private boolean heldAt(FrozenTrial t, int k) {
+        return t.state() == TrialState.HELD && t.lastStep().orElse(-1) == rungStep(k);
     }
 
     /** The rung whose last epoch the trial just reported, or -1. */
@@ -88,13 +113,18 @@ public record AshaPruner(int minResource, int reductionFactor) implements Promot
 
     /** The best floor(n / reductionFactor) of the n trials that reached rung {@code k} (FAIL excluded), best first. */
     private List<FrozenTrial> best(List<FrozenTrial> trials, int k, Direction direction) {
+        List<FrozenTrial> reached = ranked(trials, k, direction);
+        return reached.subList(0, reached.size() / reductionFactor);
+    }
+
+    /** Every trial that reached rung {@code k} (FAIL excluded), best first by its value there. */
+    private List<FrozenTrial> ranked(List<FrozenTrial> trials, int k, Direction direction) {
         long step = rungStep(k);
-        List<FrozenTrial> reached = trials.stream()
+        return trials.stream()
                 .filter(t -> t.state() != TrialState.FAIL && reached(t, step))
                 .sorted(Comparator.<FrozenTrial, Double>comparing(t -> t.intermediateValues().get((int) step),
                         direction::compareBestFirst).thenComparingInt(FrozenTrial::number))
                 .toList();
-        return reached.subList(0, reached.size() / reductionFactor);
     }
 
     private static boolean reachedBySome(List<FrozenTrial> trials, long step) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -35,5 +36,13 @@ public record FrozenTrial(int number, TrialState state, String template, Map<Str
     /** Number of epochs reported. */
     public int reportedEpochs() {
         return intermediateValues.size();
+    }
+
+    /**
+     * The epochs this trial trains unless it is stopped: its {@code num_epochs} hyperparameter, which every
+     * experiment's space holds (sampled, or fixed to the per-trial maximum). Empty for a study whose space lacks it.
+     */
+    public OptionalInt plannedEpochs() {
+        return params.get("num_epochs") instanceof Number n ? OptionalInt.of(n.intValue()) : OptionalInt.empty();
     }
 }

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A hyperparameter search: {@link #ask()} hands out trials sampled from the space, the training loop reports
@@ -133,14 +134,66 @@ public final class Study implements StudyView {
     }
 
     /**
-     * The HELD trial the pruner wants to run on now (ASHA's promotion), unless the wall-clock, epoch or target
-     * budget is spent. Reaching the trial count does not stop promotions: those trials were already asked for.
+     * A HELD trial to run on now, and why.
+     *
+     * @param trial            its number
+     * @param fillsEpochBudget false: it is now among the best of its rung (ASHA's own promotion); true: no new
+     *                         trial may start, and it is the best held trial that the epoch budget can still finish
      */
-    public synchronized OptionalInt promotable() {
-        if (!(pruner instanceof PromotingPruner promoting) || budgetSpent(storage.trials()).isPresent()) {
-            return OptionalInt.empty();
+    public record Promotion(int trial, boolean fillsEpochBudget) {
+    }
+
+    /**
+     * The HELD trial to run on now, unless the wall-clock, epoch or target budget is spent: first ASHA's own pick.
+     * Failing that, once no new trial may start (the trial count is reached or the sampler has no new points), the
+     * best held trial of the highest rung that an epoch budget can still finish: otherwise the epochs the user
+     * granted would go unused while workers sit idle, and the trials ranked best at the highest rung are the
+     * likeliest to end best. With an epoch budget, every promotion must fit in it, after the epochs the running
+     * trials will still train, so promotions never take the study past it. Reaching the trial count does not stop
+     * promotions: those trials were already asked for.
+     */
+    public synchronized Optional<Promotion> promotion() {
+        List<FrozenTrial> trials = storage.trials();
+        if (!(pruner instanceof PromotingPruner promoting) || budgetSpent(trials).isPresent()) {
+            return Optional.empty();
         }
-        return promoting.promotable(this);
+        Optional<Predicate<FrozenTrial>> finishes = budget.maxTotalEpochs() == null ? Optional.empty()
+                : finishableWithinEpochBudget(trials);
+        OptionalInt byRung = promoting.promotable(this, finishes.orElse(t -> true));
+        if (byRung.isPresent()) {
+            return Optional.of(new Promotion(byRung.getAsInt(), false));
+        }
+        if (finishes.isEmpty() || !noNewTrial(trials)) {
+            return Optional.empty();
+        }
+        OptionalInt filler = promoting.bestHeld(this, finishes.get());
+        return filler.isPresent() ? Optional.of(new Promotion(filler.getAsInt(), true)) : Optional.empty();
+    }
+
+    /**
+     * Which trials the epoch budget can still finish, beside the epochs trained and those the running trials will
+     * train; empty if some trial's space does not say how many epochs it trains.
+     */
+    private Optional<Predicate<FrozenTrial>> finishableWithinEpochBudget(List<FrozenTrial> trials) {
+        long committed = 0;
+        for (FrozenTrial t : trials) {
+            if (t.plannedEpochs().isEmpty()) {
+                return Optional.empty();
+            }
+            committed += t.reportedEpochs() + (t.state() == TrialState.RUNNING ? epochsLeft(t) : 0);
+        }
+        long room = budget.maxTotalEpochs() - committed;
+        return Optional.of(t -> epochsLeft(t) <= room);
+    }
+
+    /** Whether no new trial may be asked for, whatever the budgets that stop all training say. */
+    private boolean noNewTrial(List<FrozenTrial> trials) {
+        return budget.maxTrials() != null && trials.size() >= budget.maxTrials() || sampler.isExhausted(this);
+    }
+
+    /** The epochs {@code t} still trains if nothing stops it (its planned epochs are known). */
+    private static int epochsLeft(FrozenTrial t) {
+        return Math.max(0, t.plannedEpochs().getAsInt() - t.reportedEpochs());
     }
 
     /** The budgets that stop all training, not just new trials: wall clock, total epochs, target value. */

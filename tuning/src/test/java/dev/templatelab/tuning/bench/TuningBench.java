@@ -35,7 +35,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * ASHA vs random search at an equal number of trials on the bundled digits (same seeded sampler, so both see
  * the same configurations in the same order), and the orchestration overhead per trial. One worker, so the
  * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N [--curves true]
- * [--pruners none,asha-optuna,asha] (the first is the baseline the others are compared with)
+ * [--pruners none,asha-optuna,asha] (the first is the baseline the others are compared with; {@code asha@48}: ASHA
+ * with an epoch budget of 48, which it spends on its best held trials once every trial has started)
  * [--validation-fraction F] (a larger split makes a 1 % difference mean something: with 100 validation images,
  * one image is 1 % and the ranking after one epoch is mostly noise)
  * [--fix name=value,name=value] (more hyperparameters held fixed, e.g. the step schedule's init_epochs=6,step_epochs=3).
@@ -115,8 +116,11 @@ public final class TuningBench {
 
     private static Row run(ConfigurableApplicationContext app, long dataset, String name, String pruner, int trials,
                            int epochs, Map<String, Object> space, long seed, boolean curves) {
+        String[] arm = pruner.split("@", 2);   // asha@48: ASHA with an epoch budget of 48
+        Integer epochBudget = arm.length == 2 ? Integer.valueOf(arm[1]) : null;
         ExperimentInfo e = app.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(name, dataset,
-                List.of("Clarifai_InceptionV2"), "random", pruner, trials, epochs, 1, "accuracy", space, null, seed));
+                List.of("Clarifai_InceptionV2"), "random", arm[0], trials, epochs, 1, "accuracy", space, null, seed,
+                epochBudget, null, false, null));
         TrialScheduler scheduler = app.getBean(TrialScheduler.class);
         TrialRunner runner = app.getBean(TrialRunner.class);
         TrialRunner.Timings before = runner.timings();

@@ -25,17 +25,8 @@ class AshaPromotionTest extends DigitsExperimentTest {
 
     @Test
     void heldTrialsArePromotedFromTheirCheckpointOrPrunedAtTheEnd() {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
-        // Grid order: the third trial's learning rate is too small to learn anything, so it ranks last at the rung.
-        space.put("per_item_lrate", List.of(0.003, 0.002, 1e-9));
-        space.put("weight_decay", 1e-4);
-        space.put("flip_probability", 0.0);
         ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha"), newDataset(digits).id(),
-                List.of("Clarifai_InceptionV2"), "grid", "asha", 3, 3, 1, "accuracy", space, null, 5L));
+                List.of("Clarifai_InceptionV2"), "grid", "asha", 3, 3, 1, "accuracy", threeRates(), null, 5L));
         TrialWorker w = worker("asha-worker");
         List<TrialRunner.Result> results = new ArrayList<>();
         for (int i = 0; i < 10 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
@@ -74,5 +65,50 @@ class AshaPromotionTest extends DigitsExperimentTest {
         }
         assertThat(events.recent(e.id(), 50)).extracting(EventInfo::message)
                 .anyMatch(m -> m.contains("2 trial(s) still held at a rung were pruned"));
+    }
+
+    /**
+     * The same search with a budget of 7 epochs: ASHA's own promotion leaves 5 trained and two trials held after one
+     * epoch. Every trial has started, so the better of those two runs on to use the 2 epochs left; the budget cannot
+     * finish the third, which is pruned.
+     */
+    @Test
+    void anEpochBudgetIsSpentOnTheBestHeldTrialOnceEveryTrialHasStarted() {
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha-budget"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "grid", "asha", 3, 3, 1, "accuracy", threeRates(), null, 5L, 7, null,
+                false, null));
+        TrialWorker w = worker("budget-worker");
+        for (int i = 0; i < 10 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce();
+        }
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        List<TrialInfo> all = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent();
+        double[] atRung = all.stream().mapToDouble(t -> metrics.curve(t.id()).get(0).metrics().valAccuracy()).toArray();
+        List<Integer> ranked = new ArrayList<>(List.of(0, 1, 2));
+        ranked.sort((a, b) -> atRung[a] != atRung[b] ? Double.compare(atRung[b], atRung[a]) : Integer.compare(a, b));
+        int filled = ranked.get(1);
+        assertThat(all.stream().mapToInt(t -> metrics.curve(t.id()).size()).sum()).as("epochs trained").isEqualTo(7);
+        assertThat(all.get(ranked.get(0)).state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(all.get(filled).state()).as("promoted to use the budget").isEqualTo(TrialState.COMPLETE);
+        assertThat(metrics.curve(all.get(filled).id())).hasSize(3);
+        assertThat(all.get(filled).attempts()).isEqualTo(1);
+        assertThat(events.ofTrial(all.get(filled).id(), 20)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("promoted after 1 epoch(s): no new trial may start, and it is the best held "
+                        + "trial the epoch budget can still finish"));
+        assertThat(all.get(ranked.get(2)).state()).as("the budget could not finish it").isEqualTo(TrialState.PRUNED);
+        assertThat(metrics.curve(all.get(ranked.get(2)).id())).hasSize(1);
+    }
+
+    /** The tiny space with three learning rates in grid order; the third is too small to learn anything. */
+    private static Map<String, Object> threeRates() {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (String s : TinyDigits.TINY) {
+            String[] kv = s.split("=");
+            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+        }
+        space.put("per_item_lrate", List.of(0.003, 0.002, 1e-9));
+        space.put("weight_decay", 1e-4);
+        space.put("flip_probability", 0.0);
+        return space;
     }
 }

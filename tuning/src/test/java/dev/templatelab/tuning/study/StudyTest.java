@@ -14,6 +14,8 @@ import dev.templatelab.tuning.sampler.RandomSampler;
 import dev.templatelab.tuning.space.CategoricalDistribution;
 import dev.templatelab.tuning.space.IntDistribution;
 import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.SpaceOverride;
+import dev.templatelab.tuning.testing.HoldingStudyStorage;
 import dev.templatelab.tuning.testing.TestSpaces;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -188,6 +191,58 @@ class StudyTest {
         assertThat(study.totalEpochs()).isEqualTo(5);
         assertThat(study.isFinished()).isTrue();
         assertThat(study.stopReason()).contains("trained 5 epochs, the budget is 5");
+    }
+
+    /**
+     * Three 9-epoch trials under ASHA (rungs after 1, 3 and 9 epochs): #1 wins the first rung, then waits alone at
+     * the second, where no rung will promote it. Once no new trial may start, an epoch budget with room for its last
+     * six epochs runs it on; without such room, or while new trials may start, it stays held. With 10 epochs, ASHA
+     * could not even promote it from the first rung: 3 trained and 8 to go would pass the budget.
+     */
+    @Test
+    void anEpochBudgetRunsOnTheBestHeldTrialOnceNoNewTrialMayStart() {
+        assertThat(heldAtTheSecondRung(null, 3).promotion()).as("no epoch budget: ASHA's rule alone").isEmpty();
+        assertThat(heldAtTheSecondRung(10L, 3).promotion()).as("5 epochs trained, 6 more would pass 10").isEmpty();
+        assertThat(heldAtTheSecondRung(11L, 3).promotion()).contains(new Study.Promotion(1, true));
+        assertThat(heldAtTheSecondRung(11L, 4).promotion()).as("a fourth trial may still start").isEmpty();
+    }
+
+    @Test
+    void theEpochsARunningTrialWillTrainAreKeptForIt() {
+        Study roomy = heldAtTheSecondRung(20L, 4);
+        roomy.ask();   // the fourth and last trial starts: 9 epochs to come
+        assertThat(roomy.promotion()).as("5 trained + 9 to come + 6").contains(new Study.Promotion(1, true));
+        Study tight = heldAtTheSecondRung(19L, 4);
+        tight.ask();
+        assertThat(tight.promotion()).isEmpty();
+    }
+
+    /** A study as {@link #anEpochBudgetRunsOnTheBestHeldTrialOnceNoNewTrialMayStart} describes it. */
+    private static Study heldAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
+        HoldingStudyStorage storage = new HoldingStudyStorage();
+        Budget budget = Budget.unlimited().withMaxTrials(maxTrials);
+        Study study = Study.builder("asha", DEFAULT.withOverrides(List.of(new SpaceOverride.Fixed(null, "num_epochs", 9))))
+                .optSampler(new RandomSampler(0))
+                .optPruner(new AshaPruner(1, 3))
+                .optBudget(maxTotalEpochs == null ? budget : budget.withMaxTotalEpochs(maxTotalEpochs))
+                .optStorage(storage)
+                .build();
+        for (double firstEpoch : new double[] {0.5, 0.7, 0.6}) {
+            Trial t = study.ask();
+            t.report(0, firstEpoch);
+            assertThat(t.verdict(true)).isEqualTo(Trial.Verdict.HOLD);
+            storage.move(t.number(), TrialState.HELD);
+        }
+        boolean fits = maxTotalEpochs == null || maxTotalEpochs >= 3 + 8;
+        assertThat(study.promotion()).as("ASHA's own pick, the best of three at the first rung, if the budget can finish it")
+                .isEqualTo(fits ? Optional.of(new Study.Promotion(1, false)) : Optional.empty());
+        storage.move(1, TrialState.RUNNING);
+        Trial best = study.reopen(1);
+        best.report(1, 0.75);
+        best.report(2, 0.8);
+        assertThat(best.verdict(true)).as("alone at the second rung").isEqualTo(Trial.Verdict.HOLD);
+        storage.move(1, TrialState.HELD);
+        return study;
     }
 
     @Test
