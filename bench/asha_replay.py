@@ -101,6 +101,36 @@ def promoting(curves, epochs, rf, r0):
             return trained
 
 
+def budgeted(curves, epochs, rf, r0, budget):
+    """ASHA with an epoch budget (tune --max-total-epochs; bench/tuning's asha@N): a held trial is promoted only if
+    the budget can still finish it, and once every trial has started, the best held trial of the highest rung that
+    the budget can finish runs on even if it is not among the best of its rung (Study.promotion)."""
+    steps = rung_steps(epochs, rf, r0)
+    ends = steps + [epochs - 1]
+    trained = []
+    while sum(trained) < budget:
+        room = budget - sum(trained)
+        job = None
+        for fill in (False, True):
+            for k in reversed(range(len(steps))):
+                s = steps[k]
+                reached = sorted((j for j in range(len(trained)) if trained[j] > s), key=lambda j: (-curves[j][1][s], j))
+                ranked = reached if fill else reached[:len(reached) // rf]
+                held = [j for j in ranked if trained[j] == s + 1 and epochs - trained[j] <= room]
+                if held:
+                    job = (held[0], ends[k + 1] + 1)
+                    break
+            if job or not fill and len(trained) < len(curves):
+                break
+        if job:
+            trained[job[0]] = job[1]
+        elif len(trained) < len(curves):
+            trained.append(ends[0] + 1)
+        else:
+            break
+    return trained
+
+
 def best_value(curves):
     """Random search's best: the highest value any trial reached at any epoch."""
     return max(max(c) for _, c in curves)
@@ -119,8 +149,9 @@ def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
         sys.exit(f"--trials {trials} is more than the {len(pool)} pooled curves")
     epochs = len(pool[0][1])
     rng = random.Random(seed)
-    reached = within = 0
+    reached = within = filled = 0
     shares = []
+    budget = trials * epochs // 3
     for _ in range(draws):
         curves = rng.sample(pool, trials)
         trained = promoting(curves, epochs, rf, r0)
@@ -129,11 +160,14 @@ def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
         reached += ok
         within += ok and share <= 1 / 3
         shares.append(share)
+        filled += completed_best(curves, budgeted(curves, epochs, rf, r0, budget), epochs) >= best_value(curves)
     shares.sort()
     print(f"{trials} trials drawn from {len(pool)} pooled curves, {draws} draws, rf={rf} min_resource={r0}: "
           f"ASHA reached random search's best in "
           f"{100 * reached / draws:.1f} %, and within a third of its epochs in {100 * within / draws:.1f} %; "
-          f"epochs used: median {100 * shares[draws // 2]:.1f} %, 90th percentile {100 * shares[draws * 9 // 10]:.1f} %")
+          f"epochs used: median {100 * shares[draws // 2]:.1f} %, 90th percentile {100 * shares[draws * 9 // 10]:.1f} %; "
+          f"given a budget of a third of the epochs (asha@{budget}), it reached random search's best in "
+          f"{100 * filled / draws:.1f} %")
 
 
 def main():
@@ -172,6 +206,12 @@ def main():
                 got = completed_best(curves, trained, epochs)
                 print(f"{name + f' rf={rf} min_resource={r0}':34s} {sum(trained):5d} ({100 * sum(trained) / total:5.1f} %)"
                       f" {len(done):8d} {got:7.4f} {'reached' if got >= best else 'missed'}")
+            trained = budgeted(curves, epochs, rf, r0, total // 3)
+            done = [j for j, n in enumerate(trained) if n == epochs]
+            got = completed_best(curves, trained, epochs)
+            name = f"asha@{total // 3} rf={rf} min_resource={r0}"
+            print(f"{name:34s} {sum(trained):5d} ({100 * sum(trained) / total:5.1f} %)"
+                  f" {len(done):8d} {got:7.4f} {'reached' if got >= best else 'missed'}")
 
 
 if __name__ == "__main__":
