@@ -66,6 +66,7 @@ public class NewExperimentView extends VerticalLayout {
     final IntegerField parallelism = new IntegerField("Trials at once");
     final Select<String> objective = new Select<>();
     final IntegerField maxMinutes = new IntegerField("Time limit (minutes, optional)");
+    final IntegerField maxTotalEpochs = new IntegerField("Epoch budget, all trials (optional)");
     final TextField seed = new TextField("Seed (optional)");
     final Checkbox allowRandomInit = new Checkbox("Train pretrained-weight templates from random weights when none are registered");
     final com.vaadin.flow.component.textfield.TextArea extra = new com.vaadin.flow.component.textfield.TextArea(
@@ -116,6 +117,9 @@ public class NewExperimentView extends VerticalLayout {
         parallelism.setValue(1);
         parallelism.setStepButtonsVisible(true);
         maxMinutes.setId("max-minutes");
+        maxTotalEpochs.setId("max-total-epochs");
+        maxTotalEpochs.setHelperText("No trial starts once this many epochs are trained; with ASHA, promotions must fit "
+                + "in it, and what is left once every trial has started goes to the best held trials.");
         seed.setId("seed");
         allowRandomInit.setId("allow-random-init");
         extra.setId("space-extra");
@@ -127,7 +131,8 @@ public class NewExperimentView extends VerticalLayout {
         space.setId("search-space");
 
         FormLayout form = new FormLayout();
-        form.add(name, dataset, sampler, pruner, maxTrials, maxEpochs, parallelism, objective, maxMinutes, seed);
+        form.add(name, dataset, sampler, pruner, maxTrials, maxEpochs, parallelism, objective, maxMinutes, maxTotalEpochs,
+                seed);
         form.setResponsiveSteps(new FormLayout.ResponsiveStep("0", 1), new FormLayout.ResponsiveStep("600px", 2));
         launch.setId("launch");
         launch.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
@@ -238,7 +243,8 @@ public class NewExperimentView extends VerticalLayout {
                         java.util.Comparator.comparingInt(TEMPLATES.names()::indexOf)).toList()),
                 sampler.getValue(), pruner.getValue(), orZero(maxTrials), orZero(maxEpochs), orZero(parallelism),
                 objective.getValue(), changes, maxMinutes.getValue() == null ? null
-                : Duration.ofMinutes(maxMinutes.getValue()), seedValue, null, null, allowRandomInit.getValue(), owner);
+                : Duration.ofMinutes(maxMinutes.getValue()), seedValue, maxTotalEpochs.getValue(), null,
+                allowRandomInit.getValue(), owner);
     }
 
     private static int orZero(IntegerField f) {
@@ -257,6 +263,7 @@ public class NewExperimentView extends VerticalLayout {
             case "parallelism" -> parallelism;
             case "objective" -> objective;
             case "maxWallClock" -> maxMinutes;
+            case "maxTotalEpochs" -> maxTotalEpochs;
             case "seed" -> seed;
             default -> null;
         };
@@ -284,7 +291,7 @@ public class NewExperimentView extends VerticalLayout {
     private void clearErrors() {
         spaceError.setText("");
         for (HasValidation f : List.<HasValidation>of(name, dataset, templates, sampler, pruner, maxTrials, maxEpochs,
-                parallelism, objective, maxMinutes, seed)) {
+                parallelism, objective, maxMinutes, maxTotalEpochs, seed)) {
             f.setInvalid(false);
         }
         spaceFields.values().forEach(m -> m.values().forEach(f -> f.setInvalid(false)));

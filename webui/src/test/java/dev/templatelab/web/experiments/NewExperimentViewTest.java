@@ -98,6 +98,13 @@ class NewExperimentViewTest extends UiTest {
         assertThat(form.templates.isInvalid()).isFalse();
         assertThat(form.maxTrials.isInvalid()).isTrue();
         assertThat(form.maxTrials.getErrorMessage()).isNotBlank();
+
+        form.maxTrials.setValue(4);
+        form.maxTotalEpochs.setValue(0);
+        _click(form.launch);
+        assertThat(form.maxTrials.isInvalid()).isFalse();
+        assertThat(form.maxTotalEpochs.isInvalid()).isTrue();
+        assertThat(form.maxTotalEpochs.getErrorMessage()).contains("at least 1");
     }
 
     @Test
@@ -124,12 +131,14 @@ class NewExperimentViewTest extends UiTest {
         form.spaceField(TestData.INCEPTION_V2, "batch_size").setValue("16,32");
         form.maxTrials.setValue(4);
         form.maxEpochs.setValue(2);
+        form.maxTotalEpochs.setValue(5);
         _click(form.launch);
 
         ExperimentInfo created = experiments.findByName(name).orElseThrow();
         assertThat(created.templates()).containsExactlyInAnyOrder(TestData.INCEPTION_V2, TestData.BN_INCEPTION);
         assertThat(created.owner()).isEqualTo(OPERATOR);
         assertThat(created.budget().maxTrials()).isEqualTo(4);
+        assertThat(created.budget().maxTotalEpochs()).isEqualTo(5);
         SearchSpace space = SearchSpace.fromJson(created.searchSpaceJson());
         assertThat(SpaceText.of(space.template(TestData.INCEPTION_V2).parameter("batch_size"))).isEqualTo("16,32");
         assertThat(UI.getCurrent().getCurrentView()).isInstanceOf(ExperimentView.class);
