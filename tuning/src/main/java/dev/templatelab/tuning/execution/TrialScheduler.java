@@ -29,8 +29,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * tuner experiment (one re-queued after a lost worker, a retry, a paused one), claimed with {@code SKIP LOCKED};
  * otherwise, while holding that experiment's row lock (so workers on any number of machines never exceed its
  * trial budget or its parallelism), a HELD trial the pruner promotes (ASHA, or to spend an epoch budget once no
- * new trial may start: {@link Study#promotion}), or else a new trial asked from its sampler. Also marks an experiment COMPLETE once its budget is used up and its last trial ended, pruning the
- * trials still HELD that no promotion can reach any more.
+ * new trial may start: {@link Study#promotion}), or else a new trial asked from its sampler. Also marks an
+ * experiment COMPLETE once its budget is used up and its last trial ended, pruning the trials still HELD that no
+ * promotion can reach any more.
  */
 @Component
 public class TrialScheduler {
