@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Where one study's trials live (Optuna's storage, trimmed to what ask/tell needs). {@link InMemoryStudyStorage}
- * for a local study; {@code DbStudyStorage} (execution) for experiments in the database. Implementations must be safe for concurrent workers.
+ * for a local study; {@code DbStudyStorage} (execution) for experiments in the database. Implementations must be
+ * safe for concurrent workers.
  */
 public interface StudyStorage {
 
