@@ -102,32 +102,45 @@ def promoting(curves, epochs, rf, r0):
 
 
 def budgeted(curves, epochs, rf, r0, budget):
-    """ASHA with an epoch budget (tune --max-total-epochs; bench/tuning's asha@N): a held trial is promoted only if
-    the budget can still finish it, and once every trial has started, the best held trial of the highest rung that
-    the budget can finish runs on even if it is not among the best of its rung (Study.promotion)."""
+    """ASHA with an epoch budget (tune --max-total-epochs; bench/tuning's asha@N), step by step as one worker runs
+    it (Study.promotion): a trial starts, or is promoted, only if the budget can finish it; a trial reaching a rung
+    runs on if it is among the best floor(n / rf) there, else it is held; the free worker first promotes the best
+    held trial of the highest rung that is among the best there, else starts a new trial, else (no new trial may
+    start) promotes the best held trial of the highest rung, whatever its rank, that the budget can finish."""
     steps = rung_steps(epochs, rf, r0)
-    ends = steps + [epochs - 1]
-    trained = []
+    trained, held = [], set()
+
+    def ranked(k):
+        return sorted((j for j in range(len(trained)) if trained[j] > steps[k]), key=lambda j: (-curves[j][1][steps[k]], j))
+
+    def run(j):
+        while trained[j] < epochs:
+            trained[j] += 1
+            if trained[j] - 1 in steps and trained[j] < epochs:
+                k = steps.index(trained[j] - 1)
+                best = ranked(k)
+                if j not in best[:len(best) // rf]:
+                    held.add(j)
+                    return
+
+    def held_at(k, candidates, room):
+        return next((j for j in candidates if j in held and trained[j] == steps[k] + 1 and epochs - trained[j] <= room),
+                    None)
+
     while sum(trained) < budget:
         room = budget - sum(trained)
-        job = None
-        for fill in (False, True):
-            for k in reversed(range(len(steps))):
-                s = steps[k]
-                reached = sorted((j for j in range(len(trained)) if trained[j] > s), key=lambda j: (-curves[j][1][s], j))
-                ranked = reached if fill else reached[:len(reached) // rf]
-                held = [j for j in ranked if trained[j] == s + 1 and epochs - trained[j] <= room]
-                if held:
-                    job = (held[0], ends[k + 1] + 1)
-                    break
-            if job or not fill and len(trained) < len(curves):
+        job = next((j for k in reversed(range(len(steps)))
+                    for j in [held_at(k, ranked(k)[:len(ranked(k)) // rf], room)] if j is not None), None)
+        if job is None and len(trained) < len(curves) and epochs <= room:
+            trained.append(0)
+            job = len(trained) - 1
+        elif job is None:
+            job = next((j for k in reversed(range(len(steps))) for j in [held_at(k, ranked(k), room)] if j is not None),
+                       None)
+            if job is None:
                 break
-        if job:
-            trained[job[0]] = job[1]
-        elif len(trained) < len(curves):
-            trained.append(ends[0] + 1)
-        else:
-            break
+        held.discard(job)
+        run(job)
     return trained
 
 

@@ -99,8 +99,8 @@ final class TuneCommand implements Callable<Integer> {
     Long maxMinutes;
 
     @Option(names = "--max-total-epochs", description = "Stop starting trials once this many epochs were trained in all. "
-            + "With ASHA, held trials are promoted only if this budget can finish them, and once every trial has "
-            + "started the rest of it goes to the best held trials.")
+            + "With ASHA a hard cap: a trial starts or is promoted only if the budget can finish it, and once no new "
+            + "trial may start the rest goes to the best held trials.")
     Integer maxTotalEpochs;
 
     @Option(names = "--target", description = "Stop once a trial reaches this objective value.")

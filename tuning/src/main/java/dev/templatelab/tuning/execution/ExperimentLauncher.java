@@ -11,13 +11,13 @@ import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.NewExperiment;
 import dev.templatelab.training.hyper.HyperparameterSchema;
+import dev.templatelab.tuning.pruner.PromotingPruner;
 import dev.templatelab.tuning.sampler.GridSampler;
 import dev.templatelab.tuning.space.CategoricalDistribution;
 import dev.templatelab.tuning.space.Distribution;
-import dev.templatelab.tuning.space.FloatDistribution;
-import dev.templatelab.tuning.space.IntDistribution;
 import dev.templatelab.tuning.space.SearchSpace;
 import dev.templatelab.tuning.space.TemplateSpace;
+import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.study.Objective;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -158,6 +158,14 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("objective", e.getMessage(), e);
         }
         SearchSpace space = checkSpace(templates, r.searchSpace(), r.maxEpochsPerTrial());
+        if (r.maxTotalEpochs() != null && StudyParts.pruner(r.pruner(), r.maxEpochsPerTrial()) instanceof PromotingPruner) {
+            // Under ASHA the epoch budget is a hard cap that a trial must fit in whole (Study.promotion).
+            double most = space.templates().stream().mapToDouble(ExperimentLauncher::mostEpochs).max().orElse(0);
+            if (r.maxTotalEpochs() < most) {
+                throw new InvalidExperimentException("maxTotalEpochs", "with ASHA the epoch budget must hold at least one "
+                        + "whole trial, " + (long) most + " epochs; got " + r.maxTotalEpochs());
+            }
+        }
         if (r.sampler().trim().equalsIgnoreCase("grid")) {
             try {
                 GridSampler.size(space);
@@ -216,9 +224,7 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("searchSpace", e.getMessage(), e);
         }
         for (TemplateSpace t : space.templates()) {
-            Distribution epochs = t.parameter("num_epochs");
-            double most = epochs == null ? HyperparameterSchema.resolveTyped(REGISTRY.get(t.template()), Map.of())
-                    .getInt("num_epochs") : maxOf(epochs);
+            double most = mostEpochs(t);
             if (most > maxEpochs) {
                 throw new InvalidExperimentException("searchSpace", "num_epochs of " + t.template() + " goes up to "
                         + (long) most + " but a trial may train at most " + maxEpochs + " epochs (maxEpochsPerTrial)");
@@ -227,15 +233,11 @@ public class ExperimentLauncher {
         return space;
     }
 
-    private static double maxOf(Distribution d) {
-        if (d instanceof IntDistribution i) {
-            return i.high();
-        }
-        if (d instanceof FloatDistribution f) {
-            return f.high();
-        }
-        return ((CategoricalDistribution) d).choices().stream().mapToDouble(c -> ((Number) c).doubleValue()).max()
-                .orElse(0);
+    /** The most epochs a trial of {@code t} may train: its space's largest num_epochs, else the template's default. */
+    private static double mostEpochs(TemplateSpace t) {
+        Distribution epochs = t.parameter(FrozenTrial.EPOCHS);
+        return epochs == null ? HyperparameterSchema.resolveTyped(REGISTRY.get(t.template()), Map.of())
+                .getInt(FrozenTrial.EPOCHS) : epochs.largest().orElse(0);
     }
 
     private static boolean setsPretrainedWeights(Template template, TemplateSpace space) {

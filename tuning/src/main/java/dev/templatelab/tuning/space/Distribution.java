@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.OptionalDouble;
 
 /**
  * Where one parameter's values come from (Optuna's three distribution types). Samplers work on the
@@ -23,6 +24,19 @@ public sealed interface Distribution permits FloatDistribution, IntDistribution,
     /** Whether the distribution has exactly one value (a fixed parameter): nothing to sample. */
     @JsonIgnore
     boolean isSingle();
+
+    /** The largest number this distribution can draw; empty for a categorical with a choice that is not a number. */
+    default OptionalDouble largest() {
+        if (this instanceof IntDistribution i) {
+            return OptionalDouble.of(i.high());
+        }
+        if (this instanceof FloatDistribution f) {
+            return OptionalDouble.of(f.high());
+        }
+        var choices = ((CategoricalDistribution) this).choices();
+        return choices.stream().allMatch(c -> c instanceof Number)
+                ? choices.stream().mapToDouble(c -> ((Number) c).doubleValue()).max() : OptionalDouble.empty();
+    }
 
     /** The value as a sampler sees it. */
     double toInternal(Object value);

@@ -38,11 +38,14 @@ public record FrozenTrial(int number, TrialState state, String template, Map<Str
         return intermediateValues.size();
     }
 
+    /** The hyperparameter that says how many epochs a trial trains. */
+    public static final String EPOCHS = "num_epochs";
+
     /**
-     * The epochs this trial trains unless it is stopped: its {@code num_epochs} hyperparameter, which every
+     * The epochs this trial trains unless it is stopped: its {@value #EPOCHS} hyperparameter, which every
      * experiment's space holds (sampled, or fixed to the per-trial maximum). Empty for a study whose space lacks it.
      */
     public OptionalInt plannedEpochs() {
-        return params.get("num_epochs") instanceof Number n ? OptionalInt.of(n.intValue()) : OptionalInt.empty();
+        return params.get(EPOCHS) instanceof Number n ? OptionalInt.of(n.intValue()) : OptionalInt.empty();
     }
 }

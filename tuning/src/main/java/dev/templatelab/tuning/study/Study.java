@@ -6,7 +6,9 @@ import dev.templatelab.tuning.pruner.Pruner;
 import dev.templatelab.tuning.sampler.Sample;
 import dev.templatelab.tuning.sampler.Sampler;
 import dev.templatelab.tuning.sampler.TpeSampler;
+import dev.templatelab.tuning.space.Distribution;
 import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.TemplateSpace;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -124,11 +128,23 @@ public final class Study implements StudyView {
             return Optional.of("reached the maximum of " + budget.maxTrials() + " trials");
         }
         Optional<String> spent = budgetSpent(trials);
-        if (spent.isPresent()) {
-            return spent;
+        return spent.isPresent() ? spent : noNewTrial(trials);
+    }
+
+    /** Why no new trial may be asked for, the budgets that stop all training aside. */
+    private Optional<String> noNewTrial(List<FrozenTrial> trials) {
+        if (budget.maxTrials() != null && trials.size() >= budget.maxTrials()) {
+            return Optional.of("reached the maximum of " + budget.maxTrials() + " trials");
         }
         if (sampler.isExhausted(this)) {
             return Optional.of("the sampler has no new points (every grid point was tried)");
+        }
+        OptionalLong committed = epochsCommitted(trials);
+        OptionalInt most = epochsOfANewTrial();
+        if (committed.isPresent() && most.isPresent() && committed.getAsLong() + most.getAsInt() > budget.maxTotalEpochs()) {
+            return Optional.of("the epoch budget of " + budget.maxTotalEpochs() + " has " + (budget.maxTotalEpochs()
+                    - committed.getAsLong()) + " left once the running trials end, fewer than a new trial may train ("
+                    + most.getAsInt() + ")");
         }
         return Optional.empty();
     }
@@ -145,50 +161,67 @@ public final class Study implements StudyView {
 
     /**
      * The HELD trial to run on now, unless the wall-clock, epoch or target budget is spent: first ASHA's own pick.
-     * Failing that, once no new trial may start (the trial count is reached or the sampler has no new points), the
-     * best held trial of the highest rung that an epoch budget can still finish: otherwise the epochs the user
-     * granted would go unused while workers sit idle, and the trials ranked best at the highest rung are the
-     * likeliest to end best. With an epoch budget, every promotion must fit in it, after the epochs the running
-     * trials will still train, so promotions never take the study past it. Reaching the trial count does not stop
-     * promotions: those trials were already asked for.
+     * Failing that, once no new trial may start (the trial count is reached, the sampler has no new points, or the
+     * epoch budget cannot take one more), the best held trial of the highest rung that the epoch budget can still
+     * finish: otherwise the epochs the user granted would go unused while workers sit idle, and the trials ranked
+     * best at the highest rung are the likeliest to end best. Reaching the trial count does not stop promotions:
+     * those trials were already asked for.
+     *
+     * <p>Under ASHA an epoch budget is a hard cap: a trial starts, or is promoted, only if the epochs trained, the
+     * epochs the running trials may still train and all of its own remaining epochs fit in it. A running trial
+     * therefore always has room to finish, and the experiment never trains more than the budget. (This needs every
+     * trial's {@code num_epochs}, which experiments always have; a study whose space lacks it stops starting trials
+     * once the budget is trained, as with the other pruners, and does not spend the rest on held trials.)
      */
     public synchronized Optional<Promotion> promotion() {
         List<FrozenTrial> trials = storage.trials();
         if (!(pruner instanceof PromotingPruner promoting) || budgetSpent(trials).isPresent()) {
             return Optional.empty();
         }
-        Optional<Predicate<FrozenTrial>> finishes = budget.maxTotalEpochs() == null ? Optional.empty()
-                : finishableWithinEpochBudget(trials);
-        OptionalInt byRung = promoting.promotable(this, finishes.orElse(t -> true));
+        OptionalLong committed = epochsCommitted(trials);
+        Predicate<FrozenTrial> fits = committed.isEmpty() ? t -> true
+                : t -> epochsLeft(t) <= budget.maxTotalEpochs() - committed.getAsLong();
+        OptionalInt byRung = promoting.promotable(this, fits);
         if (byRung.isPresent()) {
             return Optional.of(new Promotion(byRung.getAsInt(), false));
         }
-        if (finishes.isEmpty() || !noNewTrial(trials)) {
+        if (committed.isEmpty() || noNewTrial(trials).isEmpty()) {
             return Optional.empty();
         }
-        OptionalInt filler = promoting.bestHeld(this, finishes.get());
+        OptionalInt filler = promoting.bestHeld(this, fits);
         return filler.isPresent() ? Optional.of(new Promotion(filler.getAsInt(), true)) : Optional.empty();
     }
 
     /**
-     * Which trials the epoch budget can still finish, beside the epochs trained and those the running trials will
-     * train; empty if some trial's space does not say how many epochs it trains.
+     * Under ASHA with an epoch budget: the epochs trained plus those the running trials may still train. Empty
+     * otherwise, or if some trial's space does not say how many epochs it trains.
      */
-    private Optional<Predicate<FrozenTrial>> finishableWithinEpochBudget(List<FrozenTrial> trials) {
+    private OptionalLong epochsCommitted(List<FrozenTrial> trials) {
+        if (!(pruner instanceof PromotingPruner) || budget.maxTotalEpochs() == null) {
+            return OptionalLong.empty();
+        }
         long committed = 0;
         for (FrozenTrial t : trials) {
             if (t.plannedEpochs().isEmpty()) {
-                return Optional.empty();
+                return OptionalLong.empty();
             }
             committed += t.reportedEpochs() + (t.state() == TrialState.RUNNING ? epochsLeft(t) : 0);
         }
-        long room = budget.maxTotalEpochs() - committed;
-        return Optional.of(t -> epochsLeft(t) <= room);
+        return OptionalLong.of(committed);
     }
 
-    /** Whether no new trial may be asked for, whatever the budgets that stop all training say. */
-    private boolean noNewTrial(List<FrozenTrial> trials) {
-        return budget.maxTrials() != null && trials.size() >= budget.maxTrials() || sampler.isExhausted(this);
+    /** The most epochs a new trial may train: the largest {@code num_epochs} of the space, if every template has one. */
+    private OptionalInt epochsOfANewTrial() {
+        int most = 0;
+        for (TemplateSpace t : space.templates()) {
+            Distribution epochs = t.parameter(FrozenTrial.EPOCHS);
+            OptionalDouble largest = epochs == null ? OptionalDouble.empty() : epochs.largest();
+            if (largest.isEmpty()) {
+                return OptionalInt.empty();
+            }
+            most = Math.max(most, (int) largest.getAsDouble());
+        }
+        return OptionalInt.of(most);
     }
 
     /** The epochs {@code t} still trains if nothing stops it (its planned epochs are known). */

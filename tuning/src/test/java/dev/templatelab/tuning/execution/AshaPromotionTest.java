@@ -69,8 +69,8 @@ class AshaPromotionTest extends DigitsExperimentTest {
 
     /**
      * The same search with a budget of 7 epochs: ASHA's own promotion leaves 5 trained and two trials held after one
-     * epoch. Every trial has started, so the better of those two runs on to use the 2 epochs left; the budget cannot
-     * finish the third, which is pruned.
+     * epoch. Every trial has started, so the better of those two runs on to use the 2 epochs left; that spends the
+     * budget, and the third is pruned.
      */
     @Test
     void anEpochBudgetIsSpentOnTheBestHeldTrialOnceEveryTrialHasStarted() {
@@ -95,7 +95,7 @@ class AshaPromotionTest extends DigitsExperimentTest {
         assertThat(events.ofTrial(all.get(filled).id(), 20)).extracting(EventInfo::message)
                 .anyMatch(m -> m.contains("promoted after 1 epoch(s): no new trial may start, and it is the best held "
                         + "trial the epoch budget can still finish"));
-        assertThat(all.get(ranked.get(2)).state()).as("the budget could not finish it").isEqualTo(TrialState.PRUNED);
+        assertThat(all.get(ranked.get(2)).state()).as("the budget is spent").isEqualTo(TrialState.PRUNED);
         assertThat(metrics.curve(all.get(ranked.get(2)).id())).hasSize(1);
     }
 

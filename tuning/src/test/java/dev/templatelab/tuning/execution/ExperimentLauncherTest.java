@@ -73,6 +73,9 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "maxTrials", 0), "maxTrials", "at least 1, got 0");
         expectInvalid(copy(ok, "maxEpochsPerTrial", 0), "maxEpochsPerTrial", "must be 1..");
         expectInvalid(copy(ok, "parallelism", 0), "parallelism", "at least 1");
+        expectInvalid(copy(ok, "maxTotalEpochs", 0), "maxTotalEpochs", "at least 1, got 0");
+        expectInvalid(copy(ok, "maxTotalEpochs", 2), "maxTotalEpochs",
+                "with ASHA the epoch budget must hold at least one whole trial, 3 epochs; got 2");
         expectInvalid(copy(ok, "objective", "top5"), "objective", "unknown objective 'top5'");
         expectInvalid(copy(ok, "searchSpace", Map.of("learning_speed", 3)), "searchSpace", "learning_speed");
         expectInvalid(copy(ok, "searchSpace", Map.of("per_item_lrate", Map.of("low", 0.1, "high", 0.001))),
@@ -114,7 +117,7 @@ class ExperimentLauncherTest extends TuningDbTest {
                 field.equals("parallelism") ? (Integer) value : r.parallelism(),
                 field.equals("objective") ? (String) value : r.objective(),
                 field.equals("searchSpace") ? (Map<String, Object>) value : r.searchSpace(),
-                r.maxWallClock(), r.seed(), r.maxTotalEpochs(), r.target(),
+                r.maxWallClock(), r.seed(), field.equals("maxTotalEpochs") ? (Integer) value : r.maxTotalEpochs(), r.target(),
                 field.equals("allowRandomInit") ? (Boolean) value : r.allowRandomInit(), r.owner());
     }
 }

@@ -81,12 +81,12 @@ class AshaPrunerTest {
     @Test
     void bestHeldTakesTheHighestRungsBestThatFitsWhateverItsRank() {
         ScriptedStudy study = new ScriptedStudy("asha", Direction.MAXIMIZE);
-        study.add(TrialState.COMPLETE, 0.9, 0.9, 0.9);  // #0 holds rung 1's single top slot of three
-        study.add(TrialState.HELD, 0.5, 0.5, 0.6);      // #1 and #2 wait at rung 1, outside its top third
+        study.add(TrialState.COMPLETE, 0.9, 0.9, 0.9);
+        study.add(TrialState.HELD, 0.5, 0.5, 0.6);      // #1 and #2 wait at rung 1
         study.add(TrialState.HELD, 0.5, 0.5, 0.7);
         study.add(TrialState.HELD, 0.95);               // #3 waits at rung 0
-        study.add(TrialState.FAIL, 0.99, 0.99, 0.99);   // diverged: never chosen
-        study.add(TrialState.RUNNING, 0.99, 0.99, 0.99); // running: not held
+        study.add(TrialState.FAIL, 0.99, 0.99, 0.99);   // diverged: neither ranks nor is chosen
+        study.add(TrialState.RUNNING, 0.99, 0.99, 0.99); // #5 holds the single top slot of both rungs
         assertThat(asha.promotable(study)).as("ASHA's rule promotes nobody").isEmpty();
         assertThat(asha.bestHeld(study, t -> true)).as("rung 1 first, its best held").isEqualTo(OptionalInt.of(2));
         assertThat(asha.bestHeld(study, t -> t.number() != 2)).isEqualTo(OptionalInt.of(1));

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -195,31 +194,46 @@ class StudyTest {
 
     /**
      * Three 9-epoch trials under ASHA (rungs after 1, 3 and 9 epochs): #1 wins the first rung, then waits alone at
-     * the second, where no rung will promote it. Once no new trial may start, an epoch budget with room for its last
-     * six epochs runs it on; without such room, or while new trials may start, it stays held. With 10 epochs, ASHA
-     * could not even promote it from the first rung: 3 trained and 8 to go would pass the budget.
+     * the second, where no rung will promote it. Once no new trial may start, the epoch budget's last six epochs
+     * run it on; while a new trial may start, that comes first.
      */
     @Test
     void anEpochBudgetRunsOnTheBestHeldTrialOnceNoNewTrialMayStart() {
         assertThat(heldAtTheSecondRung(null, 3).promotion()).as("no epoch budget: ASHA's rule alone").isEmpty();
-        assertThat(heldAtTheSecondRung(10L, 3).promotion()).as("5 epochs trained, 6 more would pass 10").isEmpty();
-        assertThat(heldAtTheSecondRung(11L, 3).promotion()).contains(new Study.Promotion(1, true));
-        assertThat(heldAtTheSecondRung(11L, 4).promotion()).as("a fourth trial may still start").isEmpty();
+        assertThat(heldAtTheSecondRung(11L, 3).promotion()).as("5 trained + 6 = 11").contains(new Study.Promotion(1, true));
+        Study noRoomForANewTrial = heldAtTheSecondRung(11L, 4);
+        assertThat(noRoomForANewTrial.stopReason()).as("a fourth trial would need 9 of the 6 left")
+                .contains("the epoch budget of 11 has 6 left once the running trials end, fewer than a new trial may train (9)");
+        assertThat(noRoomForANewTrial.promotion()).contains(new Study.Promotion(1, true));
+        Study roomForANewTrial = heldAtTheSecondRung(14L, 4);
+        assertThat(roomForANewTrial.stopReason()).isEmpty();
+        assertThat(roomForANewTrial.promotion()).as("5 + 9 = 14: the fourth trial goes first").isEmpty();
     }
 
+    /** Under ASHA a trial starts, or is promoted, only if the budget can finish it beside what the others may train. */
     @Test
-    void theEpochsARunningTrialWillTrainAreKeptForIt() {
-        Study roomy = heldAtTheSecondRung(20L, 4);
-        roomy.ask();   // the fourth and last trial starts: 9 epochs to come
-        assertThat(roomy.promotion()).as("5 trained + 9 to come + 6").contains(new Study.Promotion(1, true));
-        Study tight = heldAtTheSecondRung(19L, 4);
-        tight.ask();
-        assertThat(tight.promotion()).isEmpty();
+    void aTrialStartsOrIsPromotedOnlyIfTheEpochBudgetCanFinishIt() {
+        Study tight = threeAtTheFirstRung(19L, 4, new HoldingStudyStorage());
+        tight.ask();   // the fourth trial runs: 3 trained + its 9 = 12
+        assertThat(tight.promotion()).as("#1's 8 epochs to go would make 20").isEmpty();
+        Study roomy = threeAtTheFirstRung(20L, 4, new HoldingStudyStorage());
+        roomy.ask();
+        assertThat(roomy.promotion()).as("ASHA's own pick, which fits").contains(new Study.Promotion(1, false));
+
+        Study full = threeAtTheFirstRung(11L, 4, new HoldingStudyStorage());
+        assertThat(full.stopReason()).hasValueSatisfying(r -> assertThat(r).contains("fewer than a new trial may train (9)"));
+        assertThatThrownBy(full::ask).hasMessageContaining("fewer than a new trial may train");
+
+        Study running = heldAtTheSecondRung(20L, 4);
+        running.ask();   // 5 trained + 9 to come + #1's 6 = 20
+        assertThat(running.promotion()).contains(new Study.Promotion(1, true));
+        Study crowded = heldAtTheSecondRung(19L, 4);
+        crowded.ask();
+        assertThat(crowded.promotion()).isEmpty();
     }
 
-    /** A study as {@link #anEpochBudgetRunsOnTheBestHeldTrialOnceNoNewTrialMayStart} describes it. */
-    private static Study heldAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
-        HoldingStudyStorage storage = new HoldingStudyStorage();
+    /** Three 9-epoch trials held at the first rung with 0.5, 0.7 and 0.6: ASHA's top third there is #1. */
+    private static Study threeAtTheFirstRung(Long maxTotalEpochs, int maxTrials, HoldingStudyStorage storage) {
         Budget budget = Budget.unlimited().withMaxTrials(maxTrials);
         Study study = Study.builder("asha", DEFAULT.withOverrides(List.of(new SpaceOverride.Fixed(null, "num_epochs", 9))))
                 .optSampler(new RandomSampler(0))
@@ -233,9 +247,14 @@ class StudyTest {
             assertThat(t.verdict(true)).isEqualTo(Trial.Verdict.HOLD);
             storage.move(t.number(), TrialState.HELD);
         }
-        boolean fits = maxTotalEpochs == null || maxTotalEpochs >= 3 + 8;
-        assertThat(study.promotion()).as("ASHA's own pick, the best of three at the first rung, if the budget can finish it")
-                .isEqualTo(fits ? Optional.of(new Study.Promotion(1, false)) : Optional.empty());
+        return study;
+    }
+
+    /** {@link #threeAtTheFirstRung} after ASHA promoted #1, which is now held alone at the second rung. */
+    private static Study heldAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
+        HoldingStudyStorage storage = new HoldingStudyStorage();
+        Study study = threeAtTheFirstRung(maxTotalEpochs, maxTrials, storage);
+        assertThat(study.promotion()).as("ASHA's own pick").contains(new Study.Promotion(1, false));
         storage.move(1, TrialState.RUNNING);
         Trial best = study.reopen(1);
         best.report(1, 0.75);

@@ -118,8 +118,9 @@ public class NewExperimentView extends VerticalLayout {
         parallelism.setStepButtonsVisible(true);
         maxMinutes.setId("max-minutes");
         maxTotalEpochs.setId("max-total-epochs");
-        maxTotalEpochs.setHelperText("No trial starts once this many epochs are trained; with ASHA, promotions must fit "
-                + "in it, and what is left once every trial has started goes to the best held trials.");
+        maxTotalEpochs.setHelperText("No trial starts once this many epochs are trained. With ASHA a hard cap: a trial "
+                + "starts or is promoted only if the budget can finish it, and once no new trial may start the rest "
+                + "goes to the best held trials.");
         seed.setId("seed");
         allowRandomInit.setId("allow-random-init");
         extra.setId("space-extra");
