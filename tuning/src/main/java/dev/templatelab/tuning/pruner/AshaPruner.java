@@ -58,22 +58,19 @@ public record AshaPruner(int minResource, int reductionFactor) implements Promot
 
     @Override
     public OptionalInt promotable(StudyView study, Predicate<FrozenTrial> fits) {
-        List<FrozenTrial> trials = study.trials();
-        for (int k = topRung(trials); k >= 0; k--) {
-            for (FrozenTrial t : best(trials, k, study.direction())) {
-                if (heldAt(t, k) && fits.test(t)) {
-                    return OptionalInt.of(t.number());
-                }
-            }
-        }
-        return OptionalInt.empty();
+        return firstHeld(study, fits, true);
     }
 
     @Override
     public OptionalInt bestHeld(StudyView study, Predicate<FrozenTrial> fits) {
+        return firstHeld(study, fits, false);
+    }
+
+    /** The best held trial that fits, the highest rung first; among the best of its rung only if {@code topOnly}. */
+    private OptionalInt firstHeld(StudyView study, Predicate<FrozenTrial> fits, boolean topOnly) {
         List<FrozenTrial> trials = study.trials();
         for (int k = topRung(trials); k >= 0; k--) {
-            for (FrozenTrial t : ranked(trials, k, study.direction())) {
+            for (FrozenTrial t : topOnly ? best(trials, k, study.direction()) : ranked(trials, k, study.direction())) {
                 if (heldAt(t, k) && fits.test(t)) {
                     return OptionalInt.of(t.number());
                 }
