@@ -164,7 +164,9 @@ def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
     rng = random.Random(seed)
     reached = within = filled = 0
     shares = []
-    budget = trials * epochs // 3
+    budget = trials * epochs // 3   # asha@N: with fewer than 3 trials, less than one trial, which tune refuses
+    if budget < epochs:
+        sys.exit(f"--trials {trials}: a third of the epochs ({budget}) is less than one trial ({epochs}); use 3 or more")
     for _ in range(draws):
         curves = rng.sample(pool, trials)
         trained = promoting(curves, epochs, rf, r0)

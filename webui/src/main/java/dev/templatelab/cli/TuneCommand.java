@@ -98,9 +98,9 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", description = "Stop starting trials after this many minutes.")
     Long maxMinutes;
 
-    @Option(names = "--max-total-epochs", description = "Stop starting trials once this many epochs were trained in all. "
-            + "With ASHA a hard cap: a trial starts or is promoted only if the budget can finish it, and once no new "
-            + "trial may start the rest goes to the best held trials.")
+    @Option(names = "--max-total-epochs", description = "Epoch budget of all trials together. With ASHA a hard cap: a "
+            + "trial starts or is promoted only if the budget can finish it, and once no new trial may start the rest "
+            + "goes to the best held trials. With other pruners no trial starts once this many epochs were trained.")
     Integer maxTotalEpochs;
 
     @Option(names = "--target", description = "Stop once a trial reaches this objective value.")

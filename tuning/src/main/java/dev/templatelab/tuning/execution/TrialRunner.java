@@ -323,8 +323,8 @@ public class TrialRunner {
             return Result.DROPPED;
         }
         events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " held after "
-                + curve.size() + " epoch(s): not among the best at this rung yet; it runs on if later trials rank below it, "
-                + "or to spend what is left of an epoch budget");
+                + curve.size() + " epoch(s): not among the best at this rung yet; it runs on if later trials rank below it"
+                + (a.experiment().budget().maxTotalEpochs() == null ? "" : ", or to spend what is left of the epoch budget"));
         return Result.HELD;
     }
 

@@ -91,6 +91,9 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "name", taken), "name", "already exists");
         assertThat(afterOne).as("one experiment and its settings row").isEqualTo(before + 2);
         assertThat(count()).as("refused requests create nothing").isEqualTo(afterOne);
+        // A budget of exactly one whole trial is enough for ASHA; the other pruners take any budget.
+        launcher.launch(copy(valid(dataset), "maxTotalEpochs", 3));
+        launcher.launch(copy(copy(valid(dataset), "pruner", "median"), "maxTotalEpochs", 2));
     }
 
     private int count() {

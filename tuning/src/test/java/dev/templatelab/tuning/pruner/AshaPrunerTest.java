@@ -85,7 +85,7 @@ class AshaPrunerTest {
         study.add(TrialState.HELD, 0.5, 0.5, 0.6);      // #1 and #2 wait at rung 1
         study.add(TrialState.HELD, 0.5, 0.5, 0.7);
         study.add(TrialState.HELD, 0.95);               // #3 waits at rung 0
-        study.add(TrialState.FAIL, 0.99, 0.99, 0.99);   // diverged: neither ranks nor is chosen
+        study.add(TrialState.FAIL, 0.1);                // diverged; were it ranked, #3 would be in rung 0's top two
         study.add(TrialState.RUNNING, 0.99, 0.99, 0.99); // #5 holds the single top slot of both rungs
         assertThat(asha.promotable(study)).as("ASHA's rule promotes nobody").isEmpty();
         assertThat(asha.bestHeld(study, t -> true)).as("rung 1 first, its best held").isEqualTo(OptionalInt.of(2));

@@ -118,9 +118,9 @@ public class NewExperimentView extends VerticalLayout {
         parallelism.setStepButtonsVisible(true);
         maxMinutes.setId("max-minutes");
         maxTotalEpochs.setId("max-total-epochs");
-        maxTotalEpochs.setHelperText("No trial starts once this many epochs are trained. With ASHA a hard cap: a trial "
-                + "starts or is promoted only if the budget can finish it, and once no new trial may start the rest "
-                + "goes to the best held trials.");
+        maxTotalEpochs.setHelperText("With ASHA a hard cap: a trial starts or is promoted only if the budget can finish "
+                + "it, and once no new trial may start the rest goes to the best held trials. With other pruners no "
+                + "trial starts once this many epochs are trained.");
         seed.setId("seed");
         allowRandomInit.setId("allow-random-init");
         extra.setId("space-extra");
