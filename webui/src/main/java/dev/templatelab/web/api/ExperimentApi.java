@@ -75,7 +75,10 @@ public class ExperimentApi {
                              @Schema(description = "accuracy | macro_f1 | loss | map (default accuracy)") String objective,
                              @Schema(description = "param (or Template.param) -> value | {low,high,log,step} | [choices]")
                              Map<String, Object> searchSpace,
-                             Long maxWallClockSeconds, Long seed, Integer maxTotalEpochs, Double target,
+                             Long maxWallClockSeconds, Long seed,
+                             @Schema(description = "epoch budget of all trials; with asha a hard cap, the rest of which "
+                                     + "goes to the best held trials once no new trial may start") Integer maxTotalEpochs,
+                             Double target,
                              Boolean allowRandomInit) {
     }
 
