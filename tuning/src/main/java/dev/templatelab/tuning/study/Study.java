@@ -167,9 +167,10 @@ public final class Study implements StudyView {
      * best at the highest rung are the likeliest to end best. Reaching the trial count does not stop promotions:
      * those trials were already asked for.
      *
-     * <p>Under ASHA an epoch budget is a hard cap: a trial starts, or is promoted, only if the epochs trained, the
+     * <p>Under ASHA an epoch budget is a hard cap: a trial starts, or is promoted, only if the epochs recorded, the
      * epochs the running trials may still train and all of its own remaining epochs fit in it. A running trial
-     * therefore always has room to finish, and the experiment never trains more than the budget. (This needs every
+     * therefore always has room to finish, and the experiment never records more than the budget (an epoch cut
+     * short by a pause, a lost worker or an error is trained again and recorded once). (This needs every
      * trial's {@code num_epochs}, which experiments always have; a study whose space lacks it stops starting trials
      * once the budget is trained, as with the other pruners, and does not spend the rest on held trials.)
      */
@@ -193,7 +194,7 @@ public final class Study implements StudyView {
     }
 
     /**
-     * Under ASHA with an epoch budget: the epochs trained plus those the running trials may still train. Empty
+     * Under ASHA with an epoch budget: the epochs recorded plus those the running trials may still train. Empty
      * otherwise, or if some trial's space does not say how many epochs it trains.
      */
     private OptionalLong epochsCommitted(List<FrozenTrial> trials) {
