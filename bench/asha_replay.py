@@ -123,20 +123,24 @@ def budgeted(curves, epochs, rf, r0, budget):
                     held.add(j)
                     return
 
-    def held_at(k, candidates, room):
-        return next((j for j in candidates if j in held and trained[j] == steps[k] + 1 and epochs - trained[j] <= room),
-                    None)
+    def first_held(room, top_only):
+        """AshaPruner.firstHeld: the best held trial the budget can finish, the highest rung first; only among the
+        best floor(n / rf) of its rung if top_only."""
+        for k in reversed(range(len(steps))):
+            best = ranked(k)
+            for j in best[:len(best) // rf] if top_only else best:
+                if j in held and trained[j] == steps[k] + 1 and epochs - trained[j] <= room:
+                    return j
+        return None
 
     while sum(trained) < budget:
         room = budget - sum(trained)
-        job = next((j for k in reversed(range(len(steps)))
-                    for j in [held_at(k, ranked(k)[:len(ranked(k)) // rf], room)] if j is not None), None)
+        job = first_held(room, True)
         if job is None and len(trained) < len(curves) and epochs <= room:
             trained.append(0)
             job = len(trained) - 1
         elif job is None:
-            job = next((j for k in reversed(range(len(steps))) for j in [held_at(k, ranked(k), room)] if j is not None),
-                       None)
+            job = first_held(room, False)
             if job is None:
                 break
         held.discard(job)
@@ -215,18 +219,13 @@ def main():
     print(f"{'variant':34s} {'epochs':>14s} {'complete':>8s} {'best':>7s}")
     for rf in (3, 4):
         for r0 in (1, 2):
-            for name, replay in (("asha-optuna", decide_on_arrival), ("asha", promoting)):
+            third = (f"asha@{total // 3}", lambda c, e, rf, r0: budgeted(c, e, rf, r0, total // 3))
+            for name, replay in (("asha-optuna", decide_on_arrival), ("asha", promoting), third):
                 trained = replay(curves, epochs, rf, r0)
                 done = [j for j, n in enumerate(trained) if n == epochs]
                 got = completed_best(curves, trained, epochs)
                 print(f"{name + f' rf={rf} min_resource={r0}':34s} {sum(trained):5d} ({100 * sum(trained) / total:5.1f} %)"
                       f" {len(done):8d} {got:7.4f} {'reached' if got >= best else 'missed'}")
-            trained = budgeted(curves, epochs, rf, r0, total // 3)
-            done = [j for j, n in enumerate(trained) if n == epochs]
-            got = completed_best(curves, trained, epochs)
-            name = f"asha@{total // 3} rf={rf} min_resource={r0}"
-            print(f"{name:34s} {sum(trained):5d} ({100 * sum(trained) / total:5.1f} %)"
-                  f" {len(done):8d} {got:7.4f} {'reached' if got >= best else 'missed'}")
 
 
 if __name__ == "__main__":
