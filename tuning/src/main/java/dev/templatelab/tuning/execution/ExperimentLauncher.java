@@ -12,6 +12,7 @@ import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.NewExperiment;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.tuning.pruner.PromotingPruner;
+import dev.templatelab.tuning.pruner.Pruner;
 import dev.templatelab.tuning.sampler.GridSampler;
 import dev.templatelab.tuning.space.CategoricalDistribution;
 import dev.templatelab.tuning.space.Distribution;
@@ -124,8 +125,9 @@ public class ExperimentLauncher {
         if (r.pruner() == null) {
             throw new InvalidExperimentException("pruner", "missing; use one of " + String.join(", ", StudyParts.PRUNERS));
         }
+        Pruner pruner;
         try {
-            StudyParts.pruner(r.pruner(), Math.max(1, r.maxEpochsPerTrial()));
+            pruner = StudyParts.pruner(r.pruner(), Math.max(1, r.maxEpochsPerTrial()));
         } catch (IllegalArgumentException e) {
             throw new InvalidExperimentException("pruner", e.getMessage());
         }
@@ -158,7 +160,7 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("objective", e.getMessage(), e);
         }
         SearchSpace space = checkSpace(templates, r.searchSpace(), r.maxEpochsPerTrial());
-        if (r.maxTotalEpochs() != null && StudyParts.pruner(r.pruner(), r.maxEpochsPerTrial()) instanceof PromotingPruner) {
+        if (r.maxTotalEpochs() != null && pruner instanceof PromotingPruner) {
             // Under ASHA the epoch budget is a hard cap that a trial must fit in whole (Study.promotion).
             double most = space.templates().stream().mapToDouble(ExperimentLauncher::mostEpochs).max().orElse(0);
             if (r.maxTotalEpochs() < most) {

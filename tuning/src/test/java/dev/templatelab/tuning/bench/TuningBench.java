@@ -36,7 +36,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * the same configurations in the same order), and the orchestration overhead per trial. One worker, so the
  * epochs are comparable. Arguments: --classes N --per-class N --trials N --epochs N --seed N [--curves true]
  * [--pruners none,asha-optuna,asha] (the first is the baseline the others are compared with; {@code asha@48}: ASHA
- * with an epoch budget of 48, which it spends on its best held trials once every trial has started)
+ * with an epoch budget of 48, a hard cap whose rest goes to its best held trials once no new trial may start)
  * [--validation-fraction F] (a larger split makes a 1 % difference mean something: with 100 validation images,
  * one image is 1 % and the ranking after one epoch is mostly noise)
  * [--fix name=value,name=value] (more hyperparameters held fixed, e.g. the step schedule's init_epochs=6,step_epochs=3).
