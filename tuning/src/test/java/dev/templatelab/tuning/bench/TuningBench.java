@@ -60,6 +60,9 @@ public final class TuningBench {
         int epochs = Integer.parseInt(a.get("--epochs"));
         double validation = Double.parseDouble(a.get("--validation-fraction"));
         Map<String, Object> fixed = fixedValues(a.get("--fix"), space(validation));
+        for (String pruner : a.get("--pruners").split(",")) {
+            epochBudget(pruner.trim());   // a bad arm is refused before any arm trains
+        }
         Path home = Files.createTempDirectory("tuning-bench");
         Path data = TinyDigits.create(home, Integer.parseInt(a.get("--classes")), Integer.parseInt(a.get("--per-class")));
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TuningTestApplication.class)
@@ -116,11 +119,9 @@ public final class TuningBench {
 
     private static Row run(ConfigurableApplicationContext app, long dataset, String name, String pruner, int trials,
                            int epochs, Map<String, Object> space, long seed, boolean curves) {
-        String[] arm = pruner.split("@", 2);   // asha@48: ASHA with an epoch budget of 48
-        Integer epochBudget = arm.length == 2 ? Integer.valueOf(arm[1]) : null;
         ExperimentInfo e = app.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(name, dataset,
-                List.of("Clarifai_InceptionV2"), "random", arm[0], trials, epochs, 1, "accuracy", space, null, seed,
-                epochBudget, null, false, null));
+                List.of("Clarifai_InceptionV2"), "random", pruner.split("@", 2)[0], trials, epochs, 1, "accuracy", space,
+                null, seed, epochBudget(pruner), null, false, null));
         TrialScheduler scheduler = app.getBean(TrialScheduler.class);
         TrialRunner runner = app.getBean(TrialRunner.class);
         TrialRunner.Timings before = runner.timings();
@@ -151,6 +152,19 @@ public final class TuningBench {
             printCurves(app, e);
         }
         return row;
+    }
+
+    /** The epoch budget of an arm such as {@code asha@48} (ASHA with an epoch budget of 48), or null without one. */
+    private static Integer epochBudget(String arm) {
+        int at = arm.indexOf('@');
+        if (at < 0) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(arm.substring(at + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--pruners: " + arm + " needs a whole number of epochs after @, e.g. asha@48");
+        }
     }
 
     /**
