@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code HelperParityTest}'s AddRelu kinds, one of them built so that sharing the gradient with both inputs would
  * be wrong.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class AddReluTest {
 

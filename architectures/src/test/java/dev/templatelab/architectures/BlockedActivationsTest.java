@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +25,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * what every template network gets) computes what the same network with plain NCHW activations computes: outputs
  * in training and in inference, every gradient, and the batch-norm statistics a training step updates.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class BlockedActivationsTest {
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +34,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  * every parameter gradient (a grouped weight's against the dense weight's diagonal blocks) and, through a 1x1
  * convolution in front, the input gradient.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class ConvolutionTest {
 

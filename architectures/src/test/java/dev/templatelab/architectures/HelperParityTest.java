@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import dev.templatelab.architectures.graph.Padding;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,6 +31,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * tolerance, per parameter); and each whole template, where a deep random-init network amplifies float
  * rounding, so the whole gradient of each float path is measured against the stock path in double precision.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class HelperParityTest {
 

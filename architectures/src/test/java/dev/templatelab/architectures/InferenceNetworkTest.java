@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * on oneDNN. Batch-norm statistics and scales are set away from their initial values first, or folding them
  * would hardly change a weight.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class InferenceNetworkTest {
 

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +35,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * the helper's 8-channel blocks (3, 2, 20). {@code HelperParityTest} and
  * {@code GradientCheckTest} cover it too, as their "batch norm" layer kind.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class OneDnnBatchNormHelperTest {
 

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code HelperParityTest}'s pooling kinds (values and every gradient) and every whole template there, plus
  * {@code GradientCheckTest}'s finite differences.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class OneDnnPoolHelperTest {
 

@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.ActivationLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -32,6 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * same values and gradients is {@code HelperParityTest}'s "relu" kinds and every whole template there;
  * {@code GradientCheckTest} checks the oneDNN path against finite differences.
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class OneDnnReluLayerTest {
 

@@ -24,21 +24,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Keeps a network's activations in oneDNN's 8-channel blocked layout ({@code nChw8c}) from one layer to the next
- * wherever every layer that writes or reads them runs on oneDNN, instead of converting to plain NCHW after each
+ * Keeps a network's activations in oneDNN's channel-blocked layout ({@code nChw8c} on AVX2, {@code nChw16c} on
+ * AVX-512: {@link OneDnn#CHANNEL_BLOCK}) from one layer to the next wherever every layer that writes or reads them runs on oneDNN, instead of converting to plain NCHW after each
  * layer and back before the next.
  *
- * <p>Why: oneDNN's convolution, batch norm and pooling all compute on 8-channel blocks. With plain NCHW between
+ * <p>Why: oneDNN's convolution, batch norm and pooling all compute on such blocks. With plain NCHW between
  * layers, each converted its input in and its output back (and the same again for the gradients): 19 % of a
  * BN-Inception training step at 224 px, batch 8, went to these conversions (JFR, README "Performance").
  *
- * <p>How: with a multiple of 8 channels, both layouts take the same memory, so an activation keeps its INDArray
+ * <p>How: with a multiple of the block's channels, both layouts take the same memory, so an activation keeps its INDArray
  * shape {@code [N, C, H, W]} and only the order of its elements differs. {@link #apply} decides once per network
  * which activations are held blocked, and tells every layer that computes per channel or per pixel ({@link Aware}:
  * convolution, batch norm, pooling, zero padding) how its input and output are held. The rest need no telling:
  * <ul>
  *   <li>a ReLU or a residual sum computes per element, in either layout alike;</li>
- *   <li>a channel concatenation (Inception) of inputs with multiples of 8 channels copies, per example, each
+ *   <li>a channel concatenation (Inception) of inputs with whole blocks of channels copies, per example, each
  *       input's channels as one contiguous run in both layouts, and its backward slices the same runs.</li>
  * </ul>
  * An activation is held blocked only when every layer that writes or reads it is one of these; the network's
@@ -47,17 +47,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * it with {@link #plain}.
  *
  * <p>Measured in one process, the same network with and without this, alternated (224 px, batch 8, training
- * step): BN-Inception +24-26 %, Inception-v2 +29 %, ResNet-50 +18 %, ResNeXt-50 +19 %.
+ * step, AVX2, 8-channel blocks): BN-Inception +24-26 %, Inception-v2 +29 %, ResNet-50 +18 %, ResNeXt-50 +19 %.
  */
 public final class BlockedActivations {
-
-    /** oneDNN's channel block on AVX2 ({@code nChw8c}): held blocked, a layer's channels must be a multiple. */
-    static final int BLOCK = 8;
 
     private BlockedActivations() {
     }
 
-    /** A layer that computes per channel and can read and write 8-channel blocks. */
+    /** How many channels a block holds on this machine: 16 on AVX-512, 8 on AVX2 ({@link OneDnn#CHANNEL_BLOCK}). */
+    public static int channelBlock() {
+        return OneDnn.CHANNEL_BLOCK;
+    }
+
+    /** A layer that computes per channel and can read and write channel blocks. */
     public interface Aware {
         /** Whether this layer runs on oneDNN in a way that can hold its activations blocked. */
         boolean canRunBlocked();
@@ -114,7 +116,7 @@ public final class BlockedActivations {
         for (GraphVertex v : vertices) {
             int i = v.getVertexIndex();
             boolean blockable = kind[i] != Kind.PLAIN && !v.isOutputVertex() && channels[i] > 0
-                    && channels[i] % BLOCK == 0;
+                    && channels[i] % OneDnn.CHANNEL_BLOCK == 0;
             for (VertexIndices out : outputs(v)) {
                 blockable &= kind[out.getVertexIndex()] != Kind.PLAIN;
             }

@@ -74,6 +74,10 @@ public final class Nd4jRuntime {
         info.put("blas", String.valueOf(env.getOrDefault("blas.vendor", "unknown")));
         info.put("threads", String.valueOf(env.getOrDefault("omp.threads", "unknown")));
         info.put("oneDnnHelpers", oneDnnHelpersActive());
+        if (oneDnnHelpersActive()) {
+            info.put("oneDnnIsa", OneDnn.isa());
+            info.put("oneDnnChannelBlock", OneDnn.CHANNEL_BLOCK);
+        }
         info.put("dataType", Nd4j.dataType().toString());
         info.put("offHeapLimitBytes", Pointer.maxBytes());
         List<Map<String, Object>> devices = devices(env);
@@ -101,7 +105,9 @@ public final class Nd4jRuntime {
             }
         } else {
             line.append(": ").append(info.get("threads")).append(" threads, BLAS ").append(info.get("blas"))
-                    .append(", oneDNN helpers ").append(Boolean.TRUE.equals(info.get("oneDnnHelpers")) ? "on" : "off");
+                    .append(", oneDNN helpers ").append(Boolean.TRUE.equals(info.get("oneDnnHelpers"))
+                            ? "on (" + info.get("oneDnnIsa") + ", " + info.get("oneDnnChannelBlock") + "-channel blocks)"
+                            : "off");
         }
         line.append(String.format(Locale.ROOT, ", off-heap limit %.1f GiB, %s", gib(info.get("offHeapLimitBytes")),
                 info.get("dataType")));

@@ -7,13 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -26,6 +29,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class OneDnn {
 
     static final engine CPU = new engine(engine.kind.cpu, 0);
+
+    /** Overrides {@link #CHANNEL_BLOCK} (8 or 16), for tests that run the other block on any CPU. */
+    static final String CHANNEL_BLOCK_PROPERTY = "templatelab.onednn.channelBlock";
+
+    /**
+     * How many channels oneDNN's blocked activation layout groups together on this CPU: 16 where its convolutions
+     * run AVX-512 kernels ({@code nChw16c}), 8 on AVX2 ({@code nChw8c}). Asked of oneDNN itself, as the layout its
+     * convolution picks for a typical layer, because activations held in any other block are converted before and
+     * after every convolution: on an AVX-512 machine, holding 8-channel blocks spent 23 % of a ResNet-50 training
+     * step in such conversions and ran batch norm and pooling on their AVX2 kernels (README "Performance").
+     */
+    static final int CHANNEL_BLOCK = channelBlock();
 
     private static final memory.format_tag[] ROW_MAJOR = {
             memory.format_tag.a, memory.format_tag.ab, memory.format_tag.abc, memory.format_tag.abcd};
@@ -70,7 +85,7 @@ final class OneDnn {
         }
 
         /**
-         * How the layer holds its input and output from now on: in oneDNN's 8-channel blocks or plain NCHW
+         * How the layer holds its input and output from now on: in oneDNN's channel blocks or plain NCHW
          * ({@link BlockedActivations}). The primitives made for the old layouts are freed.
          */
         void holdBlocked(boolean input, boolean output) {
@@ -122,11 +137,45 @@ final class OneDnn {
     }
 
     /**
-     * The descriptor of an NCHW activation as the layer holds it: plain row-major, or oneDNN's 8-channel blocks
-     * ({@code nChw8c}) where {@link BlockedActivations} keeps activations blocked between layers.
+     * The descriptor of an NCHW activation as the layer holds it: plain row-major, or oneDNN's channel blocks
+     * ({@link #CHANNEL_BLOCK}) where {@link BlockedActivations} keeps activations blocked between layers.
      */
     static memory.desc activation(long[] nchw, boolean blocked) {
-        return blocked ? new memory.desc(nchw, memory.data_type.f32, memory.format_tag.nChw8c) : rowMajor(nchw);
+        return blocked ? blocked(nchw, CHANNEL_BLOCK) : rowMajor(nchw);
+    }
+
+    private static memory.desc blocked(long[] nchw, int block) {
+        return new memory.desc(nchw, memory.data_type.f32,
+                block == 16 ? memory.format_tag.nChw16c : memory.format_tag.nChw8c);
+    }
+
+    /** The instruction set oneDNN's kernels use on this CPU, e.g. {@code avx2} or {@code avx512_core_bf16}. */
+    static String isa() {
+        return dnnl.get_effective_cpu_isa().toString();
+    }
+
+    /** {@link #CHANNEL_BLOCK}: the property's value when set, else the block of oneDNN's pick (8 unless 16). */
+    private static int channelBlock() {
+        String forced = System.getProperty(CHANNEL_BLOCK_PROPERTY);
+        if (forced != null) {
+            if (!forced.equals("8") && !forced.equals("16")) {
+                throw new IllegalArgumentException(CHANNEL_BLOCK_PROPERTY + " must be 8 or 16, not " + forced);
+            }
+            return Integer.parseInt(forced);
+        }
+        // A 3x3 convolution of 64 channels at 28x28, batch 8, as in ResNet-50: layouts left to oneDNN.
+        long[] nchw = {8, 64, 28, 28};
+        long[] pad = {1, 1};
+        try (PointerScope scope = new PointerScope()) {
+            memory.desc any = new memory.desc(nchw, memory.data_type.f32, memory.format_tag.any);
+            memory.desc anyWeights = new memory.desc(new long[] {64, 64, 3, 3}, memory.data_type.f32,
+                    memory.format_tag.any);
+            convolution_forward.primitive_desc picked = new convolution_forward.primitive_desc(
+                    new convolution_forward.desc(dnnl.prop_kind.forward_training.value,
+                            dnnl.algorithm.convolution_direct.value, any, anyWeights, any, new long[] {1, 1}, pad,
+                            pad), CPU);
+            return picked.dst_desc().equals(blocked(nchw, 16)) ? 16 : 8;
+        }
     }
 
     /** TensorFlow's SAME padding along one dimension: the output size and the padding before and after it. */

@@ -61,7 +61,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     public enum WeightGradientKernel {
         /** GEMM for small maps, else direct: {@link Geometry#weightGradientOnGemm}. What the templates use. */
         BY_SHAPE,
-        /** What oneDNN picks for any layout: its direct kernel on 8-channel blocks, for the templates' shapes. */
+        /** What oneDNN picks for any layout: its direct kernel on channel blocks, for the templates' shapes. */
         DIRECT,
         /** oneDNN's GEMM-based kernel on plain NCHW, for any geometry (paired groups stay paired, block-diagonal). */
         GEMM
@@ -301,7 +301,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                     + " input channels, got input " + Arrays.toString(x.shape()));
         }
         return Geometry.of(x.shape(), w.shape(), groups, conf.getKernelSize(), conf.getStride(), conf.getPadding(),
-                conf.getConvolutionMode() == ConvolutionMode.Same, conf.hasBias());
+                conf.getConvolutionMode() == ConvolutionMode.Same, conf.hasBias(),
+                runsOnOneDnn(x) ? OneDnn.CHANNEL_BLOCK : 1);
     }
 
     private Primitives primitives(Geometry g) {
@@ -318,9 +319,12 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
      */
     record Geometry(long[] input, long[] output, long[] weights, long[] kernel, long[] strides, long[] padLeft,
                     long[] padRight, boolean same, boolean bias, int groups, int pairing) {
-        /** {@code same}: TF's SAME padding ({@code pad} unused), the extra row or column at the bottom or right. */
+        /**
+         * {@code same}: TF's SAME padding ({@code pad} unused), the extra row or column at the bottom or right;
+         * {@code channelBlock}: the channel block of the kernel that runs it ({@link #pairing}), 1 off oneDNN.
+         */
         static Geometry of(long[] in, long[] w, int groups, int[] kernel, int[] strides, int[] pad, boolean same,
-                           boolean bias) {
+                           boolean bias, int channelBlock) {
             long[] out = {in[0], w[0], 0, 0};
             long[] padLeft = new long[2];
             long[] padRight = new long[2];
@@ -341,7 +345,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                 padLeft[d] = pad[d];
                 padRight[d] = (out[2 + d] - 1) * strides[d] + kernel[d] - in[2 + d] - pad[d];
             }
-            int pairing = pairing(groups, w[0] / groups, w[1]);
+            int pairing = pairing(groups, w[0] / groups, w[1], channelBlock);
             long[] weights = groups == 1 ? w.clone()
                     : new long[] {groups / pairing, w[0] / groups * pairing, w[1] * pairing, w[2], w[3]};
             return new Geometry(in, out, weights, new long[] {kernel[0], kernel[1]},
@@ -349,16 +353,18 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         }
 
         /**
-         * How many groups run as one: groups of fewer than 8 channels (ResNeXt-50's first stage has 4) fall off
-         * oneDNN 2.5's AVX2 kernel onto im2col + GEMM, 6x slower for the pass and backward (ResNeXt's 3x3 at
-         * 56x56: 77.7 ms -> 12.2 ms forward + backward). Pairing them into 8-channel groups whose weight is
-         * block-diagonal computes exactly the same (the zero blocks add nothing) with twice the multiply-adds.
+         * How many groups run as one: groups of fewer channels than oneDNN's channel block (ResNeXt-50's first
+         * stage has 4 a group) fall off oneDNN 2.5's AVX2 kernel onto im2col + GEMM, 6x slower for the pass and
+         * backward (ResNeXt's 3x3 at 56x56: 77.7 ms -> 12.2 ms forward + backward). Joining them into groups of a
+         * whole block whose weight is block-diagonal computes exactly the same (the zero blocks add nothing) with
+         * as many times the multiply-adds as groups joined.
          */
-        private static int pairing(int groups, long outPerGroup, long inPerGroup) {
-            if (groups == 1 || outPerGroup != inPerGroup || inPerGroup >= 8 || 8 % inPerGroup != 0) {
+        private static int pairing(int groups, long outPerGroup, long inPerGroup, int channelBlock) {
+            if (groups == 1 || outPerGroup != inPerGroup || inPerGroup >= channelBlock
+                    || channelBlock % inPerGroup != 0) {
                 return 1;
             }
-            int pairing = (int) (8 / inPerGroup);
+            int pairing = (int) (channelBlock / inPerGroup);
             return groups % pairing == 0 ? pairing : 1;
         }
 
@@ -465,7 +471,7 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         private convolution_forward reluForward;
 
         /**
-         * {@code blockedInput}, {@code blockedOutput}: the layer holds them as 8-channel blocks (else plain);
+         * {@code blockedInput}, {@code blockedOutput}: the layer holds them as channel blocks (else plain);
          * {@code kernel}: which kernel computes the weight gradient ({@link WeightGradientKernel}).
          */
         Primitives(Geometry g, boolean blockedInput, boolean blockedOutput, WeightGradientKernel kernel) {

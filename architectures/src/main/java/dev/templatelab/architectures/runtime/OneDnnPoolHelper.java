@@ -26,8 +26,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why: DL4J's helper hands oneDNN plain NCHW arrays, for which oneDNN has only its reference pooling (one
  * function call per output element): ResNet-50's stem pool took 54 ms forward and 77 ms backward at batch 8.
- * oneDNN's vectorised pooling wants channels in blocks of 8 ({@code nChw8c}); converting to and from that
- * layout around the pooling costs far less than it saves: 10 + 10 ms (README "Performance"). A max pool's
+ * oneDNN's vectorised pooling wants channel blocks ({@code nChw8c}, {@code nChw16c} on AVX-512); converting to
+ * and from that layout around the pooling costs far less than it saves: 10 + 10 ms (README "Performance"). A max pool's
  * forward pass keeps oneDNN's record of each window's maximum (its workspace) for the backward pass, as
  * PyTorch keeps its indices. An average pool whose divisor counts the padding (Caffe's) has no DL4J helper to
  * fall back to: DL4J's gets its backward wrong ({@code AvgPoolCountingPadding}), so DL4J's built-in pooling
@@ -58,7 +58,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     }
 
     /**
-     * Holds the input and the output as 8-channel blocks or plain ({@link BlockedActivations}). The pooling layer
+     * Holds the input and the output as channel blocks or plain ({@link BlockedActivations}). The pooling layer
      * says whether its configuration allows it.
      */
     public void runBlocked(boolean input, boolean output) {
@@ -193,7 +193,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
     }
 
     /**
-     * oneDNN's pooling for one geometry, on 8-channel blocks, with the layout conversions around it (through the
+     * oneDNN's pooling for one geometry, on channel blocks, with the layout conversions around it (through the
      * thread's shared scratch buffers, {@link OneDnn.Staged}), and for max pooling the workspace that carries
      * each window's maximum from the training forward to the backward.
      */
@@ -213,7 +213,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         private final IntMemoryMap backwardArgs = new IntMemoryMap();
         boolean holdsTrainingForward;
 
-        /** {@code heldBlockedInput}, {@code heldBlockedOutput}: the layer holds them as 8-channel blocks (else plain). */
+        /** {@code heldBlockedInput}, {@code heldBlockedOutput}: the layer holds them as channel blocks (else plain). */
         Primitives(Geometry g, boolean heldBlockedInput, boolean heldBlockedOutput) {
             memory.desc heldInput = OneDnn.activation(g.input(), heldBlockedInput);
             memory.desc heldOutput = OneDnn.activation(g.output(), heldBlockedOutput);

@@ -1,0 +1,62 @@
+package dev.templatelab.architectures;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.architectures.runtime.BlockedActivations;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The channel block that activations are held in between oneDNN layers ({@link BlockedActivations}) is the one
+ * oneDNN computes on for this CPU (16 on AVX-512, 8 below), or the one the {@code templatelab.onednn.channelBlock}
+ * property forces: the layout-sensitive tests (tag {@code channel-blocks}) run once with each forced (architectures'
+ * pom), so both layouts are proven on any CI machine, and the rest with this CPU's. The layout check here runs in
+ * both forced runs: the block asked for is the one the layouts use.
+ */
+class ChannelBlockTest {
+
+    private static final String PROPERTY = "templatelab.onednn.channelBlock";
+
+    @Test
+    void theBlockIsTheOneOneDnnComputesOnUnlessForced() {
+        Map<String, Object> runtime = Nd4jRuntime.describe();
+        assertThat(runtime).containsEntry("oneDnnHelpers", true);
+        String isa = String.valueOf(runtime.get("oneDnnIsa"));
+        int expected = System.getProperty(PROPERTY) != null ? Integer.parseInt(System.getProperty(PROPERTY))
+                : isa.startsWith("avx512_core") ? 16 : 8;
+        assertThat(BlockedActivations.channelBlock()).as("channel block on %s", isa).isEqualTo(expected);
+        assertThat(runtime).containsEntry("oneDnnChannelBlock", expected);
+        assertThat(Nd4jRuntime.summaryLine()).contains(isa + ", " + expected + "-channel blocks");
+    }
+
+    @Test
+    @Tag("channel-blocks")
+    void aBlockedActivationHoldsEachPixelsChannelsInRunsOfTheBlock() {
+        int block = BlockedActivations.channelBlock();
+        int n = 2;
+        int c = 2 * block;
+        int h = 3;
+        int w = 5;
+        INDArray plain = Nd4j.linspace(DataType.FLOAT, 0, n * c * h * w, 1).reshape('c', n, c, h, w);
+        float[] blocked = BlockedActivations.relayout(plain, false, true, null, null).data().asFloat();
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int at = (((i * (c / block) + ch / block) * h + y) * w + x) * block + ch % block;
+                        assertThat(blocked[at]).as("element (%d, %d, %d, %d)", i, ch, y, x)
+                                .isEqualTo(plain.getFloat(i, ch, y, x));
+                    }
+                }
+            }
+        }
+        INDArray back = BlockedActivations.relayout(Nd4j.create(blocked, new long[] {n, c, h, w}, 'c'), true, false,
+                null, null);
+        assertThat(back).isEqualTo(plain);
+    }
+}
