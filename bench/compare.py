@@ -104,7 +104,8 @@ def main():
               "PyTorch columns left empty", file=sys.stderr)
 
     rows = []
-    # The CPU's practical peak: the faster of ND4J's and PyTorch's float32 GEMM (each run reports ND4J's).
+    # The CPU's practical peak: the fastest float32 GEMM of ND4J's BLAS, oneDNN's SGEMM (each DL4J run reports the
+    # faster of those two as peakGflops) and PyTorch.
     torch_peak = pytorch_gemm(python) if python else None
     if torch_peak is not None and torch_peak < 20:
         # Debian's python3-torch does its matrix products (the classifier layers) on whatever libblas.so.3
@@ -150,13 +151,14 @@ def main():
                   f"{fmt(p['train'] if p else None)} {fmt(p['infer'] if p else None)} {pct(peer_gflops)} | "
                   f"{ratio('train')} {ratio('infer')}",
                   flush=True)
-    nd4j_peak = rows[0]["dl4j"]["peakGflops"] if rows else None
+    by_library = rows[0]["dl4j"].get("peakGflopsByLibrary", {}) if rows else {}
     print(f"\nbatch {args.batch}, median of {args.iterations} timed iterations after {args.warmup} untimed ones, {os.cpu_count()} cores; "
           f"ratios are DL4J / PyTorch from this run (PyTorch peers only at published width)"
           + (f"; img/s and ratios are medians of {args.rounds} rounds, DL4J and PyTorch taking turns, ratio ranges "
              f"in brackets." if args.rounds > 1 else "."))
-    print(f"peak: float32 2048^3 GEMM, ND4J {nd4j_peak} GFLOP/s, PyTorch {torch_peak} GFLOP/s; %peak = training GFLOP/s "
-          f"(3 x forward MACs x 2) / the faster of the two.")
+    print(f"peak: float32 2048^3 GEMM, ND4J's BLAS {by_library.get('nd4j')} GFLOP/s, oneDNN's SGEMM "
+          f"{by_library.get('oneDnn')} GFLOP/s, PyTorch {torch_peak} GFLOP/s (first DL4J run); %peak = training GFLOP/s "
+          f"(3 x forward MACs x 2) / the fastest of the three.")
     print("input/s: images/s the input pipeline delivers on ONE thread (decode a ~450x350 JPEG + the template's "
           "default training augmentation + resize), to compare with train/s.")
     if args.json:

@@ -67,7 +67,8 @@ final class BenchCommand implements Callable<Integer> {
         var err = command.commandLine().getErr();
         Throughput.Result r = Throughput.measure(t, spec, batch, warmup, iterations,
                 i -> { if (!json) err.printf("\r  timed iteration %d/%d", i, iterations); });
-        double peak = Throughput.gemmGflops(GEMM_SIZE, 5);
+        Throughput.GemmPeak gemm = Throughput.gemmPeak(GEMM_SIZE, 5);
+        double peak = gemm.best();
         double fractionOfPeak = r.trainGflops() / peak;
         Map<String, Object> pipelineRates = new LinkedHashMap<>();
         if (pipeline) {
@@ -93,6 +94,12 @@ final class BenchCommand implements Callable<Integer> {
             o.put("params", r.params());
             o.put("macs", r.macs());
             o.put("peakGflops", round(peak));
+            Map<String, Object> byLibrary = new LinkedHashMap<>();
+            byLibrary.put("nd4j", round(gemm.nd4j()));
+            if (!Double.isNaN(gemm.oneDnn())) {
+                byLibrary.put("oneDnn", round(gemm.oneDnn()));
+            }
+            o.put("peakGflopsByLibrary", byLibrary);
             o.put("fractionOfPeak", round(fractionOfPeak));
             if (pipeline) {
                 o.put("pipeline", pipelineRates);
@@ -104,8 +111,9 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%s  %dx%d  batch %d  width %.2f%n", r.template(), size, size, batch, widthMultiplier);
             out.printf("  train  %8.2f img/s  %7.1f GFLOP/s%n", r.trainImagesPerSecond(), r.trainGflops());
             out.printf("  infer  %8.2f img/s  %7.1f GFLOP/s%n", r.inferImagesPerSecond(), r.inferGflops());
-            out.printf("  peak   %8.1f GFLOP/s (float %dx%d GEMM); training runs at %.0f %% of it%n", peak,
-                    GEMM_SIZE, GEMM_SIZE, 100 * fractionOfPeak);
+            out.printf("  peak   %8.1f GFLOP/s (float %dx%d GEMM, the faster of ND4J's BLAS %.1f and oneDNN's SGEMM "
+                    + "%.1f); training runs at %.0f %% of it%n", peak, GEMM_SIZE, GEMM_SIZE, gemm.nd4j(), gemm.oneDnn(),
+                    100 * fractionOfPeak);
             if (pipeline) {
                 out.printf("  input pipeline %.1f img/s on 1 thread (%.1fx training), %.1f img/s on %s threads%n",
                         pipelineRates.get("oneThread"), pipelineRates.get("oneThreadOverTrain"),

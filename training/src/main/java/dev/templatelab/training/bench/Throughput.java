@@ -21,6 +21,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,18 +81,39 @@ public final class Throughput {
     }
 
     /**
-     * This CPU's practical float32 peak as ND4J's BLAS reaches it: GFLOP/s of an {@code n x n x n} matrix
-     * product (median of {@code iterations} after two warm-ups). The yardstick for "fraction of peak": a
-     * convolution network cannot run faster than the GEMM underneath it.
+     * This CPU's practical float32 peak: GFLOP/s of an {@code n x n x n} matrix product (median of {@code iterations}
+     * after two warm-ups) through ND4J's BLAS and through oneDNN's SGEMM, whichever is faster. The yardstick for
+     * "fraction of peak": a convolution network cannot run faster than the GEMM underneath it. Both, because
+     * neither is always the faster: ND4J's OpenBLAS has no kernel for some newer CPUs and runs its AVX2 one on them
+     * (an AVX-512 AMD EPYC here: 183 GFLOP/s against oneDNN's AVX-512 SGEMM's ~300).
      */
-    public static double gemmGflops(int n, int iterations) {
+    public static GemmPeak gemmPeak(int n, int iterations) {
         Nd4jRuntime.configure();
         Nd4j.getRandom().setSeed(3);
         INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray c = Nd4j.create(DataType.FLOAT, new long[] {n, n}, 'f');
-        double seconds = medianSeconds(2, iterations, () -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0), i -> { });
-        return 2.0 * n * n * (double) n / seconds / 1e9;
+        double flops = 2.0 * n * n * (double) n;
+        double nd4j = flops / medianSeconds(2, iterations, () -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0),
+                i -> { }) / 1e9;
+        double oneDnn = Double.NaN;
+        if (Nd4jRuntime.oneDnnHelpersActive()) {
+            INDArray rowMajorC = Nd4j.create(DataType.FLOAT, n, n);
+            FloatPointer pa = (FloatPointer) a.data().addressPointer();
+            FloatPointer pb = (FloatPointer) b.data().addressPointer();
+            FloatPointer pc = (FloatPointer) rowMajorC.data().addressPointer();
+            oneDnn = flops / medianSeconds(2, iterations, () -> dnnl.dnnl_sgemm((byte) 'N', (byte) 'N', n, n, n, 1f,
+                    pa, n, pb, n, 0f, pc, n), i -> { }) / 1e9;
+        }
+        return new GemmPeak(n, nd4j, oneDnn);
+    }
+
+    /** GFLOP/s of an {@code n}^3 float32 GEMM through ND4J's BLAS and through oneDNN's SGEMM (NaN: not run). */
+    public record GemmPeak(int n, double nd4j, double oneDnn) {
+        /** The faster of the two. */
+        public double best() {
+            return Double.isNaN(oneDnn) ? nd4j : Math.max(nd4j, oneDnn);
+        }
     }
 
     /**
