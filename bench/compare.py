@@ -131,7 +131,7 @@ def main():
                 p = (pytorch(python, peer, size, args.batch, args.warmup, args.iterations)
                      if python and peer and multiplier == 1.0 else None)
                 turns.append((d, p))
-            d = medians([t[0] for t in turns], ("train", "infer", "gflops", "peakGflops"))
+            d = medians([t[0] for t in turns], ("train", "infer", "gflops", "peakGflops", "fractionOfPeak"))
             p = medians([t[1] for t in turns], ("train", "infer")) if turns[0][1] else None
             ratios = {key: [t[0][key] / t[1][key] for t in turns] for key in ("train", "infer")} if p else None
             peak = max(d["peakGflops"], torch_peak or 0)

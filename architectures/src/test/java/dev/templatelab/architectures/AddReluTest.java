@@ -45,7 +45,7 @@ class AddReluTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("graphs")
     void computesWhatASumAndAReluLayerCompute(String name, Padding mode, UnaryOperator<GraphCursor> op) {
-        GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
+        GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 16, 1, 1, 0, false);
         TemplateGraph joined = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
         TemplateGraph separate = new TemplateGraph(sumAndReluLayer(joined.configuration()), joined.input(),
@@ -72,9 +72,9 @@ class AddReluTest {
     /** An input not known to hand on a new gradient array (here a concatenation) gets a copy; the other shares. */
     @Test
     void aConcatenationGetsACopy() {
-        GraphCursor x = GraphCursor.start(INPUT, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
-        ComputationGraph net = GraphCursor.concat("cat", x.branch().conv("a", 4, 3, 1, 1, false),
-                        x.branch().conv("b", 4, 1, 1, 0, false)).addRelu("op", x)
+        GraphCursor x = GraphCursor.start(INPUT, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("pre", 16, 1, 1, 0, false);
+        ComputationGraph net = GraphCursor.concat("cat", x.branch().conv("a", 8, 3, 1, 1, false),
+                        x.branch().conv("b", 8, 1, 1, 0, false)).addRelu("op", x)
                 .globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT)).newNetwork(1);
         OneDnnAddReluVertex sum = (OneDnnAddReluVertex) net.getVertex("op");

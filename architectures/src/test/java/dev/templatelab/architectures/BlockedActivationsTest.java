@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * A network whose activations are held in oneDNN's 8-channel blocks between layers ({@link BlockedActivations},
+ * A network whose activations are held in oneDNN's channel blocks between layers ({@link BlockedActivations},
  * what every template network gets) computes what the same network with plain NCHW activations computes: outputs
  * in training and in inference, every gradient, and the batch-norm statistics a training step updates.
  */
@@ -29,7 +29,7 @@ import org.nd4j.linalg.dataset.DataSet;
 @ExtendWith(RestoresHelperSwitch.class)
 class BlockedActivationsTest {
 
-    // width 0.5: most layers have a multiple of 8 channels, some (Inception's 16-channel 5x5 reductions: 8) just so
+    // width 0.5: most layers have a multiple of 16 channels, some (Inception's 16-channel 5x5 reductions: 8) only of 8
     private static final TemplateSpec SPEC = new TemplateSpec(5, 64, 64, 3, 0.5, 32, 16.0, HeadActivation.SOFTMAX);
 
     static Stream<String> templates() {

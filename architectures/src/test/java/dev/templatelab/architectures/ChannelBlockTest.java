@@ -38,6 +38,8 @@ class ChannelBlockTest {
     @Tag("channel-blocks")
     void aBlockedActivationHoldsEachPixelsChannelsInRunsOfTheBlock() {
         int block = BlockedActivations.channelBlock();
+        // run by the pom's forced executions: a command-line -D or an unforked JVM would leave them unforced
+        assertThat(System.getProperty(PROPERTY)).as("the block this run forces").isEqualTo(String.valueOf(block));
         int n = 2;
         int c = 2 * block;
         int h = 3;

@@ -46,7 +46,7 @@ class ConvolutionTest {
 
     static Stream<Arguments> cases() {
         List<Geometry> geometries = List.of(
-                new Geometry(8, 8, 3, 1, 1, 4, false, 11),          // ResNeXt's 3x3 (2 channels a group: 4 paired)
+                new Geometry(8, 8, 3, 1, 1, 4, false, 11),          // ResNeXt's 3x3 (2 channels a group: 4 joined with 8-channel blocks, none with 16)
                 // 4 channels a group, as ResNeXt-50's first stage: oneDNN runs pairs of groups (block-diagonal)
                 new Geometry(32, 32, 3, 1, 1, 8, false, 11),
                 new Geometry(16, 16, 3, 2, 1, 4, true, 16),         // the same, strided, with bias

@@ -22,7 +22,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.LayerHelper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -48,7 +47,6 @@ import org.nd4j.linalg.learning.config.NoOp;
  * {@link HelperParityTest} adds the third side: fast path and built-in layers agree to 1e-4 on the same weights.
  * This test found that a DL4J {@code SameDiffLayer} doubled its gradients (see {@code CosineClassifierLayer}).
  */
-@Tag("channel-blocks")
 class GradientCheckTest {
 
     private static final TemplateSpec INPUT = new TemplateSpec(3, 32, 32, 3, 1.0, 6, 4.0, HeadActivation.SOFTMAX);

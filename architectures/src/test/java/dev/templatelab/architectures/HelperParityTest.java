@@ -40,7 +40,7 @@ class HelperParityTest {
 
     /** Each layer kind of the templates, between a 1x1 conv (so input gradients are checked) and a classifier. */
     static Stream<Arguments> layerKinds() {
-        return layerKinds(8);
+        return layerKinds(16);
     }
 
     /** The layer kinds with {@code c} output channels (a multiple of 4), for tests that need smaller graphs. */
@@ -103,7 +103,7 @@ class HelperParityTest {
     @MethodSource("layerKinds")
     void everyLayerKindMatchesBuiltInLayers(String name, Padding mode, UnaryOperator<GraphCursor> op) {
         java.util.function.Supplier<TemplateGraph> graph = () -> {
-            GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 8, 1, 1, 0, false);
+            GraphCursor x = GraphCursor.start(INPUT, mode, BatchNormStyle.PYTORCH).conv("pre", 16, 1, 1, 0, false);
             x = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0);
             return x.build("pool", List.of(TemplateGraph.OUTPUT));
         };

@@ -91,7 +91,7 @@ class InferenceNetworkTest {
     void foldsBiasAndTheScaleFreeBatchNormToo() {
         // a convolution with its own bias, then TF-slim's batch norm without gamma
         GraphCursor x = GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.TF_SLIM_INCEPTION)
-                .conv("conv", 8, 3, 1, 1, true).batchNorm("bn").relu("relu");
+                .conv("conv", 16, 3, 1, 1, true).batchNorm("bn").relu("relu");
         ComputationGraph trained = x.globalAvgPool("pool").denseClassifier(SMALL.numClasses(), SMALL.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT)).newNetwork(5);
         moveBatchNormStatistics(trained, 12);
@@ -119,8 +119,8 @@ class InferenceNetworkTest {
     void joinsTheSumAndReluOfOlderGraphs() {
         // before AddRelu a ResNet block ended in DL4J's sum and a ReLU layer, as checkpoints saved then still do
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
-        GraphCursor x = GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("pre", 8, 3, 2, 1, false);
-        GraphCursor block = x.branch().conv("res", 8, 3, 1, 1, false).add("sum", x).relu("sum_relu");
+        GraphCursor x = GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("pre", 16, 3, 2, 1, false);
+        GraphCursor block = x.branch().conv("res", 16, 3, 1, 1, false).add("sum", x).relu("sum_relu");
         ComputationGraph trained = block.globalAvgPool("pool").denseClassifier(SMALL.numClasses(), SMALL.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT)).newNetwork(5);
         assertThat(relusAfterSums(trained)).isEqualTo(1);

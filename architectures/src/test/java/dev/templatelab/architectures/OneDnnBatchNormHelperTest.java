@@ -32,7 +32,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * updates within 1e-4 relative of the built-in layer in double precision. Includes the inputs where a cheap
  * variance formula would fail: activations whose mean is 40x their spread (E[x^2] - E[x]^2 loses all digits
  * there in float), a strided input (a channel slice of a wider activation), and channel counts that do not fill
- * the helper's 8-channel blocks (3, 2, 20). {@code HelperParityTest} and
+ * the helper's channel blocks (3, 2, 20). {@code HelperParityTest} and
  * {@code GradientCheckTest} cover it too, as their "batch norm" layer kind.
  */
 @Tag("channel-blocks")
@@ -45,25 +45,25 @@ class OneDnnBatchNormHelperTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 Arguments.of("batch norm on centred activations", BatchNormStyle.PYTORCH, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNorm("op")),
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 16, 3, 1, 1, false).batchNorm("op")),
                 Arguments.of("batch norm on activations with mean 40x their spread", BatchNormStyle.PYTORCH, 40.0,
                         (UnaryOperator<GraphCursor>) x -> x.batchNorm("op")),
-                Arguments.of("batch norm on 20 channels (the last 8-channel block part padding)", BatchNormStyle.PYTORCH,
+                Arguments.of("batch norm on 20 channels (the last channel block part padding)", BatchNormStyle.PYTORCH,
                         0.0, (UnaryOperator<GraphCursor>) x -> x.conv("pre", 20, 3, 1, 1, false).batchNorm("op")),
                 Arguments.of("batch norm on a channel slice (strided input)", BatchNormStyle.PYTORCH, 0.0,
                         (UnaryOperator<GraphCursor>) x -> x.conv("pre", 12, 3, 1, 1, false).channelSlice("slice", 4, 6)
                                 .batchNorm("op")),
                 Arguments.of("scale-free batch norm (TF-slim eps 1e-3, no gamma)", BatchNormStyle.TF_SLIM_INCEPTION, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNorm("op")),
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 16, 3, 1, 1, false).batchNorm("op")),
                 Arguments.of("batch norm with its ReLU (fused)", BatchNormStyle.PYTORCH, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNormRelu("op")
-                                .conv("post", 8, 1, 1, 0, false)),
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 16, 3, 1, 1, false).batchNormRelu("op")
+                                .conv("post", 16, 1, 1, 0, false)),
                 Arguments.of("batch norm with its ReLU on 20 channels", BatchNormStyle.PYTORCH, 0.0,
                         (UnaryOperator<GraphCursor>) x -> x.conv("pre", 20, 3, 1, 1, false).batchNormRelu("op")
-                                .conv("post", 8, 1, 1, 0, false)),
+                                .conv("post", 16, 1, 1, 0, false)),
                 Arguments.of("scale-free batch norm with its ReLU", BatchNormStyle.TF_SLIM_INCEPTION, 0.0,
-                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 8, 3, 1, 1, false).batchNormRelu("op")
-                                .conv("post", 8, 1, 1, 0, false)));
+                        (UnaryOperator<GraphCursor>) x -> x.conv("pre", 16, 3, 1, 1, false).batchNormRelu("op")
+                                .conv("post", 16, 1, 1, 0, false)));
     }
 
     /**
@@ -78,11 +78,11 @@ class OneDnnBatchNormHelperTest {
         UnaryOperator<GraphCursor> head = x -> x.globalAvgPool("pool")
                 .denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0);
         ComputationGraph fused = Networks.withUpdater(head.apply(GraphCursor.start(INPUT, Padding.EXPLICIT,
-                BatchNormStyle.PYTORCH).conv("pre", 16, 3, 2, 1, false).batchNormRelu("op").conv("next", 8, 3, 1, 1, false))
+                BatchNormStyle.PYTORCH).conv("pre", 16, 3, 2, 1, false).batchNormRelu("op").conv("next", 16, 3, 1, 1, false))
                 .build("pool", List.of(TemplateGraph.OUTPUT)), new org.nd4j.linalg.learning.config.Sgd(0.1), 3);
         ComputationGraph separate = Networks.withUpdater(head.apply(GraphCursor.start(INPUT, Padding.EXPLICIT,
                 BatchNormStyle.PYTORCH).conv("pre", 16, 3, 2, 1, false).batchNorm("op").relu("op_relu")
-                .conv("next", 8, 3, 1, 1, false)).build("pool", List.of(TemplateGraph.OUTPUT)),
+                .conv("next", 16, 3, 1, 1, false)).build("pool", List.of(TemplateGraph.OUTPUT)),
                 new org.nd4j.linalg.learning.config.Sgd(0.1), 3);
         fused.paramTable().forEach((key, value) -> separate.getParam(key).assign(value));
         assertThat(fused.getVertices()).hasSize(separate.getVertices().length - 1);

@@ -129,7 +129,7 @@ class OneDnnReluLayerTest {
 
     /** A convolution, its batch norm and a ReLU layer, as graphs saved before the ReLU moved into the batch norm. */
     private static ComputationGraph networkWithReluLayer() {
-        return GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("conv", 8, 3, 1, 1, false)
+        return GraphCursor.start(SMALL, Padding.EXPLICIT, BatchNormStyle.PYTORCH).conv("conv", 16, 3, 1, 1, false)
                 .batchNorm("bn").relu("relu").globalAvgPool("pool").denseClassifier(SMALL.numClasses(), SMALL.head(), 1.0)
                 .build("pool", java.util.List.of(TemplateGraph.OUTPUT)).newNetwork(1);
     }

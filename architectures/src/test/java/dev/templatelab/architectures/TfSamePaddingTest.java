@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on the fast path and on DL4J's stock path: single layers (1e-5), and the whole of Inception-v2 (1e-4). (That max
  * pooling ignores the padded values, as TF's does, on signed inputs too: {@code HelperParityTest}'s SAME max pool.)
  */
+@Tag("channel-blocks")
 @ExtendWith(RestoresHelperSwitch.class)
 class TfSamePaddingTest {
 
@@ -44,8 +46,8 @@ class TfSamePaddingTest {
 
     static Stream<Arguments> layers() {
         return Stream.of(
-                layer("conv 3x3 / 2", x -> x.conv("op", 8, 3, 2, 0, false)),
-                layer("depthwise 7x7 / 2, Inception-v2's stem", x -> x.groupedConv("op", 16, 7, 2, 0, 8, false)),
+                layer("conv 3x3 / 2", x -> x.conv("op", 16, 3, 2, 0, false)),
+                layer("depthwise 7x7 / 2, Inception-v2's stem", x -> x.groupedConv("op", 32, 7, 2, 0, 16, false)),
                 // a zero pad equals TF's ignored padding after a ReLU only; in Inception-v2 every max pool follows one
                 layer("max pool 3 / 2 after a ReLU", x -> x.relu("rectified").maxPool("op", 3, 2, 0)));
     }
@@ -58,7 +60,7 @@ class TfSamePaddingTest {
     @MethodSource("layers")
     void padsAsAZeroPadInFrontDoes(String name, UnaryOperator<GraphCursor> op) {
         GraphCursor x = GraphCursor.start(INPUT, Padding.TF_SAME, BatchNormStyle.PYTORCH)
-                .conv("pre", 8, 1, 1, 0, false);
+                .conv("pre", 16, 1, 1, 0, false);
         TemplateGraph same = op.apply(x).globalAvgPool("pool").denseClassifier(INPUT.numClasses(), INPUT.head(), 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
         assertThat(sameLayers(same)).as("layers padding as SAME").isEqualTo(1);

@@ -45,7 +45,8 @@ class PreciseBatchNormTest {
         var it = problem.epoch(1, 0, 8);
         INDArray expected = null;
         for (int b = 0; b < 2; b++) {
-            // held in oneDNN's blocks between the convolution and its batch norm: read it as NCHW
+            // held in oneDNN's blocks between the convolution and its batch norm (16 channels: one or two blocks)
+            assertThat(BlockedActivations.blockedVertices(net)).contains("c1");
             INDArray conv = BlockedActivations.plain(net, "c1", net.feedForward(it.next().getFeatures(), false).get("c1"));
             INDArray m = conv.mean(0, 2, 3);
             expected = expected == null ? m : expected.add(m);

@@ -41,7 +41,7 @@ public final class TinyProblem {
 
     public static TemplateGraph network() {
         GraphCursor x = GraphCursor.start(SPEC, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
-                .convBnRelu("c1", 8, 3, 2, 1, false).convBnRelu("c2", 8, 3, 2, 1, false).globalAvgPool("pool");
+                .convBnRelu("c1", 16, 3, 2, 1, false).convBnRelu("c2", 16, 3, 2, 1, false).globalAvgPool("pool");
         x.denseClassifier(2, HeadActivation.SOFTMAX, 1.0);
         return x.build("pool", List.of(TemplateGraph.OUTPUT));
     }
