@@ -8,6 +8,7 @@ import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.checkpoint.Versions;
@@ -89,6 +90,10 @@ public final class TrainingJob {
         long started = System.nanoTime();
         Template template = TemplateRegistry.standard().get(request.template());
         Hyperparameters hp = HyperparameterSchema.resolve(template, request.overrides());
+        boolean bfloat16 = hp.getString("precision").equals("bfloat16");
+        if (bfloat16) {
+            Bfloat16Convolutions.requireSupported();      // before the dataset is read
+        }
         long seed = hp.getInt("seed");
 
         ImportResult imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults());
@@ -133,6 +138,12 @@ public final class TrainingJob {
         } else {
             net = graph.newNetwork(seed);
             initialiseBackbone(template, hp, request, net, graph, log, provenance);
+        }
+
+        if (bfloat16) {
+            int convolutions = Bfloat16Convolutions.apply(net, true);
+            log.printf("precision: bfloat16 multiplications in %d convolutions (sums, weights and updates float32)%n",
+                    convolutions);
         }
 
         Augmentation augmentation = augmentation(hp);

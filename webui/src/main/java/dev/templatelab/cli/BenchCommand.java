@@ -7,6 +7,7 @@ import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.training.bench.Throughput;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -53,6 +54,10 @@ final class BenchCommand implements Callable<Integer> {
             + "augmentation from photo-sized JPEGs) on 1 thread and on all cores, against the training rate.")
     boolean pipeline;
 
+    @Option(names = "--precision", defaultValue = "float32", description = "Arithmetic of the convolutions: float32 "
+            + "or bfloat16 (bfloat16 multiplications, float32 sums; CPUs with AVX-512 BF16) (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--pipeline-seconds", defaultValue = "5", description = "Seconds per pipeline measurement (default: ${DEFAULT-VALUE}).")
     double pipelineSeconds;
 
@@ -65,7 +70,10 @@ final class BenchCommand implements Callable<Integer> {
         TemplateSpec spec = new TemplateSpec(classes, size, size, 3, widthMultiplier,
                 TemplateSpec.DEFAULT_EMBEDDING_SIZE, TemplateSpec.DEFAULT_COSINE_SCALE, HeadActivation.SOFTMAX);
         var err = command.commandLine().getErr();
-        Throughput.Result r = Throughput.measure(t, spec, batch, warmup, iterations,
+        if (!precision.equals("float32") && !precision.equals("bfloat16")) {
+            throw new IllegalArgumentException("--precision must be float32 or bfloat16, not " + precision);
+        }
+        Throughput.Result r = Throughput.measure(t, spec, batch, warmup, iterations, precision.equals("bfloat16"),
                 i -> { if (!json) err.printf("\r  timed iteration %d/%d", i, iterations); });
         Throughput.GemmPeak gemm = Throughput.gemmPeak(GEMM_SIZE, 5);
         double peak = gemm.best();
@@ -87,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("size", r.size());
             o.put("batch", r.batch());
             o.put("widthMultiplier", r.widthMultiplier());
+            o.put("precision", r.precision());
             o.put("train", round(r.trainImagesPerSecond()));
             o.put("infer", round(r.inferImagesPerSecond()));
             o.put("gflops", round(r.trainGflops()));
@@ -108,12 +117,14 @@ final class BenchCommand implements Callable<Integer> {
             out.println(new ObjectMapper().writeValueAsString(o));
         } else {
             err.println();
-            out.printf("%s  %dx%d  batch %d  width %.2f%n", r.template(), size, size, batch, widthMultiplier);
+            out.printf("%s  %dx%d  batch %d  width %.2f  %s%n", r.template(), size, size, batch, widthMultiplier,
+                    r.precision());
             out.printf("  train  %8.2f img/s  %7.1f GFLOP/s%n", r.trainImagesPerSecond(), r.trainGflops());
             out.printf("  infer  %8.2f img/s  %7.1f GFLOP/s%n", r.inferImagesPerSecond(), r.inferGflops());
-            out.printf("  peak   %8.1f GFLOP/s (float %dx%d GEMM, the faster of ND4J's BLAS %.1f and oneDNN's SGEMM "
-                    + "%.1f); training runs at %.0f %% of it%n", peak, GEMM_SIZE, GEMM_SIZE, gemm.nd4j(), gemm.oneDnn(),
-                    100 * fractionOfPeak);
+            out.printf("  peak   %8.1f GFLOP/s (float %dx%d GEMM, %s); training runs at %.0f %% of it%n", peak, GEMM_SIZE,
+                    GEMM_SIZE, Double.isNaN(gemm.oneDnn()) ? "ND4J's BLAS"
+                            : String.format(Locale.ROOT, "the faster of ND4J's BLAS %.1f and oneDNN's SGEMM %.1f",
+                                    gemm.nd4j(), gemm.oneDnn()), 100 * fractionOfPeak);
             if (pipeline) {
                 out.printf("  input pipeline %.1f img/s on 1 thread (%.1fx training), %.1f img/s on %s threads%n",
                         pipelineRates.get("oneThread"), pipelineRates.get("oneThreadOverTrain"),

@@ -63,7 +63,7 @@ final class GpuCheckCommand implements Callable<Integer> {
         }
         TemplateSpec spec = new TemplateSpec(1000, size, size, 3, widthMultiplier,
                 TemplateSpec.DEFAULT_EMBEDDING_SIZE, TemplateSpec.DEFAULT_COSINE_SCALE, HeadActivation.SOFTMAX);
-        Throughput.Result r = Throughput.measure(t, spec, batch, 2, steps,
+        Throughput.Result r = Throughput.measure(t, spec, batch, 2, steps, false,
                 i -> err.printf("\r  step %d/%d", i, steps));
         err.println();
         out.printf("template %s  %dx%d  batch %d%n", r.template(), size, size, batch);

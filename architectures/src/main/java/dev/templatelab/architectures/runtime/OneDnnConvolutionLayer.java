@@ -56,6 +56,8 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
     private boolean inputGradientUnused;
     private WeightGradientKernel weightGradientKernel = WeightGradientKernel.BY_SHAPE;
     private String lastWeightGradientImplementation;
+    private boolean bfloat16;
+    private String lastForwardImplementation;
 
     /** Which of oneDNN's kernels computes the weight gradient on the fast path. */
     public enum WeightGradientKernel {
@@ -77,6 +79,22 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         weightGradientKernel = Objects.requireNonNull(kernel, "kernel");     // null would silently mean DIRECT
         byShape.clear();
         lastWeightGradientImplementation = null;
+    }
+
+    /**
+     * Whether the convolution multiplies in bfloat16 ({@link Bfloat16Convolutions}): its input, weights and output
+     * gradient rounded to bfloat16 on the way into oneDNN, sums and results in float32. The primitives made so far
+     * are freed.
+     */
+    void computeInBfloat16(boolean on) {
+        bfloat16 = on;
+        byShape.clear();
+        lastForwardImplementation = null;
+    }
+
+    /** oneDNN's name for the forward implementation of the most recent input shape, or null before any pass. */
+    public String forwardImplementation() {
+        return lastForwardImplementation;
     }
 
     /**
@@ -307,8 +325,10 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
 
     private Primitives primitives(Geometry g) {
         Primitives primitives = byShape.get(g.key(),
-                () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput(), weightGradientKernel));
+                () -> new Primitives(g, byShape.blockedInput(), byShape.blockedOutput(), weightGradientKernel,
+                        bfloat16));
         lastWeightGradientImplementation = primitives.weightsImplementation;
+        lastForwardImplementation = primitives.forwardImplementation;
         return primitives;
     }
 
@@ -468,13 +488,16 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         private final IntMemoryMap weightsArgs = new IntMemoryMap();
         private final Geometry geometry;
         private final String weightsImplementation;     // oneDNN's name for the weight-gradient implementation
+        private final String forwardImplementation;
         private convolution_forward reluForward;
 
         /**
          * {@code blockedInput}, {@code blockedOutput}: the layer holds them as channel blocks (else plain);
-         * {@code kernel}: which kernel computes the weight gradient ({@link WeightGradientKernel}).
+         * {@code kernel}: which kernel computes the weight gradient ({@link WeightGradientKernel});
+         * {@code bfloat16}: multiply in bfloat16 where oneDNN has a bfloat16 kernel for this geometry.
          */
-        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput, WeightGradientKernel kernel) {
+        Primitives(Geometry g, boolean blockedInput, boolean blockedOutput, WeightGradientKernel kernel,
+                   boolean bfloat16) {
             geometry = g;
             memory.desc heldSrc = OneDnn.activation(g.input(), blockedInput);
             memory.desc heldDst = OneDnn.activation(g.output(), blockedOutput);
@@ -486,15 +509,21 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             memory.desc anySrc = any(g.input());
             memory.desc anyDst = any(g.output());
             memory.desc anyWeights = any(g.weights());
+            convolution_forward.primitive_desc lowForward = bfloat16 ? bfloat16Forward(g, anyDst) : null;
+            // bfloat16 into each multiplication (input, weights, output gradient), float32 out
+            memory.desc lowSrc = lowForward != null ? any(g.input(), memory.data_type.bf16) : anySrc;
+            memory.desc lowDst = lowForward != null ? any(g.output(), memory.data_type.bf16) : anyDst;
+            memory.desc lowWeights = lowForward != null ? any(g.weights(), memory.data_type.bf16) : anyWeights;
             int direct = dnnl.algorithm.convolution_direct.value;
-            forwardDesc = new convolution_forward.primitive_desc(forwardDescriptor(
+            forwardDesc = lowForward != null ? lowForward : new convolution_forward.primitive_desc(forwardDescriptor(
                     dnnl.prop_kind.forward_training.value, anySrc, anyWeights, anyDst), OneDnn.CPU);
+            forwardImplementation = forwardDesc.impl_info_str().getString();
             forward = new convolution_forward(forwardDesc);
             convolution_backward_data.primitive_desc dataDesc = new convolution_backward_data.primitive_desc(
-                    new convolution_backward_data.desc(direct, anySrc, anyWeights, anyDst, g.strides(), g.padLeft(),
+                    new convolution_backward_data.desc(direct, anySrc, lowWeights, lowDst, g.strides(), g.padLeft(),
                             g.padRight()), OneDnn.CPU, forwardDesc);
             backwardData = new convolution_backward_data(dataDesc);
-            convolution_backward_weights.primitive_desc weightsDesc = weightsDescriptor(anySrc, anyWeights, anyDst);
+            convolution_backward_weights.primitive_desc weightsDesc = weightsDescriptor(lowSrc, anyWeights, lowDst);
             String picked = weightsDesc.impl_info_str().getString();
             // BY_SHAPE replaces only oneDNN's AVX2 direct kernel, the one measured (not AVX-512's, say)
             boolean gemm = kernel == WeightGradientKernel.GEMM
@@ -535,6 +564,27 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             return reluForward;
         }
 
+        /**
+         * The training forward on bfloat16 input and weights with a float32 output, or null where oneDNN has no
+         * bfloat16 kernel for it (its reference code would be far slower than float32): the CPU lacks AVX-512
+         * BF16, or the geometry has no such kernel.
+         */
+        private convolution_forward.primitive_desc bfloat16Forward(Geometry g, memory.desc anyDst) {
+            convolution_forward.primitive_desc low;
+            try {
+                low = new convolution_forward.primitive_desc(forwardDescriptor(dnnl.prop_kind.forward_training.value,
+                        any(g.input(), memory.data_type.bf16), any(g.weights(), memory.data_type.bf16), anyDst),
+                        OneDnn.CPU);
+            } catch (RuntimeException unsupported) {     // oneDNN: "could not create a primitive descriptor"
+                return null;
+            }
+            if (!low.impl_info_str().getString().contains("bf16")) {
+                low.close();
+                return null;
+            }
+            return low;
+        }
+
         /** This geometry's forward convolution in the given layouts, with the bias when the layer has one. */
         private convolution_forward.desc forwardDescriptor(int propKind, memory.desc src, memory.desc weights,
                                                            memory.desc dst) {
@@ -560,7 +610,11 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
         }
 
         private static memory.desc any(long[] shape) {
-            return new memory.desc(shape, memory.data_type.f32, memory.format_tag.any);
+            return any(shape, memory.data_type.f32);
+        }
+
+        private static memory.desc any(long[] shape, memory.data_type type) {
+            return new memory.desc(shape, type, memory.format_tag.any);
         }
 
         void forward(INDArray x, INDArray w, INDArray b, INDArray out, boolean relu, stream stream) {

@@ -4,6 +4,7 @@ import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.inference.InferenceNetwork;
+import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.stats.ModelStats;
 import dev.templatelab.training.TrainingJob;
@@ -14,6 +15,7 @@ import dev.templatelab.training.optim.LeanUpdaterBlocks;
 import dev.templatelab.training.optim.Optimizers;
 import dev.templatelab.training.pipeline.PipelineThroughput;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,17 +44,19 @@ public final class Throughput {
      * @param inferImagesPerSecond median inference throughput (forward, inference mode)
      * @param trainGflops          achieved training GFLOP/s, counting 3 x forward MACs x 2 FLOPs per image
      * @param inferGflops          achieved inference GFLOP/s (forward MACs x 2)
+     * @param precision            the convolutions' arithmetic: "float32" or "bfloat16" ({@link Bfloat16Convolutions})
      */
     public record Result(String template, int size, int batch, double widthMultiplier, long params, long macs,
                          double trainImagesPerSecond, double inferImagesPerSecond, double trainGflops,
-                         double inferGflops, Map<String, Object> backend) {
+                         double inferGflops, String precision, Map<String, Object> backend) {
     }
 
     private Throughput() {
     }
 
+    /** {@code bfloat16}: the convolutions multiply in bfloat16, in training and inference (refused without AVX-512 BF16). */
     public static Result measure(Template template, TemplateSpec spec, int batch, int warmup, int iterations,
-                                 IntConsumer progress) {
+                                 boolean bfloat16, IntConsumer progress) {
         if (batch < 1 || warmup < 0 || iterations < 1) {
             throw new IllegalArgumentException("batch and iterations must be at least 1, warm-up at least 0");
         }
@@ -60,6 +64,7 @@ public final class Throughput {
         TemplateGraph graph = Optimizers.withUpdater(template.build(spec), new Nesterovs(0.01, 0.9));
         ComputationGraph net = graph.newNetwork(42);
         LeanUpdaterBlocks.install(net);                 // as the fit loop trains
+        Bfloat16Convolutions.apply(net, bfloat16);
         ModelStats stats = ModelStats.of(graph, net);
 
         Nd4j.getRandom().setSeed(7);
@@ -72,12 +77,13 @@ public final class Throughput {
 
         double trainSeconds = medianSeconds(warmup, iterations, () -> net.fit(data), progress);
         ComputationGraph inference = InferenceNetwork.of(net);     // what evaluation and prediction run
+        Bfloat16Convolutions.apply(inference, bfloat16);
         double inferSeconds = medianSeconds(warmup, iterations, () -> inference.outputSingle(false, features), progress);
         double train = batch / trainSeconds;
         double infer = batch / inferSeconds;
         return new Result(template.name(), spec.height(), batch, spec.widthMultiplier(), stats.trainableParams(),
                 stats.macs(), train, infer, 6.0 * stats.macs() * train / 1e9, 2.0 * stats.macs() * infer / 1e9,
-                Nd4jRuntime.describe());
+                bfloat16 ? "bfloat16" : "float32", Nd4jRuntime.describe());
     }
 
     /**
@@ -85,7 +91,7 @@ public final class Throughput {
      * after two warm-ups) through ND4J's BLAS and through oneDNN's SGEMM, whichever is faster. The yardstick for
      * "fraction of peak": a convolution network cannot run faster than the GEMM underneath it. Both, because
      * neither is always the faster: ND4J's OpenBLAS has no kernel for some newer CPUs and runs its AVX2 one on them
-     * (an AVX-512 AMD EPYC here: 183 GFLOP/s against oneDNN's AVX-512 SGEMM's ~300).
+     * (an AVX-512 AMD EPYC here: 163-178 GFLOP/s against oneDNN's AVX-512 SGEMM's 317-367).
      */
     public static GemmPeak gemmPeak(int n, int iterations) {
         Nd4jRuntime.configure();
@@ -102,13 +108,18 @@ public final class Throughput {
             FloatPointer pa = (FloatPointer) a.data().addressPointer();
             FloatPointer pb = (FloatPointer) b.data().addressPointer();
             FloatPointer pc = (FloatPointer) rowMajorC.data().addressPointer();
-            oneDnn = flops / medianSeconds(2, iterations, () -> dnnl.dnnl_sgemm((byte) 'N', (byte) 'N', n, n, n, 1f,
-                    pa, n, pb, n, 0f, pc, n), i -> { }) / 1e9;
+            int[] status = {dnnl.dnnl_success};
+            double seconds = medianSeconds(2, iterations, () -> status[0] |= dnnl.dnnl_sgemm((byte) 'N', (byte) 'N', n, n,
+                    n, 1f, pa, n, pb, n, 0f, pc, n), i -> { });
+            oneDnn = status[0] == dnnl.dnnl_success ? flops / seconds / 1e9 : Double.NaN;
+            Reference.reachabilityFence(rowMajorC);       // oneDNN wrote through the raw pointers until here
         }
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
         return new GemmPeak(n, nd4j, oneDnn);
     }
 
-    /** GFLOP/s of an {@code n}^3 float32 GEMM through ND4J's BLAS and through oneDNN's SGEMM (NaN: not run). */
+    /** GFLOP/s of an {@code n}^3 float32 GEMM through ND4J's BLAS and through oneDNN's SGEMM (NaN: not run or failed). */
     public record GemmPeak(int n, double nd4j, double oneDnn) {
         /** The faster of the two. */
         public double best() {

@@ -61,6 +61,8 @@ public final class HyperparameterSchema {
                 + "unaugmented training batches (precise BN); 0 = keep the running averages"), 20);
         define(integer("early_stopping_patience", 0, 600, "stop after this many epochs without improvement; 0 = off"), 0);
         define(integer("seed", 0, Integer.MAX_VALUE, "random seed of weights, split, shuffling and augmentation"), 42);
+        define(choice("precision", List.of("float32", "bfloat16"), "arithmetic of the convolutions: bfloat16 multiplies "
+                + "them in bfloat16 (sums, weights and updates stay float32) on CPUs with AVX-512 BF16"), "float32");
         define(text("pretrained_weights", "name of registered pretrained weights, or None"), "None");
         define(bool("concepts_mutually_exclusive", "informational: true suggests logreg=0"), false);
     }

@@ -76,6 +76,38 @@ class TrainingJobTest {
                 .contains("starts from random weights (--random-init)");
     }
 
+    /**
+     * precision=bfloat16: where the CPU has AVX-512 BF16 the convolutions multiply in bfloat16 and the run learns as
+     * float32 does (coloured squares, BN-Inception at width 0.25, as the first test trains it); where it
+     * has not, the run is refused before anything is read or written. Which depends on the CPU under the test.
+     */
+    @Test
+    void bfloat16TrainsWhereTheCpuHasItAndIsRefusedBeforeAnythingIsWrittenWhereNot() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 24);
+        Map<String, String> hp = small(10);
+        hp.put("width_multiplier", "0.25");
+        hp.put("batch_size", "8");
+        hp.put("lrate", "0.02");
+        hp.put("precision", "bfloat16");
+        Path out = dir.resolve("bf16.tlckpt");
+        if (!dev.templatelab.architectures.runtime.Bfloat16Convolutions.supported()) {
+            assertThatThrownBy(() -> run("Clarifai_InceptionBatchNorm", data, hp, out, true, false))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AVX-512 BF16");
+            assertThat(out).doesNotExist();
+            return;
+        }
+        TrainingJob.Result bf16 = run("Clarifai_InceptionBatchNorm", data, hp, out, true, false);
+        hp.put("precision", "float32");
+        TrainingJob.Result f32 = run("Clarifai_InceptionBatchNorm", data, hp, dir.resolve("f32.tlckpt"), true,
+                false);
+
+        assertThat(log.toString()).containsOnlyOnce("precision: bfloat16 multiplications in");
+        assertThat(Checkpoints.readMetadata(out).hyperparameters()).containsEntry("precision", "bfloat16");
+        assertThat(f32.evaluation().accuracy()).as("float32 validation accuracy").isGreaterThanOrEqualTo(0.9);
+        assertThat(bf16.evaluation().accuracy()).as("bfloat16 validation accuracy (float32: %s)",
+                f32.evaluation().accuracy()).isGreaterThanOrEqualTo(f32.evaluation().accuracy() - 0.1);
+    }
+
     @Test
     void resumeContinuesFromTheLastEpoch() throws Exception {
         Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
