@@ -4,40 +4,53 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * {@link Bfloat16Convolutions}: on a CPU with AVX-512 BF16, a shallow network and a ResNet-50 (width 0.5, 32 px)
  * whose convolutions multiply in bfloat16 compute the float32 network's loss and gradients to within bfloat16's
- * rounding, on oneDNN's bfloat16 kernels, and switched back computes exactly what float32 does. On a CPU without, asking for it
- * is refused with what the machine has and what to do. Which of the two runs depends on the CPU under the test
- * (both are the behaviour the feature promises); the test's output says which.
+ * rounding, on oneDNN's bfloat16 kernels, and switched back computes exactly what float32 does (skipped, and
+ * reported so, on a CPU without AVX-512 BF16). Without the kernels, asking for it is refused with what the machine
+ * has and what to do.
  */
+@ExtendWith(RestoresHelperSwitch.class)
 class Bfloat16ConvolutionsTest {
 
     private static final TemplateSpec SPEC = new TemplateSpec(5, 32, 32, 3, 0.5, 32, 16.0, HeadActivation.SOFTMAX);
 
+    /** Where the kernels are missing (here: the oneDNN path switched off, as on any CPU without AVX-512 BF16). */
     @Test
-    void multipliesInBfloat16WhereTheCpuHasItAndIsRefusedWhereNot() {
+    void isRefusedWithWhatToDoWhereOneDnnHasNoBfloat16Kernels() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
+        ComputationGraph net = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SPEC)
+                .newNetwork(3);
+        assertThat(Bfloat16Convolutions.supported()).isFalse();
+        assertThatThrownBy(() -> Bfloat16Convolutions.apply(net, true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs a CPU with AVX-512 BF16")
+                .hasMessageContaining("precision=float32");
+        assertThat(Bfloat16Convolutions.apply(net, false)).as("float32 is always possible").isPositive();
+    }
+
+    /** Needs a CPU with AVX-512 BF16 (oneDNN 2.5 has no bfloat16 kernels below it): reported as skipped elsewhere. */
+    @Test
+    void multipliesInBfloat16ToWithinItsRoundingAndSwitchesBackExactly() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        Assumptions.assumeTrue(Bfloat16Convolutions.supported(), "this CPU has no AVX-512 BF16: oneDNN runs "
+                + Nd4jRuntime.describe().get("oneDnnIsa"));
         TemplateGraph graph = TemplateRegistry.standard().get("MMClassification_ResNet_50_RSB_A1").build(SPEC);
         ComputationGraph float32 = graph.newNetwork(3);
         ComputationGraph bfloat16 = graph.newNetwork(3);
         bfloat16.setParams(float32.params().dup());
-        if (!Bfloat16Convolutions.supported()) {
-            System.out.println("Bfloat16ConvolutionsTest: this CPU has no AVX-512 BF16; checking the refusal");
-            assertThatThrownBy(() -> Bfloat16Convolutions.apply(bfloat16, true))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("needs a CPU with AVX-512 BF16")
-                    .hasMessageContaining("precision=float32");
-            return;
-        }
-        System.out.println("Bfloat16ConvolutionsTest: this CPU has AVX-512 BF16; checking the arithmetic");
         assertAShallowNetworksGradientsMoveByBfloat16Rounding();
         List<OneDnnConvolutionLayer> convolutions = convolutions(bfloat16);
         assertThat(Bfloat16Convolutions.apply(bfloat16, true)).isEqualTo(convolutions.size()).isGreaterThan(50);
@@ -75,6 +88,50 @@ class Bfloat16ConvolutionsTest {
         Map<String, INDArray> again = FastAndStock.gradients(bfloat16, batch);
         expected.forEach((name, g) -> assertThat(again.get(name)).as("float32 again: %s", name).isEqualTo(g));
         assertThat(convolutions.get(convolutions.size() - 1).forwardImplementation()).doesNotContain("bf16");
+    }
+
+    /**
+     * Grouped convolutions (ResNeXt's, here with 2 channels a group, joined into whole blocks) on bfloat16 kernels
+     * in a shallow network, beside a depthwise one (Inception-v2's stem). (A whole ResNeXt at initialisation is no test:
+     * without ResNet-50's zero-initialised residual scales it amplifies any rounding, float32's against float64's
+     * by ~4 % at width 0.25, bfloat16's by 40-60 %.) Seen: output 0.02 %, whole gradient 0.8 %. The depthwise one
+     * (one input channel a group) has no bfloat16 kernel in oneDNN 2.5 and stays float32.
+     */
+    @Test
+    void groupedAndDepthwiseConvolutionsRunOnBfloat16KernelsToo() {
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
+        Assumptions.assumeTrue(Bfloat16Convolutions.supported(), "this CPU has no AVX-512 BF16");
+        TemplateSpec input = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
+        TemplateGraph graph = dev.templatelab.architectures.graph.GraphCursor.start(input,
+                        dev.templatelab.architectures.graph.Padding.TF_SAME,
+                        dev.templatelab.architectures.graph.BatchNormStyle.PYTORCH)
+                .groupedConv("depthwise", 24, 7, 2, 3, 3, false).batchNormRelu("depthwise_bn")
+                .conv("a", 64, 1, 1, 0, false).batchNormRelu("a_bn")
+                .groupedConv("grouped", 64, 3, 1, 1, 32, false).batchNormRelu("grouped_bn")
+                .conv("c", 32, 1, 1, 0, true).globalAvgPool("pool").denseClassifier(3, HeadActivation.SOFTMAX, 1.0)
+                .build("pool", List.of(TemplateGraph.OUTPUT));
+        ComputationGraph float32 = graph.newNetwork(5);
+        ComputationGraph bfloat16 = graph.newNetwork(5);
+        bfloat16.setParams(float32.params().dup());
+        Bfloat16Convolutions.apply(bfloat16, true);
+        DataSet batch = Networks.randomBatch(input, 8, 11, false);
+        Map<String, INDArray> expected = FastAndStock.gradients(float32, batch);
+        Map<String, INDArray> actual = FastAndStock.gradients(bfloat16, batch);
+        double output = FastAndStock.relativeError(bfloat16.outputSingle(false, batch.getFeatures()),
+                float32.outputSingle(false, batch.getFeatures()));
+        double whole = FastAndStock.relativeError(flat(actual), flat(expected));
+        System.out.println("Bfloat16ConvolutionsTest: grouped and depthwise, output " + output + ", whole gradient "
+                + whole);
+        assertThat(output).as("output, relative to float32's").isLessThan(0.02).isGreaterThan(1e-5);
+        assertThat(whole).as("whole gradient, relative to float32's").isLessThan(0.08);
+        for (OneDnnConvolutionLayer c : convolutions(bfloat16)) {
+            String layer = c.conf().getLayer().getLayerName();
+            if (layer.equals("depthwise")) {      // one input channel a group: no bfloat16 kernel, so float32
+                assertThat(c.forwardImplementation()).as(layer).doesNotContain("bf16");
+            } else {
+                assertThat(c.forwardImplementation()).as(layer).contains("bf16");
+            }
+        }
     }
 
     /** Seen: the whole gradient 3.3 %, the last convolution's weights 0.57 %, the classifier's 0.29 %. */

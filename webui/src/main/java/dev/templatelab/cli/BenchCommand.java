@@ -54,8 +54,9 @@ final class BenchCommand implements Callable<Integer> {
             + "augmentation from photo-sized JPEGs) on 1 thread and on all cores, against the training rate.")
     boolean pipeline;
 
-    @Option(names = "--precision", defaultValue = "float32", description = "Arithmetic of the convolutions: float32 "
-            + "or bfloat16 (bfloat16 multiplications, float32 sums; CPUs with AVX-512 BF16) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "float32", description = "Arithmetic of the training step's "
+            + "convolutions: float32 or bfloat16 (bfloat16 multiplications, float32 sums; CPUs with AVX-512 BF16); "
+            + "inference stays float32, as predict runs it (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--pipeline-seconds", defaultValue = "5", description = "Seconds per pipeline measurement (default: ${DEFAULT-VALUE}).")

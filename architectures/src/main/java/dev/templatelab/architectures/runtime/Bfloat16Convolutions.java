@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * <p>Why: on such a CPU oneDNN's bfloat16 kernels do twice the multiply-adds per instruction; ResNet-50 at 224 px,
  * batch 8, trained 41-68 % faster (README "Performance"). A convolution for which oneDNN has no bfloat16 kernel
- * stays float32: its reference code would be far slower (oneDNN 2.5 has kernels for every template's convolutions,
- * the 3-channel stems included).
+ * stays float32: its reference code would be far slower (oneDNN 2.5 has kernels for every template convolution but
+ * Inception-v2's depthwise stem, one input channel a group).
  *
  * <p>Switched per network (a run-time choice, like the layouts of {@link BlockedActivations}, not part of the
  * graph or of a checkpoint): training applies it from the {@code precision} hyperparameter.

@@ -25,15 +25,15 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Keeps a network's activations in oneDNN's channel-blocked layout ({@code nChw8c} on AVX2, {@code nChw16c} on
- * AVX-512: {@link OneDnn#CHANNEL_BLOCK}) from one layer to the next wherever every layer that writes or reads them runs on oneDNN, instead of converting to plain NCHW after each
- * layer and back before the next.
+ * AVX-512: {@link OneDnn#CHANNEL_BLOCK}) from one layer to the next wherever every layer that writes or reads them
+ * runs on oneDNN, instead of converting to plain NCHW after each layer and back before the next.
  *
  * <p>Why: oneDNN's convolution, batch norm and pooling all compute on such blocks. With plain NCHW between
  * layers, each converted its input in and its output back (and the same again for the gradients): 19 % of a
  * BN-Inception training step at 224 px, batch 8, went to these conversions (JFR, README "Performance").
  *
- * <p>How: with a multiple of the block's channels, both layouts take the same memory, so an activation keeps its INDArray
- * shape {@code [N, C, H, W]} and only the order of its elements differs. {@link #apply} decides once per network
+ * <p>How: with a multiple of the block's channels, both layouts take the same memory, so an activation keeps its
+ * INDArray shape {@code [N, C, H, W]} and only the order of its elements differs. {@link #apply} decides once per network
  * which activations are held blocked, and tells every layer that computes per channel or per pixel ({@link Aware}:
  * convolution, batch norm, pooling, zero padding) how its input and output are held. The rest need no telling:
  * <ul>

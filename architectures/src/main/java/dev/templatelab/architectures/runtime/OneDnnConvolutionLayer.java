@@ -1,6 +1,8 @@
 package dev.templatelab.architectures.runtime;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
@@ -11,6 +13,7 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -509,28 +512,24 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             memory.desc anySrc = any(g.input());
             memory.desc anyDst = any(g.output());
             memory.desc anyWeights = any(g.weights());
-            convolution_forward.primitive_desc lowForward = bfloat16 ? bfloat16Forward(g, anyDst) : null;
-            // bfloat16 into each multiplication (input, weights, output gradient), float32 out
-            memory.desc lowSrc = lowForward != null ? any(g.input(), memory.data_type.bf16) : anySrc;
-            memory.desc lowDst = lowForward != null ? any(g.output(), memory.data_type.bf16) : anyDst;
-            memory.desc lowWeights = lowForward != null ? any(g.weights(), memory.data_type.bf16) : anyWeights;
-            int direct = dnnl.algorithm.convolution_direct.value;
-            forwardDesc = lowForward != null ? lowForward : new convolution_forward.primitive_desc(forwardDescriptor(
+            Bfloat16Passes low = bfloat16 ? bfloat16Passes(anySrc, anyWeights, anyDst) : null;
+            forwardDesc = low != null ? low.forward() : new convolution_forward.primitive_desc(forwardDescriptor(
                     dnnl.prop_kind.forward_training.value, anySrc, anyWeights, anyDst), OneDnn.CPU);
             forwardImplementation = forwardDesc.impl_info_str().getString();
             forward = new convolution_forward(forwardDesc);
-            convolution_backward_data.primitive_desc dataDesc = new convolution_backward_data.primitive_desc(
-                    new convolution_backward_data.desc(direct, anySrc, lowWeights, lowDst, g.strides(), g.padLeft(),
-                            g.padRight()), OneDnn.CPU, forwardDesc);
+            convolution_backward_data.primitive_desc dataDesc = low != null ? low.data()
+                    : dataDescriptor(anySrc, anyWeights, anyDst, forwardDesc);
             backwardData = new convolution_backward_data(dataDesc);
-            convolution_backward_weights.primitive_desc weightsDesc = weightsDescriptor(lowSrc, anyWeights, lowDst);
+            convolution_backward_weights.primitive_desc weightsDesc = low != null ? low.weights()
+                    : weightsDescriptor(anySrc, anyWeights, anyDst, forwardDesc);
             String picked = weightsDesc.impl_info_str().getString();
             // BY_SHAPE replaces only oneDNN's AVX2 direct kernel, the one measured (not AVX-512's, say)
             boolean gemm = kernel == WeightGradientKernel.GEMM
                     || kernel == WeightGradientKernel.BY_SHAPE && picked.equals("jit:avx2") && g.weightGradientOnGemm();
             if (gemm) {
                 weightsDesc.close();
-                weightsDesc = weightsDescriptor(OneDnn.rowMajor(g.input()), plainWeights, OneDnn.rowMajor(g.output()));
+                weightsDesc = weightsDescriptor(OneDnn.rowMajor(g.input()), plainWeights, OneDnn.rowMajor(g.output()),
+                        forwardDesc);
             }
             weightsImplementation = weightsDesc.impl_info_str().getString();
             backwardWeights = new convolution_backward_weights(weightsDesc);
@@ -564,25 +563,51 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
             return reluForward;
         }
 
+        /** The three passes' primitive descriptors with bfloat16 into each multiplication, float32 out. */
+        private record Bfloat16Passes(convolution_forward.primitive_desc forward,
+                                      convolution_backward_data.primitive_desc data,
+                                      convolution_backward_weights.primitive_desc weights) {
+        }
+
         /**
-         * The training forward on bfloat16 input and weights with a float32 output, or null where oneDNN has no
-         * bfloat16 kernel for it (its reference code would be far slower than float32): the CPU lacks AVX-512
-         * BF16, or the geometry has no such kernel.
+         * The passes on bfloat16 input, weights and output gradient with float32 output, input gradient and weight
+         * gradient; or null where oneDNN has no bfloat16 kernel for one of them (its reference code would be far
+         * slower than float32): the CPU lacks AVX-512 BF16, or the geometry has no such kernel.
          */
-        private convolution_forward.primitive_desc bfloat16Forward(Geometry g, memory.desc anyDst) {
-            convolution_forward.primitive_desc low;
+        private Bfloat16Passes bfloat16Passes(memory.desc anySrc, memory.desc anyWeights, memory.desc anyDst) {
+            Geometry g = geometry;
+            memory.desc src = any(g.input(), memory.data_type.bf16);
+            memory.desc weights = any(g.weights(), memory.data_type.bf16);
+            memory.desc diffDst = any(g.output(), memory.data_type.bf16);
+            List<Pointer> made = new ArrayList<>();
             try {
-                low = new convolution_forward.primitive_desc(forwardDescriptor(dnnl.prop_kind.forward_training.value,
-                        any(g.input(), memory.data_type.bf16), any(g.weights(), memory.data_type.bf16), anyDst),
-                        OneDnn.CPU);
+                var forward = new convolution_forward.primitive_desc(forwardDescriptor(
+                        dnnl.prop_kind.forward_training.value, src, weights, anyDst), OneDnn.CPU);
+                made.add(forward);
+                var data = dataDescriptor(anySrc, weights, diffDst, forward);
+                made.add(data);
+                var weightGradient = weightsDescriptor(src, anyWeights, diffDst, forward);
+                made.add(weightGradient);
+                if (forward.impl_info_str().getString().contains("bf16")
+                        && data.impl_info_str().getString().contains("bf16")
+                        && weightGradient.impl_info_str().getString().contains("bf16")) {
+                    return new Bfloat16Passes(forward, data, weightGradient);
+                }
             } catch (RuntimeException unsupported) {     // oneDNN: "could not create a primitive descriptor"
-                return null;
+                // float32 then, as below
             }
-            if (!low.impl_info_str().getString().contains("bf16")) {
-                low.close();
-                return null;
-            }
-            return low;
+            made.forEach(Pointer::close);
+            return null;
+        }
+
+        /** This geometry's backward-data primitive in the given layouts, hinted by {@code forward}. */
+        private convolution_backward_data.primitive_desc dataDescriptor(memory.desc diffSrc, memory.desc weights,
+                                                                       memory.desc diffDst,
+                                                                       convolution_forward.primitive_desc forward) {
+            Geometry g = geometry;
+            return new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(
+                    dnnl.algorithm.convolution_direct.value, diffSrc, weights, diffDst, g.strides(), g.padLeft(),
+                    g.padRight()), OneDnn.CPU, forward);
         }
 
         /** This geometry's forward convolution in the given layouts, with the bias when the layer has one. */
@@ -597,16 +622,17 @@ public final class OneDnnConvolutionLayer extends ConvolutionLayer
                             g.padRight());
         }
 
-        /** This geometry's backward-weights primitive in the given layouts, hinted by the forward. */
+        /** This geometry's backward-weights primitive in the given layouts, hinted by {@code forward}. */
         private convolution_backward_weights.primitive_desc weightsDescriptor(memory.desc src, memory.desc diffWeights,
-                                                                            memory.desc diffDst) {
+                                                                            memory.desc diffDst,
+                                                                            convolution_forward.primitive_desc forward) {
             Geometry g = geometry;
             int direct = dnnl.algorithm.convolution_direct.value;
             return new convolution_backward_weights.primitive_desc(g.bias()
                     ? new convolution_backward_weights.desc(direct, src, diffWeights, plainBias, diffDst, g.strides(),
                             g.padLeft(), g.padRight())
                     : new convolution_backward_weights.desc(direct, src, diffWeights, diffDst, g.strides(), g.padLeft(),
-                            g.padRight()), OneDnn.CPU, forwardDesc);
+                            g.padRight()), OneDnn.CPU, forward);
         }
 
         private static memory.desc any(long[] shape) {

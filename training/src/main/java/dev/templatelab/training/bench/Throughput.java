@@ -54,7 +54,10 @@ public final class Throughput {
     private Throughput() {
     }
 
-    /** {@code bfloat16}: the convolutions multiply in bfloat16, in training and inference (refused without AVX-512 BF16). */
+    /**
+     * {@code bfloat16}: the training step's convolutions multiply in bfloat16 (refused without AVX-512 BF16);
+     * inference stays float32, as evaluation and prediction run it.
+     */
     public static Result measure(Template template, TemplateSpec spec, int batch, int warmup, int iterations,
                                  boolean bfloat16, IntConsumer progress) {
         if (batch < 1 || warmup < 0 || iterations < 1) {
@@ -76,8 +79,7 @@ public final class Throughput {
         DataSet data = new DataSet(features, labels);
 
         double trainSeconds = medianSeconds(warmup, iterations, () -> net.fit(data), progress);
-        ComputationGraph inference = InferenceNetwork.of(net);     // what evaluation and prediction run
-        Bfloat16Convolutions.apply(inference, bfloat16);
+        ComputationGraph inference = InferenceNetwork.of(net);     // what evaluation and prediction run (float32)
         double inferSeconds = medianSeconds(warmup, iterations, () -> inference.outputSingle(false, features), progress);
         double train = batch / trainSeconds;
         double infer = batch / inferSeconds;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.experiments.Budget;
@@ -176,6 +178,14 @@ public class ExperimentLauncher {
                         + " (fix each float with a step, name=low..high:step, or use random or tpe)", e);
             }
         }
+        for (TemplateSpace t : space.templates()) {
+            if (asksForBfloat16(t) && !Bfloat16Convolutions.supported()) {
+                // Each trial would fail on every attempt: say so now, not after the retries.
+                throw new InvalidExperimentException("searchSpace", "precision=bfloat16 needs workers whose CPUs have "
+                        + "AVX-512 BF16, and this machine's has not (oneDNN runs " + Nd4jRuntime.describe()
+                        .getOrDefault("oneDnnIsa", "no CPU kernels") + "); search with precision=float32 (the default)");
+            }
+        }
         if (!r.allowRandomInit()) {
             for (TemplateSpace t : space.templates()) {
                 Template template = REGISTRY.get(t.template());
@@ -240,6 +250,11 @@ public class ExperimentLauncher {
         Distribution epochs = t.parameter(FrozenTrial.EPOCHS);
         return epochs == null ? HyperparameterSchema.resolveTyped(REGISTRY.get(t.template()), Map.of())
                 .getInt(FrozenTrial.EPOCHS) : epochs.largest().orElse(0);
+    }
+
+    private static boolean asksForBfloat16(TemplateSpace space) {
+        Distribution d = space.parameter("precision");
+        return d instanceof CategoricalDistribution c && c.choices().stream().anyMatch(v -> "bfloat16".equals(v));
     }
 
     private static boolean setsPretrainedWeights(Template template, TemplateSpace space) {

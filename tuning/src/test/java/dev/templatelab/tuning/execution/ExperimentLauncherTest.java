@@ -3,6 +3,7 @@ package dev.templatelab.tuning.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.metrics.Direction;
@@ -94,6 +95,28 @@ class ExperimentLauncherTest extends TuningDbTest {
         // A budget of exactly one whole trial is enough for ASHA; the other pruners take any budget.
         launcher.launch(copy(valid(dataset), "maxTotalEpochs", 3));
         launcher.launch(copy(copy(valid(dataset), "pruner", "median"), "maxTotalEpochs", 2));
+    }
+
+    /** Without bfloat16 kernels (here: the oneDNN path off, as on a CPU without AVX-512 BF16) bf16 trials never run. */
+    @Test
+    void bfloat16IsRefusedWhereThisMachineCannotRunIt() {
+        long dataset = newDataset(null).id();
+        Map<String, Object> space = new LinkedHashMap<>(valid(dataset).searchSpace());
+        space.put("precision", List.of("float32", "bfloat16"));
+        String before = System.getProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY);
+        System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
+        try {
+            expectInvalid(copy(valid(dataset), "searchSpace", space), "searchSpace",
+                    "precision=bfloat16 needs workers whose CPUs have AVX-512 BF16");
+            space.put("precision", "float32");
+            launcher.launch(copy(valid(dataset), "searchSpace", space));
+        } finally {
+            if (before == null) {
+                System.clearProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY);
+            } else {
+                System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, before);
+            }
+        }
     }
 
     private int count() {
