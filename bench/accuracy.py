@@ -41,7 +41,8 @@ PLANS = {
                                           5, "AdamW 2e-3, warm-up + cosine, smoothing 0.1, precise BN 20; mixup/cutmix/RandAugment/crop off"),
     "Clarifai_InceptionBatchNorm": (dict(SHORT_RUN, lrate=0.05), 4, "SGD-Nesterov 0.05, cosine, precise BN 20"),
     "Clarifai_InceptionV2": (dict(SHORT_RUN, lrate=0.05), 5, "SGD-Nesterov 0.05, cosine, precise BN 20"),
-    "Clarifai_ResNext": (dict(SHORT_RUN, lrate=0.05), 3, "SGD-Nesterov 0.05, cosine, precise BN 20"),
+    # 4 epochs: on an AVX-512 machine (16-channel blocks, other kernels and rounding) 3 ended at 94.4 %, 4 at 95.8 %.
+    "Clarifai_ResNext": (dict(SHORT_RUN, lrate=0.05), 4, "SGD-Nesterov 0.05, cosine, precise BN 20"),
     "Clarifai_InceptionTransferEmbedNorm": (dict(SHORT_RUN, lrate=0.05, base_gradient_multiplier=1.0), 5,
                                             "from scratch (backbone multiplier 1), SGD-Nesterov 0.05, cosine, precise BN 20"),
 }
