@@ -3,6 +3,9 @@ package dev.templatelab.architectures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
 import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
@@ -102,29 +105,23 @@ class Bfloat16ConvolutionsTest {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "false");
         Assumptions.assumeTrue(Bfloat16Convolutions.supported(), "this CPU has no AVX-512 BF16");
         TemplateSpec input = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
-        TemplateGraph graph = dev.templatelab.architectures.graph.GraphCursor.start(input,
-                        dev.templatelab.architectures.graph.Padding.TF_SAME,
-                        dev.templatelab.architectures.graph.BatchNormStyle.PYTORCH)
+        TemplateGraph graph = GraphCursor.start(input,
+                        Padding.TF_SAME,
+                        BatchNormStyle.PYTORCH)
                 .groupedConv("depthwise", 24, 7, 2, 3, 3, false).batchNormRelu("depthwise_bn")
                 .conv("a", 64, 1, 1, 0, false).batchNormRelu("a_bn")
                 .groupedConv("grouped", 64, 3, 1, 1, 32, false).batchNormRelu("grouped_bn")
                 .conv("c", 32, 1, 1, 0, true).globalAvgPool("pool").denseClassifier(3, HeadActivation.SOFTMAX, 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
-        ComputationGraph float32 = graph.newNetwork(5);
-        ComputationGraph bfloat16 = graph.newNetwork(5);
-        bfloat16.setParams(float32.params().dup());
-        Bfloat16Convolutions.apply(bfloat16, true);
-        DataSet batch = Networks.randomBatch(input, 8, 11, false);
-        Map<String, INDArray> expected = FastAndStock.gradients(float32, batch);
-        Map<String, INDArray> actual = FastAndStock.gradients(bfloat16, batch);
-        double output = FastAndStock.relativeError(bfloat16.outputSingle(false, batch.getFeatures()),
-                float32.outputSingle(false, batch.getFeatures()));
-        double whole = FastAndStock.relativeError(flat(actual), flat(expected));
+        BothWays run = BothWays.of(graph, input);
+        double output = FastAndStock.relativeError(run.bfloat16().outputSingle(false, run.batch().getFeatures()),
+                run.float32().outputSingle(false, run.batch().getFeatures()));
+        double whole = run.wholeGradientError();
         System.out.println("Bfloat16ConvolutionsTest: grouped and depthwise, output " + output + ", whole gradient "
                 + whole);
         assertThat(output).as("output, relative to float32's").isLessThan(0.02).isGreaterThan(1e-5);
         assertThat(whole).as("whole gradient, relative to float32's").isLessThan(0.08);
-        for (OneDnnConvolutionLayer c : convolutions(bfloat16)) {
+        for (OneDnnConvolutionLayer c : convolutions(run.bfloat16())) {
             String layer = c.conf().getLayer().getLayerName();
             if (layer.equals("depthwise")) {      // one input channel a group: no bfloat16 kernel, so float32
                 assertThat(c.forwardImplementation()).as(layer).doesNotContain("bf16");
@@ -137,24 +134,36 @@ class Bfloat16ConvolutionsTest {
     /** Seen: the whole gradient 3.3 %, the last convolution's weights 0.57 %, the classifier's 0.29 %. */
     private static void assertAShallowNetworksGradientsMoveByBfloat16Rounding() {
         TemplateSpec input = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
-        TemplateGraph graph = dev.templatelab.architectures.graph.GraphCursor.start(input,
-                        dev.templatelab.architectures.graph.Padding.EXPLICIT,
-                        dev.templatelab.architectures.graph.BatchNormStyle.PYTORCH)
+        TemplateGraph graph = GraphCursor.start(input,
+                        Padding.EXPLICIT,
+                        BatchNormStyle.PYTORCH)
                 .conv("a", 16, 3, 2, 1, false).batchNormRelu("a_bn").conv("b", 32, 3, 1, 1, false).batchNormRelu("b_bn")
                 .conv("c", 32, 1, 1, 0, true).globalAvgPool("pool").denseClassifier(3, HeadActivation.SOFTMAX, 1.0)
                 .build("pool", List.of(TemplateGraph.OUTPUT));
-        ComputationGraph float32 = graph.newNetwork(5);
-        ComputationGraph bfloat16 = graph.newNetwork(5);
-        bfloat16.setParams(float32.params().dup());
-        Bfloat16Convolutions.apply(bfloat16, true);
-        DataSet batch = Networks.randomBatch(input, 8, 11, false);
-        Map<String, INDArray> expected = FastAndStock.gradients(float32, batch);
-        Map<String, INDArray> actual = FastAndStock.gradients(bfloat16, batch);
-        double whole = FastAndStock.relativeError(flat(actual), flat(expected));
+        BothWays run = BothWays.of(graph, input);
+        double whole = run.wholeGradientError();
         System.out.println("Bfloat16ConvolutionsTest: shallow network, whole gradient " + whole);
         assertThat(whole).as("whole gradient, relative to float32's").isLessThan(0.08).isGreaterThan(1e-4);
-        assertThat(FastAndStock.relativeError(actual.get("c_W"), expected.get("c_W")))
+        assertThat(FastAndStock.relativeError(run.actual().get("c_W"), run.expected().get("c_W")))
                 .as("the last convolution's weight gradient: one rounding of each factor").isLessThan(0.02);
+    }
+
+    /** A small graph's float32 network and its bfloat16 twin (same weights), each with its gradients on one batch. */
+    private record BothWays(ComputationGraph float32, ComputationGraph bfloat16, DataSet batch,
+                            Map<String, INDArray> expected, Map<String, INDArray> actual) {
+        static BothWays of(TemplateGraph graph, TemplateSpec input) {
+            ComputationGraph float32 = graph.newNetwork(5);
+            ComputationGraph bfloat16 = graph.newNetwork(5);
+            bfloat16.setParams(float32.params().dup());
+            Bfloat16Convolutions.apply(bfloat16, true);
+            DataSet batch = Networks.randomBatch(input, 8, 11, false);
+            return new BothWays(float32, bfloat16, batch, FastAndStock.gradients(float32, batch),
+                    FastAndStock.gradients(bfloat16, batch));
+        }
+
+        double wholeGradientError() {
+            return FastAndStock.relativeError(flat(actual), flat(expected));
+        }
     }
 
     private static INDArray flat(Map<String, INDArray> gradients) {
