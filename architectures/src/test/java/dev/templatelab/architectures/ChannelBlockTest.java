@@ -1,11 +1,18 @@
 package dev.templatelab.architectures;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.templatelab.architectures.graph.BatchNormStyle;
+import dev.templatelab.architectures.graph.GraphCursor;
+import dev.templatelab.architectures.graph.Padding;
 import dev.templatelab.architectures.runtime.BlockedActivations;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.architectures.runtime.OneDnnConvolutionLayer;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,6 +39,23 @@ class ChannelBlockTest {
         assertThat(BlockedActivations.channelBlock()).as("channel block on %s", isa).isEqualTo(expected);
         assertThat(runtime).containsEntry("oneDnnChannelBlock", expected);
         assertThat(Nd4jRuntime.summaryLine()).contains(isa + ", " + expected + "-channel blocks");
+    }
+
+    /** Only whole blocks can be held: a partial one takes more memory than the array has (oneDNN would overrun it). */
+    @Test
+    void aLayerToldToHoldAPartialBlockRefuses() {
+        int block = BlockedActivations.channelBlock();
+        TemplateSpec input = new TemplateSpec(3, 32, 32, 3, 1.0, 16, 16.0, HeadActivation.SOFTMAX);
+        ComputationGraph net = GraphCursor.start(input, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
+                .conv("in", 2 * block, 1, 1, 0, false).conv("op", block + block / 2, 3, 1, 1, false)
+                .conv("out", 2 * block, 1, 1, 0, false).globalAvgPool("pool")
+                .denseClassifier(3, HeadActivation.SOFTMAX, 1.0).build("pool", List.of(TemplateGraph.OUTPUT))
+                .newNetwork(1);
+        assertThat(BlockedActivations.blockedVertices(net)).as("planned: whole blocks only").doesNotContain("op");
+        ((OneDnnConvolutionLayer) net.getLayer("op")).runBlocked(true, true);     // as if planned wrongly
+        INDArray x = Networks.randomBatch(input, 2, 1, false).getFeatures();
+        assertThatThrownBy(() -> net.outputSingle(false, x)).hasMessageContaining("an activation of "
+                + (block + block / 2) + " channels cannot be held in " + block + "-channel blocks");
     }
 
     @Test

@@ -141,7 +141,20 @@ final class OneDnn {
      * ({@link #CHANNEL_BLOCK}) where {@link BlockedActivations} keeps activations blocked between layers.
      */
     static memory.desc activation(long[] nchw, boolean blocked) {
+        if (blocked && nchw[1] % CHANNEL_BLOCK != 0) {
+            // Blocked, a partial block takes more memory than the INDArray has: oneDNN would run past its end.
+            throw new IllegalStateException("an activation of " + nchw[1] + " channels cannot be held in "
+                    + CHANNEL_BLOCK + "-channel blocks (BlockedActivations holds only whole blocks)");
+        }
         return blocked ? blocked(nchw, CHANNEL_BLOCK) : rowMajor(nchw);
+    }
+
+    /**
+     * The channel-blocked layout a primitive computes on (batch norm, pooling), for any channel count: a partial last
+     * block is padded in the scratch memory it is converted into.
+     */
+    static memory.desc computeLayout(long[] nchw) {
+        return blocked(nchw, CHANNEL_BLOCK);
     }
 
     private static memory.desc blocked(long[] nchw, int block) {

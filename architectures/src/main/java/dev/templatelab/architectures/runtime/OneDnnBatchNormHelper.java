@@ -280,7 +280,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Bl
         Primitives(long[] nchw, float eps, boolean relu, boolean blockedInput, boolean blockedOutput) {
             memory.desc heldInput = OneDnn.activation(nchw, blockedInput);
             memory.desc heldOutput = OneDnn.activation(nchw, blockedOutput);
-            this.blocked = OneDnn.activation(nchw, true);
+            this.blocked = OneDnn.computeLayout(nchw);
             this.channels = OneDnn.rowMajor(new long[] {nchw[1]});
             this.eps = eps;
             this.flags = SCALE_AND_SHIFT | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);

@@ -217,7 +217,7 @@ public final class OneDnnPoolHelper implements SubsamplingHelper {
         Primitives(Geometry g, boolean heldBlockedInput, boolean heldBlockedOutput) {
             memory.desc heldInput = OneDnn.activation(g.input(), heldBlockedInput);
             memory.desc heldOutput = OneDnn.activation(g.output(), heldBlockedOutput);
-            memory.desc blockedInput = OneDnn.activation(g.input(), true);
+            memory.desc blockedInput = OneDnn.computeLayout(g.input());
             memory.desc anyOutput = new memory.desc(g.output(), memory.data_type.f32, memory.format_tag.any);
             int algorithm = g.algorithm().value;
             trainingDesc = new pooling_forward.primitive_desc(new pooling_forward.desc(
