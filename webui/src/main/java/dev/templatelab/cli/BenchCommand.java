@@ -6,6 +6,7 @@ import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.training.bench.Throughput;
+import dev.templatelab.training.hyper.HyperparameterSchema;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -71,9 +72,7 @@ final class BenchCommand implements Callable<Integer> {
         TemplateSpec spec = new TemplateSpec(classes, size, size, 3, widthMultiplier,
                 TemplateSpec.DEFAULT_EMBEDDING_SIZE, TemplateSpec.DEFAULT_COSINE_SCALE, HeadActivation.SOFTMAX);
         var err = command.commandLine().getErr();
-        if (!precision.equals("float32") && !precision.equals("bfloat16")) {
-            throw new IllegalArgumentException("--precision must be float32 or bfloat16, not " + precision);
-        }
+        HyperparameterSchema.definition(t.name(), "precision").parse(precision);     // names the allowed values
         Throughput.Result r = Throughput.measure(t, spec, batch, warmup, iterations, precision.equals("bfloat16"),
                 i -> { if (!json) err.printf("\r  timed iteration %d/%d", i, iterations); });
         Throughput.GemmPeak gemm = Throughput.gemmPeak(GEMM_SIZE, 5);

@@ -55,6 +55,15 @@ class TemplateLabCliTest {
     }
 
     @Test
+    void anUnknownPrecisionNamesTheKnownOnesBeforeAnythingRuns() {
+        int code = TemplateLabCli.run("bench", "--template", "Clarifai_InceptionV2", "--precision", "bf8");
+        assertThat(code).isEqualTo(2);
+        assertThat(output.err()).contains("precision must be one of [float32, bfloat16], got 'bf8'")
+                .doesNotContain("Exception");
+        assertThat(output.out()).doesNotContain("img/s");
+    }
+
+    @Test
     void benchMeasuresASmallTemplate() throws Exception {
         int code = TemplateLabCli.run("bench", "--template", "Clarifai_InceptionV2", "--size", "64",
                 "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "1", "--iterations", "2", "--json", "--pipeline", "--pipeline-seconds", "1");

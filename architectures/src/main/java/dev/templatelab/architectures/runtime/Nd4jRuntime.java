@@ -73,8 +73,9 @@ public final class Nd4jRuntime {
         info.put("backend", String.valueOf(env.getOrDefault("backend", "unknown")));
         info.put("blas", String.valueOf(env.getOrDefault("blas.vendor", "unknown")));
         info.put("threads", String.valueOf(env.getOrDefault("omp.threads", "unknown")));
-        info.put("oneDnnHelpers", oneDnnHelpersActive());
-        if (oneDnnHelpersActive()) {
+        boolean helpers = oneDnnHelpersActive();
+        info.put("oneDnnHelpers", helpers);
+        if (helpers) {
             info.put("oneDnnIsa", OneDnn.isa());
             info.put("oneDnnChannelBlock", OneDnn.CHANNEL_BLOCK);
         }
