@@ -167,13 +167,17 @@ public class TrialScheduler {
         int epochs = study.trial(number).reportedEpochs();
         ClaimedTrial claimed = trials.promote(trialId, workerId);
         storage.adopt(claimed);
-        String why = promotion.fillsEpochBudget()
-                ? "no new trial may start, and it is the best held trial the epoch budget can still finish"
-                : "it is now among the best at its rung";
+        String why = switch (promotion.why()) {
+            case AMONG_THE_BEST -> "it is now among the best at its rung";
+            case FILLS_THE_EPOCH_BUDGET -> "no new trial may start, and it is the best held trial the epoch budget can "
+                    + "still finish";
+            case FINISHES_ONE_TRIAL -> "no new trial may start and no trial has trained to the end, so the best held "
+                    + "trial does";
+        };
         events.log(e.id(), trialId, EventLevel.INFO, "trial #" + number + " promoted after " + epochs
                 + " epoch(s): " + why + "; it runs on from its checkpoint on " + workerId);
-        log.info("trial promoted experiment={} trial={} number={} after_epochs={} fills_epoch_budget={} worker={}", e.id(),
-                trialId, number, epochs, promotion.fillsEpochBudget(), workerId);
+        log.info("trial promoted experiment={} trial={} number={} after_epochs={} why={} worker={}", e.id(),
+                trialId, number, epochs, promotion.why(), workerId);
         return new Assignment(experiments.get(e.id()), study, storage, study.reopen(number), trialId, claimed.lease(), true);
     }
 

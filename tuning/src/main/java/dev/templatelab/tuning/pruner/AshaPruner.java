@@ -17,9 +17,9 @@ import java.util.function.Predicate;
  * rung runs on only if it is among the best {@code floor(n / reductionFactor)} of the n trials that have reached
  * that rung so far; otherwise it is HELD there with its checkpoint. Whenever a worker is free, a held trial that
  * has since become one of the best of its rung (because more trials arrived below it) is promoted and resumes,
- * the highest rung first, before any new trial starts. Trials still held when the search ends are pruned. With an
- * epoch budget, the study spends what is left of it, once no new trial may start, on the best held trials
- * ({@link #bestHeld}; see {@code Study.promotion}).
+ * the highest rung first, before any new trial starts. Trials still held when the search ends are pruned. Once no
+ * new trial may start, the study also runs on the best held trials ({@link #bestHeld}; see {@code Study.promotion}):
+ * with an epoch budget, to spend what is left of it; without one, if no trial completed, so one trains to the end.
  *
  * <p>Why promotions rather than Optuna's decide-on-arrival: a rung is judged with every trial that has reached
  * it, not just the ones that happened to come first. Optuna's version lets the first trials at a rung run on

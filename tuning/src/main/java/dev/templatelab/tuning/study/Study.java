@@ -152,20 +152,36 @@ public final class Study implements StudyView {
     /**
      * A HELD trial to run on now, and why.
      *
-     * @param trial            its number
-     * @param fillsEpochBudget false: it is now among the best of its rung (ASHA's own promotion); true: no new
-     *                         trial may start, and it is the best held trial that the epoch budget can still finish
+     * @param trial its number
+     * @param why   which rule picked it
      */
-    public record Promotion(int trial, boolean fillsEpochBudget) {
+    public record Promotion(int trial, Why why) {
+    }
+
+    /** Why a held trial runs on. */
+    public enum Why {
+        /** ASHA's own promotion: it is now among the best of its rung. */
+        AMONG_THE_BEST,
+        /** No new trial may start, and it is the best held trial that the epoch budget can still finish. */
+        FILLS_THE_EPOCH_BUDGET,
+        /** No new trial may start, no trial completed or is running, and it is the best held trial. */
+        FINISHES_ONE_TRIAL
     }
 
     /**
      * The HELD trial to run on now, unless the wall-clock, epoch or target budget is spent: first ASHA's own pick.
      * Failing that, once no new trial may start (the trial count is reached, the sampler has no new points, or the
-     * epoch budget cannot take one more), the best held trial of the highest rung that the epoch budget can still
-     * finish: otherwise the epochs the user granted would go unused while workers sit idle, and the trials ranked
-     * best at the highest rung are the likeliest to end best. Reaching the trial count does not stop promotions:
-     * those trials were already asked for.
+     * epoch budget cannot take one more):
+     * <ul>
+     *   <li>with an epoch budget, the best held trial of the highest rung that the budget can still finish:
+     *       otherwise the epochs the user granted would go unused while workers sit idle, and the trials ranked
+     *       best at the highest rung are the likeliest to end best;</li>
+     *   <li>without one, the best held trial of the highest rung if no trial completed and none is running: a rung
+     *       keeps its best 1/reduction-factor, so with fewer trials at a rung than the factor nobody would run on,
+     *       and a small search (say two trials) would end with every trial pruned after its first epoch and no
+     *       model to hand over. (Alone at its next rung it is held again, and promoted again by this rule.)</li>
+     * </ul>
+     * Reaching the trial count does not stop promotions: those trials were already asked for.
      *
      * <p>Under ASHA an epoch budget is a hard cap: a trial starts, or is promoted, only if the epochs recorded, the
      * epochs the running trials may still train and all of its own remaining epochs fit in it. A running trial
@@ -184,13 +200,21 @@ public final class Study implements StudyView {
                 : t -> epochsLeft(t) <= budget.maxTotalEpochs() - committed.getAsLong();
         OptionalInt byRung = promoting.promotable(this, fits);
         if (byRung.isPresent()) {
-            return Optional.of(new Promotion(byRung.getAsInt(), false));
+            return Optional.of(new Promotion(byRung.getAsInt(), Why.AMONG_THE_BEST));
         }
-        if (committed.isEmpty() || noNewTrial(trials).isEmpty()) {
+        if (noNewTrial(trials).isEmpty()) {
             return Optional.empty();
         }
-        OptionalInt filler = promoting.bestHeld(this, fits);
-        return filler.isPresent() ? Optional.of(new Promotion(filler.getAsInt(), true)) : Optional.empty();
+        Why why;
+        if (committed.isPresent()) {
+            why = Why.FILLS_THE_EPOCH_BUDGET;
+        } else if (trials.stream().noneMatch(t -> t.state() == TrialState.COMPLETE || t.state() == TrialState.RUNNING)) {
+            why = Why.FINISHES_ONE_TRIAL;
+        } else {
+            return Optional.empty();
+        }
+        OptionalInt held = promoting.bestHeld(this, fits);
+        return held.isPresent() ? Optional.of(new Promotion(held.getAsInt(), why)) : Optional.empty();
     }
 
     /**

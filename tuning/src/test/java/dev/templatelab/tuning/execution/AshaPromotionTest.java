@@ -99,6 +99,36 @@ class AshaPromotionTest extends DigitsExperimentTest {
         assertThat(metrics.curve(all.get(ranked.get(2)).id())).hasSize(1);
     }
 
+    /**
+     * Two trials: a rung keeps its best third, so with two there both are held after one epoch. No new trial may
+     * start and none completed, so the better one runs on to the end rather than both being pruned (which would leave
+     * the search without a model).
+     */
+    @Test
+    void aSearchTooSmallForItsRungsStillTrainsItsBestTrialToTheEnd() {
+        Map<String, Object> space = threeRates();
+        space.put("per_item_lrate", List.of(0.003, 0.002));
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha-two"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "grid", "asha", 2, 3, 1, "accuracy", space, null, 5L));
+        TrialWorker w = worker("two-worker");
+        List<TrialRunner.Result> results = new ArrayList<>();
+        for (int i = 0; i < 10 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce().ifPresent(results::add);
+        }
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        assertThat(results).containsExactly(TrialRunner.Result.HELD, TrialRunner.Result.HELD, TrialRunner.Result.COMPLETE);
+        List<TrialInfo> all = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent();
+        double[] atRung = all.stream().mapToDouble(t -> metrics.curve(t.id()).get(0).metrics().valAccuracy()).toArray();
+        int best = atRung[1] > atRung[0] ? 1 : 0;
+        assertThat(all.get(best).state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(metrics.curve(all.get(best).id())).hasSize(3);
+        assertThat(events.ofTrial(all.get(best).id(), 20)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("promoted after 1 epoch(s): no new trial may start and no trial has trained "
+                        + "to the end, so the best held trial does"));
+        assertThat(all.get(1 - best).state()).isEqualTo(TrialState.PRUNED);
+        assertThat(metrics.curve(all.get(1 - best).id())).hasSize(1);
+    }
+
     /** The tiny space with three learning rates in grid order; the third is too small to learn anything. */
     private static Map<String, Object> threeRates() {
         Map<String, Object> space = new LinkedHashMap<>();

@@ -199,15 +199,38 @@ class StudyTest {
      */
     @Test
     void anEpochBudgetRunsOnTheBestHeldTrialOnceNoNewTrialMayStart() {
-        assertThat(heldAtTheSecondRung(null, 3).promotion()).as("no epoch budget: ASHA's rule alone").isEmpty();
-        assertThat(heldAtTheSecondRung(11L, 3).promotion()).as("5 trained + 6 = 11").contains(new Study.Promotion(1, true));
+        assertThat(heldAtTheSecondRung(11L, 3).promotion()).as("5 trained + 6 = 11").contains(new Study.Promotion(1, Study.Why.FILLS_THE_EPOCH_BUDGET));
         Study noRoomForANewTrial = heldAtTheSecondRung(11L, 4);
         assertThat(noRoomForANewTrial.stopReason()).as("a fourth trial would need 9 of the 6 left")
                 .contains("the epoch budget of 11 has 6 left once the running trials end, fewer than a new trial may train (9)");
-        assertThat(noRoomForANewTrial.promotion()).contains(new Study.Promotion(1, true));
+        assertThat(noRoomForANewTrial.promotion()).contains(new Study.Promotion(1, Study.Why.FILLS_THE_EPOCH_BUDGET));
         Study roomForANewTrial = heldAtTheSecondRung(14L, 4);
         assertThat(roomForANewTrial.stopReason()).isEmpty();
         assertThat(roomForANewTrial.promotion()).as("5 + 9 = 14: the fourth trial goes first").isEmpty();
+    }
+
+    /**
+     * Without an epoch budget ASHA still hands over one trial trained to the end: once no new trial may start and no
+     * trial completed or is running, the best held trial runs on (#1, alone at the second rung, would otherwise be
+     * pruned with the others when the search ends). Not while a new trial may start, a trial runs, or one completed.
+     */
+    @Test
+    void withoutAnEpochBudgetTheBestHeldTrialRunsOnIfNoTrialCompletedOrRuns() {
+        assertThat(heldAtTheSecondRung(null, 3).promotion()).contains(new Study.Promotion(1, Study.Why.FINISHES_ONE_TRIAL));
+        assertThat(heldAtTheSecondRung(null, 4).promotion()).as("a fourth trial may start").isEmpty();
+
+        Study running = heldAtTheSecondRung(null, 4);
+        running.ask().report(0, 0.4);
+        assertThat(running.stopReason()).isPresent();
+        assertThat(running.promotion()).as("the fourth trial runs and may complete").isEmpty();
+
+        Study completed = heldAtTheSecondRung(null, 4);
+        Trial fourth = completed.ask();
+        for (int e = 0; e < 9; e++) {
+            fourth.report(e, 0.4);
+        }
+        completed.tell(fourth, TrialState.COMPLETE, 0.4);
+        assertThat(completed.promotion()).as("a trial completed: ASHA's rule alone").isEmpty();
     }
 
     /** Under ASHA a trial starts, or is promoted, only if the budget can finish it beside what the others may train. */
@@ -218,7 +241,7 @@ class StudyTest {
         assertThat(tight.promotion()).as("#1's 8 epochs to go would make 20").isEmpty();
         Study roomy = threeAtTheFirstRung(20L, 4, new HoldingStudyStorage());
         roomy.ask();
-        assertThat(roomy.promotion()).as("ASHA's own pick, which fits").contains(new Study.Promotion(1, false));
+        assertThat(roomy.promotion()).as("ASHA's own pick, which fits").contains(new Study.Promotion(1, Study.Why.AMONG_THE_BEST));
 
         Study full = threeAtTheFirstRung(11L, 4, new HoldingStudyStorage());
         assertThat(full.stopReason()).hasValueSatisfying(r -> assertThat(r).contains("fewer than a new trial may train (9)"));
@@ -226,7 +249,7 @@ class StudyTest {
 
         Study running = heldAtTheSecondRung(20L, 4);
         running.ask();   // 5 trained + 9 to come + #1's 6 = 20
-        assertThat(running.promotion()).contains(new Study.Promotion(1, true));
+        assertThat(running.promotion()).contains(new Study.Promotion(1, Study.Why.FILLS_THE_EPOCH_BUDGET));
         Study crowded = heldAtTheSecondRung(19L, 4);
         crowded.ask();
         assertThat(crowded.promotion()).isEmpty();
@@ -254,7 +277,7 @@ class StudyTest {
     private static Study heldAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
         HoldingStudyStorage storage = new HoldingStudyStorage();
         Study study = threeAtTheFirstRung(maxTotalEpochs, maxTrials, storage);
-        assertThat(study.promotion()).as("ASHA's own pick").contains(new Study.Promotion(1, false));
+        assertThat(study.promotion()).as("ASHA's own pick").contains(new Study.Promotion(1, Study.Why.AMONG_THE_BEST));
         storage.move(1, TrialState.RUNNING);
         Trial best = study.reopen(1);
         best.report(1, 0.75);
