@@ -20,6 +20,7 @@ import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.training.data.Split;
 import dev.templatelab.training.data.Splitter;
 import dev.templatelab.training.eval.Evaluation;
+import dev.templatelab.training.fit.BestEpoch;
 import dev.templatelab.training.fit.CancellationToken;
 import dev.templatelab.training.fit.CheckpointListener;
 import dev.templatelab.training.fit.EarlyStopping;
@@ -105,6 +106,11 @@ public final class TrainingJob {
                 split.train().size(), split.validation().size(), split.test().size(), seed);
 
         TemplateSpec spec = spec(hp, dataset);
+        BestEpoch bestEpoch = BestEpoch.of(hp.getString("checkpoint_metric"));
+        if (bestEpoch == BestEpoch.MAP && !dataset.multiLabel()) {
+            throw new BestEpoch.NotMeasuredException("checkpoint_metric=map (mean average precision) needs multi-label data (a "
+                    + "CSV manifest with labels like 'cat;dog'); this dataset is single-label: use accuracy or macro_f1");
+        }
         DataConfig data = dataConfig(template, hp.getInt("image_size"));
         int batch = hp.getInt("batch_size");
         int epochs = hp.getInt("num_epochs");
@@ -129,7 +135,7 @@ public final class TrainingJob {
             startEpoch = loaded.metadata().epoch();
             previousBest = Files.exists(request.output()) ? bestOf(Checkpoints.readMetadata(request.output())) : null;
             EpochMetrics lastEpoch = bestOf(loaded.metadata());
-            if (previousBest == null || FitLoop.isBetter(lastEpoch, previousBest)) {
+            if (previousBest == null || bestEpoch.isBetter(lastEpoch, previousBest)) {
                 // Stopped after writing FILE.last and before copying that best epoch to FILE: copy it now.
                 Checkpoints.copy(last, loaded.sha256(), request.output());
                 previousBest = lastEpoch;
@@ -185,18 +191,18 @@ public final class TrainingJob {
             openIterators.add(fullEpochs);
         }
         CheckpointListener checkpoints = new CheckpointListener(request.output(), last, (metrics, completed) ->
-                metadata(template, spec, dataset, data, hp, seed, completed, epochMetrics(metrics), provenance));
+                metadata(template, spec, dataset, data, hp, seed, completed, epochMetrics(metrics), provenance), bestEpoch);
         if (previousBest != null) {
             checkpoints.seedBest(previousBest);
         }
         List<TrainingListener> listeners = new ArrayList<>();
         listeners.add(new ProgressPrinter(log, System.console() != null));
-        listeners.add(new EarlyStopping(hp.getInt("early_stopping_patience")));
+        listeners.add(new EarlyStopping(hp.getInt("early_stopping_patience"), bestEpoch));
         listeners.add(checkpoints);
         listeners.addAll(extraListeners);
         TrainingOutcome outcome;
         try {
-            outcome = new FitLoop(listeners).run(net, epoch -> {
+            outcome = new FitLoop(listeners, bestEpoch).run(net, epoch -> {
                 if (fullEpochs != null) {
                     fullEpochs.startEpoch(epoch);
                     return fullEpochs;
@@ -228,9 +234,9 @@ public final class TrainingJob {
         if (checkpoints.bestEpoch() != null || previousBest != null) {
             Checkpoints.Loaded best = Checkpoints.read(request.output(), false);
             List<ImageRecord> finalSet = split.test().isEmpty() ? split.validation() : split.test();
-            EpochMetrics bestEpoch = checkpoints.bestEpoch();
-            if (split.test().isEmpty() && bestEpoch != null && validated.containsKey(bestEpoch.epoch())) {
-                evaluation = validated.get(bestEpoch.epoch());      // the checkpoint holds exactly that network
+            EpochMetrics bestMetrics = checkpoints.bestEpoch();
+            if (split.test().isEmpty() && bestMetrics != null && validated.containsKey(bestMetrics.epoch())) {
+                evaluation = validated.get(bestMetrics.epoch());      // the checkpoint holds exactly that network
             } else if (!finalSet.isEmpty()) {
                 try (ImageBatchIterator it = ImageBatchIterator.forEvaluation(finalSet, dataset.classes(), spec, data,
                         batch, dataset.multiLabel())) {
@@ -322,6 +328,11 @@ public final class TrainingJob {
                                                Map<String, Object> provenance) {
         return new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), spec, dataset.classes(), data, hp.values(),
                 metrics, dataset.contentHash(), seed, seed, epochs, Versions.current(), Instant.now().toString(), provenance);
+    }
+
+    /** The metrics of the epoch a checkpoint holds, e.g. to resume a run's notion of its best epoch. */
+    public static EpochMetrics epochOf(Path checkpoint) throws IOException {
+        return bestOf(Checkpoints.readMetadata(checkpoint));
     }
 
     /** The best-epoch metrics recorded in a checkpoint (as written by {@link #epochMetrics}). */

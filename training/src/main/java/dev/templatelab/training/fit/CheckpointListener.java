@@ -16,16 +16,25 @@ public final class CheckpointListener implements TrainingListener {
     private final Path best;
     private final Path last;
     private final BiFunction<EpochMetrics, Integer, CheckpointMetadata> metadata;
+    private final BestEpoch bestEpoch;
     private EpochMetrics bestSoFar;
     private String bestSha256;
 
-    /**
-     * @param metadata provenance for (metrics of the epoch, epochs completed)
-     */
+    /** Keeps the epoch with the highest validation accuracy as the best. */
     public CheckpointListener(Path best, Path last, BiFunction<EpochMetrics, Integer, CheckpointMetadata> metadata) {
+        this(best, last, metadata, BestEpoch.ACCURACY);
+    }
+
+    /**
+     * @param metadata  provenance for (metrics of the epoch, epochs completed)
+     * @param bestEpoch which metric makes an epoch the best
+     */
+    public CheckpointListener(Path best, Path last, BiFunction<EpochMetrics, Integer, CheckpointMetadata> metadata,
+                              BestEpoch bestEpoch) {
         this.best = best;
         this.last = last;
         this.metadata = metadata;
+        this.bestEpoch = bestEpoch;
     }
 
     @Override
@@ -33,7 +42,7 @@ public final class CheckpointListener implements TrainingListener {
         try {
             CheckpointMetadata meta = metadata.apply(metrics, metrics.epoch() + 1);
             String lastSha256 = last == null ? null : Checkpoints.write(last, context.network(), meta);
-            if (best != null && (bestSoFar == null || FitLoop.isBetter(metrics, bestSoFar))) {
+            if (best != null && (bestSoFar == null || bestEpoch.isBetter(metrics, bestSoFar))) {
                 // The same network and metadata as `last`: copying the file is far cheaper than writing it again.
                 bestSha256 = lastSha256 != null ? Checkpoints.copy(last, lastSha256, best)
                         : Checkpoints.write(best, context.network(), meta);

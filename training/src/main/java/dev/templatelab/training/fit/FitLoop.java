@@ -22,9 +22,16 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class FitLoop {
 
     private final List<TrainingListener> listeners;
+    private final BestEpoch bestEpoch;
 
+    /** A loop whose best epoch is the one with the highest validation accuracy. */
     public FitLoop(List<TrainingListener> listeners) {
+        this(listeners, BestEpoch.ACCURACY);
+    }
+
+    public FitLoop(List<TrainingListener> listeners, BestEpoch bestEpoch) {
         this.listeners = List.copyOf(listeners);
+        this.bestEpoch = bestEpoch;
     }
 
     /**
@@ -86,7 +93,7 @@ public final class FitLoop {
                     scores.accuracy(), scores.macroF1(), currentLearningRate(net), images / trainSeconds,
                     (System.nanoTime() - start) / 1e9, scores.meanAveragePrecision());
             history.add(metrics);
-            if (best == null || isBetter(metrics, best)) {
+            if (best == null || bestEpoch.isBetter(metrics, best)) {
                 best = metrics;
             }
             Decision decision = Decision.CONTINUE;
@@ -109,17 +116,6 @@ public final class FitLoop {
         TrainingOutcome outcome = new TrainingOutcome(status, history, Optional.ofNullable(best));
         listeners.forEach(l -> l.onEnd(context, outcome));
         return outcome;
-    }
-
-    /** Higher validation accuracy wins; without validation, lower training loss. */
-    public static boolean isBetter(EpochMetrics candidate, EpochMetrics incumbent) {
-        if (!Double.isNaN(candidate.validationAccuracy()) && !Double.isNaN(incumbent.validationAccuracy())) {
-            if (candidate.validationAccuracy() != incumbent.validationAccuracy()) {
-                return candidate.validationAccuracy() > incumbent.validationAccuracy();
-            }
-            return candidate.validationLoss() < incumbent.validationLoss();
-        }
-        return candidate.trainLoss() < incumbent.trainLoss();
     }
 
     private static double currentLearningRate(ComputationGraph net) {

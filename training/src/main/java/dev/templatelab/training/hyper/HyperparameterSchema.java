@@ -65,6 +65,9 @@ public final class HyperparameterSchema {
                 + "them in bfloat16 (sums, weights and updates stay float32) on CPUs with AVX-512 BF16"), "float32");
         define(text("pretrained_weights", "name of registered pretrained weights, or None"), "None");
         define(bool("concepts_mutually_exclusive", "informational: true suggests logreg=0"), false);
+        define(choice("checkpoint_metric", List.of("accuracy", "macro_f1", "map", "loss"), "validation metric that picks "
+                + "the best epoch: its checkpoint is kept and early stopping waits for it to improve (tuning sets it to "
+                + "the objective)"), "accuracy");
     }
 
     /** Template-specific bounds from Clarifai's documentation. */

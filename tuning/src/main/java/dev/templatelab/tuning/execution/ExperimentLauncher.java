@@ -179,6 +179,11 @@ public class ExperimentLauncher {
             }
         }
         for (TemplateSpace t : space.templates()) {
+            if (t.parameter("checkpoint_metric") != null) {
+                throw new InvalidExperimentException("searchSpace", "checkpoint_metric is set by the objective (here "
+                        + objective.bestEpoch().id() + ": each trial keeps its best epoch by it); remove it from the "
+                        + "search space");
+            }
             if (asksForBfloat16(t) && !Bfloat16Convolutions.supported()) {
                 // Each trial would fail on every attempt: say so now, not after the retries.
                 throw new InvalidExperimentException("searchSpace", "precision=bfloat16 needs workers whose CPUs have "

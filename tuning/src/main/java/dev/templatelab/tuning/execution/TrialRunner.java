@@ -16,13 +16,13 @@ import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.fit.BestEpoch;
 import dev.templatelab.training.fit.Decision;
 import dev.templatelab.training.fit.EpochMetrics;
 import dev.templatelab.training.fit.TrainingContext;
 import dev.templatelab.training.fit.TrainingDivergedException;
 import dev.templatelab.training.fit.TrainingListener;
 import dev.templatelab.training.fit.TrainingOutcome;
-import dev.templatelab.tuning.study.Direction;
 import dev.templatelab.tuning.study.Objective;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +42,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,6 +140,8 @@ public class TrialRunner {
             Integer resumeAfter = a.reclaimed() ? restoreCheckpoints(a, output) : null;
             Map<String, String> overrides = new LinkedHashMap<>();
             a.trial().params().forEach((k, v) -> overrides.put(k, String.valueOf(v)));
+            // The trial's best epoch, checkpoint and value are the objective's, not accuracy's.
+            overrides.put("checkpoint_metric", objective.bestEpoch().id());
             Path data = Path.of(datasets.get(a.experiment().datasetId()).storageUri());
             TrainingJob.Request request = new TrainingJob.Request(a.trial().template(), data, overrides, output,
                     tuning.allowRandomInit(), resumeAfter != null, new TemplateLabHome(locations.home()));
@@ -156,9 +157,9 @@ public class TrialRunner {
             if (diverged.isPresent()) {
                 return diverged(a, diverged.get());
             }
-            Optional<UnusableObjectiveException> unusable = cause(e, UnusableObjectiveException.class);
-            if (unusable.isPresent()) {
-                return unusable(a, unusable.get());
+            if (cause(e, BestEpoch.NotMeasuredException.class).isPresent()) {
+                return unusable(a, "objective map (mean average precision) is measured on multi-label data only (a CSV "
+                        + "manifest with labels like 'cat;dog'); this dataset is single-label: tune it on accuracy or macro_f1");
             }
             return failed(a, tuning, e);
         }
@@ -266,22 +267,15 @@ public class TrialRunner {
         return Result.FAIL;
     }
 
-    /** The objective cannot be measured on this experiment's data: every trial would fail alike, so the experiment fails. */
-    private Result unusable(Assignment a, UnusableObjectiveException e) {
+    /** The objective is not measured on this data (mAP on single-label data): every trial would fail alike, so the experiment fails. */
+    private Result unusable(Assignment a, String message) {
         if (!trials.heartbeat(a.lease())) {
             return Result.DROPPED;
         }
-        trials.fail(a.lease(), e.getMessage(), null);
-        experiments.fail(a.experiment().id(), e.getMessage());
-        log.warn("experiment failed experiment={} error=\"{}\"", a.experiment().id(), e.getMessage());
+        trials.fail(a.lease(), message, null);
+        experiments.fail(a.experiment().id(), message);
+        log.warn("experiment failed experiment={} error=\"{}\"", a.experiment().id(), message);
         return Result.FAIL;
-    }
-
-    /** The objective is not measured on this data (mAP on single-label data). */
-    static final class UnusableObjectiveException extends RuntimeException {
-        UnusableObjectiveException(String message) {
-            super(message);
-        }
     }
 
     private static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
@@ -354,24 +348,17 @@ public class TrialRunner {
     private final class EpochReporter implements TrainingListener {
         private final Assignment a;
         private final TrialControl control;
-        private final ToDoubleFunction<EpochMetrics> objective;
-        private final Direction direction;
-        private final Objective.Metric metric;
+        private final BestEpoch rule;
         private final Path last;
-        private Double bestSoFar;
+        /** The best epoch so far by training's own rule, so the checkpoint kept as best is the one training keeps. */
+        private EpochMetrics best;
 
-        EpochReporter(Assignment a, TrialControl control, Objective objective, Path output) {
+        EpochReporter(Assignment a, TrialControl control, Objective objective, Path output) throws IOException {
             this.a = a;
             this.control = control;
-            this.objective = objective.perEpoch().orElseThrow();
-            this.direction = objective.direction();
-            this.metric = objective.metric();
+            this.rule = objective.bestEpoch();
             this.last = TrainingJob.lastCheckpoint(output);
-            for (double v : a.storage().trial(a.trial().number()).intermediateValues().values()) {
-                if (bestSoFar == null || direction.isBetter(v, bestSoFar)) {
-                    bestSoFar = v;
-                }
-            }
+            this.best = Files.exists(output) ? TrainingJob.epochOf(output) : null;   // restored with a resumed trial
         }
 
         @Override
@@ -388,18 +375,12 @@ public class TrialRunner {
             });
             long t1 = System.nanoTime();
             metricNanos.addAndGet(t1 - t0);
-            double value = objective.applyAsDouble(m);
-            if (metric == Objective.Metric.MAP && Double.isNaN(value) && !Double.isNaN(m.validationAccuracy())) {
-                throw new UnusableObjectiveException("objective map (mean average precision) is measured on multi-label "
-                        + "data only (a CSV manifest with labels like 'cat;dog'); this dataset is single-label: tune it "
-                        + "on accuracy or macro_f1");
-            }
-            boolean best = !Double.isNaN(value) && (bestSoFar == null || direction.isBetter(value, bestSoFar));
-            if (best) {
-                bestSoFar = value;
+            boolean isBest = best == null || rule.isBetter(m, best);
+            if (isBest) {
+                best = m;
             }
             whenReachable("epoch " + m.epoch() + " checkpoint", () -> {
-                checkpoints.save(a.trialId(), m.epoch(), last, best);   // replaces the epoch's row if retried
+                checkpoints.save(a.trialId(), m.epoch(), last, isBest);   // replaces the epoch's row if retried
                 for (CheckpointInfo old : checkpoints.list(a.trialId())) {
                     if (old.epoch() < m.epoch() && !old.best()) {
                         checkpoints.delete(old.id());   // only the latest and the best are needed

@@ -1,5 +1,6 @@
 package dev.templatelab.tuning.study;
 
+import dev.templatelab.training.fit.BestEpoch;
 import dev.templatelab.training.fit.EpochMetrics;
 import java.util.Arrays;
 import java.util.Locale;
@@ -62,6 +63,16 @@ public record Objective(Metric metric, Direction direction) {
     /** The metric in its natural direction. */
     public static Objective of(Metric metric) {
         return new Objective(metric, metric.naturalDirection());
+    }
+
+    /** How training picks a trial's best epoch (and checkpoint) for this objective. */
+    public BestEpoch bestEpoch() {
+        return switch (metric) {
+            case VAL_ACCURACY -> BestEpoch.ACCURACY;
+            case MACRO_F1 -> BestEpoch.MACRO_F1;
+            case LOSS -> BestEpoch.LOSS;
+            case MAP -> BestEpoch.MAP;
+        };
     }
 
     /**

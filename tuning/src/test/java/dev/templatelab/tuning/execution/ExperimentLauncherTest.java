@@ -97,6 +97,16 @@ class ExperimentLauncherTest extends TuningDbTest {
         launcher.launch(copy(copy(valid(dataset), "pruner", "median"), "maxTotalEpochs", 2));
     }
 
+    /** The objective decides by which metric a trial keeps its best epoch: the space may not say otherwise. */
+    @Test
+    void checkpointMetricIsTheObjectivesNotTheSpaces() {
+        long dataset = newDataset(null).id();
+        Map<String, Object> space = new LinkedHashMap<>(valid(dataset).searchSpace());
+        space.put("checkpoint_metric", "accuracy");
+        expectInvalid(copy(valid(dataset), "searchSpace", space), "searchSpace",
+                "checkpoint_metric is set by the objective (here accuracy: each trial keeps its best epoch by it)");
+    }
+
     /** Without bfloat16 kernels (here: the oneDNN path off, as on a CPU without AVX-512 BF16) bf16 trials never run. */
     @Test
     void bfloat16IsRefusedWhereThisMachineCannotRunIt() {
