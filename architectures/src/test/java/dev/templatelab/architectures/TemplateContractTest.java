@@ -111,4 +111,27 @@ class TemplateContractTest {
         assertThat(template.defaults().data().imageSize()).isGreaterThanOrEqualTo(224);
         assertThat(template.defaults().hyperparameters()).isNotEmpty();
     }
+
+    /**
+     * The graph's backbone blocks are the ones the template names, in order; freezing more blocks freezes a strict
+     * superset of layers, and freezing them all is the whole backbone (nothing of the head).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("templates")
+    void backboneBlocksNestFromTheInputToTheWholeBackbone(Template template) {
+        TemplateGraph graph = template.build(SMALL);
+        assertThat(graph.backboneBlocks().keySet()).containsExactlyElementsOf(template.backboneBlocks());
+        assertThat(template.backboneBlocks()).first().isEqualTo("stem");
+        java.util.Set<String> previous = graph.layersOfFirstBlocks(0);
+        assertThat(previous).isEmpty();
+        for (int n = 1; n <= template.backboneBlocks().size(); n++) {
+            java.util.Set<String> frozen = graph.layersOfFirstBlocks(n);
+            assertThat(frozen).as("%d blocks", n).containsAll(previous).hasSizeGreaterThan(previous.size());
+            previous = frozen;
+        }
+        assertThat(previous).isEqualTo(graph.backboneLayers());
+        int all = template.backboneBlocks().size();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> graph.layersOfFirstBlocks(all + 1))
+                .hasMessageStartingWith("frozen_blocks must be 0.." + all + " (this backbone's blocks: stem, ");
+    }
 }

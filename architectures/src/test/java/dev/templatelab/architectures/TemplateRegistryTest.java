@@ -14,6 +14,20 @@ class TemplateRegistryTest {
                 "Clarifai_ResNext", "Clarifai_InceptionTransferEmbedNorm");
     }
 
+    /** What frozen_blocks counts: the stem, then torchvision's stages or the Inception modules. */
+    @Test
+    void backboneBlocksAreTheStemThenStagesOrModules() {
+        TemplateRegistry registry = TemplateRegistry.standard();
+        assertThat(registry.get("MMClassification_ResNet_50_RSB_A1").backboneBlocks())
+                .containsExactly("stem", "layer1", "layer2", "layer3", "layer4");
+        assertThat(registry.get("Clarifai_ResNext").backboneBlocks()).hasSize(5);
+        assertThat(registry.get("Clarifai_InceptionBatchNorm").backboneBlocks()).containsExactly("stem",
+                "inception_3a", "inception_3b", "inception_3c", "inception_4a", "inception_4b", "inception_4c",
+                "inception_4d", "inception_4e", "inception_5a", "inception_5b");
+        assertThat(registry.get("Clarifai_InceptionTransferEmbedNorm").backboneBlocks())
+                .isEqualTo(registry.get("Clarifai_InceptionBatchNorm").backboneBlocks());
+    }
+
     @Test
     void duplicateNamesAreRejected() {
         TemplateRegistry registry = TemplateRegistry.standard();

@@ -33,6 +33,7 @@ import dev.templatelab.training.fit.TrainingOutcome;
 import dev.templatelab.training.fit.Validator;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.training.hyper.Hyperparameters;
+import dev.templatelab.training.optim.HeadDropout;
 import dev.templatelab.training.optim.Optimizers;
 import dev.templatelab.training.pipeline.Augmentation;
 import dev.templatelab.training.pipeline.ImageBatchIterator;
@@ -105,12 +106,12 @@ public final class TrainingJob {
                 dataset.records().size(), dataset.classes().size(), dataset.multiLabel() ? " (multi-label)" : "",
                 split.train().size(), split.validation().size(), split.test().size(), seed);
 
-        TemplateSpec spec = spec(hp, dataset);
         BestEpoch bestEpoch = BestEpoch.of(hp.getString("checkpoint_metric"));
         if (bestEpoch == BestEpoch.MAP && !dataset.multiLabel()) {
             throw new BestEpoch.NotMeasuredException("checkpoint_metric=map (mean average precision) needs multi-label data (a "
                     + "CSV manifest with labels like 'cat;dog'); this dataset is single-label: use accuracy or macro_f1");
         }
+        TemplateSpec spec = spec(hp, dataset);
         DataConfig data = dataConfig(template, hp.getInt("image_size"));
         int batch = hp.getInt("batch_size");
         int epochs = hp.getInt("num_epochs");
@@ -119,7 +120,8 @@ public final class TrainingJob {
         int perEpoch = itemsPerEpoch > 0 ? Math.min(itemsPerEpoch, trainRecords.size()) : trainRecords.size();
         int batchesPerEpoch = (perEpoch + batch - 1) / batch;
 
-        TemplateGraph graph = Optimizers.forTraining(template.build(spec), hp, batchesPerEpoch);
+        TemplateGraph graph = HeadDropout.apply(Optimizers.forTraining(template.build(spec), hp, batchesPerEpoch),
+                hp.getDouble("head_dropout"));
         Path last = lastCheckpoint(request.output());
         int startEpoch = 0;
         ComputationGraph net;
@@ -130,7 +132,7 @@ public final class TrainingJob {
         EpochMetrics previousBest = null;
         if (request.resume() && Files.exists(last)) {
             Checkpoints.Loaded loaded = Checkpoints.read(last, true);
-            requireCompatible(loaded.metadata(), template, spec, dataset, last);
+            requireCompatible(loaded.metadata(), template, spec, dataset, hp, last);
             net = loaded.network();
             startEpoch = loaded.metadata().epoch();
             previousBest = Files.exists(request.output()) ? bestOf(Checkpoints.readMetadata(request.output())) : null;
@@ -309,10 +311,15 @@ public final class TrainingJob {
             }
             log.println("note: " + template.name() + " starts from random weights (--random-init)");
         }
+        int frozen = hp.getInt("frozen_blocks");
+        if (frozen > 0 && "none".equalsIgnoreCase(weights)) {
+            log.printf("warning: frozen_blocks=%d keeps the first %d backbone blocks at their random initial weights "
+                    + "(no pretrained_weights); set frozen_blocks=0 unless that is the point%n", frozen, frozen);
+        }
     }
 
     private static void requireCompatible(CheckpointMetadata m, Template template, TemplateSpec spec, ImageDataset dataset,
-                                          Path file) {
+                                          Hyperparameters hp, Path file) {
         if (!m.template().equals(template.name()) || !m.spec().equals(spec) || !m.labels().equals(dataset.classes())) {
             throw new IllegalArgumentException("cannot resume from " + file + ": it was trained as " + m.template() + " "
                     + m.spec() + " on classes " + m.labels() + "; delete it to start afresh");
@@ -320,6 +327,16 @@ public final class TrainingJob {
         if (!m.datasetHash().equals(dataset.contentHash())) {
             throw new IllegalArgumentException("cannot resume from " + file + ": the dataset changed since (content hash "
                     + m.datasetHash() + " vs " + dataset.contentHash() + "); delete it to start afresh");
+        }
+        // The saved network carries its frozen layers and head dropout: a resumed run cannot change them.
+        for (String name : List.of("frozen_blocks", "head_dropout")) {
+            Object saved = m.hyperparameters().get(name);
+            Object now = hp.values().get(name);
+            if (saved != null && !String.valueOf(saved).equals(String.valueOf(now))
+                    && !(saved instanceof Number a && now instanceof Number b && a.doubleValue() == b.doubleValue())) {
+                throw new IllegalArgumentException("cannot resume from " + file + ": it was trained with " + name + "="
+                        + saved + ", not " + now + "; resume with --set " + name + "=" + saved + ", or delete it to start afresh");
+            }
         }
     }
 

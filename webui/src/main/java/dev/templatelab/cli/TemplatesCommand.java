@@ -52,6 +52,7 @@ final class TemplatesCommand implements Callable<Integer> {
             row.put("pretrained", template.defaults().pretrained());
             row.put("defaultImageSize", template.defaults().data().imageSize());
             row.put("description", template.description());
+            row.put("backboneBlocks", template.backboneBlocks());   // what --set frozen_blocks=N counts
             rows.add(row);
         }
         var out = command.commandLine().getOut();
@@ -64,6 +65,10 @@ final class TemplatesCommand implements Callable<Integer> {
                         (Long) r.get("macs") / 1e9, r.get("description"));
             }
             out.printf("(%d classes, %dx%d input, width multiplier %s)%n", classes, size, size, widthMultiplier);
+            out.println("backbone blocks (--set frozen_blocks=N freezes the first N):");
+            for (Template template : TemplateRegistry.standard().list()) {
+                out.printf("  %-36s %s%n", template.name(), String.join(" ", template.backboneBlocks()));
+            }
         }
         return 0;
     }

@@ -25,6 +25,7 @@ class TemplateLabCliTest {
             names.add(r.get("name").asText());
             assertThat(r.get("params").asLong()).isPositive();
             assertThat(r.get("macs").asLong()).isPositive();
+            assertThat(r.get("backboneBlocks").get(0).asText()).isEqualTo("stem");
         });
         assertThat(names).containsExactlyElementsOf(TemplateRegistry.standard().names());
     }

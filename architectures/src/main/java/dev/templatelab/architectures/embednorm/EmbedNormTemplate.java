@@ -7,7 +7,9 @@ import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.inception.InceptionLayouts;
 import dev.templatelab.architectures.inception.InceptionTemplate;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Clarifai_InceptionTransferEmbedNorm: the BN-Inception backbone (its pooled 1024-d 5b output is
@@ -40,10 +42,17 @@ public final class EmbedNormTemplate implements Template {
 
     @Override
     public TemplateGraph build(TemplateSpec spec) {
-        var x = InceptionTemplate.backbone(spec, InceptionLayouts.BN_INCEPTION)
+        Map<String, String> blocks = new LinkedHashMap<>();
+        var x = InceptionTemplate.backbone(spec, InceptionLayouts.BN_INCEPTION, blocks)
                 .dense(EMBEDDING, spec.embeddingSize(), true)
                 .l2Normalize(EMBEDDING_NORM)
                 .cosineClassifier(LOGITS, spec.numClasses(), spec.cosineScale(), spec.head());
-        return x.build(InceptionTemplate.FEATURES, List.of(EMBEDDING, EMBEDDING_NORM, LOGITS, TemplateGraph.OUTPUT));
+        return x.build(InceptionTemplate.FEATURES, List.of(EMBEDDING, EMBEDDING_NORM, LOGITS, TemplateGraph.OUTPUT),
+                blocks);
+    }
+
+    @Override
+    public List<String> backboneBlocks() {
+        return InceptionTemplate.backboneBlocks(InceptionLayouts.BN_INCEPTION);
     }
 }

@@ -288,9 +288,15 @@ public final class GraphCursor {
 
     /** Finishes the graph with the current vertex as its output. */
     public TemplateGraph build(String featureVertex, java.util.List<String> headVertices) {
+        return build(featureVertex, headVertices, java.util.Map.of());
+    }
+
+    /** Finishes the graph with the current vertex as its output and the backbone's blocks (name to last vertex). */
+    public TemplateGraph build(String featureVertex, java.util.List<String> headVertices,
+                               java.util.Map<String, String> backboneBlocks) {
         graph.setOutputs(vertex);
         ComputationGraphConfiguration conf = graph.build();
-        return new TemplateGraph(conf, graph.getNetworkInputTypes().get(0), featureVertex, headVertices);
+        return new TemplateGraph(conf, graph.getNetworkInputTypes().get(0), featureVertex, headVertices, backboneBlocks);
     }
 
     private GraphCursor maxPooling(String name, int kernel, int stride, int pad) {

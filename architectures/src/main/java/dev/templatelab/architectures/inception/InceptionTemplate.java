@@ -7,7 +7,10 @@ import dev.templatelab.architectures.TemplateDefaults;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.graph.GraphCursor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntUnaryOperator;
 
 /** An Inception network from an {@link InceptionLayout}: stem, modules, global average pool, classifier. */
@@ -16,6 +19,7 @@ public record InceptionTemplate(String name, String description, InceptionLayout
 
     /** The pooled 1024-d feature vector (Clarifai's embedding layer is this 5b concat). */
     public static final String FEATURES = "global_pool";
+    private static final String STEM = "stem";
 
     /** Clarifai's Inception-family defaults; preprocessing follows the layout's published weights. */
     public static TemplateDefaults clarifaiInceptionDefaults(InceptionLayout layout, boolean pretrained) {
@@ -33,18 +37,36 @@ public record InceptionTemplate(String name, String description, InceptionLayout
 
     @Override
     public TemplateGraph build(TemplateSpec spec) {
-        GraphCursor features = backbone(spec, layout);
+        Map<String, String> blocks = new LinkedHashMap<>();
+        GraphCursor features = backbone(spec, layout, blocks);
         features.denseClassifier(spec.numClasses(), spec.head(), layout.dropoutRetain());
-        return features.build(FEATURES, List.of(TemplateGraph.OUTPUT));
+        return features.build(FEATURES, List.of(TemplateGraph.OUTPUT), blocks);
     }
 
-    /** Stem and modules up to the pooled features; the cursor stands on {@link #FEATURES}. */
-    public static GraphCursor backbone(TemplateSpec spec, InceptionLayout layout) {
+    @Override
+    public List<String> backboneBlocks() {
+        return backboneBlocks(layout);
+    }
+
+    /** The stem, then each Inception module by its name. */
+    public static List<String> backboneBlocks(InceptionLayout layout) {
+        List<String> blocks = new ArrayList<>(List.of(STEM));
+        layout.modules().forEach(m -> blocks.add(m.name()));
+        return blocks;
+    }
+
+    /**
+     * Stem and modules up to the pooled features; the cursor stands on {@link #FEATURES}. Each block's last vertex
+     * goes into {@code blocks} under its {@link #backboneBlocks} name.
+     */
+    public static GraphCursor backbone(TemplateSpec spec, InceptionLayout layout, Map<String, String> blocks) {
         IntUnaryOperator depth = layout.depth(spec);
         GraphCursor x = GraphCursor.start(spec, layout.padding(), layout.batchNorm());
         x = layout.stem().build(x, depth, layout);
+        blocks.put(STEM, x.vertex());
         for (InceptionModule m : layout.modules()) {
             x = module(x, m, depth, layout);
+            blocks.put(m.name(), x.vertex());
         }
         return x.globalAvgPool(FEATURES);
     }

@@ -9,7 +9,10 @@ import dev.templatelab.architectures.TemplateSpec;
 import dev.templatelab.architectures.graph.BatchNormStyle;
 import dev.templatelab.architectures.graph.GraphCursor;
 import dev.templatelab.architectures.graph.Padding;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * ResNet-family templates in the torchvision/mmcls layout: 7x7/2 stem + BN + ReLU + 3x3/2 max pool,
@@ -23,6 +26,7 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
                              boolean zeroInitResidual) implements Template {
 
     private static final int MIN_CHANNELS = 8;
+    private static final String STEM = "stem";
 
     /** ResNet-50 with the "ResNet strikes back" A1 recipe's Clarifai defaults. */
     public static ResNetTemplate rsbA1() {
@@ -42,9 +46,11 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
 
     @Override
     public TemplateGraph build(TemplateSpec spec) {
+        Map<String, String> blocks = new LinkedHashMap<>();
         GraphCursor x = GraphCursor.start(spec, Padding.EXPLICIT, BatchNormStyle.PYTORCH)
                 .conv("conv1", spec.scaled(64, MIN_CHANNELS), 7, 2, 3, false).batchNormRelu("bn1")
                 .maxPool("maxpool", 3, 2, 1);
+        blocks.put(STEM, x.vertex());
         List<Integer> depths = variant.stageDepths();
         for (int stage = 0; stage < depths.size(); stage++) {
             int planes = spec.scaled(ResNetVariant.STAGE_PLANES.get(stage), MIN_CHANNELS);
@@ -55,8 +61,23 @@ public record ResNetTemplate(String name, String description, ResNetVariant vari
                 x = Bottleneck.add(x, "layer" + (stage + 1) + "_" + block, width, out, variant.cardinality(), stride,
                         zeroInitResidual);
             }
+            blocks.put(stageName(stage), x.vertex());
         }
         x.globalAvgPool("avgpool").denseClassifier(spec.numClasses(), spec.head(), 1.0);
-        return x.build("avgpool", List.of(TemplateGraph.OUTPUT));
+        return x.build("avgpool", List.of(TemplateGraph.OUTPUT), blocks);
+    }
+
+    /** The stem, then torchvision's stages {@code layer1..layer4}. */
+    @Override
+    public List<String> backboneBlocks() {
+        List<String> blocks = new ArrayList<>(List.of(STEM));
+        for (int stage = 0; stage < variant.stageDepths().size(); stage++) {
+            blocks.add(stageName(stage));
+        }
+        return blocks;
+    }
+
+    private static String stageName(int stage) {
+        return "layer" + (stage + 1);
     }
 }

@@ -8,6 +8,7 @@ import static dev.templatelab.training.hyper.HyperparameterDef.real;
 import static dev.templatelab.training.hyper.HyperparameterDef.text;
 
 import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateRegistry;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,11 @@ public final class HyperparameterSchema {
         define(real("randaugment_magnitude", 0, 10, "RandAugment magnitude"), 0.0);
         define(real("random_resized_crop", 0, 1, "random-resized-crop minimum area fraction; 0 = plain resize"), 0.0);
         define(real("base_gradient_multiplier", 0, 1, "learning-rate multiplier of the backbone (0 = frozen)"), 1.0);
+        define(integer("frozen_blocks", 0, 64, "backbone blocks, from the input, whose weights stay as loaded (the stem "
+                + "is block 1, then each stage or Inception module; 'templatelab templates' lists them); batch-norm "
+                + "statistics still follow the data"), 0);
+        define(real("head_dropout", 0, 0.9, "dropout probability on the head's input (the pooled features) while "
+                + "training; 0 keeps the template's own (Inception-v2: 0.2 before its classifier, the others none)"), 0.0);
         define(bool("average_horizontal_flips", "evaluate on the image and its mirror, averaged"), false);
         define(real("width_multiplier", 0.0625, 4, "channel multiplier of the network; 1 = published width"), 1.0);
         define(integer("embedding_size", 2, 8192, "embed-norm head: embedding width"), 256);
@@ -59,15 +65,15 @@ public final class HyperparameterSchema {
         define(real("test_fraction", 0, 0.9, "share of each class held out for a final test"), 0.0);
         define(integer("precise_bn_batches", 0, 1000, "after each epoch, recompute batch-norm statistics on this many "
                 + "unaugmented training batches (precise BN); 0 = keep the running averages"), 20);
+        define(choice("checkpoint_metric", List.of("accuracy", "macro_f1", "map", "loss"), "validation metric that picks "
+                + "the best epoch: its checkpoint is kept and early stopping waits for it to improve (tuning sets it to "
+                + "the objective)"), "accuracy");
         define(integer("early_stopping_patience", 0, 600, "stop after this many epochs without improvement; 0 = off"), 0);
         define(integer("seed", 0, Integer.MAX_VALUE, "random seed of weights, split, shuffling and augmentation"), 42);
         define(choice("precision", List.of("float32", "bfloat16"), "arithmetic of the convolutions: bfloat16 multiplies "
                 + "them in bfloat16 (sums, weights and updates stay float32) on CPUs with AVX-512 BF16"), "float32");
         define(text("pretrained_weights", "name of registered pretrained weights, or None"), "None");
         define(bool("concepts_mutually_exclusive", "informational: true suggests logreg=0"), false);
-        define(choice("checkpoint_metric", List.of("accuracy", "macro_f1", "map", "loss"), "validation metric that picks "
-                + "the best epoch: its checkpoint is kept and early stopping waits for it to improve (tuning sets it to "
-                + "the objective)"), "accuracy");
     }
 
     /** Template-specific bounds from Clarifai's documentation. */
@@ -75,6 +81,10 @@ public final class HyperparameterSchema {
             "Clarifai_InceptionBatchNorm", Map.of("batch_size", new double[] {1, 128}, "num_epochs", new double[] {1, 200}),
             "Clarifai_InceptionV2", Map.of("batch_size", new double[] {1, 128}, "num_epochs", new double[] {1, 200}),
             "Clarifai_ResNext", Map.of("batch_size", new double[] {1, 128}, "num_epochs", new double[] {1, 200}));
+
+    /** How many backbone blocks each template has: the range of {@code frozen_blocks}. */
+    private static final Map<String, Integer> BACKBONE_BLOCKS = TemplateRegistry.standard().list().stream()
+            .collect(java.util.stream.Collectors.toMap(Template::name, t -> t.backboneBlocks().size()));
 
     /** What each template's recipe changes beyond its Clarifai defaults (schedule, optimiser, RSB pieces). */
     private static final Map<String, Map<String, Object>> RECIPES = Map.of(
@@ -102,6 +112,10 @@ public final class HyperparameterSchema {
             throw new IllegalArgumentException("unknown hyperparameter '" + name + "'; known: " + String.join(", ", DEFINITIONS.keySet()));
         }
         double[] range = TEMPLATE_RANGES.getOrDefault(templateName, Map.of()).get(name);
+        Integer blocks = BACKBONE_BLOCKS.get(templateName);
+        if (range == null && name.equals("frozen_blocks") && blocks != null) {
+            range = new double[] {0, blocks};
+        }
         return range == null ? def : def.withRange(range[0], range[1]);
     }
 

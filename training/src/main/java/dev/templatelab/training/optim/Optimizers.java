@@ -38,16 +38,20 @@ public final class Optimizers {
 
     /**
      * The template configured for training: updater and schedule from the hyperparameters, decoupled weight
-     * decay on weights only (RSB: none on biases and batch norm), and the backbone's learning rate times
-     * {@code base_gradient_multiplier} (0 freezes it).
+     * decay on weights only (RSB: none on biases and batch norm), the backbone's learning rate times
+     * {@code base_gradient_multiplier} (0 freezes it), and the first {@code frozen_blocks} backbone blocks frozen.
      */
     public static TemplateGraph forTraining(TemplateGraph template, Hyperparameters hp, int iterationsPerEpoch) {
         ISchedule schedule = Schedules.learningRate(hp, iterationsPerEpoch);
         double multiplier = hp.getDouble("base_gradient_multiplier");
         Set<String> backbone = template.backboneLayers();
+        Set<String> frozenBlocks = template.layersOfFirstBlocks(hp.getInt("frozen_blocks"));
         double decay = hp.getDouble("weight_decay");
         List<Regularization> weightDecay = decay > 0 ? List.of(new WeightDecay(decay, true)) : List.of();
         return configure(template, layer -> {
+            if (frozenBlocks.contains(layer)) {
+                return new Frozen();
+            }
             if (!backbone.contains(layer) || multiplier == 1.0) {
                 return updater(hp, schedule);
             }
@@ -86,7 +90,8 @@ public final class Optimizers {
                 }
             }
         });
-        return new TemplateGraph(conf, template.input(), template.featureVertex(), template.headVertices());
+        return new TemplateGraph(conf, template.input(), template.featureVertex(), template.headVertices(),
+                template.backboneBlocks());
     }
 
     private static List<Regularization> copy(List<Regularization> regs) {

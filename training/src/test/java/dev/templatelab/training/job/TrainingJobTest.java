@@ -144,6 +144,12 @@ class TrainingJobTest {
 
         assertThat(log.toString()).contains("resuming from").contains("after epoch 2");
         assertThat(resumed.outcome().history()).extracting(h -> h.epoch()).containsExactly(2);
+
+        // The saved network keeps its head dropout (none here): resuming with another is refused before training.
+        Map<String, String> otherDropout = small(4);
+        otherDropout.put("head_dropout", "0.3");
+        assertThatThrownBy(() -> run("Clarifai_InceptionV2", data, otherDropout, out, false, true))
+                .hasMessageContaining("it was trained with head_dropout=0.0, not 0.3; resume with --set head_dropout=0.0");
     }
 
     /** A run stopped after writing FILE.last but before copying that best epoch to FILE gets it back on resume. */

@@ -65,6 +65,11 @@ public final class DefaultSpaces {
             // Pretrained templates: how fast the backbone moves (0 = frozen is a fixed value, not in a log range).
             new Rule("base_gradient_multiplier", f -> f.template.defaults().pretrained(),
                     f -> FloatDistribution.logUniform(1e-4, 1)),
+            // ... how many blocks from the input keep their pretrained weights (all of them: a linear probe) ...
+            new Rule("frozen_blocks", f -> f.template.defaults().pretrained(),
+                    f -> IntDistribution.range(0, f.template.backboneBlocks().size())),
+            // ... and how much of the new head's input is dropped while it learns.
+            new Rule("head_dropout", f -> f.template.defaults().pretrained(), f -> FloatDistribution.uniform(0, 0.5)),
             new Rule("embedding_size", Facts::embedNormHead, f -> IntDistribution.logRange(64, 1024)),
             new Rule("cosine_scale", Facts::embedNormHead, f -> FloatDistribution.logUniform(4, 64)),
             new Rule("average_horizontal_flips", f -> f.setsOwn("average_horizontal_flips"),

@@ -58,6 +58,8 @@ class SearchSpaceTest {
         assertThat(resnext.parameter("image_size")).isEqualTo(new IntDistribution(128, 256, false, 16));
         assertThat(resnext.parameter("num_epochs")).isEqualTo(IntDistribution.range(17, 65));
         assertThat(resnext.parameter("base_gradient_multiplier")).isEqualTo(FloatDistribution.logUniform(1e-4, 1));
+        assertThat(resnext.parameter("frozen_blocks")).as("none up to stem + layer1..4").isEqualTo(IntDistribution.range(0, 5));
+        assertThat(resnext.parameter("head_dropout")).isEqualTo(FloatDistribution.uniform(0, 0.5));
         assertThat(resnext.parameters()).doesNotContainKeys("lrate", "warmup_iters", "embedding_size");
 
         TemplateSpace rsb = all.template(RSB);
@@ -65,11 +67,15 @@ class SearchSpaceTest {
         assertThat(rsb.parameter("warmup_iters")).isEqualTo(IntDistribution.range(0, 500));
         assertThat(rsb.parameter("image_size")).isEqualTo(new IntDistribution(112, 224, false, 16));
 
-        assertThat(all.template(V2).parameters()).doesNotContainKey("base_gradient_multiplier"); // trained from scratch
+        assertThat(all.template(V2).parameters()).as("trained from scratch")
+                .doesNotContainKeys("base_gradient_multiplier", "frozen_blocks", "head_dropout");
 
         TemplateSpace embed = all.template(EMBED);
+        // Transfer-head tuning: embedding size, scale (temperature), head rate (lrate; the backbone's is lrate x
+        // base_gradient_multiplier), frozen blocks (stem + 10 modules), head dropout, flip averaging.
         assertThat(embed.parameters()).containsKeys("lrate", "base_gradient_multiplier", "embedding_size", "cosine_scale",
-                "average_horizontal_flips").doesNotContainKeys("per_item_lrate", "weight_decay");
+                "average_horizontal_flips", "frozen_blocks", "head_dropout").doesNotContainKeys("per_item_lrate", "weight_decay");
+        assertThat(embed.parameter("frozen_blocks")).isEqualTo(IntDistribution.range(0, 11));
         FloatDistribution lrate = (FloatDistribution) embed.parameter("lrate");
         assertThat(lrate.log()).isTrue();
         assertThat(lrate.low()).isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-12));
@@ -135,6 +141,11 @@ class SearchSpaceTest {
                 .hasMessageContaining("updater must be one of [sgd, nesterovs, adam, adamw], got 'rmsprop'");
         assertThatThrownBy(() -> SearchSpace.parse(List.of(RESNEXT), List.of("batch_size=16.5..64")))
                 .hasMessageContaining("batch_size must be a whole number");
+        // ResNeXt's backbone has 5 blocks (stem, layer1..4), BN-Inception's 11
+        assertThatThrownBy(() -> SearchSpace.parse(List.of(RESNEXT), List.of("frozen_blocks=0..6")))
+                .hasMessage("search space of Clarifai_ResNext: frozen_blocks must be an integer in [0, 5], got 6");
+        assertThat(SearchSpace.parse(List.of(EMBED), List.of("frozen_blocks=0..6")).template(EMBED).parameter("frozen_blocks"))
+                .isEqualTo(IntDistribution.range(0, 6));
     }
 
     @Test
