@@ -53,6 +53,8 @@ final class WorkerCommand implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         Map<String, Object> props = new HashMap<>();
+        // This machine may lack a dataset's folder: leave such experiments to the workers that have it.
+        props.put(WorkerSettings.SKIP_UNREADABLE_DATASETS_PROPERTY, true);
         if (artifacts != null) {
             props.put("templatelab.artifacts.root", artifacts.toAbsolutePath().toString());
         }

@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventLevel;
 import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
@@ -13,9 +14,13 @@ import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.storage.trials.TrialStats;
 import dev.templatelab.tuning.study.Study;
 import dev.templatelab.tuning.study.Trial;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Pageable;
@@ -43,10 +48,14 @@ public class TrialScheduler {
     private final ExperimentStudies studies;
     private final EventService events;
     private final TransactionTemplate transaction;
+    private final DatasetService datasets;
+    /** Experiments this process already said it cannot read the dataset of (said once, not every poll). */
+    private final Set<Long> unreadableDatasets = ConcurrentHashMap.newKeySet();
 
     TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies, EventService events,
-                   PlatformTransactionManager transactions) {
+                   DatasetService datasets, PlatformTransactionManager transactions) {
         this.experiments = experiments;
+        this.datasets = datasets;
         this.trials = trials;
         this.studies = studies;
         this.events = events;
@@ -55,7 +64,16 @@ public class TrialScheduler {
 
     /** The next trial for {@code workerId}, or empty when no experiment has work. */
     public Optional<Assignment> next(String workerId) {
-        List<ExperimentInfo> active = active();
+        return next(workerId, false);
+    }
+
+    /**
+     * The next trial for {@code workerId}; with {@code skipUnreadableDatasets} (a {@code worker} process, perhaps
+     * on a machine without the dataset's folder) only of experiments whose images this machine can read.
+     */
+    public Optional<Assignment> next(String workerId, boolean skipUnreadableDatasets) {
+        List<ExperimentInfo> active = active().stream()
+                .filter(e -> !skipUnreadableDatasets || datasetReadableHere(e, workerId)).toList();
         for (ExperimentInfo e : active) {
             Optional<Assignment> waiting = transaction.execute(status -> claimWaiting(e.id(), workerId));
             if (waiting.isPresent()) {
@@ -179,6 +197,26 @@ public class TrialScheduler {
         log.info("trial promoted experiment={} trial={} number={} after_epochs={} why={} worker={}", e.id(),
                 trialId, number, epochs, promotion.why(), workerId);
         return new Assignment(experiments.get(e.id()), study, storage, study.reopen(number), trialId, claimed.lease(), true);
+    }
+
+    /**
+     * Whether this machine can read the experiment's images. A worker on another machine sees a dataset only if its
+     * folder is at the same path there (a shared mount): one that cannot read it takes none of the experiment's
+     * trials, instead of failing them for the workers that can, and says so once in the experiment's events.
+     */
+    private boolean datasetReadableHere(ExperimentInfo e, String workerId) {
+        Path data = Path.of(datasets.get(e.datasetId()).storageUri());
+        if (Files.isReadable(data)) {
+            return true;
+        }
+        if (unreadableDatasets.add(e.id())) {
+            events.log(e.id(), null, EventLevel.WARN, "worker " + workerId + " cannot read the dataset at " + data
+                    + ", so it runs none of this experiment's trials; give every worker machine the dataset at that "
+                    + "path (a shared mount) to let it help");
+            log.warn("dataset not readable here, skipping experiment experiment={} path={} worker={}", e.id(), data,
+                    workerId);
+        }
+        return false;
     }
 
     private List<ExperimentInfo> active() {

@@ -66,7 +66,7 @@ public final class TrialWorker implements Runnable {
     public Optional<TrialRunner.Result> workOnce() {
         trials.requeueStale(settings.heartbeatGrace(), ExperimentLauncher.DEFAULT_MAX_ATTEMPTS);
         long claimStarted = System.nanoTime();
-        Optional<Assignment> next = stopping ? Optional.empty() : scheduler.next(id);
+        Optional<Assignment> next = stopping ? Optional.empty() : scheduler.next(id, settings.skipsUnreadableDatasets());
         long claimMillis = (System.nanoTime() - claimStarted) / 1_000_000;
         if (next.isEmpty()) {
             scheduler.completeFinished();

@@ -12,10 +12,13 @@ import org.springframework.core.env.Environment;
  * {@code templatelab.tuning.heartbeat-grace} (silence after which another worker takes a trial over, 30s),
  * {@code templatelab.tuning.poll-interval} (how often an idle worker looks for work, 2s),
  * {@code templatelab.worker.nd4j-threads} (TEMPLATELAB_WORKER_ND4J_THREADS, native threads per trial; 0, the
- * default, shares the machine's cores among this process's trials, see {@link NativeThreads}).
+ * default, shares the machine's cores among this process's trials, see {@link NativeThreads}),
+ * {@code templatelab.worker.skip-unreadable-datasets} (true in {@code worker} processes, which may run on machines
+ * without a dataset's folder: they leave such experiments to other workers; false in the server and {@code tune},
+ * where an unreadable dataset is gone and its trials fail saying so).
  */
 public record WorkerSettings(int workers, String workerId, Duration heartbeatInterval, Duration heartbeatGrace,
-                             Duration pollInterval, int nd4jThreads) {
+                             Duration pollInterval, int nd4jThreads, boolean skipsUnreadableDatasets) {
 
     /** Trials this process trains at once (env {@code TEMPLATELAB_WORKERS}). */
     public static final String WORKERS_PROPERTY = "templatelab.workers";
@@ -23,6 +26,8 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
     public static final String WORKER_ID_PROPERTY = "templatelab.worker.id";
     /** Native (ND4J/BLAS/OpenMP) threads each trial may use; 0 = cores / trials at once (env {@code TEMPLATELAB_WORKER_ND4J_THREADS}). */
     public static final String ND4J_THREADS_PROPERTY = "templatelab.worker.nd4j-threads";
+    /** Whether this process's workers skip experiments whose dataset they cannot read. */
+    public static final String SKIP_UNREADABLE_DATASETS_PROPERTY = "templatelab.worker.skip-unreadable-datasets";
 
     public WorkerSettings {
         if (workers < 0) {
@@ -45,7 +50,8 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
                 env.getProperty("templatelab.tuning.heartbeat-interval", Duration.class, Duration.ofSeconds(5)),
                 env.getProperty("templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30)),
                 env.getProperty("templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2)),
-                env.getProperty(ND4J_THREADS_PROPERTY, Integer.class, 0));
+                env.getProperty(ND4J_THREADS_PROPERTY, Integer.class, 0),
+                env.getProperty(SKIP_UNREADABLE_DATASETS_PROPERTY, Boolean.class, false));
     }
 
     /** Native threads each of this process's trials uses, or 0 for ND4J's default (see {@link NativeThreads#perTrial}). */

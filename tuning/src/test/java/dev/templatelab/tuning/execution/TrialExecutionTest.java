@@ -2,11 +2,13 @@ package dev.templatelab.tuning.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.events.EventInfo;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,6 +60,98 @@ class TrialExecutionTest extends DigitsExperimentTest {
         // the two trials drew different learning rates from the seeded sampler
         assertThat(all.stream().map(t -> t.params().stream().filter(p -> p.name().equals("lrate")).findFirst()
                 .orElseThrow().valueJson()).distinct()).hasSize(2);
+    }
+
+    /**
+     * A {@code worker} process on a machine without the dataset's folder (here: a path that exists nowhere) takes
+     * none of the experiment's trials instead of failing them, and says so once in the experiment's events. (The
+     * server's own workers fail them instead, as {@link #aFailingTrialIsRetriedThenFailsWithItsErrorKept} shows.)
+     */
+    @Test
+    void aWorkerProcessThatCannotReadTheDatasetLeavesTheExperimentAlone() {
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("elsewhere"), newDataset(null).id(),
+                List.of("Clarifai_InceptionV2"), "random", "none", 2, 1, 1, "accuracy", Map.of("image_size", 32), null, 1L));
+        WorkerSettings local = WorkerSettings.from(env);
+        TrialWorker w = new TrialWorker("far-away", scheduler, runner, trials, new WorkerSettings(local.workers(),
+                "far-away", local.heartbeatInterval(), local.heartbeatGrace(), local.pollInterval(), local.nd4jThreads(),
+                true));
+        w.workOnce();
+        w.workOnce();
+        assertThat(trialsOf(e.id())).as("no trial was created, so none failed").isEmpty();
+        assertThat(events.recent(e.id(), 20)).extracting(EventInfo::message)
+                .filteredOn(m -> m.contains("worker far-away cannot read the dataset at /nowhere/digits, so it runs none "
+                        + "of this experiment's trials")).hasSize(1);
+        launcher.cancel(e.id());
+    }
+
+    /**
+     * Transfer-head tuning on real EmbedNorm trials: frozen blocks, head dropout, embedding size and scale are drawn
+     * per trial and reach training (recorded in each trial's checkpoint with the other hyperparameters).
+     */
+    @Test
+    void embedNormTrialsTuneTheirTransferHead() {
+        Map<String, Object> space = new LinkedHashMap<>(Map.of("image_size", 64, "width_multiplier", 0.0625,
+                "batch_size", 16, "validation_fraction", 0.3, "lrate", 0.05));
+        space.put("frozen_blocks", List.of(3, 11));
+        space.put("head_dropout", Map.of("low", 0.1, "high", 0.5));
+        space.put("embedding_size", List.of(16, 32));
+        space.put("cosine_scale", 8.0);
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("transfer"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionTransferEmbedNorm"), "random", "none", 2, 1, 1,
+                "accuracy", space, null, 4L, null, null, true, null));
+        TrialWorker w = worker("transfer-worker");
+        for (int i = 0; i < 5 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce();
+        }
+        assertThat(trialsOf(e.id())).hasSize(2).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+            Map<String, Object> hp = checkpointHyperparameters(t);
+            assertThat(hp.get("frozen_blocks")).isIn(3, 11);
+            assertThat(((Number) hp.get("head_dropout")).doubleValue()).isBetween(0.1, 0.5);
+            assertThat(hp.get("embedding_size")).isIn(16, 32);
+            assertThat(hp).containsEntry("cosine_scale", 8.0);
+        });
+    }
+
+    private Map<String, Object> checkpointHyperparameters(TrialInfo t) {
+        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
+        try {
+            Path file = java.nio.file.Files.createTempFile("best", ".tlckpt");
+            try (var in = checkpoints.open(best.id())) {
+                java.nio.file.Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                return Checkpoints.readMetadata(file).hyperparameters();
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    /** Tuned on loss, a trial keeps its lowest-loss epoch: value, best epoch and kept checkpoint, not accuracy's. */
+    @Test
+    void aTrialTunedOnLossKeepsItsLowestLossEpochAndCheckpoint() {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (String s : TinyDigits.TINY) {
+            String[] kv = s.split("=");
+            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+        }
+        space.put("lrate", 0.05);
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("loss"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "random", "none", 1, 3, 1, "loss", space, null, 11L));
+        TrialWorker w = worker("loss-worker");
+        for (int i = 0; i < 5 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce();
+        }
+        TrialInfo t = trialsOf(e.id()).get(0);
+        assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+        List<Double> losses = metrics.curve(t.id()).stream().map(r -> r.metrics().valLoss()).toList();
+        int lowest = losses.indexOf(losses.stream().min(Double::compare).orElseThrow());
+        assertThat(t.bestEpoch()).isEqualTo(lowest);
+        assertThat(t.objectiveValue()).isEqualTo(losses.get(lowest));
+        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
+        assertThat(best.epoch()).isEqualTo(lowest);
+        assertThat(checkpointHyperparameters(t)).containsEntry("checkpoint_metric", "loss");
     }
 
     @Test
