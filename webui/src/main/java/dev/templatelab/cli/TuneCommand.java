@@ -86,6 +86,10 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "1", description = "Trials run at once by this process (default ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--max-parallel", description = "Trials run at once by all workers together, this process and "
+            + "'worker --db' processes on other machines (default: --parallel, so other workers add none).")
+    Integer maxParallel;
+
     @Option(names = "--db", description = "PostgreSQL URL; default: the embedded database under TEMPLATELAB_HOME.")
     String db;
 
@@ -120,6 +124,11 @@ final class TuneCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
         }
+        int experimentParallelism = maxParallel == null ? parallel : maxParallel;
+        if (experimentParallelism < parallel) {
+            throw new IllegalArgumentException("--max-parallel (" + maxParallel + ") must be at least --parallel ("
+                    + parallel + "): this process alone runs " + parallel + " trials at once");
+        }
         Map<String, Object> space = space(set == null ? List.of() : set);
         try (ConfigurableApplicationContext context = TuningCli.start(db, parallel, Map.of())) {
             // The context's home, not TemplateLabHome.fromEnvironment(): one process, one folder (see StorageLocations).
@@ -128,11 +137,12 @@ final class TuneCommand implements Callable<Integer> {
             String experimentName = name != null ? name
                     : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             ExperimentInfo e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
-                    registered.id(), templates, sampler, pruner, trials, maxEpochs, parallel, objective, space,
+                    registered.id(), templates, sampler, pruner, trials, maxEpochs, experimentParallelism, objective, space,
                     maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target, randomInit,
                     System.getProperty("user.name")));
-            progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time%n", e.id(), e.name(),
-                    trials, String.join(", ", templates), sampler, pruner, parallel);
+            progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time here%s%n", e.id(),
+                    e.name(), trials, String.join(", ", templates), sampler, pruner, parallel,
+                    experimentParallelism > parallel ? ", up to " + experimentParallelism + " with other workers" : "");
             progress.flush();
             ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), progress);
             report(context, summary, out);

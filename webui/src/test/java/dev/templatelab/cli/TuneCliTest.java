@@ -28,9 +28,10 @@ class TuneCliTest {
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
                 "--seed", "3", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
-                "--set", "validation_fraction=0.3", "--set", "Clarifai_InceptionV2.lrate=0.01..0.1", "--json");
+                "--set", "validation_fraction=0.3", "--set", "Clarifai_InceptionV2.lrate=0.01..0.1", "--max-parallel", "3",
+                "--json");
         assertThat(r.code()).as("stderr: %s", r.err()).isZero();
-        assertThat(r.err()).contains("trials 4/4 done");
+        assertThat(r.err()).contains("1 at a time here, up to 3 with other workers").contains("trials 4/4 done");
         JsonNode result = new ObjectMapper().readTree(r.out());
         JsonNode best = result.get("best");
         assertThat(best.get("template").asText()).isIn("Clarifai_InceptionV2", "Clarifai_ResNext");
@@ -56,5 +57,9 @@ class TuneCliTest {
         Run s = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--set", "flip_probability=0..3");
         assertThat(s.code()).isEqualTo(2);
         assertThat(s.err()).contains("error: searchSpace:").contains("flip_probability");
+        Run p = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--parallel", "2",
+                "--max-parallel", "1");
+        assertThat(p.code()).isEqualTo(2);
+        assertThat(p.err()).contains("error: --max-parallel (1) must be at least --parallel (2)");
     }
 }
