@@ -289,7 +289,9 @@ class BrowserTest {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < end) {
             try (Stream<Path> files = Files.list(downloads)) {
-                List<Path> done = files.filter(f -> !f.toString().endsWith(".crdownload")).toList();
+                // Chromium writes into a hidden .org.chromium.Chromium.* file, then a .crdownload, then renames.
+                List<Path> done = files.filter(f -> !f.getFileName().toString().startsWith(".")
+                        && !f.toString().endsWith(".crdownload")).toList();
                 if (!done.isEmpty()) {
                     return done.get(0);
                 }
