@@ -330,12 +330,11 @@ public final class TrainingJob {
         }
         // The saved network carries its frozen layers and head dropout: a resumed run cannot change them.
         for (String name : List.of("frozen_blocks", "head_dropout")) {
-            Object saved = m.hyperparameters().get(name);
-            Object now = hp.values().get(name);
-            if (saved != null && !String.valueOf(saved).equals(String.valueOf(now))
-                    && !(saved instanceof Number a && now instanceof Number b && a.doubleValue() == b.doubleValue())) {
+            // Both are numbers; a checkpoint written before they existed has neither, and nothing to compare.
+            if (m.hyperparameters().get(name) instanceof Number saved && saved.doubleValue() != hp.getDouble(name)) {
                 throw new IllegalArgumentException("cannot resume from " + file + ": it was trained with " + name + "="
-                        + saved + ", not " + now + "; resume with --set " + name + "=" + saved + ", or delete it to start afresh");
+                        + saved + ", not " + hp.values().get(name) + "; resume with --set " + name + "=" + saved
+                        + ", or delete it to start afresh");
             }
         }
     }

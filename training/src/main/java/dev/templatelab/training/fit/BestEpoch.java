@@ -49,7 +49,8 @@ public enum BestEpoch {
                 : candidate.validationLoss() < incumbent.validationLoss();
     }
 
-    private double score(EpochMetrics m) {
+    /** The epoch's value of this metric (NaN where it was not measured: no validation set, mAP on single-label data). */
+    public double score(EpochMetrics m) {
         return switch (this) {
             case ACCURACY -> m.validationAccuracy();
             case MACRO_F1 -> m.validationMacroF1();

@@ -80,11 +80,6 @@ public record Objective(Metric metric, Direction direction) {
      * only (NaN on single-label data, where a trial tuned on it fails with a message saying so).
      */
     public Optional<ToDoubleFunction<EpochMetrics>> perEpoch() {
-        return switch (metric) {
-            case VAL_ACCURACY -> Optional.of(EpochMetrics::validationAccuracy);
-            case MACRO_F1 -> Optional.of(EpochMetrics::validationMacroF1);
-            case LOSS -> Optional.of(EpochMetrics::validationLoss);
-            case MAP -> Optional.of(EpochMetrics::validationMap);
-        };
+        return Optional.of(bestEpoch()::score);   // the metric training picks its best epoch by
     }
 }
