@@ -9,7 +9,6 @@ import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -131,11 +130,7 @@ class AshaPromotionTest extends DigitsExperimentTest {
 
     /** The tiny space with three learning rates in grid order; the third is too small to learn anything. */
     private static Map<String, Object> threeRates() {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
+        Map<String, Object> space = TinyDigits.space();
         space.put("per_item_lrate", List.of(0.003, 0.002, 1e-9));
         space.put("weight_decay", 1e-4);
         space.put("flip_probability", 0.0);

@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -70,11 +69,7 @@ class DatabaseRestartTest {
         try {
             long dataset = server.getBean(DatasetService.class).register(new NewDataset("digits", List.of("0", "1", "2"),
                     90, Map.of(), null, digits.toUri())).id();
-            Map<String, Object> space = new LinkedHashMap<>();
-            for (String s : TinyDigits.TINY) {
-                String[] kv = s.split("=");
-                space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-            }
+            Map<String, Object> space = TinyDigits.space();
             space.put("lrate", Map.of("low", 0.01, "high", 0.1, "log", true));
             ExperimentInfo e = server.getBean(ExperimentLauncher.class).launch(new ExperimentRequest("restarts", dataset,
                     List.of("Clarifai_InceptionV2"), "random", "none", 2, EPOCHS, 1, "accuracy", space, null, 3L));

@@ -13,7 +13,6 @@ import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -42,11 +41,7 @@ class MapObjectiveTest extends DigitsExperimentTest {
     }
 
     private ExperimentInfo launch(Path data, String pruner) {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
+        Map<String, Object> space = TinyDigits.space();
         space.put("logreg", 1);   // independent sigmoid outputs, as multi-label data need
         space.put("lrate", Map.of("low", 0.01, "high", 0.1, "log", true));
         return launcher.launch(new ExperimentRequest(unique("map"), newDataset(data).id(), List.of("Clarifai_InceptionV2"),

@@ -8,7 +8,6 @@ import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.tuning.testing.TinyDigits;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,11 +27,7 @@ class PauseResumeTest extends DigitsExperimentTest {
 
     @Test
     void pausedRunsNothingAndResumedFinishesFromTheCheckpoint() throws Exception {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
+        Map<String, Object> space = TinyDigits.space();
         space.put("lrate", Map.of("low", 0.01, "high", 0.1, "log", true));
         int epochs = 4;
         ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("paused"), newDataset(digits).id(),

@@ -27,11 +27,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
 
 
     private ExperimentInfo launch(Path data, int trialsWanted, int epochs, String sampler, String pruner) {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
+        Map<String, Object> space = TinyDigits.space();
         space.put("lrate", Map.of("low", 0.01, "high", 0.1, "log", true));
         return launcher.launch(new ExperimentRequest(unique("exp"), newDataset(data).id(), List.of("Clarifai_InceptionV2"),
                 sampler, pruner, trialsWanted, epochs, 2, "accuracy", space, null, 11L));
@@ -131,11 +127,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
     /** Tuned on loss, a trial keeps its lowest-loss epoch: value, best epoch and kept checkpoint, not accuracy's. */
     @Test
     void aTrialTunedOnLossKeepsItsLowestLossEpochAndCheckpoint() {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
+        Map<String, Object> space = TinyDigits.space();
         space.put("lrate", 0.05);
         ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("loss"), newDataset(digits).id(),
                 List.of("Clarifai_InceptionV2"), "random", "none", 1, 3, 1, "loss", space, null, 11L));
@@ -173,11 +165,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
 
     @Test
     void aTrialWhoseLossBecomesNaNFailsAtOnceWithoutRetries() {
-        Map<String, Object> space = new LinkedHashMap<>();
-        for (String s : TinyDigits.TINY) {
-            String[] kv = s.split("=");
-            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
-        }
+        Map<String, Object> space = TinyDigits.space();
         // Decoupled weight decay multiplies each weight by (1 - lrate x weight_decay) = -9 per step: the
         // weights overflow within a few dozen minibatches (a large learning rate alone does not reliably
         // diverge here: batch norm keeps the activations bounded).

@@ -4,7 +4,9 @@ import dev.templatelab.training.data.SampleDatasets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** A small class-folder dataset cut from the bundled digits, and the hyperparameters that train on it in seconds. */
@@ -15,6 +17,16 @@ public final class TinyDigits {
             "validation_fraction=0.3");
 
     private TinyDigits() {
+    }
+
+    /** {@link #TINY} as a search space (name to fixed value) in the JSON shape the launcher takes; callers add to it. */
+    public static Map<String, Object> space() {
+        Map<String, Object> space = new LinkedHashMap<>();
+        for (String s : TINY) {
+            String[] kv = s.split("=");
+            space.put(kv[0], kv[1].contains(".") ? (Object) Double.valueOf(kv[1]) : Integer.valueOf(kv[1]));
+        }
+        return space;
     }
 
     /** The first {@code perClass} images of each of {@code classes} digits, under {@code dir}/tiny. */
