@@ -224,7 +224,7 @@ public final class DatasetImporter {
         String contentHash = HexFormat.of().formatHex(digest().digest(hashInput.toString()
                 .getBytes(StandardCharsets.UTF_8)));
         ImageDataset dataset = new ImageDataset(new ArrayList<>(counts.keySet()), records, multiLabel, contentHash);
-        return new ImportResult(dataset, new ValidationReport(skipped, duplicates, small));
+        return new ImportResult(dataset, new ValidationReport(skipped, duplicates, small), root);
     }
 
     /**
@@ -311,11 +311,11 @@ public final class DatasetImporter {
     }
 
     /** Path relative to the dataset root with '/' separators, so hashes agree across operating systems. */
-    private static String relativeName(Path root, Path file) {
+    static String relativeName(Path root, Path file) {
         return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
     }
 
-    private static boolean isIgnored(Path relative) {
+    static boolean isIgnored(Path relative) {
         for (Path part : relative) {
             String name = part.toString();
             if (name.startsWith(".") || IGNORED_NAMES.contains(name)) {
