@@ -6,6 +6,7 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import dev.templatelab.storage.artifacts.StoredArtifact;
 import org.hibernate.annotations.CreationTimestamp;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.annotations.SourceType;
@@ -46,6 +47,15 @@ class DatasetEntity {
     @Column(name = "storage_uri", nullable = false, length = 2000)
     String storageUri;
 
+    @Column(name = "bundle_uri", length = 2000)
+    String bundleUri;
+
+    @Column(name = "bundle_size")
+    Long bundleSize;
+
+    @Column(name = "bundle_sha256", length = 64)
+    String bundleSha256;
+
     @CreationTimestamp(source = SourceType.DB)
     @Column(name = "created_at", nullable = false, updatable = false)
     Instant createdAt;
@@ -64,6 +74,7 @@ class DatasetEntity {
 
     DatasetInfo toInfo() {
         return new DatasetInfo(id, name, List.copyOf(classes), imageCount, new LinkedHashMap<>(classCounts),
-                contentHash, URI.create(storageUri), createdAt);
+                contentHash, URI.create(storageUri), createdAt,
+                bundleUri == null ? null : new StoredArtifact(URI.create(bundleUri), bundleSize, bundleSha256));
     }
 }

@@ -1,11 +1,17 @@
 package dev.templatelab.storage.datasets;
 
+import dev.templatelab.storage.artifacts.StoredArtifact;
+
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** A registered dataset. */
+/**
+ * A registered dataset: its images are at {@code storageUri}, and {@code bundle} (null until an experiment was launched
+ * on it) is a copy of them in the artifact store for machines that cannot read that folder.
+ */
 public record DatasetInfo(long id, String name, List<String> classes, int imageCount,
-                          Map<String, Integer> classCounts, String contentHash, URI storageUri, Instant createdAt) {
+                          Map<String, Integer> classCounts, String contentHash, URI storageUri, Instant createdAt,
+                          StoredArtifact bundle) {
 }

@@ -1,13 +1,14 @@
 package dev.templatelab.storage.datasets;
 
 import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.StoredArtifact;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import java.util.List;
 import java.util.Optional;
 
-/** Registers and finds datasets (their metadata; the images stay where {@code storageUri} says). */
+/** Registers and finds datasets (their metadata; the images stay where {@code storageUri} says, and in a bundle). */
 @Service
 @Transactional
 public class DatasetService {
@@ -48,6 +49,15 @@ public class DatasetService {
     @Transactional(readOnly = true)
     public List<DatasetInfo> list() {
         return datasets.findAllByOrderByCreatedAtDescIdDesc().stream().map(DatasetEntity::toInfo).toList();
+    }
+
+    /** Records where the copy of the dataset's images in the artifact store is ({@link DatasetInfo#bundle}). */
+    public DatasetInfo recordBundle(long id, StoredArtifact bundle) {
+        DatasetEntity dataset = datasets.findById(id).orElseThrow(() -> new NotFoundException("dataset", id));
+        dataset.bundleUri = bundle.uri().toString();
+        dataset.bundleSize = bundle.sizeBytes();
+        dataset.bundleSha256 = bundle.sha256();
+        return datasets.saveAndFlush(dataset).toInfo();
     }
 
     /** Deletes the dataset's record (not its files); refused while an experiment uses it. */

@@ -1,6 +1,7 @@
 package dev.templatelab.storage.contract;
 
 import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.datasets.DatasetInUseException;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.NewDataset;
@@ -32,9 +33,25 @@ class DatasetContractTest extends StorageContractTest {
         assertThat(read.contentHash()).isEqualTo(hash);
         assertThat(read.storageUri()).isEqualTo(URI.create("file:///home/a/flowers"));
         assertThat(read.createdAt()).isNotNull();
+        assertThat(read.bundle()).as("no copy in the artifact store until one is recorded").isNull();
         assertThat(datasets.findByName(spec.name())).contains(read);
         assertThat(datasets.findByContentHash(hash)).containsExactly(read);
         assertThat(datasets.list()).contains(read);
+    }
+
+    @Test
+    void aRecordedBundleIsReadBackAndReplacedByTheNextOne() {
+        DatasetInfo dataset = newDataset();
+        StoredArtifact first = new StoredArtifact(URI.create("file:///artifacts/datasets/1.zip"), 1234, "a".repeat(64));
+        StoredArtifact second = new StoredArtifact(URI.create("file:///artifacts/datasets/1b.zip"), 99, "b".repeat(64));
+
+        assertThat(datasets.recordBundle(dataset.id(), first).bundle()).isEqualTo(first);
+        assertThat(datasets.get(dataset.id()).bundle()).isEqualTo(first);
+        datasets.recordBundle(dataset.id(), second);
+
+        assertThat(datasets.get(dataset.id()).bundle()).isEqualTo(second);
+        assertThat(datasets.get(dataset.id()).name()).isEqualTo(dataset.name());
+        assertThatThrownBy(() -> datasets.recordBundle(Long.MAX_VALUE, first)).isInstanceOf(NotFoundException.class);
     }
 
     @Test
