@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.cli.TemplateLabCli;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ImageDataset;
+import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.tuning.execution.DatasetCopies;
 import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
@@ -34,7 +38,8 @@ import org.springframework.data.domain.Sort;
 
 /**
  * The scale-out setup on one machine, without containers: one PostgreSQL, the server (web app, no local
- * workers) and N {@code templatelab worker} processes. An experiment is launched through the REST API and
+ * workers) and N {@code templatelab worker} processes, which see the dataset only through its copy in the artifact
+ * store (its folder is moved away before they start). An experiment is launched through the REST API and
  * timed from launch to COMPLETE. Used by {@code ScaleOutTest} (CI) and {@code ScaleBench} (bench/scale).
  */
 public final class ScaleOutRun {
@@ -96,8 +101,13 @@ public final class ScaleOutRun {
                     "--templatelab.artifacts.root=" + artifacts, "--templatelab.workers=0",
                     "--templatelab.sample-dataset=false", "--TEMPLATELAB_ADMIN_PASSWORD=" + ADMIN_PASSWORD)) {
                 int port = ((WebServerApplicationContext) server).getWebServer().getPort();
+                ImageDataset images = DatasetImporter.importFrom(data, null, ImportLimits.defaults()).dataset();
                 long dataset = server.getBean(DatasetService.class).register(new NewDataset("scale-digits",
-                        List.of("0", "1"), 2 * work.perClass(), Map.of(), null, data.toUri())).id();
+                        images.classes(), images.records().size(), Map.of(), images.contentHash(), data.toUri())).id();
+                // As on machines that share only the database and the artifact store: the workers see no dataset
+                // folder and train on the copy the server put into the artifact store.
+                server.getBean(DatasetCopies.class).publish(dataset);
+                Files.move(data, dir.resolve("data-elsewhere"));
                 for (int i = 1; i <= workers; i++) {
                     processes.add(startWorker(dir, url, artifacts, "w" + i, threads));
                 }

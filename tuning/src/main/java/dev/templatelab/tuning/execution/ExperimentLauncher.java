@@ -7,11 +7,15 @@ import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.events.EventLevel;
+import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.experiments.Budget;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.NewExperiment;
+import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.tuning.pruner.PromotingPruner;
 import dev.templatelab.tuning.pruner.Pruner;
@@ -30,7 +34,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Starts, pauses, resumes and cancels experiments. {@link #launch} checks the whole request before it writes
@@ -50,17 +55,43 @@ public class ExperimentLauncher {
     private final ExperimentService experiments;
     private final DatasetService datasets;
     private final TuningSettingsStore settings;
+    private final DatasetCopies datasetCopies;
+    private final EventService events;
+    private final TransactionTemplate transaction;
 
-    ExperimentLauncher(ExperimentService experiments, DatasetService datasets, TuningSettingsStore settings) {
+    ExperimentLauncher(ExperimentService experiments, DatasetService datasets, TuningSettingsStore settings,
+                       DatasetCopies datasetCopies, EventService events, PlatformTransactionManager transactions) {
         this.experiments = experiments;
         this.datasets = datasets;
         this.settings = settings;
+        this.datasetCopies = datasetCopies;
+        this.events = events;
+        this.transaction = new TransactionTemplate(transactions);
     }
 
-    /** Validates the request and creates the QUEUED experiment, or throws {@link InvalidExperimentException}. */
-    @Transactional
+    /**
+     * Validates the request, copies the dataset into the artifact store if it is not there yet (the first launch on a
+     * dataset reads all its images; {@link DatasetCopies#publish}) and creates the QUEUED experiment, or throws
+     * {@link InvalidExperimentException}.
+     */
     public ExperimentInfo launch(ExperimentRequest request) {
         Checked c = check(request);
+        DatasetInfo dataset;
+        try {
+            dataset = datasetCopies.publish(request.datasetId());   // outside the transaction: it may take a while
+        } catch (DatasetException e) {
+            throw new InvalidExperimentException("datasetId", e.getMessage(), e);
+        }
+        ExperimentInfo created = transaction.execute(status -> create(request, c));
+        if (!DatasetCopies.reachable(dataset)) {
+            events.log(created.id(), null, EventLevel.WARN, "dataset " + dataset.name() + " cannot be read at "
+                    + dataset.storageUri().getPath() + " where the experiment was launched, and has no copy in the "
+                    + "artifact store: only workers that can read that path will run its trials");
+        }
+        return created;
+    }
+
+    private ExperimentInfo create(ExperimentRequest request, Checked c) {
         long seed = request.seed() != null ? request.seed() : new SecureRandom().nextLong() & Long.MAX_VALUE;
         Long wallClock = request.maxWallClock() == null ? null : Math.max(1, request.maxWallClock().toSeconds());
         Budget budget = new Budget(request.maxTrials(), request.maxEpochsPerTrial(), wallClock,

@@ -70,6 +70,7 @@ public class TrialRunner {
     private final CheckpointService checkpoints;
     private final EventService events;
     private final DatasetService datasets;
+    private final DatasetCopies datasetCopies;
     private final ExperimentStudies studies;
     private final StorageLocations locations;
     private final ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, r -> {
@@ -80,13 +81,14 @@ public class TrialRunner {
     private final WorkerSettings settings;
 
     TrialRunner(ExperimentService experiments, TrialService trials, CheckpointService checkpoints, EventService events,
-                DatasetService datasets, ExperimentStudies studies, StorageLocations locations,
+                DatasetService datasets, DatasetCopies datasetCopies, ExperimentStudies studies, StorageLocations locations,
                 org.springframework.core.env.Environment env) {
         this.experiments = experiments;
         this.trials = trials;
         this.checkpoints = checkpoints;
         this.events = events;
         this.datasets = datasets;
+        this.datasetCopies = datasetCopies;
         this.studies = studies;
         this.locations = locations;
         this.settings = WorkerSettings.from(env);
@@ -142,7 +144,7 @@ public class TrialRunner {
             a.trial().params().forEach((k, v) -> overrides.put(k, String.valueOf(v)));
             // The trial's best epoch, checkpoint and value are the objective's, not accuracy's.
             overrides.put("checkpoint_metric", objective.bestEpoch().id());
-            Path data = Path.of(datasets.get(a.experiment().datasetId()).storageUri());
+            Path data = datasetCopies.localSource(datasets.get(a.experiment().datasetId()));
             TrainingJob.Request request = new TrainingJob.Request(a.trial().template(), data, overrides, output,
                     tuning.allowRandomInit(), resumeAfter != null, new TemplateLabHome(locations.home()));
             try (PrintWriter trainingLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("training.log")), true)) {

@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventLevel;
 import dev.templatelab.storage.events.EventService;
@@ -14,7 +15,6 @@ import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.storage.trials.TrialStats;
 import dev.templatelab.tuning.study.Study;
 import dev.templatelab.tuning.study.Trial;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,19 +200,22 @@ public class TrialScheduler {
     }
 
     /**
-     * Whether this machine can read the experiment's images. A worker on another machine sees a dataset only if its
-     * folder is at the same path there (a shared mount): one that cannot read it takes none of the experiment's
-     * trials, instead of failing them for the workers that can, and says so once in the experiment's events.
+     * Whether this machine can get the experiment's images: at the dataset's path, or through its copy in the artifact
+     * store ({@link DatasetCopies}). A worker that can do neither (the experiment was launched with dataset shipping off
+     * and this machine lacks the folder) takes none of the experiment's trials, instead of failing them for the workers
+     * that can, and says so once in the experiment's events.
      */
     private boolean datasetReadableHere(ExperimentInfo e, String workerId) {
-        Path data = Path.of(datasets.get(e.datasetId()).storageUri());
-        if (Files.isReadable(data)) {
+        DatasetInfo dataset = datasets.get(e.datasetId());
+        if (DatasetCopies.reachable(dataset)) {
             return true;
         }
+        Path data = Path.of(dataset.storageUri());
         if (unreadableDatasets.add(e.id())) {
             events.log(e.id(), null, EventLevel.WARN, "worker " + workerId + " cannot read the dataset at " + data
-                    + ", so it runs none of this experiment's trials; give every worker machine the dataset at that "
-                    + "path (a shared mount) to let it help");
+                    + " and the dataset has no copy in the artifact store (" + DatasetCopies.SHIP_PROPERTY + "=false), "
+                    + "so it runs none of this experiment's trials; give every worker machine the dataset at that path "
+                    + "(a shared mount) to let it help");
             log.warn("dataset not readable here, skipping experiment experiment={} path={} worker={}", e.id(), data,
                     workerId);
         }

@@ -1,8 +1,10 @@
 package dev.templatelab.web.datasets;
 
 import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.tuning.execution.DatasetCopies;
 import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.DatasetImporter;
@@ -47,8 +49,14 @@ public class DatasetImports {
     private final Path datasetsDir;
     private final Path uploadsDir;
 
-    DatasetImports(DatasetService datasets, StorageLocations locations) {
+    private final ArtifactStore artifacts;
+    private final DatasetCopies datasetCopies;
+
+    DatasetImports(DatasetService datasets, StorageLocations locations, ArtifactStore artifacts,
+                   DatasetCopies datasetCopies) {
         this.datasets = datasets;
+        this.artifacts = artifacts;
+        this.datasetCopies = datasetCopies;
         this.datasetsDir = locations.home().resolve("datasets");
         this.uploadsDir = locations.home().resolve("uploads");
     }
@@ -107,13 +115,23 @@ public class DatasetImports {
         log.info("Registered the bundled sample dataset {} ({} images)", SAMPLE_NAME, digits.records().size());
     }
 
-    /** Deletes a dataset's record and, for an uploaded one, its extracted files; refused while experiments use it. */
+    /**
+     * Deletes a dataset's record, its copy in the artifact store and, for an uploaded one, its extracted files; refused
+     * while experiments use it.
+     */
     public void delete(long id) {
         DatasetInfo dataset = datasets.get(id);
         datasets.delete(id);
         Path folder = ownedFolder(dataset.storageUri());
         if (folder != null) {
             deleteRecursively(folder);
+        }
+        if (dataset.bundle() != null) {
+            try {
+                artifacts.delete(dataset.bundle().uri());
+            } catch (IOException | IllegalArgumentException e) {
+                log.warn("Could not delete dataset {}'s copy {}: {}", dataset.name(), dataset.bundle().uri(), e.getMessage());
+            }
         }
     }
 
@@ -138,16 +156,31 @@ public class DatasetImports {
 
     private Imported register(String name, ImportResult result) {
         ImageDataset dataset = result.dataset();
-        Path root = classRoot(dataset);
+        Path root = result.root();
         try {
             DatasetInfo info = datasets.register(newDataset(name, dataset, root));
-            return new Imported(info, result.report().lines());
+            return new Imported(copyToArtifactStore(info, result), result.report().lines());
         } catch (RuntimeException e) {
             Path folder = ownedFolder(root.toUri());
             if (folder != null) {
                 deleteRecursively(folder);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Copies a new dataset into the artifact store at once, so workers elsewhere can train on it and it outlives this
+     * machine's folder. If that fails the dataset stays registered: launching an experiment on it tries again, and
+     * says why if it fails again.
+     */
+    private DatasetInfo copyToArtifactStore(DatasetInfo info, ImportResult result) {
+        try {
+            return datasetCopies.publish(info, result);
+        } catch (RuntimeException e) {
+            log.warn("Could not copy dataset {} into the artifact store now (a launch tries again): {}", info.name(),
+                    e.getMessage(), e);
+            return info;
         }
     }
 
@@ -158,18 +191,6 @@ public class DatasetImports {
         }
         return new NewDataset(name, dataset.classes(), dataset.records().size(), counts, dataset.contentHash(),
                 root.toUri());
-    }
-
-    /** The folder whose subfolders are the classes: walk up from an image to its class folder's parent. */
-    private static Path classRoot(ImageDataset dataset) {
-        ImageRecord first = dataset.records().get(0);
-        String label = first.labels().get(0);
-        for (Path p = first.file().getParent(); p != null; p = p.getParent()) {
-            if (p.getFileName() != null && p.getFileName().toString().equals(label)) {
-                return p.getParent();
-            }
-        }
-        return first.file().getParent();
     }
 
     /** The extraction folder ({@code datasets/import-...}) holding this location, if the app created it. */

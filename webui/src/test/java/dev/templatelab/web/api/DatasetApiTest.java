@@ -121,12 +121,14 @@ class DatasetApiTest extends WebAppTest {
     }
 
     @Test
-    void deletesAnUnusedDatasetWithItsFiles() throws IOException {
+    void deletesAnUnusedDatasetWithItsFilesAndItsCopyInTheArtifactStore() throws IOException {
         ResponseEntity<JsonNode> created = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("a", "b"), 2, 5),
                 "a.zip", TestData.unique("gone"));
         long id = created.getBody().get("id").asLong();
         Path folder = Path.of(datasets.get(id).storageUri());
         assertThat(folder).isDirectory();
+        Path bundle = Path.of(datasets.get(id).bundle().uri());
+        assertThat(bundle).as("an upload is copied into the artifact store at once").isRegularFile();
 
         assertError(as(Role.VIEWER).exchange("/api/datasets/" + id, HttpMethod.DELETE, null, JsonNode.class),
                 HttpStatus.FORBIDDEN, "operator");
@@ -134,6 +136,7 @@ class DatasetApiTest extends WebAppTest {
                 JsonNode.class);
         assertThat(deleted.getStatusCode()).isEqualTo(HttpStatus.NO_CONTENT);
         assertThat(folder).doesNotExist();
+        assertThat(bundle).doesNotExist();
         assertError(as(Role.VIEWER).getForEntity("/api/datasets/" + id, JsonNode.class), HttpStatus.NOT_FOUND,
                 "dataset " + id + " not found");
     }

@@ -1,0 +1,195 @@
+package dev.templatelab.tuning.execution;
+
+import dev.templatelab.storage.artifacts.ArtifactStore;
+import dev.templatelab.storage.artifacts.StoredArtifact;
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.training.data.DatasetBundle;
+import dev.templatelab.training.data.DatasetException;
+import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Service;
+
+/**
+ * Gets an experiment's images to whichever machine trains it, so that a worker needs only the database and the
+ * artifact store. At launch {@link #publish} packs the dataset into the artifact store once ({@link DatasetBundle},
+ * key {@code datasets/<id>-<hash>.zip}); a worker then reads the dataset's own folder where it can, and otherwise
+ * unpacks that bundle once per machine into {@code TEMPLATELAB_HOME/dataset-copies} ({@link #localSource}).
+ * {@code templatelab.datasets.ship=false} (env {@code TEMPLATELAB_SHIP_DATASETS}) skips the bundle, and with it the
+ * disk it takes; then every worker needs the folder at the same path.
+ */
+@Service
+public class DatasetCopies {
+
+    /** Whether launching an experiment copies its dataset into the artifact store (default true). */
+    public static final String SHIP_PROPERTY = "templatelab.datasets.ship";
+
+    private static final Logger log = LoggerFactory.getLogger(DatasetCopies.class);
+
+    private final DatasetService datasets;
+    private final ArtifactStore artifacts;
+    private final Path copies;
+    private final Path work;
+    private final boolean ship;
+
+    DatasetCopies(DatasetService datasets, ArtifactStore artifacts, StorageLocations locations, Environment env) {
+        this.datasets = datasets;
+        this.artifacts = artifacts;
+        this.copies = locations.home().resolve("dataset-copies");
+        this.work = locations.home().resolve("work").resolve("bundles");
+        this.ship = env.getProperty(SHIP_PROPERTY, Boolean.class, true);
+    }
+
+    /**
+     * Makes sure the dataset has a bundle in the artifact store (unless shipping is off, or this machine cannot read
+     * the dataset: then only workers that can will run it) and returns its row. Packing reads every image, so the first
+     * call takes about as long as the import did; later ones only check the bundle is there. Fails with a
+     * {@link DatasetException} saying what to do when the images changed since the dataset was registered.
+     */
+    public DatasetInfo publish(long datasetId) {
+        DatasetInfo dataset = datasets.get(datasetId);
+        if (!ship || published(dataset)) {
+            return dataset;
+        }
+        Path source = Path.of(dataset.storageUri());
+        if (!Files.isReadable(source)) {
+            // Perhaps only the workers see that path (a mount this machine lacks): they may still run it.
+            log.warn("dataset not readable here, so not copied to the artifact store dataset={} path={}", dataset.name(), source);
+            return dataset;
+        }
+        Path workDir = null;
+        ImportResult imported = null;
+        try {
+            workDir = Files.createDirectories(work).toRealPath();   // zip sources are extracted here
+            imported = DatasetImporter.importFrom(source, workDir, ImportLimits.defaults());
+            return publish(dataset, imported);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not copy dataset " + dataset.name() + " into the artifact store: "
+                    + e.getMessage(), e);
+        } finally {
+            if (imported != null && imported.root().startsWith(workDir)) {
+                deleteQuietly(workDir.resolve(workDir.relativize(imported.root()).getName(0)));
+            }
+        }
+    }
+
+    /** {@link #publish(long)} for a dataset just imported (an upload), without reading its images twice. */
+    public DatasetInfo publish(DatasetInfo dataset, ImportResult imported) {
+        if (!ship || published(dataset)) {
+            return dataset;
+        }
+        String hash = imported.dataset().contentHash();
+        if (dataset.contentHash() != null && !dataset.contentHash().equals(hash)) {
+            throw new DatasetException("the images at " + dataset.storageUri().getPath() + " changed since dataset "
+                    + dataset.name() + " was registered (content hash " + hash + ", registered " + dataset.contentHash()
+                    + "); import the folder again as a new dataset to train on the new images");
+        }
+        long started = System.nanoTime();
+        Path zip = null;
+        try {
+            Files.createDirectories(work);
+            zip = Files.createTempFile(work, "bundle-", ".zip");
+            try (OutputStream out = Files.newOutputStream(zip)) {
+                DatasetBundle.write(imported, out);
+            }
+            StoredArtifact bundle = artifacts.put(zip, "datasets/" + dataset.id() + "-" + hash.substring(0, 16) + ".zip");
+            DatasetInfo recorded = datasets.recordBundle(dataset.id(), bundle);
+            log.info("dataset copied to the artifact store dataset={} images={} bytes={} uri={} seconds={}", dataset.name(),
+                    imported.dataset().records().size(), bundle.sizeBytes(), bundle.uri(),
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));
+            return recorded;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not copy dataset " + dataset.name() + " into the artifact store: "
+                    + e.getMessage(), e);
+        } finally {
+            deleteQuietly(zip);
+        }
+    }
+
+    private boolean published(DatasetInfo dataset) {
+        return dataset.bundle() != null && artifacts.exists(dataset.bundle().uri());
+    }
+
+    /**
+     * What a trial on this machine imports: the dataset's own folder (or zip, or manifest) where this machine can read
+     * it, else its bundle unpacked here (once; checked against the dataset's content hash).
+     */
+    public Path localSource(DatasetInfo dataset) {
+        Path source = Path.of(dataset.storageUri());
+        if (Files.isReadable(source)) {
+            return source;
+        }
+        if (dataset.bundle() == null) {
+            throw new DatasetException("dataset " + dataset.name() + " cannot be read at " + source + " on this machine "
+                    + "and has no copy in the artifact store (its experiment was launched with " + SHIP_PROPERTY
+                    + "=false); give this machine the folder at that path");
+        }
+        Path copy = copies.resolve(dataset.id() + "-" + dataset.bundle().sha256().substring(0, 16));
+        synchronized (this) {   // this process's workers unpack it once; other processes race on the rename below
+            if (!Files.isDirectory(copy)) {
+                unpack(dataset, copy);
+            }
+        }
+        return DatasetBundle.source(copy);
+    }
+
+    /** Whether a trial of this dataset can find its images on this machine, at its path or through its bundle. */
+    public static boolean reachable(DatasetInfo dataset) {
+        return dataset.bundle() != null || Files.isReadable(Path.of(dataset.storageUri()));
+    }
+
+    private void unpack(DatasetInfo dataset, Path copy) {
+        long started = System.nanoTime();
+        Path zip = null;
+        try {
+            Files.createDirectories(copies);
+            zip = Files.createTempFile(copies, ".bundle-", ".zip");
+            try (InputStream in = artifacts.open(dataset.bundle())) {
+                Files.copy(in, zip, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path unpacked = DatasetBundle.unpack(zip, copies, dataset.contentHash());
+            try {
+                Files.move(unpacked, copy, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                deleteQuietly(unpacked);   // another process on this machine unpacked it first
+            }
+            log.info("dataset unpacked from the artifact store dataset={} path={} seconds={}", dataset.name(), copy,
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new DatasetException("cannot fetch dataset " + dataset.name() + "'s copy " + dataset.bundle().uri()
+                    + " from the artifact store: " + e.getMessage() + "; give this worker the server's artifact store "
+                    + "(--artifacts / TEMPLATELAB_ARTIFACTS_ROOT, same path) or the dataset's folder at "
+                    + dataset.storageUri().getPath(), e);
+        } finally {
+            deleteQuietly(zip);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null || !Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(path)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("Could not delete {}: {}", path, e.getMessage());
+        }
+    }
+}

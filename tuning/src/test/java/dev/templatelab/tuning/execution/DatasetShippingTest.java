@@ -1,0 +1,140 @@
+package dev.templatelab.tuning.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.templatelab.storage.artifacts.ArtifactStore;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.datasets.DatasetInfo;
+import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ImageDataset;
+import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.tuning.testing.TinyDigits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+
+/**
+ * A worker needs only the database and the artifact store: launching copies the dataset into the store, and a worker
+ * that cannot read the dataset's folder (another machine; here the folder is deleted) trains on that copy.
+ */
+class DatasetShippingTest extends DigitsExperimentTest {
+
+    @TempDir
+    Path temp;
+
+    @Autowired ArtifactStore artifacts;
+    @Autowired StorageLocations locations;
+
+    @Test
+    void aWorkerWithoutTheDatasetsFolderTrainsOnItsCopyFromTheArtifactStore() throws IOException {
+        Path folder = copyOfDigits("shipped");
+        DatasetInfo dataset = register(folder);
+
+        ExperimentInfo e = launcher.launch(oneTrial("shipped", dataset));
+        DatasetInfo published = datasets.get(dataset.id());
+        assertThat(published.bundle()).as("launch copied the dataset into the artifact store").isNotNull();
+        assertThat(artifacts.exists(published.bundle().uri())).isTrue();
+        deleteRecursively(folder);
+
+        assertThat(worker("shipping-worker").workOnce()).contains(TrialRunner.Result.COMPLETE);
+
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        TrialInfo trial = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent().get(0);
+        assertThat(trial.state()).isEqualTo(TrialState.COMPLETE);
+        CheckpointInfo best = checkpoints.best(trial.id()).orElseThrow();
+        Path checkpoint = temp.resolve("best.tlckpt");
+        try (InputStream in = checkpoints.open(best.id())) {
+            Files.copy(in, checkpoint, StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertThat(Checkpoints.readMetadata(checkpoint).datasetHash()).as("trained on the very same images")
+                .isEqualTo(dataset.contentHash());
+        Path copy = locations.home().resolve("dataset-copies").resolve(dataset.id() + "-" + published.bundle().sha256().substring(0, 16));
+        assertThat(copy.resolve("0")).isDirectory();
+
+        ExperimentInfo again = launcher.launch(oneTrial("shipped-again", dataset));
+        assertThat(datasets.get(dataset.id()).bundle()).as("packed once per dataset").isEqualTo(published.bundle());
+        experiments.cancel(again.id());
+    }
+
+    @Test
+    void aDatasetWhoseImagesChangedSinceItWasRegisteredIsRefusedAtLaunch() throws IOException {
+        Path folder = copyOfDigits("changed");
+        DatasetInfo dataset = register(folder);
+        try (Stream<Path> zeros = Files.list(folder.resolve("0"))) {
+            Path first = zeros.sorted().findFirst().orElseThrow();
+            Files.delete(first);
+        }
+
+        ExperimentRequest request = oneTrial("changed", dataset);
+        assertThatThrownBy(() -> launcher.launch(request))
+                .isInstanceOf(InvalidExperimentException.class)
+                .hasMessageContaining("changed since dataset " + dataset.name() + " was registered")
+                .hasMessageContaining("import the folder again");
+        assertThat(experiments.findByName(request.name())).as("a refused launch leaves no experiment").isEmpty();
+        assertThat(datasets.get(dataset.id()).bundle()).isNull();
+    }
+
+    @Test
+    void aDatasetThisMachineCannotReadIsLaunchedWithAWarningForTheWorkersThatCan() {
+        DatasetInfo nowhere = newDataset(null);
+
+        ExperimentInfo e = launcher.launch(oneTrial("nowhere", nowhere));
+
+        assertThat(datasets.get(nowhere.id()).bundle()).isNull();
+        assertThat(events.recent(e.id(), 10)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("cannot be read at /nowhere/digits where the experiment was launched")
+                        && m.contains("only workers that can read that path will run its trials"));
+        experiments.cancel(e.id());
+    }
+
+    private ExperimentRequest oneTrial(String name, DatasetInfo dataset) {
+        Map<String, Object> space = TinyDigits.space();
+        space.put("per_item_lrate", 0.003);
+        return new ExperimentRequest(unique(name), dataset.id(), List.of("Clarifai_InceptionV2"), "random", "none", 1, 1, 1,
+                "accuracy", space, null, 7L);
+    }
+
+    private Path copyOfDigits(String name) throws IOException {
+        Path target = temp.resolve(name);
+        try (Stream<Path> files = Files.walk(digits)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, target.resolve(digits.relativize(p).toString()));
+            }
+        }
+        return target;
+    }
+
+    private DatasetInfo register(Path folder) {
+        ImageDataset images = DatasetImporter.importFrom(folder, null, ImportLimits.defaults()).dataset();
+        return datasets.register(new NewDataset(unique("shipped"), images.classes(), images.records().size(), Map.of(),
+                images.contentHash(), folder.toUri()));
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
