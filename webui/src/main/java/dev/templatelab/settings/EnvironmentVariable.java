@@ -22,7 +22,7 @@ public enum EnvironmentVariable {
     TEMPLATELAB_ARTIFACTS_ROOT(StorageLocations.ARTIFACTS_ROOT_PROPERTY,
             "Checkpoint and dataset store shared by server and workers (default `TEMPLATELAB_HOME/artifacts`)."),
     TEMPLATELAB_SHIP_DATASETS(DatasetCopies.SHIP_PROPERTY,
-            "`true` (default): launching an experiment copies its dataset into the artifact store, so workers need no dataset folder. `false` saves that disk; then every worker needs the dataset's folder at the same path."),
+            "`true` (default): uploading a dataset, or launching the first experiment on it, copies it into the artifact store, so workers need no dataset folder. `false` saves that disk; then every worker needs the dataset's folder at the same path."),
     TEMPLATELAB_WORKERS(WorkerSettings.WORKERS_PROPERTY,
             "Trials this process trains at once; `serve` defaults to 1, `worker` to its `--threads` (1); 0 = UI/API only."),
     TEMPLATELAB_WORKER_ID(WorkerSettings.WORKER_ID_PROPERTY, "A worker's name in the database (default host-pid)."),

@@ -22,6 +22,8 @@ public final class DatasetBundle {
 
     /** The manifest of a bundle that is not in class-folder layout. */
     public static final String MANIFEST = "templatelab-manifest.csv";
+    /** 2000-01-01T00:00:00Z: any time zip's DOS date field holds exactly. */
+    private static final long FIXED_TIME = 946_684_800_000L;
 
     private DatasetBundle() {
     }
@@ -40,14 +42,14 @@ public final class DatasetBundle {
                     throw new DatasetException("dataset image " + record.file() + " has the name of a bundle's manifest ("
                             + MANIFEST + "); rename it");
                 }
-                zip.putNextEntry(new ZipEntry(name));
+                zip.putNextEntry(entry(name));
                 Files.copy(record.file(), zip);
                 zip.closeEntry();
                 manifest.append(csvField(name)).append(',').append(csvField(String.join(";", record.labels())))
                         .append('\n');
             }
             if (!classFolders) {
-                zip.putNextEntry(new ZipEntry(MANIFEST));
+                zip.putNextEntry(entry(MANIFEST));
                 zip.write(manifest.toString().getBytes(StandardCharsets.UTF_8));
                 zip.closeEntry();
             }
@@ -66,13 +68,23 @@ public final class DatasetBundle {
             String hash = DatasetImporter.importFrom(source(folder), null, limits).dataset().contentHash();
             if (expectedContentHash != null && !hash.equals(expectedContentHash)) {
                 throw new DatasetException("the dataset bundle " + bundle + " holds other images than its dataset (content hash "
-                        + hash + ", expected " + expectedContentHash + "); launch the experiment again to re-create it");
+                        + hash + ", expected " + expectedContentHash + ")");
             }
             return folder;
         } catch (RuntimeException | Error e) {
             SafeZipExtractor.deleteRecursively(folder);
             throw e;
         }
+    }
+
+    /**
+     * An entry stamped with a fixed time, so packing the same dataset twice gives the same bytes (and SHA-256): two
+     * launches packing it at once then write the same file.
+     */
+    private static ZipEntry entry(String name) {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setTime(FIXED_TIME);
+        return entry;
     }
 
     /** What to import from an unpacked bundle's folder: its manifest if it has one, else the folder itself. */

@@ -108,7 +108,7 @@ public final class DatasetImporter {
                         + " its class"));
             }
         }
-        return build(root, root, candidates, skipped, declaredClasses, false, limits);
+        return build(root, root, candidates, skipped, declaredClasses, limits);
     }
 
     private static void collectClassFolder(Path root, Path classDir, String label, List<Candidate> candidates,
@@ -132,7 +132,6 @@ public final class DatasetImporter {
         Map<Path, ManifestReader.Row> seen = new HashMap<>();
         List<Candidate> candidates = new ArrayList<>();
         List<String> declaredClasses = new ArrayList<>();
-        boolean multiLabel = false;
         for (ManifestReader.Row row : ManifestReader.read(csv)) {
             String where = "row at line " + row.line() + " of manifest " + csv;
             Path file;
@@ -156,11 +155,10 @@ public final class DatasetImporter {
                         + earlier.line() + " and " + row.line() + "); list each image once, with several labels"
                         + " separated by ';'");
             }
-            multiLabel |= row.labels().size() > 1;
             row.labels().stream().filter(l -> !declaredClasses.contains(l)).forEach(declaredClasses::add);
             candidates.add(new Candidate(file, row.labels()));
         }
-        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, multiLabel, limits);
+        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, limits);
     }
 
     private record Candidate(Path file, List<String> labels) {
@@ -168,7 +166,7 @@ public final class DatasetImporter {
 
     /** Validates candidates, drops duplicates, and assembles the dataset, its hash and the report. */
     private static ImportResult build(Path source, Path root, List<Candidate> candidates, List<SkippedFile> skipped,
-                                      List<String> declaredClasses, boolean multiLabel, ImportLimits limits) {
+                                      List<String> declaredClasses, ImportLimits limits) {
         candidates.sort(Comparator.comparing(c -> relativeName(root, c.file())));
         Map<String, Path> firstBySha = new HashMap<>();
         List<ImageRecord> records = new ArrayList<>();
@@ -223,6 +221,9 @@ public final class DatasetImporter {
         small.sort(Comparator.comparing(SmallClass::name));
         String contentHash = HexFormat.of().formatHex(digest().digest(hashInput.toString()
                 .getBytes(StandardCharsets.UTF_8)));
+        // Multi-label if a kept image has several labels: the flag follows from the records alone (all a DatasetBundle
+        // carries), not from rows that were skipped.
+        boolean multiLabel = records.stream().anyMatch(r -> r.labels().size() > 1);
         ImageDataset dataset = new ImageDataset(new ArrayList<>(counts.keySet()), records, multiLabel, contentHash);
         return new ImportResult(dataset, new ValidationReport(skipped, duplicates, small), root);
     }

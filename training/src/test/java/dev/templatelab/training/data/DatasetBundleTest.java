@@ -73,6 +73,36 @@ class DatasetBundleTest {
     }
 
     @Test
+    void packingTheSameDatasetTwiceGivesTheSameBytes() throws Exception {
+        Path root = temp.resolve("pets");
+        image(root.resolve("cat/a.png"), "png", 1);
+        image(root.resolve("dog/b.png"), "png", 2);
+        ImportResult imported = DatasetImporter.importFrom(root, null, ImportLimits.defaults());
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+        DatasetBundle.write(imported, first);
+        Thread.sleep(2100);   // past zip's 2-second time resolution
+        java.io.ByteArrayOutputStream second = new java.io.ByteArrayOutputStream();
+        DatasetBundle.write(imported, second);
+
+        assertThat(second.toByteArray()).as("two launches packing at once write the same file").isEqualTo(first.toByteArray());
+    }
+
+    @Test
+    void aManifestWhoseOnlyMultiLabelRowWasSkippedIsSingleLabelBeforeAndAfter() throws IOException {
+        Path root = temp.resolve("scenes");
+        image(root.resolve("a.png"), "png", 1);
+        image(root.resolve("b.png"), "png", 2);
+        Files.writeString(root.resolve("broken.png"), "not an image");
+        Path csv = Files.writeString(root.resolve("labels.csv"), "a.png,beach\nb.png,sky\nbroken.png,beach;sky\n");
+        ImportResult original = DatasetImporter.importFrom(csv, null, ImportLimits.defaults());
+        assertThat(original.dataset().multiLabel()).as("the kept images have one label each").isFalse();
+
+        Path unpacked = roundTrip(original, "scenes");
+
+        assertSameDataset(DatasetImporter.importFrom(DatasetBundle.source(unpacked), null, ImportLimits.defaults()), original);
+    }
+
+    @Test
     void aBundleWithOtherImagesIsRefusedAndLeavesNothing() throws IOException {
         Path root = temp.resolve("pets");
         image(root.resolve("cat/a.png"), "png", 1);

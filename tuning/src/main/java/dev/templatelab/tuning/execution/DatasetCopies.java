@@ -1,5 +1,6 @@
 package dev.templatelab.tuning.execution;
 
+import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
 import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.config.StorageLocations;
@@ -14,13 +15,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +52,7 @@ public class DatasetCopies {
     private final Path copies;
     private final Path work;
     private final boolean ship;
+    private final Map<Path, Object> unpacking = new ConcurrentHashMap<>();
 
     DatasetCopies(DatasetService datasets, ArtifactStore artifacts, StorageLocations locations, Environment env) {
         this.datasets = datasets;
@@ -123,13 +128,22 @@ public class DatasetCopies {
         }
     }
 
+    /** Whether the recorded bundle is in this process's artifact store (one recorded under another root is not). */
     private boolean published(DatasetInfo dataset) {
-        return dataset.bundle() != null && artifacts.exists(dataset.bundle().uri());
+        return dataset.bundle() != null && inStore(dataset.bundle());
+    }
+
+    private boolean inStore(StoredArtifact bundle) {
+        try {
+            return artifacts.exists(bundle.uri());
+        } catch (IllegalArgumentException e) {
+            return false;   // recorded under another artifact root
+        }
     }
 
     /**
      * What a trial on this machine imports: the dataset's own folder (or zip, or manifest) where this machine can read
-     * it, else its bundle unpacked here (once; checked against the dataset's content hash).
+     * it, else its bundle unpacked here (once per {@code TEMPLATELAB_HOME}; checked against the content hash).
      */
     public Path localSource(DatasetInfo dataset) {
         Path source = Path.of(dataset.storageUri());
@@ -138,40 +152,57 @@ public class DatasetCopies {
         }
         if (dataset.bundle() == null) {
             throw new DatasetException("dataset " + dataset.name() + " cannot be read at " + source + " on this machine "
-                    + "and has no copy in the artifact store (its experiment was launched with " + SHIP_PROPERTY
-                    + "=false); give this machine the folder at that path");
+                    + "and has no copy in the artifact store (shipping was off, TEMPLATELAB_SHIP_DATASETS=false, or the "
+                    + "machine that launched it could not read it either); give this machine the folder at that path");
         }
         Path copy = copies.resolve(dataset.id() + "-" + dataset.bundle().sha256().substring(0, 16));
-        synchronized (this) {   // this process's workers unpack it once; other processes race on the rename below
-            if (!Files.isDirectory(copy)) {
-                unpack(dataset, copy);
+        if (!Files.isDirectory(copy)) {
+            // This process's workers unpack a dataset once; other processes sharing the home race on the rename.
+            synchronized (unpacking.computeIfAbsent(copy, c -> new Object())) {
+                if (!Files.isDirectory(copy)) {
+                    unpack(dataset, copy);
+                }
             }
         }
         return DatasetBundle.source(copy);
     }
 
-    /** Whether a trial of this dataset can find its images on this machine, at its path or through its bundle. */
-    public static boolean reachable(DatasetInfo dataset) {
-        return dataset.bundle() != null || Files.isReadable(Path.of(dataset.storageUri()));
+    /**
+     * Whether a trial of this dataset can find its images on this machine: at its path, or through a bundle in this
+     * process's artifact store. A {@code worker} without either leaves the experiment to workers that have one.
+     */
+    public boolean reachable(DatasetInfo dataset) {
+        return Files.isReadable(Path.of(dataset.storageUri())) || published(dataset);
     }
 
-    private void unpack(DatasetInfo dataset, Path copy) {
+    /** Unpacks the dataset's bundle to {@code copy}; if another process got there first, keeps theirs. */
+    void unpack(DatasetInfo dataset, Path copy) {
         long started = System.nanoTime();
         Path zip = null;
+        Path unpacked = null;
         try {
             Files.createDirectories(copies);
+            sweepLeftovers(dataset, copy);
             zip = Files.createTempFile(copies, ".bundle-", ".zip");
             try (InputStream in = artifacts.open(dataset.bundle())) {
                 Files.copy(in, zip, StandardCopyOption.REPLACE_EXISTING);
             }
-            Path unpacked = DatasetBundle.unpack(zip, copies, dataset.contentHash());
+            unpacked = DatasetBundle.unpack(zip, copies, dataset.contentHash());
             try {
                 Files.move(unpacked, copy, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                deleteQuietly(unpacked);   // another process on this machine unpacked it first
+            } catch (FileSystemException e) {
+                // Linux reports renaming onto a non-empty folder as a plain FileSystemException.
+                if (!Files.isDirectory(copy)) {
+                    throw e;
+                }
+                // Another process with this home unpacked it first: use theirs.
             }
             log.info("dataset unpacked from the artifact store dataset={} path={} seconds={}", dataset.name(), copy,
                     String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));
+        } catch (ArtifactIntegrityException | DatasetException e) {
+            throw new DatasetException("dataset " + dataset.name() + "'s copy " + dataset.bundle().uri() + " in the "
+                    + "artifact store is damaged (" + e.getMessage() + "); delete that file, and the next launch on the "
+                    + "dataset from a machine that can read " + dataset.storageUri().getPath() + " makes a new copy", e);
         } catch (IOException | IllegalArgumentException e) {
             throw new DatasetException("cannot fetch dataset " + dataset.name() + "'s copy " + dataset.bundle().uri()
                     + " from the artifact store: " + e.getMessage() + "; give this worker the server's artifact store "
@@ -179,6 +210,28 @@ public class DatasetCopies {
                     + dataset.storageUri().getPath(), e);
         } finally {
             deleteQuietly(zip);
+            if (unpacked != null && Files.exists(unpacked)) {
+                deleteQuietly(unpacked);
+            }
+        }
+    }
+
+    /**
+     * Deletes this dataset's older copies (from an earlier bundle) and temporary files a killed unpack left behind a
+     * day ago or more (a younger one may be another process's unpack in progress).
+     */
+    private void sweepLeftovers(DatasetInfo dataset, Path copy) throws IOException {
+        Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
+        try (Stream<Path> entries = Files.list(copies)) {
+            for (Path p : entries.toList()) {
+                String name = p.getFileName().toString();
+                boolean olderCopy = name.startsWith(dataset.id() + "-") && !p.equals(copy);
+                boolean staleTemp = (name.startsWith(".bundle-") || name.startsWith("import-"))
+                        && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo);
+                if (olderCopy || staleTemp) {
+                    deleteQuietly(p);
+                }
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import dev.templatelab.tuning.space.SearchSpace;
 import dev.templatelab.tuning.space.TemplateSpace;
 import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.study.Objective;
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -81,14 +82,28 @@ public class ExperimentLauncher {
             dataset = datasetCopies.publish(request.datasetId());   // outside the transaction: it may take a while
         } catch (DatasetException e) {
             throw new InvalidExperimentException("datasetId", e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new InvalidExperimentException("datasetId", e.getMessage() + "; free space or fix permissions in the "
+                    + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT), or set TEMPLATELAB_SHIP_DATASETS=false if every "
+                    + "worker can read the dataset's folder", e);
         }
-        ExperimentInfo created = transaction.execute(status -> create(request, c));
-        if (!DatasetCopies.reachable(dataset)) {
+        ExperimentInfo created = transaction.execute(status -> {
+            requireNewName(request.name());   // again: another launch may have taken it while the dataset was packed
+            return create(request, c);
+        });
+        if (!datasetCopies.reachable(dataset)) {
             events.log(created.id(), null, EventLevel.WARN, "dataset " + dataset.name() + " cannot be read at "
                     + dataset.storageUri().getPath() + " where the experiment was launched, and has no copy in the "
                     + "artifact store: only workers that can read that path will run its trials");
         }
         return created;
+    }
+
+    private void requireNewName(String name) {
+        if (experiments.findByName(name.trim()).isPresent()) {
+            throw new InvalidExperimentException("name", "an experiment named '" + name.trim()
+                    + "' already exists; choose another name");
+        }
     }
 
     private ExperimentInfo create(ExperimentRequest request, Checked c) {
@@ -140,10 +155,7 @@ public class ExperimentLauncher {
         if (r.name() == null || r.name().isBlank() || r.name().trim().length() > 200) {
             throw new InvalidExperimentException("name", "give the experiment a name of 1-200 characters");
         }
-        if (experiments.findByName(r.name().trim()).isPresent()) {
-            throw new InvalidExperimentException("name", "an experiment named '" + r.name().trim()
-                    + "' already exists; choose another name");
-        }
+        requireNewName(r.name());
         try {
             datasets.get(r.datasetId());
         } catch (NotFoundException e) {

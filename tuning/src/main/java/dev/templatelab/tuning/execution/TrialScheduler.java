@@ -49,13 +49,15 @@ public class TrialScheduler {
     private final EventService events;
     private final TransactionTemplate transaction;
     private final DatasetService datasets;
+    private final DatasetCopies datasetCopies;
     /** Experiments this process already said it cannot read the dataset of (said once, not every poll). */
     private final Set<Long> unreadableDatasets = ConcurrentHashMap.newKeySet();
 
     TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies, EventService events,
-                   DatasetService datasets, PlatformTransactionManager transactions) {
+                   DatasetService datasets, DatasetCopies datasetCopies, PlatformTransactionManager transactions) {
         this.experiments = experiments;
         this.datasets = datasets;
+        this.datasetCopies = datasetCopies;
         this.trials = trials;
         this.studies = studies;
         this.events = events;
@@ -200,22 +202,23 @@ public class TrialScheduler {
     }
 
     /**
-     * Whether this machine can get the experiment's images: at the dataset's path, or through its copy in the artifact
-     * store ({@link DatasetCopies}). A worker that can do neither (the experiment was launched with dataset shipping off
-     * and this machine lacks the folder) takes none of the experiment's trials, instead of failing them for the workers
-     * that can, and says so once in the experiment's events.
+     * Whether this machine can get the experiment's images: at the dataset's path, or through its copy in this
+     * process's artifact store ({@link DatasetCopies}). A worker that can do neither takes none of the experiment's
+     * trials, instead of failing them for the workers that can, and says so once in the experiment's events.
      */
     private boolean datasetReadableHere(ExperimentInfo e, String workerId) {
         DatasetInfo dataset = datasets.get(e.datasetId());
-        if (DatasetCopies.reachable(dataset)) {
+        if (datasetCopies.reachable(dataset)) {
             return true;
         }
         Path data = Path.of(dataset.storageUri());
         if (unreadableDatasets.add(e.id())) {
             events.log(e.id(), null, EventLevel.WARN, "worker " + workerId + " cannot read the dataset at " + data
-                    + " and the dataset has no copy in the artifact store (" + DatasetCopies.SHIP_PROPERTY + "=false), "
-                    + "so it runs none of this experiment's trials; give every worker machine the dataset at that path "
-                    + "(a shared mount) to let it help");
+                    + (dataset.bundle() == null ? ", which has no copy in the artifact store (TEMPLATELAB_SHIP_DATASETS=false, "
+                    + "or the machine that launched it could not read it either)"
+                    : ", nor its copy " + dataset.bundle().uri() + " (this worker uses another artifact store)")
+                    + ", so it runs none of this experiment's trials; give it the server's artifact store at the same "
+                    + "path, or the dataset's folder at that path, to let it help");
             log.warn("dataset not readable here, skipping experiment experiment={} path={} worker={}", e.id(), data,
                     workerId);
         }

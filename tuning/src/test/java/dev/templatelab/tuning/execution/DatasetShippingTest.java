@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.NewDataset;
@@ -20,6 +21,7 @@ import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,6 +45,7 @@ class DatasetShippingTest extends DigitsExperimentTest {
     Path temp;
 
     @Autowired ArtifactStore artifacts;
+    @Autowired DatasetCopies datasetCopies;
     @Autowired StorageLocations locations;
 
     @Test
@@ -104,6 +107,69 @@ class DatasetShippingTest extends DigitsExperimentTest {
         assertThat(events.recent(e.id(), 10)).extracting(EventInfo::message)
                 .anyMatch(m -> m.contains("cannot be read at /nowhere/digits where the experiment was launched")
                         && m.contains("only workers that can read that path will run its trials"));
+        experiments.cancel(e.id());
+    }
+
+    @Test
+    void aDamagedCopyFailsTheTrialSayingWhichFileToDelete() throws IOException {
+        Path folder = copyOfDigits("damaged");
+        DatasetInfo dataset = register(folder);
+        ExperimentInfo e = launcher.launch(oneTrial("damaged", dataset));
+        Path bundle = Path.of(datasets.get(dataset.id()).bundle().uri());
+        Files.write(bundle, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        deleteRecursively(folder);
+
+        TrialWorker w = worker("damaged-worker");
+        for (int i = 0; i < 3; i++) {
+            w.workOnce();
+        }
+
+        TrialInfo trial = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent().get(0);
+        assertThat(trial.state()).isEqualTo(TrialState.FAIL);
+        assertThat(trial.error()).contains("dataset " + dataset.name() + "'s copy " + bundle.toUri() + " in the artifact "
+                + "store is damaged").contains("delete that file");
+        try (Stream<Path> left = Files.list(locations.home().resolve("dataset-copies"))) {
+            assertThat(left.map(p -> p.getFileName().toString()))
+                    .as("no half copy or temporary zip is left").noneMatch(n -> n.startsWith(dataset.id() + "-")
+                            || n.startsWith(".bundle-") || n.startsWith("import-"));
+        }
+    }
+
+    @Test
+    void whenAnotherProcessWithTheSameHomeUnpackedTheCopyFirstItsCopyIsKept() throws IOException {
+        Path folder = copyOfDigits("raced");
+        DatasetInfo dataset = register(folder);
+        experiments.cancel(launcher.launch(oneTrial("raced", dataset)).id());
+        deleteRecursively(folder);
+        DatasetInfo published = datasets.get(dataset.id());
+        Path copy = datasetCopies.localSource(published);   // the process that got there first (class folders: the copy)
+
+        datasetCopies.unpack(published, copy);
+
+        try (Stream<Path> left = Files.list(locations.home().resolve("dataset-copies"))) {
+            assertThat(left.map(p -> p.getFileName().toString()).filter(n -> !n.matches("\\d+-[0-9a-f]{16}")))
+                    .as("the loser's unpacked folder and zip are gone").isEmpty();
+        }
+        assertThat(copy.resolve("0")).isDirectory();
+    }
+
+    @Test
+    void aWorkerProcessWhoseArtifactStoreLacksTheCopyLeavesTheExperimentAlone() {
+        DatasetInfo nowhere = newDataset(null);
+        datasets.recordBundle(nowhere.id(), new StoredArtifact(URI.create("file:///other-store/datasets/1.zip"), 10,
+                "a".repeat(64)));
+        ExperimentInfo e = launcher.launch(oneTrial("other-store", nowhere));
+        WorkerSettings local = WorkerSettings.from(env);
+        TrialWorker w = new TrialWorker("other-store-worker", scheduler, runner, trials, new WorkerSettings(local.workers(),
+                "other-store-worker", local.heartbeatInterval(), local.heartbeatGrace(), local.pollInterval(),
+                local.nd4jThreads(), true));
+
+        w.workOnce();
+
+        assertThat(trials.page(e.id(), null, Pageable.unpaged()).getContent()).as("no trial taken, so none failed").isEmpty();
+        assertThat(events.recent(e.id(), 10)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("worker other-store-worker cannot read the dataset at /nowhere/digits, nor its "
+                        + "copy file:///other-store/datasets/1.zip (this worker uses another artifact store)"));
         experiments.cancel(e.id());
     }
 

@@ -75,8 +75,8 @@ class TrialExecutionTest extends DigitsExperimentTest {
         w.workOnce();
         assertThat(trialsOf(e.id())).as("no trial was created, so none failed").isEmpty();
         assertThat(events.recent(e.id(), 20)).extracting(EventInfo::message)
-                .filteredOn(m -> m.contains("worker far-away cannot read the dataset at /nowhere/digits, so it runs none "
-                        + "of this experiment's trials")).hasSize(1);
+                .filteredOn(m -> m.contains("worker far-away cannot read the dataset at /nowhere/digits, which has no "
+                        + "copy in the artifact store") && m.contains("so it runs none of this experiment's trials")).hasSize(1);
         launcher.cancel(e.id());
     }
 
