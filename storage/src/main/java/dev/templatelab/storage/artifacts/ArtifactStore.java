@@ -15,6 +15,9 @@ public interface ArtifactStore {
     /** Stores the stream's bytes under {@code key} (replacing what was there) and returns URI, size, SHA-256. */
     StoredArtifact put(InputStream content, String key) throws IOException;
 
+    /** The URI of what is (or would be) stored under {@code key}, without touching it; rejects a malformed key. */
+    URI uri(String key);
+
     /** Stores a copy of {@code file} under {@code key}. */
     default StoredArtifact put(Path file, String key) throws IOException {
         try (InputStream in = java.nio.file.Files.newInputStream(file)) {

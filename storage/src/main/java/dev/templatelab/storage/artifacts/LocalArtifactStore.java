@@ -66,6 +66,11 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public URI uri(String key) {
+        return resolveKey(key).toUri();
+    }
+
+    @Override
     public InputStream open(URI uri, String expectedSha256) throws IOException {
         Path file = resolveUri(uri);
         if (expectedSha256 == null || !expectedSha256.matches("[0-9a-fA-F]{64}")) {

@@ -42,6 +42,18 @@ class LocalArtifactStoreTest {
     }
 
     @Test
+    void uriNamesWhereAKeyIsStoredBeforeAndAfterThePut() throws IOException {
+        LocalArtifactStore store = new LocalArtifactStore(root);
+        java.net.URI before = store.uri("weights/T/name-0123.tlckpt");
+
+        assertThat(store.exists(before)).isFalse();
+        assertThat(store.put(bytes("w"), "weights/T/name-0123.tlckpt").uri()).isEqualTo(before);
+        assertThat(store.exists(before)).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.uri("../escape"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void sha256IsTheStandardDigest() throws IOException {
         // Known answer: SHA-256 of the empty input.
         StoredArtifact empty = new LocalArtifactStore(root).put(bytes(""), "empty");

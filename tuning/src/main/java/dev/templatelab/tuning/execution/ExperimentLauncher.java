@@ -7,6 +7,7 @@ import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventLevel;
@@ -57,15 +58,18 @@ public class ExperimentLauncher {
     private final DatasetService datasets;
     private final TuningSettingsStore settings;
     private final DatasetCopies datasetCopies;
+    private final WeightsCopies weightsCopies;
     private final EventService events;
     private final TransactionTemplate transaction;
 
     ExperimentLauncher(ExperimentService experiments, DatasetService datasets, TuningSettingsStore settings,
-                       DatasetCopies datasetCopies, EventService events, PlatformTransactionManager transactions) {
+                       DatasetCopies datasetCopies, WeightsCopies weightsCopies, EventService events,
+                       PlatformTransactionManager transactions) {
         this.experiments = experiments;
         this.datasets = datasets;
         this.settings = settings;
         this.datasetCopies = datasetCopies;
+        this.weightsCopies = weightsCopies;
         this.events = events;
         this.transaction = new TransactionTemplate(transactions);
     }
@@ -87,10 +91,22 @@ public class ExperimentLauncher {
                     + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT), or set TEMPLATELAB_SHIP_DATASETS=false if every "
                     + "worker can read the dataset's folder", e);
         }
+        WeightsCopies.Published weights;
+        try {
+            weights = weightsCopies.publish(c.space);
+        } catch (UncheckedIOException e) {
+            throw new InvalidExperimentException("searchSpace", e.getMessage() + "; free space or fix permissions in the "
+                    + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT)", e);
+        }
         ExperimentInfo created = transaction.execute(status -> {
             requireNewName(request.name());   // again: another launch may have taken it while the dataset was packed
-            return create(request, c);
+            return create(request, c, weights.copies());
         });
+        for (String missing : weights.missing()) {
+            events.log(created.id(), null, EventLevel.WARN, "pretrained weights " + missing + " (template/name) are not "
+                    + "registered where the experiment was launched, so they were not copied into the artifact store: "
+                    + "only workers that have them registered can run trials that draw them ('templatelab weights list')");
+        }
         if (!datasetCopies.reachable(dataset)) {
             events.log(created.id(), null, EventLevel.WARN, "dataset " + dataset.name() + " cannot be read at "
                     + dataset.storageUri().getPath() + " where the experiment was launched, and has no copy in the "
@@ -106,7 +122,7 @@ public class ExperimentLauncher {
         }
     }
 
-    private ExperimentInfo create(ExperimentRequest request, Checked c) {
+    private ExperimentInfo create(ExperimentRequest request, Checked c, Map<String, StoredArtifact> weights) {
         long seed = request.seed() != null ? request.seed() : new SecureRandom().nextLong() & Long.MAX_VALUE;
         Long wallClock = request.maxWallClock() == null ? null : Math.max(1, request.maxWallClock().toSeconds());
         Budget budget = new Budget(request.maxTrials(), request.maxEpochsPerTrial(), wallClock,
@@ -121,7 +137,7 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("datasetId", e.getMessage(), e);
         }
         settings.insert(created.id(), new TuningSettings(seed, c.objective.metric().id(), request.allowRandomInit(),
-                DEFAULT_MAX_ATTEMPTS));
+                DEFAULT_MAX_ATTEMPTS, weights));
         return created;
     }
 

@@ -71,6 +71,7 @@ public class TrialRunner {
     private final EventService events;
     private final DatasetService datasets;
     private final DatasetCopies datasetCopies;
+    private final WeightsCopies weightsCopies;
     private final ExperimentStudies studies;
     private final StorageLocations locations;
     private final ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, r -> {
@@ -81,7 +82,8 @@ public class TrialRunner {
     private final WorkerSettings settings;
 
     TrialRunner(ExperimentService experiments, TrialService trials, CheckpointService checkpoints, EventService events,
-                DatasetService datasets, DatasetCopies datasetCopies, ExperimentStudies studies, StorageLocations locations,
+                DatasetService datasets, DatasetCopies datasetCopies, WeightsCopies weightsCopies,
+                ExperimentStudies studies, StorageLocations locations,
                 org.springframework.core.env.Environment env) {
         this.experiments = experiments;
         this.trials = trials;
@@ -89,6 +91,7 @@ public class TrialRunner {
         this.events = events;
         this.datasets = datasets;
         this.datasetCopies = datasetCopies;
+        this.weightsCopies = weightsCopies;
         this.studies = studies;
         this.locations = locations;
         this.settings = WorkerSettings.from(env);
@@ -145,8 +148,10 @@ public class TrialRunner {
             // The trial's best epoch, checkpoint and value are the objective's, not accuracy's.
             overrides.put("checkpoint_metric", objective.bestEpoch().id());
             Path data = datasetCopies.localSource(datasets.get(a.experiment().datasetId()));
+            // The experiment's copy of the pretrained weights where this machine's registry lacks them.
+            TemplateLabHome home = weightsCopies.homeFor(a.trial().template(), a.trial().params(), tuning.weightsCopies());
             TrainingJob.Request request = new TrainingJob.Request(a.trial().template(), data, overrides, output,
-                    tuning.allowRandomInit(), resumeAfter != null, new TemplateLabHome(locations.home()));
+                    tuning.allowRandomInit(), resumeAfter != null, home);
             try (PrintWriter trainingLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("training.log")), true)) {
                 result = TrainingJob.run(request, trainingLog, List.of(new EpochReporter(a, control, objective, output)),
                         control.token());

@@ -1,0 +1,176 @@
+package dev.templatelab.tuning.execution;
+
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.storage.artifacts.ArtifactStore;
+import dev.templatelab.storage.artifacts.StoredArtifact;
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.hyper.HyperparameterSchema;
+import dev.templatelab.training.transfer.WeightsRegistry;
+import dev.templatelab.tuning.space.CategoricalDistribution;
+import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.TemplateSpace;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+/**
+ * Gets the pretrained weights an experiment names to whichever machine trains it, as {@link DatasetCopies} does for
+ * its images. At launch {@link #publish} copies every registered weights file the search space can draw into the
+ * artifact store ({@code weights/<template>/<name>-<sha>.tlckpt}; the experiment's tuning settings keep where). A
+ * trial then uses the local registry's entry if it holds the very same file, else that copy, fetched once per
+ * {@code TEMPLATELAB_HOME} into {@code weights-copies/} ({@link #homeFor}).
+ */
+@Service
+public class WeightsCopies {
+
+    private static final Logger log = LoggerFactory.getLogger(WeightsCopies.class);
+    private static final TemplateRegistry TEMPLATES = TemplateRegistry.standard();
+
+    private final ArtifactStore artifacts;
+    private final TemplateLabHome home;
+
+    WeightsCopies(ArtifactStore artifacts, StorageLocations locations) {
+        this.artifacts = artifacts;
+        this.home = new TemplateLabHome(locations.home());
+    }
+
+    /** What {@link #publish} did: the copies by {@code template/name}, and the names this machine does not have. */
+    public record Published(Map<String, StoredArtifact> copies, List<String> missing) {
+    }
+
+    /** Copies the weights every template of {@code space} may draw into the artifact store (each file once). */
+    public Published publish(SearchSpace space) {
+        Map<String, StoredArtifact> copies = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        WeightsRegistry registry = new WeightsRegistry(home.weights());
+        for (TemplateSpace t : space.templates()) {
+            for (String name : names(t)) {
+                WeightsRegistry.Entry entry;
+                try {
+                    entry = registry.resolve(t.template(), name);
+                } catch (IllegalArgumentException e) {
+                    missing.add(key(t.template(), name));   // perhaps only the workers have it
+                    continue;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read pretrained weights '" + name + "' of " + t.template()
+                            + ": " + e.getMessage(), e);
+                }
+                copies.put(key(t.template(), name), store(entry));
+            }
+        }
+        return new Published(copies, missing);
+    }
+
+    /**
+     * The home a trial of {@code template} with {@code params} trains from: this machine's own, unless the
+     * experiment recorded a copy of those weights that the local registry does not hold (missing, or other weights
+     * under that name); then a home whose registry holds the recorded copy.
+     */
+    public TemplateLabHome homeFor(String template, Map<String, Object> params, Map<String, StoredArtifact> recorded) {
+        Object drawn = params.get("pretrained_weights");
+        String weightsName = drawn != null ? String.valueOf(drawn) : defaultName(template);
+        StoredArtifact copy = recorded.get(key(template, weightsName));
+        if (copy == null || localSha(template, weightsName).equals(copy.sha256())) {
+            return home;
+        }
+        TemplateLabHome copyHome = new TemplateLabHome(home.root().resolve("weights-copies")
+                .resolve(template + "-" + weightsName + "-" + copy.sha256().substring(0, 16)));
+        Path file = copyHome.weights().resolve(template).resolve(weightsName + WeightsRegistry.EXTENSION);
+        if (!Files.isRegularFile(file)) {
+            fetch(template, weightsName, copy, copyHome);
+        }
+        return copyHome;
+    }
+
+    /** The weights names a template's space can draw (its default when the space does not set them), less None. */
+    static Set<String> names(TemplateSpace t) {
+        Set<String> names = new TreeSet<>();
+        Distribution d = t.parameter("pretrained_weights");
+        if (d == null) {
+            names.add(defaultName(t.template()));
+        } else if (d instanceof CategoricalDistribution c) {
+            c.choices().forEach(v -> names.add(String.valueOf(v)));
+        }
+        names.removeIf(n -> "none".equalsIgnoreCase(n));
+        return names;
+    }
+
+    private static String defaultName(String template) {
+        return HyperparameterSchema.resolveTyped(TEMPLATES.get(template), Map.of()).getString("pretrained_weights");
+    }
+
+    static String key(String template, String name) {
+        return template + "/" + name;
+    }
+
+    private StoredArtifact store(WeightsRegistry.Entry entry) {
+        String key = "weights/" + entry.template() + "/" + entry.name() + "-" + entry.sha256().substring(0, 16)
+                + WeightsRegistry.EXTENSION;
+        try {
+            StoredArtifact there = new StoredArtifact(artifacts.uri(key), Files.size(entry.file()), entry.sha256());
+            if (artifacts.exists(there.uri())) {
+                return there;   // named by its SHA-256: the same file
+            }
+            StoredArtifact stored = artifacts.put(entry.file(), key);
+            log.info("pretrained weights copied to the artifact store template={} name={} bytes={} uri={}",
+                    entry.template(), entry.name(), stored.sizeBytes(), stored.uri());
+            return stored;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not copy pretrained weights '" + entry.name() + "' of "
+                    + entry.template() + " into the artifact store: " + e.getMessage(), e);
+        }
+    }
+
+    private String localSha(String template, String name) {
+        Path file = home.weights().resolve(template).resolve(name + WeightsRegistry.EXTENSION);
+        Path sidecar = dev.templatelab.training.checkpoint.Checkpoints.sidecar(file);
+        try {
+            // The registry's sidecar holds the SHA-256 it verified at registration: no need to hash the file again.
+            return Files.isRegularFile(file) && Files.isRegularFile(sidecar)
+                    ? Files.readString(sidecar).trim().split("\\s+")[0] : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private synchronized void fetch(String template, String name, StoredArtifact copy, TemplateLabHome copyHome) {
+        Path temp = null;
+        try {
+            Files.createDirectories(copyHome.root());
+            temp = Files.createTempFile(copyHome.root(), ".weights-", WeightsRegistry.EXTENSION);
+            try (InputStream in = artifacts.open(copy)) {
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            new WeightsRegistry(copyHome.weights()).register(template, name, temp);
+            log.info("pretrained weights fetched from the artifact store template={} name={} path={}", template, name,
+                    copyHome.weights());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot fetch pretrained weights '" + name + "' of " + template + " ("
+                    + copy.uri() + ") from the artifact store: " + e.getMessage() + "; give this worker the server's "
+                    + "artifact store (--artifacts / TEMPLATELAB_ARTIFACTS_ROOT, same path), or register the weights "
+                    + "here under that name", e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // a temp file in our own folder; the next fetch makes another
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.templatelab.tuning.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.storage.artifacts.ArtifactStore;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.artifacts.StoredArtifact;
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.events.EventInfo;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.TrainingJob;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.transfer.WeightsRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+
+/**
+ * Pretrained weights travel like datasets: launching copies the registered weights the space names into the artifact
+ * store, and a worker whose registry lacks them (another machine; here the entry is replaced) trains from that copy.
+ */
+class WeightsShippingTest extends DigitsExperimentTest {
+
+    private static final String TEMPLATE = "Clarifai_InceptionTransferEmbedNorm";
+    private static final Map<String, Object> TINY = Map.of("image_size", 64, "width_multiplier", 0.0625, "batch_size", 16,
+            "validation_fraction", 0.3, "num_epochs", 1);
+
+    @TempDir
+    Path temp;
+
+    @Autowired StorageLocations locations;
+    @Autowired ArtifactStore artifacts;
+    @Autowired TuningSettingsStore tuningSettings;
+
+    @Test
+    void aWorkerWhoseRegistryLacksTheWeightsTrainsFromTheExperimentsCopy() throws IOException {
+        String name = unique("digits-w");
+        WeightsRegistry registry = new WeightsRegistry(new TemplateLabHome(locations.home()).weights());
+        WeightsRegistry.Entry registered = registry.register(TEMPLATE, name, pretrain("first"));
+        Map<String, Object> space = new LinkedHashMap<>(TINY);
+        space.put("lrate", 0.05);
+        space.put("pretrained_weights", name);
+
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("weights"), newDataset(digits).id(),
+                List.of(TEMPLATE), "random", "none", 1, 1, 1, "accuracy", space, null, 3L));
+        StoredArtifact copy = tuningSettings.find(e.id()).orElseThrow().weightsCopies().get(TEMPLATE + "/" + name);
+        assertThat(copy).as("launch copied the weights into the artifact store").isNotNull();
+        assertThat(copy.sha256()).isEqualTo(registered.sha256());
+        assertThat(artifacts.exists(copy.uri())).isTrue();
+        // This machine's registry now holds other weights under that name, as another machine's might.
+        registry.register(TEMPLATE, name, pretrain("second"));
+
+        for (int i = 0; i < 2 && trialsOf(e.id()).stream().noneMatch(t -> t.state() == TrialState.COMPLETE); i++) {
+            worker("weights-worker").workOnce();
+        }
+
+        TrialInfo trial = trialsOf(e.id()).stream().filter(t -> t.state() == TrialState.COMPLETE).findFirst().orElseThrow();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> used = (Map<String, Object>) readCheckpoint(trial).extra().get("pretrainedWeights");
+        assertThat(used).as("the weights the experiment was launched with, not the local registry's")
+                .containsEntry("name", name).containsEntry("sha256", registered.sha256());
+        assertThat((String) used.get("file")).contains("weights-copies");
+    }
+
+    @Test
+    void weightsNotRegisteredWhereTheExperimentIsLaunchedAreLeftToTheWorkersWithAWarning() {
+        Map<String, Object> space = new LinkedHashMap<>(TINY);
+        space.put("pretrained_weights", "not-registered-here");
+
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("no-weights"), newDataset(digits).id(),
+                List.of(TEMPLATE), "random", "none", 1, 1, 1, "accuracy", space, null, 3L));
+
+        assertThat(tuningSettings.find(e.id()).orElseThrow().weightsCopies()).isEmpty();
+        assertThat(events.recent(e.id(), 10)).extracting(EventInfo::message).anyMatch(m -> m.contains(
+                "pretrained weights " + TEMPLATE + "/not-registered-here (template/name) are not registered where the "
+                        + "experiment was launched"));
+        experiments.cancel(e.id());
+    }
+
+    private List<TrialInfo> trialsOf(long experimentId) {
+        return trials.page(experimentId, null, Pageable.unpaged(Sort.by("number"))).getContent();
+    }
+
+    /** One epoch on the digits: weights of the tiny template to start from. */
+    private Path pretrain(String label) throws IOException {
+        Path out = temp.resolve(label + ".tlckpt");
+        Map<String, String> overrides = new LinkedHashMap<>();
+        TINY.forEach((k, v) -> overrides.put(k, String.valueOf(v)));
+        overrides.put("seed", label.equals("first") ? "1" : "2");
+        TrainingJob.run(new TrainingJob.Request(TEMPLATE, digits, overrides, out, true, false,
+                new TemplateLabHome(temp.resolve("home-" + label))), new PrintWriter(new StringWriter()), List.of(),
+                new CancellationToken());
+        return out;
+    }
+
+    private dev.templatelab.training.checkpoint.CheckpointMetadata readCheckpoint(TrialInfo t) throws IOException {
+        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
+        Path file = temp.resolve("best-" + t.id() + ".tlckpt");
+        try (InputStream in = checkpoints.open(best.id())) {
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return Checkpoints.readMetadata(file);
+    }
+}
