@@ -5,8 +5,22 @@ import java.nio.file.Path;
 /**
  * Where TemplateLab keeps its files: {@code TEMPLATELAB_HOME}, default {@code ~/.templatelab}. Holds
  * imported datasets, pretrained weights, checkpoints and (with the embedded database) PostgreSQL's data.
+ *
+ * @param root    the folder
+ * @param weights the pretrained-weights registry's folder: {@code root/weights}, unless a trial trains from an
+ *                experiment's copy of its weights ({@link #withWeights})
  */
-public record TemplateLabHome(Path root) {
+public record TemplateLabHome(Path root, Path weights) {
+
+    /** The home at {@code root}, with its own weights registry. */
+    public TemplateLabHome(Path root) {
+        this(root, root.resolve("weights"));
+    }
+
+    /** This home, but reading pretrained weights from the registry at {@code weightsDir}. */
+    public TemplateLabHome withWeights(Path weightsDir) {
+        return new TemplateLabHome(root, weightsDir);
+    }
 
     /** The system property and environment variable that name the folder. */
     public static final String VARIABLE = "TEMPLATELAB_HOME";
@@ -27,10 +41,6 @@ public record TemplateLabHome(Path root) {
 
     public Path datasets() {
         return root.resolve("datasets");
-    }
-
-    public Path weights() {
-        return root.resolve("weights");
     }
 
     public Path checkpoints() {

@@ -2,7 +2,6 @@ package dev.templatelab.settings;
 
 import dev.templatelab.storage.config.StorageConfiguration;
 import dev.templatelab.storage.config.StorageLocations;
-import dev.templatelab.tuning.execution.DatasetCopies;
 import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.web.security.FirstAdmin;
 
@@ -21,8 +20,8 @@ public enum EnvironmentVariable {
             "Folder for datasets, pretrained weights and the embedded database (default `~/.templatelab`)."),
     TEMPLATELAB_ARTIFACTS_ROOT(StorageLocations.ARTIFACTS_ROOT_PROPERTY,
             "Checkpoint and dataset store shared by server and workers (default `TEMPLATELAB_HOME/artifacts`)."),
-    TEMPLATELAB_SHIP_DATASETS(DatasetCopies.SHIP_PROPERTY,
-            "`true` (default): uploading a dataset, or launching the first experiment on it, copies it into the artifact store, so workers need no dataset folder. `false` saves that disk; then every worker needs the dataset's folder at the same path."),
+    TEMPLATELAB_SHIP_TO_WORKERS(WorkerSettings.SHIP_TO_WORKERS_PROPERTY,
+            "`true`: uploads and launches copy datasets and pretrained weights into the artifact store, so workers on other machines need no dataset folder or weights of their own. `false`: every worker needs them at the same path. Unset: `true` exactly when `DATABASE_URL` is set."),
     TEMPLATELAB_WORKERS(WorkerSettings.WORKERS_PROPERTY,
             "Trials this process trains at once; `serve` defaults to 1, `worker` to its `--threads` (1); 0 = UI/API only."),
     TEMPLATELAB_WORKER_ID(WorkerSettings.WORKER_ID_PROPERTY, "A worker's name in the database (default host-pid)."),

@@ -36,14 +36,11 @@ import org.springframework.stereotype.Service;
  * artifact store. At launch {@link #publish} packs the dataset into the artifact store once ({@link DatasetBundle},
  * key {@code datasets/<id>-<hash>.zip}); a worker then reads the dataset's own folder where it can, and otherwise
  * unpacks that bundle once per machine into {@code TEMPLATELAB_HOME/dataset-copies} ({@link #localSource}).
- * {@code templatelab.datasets.ship=false} (env {@code TEMPLATELAB_SHIP_DATASETS}) skips the bundle, and with it the
- * disk it takes; then every worker needs the folder at the same path.
+ * Only when {@link WorkerSettings#shipsToWorkers} (with {@code DATABASE_URL}, unless {@code TEMPLATELAB_SHIP_TO_WORKERS}
+ * says otherwise): with the embedded database every worker is on this machine and reads the folder itself.
  */
 @Service
 public class DatasetCopies {
-
-    /** Whether launching an experiment copies its dataset into the artifact store (default true). */
-    public static final String SHIP_PROPERTY = "templatelab.datasets.ship";
 
     private static final Logger log = LoggerFactory.getLogger(DatasetCopies.class);
 
@@ -59,7 +56,7 @@ public class DatasetCopies {
         this.artifacts = artifacts;
         this.copies = locations.home().resolve("dataset-copies");
         this.work = locations.home().resolve("work").resolve("bundles");
-        this.ship = env.getProperty(SHIP_PROPERTY, Boolean.class, true);
+        this.ship = WorkerSettings.shipsToWorkers(env);
     }
 
     /**
@@ -152,7 +149,7 @@ public class DatasetCopies {
         }
         if (dataset.bundle() == null) {
             throw new DatasetException("dataset " + dataset.name() + " cannot be read at " + source + " on this machine "
-                    + "and has no copy in the artifact store (shipping was off, TEMPLATELAB_SHIP_DATASETS=false, or the "
+                    + "and has no copy in the artifact store (TEMPLATELAB_SHIP_TO_WORKERS was off, or the "
                     + "machine that launched it could not read it either); give this machine the folder at that path");
         }
         Path copy = copies.resolve(dataset.id() + "-" + dataset.bundle().sha256().substring(0, 16));

@@ -88,7 +88,7 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("datasetId", e.getMessage(), e);
         } catch (UncheckedIOException e) {
             throw new InvalidExperimentException("datasetId", e.getMessage() + "; free space or fix permissions in the "
-                    + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT), or set TEMPLATELAB_SHIP_DATASETS=false if every "
+                    + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT), or set TEMPLATELAB_SHIP_TO_WORKERS=false if every "
                     + "worker can read the dataset's folder", e);
         }
         WeightsCopies.Published weights;
@@ -97,6 +97,8 @@ public class ExperimentLauncher {
         } catch (UncheckedIOException e) {
             throw new InvalidExperimentException("searchSpace", e.getMessage() + "; free space or fix permissions in the "
                     + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT)", e);
+        } catch (IllegalArgumentException e) {   // a malformed weights name, or a damaged registered file
+            throw new InvalidExperimentException("searchSpace", "pretrained_weights: " + e.getMessage(), e);
         }
         ExperimentInfo created = transaction.execute(status -> {
             requireNewName(request.name());   // again: another launch may have taken it while the dataset was packed
@@ -105,7 +107,7 @@ public class ExperimentLauncher {
         for (String missing : weights.missing()) {
             events.log(created.id(), null, EventLevel.WARN, "pretrained weights " + missing + " (template/name) are not "
                     + "registered where the experiment was launched, so they were not copied into the artifact store: "
-                    + "only workers that have them registered can run trials that draw them ('templatelab weights list')");
+                    + "trials that draw them fail on workers that do not have them registered ('templatelab weights list')");
         }
         if (!datasetCopies.reachable(dataset)) {
             events.log(created.id(), null, EventLevel.WARN, "dataset " + dataset.name() + " cannot be read at "

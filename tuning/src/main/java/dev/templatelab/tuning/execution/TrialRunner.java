@@ -148,8 +148,10 @@ public class TrialRunner {
             // The trial's best epoch, checkpoint and value are the objective's, not accuracy's.
             overrides.put("checkpoint_metric", objective.bestEpoch().id());
             Path data = datasetCopies.localSource(datasets.get(a.experiment().datasetId()));
-            // The experiment's copy of the pretrained weights where this machine's registry lacks them.
-            TemplateLabHome home = weightsCopies.homeFor(a.trial().template(), a.trial().params(), tuning.weightsCopies());
+            // The experiment's copy of the pretrained weights where this machine's registry lacks them (a resumed trial
+            // starts from its checkpoint, not from the weights).
+            TemplateLabHome home = resumeAfter != null ? new TemplateLabHome(locations.home())
+                    : weightsCopies.homeFor(a.trial().template(), a.trial().params(), tuning.weightsCopies());
             TrainingJob.Request request = new TrainingJob.Request(a.trial().template(), data, overrides, output,
                     tuning.allowRandomInit(), resumeAfter != null, home);
             try (PrintWriter trainingLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("training.log")), true)) {

@@ -214,7 +214,7 @@ public class TrialScheduler {
         Path data = Path.of(dataset.storageUri());
         if (unreadableDatasets.add(e.id())) {
             events.log(e.id(), null, EventLevel.WARN, "worker " + workerId + " cannot read the dataset at " + data
-                    + (dataset.bundle() == null ? ", which has no copy in the artifact store (TEMPLATELAB_SHIP_DATASETS=false, "
+                    + (dataset.bundle() == null ? ", which has no copy in the artifact store (TEMPLATELAB_SHIP_TO_WORKERS was off, "
                     + "or the machine that launched it could not read it either)"
                     : ", nor its copy " + dataset.bundle().uri() + " (this worker uses another artifact store)")
                     + ", so it runs none of this experiment's trials; give it the server's artifact store at the same "

@@ -5,6 +5,7 @@ import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.training.transfer.WeightsRegistry;
 import dev.templatelab.tuning.space.CategoricalDistribution;
@@ -14,17 +15,22 @@ import dev.templatelab.tuning.space.TemplateSpace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Service;
 
 /**
@@ -32,7 +38,8 @@ import org.springframework.stereotype.Service;
  * its images. At launch {@link #publish} copies every registered weights file the search space can draw into the
  * artifact store ({@code weights/<template>/<name>-<sha>.tlckpt}; the experiment's tuning settings keep where). A
  * trial then uses the local registry's entry if it holds the very same file, else that copy, fetched once per
- * {@code TEMPLATELAB_HOME} into {@code weights-copies/} ({@link #homeFor}).
+ * {@code TEMPLATELAB_HOME} into {@code weights-copies/} ({@link #homeFor}). Only when
+ * {@link WorkerSettings#shipsToWorkers}.
  */
 @Service
 public class WeightsCopies {
@@ -42,9 +49,12 @@ public class WeightsCopies {
 
     private final ArtifactStore artifacts;
     private final TemplateLabHome home;
+    private final boolean ship;
+    private final Map<Path, Object> fetching = new ConcurrentHashMap<>();
 
-    WeightsCopies(ArtifactStore artifacts, StorageLocations locations) {
+    WeightsCopies(ArtifactStore artifacts, StorageLocations locations, Environment env) {
         this.artifacts = artifacts;
+        this.ship = WorkerSettings.shipsToWorkers(env);
         this.home = new TemplateLabHome(locations.home());
     }
 
@@ -52,19 +62,27 @@ public class WeightsCopies {
     public record Published(Map<String, StoredArtifact> copies, List<String> missing) {
     }
 
-    /** Copies the weights every template of {@code space} may draw into the artifact store (each file once). */
+    /**
+     * Copies the weights every template of {@code space} may draw into the artifact store (each file once), if this
+     * process ships to workers; else copies nothing.
+     */
     public Published publish(SearchSpace space) {
         Map<String, StoredArtifact> copies = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
+        if (!ship) {
+            return new Published(copies, missing);
+        }
         WeightsRegistry registry = new WeightsRegistry(home.weights());
         for (TemplateSpace t : space.templates()) {
             for (String name : names(t)) {
-                WeightsRegistry.Entry entry;
-                try {
-                    entry = registry.resolve(t.template(), name);
-                } catch (IllegalArgumentException e) {
+                WeightsRegistry.requireValidName(name);
+                if (!Files.isRegularFile(registryFile(home.weights(), t.template(), name))) {
                     missing.add(key(t.template(), name));   // perhaps only the workers have it
                     continue;
+                }
+                WeightsRegistry.Entry entry;
+                try {
+                    entry = registry.resolve(t.template(), name);   // checks the file against its SHA-256
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read pretrained weights '" + name + "' of " + t.template()
                             + ": " + e.getMessage(), e);
@@ -76,24 +94,27 @@ public class WeightsCopies {
     }
 
     /**
-     * The home a trial of {@code template} with {@code params} trains from: this machine's own, unless the
-     * experiment recorded a copy of those weights that the local registry does not hold (missing, or other weights
-     * under that name); then a home whose registry holds the recorded copy.
+     * The home a trial of {@code template} with {@code params} trains from: this machine's own, unless the experiment
+     * recorded a copy of those weights that the local registry does not hold (missing, or other weights under that
+     * name); then the same home reading its weights from a registry that holds the recorded copy.
      */
     public TemplateLabHome homeFor(String template, Map<String, Object> params, Map<String, StoredArtifact> recorded) {
         Object drawn = params.get("pretrained_weights");
         String weightsName = drawn != null ? String.valueOf(drawn) : defaultName(template);
         StoredArtifact copy = recorded.get(key(template, weightsName));
-        if (copy == null || localSha(template, weightsName).equals(copy.sha256())) {
+        if (copy == null || localSha(template, weightsName).equalsIgnoreCase(copy.sha256())) {
             return home;
         }
-        TemplateLabHome copyHome = new TemplateLabHome(home.root().resolve("weights-copies")
-                .resolve(template + "-" + weightsName + "-" + copy.sha256().substring(0, 16)));
-        Path file = copyHome.weights().resolve(template).resolve(weightsName + WeightsRegistry.EXTENSION);
-        if (!Files.isRegularFile(file)) {
-            fetch(template, weightsName, copy, copyHome);
+        Path registry = home.root().resolve("weights-copies")
+                .resolve(template + "-" + weightsName + "-" + copy.sha256().substring(0, 16));
+        if (!Files.isDirectory(registry)) {
+            synchronized (fetching.computeIfAbsent(registry, r -> new Object())) {
+                if (!Files.isDirectory(registry)) {
+                    fetch(template, weightsName, copy, registry);
+                }
+            }
         }
-        return copyHome;
+        return home.withWeights(registry);
     }
 
     /** The weights names a template's space can draw (its default when the space does not set them), less None. */
@@ -122,8 +143,8 @@ public class WeightsCopies {
                 + WeightsRegistry.EXTENSION;
         try {
             StoredArtifact there = new StoredArtifact(artifacts.uri(key), Files.size(entry.file()), entry.sha256());
-            if (artifacts.exists(there.uri())) {
-                return there;   // named by its SHA-256: the same file
+            if (artifacts.exists(there.uri()) && intact(there)) {
+                return there;   // named by its SHA-256: the same file, unless damaged (then copied again)
             }
             StoredArtifact stored = artifacts.put(entry.file(), key);
             log.info("pretrained weights copied to the artifact store template={} name={} bytes={} uri={}",
@@ -135,11 +156,24 @@ public class WeightsCopies {
         }
     }
 
+    private boolean intact(StoredArtifact artifact) {
+        try (InputStream in = artifacts.open(artifact)) {
+            return true;
+        } catch (IOException e) {
+            log.warn("pretrained weights copy {} is damaged, copying it again: {}", artifact.uri(), e.getMessage());
+            return false;
+        }
+    }
+
+    private static Path registryFile(Path registry, String template, String name) {
+        return registry.resolve(template).resolve(name + WeightsRegistry.EXTENSION);
+    }
+
+    /** The SHA-256 the local registry verified at registration (its sidecar), or "" if it holds no such weights. */
     private String localSha(String template, String name) {
-        Path file = home.weights().resolve(template).resolve(name + WeightsRegistry.EXTENSION);
-        Path sidecar = dev.templatelab.training.checkpoint.Checkpoints.sidecar(file);
+        Path file = registryFile(home.weights(), template, name);
+        Path sidecar = Checkpoints.sidecar(file);
         try {
-            // The registry's sidecar holds the SHA-256 it verified at registration: no need to hash the file again.
             return Files.isRegularFile(file) && Files.isRegularFile(sidecar)
                     ? Files.readString(sidecar).trim().split("\\s+")[0] : "";
         } catch (IOException e) {
@@ -147,30 +181,53 @@ public class WeightsCopies {
         }
     }
 
-    private synchronized void fetch(String template, String name, StoredArtifact copy, TemplateLabHome copyHome) {
+    /**
+     * Fetches the copy into a registry of its own at {@code registry}: registered in a temporary folder, which is then
+     * renamed into place whole, so a trial never sees a half-written file or sidecar; another process with this home
+     * that got there first keeps its folder.
+     */
+    private void fetch(String template, String name, StoredArtifact copy, Path registry) {
         Path temp = null;
         try {
-            Files.createDirectories(copyHome.root());
-            temp = Files.createTempFile(copyHome.root(), ".weights-", WeightsRegistry.EXTENSION);
+            Files.createDirectories(registry.getParent());
+            temp = Files.createTempDirectory(registry.getParent(), ".fetch-");
+            Path file = temp.resolve("download" + WeightsRegistry.EXTENSION);
             try (InputStream in = artifacts.open(copy)) {
-                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
-            new WeightsRegistry(copyHome.weights()).register(template, name, temp);
+            String sha = new WeightsRegistry(temp).register(template, name, file).sha256();
+            if (!sha.equalsIgnoreCase(copy.sha256())) {
+                throw new IOException("the fetched file has SHA-256 " + sha + ", not the recorded " + copy.sha256());
+            }
+            Files.delete(file);
+            try {
+                Files.move(temp, registry, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileSystemException e) {
+                if (!Files.isDirectory(registry)) {
+                    throw e;
+                }
+            }
             log.info("pretrained weights fetched from the artifact store template={} name={} path={}", template, name,
-                    copyHome.weights());
+                    registry);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot fetch pretrained weights '" + name + "' of " + template + " ("
                     + copy.uri() + ") from the artifact store: " + e.getMessage() + "; give this worker the server's "
-                    + "artifact store (--artifacts / TEMPLATELAB_ARTIFACTS_ROOT, same path), or register the weights "
-                    + "here under that name", e);
+                    + "artifact store (--artifacts / TEMPLATELAB_ARTIFACTS_ROOT, same path), or, if that file is "
+                    + "damaged, launch the experiment again from the machine that has the weights (it copies them "
+                    + "anew)", e);
         } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // a temp file in our own folder; the next fetch makes another
-                }
-            }
+            deleteQuietly(temp);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("Could not delete {}: {}", dir, e.getMessage());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.templatelab.tuning.execution;
 
+import dev.templatelab.storage.config.StorageConfiguration;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -28,6 +29,26 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
     public static final String ND4J_THREADS_PROPERTY = "templatelab.worker.nd4j-threads";
     /** Whether this process's workers skip experiments whose dataset they cannot read. */
     public static final String SKIP_UNREADABLE_DATASETS_PROPERTY = "templatelab.worker.skip-unreadable-datasets";
+
+    /**
+     * Whether launches and uploads copy datasets and pretrained weights into the artifact store for workers on other
+     * machines (env {@code TEMPLATELAB_SHIP_TO_WORKERS}): true or false; unset, true exactly when {@code DATABASE_URL}
+     * is set, since the embedded database takes connections from this machine only, whose workers read the originals.
+     */
+    public static final String SHIP_TO_WORKERS_PROPERTY = "templatelab.ship-to-workers";
+
+    /** {@link #SHIP_TO_WORKERS_PROPERTY} as this process sees it. */
+    public static boolean shipsToWorkers(Environment env) {
+        String setting = env.getProperty(SHIP_TO_WORKERS_PROPERTY, "").trim();
+        if (setting.isEmpty()) {
+            return !env.getProperty(StorageConfiguration.DATABASE_URL, "").isBlank();
+        }
+        if (!setting.equalsIgnoreCase("true") && !setting.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("TEMPLATELAB_SHIP_TO_WORKERS must be true or false (or unset: true with "
+                    + "DATABASE_URL), got '" + setting + "'");
+        }
+        return Boolean.parseBoolean(setting);
+    }
 
     public WorkerSettings {
         if (workers < 0) {

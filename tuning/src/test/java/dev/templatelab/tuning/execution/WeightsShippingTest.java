@@ -15,6 +15,7 @@ import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.fit.CancellationToken;
 import dev.templatelab.training.transfer.WeightsRegistry;
+import dev.templatelab.tuning.space.SearchSpace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -47,12 +48,14 @@ class WeightsShippingTest extends DigitsExperimentTest {
     @Autowired StorageLocations locations;
     @Autowired ArtifactStore artifacts;
     @Autowired TuningSettingsStore tuningSettings;
+    @Autowired WeightsCopies weightsCopies;
 
     @Test
     void aWorkerWhoseRegistryLacksTheWeightsTrainsFromTheExperimentsCopy() throws IOException {
         String name = unique("digits-w");
         WeightsRegistry registry = new WeightsRegistry(new TemplateLabHome(locations.home()).weights());
-        WeightsRegistry.Entry registered = registry.register(TEMPLATE, name, pretrain("first"));
+        Path first = pretrain("first");
+        WeightsRegistry.Entry registered = registry.register(TEMPLATE, name, first);
         Map<String, Object> space = new LinkedHashMap<>(TINY);
         space.put("lrate", 0.05);
         space.put("pretrained_weights", name);
@@ -76,6 +79,11 @@ class WeightsShippingTest extends DigitsExperimentTest {
         assertThat(used).as("the weights the experiment was launched with, not the local registry's")
                 .containsEntry("name", name).containsEntry("sha256", registered.sha256());
         assertThat((String) used.get("file")).contains("weights-copies");
+
+        // Where the local registry holds that very file, it is used as it is.
+        registry.register(TEMPLATE, name, first);
+        assertThat(weightsCopies.homeFor(TEMPLATE, Map.of("pretrained_weights", name), Map.of(TEMPLATE + "/" + name, copy))
+                .weights()).isEqualTo(new TemplateLabHome(locations.home()).weights());
     }
 
     @Test
@@ -91,6 +99,15 @@ class WeightsShippingTest extends DigitsExperimentTest {
                 "pretrained weights " + TEMPLATE + "/not-registered-here (template/name) are not registered where the "
                         + "experiment was launched"));
         experiments.cancel(e.id());
+    }
+
+    @Test
+    void everyNameASpaceCanDrawIsCopiedButNone() {
+        SearchSpace space = SearchSpace.parseJson(List.of(TEMPLATE, "Clarifai_ResNext"), "{\"pretrained_weights\": [\"a\", \"NONE\"], "
+                + "\"Clarifai_ResNext.pretrained_weights\": [\"b\", \"c\"]}");
+
+        assertThat(WeightsCopies.names(space.templates().get(0))).containsExactly("a");
+        assertThat(WeightsCopies.names(space.templates().get(1))).containsExactly("b", "c");
     }
 
     private List<TrialInfo> trialsOf(long experimentId) {

@@ -27,7 +27,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(classes = TuningTestApplication.class, properties = {"templatelab.workers=0",
         "templatelab.tuning.heartbeat-interval=500ms", "templatelab.tuning.heartbeat-grace=3s",
-        "templatelab.tuning.poll-interval=200ms"})
+        "templatelab.tuning.poll-interval=200ms", "templatelab.ship-to-workers=true"})
 public abstract class TuningDbTest {
 
     protected static final Path HOME = freshHome();
