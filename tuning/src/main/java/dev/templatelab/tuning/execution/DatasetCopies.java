@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,7 +86,7 @@ public class DatasetCopies {
                     + e.getMessage(), e);
         } finally {
             if (imported != null && imported.root().startsWith(workDir)) {
-                deleteQuietly(workDir.resolve(workDir.relativize(imported.root()).getName(0)));
+                Folders.deleteQuietly(workDir.resolve(workDir.relativize(imported.root()).getName(0)));
             }
         }
     }
@@ -121,7 +120,7 @@ public class DatasetCopies {
             throw new UncheckedIOException("could not copy dataset " + dataset.name() + " into the artifact store: "
                     + e.getMessage(), e);
         } finally {
-            deleteQuietly(zip);
+            Folders.deleteQuietly(zip);
         }
     }
 
@@ -206,9 +205,9 @@ public class DatasetCopies {
                     + "(--artifacts / TEMPLATELAB_ARTIFACTS_ROOT, same path) or the dataset's folder at "
                     + dataset.storageUri().getPath(), e);
         } finally {
-            deleteQuietly(zip);
+            Folders.deleteQuietly(zip);
             if (unpacked != null && Files.exists(unpacked)) {
-                deleteQuietly(unpacked);
+                Folders.deleteQuietly(unpacked);
             }
         }
     }
@@ -226,20 +225,9 @@ public class DatasetCopies {
                 boolean staleTemp = (name.startsWith(".bundle-") || name.startsWith("import-"))
                         && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo);
                 if (olderCopy || staleTemp) {
-                    deleteQuietly(p);
+                    Folders.deleteQuietly(p);
                 }
             }
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        if (path == null || !Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(path)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("Could not delete {}: {}", path, e.getMessage());
         }
     }
 }
