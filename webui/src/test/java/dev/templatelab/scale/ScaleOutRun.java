@@ -3,16 +3,12 @@ package dev.templatelab.scale;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.cli.TemplateLabCli;
-import dev.templatelab.storage.datasets.DatasetService;
-import dev.templatelab.training.data.DatasetImporter;
-import dev.templatelab.training.data.ImageDataset;
-import dev.templatelab.training.data.ImportLimits;
-import dev.templatelab.tuning.execution.DatasetCopies;
-import dev.templatelab.storage.datasets.NewDataset;
+import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.testdata.TinyDigits;
 import dev.templatelab.web.TemplateLabWebApp;
+import dev.templatelab.web.datasets.DatasetImports;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.URI;
@@ -31,6 +27,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.domain.Pageable;
@@ -101,13 +100,16 @@ public final class ScaleOutRun {
                     "--templatelab.artifacts.root=" + artifacts, "--templatelab.workers=0",
                     "--templatelab.sample-dataset=false", "--TEMPLATELAB_ADMIN_PASSWORD=" + ADMIN_PASSWORD)) {
                 int port = ((WebServerApplicationContext) server).getWebServer().getPort();
-                ImageDataset images = DatasetImporter.importFrom(data, null, ImportLimits.defaults()).dataset();
-                long dataset = server.getBean(DatasetService.class).register(new NewDataset("scale-digits",
-                        images.classes(), images.records().size(), Map.of(), images.contentHash(), data.toUri())).id();
+                // Uploaded as through the web UI: with DATABASE_URL set, the upload is copied into the artifact store.
+                DatasetInfo uploaded = server.getBean(DatasetImports.class)
+                        .importZip("scale-digits", "digits.zip", zip(data, dir.resolve("digits.zip"))).dataset();
+                if (uploaded.bundle() == null) {
+                    throw new IllegalStateException("the upload was not copied into the artifact store");
+                }
+                long dataset = uploaded.id();
                 // As on machines that share only the database and the artifact store: the workers see no dataset
-                // folder and train on the copy the server put into the artifact store.
-                server.getBean(DatasetCopies.class).publish(dataset);
-                Files.move(data, dir.resolve("data-elsewhere"));
+                // folder (the server's is moved away) and train on the copy.
+                Files.move(Path.of(uploaded.storageUri()), dir.resolve("data-elsewhere"));
                 for (int i = 1; i <= workers; i++) {
                     processes.add(startWorker(dir, url, artifacts, "w" + i, threads));
                 }
@@ -138,6 +140,18 @@ public final class ScaleOutRun {
                 }
             }
         }
+    }
+
+    /** A zip of {@code folder}'s files under their relative names, as a user would upload it. */
+    private static Path zip(Path folder, Path zip) throws IOException {
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip)); Stream<Path> files = Files.walk(folder)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                out.putNextEntry(new ZipEntry(folder.relativize(f).toString()));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
+        }
+        return zip;
     }
 
     private static Process startWorker(Path dir, String url, Path artifacts, String id, int nd4jThreads)
