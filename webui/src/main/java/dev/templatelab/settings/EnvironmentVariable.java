@@ -19,7 +19,7 @@ public enum EnvironmentVariable {
     TEMPLATELAB_HOME(StorageLocations.HOME_PROPERTY,
             "Folder for datasets, pretrained weights and the embedded database (default `~/.templatelab`)."),
     TEMPLATELAB_ARTIFACTS_ROOT(StorageLocations.ARTIFACTS_ROOT_PROPERTY,
-            "Checkpoint and dataset store shared by server and workers (default `TEMPLATELAB_HOME/artifacts`)."),
+            "Checkpoint, dataset and weights store shared by server and workers (default `TEMPLATELAB_HOME/artifacts`)."),
     TEMPLATELAB_SHIP_TO_WORKERS(WorkerSettings.SHIP_TO_WORKERS_PROPERTY,
             "`true`: uploads and launches copy datasets and pretrained weights into the artifact store, so workers on other machines need no dataset folder or weights of their own. `false`: every worker needs them at the same path. Unset: `true` exactly when `DATABASE_URL` is set."),
     TEMPLATELAB_WORKERS(WorkerSettings.WORKERS_PROPERTY,

@@ -2,6 +2,7 @@ package dev.templatelab.web.experiments;
 
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.transfer.WeightsRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +19,7 @@ public class PretrainedWeights {
     private final WeightsRegistry registry;
 
     public PretrainedWeights(StorageLocations locations) {
-        this.registry = new WeightsRegistry(locations.home().resolve("weights"));
+        this.registry = new WeightsRegistry(new TemplateLabHome(locations.home()).weights());
     }
 
     /** Names usable as {@code pretrained_weights} for {@code template}, in the registry's order. */
