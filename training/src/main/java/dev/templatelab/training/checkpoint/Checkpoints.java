@@ -23,6 +23,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -209,15 +210,19 @@ public final class Checkpoints {
             throw new CheckpointException("no checkpoint at " + file);
         }
         String actual = sha256(file);
-        Path side = sidecar(file);
-        if (Files.exists(side)) {
-            String expected = Files.readString(side, StandardCharsets.UTF_8).trim().split("\\s+")[0];
-            if (!expected.equalsIgnoreCase(actual)) {
-                throw new CheckpointException(file + " is corrupt: SHA-256 " + actual + " does not match " + expected
-                        + " recorded in " + side.getFileName());
-            }
+        Optional<String> expected = recordedSha256(file);
+        if (expected.isPresent() && !expected.get().equalsIgnoreCase(actual)) {
+            throw new CheckpointException(file + " is corrupt: SHA-256 " + actual + " does not match " + expected.get()
+                    + " recorded in " + sidecar(file).getFileName());
         }
         return actual;
+    }
+
+    /** The SHA-256 the file's {@code .sha256} sidecar records (without hashing the file), if it has one. */
+    public static Optional<String> recordedSha256(Path file) throws IOException {
+        Path side = sidecar(file);
+        return Files.exists(side)
+                ? Optional.of(Files.readString(side, StandardCharsets.UTF_8).trim().split("\\s+")[0]) : Optional.empty();
     }
 
     public static Path sidecar(Path file) {

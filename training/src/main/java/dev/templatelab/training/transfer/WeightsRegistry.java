@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -93,8 +94,8 @@ public final class WeightsRegistry {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith(EXTENSION)).sorted().toList()) {
                 String name = f.getFileName().toString();
                 name = name.substring(0, name.length() - EXTENSION.length());
-                String sha = Files.exists(Checkpoints.sidecar(f))
-                        ? Files.readString(Checkpoints.sidecar(f)).trim().split("\\s+")[0] : Checkpoints.sha256(f);
+                Optional<String> recorded = Checkpoints.recordedSha256(f);   // hashing every file would be slow
+                String sha = recorded.isPresent() ? recorded.get() : Checkpoints.sha256(f);
                 entries.add(new Entry(template, name, f, sha, Checkpoints.readMetadata(f).labels()));
             }
         }

@@ -170,10 +170,8 @@ public class WeightsCopies {
     /** The SHA-256 the local registry verified at registration (its sidecar), or "" if it holds no such weights. */
     private String localSha(String template, String name) {
         Path file = registryFile(home.weights(), template, name);
-        Path sidecar = Checkpoints.sidecar(file);
         try {
-            return Files.isRegularFile(file) && Files.isRegularFile(sidecar)
-                    ? Files.readString(sidecar).trim().split("\\s+")[0] : "";
+            return Files.isRegularFile(file) ? Checkpoints.recordedSha256(file).orElse("") : "";
         } catch (IOException e) {
             return "";
         }
