@@ -2,6 +2,7 @@ package dev.templatelab.storage.artifacts;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -12,8 +13,22 @@ import java.nio.file.Path;
  */
 public interface ArtifactStore {
 
+    /**
+     * Stores what {@code writer} writes under {@code key} (replacing what was there, atomically: a failing writer
+     * leaves the old artifact) and returns URI, size, SHA-256. The writer may close the stream it is given.
+     */
+    StoredArtifact write(String key, Writer writer) throws IOException;
+
+    /** Produces an artifact's bytes straight into the store, with no staging copy of its own. */
+    @FunctionalInterface
+    interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /** Stores the stream's bytes under {@code key} (replacing what was there) and returns URI, size, SHA-256. */
-    StoredArtifact put(InputStream content, String key) throws IOException;
+    default StoredArtifact put(InputStream content, String key) throws IOException {
+        return write(key, content::transferTo);
+    }
 
     /** The URI of what is (or would be) stored under {@code key}, without touching it; rejects a malformed key. */
     URI uri(String key);

@@ -1,5 +1,6 @@
 package dev.templatelab.storage.artifacts;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,7 +44,7 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
 
     @Override
-    public StoredArtifact put(InputStream content, String key) throws IOException {
+    public StoredArtifact write(String key, Writer writer) throws IOException {
         Path target = resolveKey(key);
         Files.createDirectories(target.getParent());
         // Hidden name: keys cannot start with a dot, so a temp file never collides with an artifact.
@@ -53,8 +54,9 @@ public final class LocalArtifactStore implements ArtifactStore {
             long size;
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
                  OutputStream out = new DigestOutputStream(Channels.newOutputStream(channel), sha256)) {
-                size = content.transferTo(out);
+                writer.writeTo(new KeepOpen(out));
                 out.flush();
+                size = channel.size();
                 channel.force(true);   // the bytes are on disk before the name points at them
             }
             makeReadableByOthers(temp);
@@ -62,6 +64,24 @@ public final class LocalArtifactStore implements ArtifactStore {
             return new StoredArtifact(target.toUri(), size, HexFormat.of().formatHex(sha256.digest()));
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The writer's stream: closing it (as a zip writer does when it finishes) must not close the file before fsync. */
+    private static final class KeepOpen extends FilterOutputStream {
+
+        KeepOpen(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);   // FilterOutputStream would write byte by byte
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
         }
     }
 

@@ -54,6 +54,33 @@ class LocalArtifactStoreTest {
     }
 
     @Test
+    void aWriterThatClosesItsStreamStoresEverythingAndAFailingOneLeavesTheOldArtifact() throws IOException {
+        LocalArtifactStore store = new LocalArtifactStore(root);
+        StoredArtifact first = store.write("k/bundle.zip", out -> {
+            try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {   // closes `out`
+                zip.putNextEntry(new java.util.zip.ZipEntry("a.txt"));
+                zip.write("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
+        byte[] stored = Files.readAllBytes(Path.of(first.uri()));
+        assertThat(first.sizeBytes()).isEqualTo(stored.length);
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(stored))) {
+            assertThat(in.getNextEntry().getName()).isEqualTo("a.txt");
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("hello");
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.write("k/bundle.zip", out -> {
+            out.write(new byte[] {1, 2, 3});
+            throw new IOException("disk full");
+        })).hasMessage("disk full");
+
+        assertThat(Files.readAllBytes(Path.of(first.uri()))).isEqualTo(stored);
+        try (java.util.stream.Stream<Path> files = Files.list(root.resolve("k"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("bundle.zip");
+        }
+    }
+
+    @Test
     void sha256IsTheStandardDigest() throws IOException {
         // Known answer: SHA-256 of the empty input.
         StoredArtifact empty = new LocalArtifactStore(root).put(bytes(""), "empty");

@@ -13,7 +13,6 @@ import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -103,14 +102,10 @@ public class DatasetCopies {
                     + "); import the folder again as a new dataset to train on the new images");
         }
         long started = System.nanoTime();
-        Path zip = null;
         try {
-            Files.createDirectories(work);
-            zip = Files.createTempFile(work, "bundle-", ".zip");
-            try (OutputStream out = Files.newOutputStream(zip)) {
-                DatasetBundle.write(imported, out);
-            }
-            StoredArtifact bundle = artifacts.put(zip, "datasets/" + dataset.id() + "-" + hash.substring(0, 16) + ".zip");
+            // Packed straight into the store (atomically there): no staging copy of the whole dataset.
+            StoredArtifact bundle = artifacts.write("datasets/" + dataset.id() + "-" + hash.substring(0, 16) + ".zip",
+                    out -> DatasetBundle.write(imported, out));
             DatasetInfo recorded = datasets.recordBundle(dataset.id(), bundle);
             log.info("dataset copied to the artifact store dataset={} images={} bytes={} uri={} seconds={}", dataset.name(),
                     imported.dataset().records().size(), bundle.sizeBytes(), bundle.uri(),
@@ -119,8 +114,6 @@ public class DatasetCopies {
         } catch (IOException e) {
             throw new UncheckedIOException("could not copy dataset " + dataset.name() + " into the artifact store: "
                     + e.getMessage(), e);
-        } finally {
-            Folders.deleteQuietly(zip);
         }
     }
 
@@ -206,9 +199,7 @@ public class DatasetCopies {
                     + dataset.storageUri().getPath(), e);
         } finally {
             Folders.deleteQuietly(zip);
-            if (unpacked != null && Files.exists(unpacked)) {
-                Folders.deleteQuietly(unpacked);
-            }
+            Folders.deleteQuietly(unpacked);   // unless renamed into place
         }
     }
 
