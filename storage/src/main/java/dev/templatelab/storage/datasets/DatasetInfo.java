@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A registered dataset: its images are at {@code storageUri}, and {@code bundle} (null until an experiment was launched
- * on it) is a copy of them in the artifact store for machines that cannot read that folder.
+ * A registered dataset: its images are at {@code storageUri}, and {@code bundle} (null unless an upload or launch copied
+ * them for workers on other machines) is a copy of them in the artifact store for machines that cannot read that folder.
  */
 public record DatasetInfo(long id, String name, List<String> classes, int imageCount,
                           Map<String, Integer> classCounts, String contentHash, URI storageUri, Instant createdAt,
