@@ -17,6 +17,7 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.annotations.SourceType;
 import org.hibernate.type.SqlTypes;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -92,6 +93,14 @@ class ExperimentEntity {
     @Column(name = "finished_at")
     Instant finishedAt;
 
+    /** When the current pause began (null unless PAUSED). */
+    @Column(name = "paused_at")
+    Instant pausedAt;
+
+    /** Seconds of earlier pauses since {@link #startedAt}: not part of the wall-clock budget. */
+    @Column(name = "paused_seconds", nullable = false)
+    double pausedSeconds;
+
     /** Two users pausing and cancelling at once: the second write fails instead of overwriting. */
     @Version
     long version;
@@ -127,6 +136,14 @@ class ExperimentEntity {
         if (next == ExperimentState.RUNNING && startedAt == null) {
             startedAt = now;
         }
+        if (next == ExperimentState.PAUSED) {
+            pausedAt = now;
+        } else if (state == ExperimentState.PAUSED) {
+            if (startedAt != null) {   // a pause before the first trial is no part of the running time either
+                pausedSeconds += Math.max(0, Duration.between(pausedAt, now).toNanos() / 1e9);
+            }
+            pausedAt = null;
+        }
         if (next.isFinished()) {
             finishedAt = now;
         }
@@ -136,6 +153,7 @@ class ExperimentEntity {
     ExperimentInfo toInfo() {
         return new ExperimentInfo(id, name, datasetId, List.copyOf(templates), searchSpaceJson, sampler, pruner,
                 new Budget(maxTrials, maxEpochsPerTrial, maxWallClockSeconds, maxTotalEpochs, targetObjectiveValue),
-                objective, direction, parallelism, state, owner, createdAt, startedAt, finishedAt);
+                objective, direction, parallelism, state, owner, createdAt, startedAt, finishedAt, pausedAt,
+                Duration.ofNanos(Math.round(pausedSeconds * 1e9)));
     }
 }

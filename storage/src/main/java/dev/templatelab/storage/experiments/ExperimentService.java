@@ -16,6 +16,7 @@ import org.springframework.data.domain.Sort;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,6 +120,12 @@ public class ExperimentService {
         ExperimentInfo experiment = get(id);
         return new ExperimentSummary(experiment, trials.stats(id),
                 trials.best(id, experiment.direction()).orElse(null), trials.totals(id));
+    }
+
+    /** The database's clock: what {@link ExperimentInfo#runningTime} is measured against on every machine. */
+    @Transactional(readOnly = true)
+    public Instant databaseNow() {
+        return experiments.databaseNow();
     }
 
     /** QUEUED/RUNNING -> PAUSED: workers claim none of its trials until {@link #resume}. */

@@ -21,6 +21,8 @@ import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -199,6 +201,37 @@ class ExperimentContractTest extends StorageContractTest {
         assertThat(log).extracting(EventInfo::message).contains("experiment paused", "experiment resumed",
                 "experiment complete");
         assertThat(log).extracting(EventInfo::level).containsOnly(EventLevel.INFO);
+    }
+
+    /** What the wall-clock budget counts: from the first trial, less pauses (times moved back in SQL, no sleeping). */
+    @Test
+    void runningTimeStartsWithTheFirstTrialAndLeavesPausesOut() {
+        ExperimentInfo e = newExperiment(1);
+        experiments.pause(e.id());
+        jdbc.update("UPDATE experiments SET paused_at = now() - interval '1 hour' WHERE id = ?", e.id());
+        ExperimentInfo queued = experiments.resume(e.id());
+        assertThat(queued.pausedBefore()).as("paused before it started: no running time to leave out").isZero();
+        assertThat(queued.runningTime(experiments.databaseNow())).isZero();
+
+        trials.claimNext(e.id(), "w").orElseThrow();
+        jdbc.update("UPDATE experiments SET started_at = now() - interval '3 hours' WHERE id = ?", e.id());
+        experiments.pause(e.id());
+        jdbc.update("UPDATE experiments SET paused_at = now() - interval '1 hour' WHERE id = ?", e.id());
+        ExperimentInfo paused = experiments.get(e.id());
+        Instant now = experiments.databaseNow();
+        assertThat(paused.runningTime(now)).isBetween(Duration.ofMinutes(119), Duration.ofMinutes(121));
+        assertThat(paused.runningTime(now.plus(Duration.ofDays(1)))).as("the clock stops while paused")
+                .isEqualTo(paused.runningTime(now));
+
+        ExperimentInfo resumed = experiments.resume(e.id());
+        assertThat(resumed.pausedAt()).isNull();
+        assertThat(resumed.pausedBefore()).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
+        assertThat(resumed.runningTime(experiments.databaseNow())).isBetween(Duration.ofMinutes(119), Duration.ofMinutes(121));
+        assertThat(experiments.get(e.id())).as("stored, not only returned").isEqualTo(resumed);
+
+        ExperimentInfo cancelled = experiments.cancel(e.id());
+        assertThat(cancelled.runningTime(now.plus(Duration.ofDays(1)))).as("the clock stops at the end")
+                .isBetween(Duration.ofMinutes(119), Duration.ofMinutes(121));
     }
 
     @Test

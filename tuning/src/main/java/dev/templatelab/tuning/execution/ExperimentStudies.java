@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.tuning.space.SearchSpace;
@@ -8,14 +9,14 @@ import dev.templatelab.tuning.study.Budget;
 import dev.templatelab.tuning.study.Objective;
 import dev.templatelab.tuning.study.Study;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
  * Rebuilds an experiment's {@link Study} from the database on any worker: the stored space, the sampler seeded
  * with the experiment's seed, its pruner, objective and budget, over a {@link DbStudyStorage}. The wall-clock
- * limit counts from the experiment's creation in the database, not from when this worker started.
+ * limit counts the experiment's running time by the database's clock ({@link ExperimentInfo#runningTime}: from its
+ * first trial, pauses left out), not this worker's.
  */
 @Component
 public class ExperimentStudies {
@@ -23,8 +24,11 @@ public class ExperimentStudies {
     private final TrialService trials;
     private final MetricService metrics;
     private final TuningSettingsStore settings;
+    private final ExperimentService experiments;
 
-    ExperimentStudies(TrialService trials, MetricService metrics, TuningSettingsStore settings) {
+    ExperimentStudies(TrialService trials, MetricService metrics, TuningSettingsStore settings,
+                      ExperimentService experiments) {
+        this.experiments = experiments;
         this.trials = trials;
         this.metrics = metrics;
         this.settings = settings;
@@ -86,12 +90,13 @@ public class ExperimentStudies {
         return wallClock.isPresent() ? wallClock : study.stopReason();
     }
 
-    private static Optional<String> wallClockSpent(ExperimentInfo e) {
+    private Optional<String> wallClockSpent(ExperimentInfo e) {
         Long limit = e.budget().maxWallClockSeconds();
         if (limit != null) {
-            Duration ran = Duration.between(e.createdAt(), Instant.now());
+            Duration ran = e.runningTime(experiments.databaseNow());
             if (ran.toSeconds() >= limit) {
-                return Optional.of("ran " + ran.toSeconds() + " s, the wall-clock budget is " + limit + " s");
+                return Optional.of("ran " + ran.toSeconds() + " s (pauses not counted), the wall-clock budget is "
+                        + limit + " s");
             }
         }
         return Optional.empty();

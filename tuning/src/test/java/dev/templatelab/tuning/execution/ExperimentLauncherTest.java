@@ -21,6 +21,7 @@ class ExperimentLauncherTest extends TuningDbTest {
 
     @Autowired ExperimentLauncher launcher;
     @Autowired TuningSettingsStore settings;
+    @Autowired ExperimentStudies studies;
 
     private ExperimentRequest valid(long datasetId) {
         Map<String, Object> space = new LinkedHashMap<>();
@@ -46,6 +47,27 @@ class ExperimentLauncherTest extends TuningDbTest {
         assertThat(space.template("Clarifai_ResNext").parameter("num_epochs").isSingle()).isTrue();
         assertThat(space.template("Clarifai_InceptionV2").parameter("batch_size").contains(32)).isTrue();
         assertThat(settings.find(e.id())).contains(new TuningSettings(7, "val_accuracy", true, 3));
+    }
+
+    /** The 30-minute wall clock of {@link #valid}: waiting in the queue and pauses do not use it up. */
+    @Test
+    void theWallClockBudgetCountsRunningTimeNotTimeQueuedOrPaused() {
+        ExperimentInfo e = launcher.launch(valid(newDataset(null).id()));
+        jdbc.update("UPDATE experiments SET created_at = now() - interval '2 hours' WHERE id = ?", e.id());
+        assertThat(stopReason(e.id())).as("queued for two hours, never started").isEmpty();
+
+        jdbc.update("UPDATE experiments SET state = 'RUNNING', started_at = now() - interval '2 hours' WHERE id = ?", e.id());
+        assertThat(stopReason(e.id())).hasValueSatisfying(r -> assertThat(r).matches("ran 720\\d s .*")
+                .endsWith("the wall-clock budget is 1800 s"));
+
+        jdbc.update("UPDATE experiments SET paused_seconds = 6000 WHERE id = ?", e.id());
+        assertThat(stopReason(e.id())).as("running for 20 minutes, paused for 100").isEmpty();
+        experiments.cancel(e.id());
+    }
+
+    private java.util.Optional<String> stopReason(long experimentId) {
+        ExperimentInfo e = experiments.get(experimentId);
+        return studies.stopReason(e, studies.open(e, studies.storage(e, "test")));
     }
 
     @Test

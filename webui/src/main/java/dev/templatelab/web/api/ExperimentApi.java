@@ -100,14 +100,15 @@ public class ExperimentApi {
     public record ExperimentJson(long id, String name, ExperimentState state, long datasetId, List<String> templates,
                                  String sampler, String pruner, String objective, String direction, int parallelism,
                                  Integer maxTrials, Integer maxEpochsPerTrial, TrialCountsJson trials, BestJson best,
-                                 String owner, Instant createdAt, Instant startedAt, Instant finishedAt) {
+                                 String owner, Instant createdAt, Instant startedAt, Instant finishedAt,
+                                 long runningSeconds) {
         static ExperimentJson of(ExperimentInfo e, TrialStats stats, TrialInfo best) {
             return new ExperimentJson(e.id(), e.name(), e.state(), e.datasetId(), e.templates(), e.sampler(), e.pruner(),
                     e.objective().name().toLowerCase(), e.direction().name().toLowerCase(), e.parallelism(),
                     e.budget().maxTrials(), e.budget().maxEpochsPerTrial(), TrialCountsJson.of(stats),
                     best == null || best.objectiveValue() == null ? null
                             : new BestJson(best.id(), best.number(), best.template(), best.objectiveValue()),
-                    e.owner(), e.createdAt(), e.startedAt(), e.finishedAt());
+                    e.owner(), e.createdAt(), e.startedAt(), e.finishedAt(), e.runningTime(Instant.now()).toSeconds());
         }
     }
 

@@ -45,6 +45,8 @@ import jakarta.annotation.security.PermitAll;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -230,7 +232,10 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 + (experiment.budget().maxTrials() == null ? "no trial limit" : experiment.budget().maxTrials()
                 + " trials") + (experiment.budget().maxEpochsPerTrial() == null ? ""
                 : " of at most " + experiment.budget().maxEpochsPerTrial() + " epochs") + " · " + experiment.parallelism()
-                + " at once · elapsed " + Formats.duration(experiment.startedAt(), experiment.finishedAt()));
+                + " at once · running " + Formats.duration(experiment.runningTime(Instant.now()))
+                + (experiment.budget().maxWallClockSeconds() == null ? ""
+                : " of " + Formats.duration(Duration.ofSeconds(experiment.budget().maxWallClockSeconds())))
+                + (experiment.pausedAt() != null || !experiment.pausedBefore().isZero() ? " (pauses not counted)" : ""));
 
         var s = summary.trials();
         long finished = s.count(TrialState.COMPLETE) + s.count(TrialState.PRUNED) + s.count(TrialState.FAIL);

@@ -22,6 +22,7 @@ import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
 import org.springframework.data.domain.Pageable;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -29,7 +30,7 @@ import java.util.stream.Stream;
 
 /**
  * Every experiment, newest first: state, progress, best objective and the template of the best trial,
- * elapsed time. Lazy-loaded page by page from the database and sorted there, so thousands of
+ * running time (pauses not counted). Lazy-loaded page by page from the database and sorted there, so thousands of
  * experiments cost one page query each scroll step.
  */
 @Route(value = "", layout = MainLayout.class)
@@ -74,8 +75,8 @@ public class ExperimentsView extends VerticalLayout {
         grid.addColumn(Line::bestTemplate).setHeader("Best template").setKey("bestTemplate").setAutoWidth(true);
         grid.addColumn(l -> String.join(", ", l.experiment().templates())).setHeader("Templates").setKey("templates")
                 .setFlexGrow(1);
-        grid.addColumn(l -> Formats.duration(l.experiment().startedAt(), l.experiment().finishedAt()))
-                .setHeader("Elapsed").setKey("elapsed").setAutoWidth(true);
+        grid.addColumn(l -> Formats.duration(l.experiment().runningTime(Instant.now())))
+                .setHeader("Running").setKey("elapsed").setAutoWidth(true);
         grid.addColumn(l -> Formats.time(l.experiment().createdAt())).setHeader("Created").setSortProperty("createdAt")
                 .setKey("createdAt").setAutoWidth(true);
         grid.setMultiSort(false);

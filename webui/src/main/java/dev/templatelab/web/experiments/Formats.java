@@ -23,7 +23,12 @@ public final class Formats {
         if (from == null) {
             return "-";
         }
-        long s = Math.max(0, Duration.between(from, to == null ? Instant.now() : to).toSeconds());
+        return duration(Duration.between(from, to == null ? Instant.now() : to));
+    }
+
+    /** "2 h 05 min", "3 min 07 s", "12 s". */
+    public static String duration(Duration d) {
+        long s = Math.max(0, d.toSeconds());
         if (s >= 3600) {
             return String.format(Locale.ROOT, "%d h %02d min", s / 3600, s / 60 % 60);
         }

@@ -1,0 +1,4 @@
+-- Paused time does not count against an experiment's wall-clock budget: when the current pause began, and the
+-- seconds of earlier pauses after it started.
+ALTER TABLE experiments ADD COLUMN paused_at      timestamptz;
+ALTER TABLE experiments ADD COLUMN paused_seconds double precision NOT NULL DEFAULT 0 CHECK (paused_seconds >= 0);
