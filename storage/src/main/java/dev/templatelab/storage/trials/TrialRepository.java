@@ -13,7 +13,9 @@ import java.util.Optional;
 /**
  * Trials. State changes are conditional UPDATEs: each names the state (and for a worker, the worker
  * and attempt) it expects, and returns 0 rows when the trial has moved on, so two workers can never
- * both own or finish a trial. Timestamps come from the database clock ({@code now()}).
+ * both own or finish a trial. Timestamps come from the database clock ({@code now()}; a claim's first heartbeat
+ * from {@code clock_timestamp()}: a claim may wait on the experiment's lock and sample first, and a heartbeat
+ * stamped with its transaction's start could look stale the moment it commits).
  */
 interface TrialRepository extends JpaRepository<TrialEntity, Long> {
 
@@ -44,7 +46,7 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
 
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
-            UPDATE trials SET state = 'RUNNING', worker_id = :workerId, heartbeat_at = now(),
+            UPDATE trials SET state = 'RUNNING', worker_id = :workerId, heartbeat_at = clock_timestamp(),
                               attempts = attempts + 1, started_at = now()
             WHERE id = :id AND state = 'WAITING'""", nativeQuery = true)
     int markClaimed(long id, String workerId);
@@ -95,7 +97,7 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
      */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
-            UPDATE trials SET state = 'RUNNING', worker_id = :workerId, heartbeat_at = now()
+            UPDATE trials SET state = 'RUNNING', worker_id = :workerId, heartbeat_at = clock_timestamp()
             WHERE id = :id AND state = 'HELD'""", nativeQuery = true)
     int markPromoted(long id, String workerId);
 

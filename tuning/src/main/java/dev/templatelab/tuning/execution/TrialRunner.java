@@ -107,6 +107,8 @@ public class TrialRunner {
     private final java.util.concurrent.atomic.AtomicLong heartbeatNanos = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong pruneNanos = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong checkpointNanos = new java.util.concurrent.atomic.AtomicLong();
+    /** System.nanoTime() of the last failed attempt to reach the database; 0: none yet. */
+    private final java.util.concurrent.atomic.AtomicLong lastOutageNanos = new java.util.concurrent.atomic.AtomicLong();
 
     /** The time spent so far. */
     public Timings timings() {
@@ -156,7 +158,9 @@ public class TrialRunner {
                 result = TrainingJob.run(request, trainingLog, List.of(new EpochReporter(a, control, objective, output)),
                         control.token());
             }
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
+            // Errors too: native memory running out is an OutOfMemoryError, and the trial should say so rather than
+            // go silent (its worker thread dead) and fail three takeovers later as "no heartbeat".
             if (control.reason() != null) {
                 return release(a, control.reason());
             }
@@ -173,7 +177,15 @@ public class TrialRunner {
         if (control.reason() != null || result.outcome().status() == TrainingOutcome.Status.CANCELLED) {
             return release(a, control.reason() == null ? TrialControl.StopReason.SHUTDOWN : control.reason());
         }
-        return finish(a, objective, result);
+        try {
+            return finish(a, objective, result);
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.isConnectionProblem(e)) {
+                noteDatabaseOutage();
+                throw e;   // the trial stays RUNNING: another worker resumes it from its last epoch
+            }
+            return failed(a, tuning, e);   // e.g. the best checkpoint could not be stored: retried, error kept
+        }
     }
 
     /** Copies the trial's latest and best checkpoints from the artifact store; returns the epoch it resumes after. */
@@ -234,6 +246,20 @@ public class TrialRunner {
         }
         trials.complete(a.lease(), new TrialResult(value, bestEpoch, null, null));
         return Result.COMPLETE;
+    }
+
+    /** Records that this process could not reach the database just now (see {@link #databaseOutageWithin}). */
+    void noteDatabaseOutage() {
+        lastOutageNanos.set(System.nanoTime());
+    }
+
+    /**
+     * Whether this process found the database unreachable within {@code window}: then other workers' trials may
+     * look silent only because their heartbeats could not get through either, and are not yet taken over.
+     */
+    boolean databaseOutageWithin(java.time.Duration window) {
+        long last = lastOutageNanos.get();
+        return last != 0 && System.nanoTime() - last < window.toNanos();
     }
 
     private Result failed(Assignment a, TuningSettings tuning, Throwable error) {
@@ -344,6 +370,7 @@ public class TrialRunner {
                 control.stop(TrialControl.StopReason.EXPERIMENT_ENDED);
             }
         } catch (RuntimeException e) {
+            noteDatabaseOutage();
             log.warn("heartbeat failed, database unreachable? retrying experiment={} trial={} number={} error=\"{}\"",
                     a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
         } finally {
@@ -431,6 +458,7 @@ public class TrialRunner {
                     if (!DatabaseErrors.isConnectionProblem(e) || control.reason() != null) {
                         throw e;
                     }
+                    noteDatabaseOutage();
                     log.warn("{} failed, database unreachable; retrying in {} ms experiment={} trial={} number={} "
                             + "error=\"{}\"", what, pauseMillis, a.experiment().id(), a.trialId(), a.trial().number(),
                             e.getMessage());

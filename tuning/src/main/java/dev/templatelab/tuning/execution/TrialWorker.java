@@ -1,5 +1,6 @@
 package dev.templatelab.tuning.execution;
 
+import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.trials.TrialService;
 import java.time.Duration;
 import java.util.Locale;
@@ -51,7 +52,14 @@ public final class TrialWorker implements Runnable {
                 if (!worked) {
                     sleep(settings.pollInterval());
                 }
+            } catch (Error e) {
+                // Not the database: say what happened and go on (the trial itself was already recorded as failed).
+                log.error("Worker {}: {}; taking the next trial in {} s", id, e, settings.pollInterval().toSeconds(), e);
+                sleep(settings.pollInterval());
             } catch (RuntimeException e) {
+                if (DatabaseErrors.isConnectionProblem(e)) {
+                    runner.noteDatabaseOutage();
+                }
                 failures++;
                 Duration pause = settings.pollInterval().multipliedBy(1L << Math.min(failures, 5));
                 pause = pause.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : pause;
@@ -64,7 +72,7 @@ public final class TrialWorker implements Runnable {
 
     /** One round: take over stale trials, run the next trial if there is one, complete finished experiments. */
     public Optional<TrialRunner.Result> workOnce() {
-        trials.requeueStale(settings.heartbeatGrace(), ExperimentLauncher.DEFAULT_MAX_ATTEMPTS);
+        takeOverStaleTrials();
         long claimStarted = System.nanoTime();
         Optional<Assignment> next = stopping ? Optional.empty() : scheduler.next(id, settings.skipsUnreadableDatasets());
         long claimMillis = (System.nanoTime() - claimStarted) / 1_000_000;
@@ -94,6 +102,20 @@ public final class TrialWorker implements Runnable {
                 String.format(Locale.ROOT, "%.2f", (System.nanoTime() - started) / 1e9));
         scheduler.completeIfDone(a.experiment().id());
         return Optional.of(result);
+    }
+
+    /**
+     * Re-queues trials whose workers went silent, unless this process found the database unreachable within the
+     * last heartbeat grace period: after an outage longer than the grace (a PostgreSQL restart) every running
+     * trial looks silent until its worker's next heartbeat gets through, and taking them over would cost each an
+     * attempt and its unfinished epoch. Returns whether it looked.
+     */
+    boolean takeOverStaleTrials() {
+        if (runner.databaseOutageWithin(settings.heartbeatGrace())) {
+            return false;
+        }
+        trials.requeueStale(settings.heartbeatGrace(), ExperimentLauncher.DEFAULT_MAX_ATTEMPTS);
+        return true;
     }
 
     /** Stops after the current minibatch; a running trial is checkpointed and released for another worker. */

@@ -2,7 +2,10 @@ package dev.templatelab.tuning.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.events.EventInfo;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
@@ -19,12 +22,18 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 
 /** Workers running real (tiny) trials on the digits against the database. */
 class TrialExecutionTest extends DigitsExperimentTest {
 
+    @Autowired ArtifactStore artifacts;
+    @Autowired StorageLocations locations;
+    @Autowired DatasetCopies datasetCopies;
+    @Autowired WeightsCopies weightsCopies;
+    @Autowired ExperimentStudies studies;
 
     private ExperimentInfo launch(Path data, int trialsWanted, int epochs, String sampler, String pruner) {
         Map<String, Object> space = TinyDigits.space();
@@ -161,6 +170,55 @@ class TrialExecutionTest extends DigitsExperimentTest {
                 .anyMatch(m -> m.contains("failed on attempt 1 of 3, retrying"));
         assertThat(w.workOnce()).as("max trials reached, nothing new").isEmpty();
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+    }
+
+    /**
+     * An Error (here: native memory running out) is recorded and retried like any failure, instead of ending the
+     * worker's thread with the trial left RUNNING and failed three takeovers later as "no heartbeat".
+     */
+    @Test
+    void anErrorInATrialIsRecordedAndRetriedAndTheWorkerGoesOn() {
+        DatasetCopies outOfMemory = new DatasetCopies(datasets, artifacts, locations, env) {
+            @Override
+            public Path localSource(DatasetInfo dataset) {
+                throw new OutOfMemoryError("Cannot allocate 12884901888 bytes of native memory");
+            }
+        };
+        ExperimentInfo e = launch(digits, 1, 1, "random", "none");
+        TrialWorker w = new TrialWorker("short-of-memory", scheduler, runnerWith(outOfMemory), trials,
+                WorkerSettings.from(env));
+        assertThat(w.workOnce()).contains(TrialRunner.Result.RETRY);
+        TrialInfo t = trialsOf(e.id()).get(0);
+        assertThat(t.state()).isEqualTo(TrialState.WAITING);
+        assertThat(events.ofTrial(t.id(), 20)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("failed on attempt 1 of 3, retrying: Cannot allocate 12884901888 bytes"));
+        experiments.cancel(e.id());
+    }
+
+    /**
+     * After this process found the database unreachable, trials whose heartbeats are old are left alone for one
+     * grace period: their workers' heartbeats could not get through either (a PostgreSQL restart).
+     */
+    @Test
+    void afterADatabaseOutageSilentTrialsGetAGracePeriodBeforeBeingTakenOver() throws Exception {
+        ExperimentInfo e = launch(Path.of("/nowhere/digits"), 1, 1, "random", "none");
+        Assignment a = scheduler.next("cut-off").orElseThrow();
+        jdbc.update("UPDATE trials SET heartbeat_at = now() - interval '1 minute' WHERE id = ?", a.trialId());
+        TrialRunner sawOutage = runnerWith(datasetCopies);
+        TrialWorker w = new TrialWorker("reconnected", scheduler, sawOutage, trials, WorkerSettings.from(env));
+        sawOutage.noteDatabaseOutage();
+
+        assertThat(w.takeOverStaleTrials()).isFalse();
+        assertThat(trials.get(a.trialId()).state()).isEqualTo(TrialState.RUNNING);
+        Thread.sleep(3500);   // past the heartbeat grace (3 s in these tests)
+        assertThat(w.takeOverStaleTrials()).isTrue();
+        assertThat(trials.get(a.trialId()).state()).isEqualTo(TrialState.WAITING);
+        experiments.cancel(e.id());
+    }
+
+    private TrialRunner runnerWith(DatasetCopies copies) {
+        return new TrialRunner(experiments, trials, checkpoints, events, datasets, copies, weightsCopies, studies,
+                locations, env);
     }
 
     @Test
