@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -86,6 +87,9 @@ public class ExperimentLauncher {
             dataset = datasetCopies.publish(request.datasetId());   // outside the transaction: it may take a while
         } catch (DatasetException e) {
             throw new InvalidExperimentException("datasetId", e.getMessage(), e);
+        } catch (NotFoundException e) {   // deleted while it was being packed
+            throw new InvalidExperimentException("datasetId", "no dataset with id " + request.datasetId()
+                    + " (it was deleted meanwhile); choose another dataset", e);
         } catch (UncheckedIOException e) {
             throw new InvalidExperimentException("datasetId", e.getMessage() + "; free space or fix permissions in the "
                     + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT), or set TEMPLATELAB_SHIP_TO_WORKERS=false if every "
@@ -100,10 +104,16 @@ public class ExperimentLauncher {
         } catch (IllegalArgumentException e) {   // a malformed weights name, or a damaged registered file
             throw new InvalidExperimentException("searchSpace", "pretrained_weights: " + e.getMessage(), e);
         }
-        ExperimentInfo created = transaction.execute(status -> {
-            requireNewName(request.name());   // again: another launch may have taken it while the dataset was packed
-            return create(request, c, weights.copies());
-        });
+        ExperimentInfo created;
+        try {
+            created = transaction.execute(status -> {
+                requireNewName(request.name());   // again: another launch may have taken it while the dataset was packed
+                return create(request, c, weights.copies());
+            });
+        } catch (DataIntegrityViolationException e) {
+            requireNewName(request.name());   // a launch of the same name committed between the check and the insert
+            throw e;
+        }
         for (String missing : weights.missing()) {
             events.log(created.id(), null, EventLevel.WARN, "pretrained weights " + missing + " (template/name) are not "
                     + "registered where the experiment was launched, so they were not copied into the artifact store: "
@@ -205,7 +215,8 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("parallelism", "must be at least 1, got " + r.parallelism());
         }
         if (r.maxWallClock() != null && (r.maxWallClock().isNegative() || r.maxWallClock().toSeconds() < 1)) {
-            throw new InvalidExperimentException("maxWallClock", "must be at least one second, got " + r.maxWallClock());
+            throw new InvalidExperimentException("maxWallClock", "must be at least one second, got "
+                    + r.maxWallClock().toMillis() / 1000.0 + " s");
         }
         if (r.maxTotalEpochs() != null && r.maxTotalEpochs() < 1) {
             throw new InvalidExperimentException("maxTotalEpochs", "must be at least 1, got " + r.maxTotalEpochs());

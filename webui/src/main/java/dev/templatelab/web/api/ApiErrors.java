@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
@@ -68,6 +69,10 @@ public class ApiErrors {
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Map<String, String>> unreadable(HttpMessageNotReadableException e) {
         Throwable cause = e.getMostSpecificCause();
+        if (cause instanceof UnrecognizedPropertyException unknown) {
+            return error(HttpStatus.BAD_REQUEST, "unknown field '" + unknown.getPropertyName() + "'; the fields are "
+                    + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList());
+        }
         return error(HttpStatus.BAD_REQUEST, "request body is not the expected JSON: "
                 + (cause == null ? e.getMessage() : cause.getMessage()).lines().findFirst().orElse(""));
     }

@@ -3,9 +3,8 @@ package dev.templatelab.web.api;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.web.experiments.BestCheckpoints;
 import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.io.FileSystemResource;
-import org.springframework.core.io.InputStreamResource;
-import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -13,6 +12,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.io.IOException;
@@ -23,7 +23,7 @@ import java.nio.file.Path;
  * Checkpoint files, for the REST API (basic auth) and the UI's download buttons (session). Files on
  * local disk are served as a file resource, so Spring answers HTTP Range requests (resumable
  * downloads of large models) without reading the whole file; the SHA-256 is checked before serving
- * and sent as {@code X-Checksum-SHA256}.
+ * and sent as {@code X-Checksum-SHA256} and as the ETag, and {@code If-Range} is honoured.
  */
 @RestController
 public class CheckpointDownloads {
@@ -41,39 +41,59 @@ public class CheckpointDownloads {
 
     @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)")
     @GetMapping({"/api/experiments/{id}/best-checkpoint", "/download/experiments/{id}/best-checkpoint"})
-    public ResponseEntity<?> bestCheckpoint(@PathVariable long id) throws IOException {
+    public ResponseEntity<?> bestCheckpoint(@PathVariable long id,
+                                            @RequestHeader(name = HttpHeaders.IF_RANGE, required = false) String ifRange,
+                                            HttpServletResponse servletResponse) throws IOException {
         var download = best.ofExperiment(id);
         if (download.isEmpty()) {
             return ApiErrors.error(HttpStatus.NOT_FOUND, "experiment " + id
                     + " has no complete trial with a checkpoint yet; wait for a trial to finish");
         }
-        return serve(download.get());
+        return serve(download.get(), ifRange, servletResponse);
     }
 
     @Operation(summary = "One checkpoint of a trial (HTTP Range supported)")
     @GetMapping({"/api/trials/{trialId}/checkpoints/{checkpointId}", "/download/trials/{trialId}/checkpoints/{checkpointId}"})
-    public ResponseEntity<?> checkpoint(@PathVariable long trialId, @PathVariable long checkpointId) throws IOException {
-        return serve(best.byId(checkpointId, trialId));
+    public ResponseEntity<?> checkpoint(@PathVariable long trialId, @PathVariable long checkpointId,
+                                        @RequestHeader(name = HttpHeaders.IF_RANGE, required = false) String ifRange,
+                                        HttpServletResponse servletResponse) throws IOException {
+        return serve(best.byId(checkpointId, trialId), ifRange, servletResponse);
     }
 
-    private ResponseEntity<Resource> serve(BestCheckpoints.Download download) throws IOException {
+    /**
+     * Serves the checkpoint; Range requests get their ranges, unless {@code If-Range} names another version of the
+     * file (a download resumed after a better trial finished): then the whole file, as HTTP says (Spring itself
+     * does not check If-Range).
+     */
+    private ResponseEntity<?> serve(BestCheckpoints.Download download, String ifRange, HttpServletResponse servletResponse)
+            throws IOException {
         var checkpoint = download.checkpoint();
+        String etag = "\"" + checkpoint.sha256() + "\"";
         // Fails with ArtifactIntegrityException (500, JSON) when the file no longer matches its SHA-256.
         InputStream verified = checkpoints.open(checkpoint.id());
-        Resource body;
-        if ("file".equals(checkpoint.uri().getScheme())) {
-            verified.close();
-            body = new FileSystemResource(Path.of(checkpoint.uri()));
-        } else {
-            body = new InputStreamResource(verified);
-        }
-        return ResponseEntity.ok()
+        var response = ResponseEntity.ok()
                 .header(CHECKSUM_HEADER, checkpoint.sha256())
+                // The best checkpoint's URL serves another file once a better trial finishes: the ETag tells a
+                // client resuming a download (If-Range) that the file changed.
+                .eTag(etag)
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                         .filename(download.fileName()).build().toString())
                 .header(HttpHeaders.ACCEPT_RANGES, "bytes")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .contentLength(checkpoint.sizeBytes())
-                .body(body);
+                .contentType(MediaType.APPLICATION_OCTET_STREAM);
+        boolean rangesAllowed = ifRange == null || ifRange.equals(etag);
+        if ("file".equals(checkpoint.uri().getScheme()) && rangesAllowed) {
+            verified.close();
+            // No explicit length: Spring sets it for the whole file and for each range (a fixed length here would
+            // stay on a multi-range answer, whose body is longer or shorter, and the client would wait or cut it).
+            return response.body(new FileSystemResource(Path.of(checkpoint.uri())));
+        }
+        // The whole file, written here: Spring would cut any resource into the request's ranges.
+        try (InputStream in = verified) {
+            response.build().getHeaders().forEach((name, values) -> values.forEach(v -> servletResponse.addHeader(name, v)));
+            servletResponse.setStatus(HttpServletResponse.SC_OK);
+            servletResponse.setContentLengthLong(checkpoint.sizeBytes());
+            in.transferTo(servletResponse.getOutputStream());
+        }
+        return null;   // answered
     }
 }

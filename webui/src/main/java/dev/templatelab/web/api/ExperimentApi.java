@@ -166,7 +166,7 @@ public class ExperimentApi {
     public List<ExperimentJson> list(@RequestParam(required = false) ExperimentState state,
                                      @RequestParam(defaultValue = "0") int page,
                                      @RequestParam(defaultValue = "50") int size) {
-        List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page), checkSize(size))).getContent();
+        List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page, size), checkSize(size))).getContent();
         return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(),
                 r.bestObjectiveValue() == null ? null
                         : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null))).toList();
@@ -185,7 +185,7 @@ public class ExperimentApi {
                                   @RequestParam(defaultValue = "0") int page,
                                   @RequestParam(defaultValue = "100") int size) {
         experiments.get(id);   // 404 for an unknown experiment rather than an empty list
-        return trials.page(id, state, PageRequest.of(checkPage(page), checkSize(size), Sort.by("number")))
+        return trials.page(id, state, PageRequest.of(checkPage(page, size), checkSize(size), Sort.by("number")))
                 .stream().map(TrialJson::of).toList();
     }
 
@@ -224,7 +224,10 @@ public class ExperimentApi {
     /** Refusals of the launcher name the field: {@code {"error": "...", "field": "..."}}. */
     @ExceptionHandler(InvalidExperimentException.class)
     ResponseEntity<Map<String, String>> invalid(InvalidExperimentException e) {
-        return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(Map.of("error", e.getMessage(), "field", e.field()));
+        // The launcher's names are ExperimentRequest's; the one that differs in the JSON is the wall clock's.
+        String field = e.field().equals("maxWallClock") ? "maxWallClockSeconds" : e.field();
+        String message = field.equals(e.field()) ? e.getMessage() : field + e.getMessage().substring(e.field().length());
+        return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(Map.of("error", message, "field", field));
     }
 
     private static Map<String, Object> epoch(RecordedEpoch r) {
@@ -249,9 +252,13 @@ public class ExperimentApi {
         return value == null || value.isBlank() ? fallback : value;
     }
 
-    private static int checkPage(int page) {
+    private static int checkPage(int page, int size) {
         if (page < 0) {
             throw new IllegalArgumentException("page must be >= 0, got " + page);
+        }
+        if ((long) page * size > Integer.MAX_VALUE) {   // the database's offset is an int
+            throw new IllegalArgumentException("page x size must be at most " + Integer.MAX_VALUE + ", got page " + page
+                    + " of size " + size);
         }
         return page;
     }

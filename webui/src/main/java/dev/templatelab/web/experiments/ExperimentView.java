@@ -4,6 +4,8 @@ import com.vaadin.flow.component.AttachEvent;
 import com.vaadin.flow.component.DetachEvent;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
+import com.vaadin.flow.component.confirmdialog.ConfirmDialog;
+import com.vaadin.flow.data.provider.CallbackDataProvider;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.grid.GridVariant;
 import com.vaadin.flow.component.html.Anchor;
@@ -43,6 +45,7 @@ import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
 import jakarta.annotation.security.PermitAll;
 import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 
 import java.time.Duration;
@@ -129,7 +132,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         cancel.addThemeVariants(ButtonVariant.LUMO_ERROR);
         pause.addClickListener(e -> act("paused", () -> control.pause(experimentId)));
         resume.addClickListener(e -> act("resumed", () -> control.resume(experimentId)));
-        cancel.addClickListener(e -> act("cancelled", () -> control.cancel(experimentId)));
+        cancel.addClickListener(e -> confirmCancel());
         download.setId("download-best");
         download.getElement().setAttribute("download", true);
         bestSha.setId("best-sha256");
@@ -293,8 +296,13 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         trialGrid.addColumn(TrialCharts::params).setHeader("Parameters").setKey("params").setFlexGrow(1);
         trialGrid.setSelectionMode(Grid.SelectionMode.MULTI);
         trialGrid.addSelectionListener(e -> refreshCurves());
-        trialGrid.setItems(query -> trials.page(experimentId, trialState.getValue(),
-                VaadinSpringDataHelpers.toSpringPageRequest(query)).stream());
+        // Rows are told apart by trial id: a running trial's record changes every epoch, and the selection must still
+        // know it (and let it be deselected) after the grid redraws.
+        trialGrid.setItems(new CallbackDataProvider<TrialInfo, Void>(
+                query -> trials.page(experimentId, trialState.getValue(),
+                        byNumberUnlessSorted(VaadinSpringDataHelpers.toSpringPageRequest(query))).stream(),
+                query -> (int) trials.page(experimentId, trialState.getValue(), PageRequest.of(0, 1)).getTotalElements(),
+                TrialInfo::id));
         trialGrid.setHeight("360px");
         trialGrid.addThemeVariants(GridVariant.LUMO_COMPACT);
     }
@@ -370,6 +378,23 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
             line.addClassName("tl-mono");
             eventLog.add(line);
         }
+    }
+
+    /** Pages of an unsorted grid in a fixed order, so rows neither repeat nor go missing while trials change. */
+    private static Pageable byNumberUnlessSorted(Pageable p) {
+        return p.getSort().isSorted() ? p : PageRequest.of(p.getPageNumber(), p.getPageSize(), Sort.by("number"));
+    }
+
+    /** Cancelling cannot be undone (unfinished trials fail): asked first, as deleting a dataset is. */
+    private void confirmCancel() {
+        ConfirmDialog confirm = new ConfirmDialog("Cancel " + experiment.name() + "?",
+                "Running and waiting trials fail and the experiment cannot be resumed; finished trials and their "
+                        + "checkpoints stay. To stop for a while, pause it instead.",
+                "Cancel experiment", ok -> act("cancelled", () -> control.cancel(experimentId)));
+        confirm.setCancelable(true);
+        confirm.setCancelText("Keep running");
+        confirm.setConfirmButtonTheme("error primary");
+        confirm.open();
     }
 
     private void act(String done, Runnable action) {

@@ -13,6 +13,8 @@ import com.vaadin.flow.component.formlayout.FormLayout;
 import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.html.Paragraph;
 import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.notification.Notification;
+import com.vaadin.flow.component.notification.NotificationVariant;
 import com.vaadin.flow.component.orderedlayout.VerticalLayout;
 import com.vaadin.flow.component.select.Select;
 import com.vaadin.flow.component.textfield.IntegerField;
@@ -32,6 +34,8 @@ import dev.templatelab.tuning.space.DefaultSpaces;
 import dev.templatelab.tuning.space.Distribution;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.RolesAllowed;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +52,8 @@ import java.util.Map;
 @PageTitle("New experiment · TemplateLab")
 @RolesAllowed("OPERATOR")
 public class NewExperimentView extends VerticalLayout {
+
+    private static final Logger log = LoggerFactory.getLogger(NewExperimentView.class);
 
     private static final TemplateRegistry TEMPLATES = TemplateRegistry.standard();
 
@@ -190,6 +196,10 @@ public class NewExperimentView extends VerticalLayout {
                     new RouteParameters("id", Long.toString(created.id()))));
         } catch (InvalidExperimentException e) {
             showError(e);
+        } catch (RuntimeException e) {   // not the form's fault (say, the database went away): say so, keep the form
+            log.warn("launch failed: {}", e.toString(), e);
+            Notification.show("Could not launch the experiment: " + e.getMessage() + " (the form is kept; try again)",
+                    8000, Notification.Position.MIDDLE).addThemeVariants(NotificationVariant.LUMO_ERROR);
         }
     }
 

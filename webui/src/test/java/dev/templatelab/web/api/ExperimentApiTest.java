@@ -107,11 +107,22 @@ class ExperimentApiTest extends WebAppTest {
         assertError(post(launchJson(name, "").replace("\"datasetId\":" + dataset.id(), "\"datasetId\":999999")),
                 HttpStatus.BAD_REQUEST, "999999");
         assertError(post("{not json"), HttpStatus.BAD_REQUEST, "not the expected JSON");
+        assertError(post(launchJson(name, ",\"maxEpochs\":3")), HttpStatus.BAD_REQUEST,
+                "unknown field 'maxEpochs'; the fields are [");
+        ResponseEntity<JsonNode> negativeClock = post(launchJson(name, ",\"maxWallClockSeconds\":-5"));
+        assertError(negativeClock, HttpStatus.BAD_REQUEST, "maxWallClockSeconds: must be at least one second, got -5.0 s");
+        assertThat(negativeClock.getBody().get("field").asText()).isEqualTo("maxWallClockSeconds");
         assertError(as(Role.VIEWER).postForEntity("/api/experiments", jsonBody(launchJson(name, "")), JsonNode.class),
                 HttpStatus.FORBIDDEN, "operator role");
 
         assertThat(experiments.list(null, Pageable.unpaged()).getTotalElements()).isEqualTo(before);
         assertThat(experiments.findByName(name)).isEmpty();
+    }
+
+    @Test
+    void aPageBeyondTheDatabasesOffsetIsABadRequest() {
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments?page=3000000&size=1000", JsonNode.class),
+                HttpStatus.BAD_REQUEST, "page x size must be at most 2147483647");
     }
 
     @Test
@@ -165,6 +176,31 @@ class ExperimentApiTest extends WebAppTest {
         assertThat(part.getBody()).isEqualTo(Arrays.copyOfRange(finished.bestCheckpoint(), 10, 20));
         assertThat(part.getHeaders().getFirst(HttpHeaders.CONTENT_RANGE))
                 .isEqualTo("bytes 10-19/" + finished.bestCheckpoint().length);
+
+        assertThat(file.getHeaders().getETag()).isEqualTo("\"" + sha + "\"");
+
+        // Two ranges: a multipart answer whose declared length (if any) is its real length.
+        HttpHeaders twoRanges = new HttpHeaders();
+        twoRanges.set(HttpHeaders.RANGE, "bytes=0-9,20-29");
+        ResponseEntity<byte[]> parts = as(Role.VIEWER).exchange("/api/experiments/" + id + "/best-checkpoint",
+                HttpMethod.GET, new HttpEntity<>(twoRanges), byte[].class);
+        assertThat(parts.getStatusCode()).isEqualTo(HttpStatus.PARTIAL_CONTENT);
+        assertThat(parts.getHeaders().getContentType().toString()).startsWith("multipart/byteranges");
+        if (parts.getHeaders().getContentLength() >= 0) {
+            assertThat(parts.getHeaders().getContentLength()).isEqualTo(parts.getBody().length);
+        }
+        assertThat(new String(parts.getBody(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains(new String(Arrays.copyOfRange(finished.bestCheckpoint(), 0, 10), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains(new String(Arrays.copyOfRange(finished.bestCheckpoint(), 20, 30), java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        // Resuming a download of a file that has since changed (another ETag) gets the whole new file.
+        HttpHeaders stale = new HttpHeaders();
+        stale.set(HttpHeaders.RANGE, "bytes=10-19");
+        stale.set(HttpHeaders.IF_RANGE, "\"an-older-best-checkpoint\"");
+        ResponseEntity<byte[]> whole = as(Role.VIEWER).exchange("/api/experiments/" + id + "/best-checkpoint",
+                HttpMethod.GET, new HttpEntity<>(stale), byte[].class);
+        assertThat(whole.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(whole.getBody()).isEqualTo(finished.bestCheckpoint());
 
         String checkpointUrl = trial.get("checkpoints").get(0).get("download").asText();
         assertThat(as(Role.VIEWER).getForEntity(checkpointUrl, byte[].class).getBody()).isEqualTo(finished.bestCheckpoint());

@@ -1,6 +1,8 @@
 package dev.templatelab.web.experiments;
 
 import com.github.mvysny.kaributesting.v10.GridKt;
+import com.github.mvysny.kaributesting.v10.pro.ConfirmDialogKt;
+import com.vaadin.flow.component.confirmdialog.ConfirmDialog;
 import com.vaadin.flow.component.UI;
 import com.vaadin.flow.router.RouteParameters;
 import dev.templatelab.storage.artifacts.CheckpointService;
@@ -12,6 +14,7 @@ import dev.templatelab.web.UiTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.io.IOException;
 import java.util.stream.IntStream;
@@ -31,6 +34,8 @@ class ExperimentPagesTest extends UiTest {
     TrialService trials;
     @Autowired
     CheckpointService checkpoints;
+    @Autowired
+    JdbcTemplate jdbc;
 
     TestData.Finished finished;
 
@@ -95,7 +100,22 @@ class ExperimentPagesTest extends UiTest {
         assertThat(page.curves.getOptionJson()).contains("selected trials", "#0 " + TestData.BN_INCEPTION)
                 .doesNotContain("#3 ");
 
+        // A running trial's row changes every epoch; after the page redraws it is still the selected trial, and
+        // deselecting it leaves no curve selected.
+        long first = GridKt._get(page.trialGrid, 0).id();
+        jdbc.update("UPDATE trials SET heartbeat_at = now(), cpu_seconds = 42 WHERE id = ?", first);
+        page.refresh();
+        assertThat(page.trialGrid.getSelectedItems()).extracting(t -> t.id()).containsExactly(first);
+        page.trialGrid.deselect(GridKt._get(page.trialGrid, 0));
+        assertThat(page.trialGrid.getSelectedItems()).isEmpty();
+        assertThat(page.curves.getOptionJson()).as("back to the best few").contains("select trials to compare")
+                .doesNotContain("selected trials");
+
         _click(page.cancel);
+        ConfirmDialog confirm = _get(ConfirmDialog.class);
+        assertThat(ConfirmDialogKt._getHeader(confirm)).isEqualTo("Cancel " + finished.experiment().name() + "?");
+        assertThat(experiments.get(finished.experiment().id()).state().name()).as("asked first").isEqualTo("RUNNING");
+        ConfirmDialogKt._fireConfirm(confirm);
         assertThat(experiments.get(finished.experiment().id()).state().name()).isEqualTo("CANCELLED");
         assertThat(page.state.getText()).isEqualTo("CANCELLED");
         assertThat(page.cancel.isEnabled()).isFalse();
