@@ -14,7 +14,10 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.JdbcUserDetailsManager;
+import org.springframework.security.core.session.SessionRegistry;
+import org.springframework.security.core.session.SessionRegistryImpl;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.session.HttpSessionEventPublisher;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -24,7 +27,7 @@ import java.util.Map;
  * Who may do what. The REST API ({@code /api/**}) uses HTTP basic auth without sessions (so no CSRF
  * token is needed there): GET needs viewer, everything else operator. The UI uses Vaadin's login view
  * and session, with CSRF protection on; views declare their roles with {@code @RolesAllowed}.
- * Checkpoint downloads from the UI ({@code /download/**}) need viewer.
+ * Checkpoint downloads from the UI ({@code /download/**}) need viewer. A deleted user's UI sessions end at once.
  */
 @Configuration
 @EnableWebSecurity
@@ -40,6 +43,18 @@ public class SecurityConfiguration extends VaadinWebSecurity {
     @Bean
     JdbcUserDetailsManager userDetailsManager(DataSource dataSource) {
         return new JdbcUserDetailsManager(dataSource);
+    }
+
+    /** The UI's signed-in sessions, so deleting a user can end theirs ({@link UserAccounts#delete}). */
+    @Bean
+    SessionRegistry sessionRegistry() {
+        return new SessionRegistryImpl();
+    }
+
+    /** Tells the registry when a session ends (else it would keep every session it ever saw). */
+    @Bean
+    HttpSessionEventPublisher httpSessionEventPublisher() {
+        return new HttpSessionEventPublisher();
     }
 
     /** The REST API: HTTP basic, stateless, JSON errors. */
@@ -74,6 +89,9 @@ public class SecurityConfiguration extends VaadinWebSecurity {
                 // Probes and scrapers carry no credentials; health shows no details, metrics hold no user data.
                 .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus").permitAll()
                 .requestMatchers("/download/**").hasRole(Role.VIEWER.name()));
+        // Any number of sessions per user, but registered: an expired one (its user deleted) is logged out at its
+        // next request, which lands on the login page.
+        http.sessionManagement(s -> s.maximumSessions(-1).sessionRegistry(sessionRegistry()).expiredUrl("/login"));
         super.configure(http);
         setLoginView(http, LoginView.class);
     }

@@ -1,7 +1,10 @@
 package dev.templatelab.web.security;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.core.session.SessionInformation;
+import org.springframework.security.core.session.SessionRegistry;
 import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.JdbcUserDetailsManager;
 import org.springframework.stereotype.Service;
@@ -21,9 +24,11 @@ public class UserAccounts {
     private final JdbcUserDetailsManager users;
     private final JdbcTemplate jdbc;
     private final PasswordEncoder passwords;
+    private final SessionRegistry sessions;
 
-    UserAccounts(JdbcUserDetailsManager users, JdbcTemplate jdbc, PasswordEncoder passwords) {
+    UserAccounts(JdbcUserDetailsManager users, JdbcTemplate jdbc, PasswordEncoder passwords, SessionRegistry sessions) {
         this.users = users;
+        this.sessions = sessions;
         this.jdbc = jdbc;
         this.passwords = passwords;
     }
@@ -64,7 +69,10 @@ public class UserAccounts {
                 (rs, i) -> new Account(rs.getString(1), highest(List.of((Object[]) rs.getArray(2).getArray()))));
     }
 
-    /** Deletes a user; the last admin cannot be deleted. */
+    /**
+     * Deletes a user and ends their signed-in UI sessions (their next click lands on the login page; the REST API
+     * checks credentials on every request anyway); the last admin cannot be deleted.
+     */
     @Transactional
     public void delete(String username) {
         if (!users.userExists(username)) {
@@ -75,6 +83,11 @@ public class UserAccounts {
             throw new IllegalArgumentException(username + " is the last admin; make another admin first");
         }
         users.deleteUser(username);
+        for (Object principal : sessions.getAllPrincipals()) {
+            if (principal instanceof UserDetails signedIn && signedIn.getUsername().equals(username)) {
+                sessions.getAllSessions(principal, false).forEach(SessionInformation::expireNow);
+            }
+        }
     }
 
     private static Role highest(List<Object> authorities) {

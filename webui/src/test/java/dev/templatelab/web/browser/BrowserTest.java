@@ -190,6 +190,14 @@ class BrowserTest {
         sleep(1500);
         assertThat(browser.findElements(By.id("launch"))).as("the launch form is not shown to a viewer").isEmpty();
         assertThat(browser.findElement(By.tagName("body")).getText()).doesNotContain("Launch");
+
+        // A deleted user's open session ends: the next page they ask for is the login page.
+        open("experiments");
+        waitFor(By.id("logout"));
+        accounts.delete("vera");
+        open("experiments");
+        waitFor(By.cssSelector("vaadin-login-form"));
+        assertThat(browser.findElements(By.id("logout"))).as("no longer signed in").isEmpty();
     }
 
     private void login(String user, String password) {
