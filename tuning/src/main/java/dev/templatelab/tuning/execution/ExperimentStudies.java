@@ -42,7 +42,7 @@ public class ExperimentStudies {
 
     /** Whether the tuner launched {@code e} (it has tuning settings). */
     public boolean isTuned(ExperimentInfo e) {
-        return settings.find(e.id()).isPresent();
+        return settings.exists(e.id());
     }
 
     /** The objective of the experiment. */

@@ -53,7 +53,8 @@ import org.springframework.stereotype.Component;
  * checkpoint and evaluation recorded and the trial COMPLETE or PRUNED; on an error it is re-queued until
  * {@link TuningSettings#maxAttempts()} claims were used, then FAIL with the error kept.
  *
- * <p>Order per epoch: metrics first, checkpoint second. A worker killed between the two leaves the epoch's
+ * <p>Order per epoch: the lease checked (a worker whose trial was taken over writes nothing), metrics first,
+ * checkpoint second. A worker killed between the two leaves the epoch's
  * metrics without its checkpoint; the next worker resumes from the previous epoch, trains this one again and
  * its re-sent metrics are ignored ({@code ON CONFLICT DO NOTHING}): no row lost, none duplicated.
  */
@@ -397,6 +398,15 @@ public class TrialRunner {
 
         @Override
         public Decision onEpoch(TrainingContext context, EpochMetrics m) {
+            // A worker that lost its lease (cut off long enough for another to take the trial over) writes nothing
+            // more: its epoch's metrics or checkpoint would land in the trial the other worker now runs.
+            long leaseChecked = System.nanoTime();
+            boolean stillOurs = whenReachable("heartbeat", () -> trials.heartbeat(a.lease()));
+            heartbeatNanos.addAndGet(System.nanoTime() - leaseChecked);
+            if (!stillOurs) {
+                control.stop(TrialControl.StopReason.LEASE_LOST);
+                return Decision.STOP;
+            }
             long t0 = System.nanoTime();
             dev.templatelab.storage.metrics.EpochMetrics row = new dev.templatelab.storage.metrics.EpochMetrics(m.epoch(),
                     finite(m.trainLoss()), finite(m.validationLoss()), finite(m.validationAccuracy()),

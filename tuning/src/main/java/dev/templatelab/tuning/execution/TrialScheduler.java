@@ -1,6 +1,7 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventLevel;
@@ -52,6 +53,8 @@ public class TrialScheduler {
     private final DatasetCopies datasetCopies;
     /** Experiments this process already said it cannot read the dataset of (said once, not every poll). */
     private final Set<Long> unreadableDatasets = ConcurrentHashMap.newKeySet();
+    /** Experiments this process could not schedule (said once). */
+    private final Set<Long> brokenExperiments = ConcurrentHashMap.newKeySet();
 
     TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies, EventService events,
                    DatasetService datasets, DatasetCopies datasetCopies, PlatformTransactionManager transactions) {
@@ -77,13 +80,13 @@ public class TrialScheduler {
         List<ExperimentInfo> active = active().stream()
                 .filter(e -> !skipUnreadableDatasets || datasetReadableHere(e, workerId)).toList();
         for (ExperimentInfo e : active) {
-            Optional<Assignment> waiting = transaction.execute(status -> claimWaiting(e.id(), workerId));
+            Optional<Assignment> waiting = unlessBroken(e, () -> transaction.execute(status -> claimWaiting(e.id(), workerId)));
             if (waiting.isPresent()) {
                 return waiting;
             }
         }
         for (ExperimentInfo e : active) {
-            Optional<Assignment> fresh = transaction.execute(status -> askNew(e.id(), workerId));
+            Optional<Assignment> fresh = unlessBroken(e, () -> transaction.execute(status -> askNew(e.id(), workerId)));
             if (fresh.isPresent()) {
                 return fresh;
             }
@@ -91,10 +94,34 @@ public class TrialScheduler {
         return Optional.empty();
     }
 
+    /**
+     * Runs one experiment's part of a claim; an error that is not the database's (unreadable settings, a sampler
+     * failing on its trials) skips that experiment, said once in its events, instead of stopping every worker from
+     * reaching the experiments after it.
+     */
+    private Optional<Assignment> unlessBroken(ExperimentInfo e, java.util.function.Supplier<Optional<Assignment>> claim) {
+        try {
+            return claim.get();
+        } catch (RuntimeException error) {
+            if (DatabaseErrors.isConnectionProblem(error)) {
+                throw error;
+            }
+            if (brokenExperiments.add(e.id())) {
+                log.error("cannot schedule experiment={} name=\"{}\"; skipping it", e.id(), e.name(), error);
+                events.log(e.id(), null, EventLevel.ERROR, "workers cannot start this experiment's trials: " + error
+                        + "; other experiments go on (see the worker's log for the stack trace)");
+            }
+            return Optional.empty();
+        }
+    }
+
     /** Marks finished every active experiment whose budget is used up and whose trials all ended. */
     public void completeFinished() {
         for (ExperimentInfo e : active()) {
-            completeIfDone(e.id());
+            unlessBroken(e, () -> {
+                completeIfDone(e.id());
+                return Optional.empty();
+            });
         }
     }
 

@@ -29,6 +29,12 @@ public class TuningSettingsStore {
         }
     }
 
+    /** Whether the tuner created the experiment (it has settings), without reading them. */
+    public boolean exists(long experimentId) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(
+                "SELECT EXISTS (SELECT 1 FROM experiment_tuning WHERE experiment_id = ?)", Boolean.class, experimentId));
+    }
+
     /** The settings of an experiment, or empty if it was not created by the tuner. */
     public Optional<TuningSettings> find(long experimentId) {
         List<String> rows = jdbc.queryForList("SELECT settings::text FROM experiment_tuning WHERE experiment_id = ?",

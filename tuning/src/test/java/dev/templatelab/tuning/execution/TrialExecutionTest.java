@@ -216,6 +216,24 @@ class TrialExecutionTest extends DigitsExperimentTest {
         experiments.cancel(e.id());
     }
 
+    /** An experiment the workers cannot schedule (here: unreadable settings) is skipped, and said so; the next one runs. */
+    @Test
+    void anExperimentThatCannotBeScheduledDoesNotStopTheOthers() {
+        ExperimentInfo broken = launch(digits, 1, 1, "random", "none");
+        ExperimentInfo fine = launch(digits, 1, 1, "random", "none");
+        jdbc.update("UPDATE experiment_tuning SET settings = '{\"seed\": \"not a number\"}'::jsonb WHERE experiment_id = ?",
+                broken.id());
+        TrialWorker w = worker("unblocked");
+
+        assertThat(w.workOnce()).contains(TrialRunner.Result.COMPLETE);
+        assertThat(trialsOf(fine.id())).singleElement().satisfies(t -> assertThat(t.state()).isEqualTo(TrialState.COMPLETE));
+        assertThat(events.recent(broken.id(), 10)).extracting(EventInfo::message)
+                .anyMatch(m -> m.startsWith("workers cannot start this experiment's trials: ")
+                        && m.contains("unreadable tuning settings"));
+        assertThat(w.workOnce()).as("nothing else to run, and idle rounds do not fail either").isEmpty();
+        experiments.cancel(broken.id());
+    }
+
     private TrialRunner runnerWith(DatasetCopies copies) {
         return new TrialRunner(experiments, trials, checkpoints, events, datasets, copies, weightsCopies, studies,
                 locations, env);
