@@ -104,15 +104,25 @@ public class DatasetImports {
         }
     }
 
-    /** Registers the bundled MNIST digits once (written under {@code datasets/digits-sample}); no-op if present. */
-    public void registerSampleIfMissing() {
-        if (datasets.findByName(SAMPLE_NAME).isPresent()) {
-            return;
+    /**
+     * Registers the bundled MNIST digits (written under {@code datasets/digits-sample}) if no dataset is registered
+     * yet: at the first start, not again after a user deleted it. Returns whether it did. With workers on other
+     * machines it is copied to the artifact store now, so the first launch on it does not wait for that.
+     */
+    public boolean registerSampleOnFirstStart() {
+        if (!datasets.list().isEmpty()) {
+            return false;
         }
         ImageDataset digits = SampleDatasets.mnist(datasetsDir.resolve(SAMPLE_NAME));
-        NewDataset sample = newDataset(SAMPLE_NAME, digits, datasetsDir.resolve(SAMPLE_NAME));
-        datasets.register(sample);
+        DatasetInfo sample = datasets.register(newDataset(SAMPLE_NAME, digits, datasetsDir.resolve(SAMPLE_NAME)));
         log.info("Registered the bundled sample dataset {} ({} images)", SAMPLE_NAME, digits.records().size());
+        try {
+            datasetCopies.publish(sample.id());
+        } catch (RuntimeException e) {
+            log.warn("Could not copy the sample dataset into the artifact store now (a launch tries again): {}",
+                    e.getMessage(), e);
+        }
+        return true;
     }
 
     /**

@@ -8,8 +8,8 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Registers the bundled digits at first start ({@code templatelab.sample-dataset=true}), in the
- * background: writing 10,000 PNGs takes a few seconds and the UI is usable meanwhile.
+ * Registers the bundled digits at first start, while no dataset is registered ({@code templatelab.sample-dataset=true}),
+ * in the background: writing 10,000 PNGs takes a few seconds and the UI is usable meanwhile.
  */
 @Component
 @ConditionalOnProperty(name = "templatelab.sample-dataset", havingValue = "true")
@@ -27,7 +27,7 @@ class SampleDatasetRegistration {
     void register() {
         Thread thread = new Thread(() -> {
             try {
-                imports.registerSampleIfMissing();
+                imports.registerSampleOnFirstStart();
             } catch (RuntimeException e) {
                 log.error("Could not register the sample dataset: {}", e.getMessage(), e);
             }

@@ -3,6 +3,7 @@ package dev.templatelab.web.datasets;
 import com.github.mvysny.kaributesting.v10.GridKt;
 import com.vaadin.flow.component.UI;
 import com.vaadin.flow.component.html.Image;
+import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.UiTest;
 import dev.templatelab.web.security.Role;
@@ -24,6 +25,8 @@ class DatasetsViewTest extends UiTest {
 
     @Autowired
     DatasetImports imports;
+    @Autowired
+    DatasetService datasets;
 
     @Test
     void selectingADatasetShowsItsClassesWithThumbnails() throws IOException {
@@ -40,6 +43,17 @@ class DatasetsViewTest extends UiTest {
         assertThat(_find(view.details, Image.class)).hasSize(6);
         assertThat(view.details.getElement().getTextRecursively()).contains("cat (3)", "dog (3)", "6 images, 2 classes");
         assertThat(view.upload.isAttached()).isTrue();
+    }
+
+    /** "At first start": once any dataset is registered (or the sample was deleted), it is not registered again. */
+    @Test
+    void theSampleIsRegisteredOnlyWhileNoDatasetIs() throws IOException {
+        Path zip = Files.createTempFile("ds", ".zip");
+        Files.write(zip, TestData.datasetZip(List.of("a", "b"), 2, 5));
+        imports.importZip(TestData.unique("other"), "other.zip", zip);
+
+        assertThat(imports.registerSampleOnFirstStart()).isFalse();
+        assertThat(datasets.findByName(DatasetImports.SAMPLE_NAME)).isEmpty();
     }
 
     @Test
