@@ -56,4 +56,10 @@ public interface ArtifactStore {
 
     /** Whether the artifact exists. */
     boolean exists(URI uri);
+
+    /**
+     * Deletes every artifact whose key starts with the folder {@code keyPrefix} (e.g. {@code experiments/3}: all
+     * of that experiment's checkpoints, including any a crashed writer left without a row); returns how many files.
+     */
+    int deleteAll(String keyPrefix) throws IOException;
 }

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,8 +19,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * An {@link ArtifactStore} in a local or shared (NFS, SMB) directory. A write goes to a hidden temp
@@ -107,6 +110,24 @@ public final class LocalArtifactStore implements ArtifactStore {
     @Override
     public boolean delete(URI uri) throws IOException {
         return Files.deleteIfExists(resolveUri(uri));
+    }
+
+    @Override
+    public int deleteAll(String keyPrefix) throws IOException {
+        Path folder = resolveKey(keyPrefix);
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int files = 0;
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    files++;
+                }
+                Files.deleteIfExists(p);
+            }
+        }
+        return files;
     }
 
     @Override

@@ -2,20 +2,27 @@ package dev.templatelab.storage.experiments;
 
 import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.events.EventLevel;
 import dev.templatelab.storage.events.EventService;
 import dev.templatelab.storage.trials.NewTrial;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageImpl;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -33,14 +40,21 @@ public class ExperimentService {
     /** Default order of {@link #list}: newest first. */
     public static final Sort NEWEST_FIRST = Sort.by(Sort.Order.desc("createdAt"), Sort.Order.desc("id"));
 
+    private static final Logger log = LoggerFactory.getLogger(ExperimentService.class);
+
     private final ExperimentRepository experiments;
     private final TrialService trials;
     private final EventService events;
+    private final ArtifactStore artifacts;
+    private final TransactionTemplate transaction;
 
-    ExperimentService(ExperimentRepository experiments, TrialService trials, EventService events) {
+    ExperimentService(ExperimentRepository experiments, TrialService trials, EventService events,
+                      ArtifactStore artifacts, PlatformTransactionManager transactions) {
         this.experiments = experiments;
         this.trials = trials;
         this.events = events;
+        this.artifacts = artifacts;
+        this.transaction = new TransactionTemplate(transactions);
     }
 
     /** Creates a QUEUED experiment without trials (the tuner enqueues them as it samples). */
@@ -164,6 +178,40 @@ public class ExperimentService {
         ExperimentInfo failed = move(id, ExperimentState.FAILED, "experiment failed: " + reason);
         trials.failUnfinished(id, "experiment failed: " + reason);
         return failed;
+    }
+
+    /**
+     * Deletes a finished (COMPLETE, FAILED or CANCELLED) experiment: its row, trials, metrics, evaluations, events
+     * and checkpoints, then every file under {@code experiments/<id>} in the artifact store. Its dataset can be
+     * deleted afterwards. An unfinished one is refused ({@link IllegalTransitionException}: cancel it first).
+     */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
+    public DeletedExperiment delete(long id) {
+        DeletedExperiment deleted = transaction.execute(status -> {
+            ExperimentEntity e = lock(id);
+            if (!e.state.isFinished()) {
+                throw new IllegalTransitionException("experiment " + id + " (" + e.name + ") is " + e.state
+                        + "; only a finished experiment can be deleted: cancel it first");
+            }
+            List<Long> trialIds = experiments.lockTrials(id);
+            Object[] totals = experiments.checkpointTotals(id).get(0);
+            DeletedExperiment d = new DeletedExperiment(id, e.name, trialIds.size(), ((Number) totals[0]).longValue(),
+                    ((Number) totals[1]).longValue());
+            experiments.delete(e);   // the database cascades to trials, metrics, checkpoints, events, settings
+            experiments.flush();
+            return d;
+        });
+        // After the commit, so a failed delete leaves every file its rows point to. A process dying right here
+        // leaves files without rows under experiments/<id>, which nothing reads.
+        try {
+            artifacts.deleteAll("experiments/" + id);
+        } catch (IOException | RuntimeException ex) {
+            log.warn("experiment {} deleted, but not all of its files under experiments/{} in the artifact store: {}",
+                    id, id, ex.getMessage());
+        }
+        log.info("experiment deleted experiment={} name=\"{}\" trials={} checkpoint_files={} bytes={}", id,
+                deleted.name(), deleted.trials(), deleted.checkpointFiles(), deleted.checkpointBytes());
+        return deleted;
     }
 
     private ExperimentInfo move(long id, ExperimentState next, String message) {

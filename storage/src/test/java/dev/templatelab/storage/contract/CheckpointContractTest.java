@@ -1,7 +1,12 @@
 package dev.templatelab.storage.contract;
 
+import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.experiments.DeletedExperiment;
+import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.metrics.EpochMetrics;
 import dev.templatelab.storage.trials.TrialLease;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +79,38 @@ class CheckpointContractTest extends StorageContractTest {
         assertThatThrownBy(() -> checkpoints.open(saved.id()))
                 .isInstanceOf(ArtifactIntegrityException.class)
                 .hasMessageContaining(saved.sha256());
+    }
+
+    /** Deleting a finished experiment removes its rows and every file under experiments/<id>; its dataset is then free. */
+    @Test
+    void deletingAFinishedExperimentRemovesItsTrialsCheckpointsAndFiles() throws IOException {
+        ExperimentInfo e = newExperiment(2);
+        TrialLease lease = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        trials.reportEpoch(lease.trialId(), new EpochMetrics(0, 1.0, 1.0, 0.5, 0.5, 0.1, 10.0, null));
+        trials.flushMetrics();
+        CheckpointInfo last = checkpoints.save(lease.trialId(), 0, bytes("epoch 0"), false);
+        CheckpointInfo best = checkpoints.save(lease.trialId(), 1, bytes("epoch one"), true);
+        Path orphan = Path.of(best.uri()).resolveSibling("left-by-a-crashed-writer.ckpt");
+        Files.writeString(orphan, "no row points here");
+
+        assertThatThrownBy(() -> experiments.delete(e.id())).isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("only a finished experiment can be deleted: cancel it first");
+        assertThat(Path.of(best.uri())).exists();
+
+        experiments.cancel(e.id());
+        DeletedExperiment deleted = experiments.delete(e.id());
+
+        assertThat(deleted).isEqualTo(new DeletedExperiment(e.id(), e.name(), 2, 2, "epoch 0".length() + "epoch one".length()));
+        assertThatThrownBy(() -> experiments.get(e.id())).isInstanceOf(NotFoundException.class);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM trials WHERE experiment_id = ?", Long.class, e.id())).isZero();
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM trial_metrics WHERE trial_id = ?", Long.class,
+                lease.trialId())).isZero();
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM events WHERE experiment_id = ?", Long.class, e.id())).isZero();
+        assertThat(Path.of(last.uri())).doesNotExist();
+        assertThat(orphan).doesNotExist();
+        assertThat(HOME.resolve("artifacts").resolve("experiments").resolve(Long.toString(e.id()))).doesNotExist();
+        datasets.delete(e.datasetId());   // no experiment uses it any more
+        assertThatThrownBy(() -> experiments.delete(e.id())).isInstanceOf(NotFoundException.class);
     }
 
     @Test

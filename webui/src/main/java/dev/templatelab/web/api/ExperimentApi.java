@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.experiments.DeletedExperiment;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentRow;
 import dev.templatelab.storage.experiments.ExperimentService;
@@ -26,6 +27,7 @@ import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -194,6 +196,13 @@ public class ExperimentApi {
     public ExperimentJson cancel(@PathVariable long id) {
         control.cancel(id);
         return get(id);
+    }
+
+    @Operation(summary = "Delete a finished experiment with its trials, metrics, events and checkpoint files "
+            + "(409 while it is unfinished: cancel it first)")
+    @DeleteMapping("/api/experiments/{id}")
+    public DeletedExperiment delete(@PathVariable long id) {
+        return control.delete(id);
     }
 
     @Operation(summary = "Pause an experiment")

@@ -1,5 +1,6 @@
 package dev.templatelab.web.experiments;
 
+import dev.templatelab.storage.experiments.DeletedExperiment;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentSummary;
@@ -9,7 +10,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * What the UI and API do to experiments: launch (validated by tuning's {@link ExperimentLauncher}, which
- * creates nothing when it refuses), read, pause, resume, cancel (the launcher tells running trials to stop).
+ * creates nothing when it refuses), read, pause, resume, cancel (the launcher tells running trials to stop), and
+ * delete a finished one.
  */
 @Service
 public class ExperimentControl {
@@ -45,5 +47,10 @@ public class ExperimentControl {
 
     public ExperimentInfo cancel(long id) {
         return launcher.cancel(id);
+    }
+
+    /** Deletes a finished experiment with its trials and checkpoint files (refused while it runs: cancel first). */
+    public DeletedExperiment delete(long id) {
+        return experiments.delete(id);
     }
 }

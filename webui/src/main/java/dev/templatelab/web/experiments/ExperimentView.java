@@ -32,6 +32,7 @@ import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventInfo;
 import dev.templatelab.storage.events.EventService;
+import dev.templatelab.storage.experiments.DeletedExperiment;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.experiments.ExperimentSummary;
@@ -91,6 +92,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
     final Button pause = new Button("Pause");
     final Button resume = new Button("Resume");
     final Button cancel = new Button("Cancel");
+    final Button delete = new Button("Delete");
     final Anchor download = new Anchor();
     final Span bestSha = new Span();
     final Span bestText = new Span();
@@ -133,6 +135,9 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         pause.addClickListener(e -> act("paused", () -> control.pause(experimentId)));
         resume.addClickListener(e -> act("resumed", () -> control.resume(experimentId)));
         cancel.addClickListener(e -> confirmCancel());
+        delete.setId("delete");
+        delete.addThemeVariants(ButtonVariant.LUMO_ERROR, ButtonVariant.LUMO_TERTIARY);
+        delete.addClickListener(e -> confirmDelete());
         download.setId("download-best");
         download.getElement().setAttribute("download", true);
         bestSha.setId("best-sha256");
@@ -144,7 +149,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         HorizontalLayout controls = new HorizontalLayout(progress, counts);
         controls.setAlignItems(Alignment.CENTER);
         if (operator) {
-            controls.add(pause, resume, cancel);
+            controls.add(pause, resume, cancel, delete);
         }
         Button downloadButton = new Button("Download best model");
         downloadButton.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
@@ -254,6 +259,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         pause.setEnabled(st == ExperimentState.QUEUED || st == ExperimentState.RUNNING);
         resume.setEnabled(st == ExperimentState.PAUSED);
         cancel.setEnabled(!st.isFinished());
+        delete.setEnabled(st.isFinished());
 
         refreshBest(summary);
         trialGrid.getDataProvider().refreshAll();
@@ -393,6 +399,29 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 "Cancel experiment", ok -> act("cancelled", () -> control.cancel(experimentId)));
         confirm.setCancelable(true);
         confirm.setCancelText("Keep running");
+        confirm.setConfirmButtonTheme("error primary");
+        confirm.open();
+    }
+
+    /** Deleting a finished experiment frees its checkpoints' disk; it cannot be undone, so it is asked first. */
+    private void confirmDelete() {
+        ExperimentSummary s = control.summary(experimentId);
+        ConfirmDialog confirm = new ConfirmDialog("Delete " + experiment.name() + "?",
+                "Its " + s.trials().total() + " trials, their metrics, events and checkpoints (the best model too) are "
+                        + "removed for good. Download what you want to keep first.",
+                "Delete", ok -> {
+                    try {
+                        DeletedExperiment d = control.delete(experimentId);
+                        Notification.show("Deleted " + d.name() + ": " + d.trials() + " trials, " + d.checkpointFiles()
+                                + " checkpoint files (" + Formats.bytes(d.checkpointBytes()) + ")");
+                        getUI().ifPresent(ui -> ui.navigate(ExperimentsView.class));
+                    } catch (RuntimeException ex) {
+                        Notification.show(ex.getMessage(), 6000, Notification.Position.MIDDLE)
+                                .addThemeVariants(NotificationVariant.LUMO_ERROR);
+                        refresh();
+                    }
+                });
+        confirm.setCancelable(true);
         confirm.setConfirmButtonTheme("error primary");
         confirm.open();
     }

@@ -1,6 +1,9 @@
 package dev.templatelab.web.experiments;
 
 import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.UIDetachedException;
+import com.vaadin.flow.component.notification.Notification;
+import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentSummary;
 import dev.templatelab.storage.trials.TrialState;
@@ -62,8 +65,16 @@ public class LiveUpdates {
                     fingerprints.replace(w, now);
                     w.ui().access(w.refresh()::run);
                 }
-            } catch (com.vaadin.flow.component.UIDetachedException detached) {
+            } catch (UIDetachedException detached) {
                 fingerprints.remove(w);
+            } catch (NotFoundException deleted) {
+                // Deleted (from another page or the API): this page has nothing left to show.
+                fingerprints.remove(w);
+                w.ui().access(() -> {
+                    Notification.show("Experiment " + w.experimentId()
+                            + " was deleted");
+                    w.ui().navigate(ExperimentsView.class);
+                });
             } catch (RuntimeException ex) {
                 log.warn("Live update of experiment {} failed: {}", w.experimentId(), ex.getMessage());
             }

@@ -79,10 +79,22 @@ class ExperimentApiTest extends WebAppTest {
 
         assertError(as(Role.VIEWER).postForEntity("/api/experiments/" + id + "/cancel", null, JsonNode.class),
                 HttpStatus.FORBIDDEN, "operator role");
+        assertError(as(Role.OPERATOR).exchange("/api/experiments/" + id, HttpMethod.DELETE, null, JsonNode.class),
+                HttpStatus.CONFLICT, "only a finished experiment can be deleted: cancel it first");
         JsonNode cancelled = as(Role.OPERATOR).postForObject("/api/experiments/" + id + "/cancel", null, JsonNode.class);
         assertThat(cancelled.get("state").asText()).isEqualTo("CANCELLED");
         assertError(as(Role.OPERATOR).postForEntity("/api/experiments/" + id + "/cancel", null, JsonNode.class),
                 HttpStatus.CONFLICT, "CANCELLED");
+
+        assertError(as(Role.VIEWER).exchange("/api/experiments/" + id, HttpMethod.DELETE, null, JsonNode.class),
+                HttpStatus.FORBIDDEN, "operator role");
+        ResponseEntity<JsonNode> deleted = as(Role.OPERATOR).exchange("/api/experiments/" + id, HttpMethod.DELETE, null,
+                JsonNode.class);
+        assertThat(deleted.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(deleted.getBody().get("name").asText()).isEqualTo(name);
+        assertThat(deleted.getBody().get("trials").asLong()).isZero();
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/" + id, JsonNode.class), HttpStatus.NOT_FOUND,
+                "experiment " + id + " not found");
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.stream.IntStream;
 
 import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -115,10 +116,21 @@ class ExperimentPagesTest extends UiTest {
         ConfirmDialog confirm = _get(ConfirmDialog.class);
         assertThat(ConfirmDialogKt._getHeader(confirm)).isEqualTo("Cancel " + finished.experiment().name() + "?");
         assertThat(experiments.get(finished.experiment().id()).state().name()).as("asked first").isEqualTo("RUNNING");
+        assertThat(page.delete.isEnabled()).as("only a finished experiment can be deleted").isFalse();
         ConfirmDialogKt._fireConfirm(confirm);
         assertThat(experiments.get(finished.experiment().id()).state().name()).isEqualTo("CANCELLED");
         assertThat(page.state.getText()).isEqualTo("CANCELLED");
         assertThat(page.cancel.isEnabled()).isFalse();
+
+        assertThat(page.delete.isEnabled()).isTrue();
+        _click(page.delete);
+        ConfirmDialog deleteDialog = _find(ConfirmDialog.class).stream()
+                .filter(d -> ConfirmDialogKt._getHeader(d).startsWith("Delete ")).findFirst().orElseThrow();
+        assertThat(ConfirmDialogKt._getText(deleteDialog)).contains("4 trials", "removed for good");
+        ConfirmDialogKt._fireConfirm(deleteDialog);
+        assertThat(experiments.findByName(finished.experiment().name())).isEmpty();
+        assertThat(checkpoints.best(finished.bestTrialId())).isEmpty();
+        _get(ExperimentsView.class);   // back on the list
     }
 
     @Test
