@@ -234,6 +234,7 @@ public class TrialRunner {
         SortedMap<Integer, Double> curve = a.storage().trial(a.trial().number()).intermediateValues();
         if (result.outcome().status() == TrainingOutcome.Status.PRUNED) {
             trials.prune(a.lease(), new TrialResult(curve.isEmpty() ? null : curve.get(curve.lastKey()), bestEpoch, null, null));
+            keepOnlyBestCheckpoint(a);
             return Result.PRUNED;
         }
         Double value = bestEpoch != null ? curve.get(bestEpoch) : null;
@@ -246,7 +247,26 @@ public class TrialRunner {
             return Result.FAIL;
         }
         trials.complete(a.lease(), new TrialResult(value, bestEpoch, null, null));
+        keepOnlyBestCheckpoint(a);
         return Result.COMPLETE;
+    }
+
+    /**
+     * Once a trial has ended nothing resumes it, so only its best checkpoint (what the pages offer for download) is
+     * kept: the latest epoch's, kept for resuming, would otherwise double the store's size (ResNet-50 with its
+     * optimizer state: ~300 MB a file).
+     */
+    private void keepOnlyBestCheckpoint(Assignment a) {
+        try {
+            for (CheckpointInfo c : checkpoints.list(a.trialId())) {
+                if (!c.best()) {
+                    checkpoints.delete(c.id());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not delete the ended trial's other checkpoints experiment={} trial={} number={} error=\"{}\"",
+                    a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
+        }
     }
 
     /** Records that this process could not reach the database just now (see {@link #databaseOutageWithin}). */

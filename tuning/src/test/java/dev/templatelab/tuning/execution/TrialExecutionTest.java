@@ -234,6 +234,20 @@ class TrialExecutionTest extends DigitsExperimentTest {
         experiments.cancel(broken.id());
     }
 
+    /** Nothing resumes an ended trial: only its best checkpoint stays in the store. */
+    @Test
+    void anEndedTrialKeepsOnlyItsBestCheckpoint() throws Exception {
+        launch(digits, 1, 2, "random", "none");
+        Assignment a = scheduler.next("tidy").orElseThrow();
+        Path stray = java.nio.file.Files.writeString(dir.resolve("stray.ckpt"), "a later epoch's checkpoint");
+        CheckpointInfo other = checkpoints.save(a.trialId(), 50, stray, false);   // not best, not older: kept per epoch
+
+        assertThat(runner.run(a, new TrialControl())).isEqualTo(TrialRunner.Result.COMPLETE);
+
+        assertThat(checkpoints.list(a.trialId())).singleElement().satisfies(c -> assertThat(c.best()).isTrue());
+        assertThat(Path.of(other.uri())).doesNotExist();
+    }
+
     private TrialRunner runnerWith(DatasetCopies copies) {
         return new TrialRunner(experiments, trials, checkpoints, events, datasets, copies, weightsCopies, studies,
                 locations, env);
