@@ -20,9 +20,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +52,7 @@ public class DatasetCopies {
     private final Path work;
     private final boolean ship;
     private final Map<Path, Object> unpacking = new ConcurrentHashMap<>();
+    private static final Pattern COPY_NAME = Pattern.compile("\\d+-[0-9a-f]{16}");
 
     DatasetCopies(DatasetService datasets, ArtifactStore artifacts, StorageLocations locations, Environment env) {
         this.datasets = datasets;
@@ -144,7 +149,7 @@ public class DatasetCopies {
                     + "and has no copy in the artifact store (TEMPLATELAB_SHIP_TO_WORKERS was off, or the "
                     + "machine that launched it could not read it either); give this machine the folder at that path");
         }
-        Path copy = copies.resolve(dataset.id() + "-" + dataset.bundle().sha256().substring(0, 16));
+        Path copy = copies.resolve(copyName(dataset));
         if (!Files.isDirectory(copy)) {
             // This process's workers unpack a dataset once; other processes sharing the home race on the rename.
             synchronized (unpacking.computeIfAbsent(copy, c -> new Object())) {
@@ -154,6 +159,47 @@ public class DatasetCopies {
             }
         }
         return DatasetBundle.source(copy);
+    }
+
+    /** The folder name of a dataset's unpacked copy: its id and its bundle's SHA-256 prefix. */
+    private static String copyName(DatasetInfo dataset) {
+        return dataset.id() + "-" + dataset.bundle().sha256().substring(0, 16);
+    }
+
+    /**
+     * Deletes this machine's unpacked copies of datasets no longer registered (deleted after their experiments
+     * were) or whose copy in the store changed, and what killed unpacks left a day ago or more. Safe while trials
+     * run: a dataset is only deleted once no experiment uses it. Returns how many entries it removed.
+     */
+    public int sweepUnused() throws IOException {
+        if (!Files.isDirectory(copies)) {
+            return 0;
+        }
+        List<Path> entries;
+        try (Stream<Path> listed = Files.list(copies)) {
+            entries = listed.toList();   // listed before the datasets are read: a copy made after is not judged
+        }
+        Set<String> current = datasets.list().stream().filter(d -> d.bundle() != null).map(DatasetCopies::copyName)
+                .collect(Collectors.toSet());
+        int removed = 0;
+        for (Path p : entries) {
+            String name = p.getFileName().toString();
+            boolean copy = COPY_NAME.matcher(name).matches();
+            if (copy ? !current.contains(name) : staleTemp(p)) {
+                Folders.deleteQuietly(p);
+                removed++;
+                log.info("removed an unused dataset copy path={} reason={}", p,
+                        copy ? "its dataset is no longer registered" : "left by an unpack that did not finish");
+            }
+        }
+        return removed;
+    }
+
+    /** A temporary file or folder of an unpack, a day old or more (a younger one may be another process's). */
+    private static boolean staleTemp(Path p) throws IOException {
+        String name = p.getFileName().toString();
+        return (name.startsWith(".bundle-") || name.startsWith("import-"))
+                && Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minus(Duration.ofDays(1)));
     }
 
     /**
@@ -208,14 +254,11 @@ public class DatasetCopies {
      * day ago or more (a younger one may be another process's unpack in progress).
      */
     private void sweepLeftovers(DatasetInfo dataset, Path copy) throws IOException {
-        Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
         try (Stream<Path> entries = Files.list(copies)) {
             for (Path p : entries.toList()) {
                 String name = p.getFileName().toString();
                 boolean olderCopy = name.startsWith(dataset.id() + "-") && !p.equals(copy);
-                boolean staleTemp = (name.startsWith(".bundle-") || name.startsWith("import-"))
-                        && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo);
-                if (olderCopy || staleTemp) {
+                if (olderCopy || staleTemp(p)) {
                     Folders.deleteQuietly(p);
                 }
             }

@@ -24,10 +24,18 @@ public final class TrialWorker implements Runnable {
     private final TrialRunner runner;
     private final TrialService trials;
     private final WorkerSettings settings;
+    private final Runnable whenIdle;
     private volatile boolean stopping;
     private volatile TrialControl current;
 
     public TrialWorker(String id, TrialScheduler scheduler, TrialRunner runner, TrialService trials, WorkerSettings settings) {
+        this(id, scheduler, runner, trials, settings, () -> { });
+    }
+
+    /** A worker that also runs {@code whenIdle} (housekeeping such as {@link CopiesSweep#sweepIfDue}) when it has no trial. */
+    public TrialWorker(String id, TrialScheduler scheduler, TrialRunner runner, TrialService trials, WorkerSettings settings,
+                       Runnable whenIdle) {
+        this.whenIdle = whenIdle;
         this.id = id;
         this.scheduler = scheduler;
         this.runner = runner;
@@ -78,6 +86,7 @@ public final class TrialWorker implements Runnable {
         long claimMillis = (System.nanoTime() - claimStarted) / 1_000_000;
         if (next.isEmpty()) {
             scheduler.completeFinished();
+            whenIdle.run();
             return Optional.empty();
         }
         Assignment a = next.get();

@@ -19,6 +19,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.env.Environment;
@@ -103,16 +107,65 @@ public class WeightsCopies {
         if (copy == null || localSha(template, weightsName).equalsIgnoreCase(copy.sha256())) {
             return home;
         }
-        Path registry = home.root().resolve("weights-copies")
-                .resolve(template + "-" + weightsName + "-" + copy.sha256().substring(0, 16));
-        if (!Files.isDirectory(registry)) {
-            synchronized (fetching.computeIfAbsent(registry, r -> new Object())) {
-                if (!Files.isDirectory(registry)) {
-                    fetch(template, weightsName, copy, registry);
-                }
+        Path registry = copiesRoot().resolve(copyFolder(template, weightsName, copy));
+        synchronized (fetching.computeIfAbsent(registry, r -> new Object())) {
+            if (!Files.isDirectory(registry)) {
+                fetch(template, weightsName, copy, registry);
+            }
+            try {
+                Files.setLastModifiedTime(registry, FileTime.from(Instant.now()));   // used: see sweepUnused
+            } catch (IOException e) {
+                log.debug("could not mark {} as used: {}", registry, e.getMessage());
             }
         }
         return home.withWeights(registry);
+    }
+
+    private Path copiesRoot() {
+        return home.root().resolve("weights-copies");
+    }
+
+    /** The folder a weights copy is fetched into on a worker: template, name and SHA-256 prefix. */
+    static String copyFolder(String template, String name, StoredArtifact copy) {
+        return template + "-" + name + "-" + copy.sha256().substring(0, 16);
+    }
+
+    /**
+     * Deletes fetched weights that no unfinished experiment records ({@code needed}: {@link #copyFolder} names)
+     * and no trial here used for a day, and fetches that did not finish a day ago or more. A copy deleted too
+     * early is fetched again. Returns how many it removed.
+     */
+    public int sweepUnused(Set<String> needed) throws IOException {
+        Path root = copiesRoot();
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
+        int removed = 0;
+        try (Stream<Path> entries = Files.list(root)) {
+            for (Path p : entries.toList()) {
+                String name = p.getFileName().toString();
+                if ((name.startsWith(".fetch-") || !needed.contains(name))
+                        && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
+                    synchronized (fetching.computeIfAbsent(p, r -> new Object())) {
+                        Folders.deleteQuietly(p);
+                    }
+                    removed++;
+                    log.info("removed unused pretrained weights copy path={}", p);
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** {@link #copyFolder} names of the copies recorded in these experiments' settings. */
+    static Set<String> folders(Map<String, StoredArtifact> recorded) {
+        Set<String> names = new TreeSet<>();
+        recorded.forEach((key, copy) -> {
+            int slash = key.indexOf('/');
+            names.add(copyFolder(key.substring(0, slash), key.substring(slash + 1), copy));
+        });
+        return names;
     }
 
     /** The weights names a template's space can draw (its default when the space does not set them), less None. */

@@ -24,11 +24,13 @@ public class WorkerPool implements SmartLifecycle {
     private final TrialScheduler scheduler;
     private final TrialRunner runner;
     private final TrialService trials;
+    private final CopiesSweep copiesSweep;
     private final List<TrialWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    WorkerPool(Environment env, TrialScheduler scheduler, TrialRunner runner, TrialService trials) {
+    WorkerPool(Environment env, TrialScheduler scheduler, TrialRunner runner, TrialService trials, CopiesSweep copiesSweep) {
+        this.copiesSweep = copiesSweep;
         this.settings = WorkerSettings.from(env);
         this.scheduler = scheduler;
         this.runner = runner;
@@ -50,7 +52,7 @@ public class WorkerPool implements SmartLifecycle {
         }
         for (int i = 0; i < settings.workers(); i++) {
             String id = settings.workers() == 1 ? settings.workerId() : settings.workerId() + "-" + (i + 1);
-            TrialWorker worker = new TrialWorker(id, scheduler, runner, trials, settings);
+            TrialWorker worker = new TrialWorker(id, scheduler, runner, trials, settings, copiesSweep::sweepIfDue);
             Runnable body = nd4jThreads == 0 ? worker : () -> {
                 NativeThreads.applyToCurrentThread(nd4jThreads);   // OpenMP's setting is per thread
                 worker.run();

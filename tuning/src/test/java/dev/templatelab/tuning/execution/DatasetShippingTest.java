@@ -25,6 +25,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +80,33 @@ class DatasetShippingTest extends DigitsExperimentTest {
         ExperimentInfo again = launcher.launch(oneTrial("shipped-again", dataset));
         assertThat(datasets.get(dataset.id()).bundle()).as("packed once per dataset").isEqualTo(published.bundle());
         experiments.cancel(again.id());
+    }
+
+    /** A worker's unpacked copy goes once its dataset is deleted (which needs its experiments deleted first). */
+    @Test
+    void unpackedCopiesOfDeletedDatasetsAndStaleLeftoversAreSweptAway() throws IOException {
+        Path folder = copyOfDigits("swept");
+        DatasetInfo dataset = register(folder);
+        ExperimentInfo e = launcher.launch(oneTrial("swept", dataset));
+        DatasetInfo published = datasets.get(dataset.id());
+        deleteRecursively(folder);
+        assertThat(worker("sweeping-worker").workOnce()).contains(TrialRunner.Result.COMPLETE);
+        Path copies = locations.home().resolve("dataset-copies");
+        Path copy = copies.resolve(dataset.id() + "-" + published.bundle().sha256().substring(0, 16));
+        Path staleTemp = Files.createDirectories(copies.resolve("import-killed-unpack"));
+        Files.setLastModifiedTime(staleTemp, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+        Path freshTemp = Files.createDirectories(copies.resolve("import-unpack-in-progress"));
+
+        datasetCopies.sweepUnused();
+        assertThat(copy).as("its dataset is still registered").isDirectory();
+        assertThat(staleTemp).doesNotExist();
+        assertThat(freshTemp).as("perhaps another process's unpack").isDirectory();
+
+        experiments.delete(e.id());
+        datasets.delete(dataset.id());
+        datasetCopies.sweepUnused();
+        assertThat(copy).doesNotExist();
+        Files.delete(freshTemp);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.storage.events.EventInfo;
 import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.training.TemplateLabHome;
@@ -23,6 +24,9 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,7 @@ class WeightsShippingTest extends DigitsExperimentTest {
     @Autowired ArtifactStore artifacts;
     @Autowired TuningSettingsStore tuningSettings;
     @Autowired WeightsCopies weightsCopies;
+    @Autowired CopiesSweep copiesSweep;
 
     @Test
     void aWorkerWhoseRegistryLacksTheWeightsTrainsFromTheExperimentsCopy() throws IOException {
@@ -84,6 +89,21 @@ class WeightsShippingTest extends DigitsExperimentTest {
         registry.register(TEMPLATE, name, first);
         assertThat(weightsCopies.homeFor(TEMPLATE, Map.of("pretrained_weights", name), Map.of(TEMPLATE + "/" + name, copy))
                 .weights()).isEqualTo(new TemplateLabHome(locations.home()).weights());
+
+        // The fetched copy stays while an unfinished experiment records it or a trial used it within a day.
+        Path fetched = locations.home().resolve("weights-copies").resolve(WeightsCopies.copyFolder(TEMPLATE, name, copy));
+        assertThat(fetched).isDirectory();
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        copiesSweep.sweep();
+        assertThat(fetched).as("used just now").isDirectory();
+        ExperimentInfo again = launcher.launch(new ExperimentRequest(unique("weights-again"), newDataset(digits).id(),
+                List.of(TEMPLATE), "random", "none", 1, 1, 1, "accuracy", space, null, 3L));
+        Files.setLastModifiedTime(fetched, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+        copiesSweep.sweep();
+        assertThat(fetched).as("recorded by a queued experiment").isDirectory();
+        experiments.cancel(again.id());
+        copiesSweep.sweep();
+        assertThat(fetched).as("unused for two days, needed by no unfinished experiment").doesNotExist();
     }
 
     @Test
