@@ -15,6 +15,8 @@ import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.training.data.SampleDatasets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -24,6 +26,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -102,6 +106,39 @@ public class DatasetImports {
                 deleteQuietly(named);
             }
         }
+    }
+
+    /** A new empty file under {@code TEMPLATELAB_HOME/uploads} for the UI's upload to be written into. */
+    public Path newUploadFile() throws IOException {
+        Files.createDirectories(uploadsDir);
+        return Files.createTempFile(uploadsDir, "ui-upload-", ".zip");
+    }
+
+    /**
+     * Deletes uploads a day old or more (a crash or a closed tab mid-import left them; younger ones may still be
+     * importing); at startup. Returns how many.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    public int sweepOldUploads() {
+        if (!Files.isDirectory(uploadsDir)) {
+            return 0;
+        }
+        Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
+        int removed = 0;
+        try (Stream<Path> files = Files.list(uploadsDir)) {
+            for (Path p : files.toList()) {
+                if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
+                    deleteQuietly(p);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Could not sweep old uploads in {}: {}", uploadsDir, e.getMessage());
+        }
+        if (removed > 0) {
+            log.info("Deleted {} upload(s) left in {} a day ago or more", removed, uploadsDir);
+        }
+        return removed;
     }
 
     /**

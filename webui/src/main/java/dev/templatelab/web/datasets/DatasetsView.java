@@ -23,6 +23,8 @@ import com.vaadin.flow.component.upload.Upload;
 import com.vaadin.flow.router.PageTitle;
 import com.vaadin.flow.router.Route;
 import com.vaadin.flow.server.streams.DownloadHandler;
+import com.vaadin.flow.server.streams.TransferContext;
+import com.vaadin.flow.server.streams.TransferProgressListener;
 import com.vaadin.flow.server.streams.UploadHandler;
 import com.vaadin.flow.spring.security.AuthenticationContext;
 import dev.templatelab.storage.datasets.DatasetInfo;
@@ -30,13 +32,14 @@ import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
 import jakarta.annotation.security.PermitAll;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Datasets: upload a zip (upload progress, then import progress), see each dataset's classes, counts and
@@ -72,12 +75,23 @@ public class DatasetsView extends VerticalLayout {
         name.setPlaceholder("e.g. flowers-v1");
         name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF);"
                 + " blank: the zip's file name");
-        upload = new Upload(UploadHandler.toTempFile((metadata, file) -> {
-            // Keep our own copy: the import runs after this callback returns.
-            Path own = Files.createTempFile("templatelab-upload-", ".zip");
-            Files.move(file.toPath(), own, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        name.addValueChangeListener(e -> checkName());
+        // Uploads land in TEMPLATELAB_HOME/uploads (not the system's temp folder): a transfer that breaks off is
+        // deleted at once, and anything left there by a crash is swept at the next start.
+        AtomicReference<Path> receiving = new AtomicReference<>();
+        upload = new Upload(UploadHandler.toFile((metadata, file) -> {
+            Path own = file.toPath();
             getUI().ifPresentOrElse(ui -> ui.access(() -> startImport(ui, datasetName(metadata.fileName()),
                     metadata.fileName(), own)), () -> deleteQuietly(own));
+        }, metadata -> {
+            Path file = imports.newUploadFile();
+            receiving.set(file);
+            return file.toFile();
+        }, new TransferProgressListener() {
+            @Override
+            public void onError(TransferContext context, IOException reason) {
+                deleteQuietly(receiving.getAndSet(null));
+            }
         }));
         upload.setId("dataset-upload");
         upload.setAcceptedFileTypes("application/zip", ".zip");
@@ -109,6 +123,15 @@ public class DatasetsView extends VerticalLayout {
         grid.setHeight("320px");
         add(grid, details);
         refresh();
+    }
+
+    /** Says at once when the typed name is taken, before a large upload is sent for nothing. */
+    private void checkName() {
+        String typed = name.getValue().trim();
+        boolean taken = !typed.isEmpty() && datasets.findByName(typed).isPresent();
+        name.setInvalid(taken);
+        name.setErrorMessage(taken ? "a dataset named '" + typed + "' already exists; choose another name" : null);
+        upload.setEnabled(!taken);
     }
 
     /** The name typed, else the uploaded file's name without ".zip". */
@@ -205,10 +228,13 @@ public class DatasetsView extends VerticalLayout {
     }
 
     private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            LoggerFactory.getLogger(DatasetsView.class).warn("Could not delete {}: {}", file, e.getMessage());
         }
     }
 }

@@ -13,6 +13,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -54,6 +57,35 @@ class DatasetsViewTest extends UiTest {
 
         assertThat(imports.registerSampleOnFirstStart()).isFalse();
         assertThat(datasets.findByName(DatasetImports.SAMPLE_NAME)).isEmpty();
+    }
+
+    @Test
+    void aTakenNameIsFlaggedBeforeAnythingIsUploaded() throws IOException {
+        Path zip = Files.createTempFile("ds", ".zip");
+        Files.write(zip, TestData.datasetZip(List.of("a", "b"), 2, 5));
+        String taken = imports.importZip(TestData.unique("taken"), "taken.zip", zip).dataset().name();
+        UI.getCurrent().navigate(DatasetsView.class);
+        DatasetsView view = _get(DatasetsView.class);
+
+        view.name.setValue(taken);
+        assertThat(view.name.isInvalid()).isTrue();
+        assertThat(view.name.getErrorMessage()).isEqualTo("a dataset named '" + taken + "' already exists; choose another name");
+        assertThat(view.upload.isEnabled()).isFalse();
+        view.name.setValue(taken + "-2");
+        assertThat(view.name.isInvalid()).isFalse();
+        assertThat(view.upload.isEnabled()).isTrue();
+    }
+
+    @Test
+    void uploadsLeftADayAgoAreSweptAtStart() throws IOException {
+        Path old = imports.newUploadFile();
+        Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+        Path fresh = imports.newUploadFile();
+
+        assertThat(imports.sweepOldUploads()).isGreaterThanOrEqualTo(1);
+        assertThat(old).doesNotExist();
+        assertThat(fresh).as("perhaps still being imported").exists();
+        Files.delete(fresh);
     }
 
     @Test
