@@ -25,4 +25,11 @@ interface CheckpointRepository extends JpaRepository<CheckpointEntity, Long> {
 
     @Query(value = "SELECT now()", nativeQuery = true)
     Instant databaseNow();
+
+    /** Checkpoints of the experiment's ended trials that are not their best (kept only for resuming). */
+    @Query(value = """
+            SELECT c.* FROM checkpoints c JOIN trials t ON t.id = c.trial_id
+            WHERE t.experiment_id = :experimentId AND NOT c.is_best AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL')""",
+            nativeQuery = true)
+    List<CheckpointEntity> findNotBestOfEndedTrials(long experimentId);
 }

@@ -137,6 +137,20 @@ public class CheckpointService {
         return store.open(find(checkpointId).artifact());
     }
 
+    /**
+     * Deletes the checkpoints of the experiment's ended trials other than each one's best: they were kept only to
+     * resume from, and nothing resumes an ended trial (ASHA's held trials pruned at the end, say). Returns how many.
+     */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
+    public int keepOnlyBest(long experimentId) {
+        List<CheckpointEntity> rows = transaction.execute(status -> checkpoints.findNotBestOfEndedTrials(experimentId));
+        for (CheckpointEntity row : rows) {
+            transaction.executeWithoutResult(status -> checkpoints.deleteById(row.id));
+            deleteQuietly(URI.create(row.uri));
+        }
+        return rows.size();
+    }
+
     /** Deletes a checkpoint's row and file. */
     public void delete(long checkpointId) {
         CheckpointEntity row = find(checkpointId);

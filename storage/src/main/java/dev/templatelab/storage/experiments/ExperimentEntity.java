@@ -139,7 +139,7 @@ class ExperimentEntity {
         if (next == ExperimentState.PAUSED) {
             pausedAt = now;
         } else if (state == ExperimentState.PAUSED) {
-            if (startedAt != null) {   // a pause before the first trial is no part of the running time either
+            if (startedAt != null && pausedAt != null) {   // a pause before the first trial is no running time either
                 pausedSeconds += Math.max(0, Duration.between(pausedAt, now).toNanos() / 1e9);
             }
             pausedAt = null;

@@ -11,6 +11,7 @@ import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageImpl;
 import org.springframework.data.domain.PageRequest;
@@ -187,20 +188,18 @@ public class ExperimentService {
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public DeletedExperiment delete(long id) {
-        DeletedExperiment deleted = transaction.execute(status -> {
-            ExperimentEntity e = lock(id);
-            if (!e.state.isFinished()) {
-                throw new IllegalTransitionException("experiment " + id + " (" + e.name + ") is " + e.state
-                        + "; only a finished experiment can be deleted: cancel it first");
+        DeletedExperiment deleted = null;
+        for (int attempt = 1; deleted == null; attempt++) {
+            try {
+                deleted = transaction.execute(status -> deleteRows(id));
+            } catch (PessimisticLockingFailureException e) {
+                // A worker still saving a cancelled trial's checkpoint takes row locks in the other order and
+                // PostgreSQL aborts one of the two: its save then fails on the deleted trial, or we try again.
+                if (attempt == 3) {
+                    throw e;
+                }
             }
-            List<Long> trialIds = experiments.lockTrials(id);
-            Object[] totals = experiments.checkpointTotals(id).get(0);
-            DeletedExperiment d = new DeletedExperiment(id, e.name, trialIds.size(), ((Number) totals[0]).longValue(),
-                    ((Number) totals[1]).longValue());
-            experiments.delete(e);   // the database cascades to trials, metrics, checkpoints, events, settings
-            experiments.flush();
-            return d;
-        });
+        }
         // After the commit, so a failed delete leaves every file its rows point to. A process dying right here
         // leaves files without rows under experiments/<id>, which nothing reads.
         try {
@@ -212,6 +211,21 @@ public class ExperimentService {
         log.info("experiment deleted experiment={} name=\"{}\" trials={} checkpoint_files={} bytes={}", id,
                 deleted.name(), deleted.trials(), deleted.checkpointFiles(), deleted.checkpointBytes());
         return deleted;
+    }
+
+    private DeletedExperiment deleteRows(long id) {
+        ExperimentEntity e = lock(id);
+        if (!e.state.isFinished()) {
+            throw new IllegalTransitionException("experiment " + id + " (" + e.name + ") is " + e.state
+                    + "; only a finished experiment can be deleted: cancel it first");
+        }
+        List<Long> trialIds = experiments.lockTrials(id);
+        Object[] totals = experiments.checkpointTotals(id).get(0);
+        DeletedExperiment d = new DeletedExperiment(id, e.name, trialIds.size(), ((Number) totals[0]).longValue(),
+                ((Number) totals[1]).longValue());
+        experiments.delete(e);   // the database cascades to trials, metrics, checkpoints, events, settings
+        experiments.flush();
+        return d;
     }
 
     private ExperimentInfo move(long id, ExperimentState next, String message) {

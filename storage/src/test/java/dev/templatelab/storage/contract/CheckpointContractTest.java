@@ -8,6 +8,7 @@ import dev.templatelab.storage.experiments.DeletedExperiment;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.metrics.EpochMetrics;
 import dev.templatelab.storage.trials.TrialLease;
+import dev.templatelab.storage.trials.TrialResult;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -111,6 +112,25 @@ class CheckpointContractTest extends StorageContractTest {
         assertThat(HOME.resolve("artifacts").resolve("experiments").resolve(Long.toString(e.id()))).doesNotExist();
         datasets.delete(e.datasetId());   // no experiment uses it any more
         assertThatThrownBy(() -> experiments.delete(e.id())).isInstanceOf(NotFoundException.class);
+    }
+
+    /** Ended trials keep only their best checkpoint; a held trial keeps the one it resumes from. */
+    @Test
+    void keepOnlyBestTrimsEndedTrialsOnly() {
+        ExperimentInfo e = newExperiment(2);
+        TrialLease ended = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        CheckpointInfo best = checkpoints.save(ended.trialId(), 0, bytes("best"), true);
+        CheckpointInfo latest = checkpoints.save(ended.trialId(), 1, bytes("latest"), false);
+        trials.complete(ended, TrialResult.of(0.9));
+        TrialLease held = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        CheckpointInfo resumeFrom = checkpoints.save(held.trialId(), 0, bytes("held"), false);
+        trials.hold(held, TrialResult.of(0.5));
+
+        assertThat(checkpoints.keepOnlyBest(e.id())).isEqualTo(1);
+
+        assertThat(checkpoints.list(ended.trialId())).containsExactly(best);
+        assertThat(Path.of(latest.uri())).doesNotExist();
+        assertThat(checkpoints.list(held.trialId())).containsExactly(resumeFrom);
     }
 
     @Test

@@ -64,8 +64,13 @@ public class CopiesSweep {
         Set<String> needed = new TreeSet<>();
         for (ExperimentState state : List.of(ExperimentState.QUEUED, ExperimentState.RUNNING, ExperimentState.PAUSED)) {
             for (ExperimentRow row : experiments.list(state, Pageable.unpaged())) {
-                settings.find(row.experiment().id())
-                        .ifPresent(s -> needed.addAll(WeightsCopies.folders(s.weightsCopies())));
+                try {
+                    settings.find(row.experiment().id())
+                            .ifPresent(s -> needed.addAll(WeightsCopies.folders(s.weightsCopies())));
+                } catch (IllegalStateException unreadable) {
+                    // Its settings cannot be read, so neither can its trials run (TrialScheduler says so): no needs.
+                    log.debug("experiment {} skipped: {}", row.experiment().id(), unreadable.getMessage());
+                }
             }
         }
         return datasets + weightsCopies.sweepUnused(needed);

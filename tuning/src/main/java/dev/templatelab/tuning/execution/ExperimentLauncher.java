@@ -7,6 +7,7 @@ import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.architectures.runtime.Bfloat16Convolutions;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
@@ -62,10 +63,12 @@ public class ExperimentLauncher {
     private final WeightsCopies weightsCopies;
     private final EventService events;
     private final TransactionTemplate transaction;
+    private final CheckpointService checkpoints;
 
     ExperimentLauncher(ExperimentService experiments, DatasetService datasets, TuningSettingsStore settings,
                        DatasetCopies datasetCopies, WeightsCopies weightsCopies, EventService events,
-                       PlatformTransactionManager transactions) {
+                       CheckpointService checkpoints, PlatformTransactionManager transactions) {
+        this.checkpoints = checkpoints;
         this.experiments = experiments;
         this.datasets = datasets;
         this.settings = settings;
@@ -155,7 +158,9 @@ public class ExperimentLauncher {
 
     /** Cancels an experiment: running trials stop at their next minibatch, waiting ones are failed. */
     public ExperimentInfo cancel(long experimentId) {
-        return experiments.cancel(experimentId);
+        ExperimentInfo cancelled = experiments.cancel(experimentId);
+        checkpoints.keepOnlyBest(experimentId);   // its trials ended: nothing resumes them
+        return cancelled;
     }
 
     /** Pauses an experiment: running trials stop at their next minibatch and wait, with their checkpoints, for resume. */

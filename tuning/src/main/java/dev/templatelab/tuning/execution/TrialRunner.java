@@ -2,6 +2,7 @@ package dev.templatelab.tuning.execution;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.config.DatabaseErrors;
@@ -390,8 +391,12 @@ public class TrialRunner {
             } else if (state.isFinished()) {
                 control.stop(TrialControl.StopReason.EXPERIMENT_ENDED);
             }
+        } catch (NotFoundException deleted) {
+            control.stop(TrialControl.StopReason.EXPERIMENT_ENDED);   // the experiment was deleted
         } catch (RuntimeException e) {
-            noteDatabaseOutage();
+            if (DatabaseErrors.isConnectionProblem(e)) {
+                noteDatabaseOutage();
+            }
             log.warn("heartbeat failed, database unreachable? retrying experiment={} trial={} number={} error=\"{}\"",
                     a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
         } finally {

@@ -1,6 +1,8 @@
 package dev.templatelab.tuning.execution;
 
 import dev.templatelab.storage.IllegalTransitionException;
+import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
@@ -24,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.stereotype.Component;
@@ -51,13 +54,16 @@ public class TrialScheduler {
     private final TransactionTemplate transaction;
     private final DatasetService datasets;
     private final DatasetCopies datasetCopies;
+    private final CheckpointService checkpoints;
     /** Experiments this process already said it cannot read the dataset of (said once, not every poll). */
     private final Set<Long> unreadableDatasets = ConcurrentHashMap.newKeySet();
     /** Experiments this process could not schedule (said once). */
     private final Set<Long> brokenExperiments = ConcurrentHashMap.newKeySet();
 
     TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies, EventService events,
-                   DatasetService datasets, DatasetCopies datasetCopies, PlatformTransactionManager transactions) {
+                   DatasetService datasets, DatasetCopies datasetCopies, CheckpointService checkpoints,
+                   PlatformTransactionManager transactions) {
+        this.checkpoints = checkpoints;
         this.experiments = experiments;
         this.datasets = datasets;
         this.datasetCopies = datasetCopies;
@@ -101,15 +107,27 @@ public class TrialScheduler {
      */
     private Optional<Assignment> unlessBroken(ExperimentInfo e, java.util.function.Supplier<Optional<Assignment>> claim) {
         try {
-            return claim.get();
+            Optional<Assignment> claimed = claim.get();
+            brokenExperiments.remove(e.id());   // working again: a later failure is said again
+            return claimed;
         } catch (RuntimeException error) {
             if (DatabaseErrors.isConnectionProblem(error)) {
                 throw error;
             }
+            if (error instanceof NotFoundException || error instanceof TransientDataAccessException) {
+                // Deleted meanwhile, or a lock conflict with another worker: nothing to report, next poll retries.
+                log.debug("experiment {} skipped this round: {}", e.id(), error.toString());
+                return Optional.empty();
+            }
             if (brokenExperiments.add(e.id())) {
                 log.error("cannot schedule experiment={} name=\"{}\"; skipping it", e.id(), e.name(), error);
-                events.log(e.id(), null, EventLevel.ERROR, "workers cannot start this experiment's trials: " + error
-                        + "; other experiments go on (see the worker's log for the stack trace)");
+                try {
+                    events.log(e.id(), null, EventLevel.ERROR, "workers cannot start this experiment's trials: "
+                            + error + "; they try again on every poll, and other experiments go on (see the worker's "
+                            + "log for the stack trace)");
+                } catch (RuntimeException notLogged) {
+                    log.warn("could not record that in the experiment's events: {}", notLogged.toString());
+                }
             }
             return Optional.empty();
         }
@@ -125,9 +143,12 @@ public class TrialScheduler {
         }
     }
 
-    /** Marks the experiment COMPLETE if no trial is waiting or running and no new one may start. */
+    /**
+     * Marks the experiment COMPLETE if no trial is waiting or running and no new one may start; then only each
+     * trial's best checkpoint is kept.
+     */
     public boolean completeIfDone(long experimentId) {
-        return Boolean.TRUE.equals(transaction.execute(status -> {
+        boolean completed = Boolean.TRUE.equals(transaction.execute(status -> {
             ExperimentInfo e = experiments.lockForUpdate(experimentId);
             if (e.state() != ExperimentState.RUNNING) {
                 return false;
@@ -154,6 +175,10 @@ public class TrialScheduler {
                 return false;
             }
         }));
+        if (completed) {
+            checkpoints.keepOnlyBest(experimentId);
+        }
+        return completed;
     }
 
     private Optional<Assignment> claimWaiting(long experimentId, String workerId) {

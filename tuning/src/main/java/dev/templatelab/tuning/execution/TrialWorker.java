@@ -1,5 +1,6 @@
 package dev.templatelab.tuning.execution;
 
+import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.trials.TrialService;
 import java.time.Duration;
@@ -61,7 +62,8 @@ public final class TrialWorker implements Runnable {
                     sleep(settings.pollInterval());
                 }
             } catch (Error e) {
-                // Not the database: say what happened and go on (the trial itself was already recorded as failed).
+                // Not the database: say what happened and go on. Trials record such errors themselves; one thrown
+                // outside training (storing the result) leaves its trial RUNNING for a takeover after the grace.
                 log.error("Worker {}: {}; taking the next trial in {} s", id, e, settings.pollInterval().toSeconds(), e);
                 sleep(settings.pollInterval());
             } catch (RuntimeException e) {
@@ -109,7 +111,11 @@ public final class TrialWorker implements Runnable {
         log.info("trial ended experiment={} trial={} number={} worker={} result={} seconds={}", a.experiment().id(),
                 a.trialId(), a.trial().number(), id, result,
                 String.format(Locale.ROOT, "%.2f", (System.nanoTime() - started) / 1e9));
-        scheduler.completeIfDone(a.experiment().id());
+        try {
+            scheduler.completeIfDone(a.experiment().id());
+        } catch (NotFoundException deleted) {
+            // the experiment was deleted while its trial ran: nothing to complete
+        }
         return Optional.of(result);
     }
 

@@ -145,13 +145,16 @@ public class WeightsCopies {
         try (Stream<Path> entries = Files.list(root)) {
             for (Path p : entries.toList()) {
                 String name = p.getFileName().toString();
-                if ((name.startsWith(".fetch-") || !needed.contains(name))
-                        && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
-                    synchronized (fetching.computeIfAbsent(p, r -> new Object())) {
+                if (!name.startsWith(".fetch-") && needed.contains(name)) {
+                    continue;
+                }
+                // Under the lock homeFor takes, and judged again there: a trial of this process may just have used it.
+                synchronized (fetching.computeIfAbsent(p, r -> new Object())) {
+                    if (Files.exists(p) && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
                         Folders.deleteQuietly(p);
+                        removed++;
+                        log.info("removed unused pretrained weights copy path={}", p);
                     }
-                    removed++;
-                    log.info("removed unused pretrained weights copy path={}", p);
                 }
             }
         }

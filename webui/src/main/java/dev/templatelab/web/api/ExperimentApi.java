@@ -104,13 +104,14 @@ public class ExperimentApi {
                                  Integer maxTrials, Integer maxEpochsPerTrial, TrialCountsJson trials, BestJson best,
                                  String owner, Instant createdAt, Instant startedAt, Instant finishedAt,
                                  long runningSeconds) {
-        static ExperimentJson of(ExperimentInfo e, TrialStats stats, TrialInfo best) {
+        /** {@code now}: the database's clock, the one the wall-clock budget reads. */
+        static ExperimentJson of(ExperimentInfo e, TrialStats stats, TrialInfo best, Instant now) {
             return new ExperimentJson(e.id(), e.name(), e.state(), e.datasetId(), e.templates(), e.sampler(), e.pruner(),
                     e.objective().name().toLowerCase(), e.direction().name().toLowerCase(), e.parallelism(),
                     e.budget().maxTrials(), e.budget().maxEpochsPerTrial(), TrialCountsJson.of(stats),
                     best == null || best.objectiveValue() == null ? null
                             : new BestJson(best.id(), best.number(), best.template(), best.objectiveValue()),
-                    e.owner(), e.createdAt(), e.startedAt(), e.finishedAt(), e.runningTime(Instant.now()).toSeconds());
+                    e.owner(), e.createdAt(), e.startedAt(), e.finishedAt(), e.runningTime(now).toSeconds());
         }
     }
 
@@ -169,16 +170,17 @@ public class ExperimentApi {
                                      @RequestParam(defaultValue = "0") int page,
                                      @RequestParam(defaultValue = "50") int size) {
         List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page, size), checkSize(size))).getContent();
+        Instant now = experiments.databaseNow();
         return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(),
                 r.bestObjectiveValue() == null ? null
-                        : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null))).toList();
+                        : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null), now)).toList();
     }
 
     @Operation(summary = "One experiment with trial counts and its best trial")
     @GetMapping("/api/experiments/{id}")
     public ExperimentJson get(@PathVariable long id) {
         ExperimentSummary s = experiments.summary(id);
-        return ExperimentJson.of(s.experiment(), s.trials(), s.bestTrial());
+        return ExperimentJson.of(s.experiment(), s.trials(), s.bestTrial(), experiments.databaseNow());
     }
 
     @Operation(summary = "An experiment's trials by number, optionally of one state (paged)")

@@ -70,11 +70,14 @@ public class LiveUpdates {
             } catch (NotFoundException deleted) {
                 // Deleted (from another page or the API): this page has nothing left to show.
                 fingerprints.remove(w);
-                w.ui().access(() -> {
-                    Notification.show("Experiment " + w.experimentId()
-                            + " was deleted");
-                    w.ui().navigate(ExperimentsView.class);
-                });
+                try {
+                    w.ui().access(() -> {
+                        Notification.show("Experiment " + w.experimentId() + " was deleted");
+                        w.ui().navigate(ExperimentsView.class);
+                    });
+                } catch (UIDetachedException closed) {
+                    // the page is gone already
+                }
             } catch (RuntimeException ex) {
                 log.warn("Live update of experiment {} failed: {}", w.experimentId(), ex.getMessage());
             }

@@ -2,6 +2,8 @@ package dev.templatelab.web.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vaadin.flow.spring.security.VaadinWebSecurity;
+import com.vaadin.flow.server.VaadinService;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,6 +20,7 @@ import org.springframework.security.core.session.SessionRegistry;
 import org.springframework.security.core.session.SessionRegistryImpl;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.session.HttpSessionEventPublisher;
+import org.springframework.security.web.session.SessionInformationExpiredEvent;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -91,9 +94,25 @@ public class SecurityConfiguration extends VaadinWebSecurity {
                 .requestMatchers("/download/**").hasRole(Role.VIEWER.name()));
         // Any number of sessions per user, but registered: an expired one (its user deleted) is logged out at its
         // next request, which lands on the login page.
-        http.sessionManagement(s -> s.maximumSessions(-1).sessionRegistry(sessionRegistry()).expiredUrl("/login"));
+        http.sessionManagement(s -> s.maximumSessions(-1).sessionRegistry(sessionRegistry())
+                .expiredSessionStrategy(SecurityConfiguration::sessionEnded));
         super.configure(http);
         setLoginView(http, LoginView.class);
+    }
+
+    /**
+     * A request in an ended session (its user was deleted): an open page's own request (Vaadin's, {@code v-r=...})
+     * is told its session expired, so the page reloads, onto the login page; any other goes to the login page.
+     */
+    private static void sessionEnded(SessionInformationExpiredEvent event) throws IOException {
+        HttpServletRequest request = event.getRequest();
+        HttpServletResponse response = event.getResponse();
+        if (request.getParameter("v-r") != null) {
+            response.setContentType("application/json; charset=UTF-8");
+            response.getWriter().write(VaadinService.createSessionExpiredJSON(false));
+        } else {
+            response.sendRedirect(request.getContextPath() + "/login");
+        }
     }
 
     private void error(HttpServletResponse response, int status, String message) throws IOException {

@@ -25,10 +25,13 @@ public class UserAccounts {
     private final JdbcTemplate jdbc;
     private final PasswordEncoder passwords;
     private final SessionRegistry sessions;
+    private final OpenPages openPages;
 
-    UserAccounts(JdbcUserDetailsManager users, JdbcTemplate jdbc, PasswordEncoder passwords, SessionRegistry sessions) {
+    UserAccounts(JdbcUserDetailsManager users, JdbcTemplate jdbc, PasswordEncoder passwords, SessionRegistry sessions,
+                 OpenPages openPages) {
         this.users = users;
         this.sessions = sessions;
+        this.openPages = openPages;
         this.jdbc = jdbc;
         this.passwords = passwords;
     }
@@ -70,8 +73,8 @@ public class UserAccounts {
     }
 
     /**
-     * Deletes a user and ends their signed-in UI sessions (their next click lands on the login page; the REST API
-     * checks credentials on every request anyway); the last admin cannot be deleted.
+     * Deletes a user and ends their signed-in UI sessions: their open pages go to the login page at once (the REST
+     * API checks credentials on every request anyway); the last admin cannot be deleted.
      */
     @Transactional
     public void delete(String username) {
@@ -88,6 +91,7 @@ public class UserAccounts {
                 sessions.getAllSessions(principal, false).forEach(SessionInformation::expireNow);
             }
         }
+        openPages.sendToLogin(username);   // the expired session then lands there, signed out
     }
 
     private static Role highest(List<Object> authorities) {

@@ -191,10 +191,11 @@ class BrowserTest {
         assertThat(browser.findElements(By.id("launch"))).as("the launch form is not shown to a viewer").isEmpty();
         assertThat(browser.findElement(By.tagName("body")).getText()).doesNotContain("Launch");
 
-        // A deleted user's open session ends: the next page they ask for is the login page.
+        // A deleted user's open page goes to the login page by itself, and stays signed out.
         open("experiments");
         waitFor(By.id("logout"));
         accounts.delete("vera");
+        waitFor(By.cssSelector("vaadin-login-form"));
         open("experiments");
         waitFor(By.cssSelector("vaadin-login-form"));
         assertThat(browser.findElements(By.id("logout"))).as("no longer signed in").isEmpty();
