@@ -97,7 +97,14 @@ public class DatasetImports {
                 named = Files.createTempFile(uploadsDir, "upload-", ".zip");
                 Files.copy(zip, named, StandardCopyOption.REPLACE_EXISTING);
             }
-            ImportResult result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults());
+            ImportResult result;
+            try {
+                result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults());
+            } catch (DatasetException e) {
+                // Name the user's file, not the server's temporary copy of it.
+                throw new DatasetException(e.getMessage().replace(named.toString(), "'" + fileName + "'")
+                        .replace(named.toUri().toString(), "'" + fileName + "'"), e);
+            }
             return register(name, result);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the upload " + fileName + ": " + e.getMessage(), e);

@@ -101,6 +101,8 @@ class DatasetApiTest extends WebAppTest {
         ResponseEntity<JsonNode> response = upload(as(Role.OPERATOR), TestData.escapingZip(), "evil.zip",
                 TestData.unique("evil"));
         assertError(response, HttpStatus.BAD_REQUEST, "escaped.png");
+        assertThat(response.getBody().get("error").asText()).as("names the user's file, not the server's copy")
+                .startsWith("'evil.zip'").doesNotContain("uploads");
         assertThat(datasets.list()).hasSize(before);
         assertNoLeftovers();
         assertThat(datasetsDir().getParent().resolve("escaped.png")).doesNotExist();
