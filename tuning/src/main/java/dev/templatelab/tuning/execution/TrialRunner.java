@@ -218,6 +218,9 @@ public class TrialRunner {
 
     private Result finish(Assignment a, Objective objective, TrainingJob.Result result) {
         long trialId = a.trialId();
+        if (!trials.heartbeat(a.lease())) {
+            return Result.DROPPED;   // taken over meanwhile: its best checkpoint and state are the other worker's
+        }
         Integer bestEpoch = null;
         try {
             if (result.sha256() != null) {
@@ -460,10 +463,8 @@ public class TrialRunner {
             long t2 = System.nanoTime();
             checkpointNanos.addAndGet(t2 - t1);
             try {
-                if (!whenReachable("heartbeat", () -> trials.heartbeat(a.lease()))) {
-                    control.stop(TrialControl.StopReason.LEASE_LOST);
-                    return Decision.STOP;
-                }
+                // No second lease check here: holding, pruning and completing each require the lease, and a
+                // trial that continues checks it before its next epoch's writes.
                 // The last epoch completes the trial; before it, ASHA may pause the trial at a rung.
                 boolean mayHold = m.epoch() < context.epochs() - 1;
                 return switch (whenReachable("prune decision", () -> a.trial().verdict(mayHold))) {
