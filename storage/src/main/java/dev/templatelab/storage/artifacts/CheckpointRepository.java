@@ -26,10 +26,14 @@ interface CheckpointRepository extends JpaRepository<CheckpointEntity, Long> {
     @Query(value = "SELECT now()", nativeQuery = true)
     Instant databaseNow();
 
-    /** Checkpoints of the experiment's ended trials that are not their best (kept only for resuming). */
+    /**
+     * Deletes the checkpoints of the experiment's ended trials that are not their best (kept only for resuming), in
+     * one statement (judged and deleted under the same row locks); returns their URIs.
+     */
     @Query(value = """
-            SELECT c.* FROM checkpoints c JOIN trials t ON t.id = c.trial_id
-            WHERE t.experiment_id = :experimentId AND NOT c.is_best AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL')""",
-            nativeQuery = true)
-    List<CheckpointEntity> findNotBestOfEndedTrials(long experimentId);
+            DELETE FROM checkpoints c USING trials t
+            WHERE c.trial_id = t.id AND t.experiment_id = :experimentId AND NOT c.is_best
+              AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL')
+            RETURNING c.uri""", nativeQuery = true)
+    List<String> deleteNotBestOfEndedTrials(long experimentId);
 }

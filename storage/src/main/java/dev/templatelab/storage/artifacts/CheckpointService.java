@@ -143,12 +143,9 @@ public class CheckpointService {
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public int keepOnlyBest(long experimentId) {
-        List<CheckpointEntity> rows = transaction.execute(status -> checkpoints.findNotBestOfEndedTrials(experimentId));
-        for (CheckpointEntity row : rows) {
-            transaction.executeWithoutResult(status -> checkpoints.deleteById(row.id));
-            deleteQuietly(URI.create(row.uri));
-        }
-        return rows.size();
+        List<String> uris = transaction.execute(status -> checkpoints.deleteNotBestOfEndedTrials(experimentId));
+        uris.forEach(uri -> deleteQuietly(URI.create(uri)));   // after the commit: no row points at a missing file
+        return uris.size();
     }
 
     /** Deletes a checkpoint's row and file. */

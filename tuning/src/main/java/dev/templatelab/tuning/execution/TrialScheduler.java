@@ -108,7 +108,9 @@ public class TrialScheduler {
     private Optional<Assignment> unlessBroken(ExperimentInfo e, java.util.function.Supplier<Optional<Assignment>> claim) {
         try {
             Optional<Assignment> claimed = claim.get();
-            brokenExperiments.remove(e.id());   // working again: a later failure is said again
+            if (claimed.isPresent()) {
+                brokenExperiments.remove(e.id());   // working again: a later failure is said again
+            }
             return claimed;
         } catch (RuntimeException error) {
             if (DatabaseErrors.isConnectionProblem(error)) {
@@ -176,7 +178,12 @@ public class TrialScheduler {
             }
         }));
         if (completed) {
-            checkpoints.keepOnlyBest(experimentId);
+            try {
+                checkpoints.keepOnlyBest(experimentId);
+            } catch (RuntimeException e) {
+                log.warn("experiment {} complete, but its ended trials' other checkpoints were not deleted: {}",
+                        experimentId, e.toString());
+            }
         }
         return completed;
     }

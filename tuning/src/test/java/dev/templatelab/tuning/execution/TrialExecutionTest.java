@@ -231,6 +231,8 @@ class TrialExecutionTest extends DigitsExperimentTest {
                 .anyMatch(m -> m.startsWith("workers cannot start this experiment's trials: ")
                         && m.contains("unreadable tuning settings"));
         assertThat(w.workOnce()).as("nothing else to run, and idle rounds do not fail either").isEmpty();
+        assertThat(events.recent(broken.id(), 10)).as("said once, not on every poll")
+                .filteredOn(ev -> ev.message().startsWith("workers cannot start")).hasSize(1);
         experiments.cancel(broken.id());
     }
 

@@ -102,8 +102,9 @@ public class DatasetImports {
                 result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults());
             } catch (DatasetException e) {
                 // Name the user's file, not the server's temporary copy of it.
-                throw new DatasetException(e.getMessage().replace(named.toString(), "'" + fileName + "'")
-                        .replace(named.toUri().toString(), "'" + fileName + "'"), e);
+                String message = String.valueOf(e.getMessage());
+                throw new DatasetException(message.replace(named.toUri().toString(), "'" + fileName + "'")
+                        .replace(named.toString(), "'" + fileName + "'"), e);
             }
             return register(name, result);
         } catch (IOException e) {

@@ -8,6 +8,8 @@ import dev.templatelab.tuning.execution.ExperimentLauncher;
 import dev.templatelab.tuning.execution.ExperimentRequest;
 import org.springframework.stereotype.Service;
 
+import java.time.Instant;
+
 /**
  * What the UI and API do to experiments: launch (validated by tuning's {@link ExperimentLauncher}, which
  * creates nothing when it refuses), read, pause, resume, cancel (the launcher tells running trials to stop), and
@@ -35,6 +37,11 @@ public class ExperimentControl {
 
     public ExperimentSummary summary(long id) {
         return experiments.summary(id);
+    }
+
+    /** The database's clock, which experiments' running time (and wall-clock budget) is measured by. */
+    public Instant databaseNow() {
+        return experiments.databaseNow();
     }
 
     public ExperimentInfo pause(long id) {

@@ -240,7 +240,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 + (experiment.budget().maxTrials() == null ? "no trial limit" : experiment.budget().maxTrials()
                 + " trials") + (experiment.budget().maxEpochsPerTrial() == null ? ""
                 : " of at most " + experiment.budget().maxEpochsPerTrial() + " epochs") + " · " + experiment.parallelism()
-                + " at once · running " + Formats.duration(experiment.runningTime(Instant.now()))
+                + " at once · running " + Formats.duration(experiment.runningTime(control.databaseNow()))
                 + (experiment.budget().maxWallClockSeconds() == null ? ""
                 : " of " + Formats.duration(Duration.ofSeconds(experiment.budget().maxWallClockSeconds())))
                 + (experiment.pausedAt() != null || !experiment.pausedBefore().isZero() ? " (pauses not counted)" : ""));

@@ -44,8 +44,11 @@ public class ExperimentsView extends VerticalLayout {
     final Grid<Line> grid = new Grid<>();
     final Select<ExperimentState> stateFilter = new Select<>();
 
-    /** One row: the experiment, its counts and best objective, and the best trial's template. */
-    record Line(ExperimentRow row, String bestTemplate) {
+    /**
+     * One row: the experiment, its counts and best objective, the best trial's template, and the database's clock
+     * when the row was read (running time is measured by it, as the wall-clock budget is).
+     */
+    record Line(ExperimentRow row, String bestTemplate, Instant readAt) {
         ExperimentInfo experiment() {
             return row.experiment();
         }
@@ -75,7 +78,7 @@ public class ExperimentsView extends VerticalLayout {
         grid.addColumn(Line::bestTemplate).setHeader("Best template").setKey("bestTemplate").setAutoWidth(true);
         grid.addColumn(l -> String.join(", ", l.experiment().templates())).setHeader("Templates").setKey("templates")
                 .setFlexGrow(1);
-        grid.addColumn(l -> Formats.duration(l.experiment().runningTime(Instant.now())))
+        grid.addColumn(l -> Formats.duration(l.experiment().runningTime(l.readAt())))
                 .setHeader("Running").setKey("elapsed").setAutoWidth(true);
         grid.addColumn(l -> Formats.time(l.experiment().createdAt())).setHeader("Created").setSortProperty("createdAt")
                 .setKey("createdAt").setAutoWidth(true);
@@ -91,7 +94,8 @@ public class ExperimentsView extends VerticalLayout {
         Map<Long, String> bestTemplates = rows.stream().filter(r -> r.bestObjectiveValue() != null)
                 .collect(Collectors.toMap(r -> r.experiment().id(), r -> trials.best(r.experiment().id(),
                         r.experiment().direction()).map(TrialInfo::template).orElse("-")));
-        return rows.stream().map(r -> new Line(r, bestTemplates.getOrDefault(r.experiment().id(), "-")));
+        Instant now = experiments.databaseNow();
+        return rows.stream().map(r -> new Line(r, bestTemplates.getOrDefault(r.experiment().id(), "-"), now));
     }
 
     private HorizontalLayout progress(Line line) {

@@ -9,6 +9,8 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.JdbcUserDetailsManager;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -86,6 +88,16 @@ public class UserAccounts {
             throw new IllegalArgumentException(username + " is the last admin; make another admin first");
         }
         users.deleteUser(username);
+        // Once the deletion is committed (a failed one leaves the user signed in as before).
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                endSessions(username);
+            }
+        });
+    }
+
+    private void endSessions(String username) {
         for (Object principal : sessions.getAllPrincipals()) {
             if (principal instanceof UserDetails signedIn && signedIn.getUsername().equals(username)) {
                 sessions.getAllSessions(principal, false).forEach(SessionInformation::expireNow);
