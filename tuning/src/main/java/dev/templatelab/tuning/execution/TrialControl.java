@@ -22,6 +22,21 @@ public final class TrialControl {
 
     private final CancellationToken token = new CancellationToken();
     private final AtomicReference<StopReason> reason = new AtomicReference<>();
+    /** System.nanoTime() when the database last confirmed this worker still holds the trial (a claim, a heartbeat). */
+    private volatile long leaseConfirmedAt = System.nanoTime();
+
+    /** The database just confirmed the lease (a heartbeat found the trial still ours). */
+    void leaseConfirmed() {
+        leaseConfirmedAt = System.nanoTime();
+    }
+
+    /**
+     * Whether the lease was confirmed within {@code window}. No other worker can have taken the trial over since a
+     * confirmation younger than the heartbeat grace: a takeover needs the trial silent for the whole grace.
+     */
+    boolean leaseConfirmedWithin(java.time.Duration window) {
+        return System.nanoTime() - leaseConfirmedAt < window.toNanos();
+    }
 
     /** Asks the fit loop to stop after its current minibatch; the first reason given wins. */
     public void stop(StopReason why) {

@@ -180,7 +180,7 @@ public class TrialRunner {
             return release(a, control.reason() == null ? TrialControl.StopReason.SHUTDOWN : control.reason());
         }
         try {
-            return finish(a, objective, result);
+            return finish(a, control, objective, result);
         } catch (RuntimeException e) {
             if (DatabaseErrors.isConnectionProblem(e)) {
                 noteDatabaseOutage();
@@ -216,9 +216,9 @@ public class TrialRunner {
         }
     }
 
-    private Result finish(Assignment a, Objective objective, TrainingJob.Result result) {
+    private Result finish(Assignment a, TrialControl control, Objective objective, TrainingJob.Result result) {
         long trialId = a.trialId();
-        if (!trials.heartbeat(a.lease())) {
+        if (!control.leaseConfirmedWithin(settings.heartbeatGrace().dividedBy(2)) && !trials.heartbeat(a.lease())) {
             return Result.DROPPED;   // taken over meanwhile: its best checkpoint and state are the other worker's
         }
         Integer bestEpoch = null;
@@ -388,6 +388,7 @@ public class TrialRunner {
                 control.stop(state.isFinished() ? TrialControl.StopReason.EXPERIMENT_ENDED : TrialControl.StopReason.LEASE_LOST);
                 return;
             }
+            control.leaseConfirmed();
             ExperimentState state = experiments.get(a.experiment().id()).state();
             if (state == ExperimentState.PAUSED) {
                 control.stop(TrialControl.StopReason.PAUSED);
@@ -428,10 +429,7 @@ public class TrialRunner {
         public Decision onEpoch(TrainingContext context, EpochMetrics m) {
             // A worker that lost its lease (cut off long enough for another to take the trial over) writes nothing
             // more: its epoch's metrics or checkpoint would land in the trial the other worker now runs.
-            long leaseChecked = System.nanoTime();
-            boolean stillOurs = whenReachable("heartbeat", () -> trials.heartbeat(a.lease()));
-            heartbeatNanos.addAndGet(System.nanoTime() - leaseChecked);
-            if (!stillOurs) {
+            if (!stillOurs(a, control)) {
                 control.stop(TrialControl.StopReason.LEASE_LOST);
                 return Decision.STOP;
             }
@@ -477,6 +475,27 @@ public class TrialRunner {
                 };
             } finally {
                 pruneNanos.addAndGet(System.nanoTime() - t2);
+            }
+        }
+
+        /**
+         * Whether this worker still holds the trial. Asked of the database only when no heartbeat confirmed it
+         * within half the grace (a worker cut off from the database, which another may have replaced meanwhile):
+         * otherwise no takeover can have happened, and an epoch costs no extra round trip.
+         */
+        private boolean stillOurs(Assignment a, TrialControl control) {
+            if (control.leaseConfirmedWithin(settings.heartbeatGrace().dividedBy(2))) {
+                return true;
+            }
+            long started = System.nanoTime();
+            try {
+                boolean ours = whenReachable("heartbeat", () -> trials.heartbeat(a.lease()));
+                if (ours) {
+                    control.leaseConfirmed();
+                }
+                return ours;
+            } finally {
+                heartbeatNanos.addAndGet(System.nanoTime() - started);
             }
         }
 
