@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -158,7 +159,18 @@ public class ExperimentLauncher {
 
     /** Cancels an experiment: running trials stop at their next minibatch, waiting ones are failed. */
     public ExperimentInfo cancel(long experimentId) {
-        ExperimentInfo cancelled = experiments.cancel(experimentId);
+        ExperimentInfo cancelled = null;
+        for (int attempt = 1; cancelled == null; attempt++) {
+            try {
+                cancelled = experiments.cancel(experimentId);
+            } catch (PessimisticLockingFailureException e) {
+                // A worker re-queueing a silent trial of it at this moment locks the same rows in the other order
+                // and PostgreSQL aborts one of the two: the cancel is tried again rather than shown as an error.
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
         try {
             checkpoints.keepOnlyBest(experimentId);   // its trials ended: nothing resumes them
         } catch (RuntimeException e) {   // the cancel stands; only disk is not freed yet
