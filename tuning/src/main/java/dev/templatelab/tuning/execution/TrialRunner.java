@@ -218,7 +218,7 @@ public class TrialRunner {
 
     private Result finish(Assignment a, TrialControl control, Objective objective, TrainingJob.Result result) {
         long trialId = a.trialId();
-        if (!control.leaseConfirmedWithin(settings.heartbeatGrace().dividedBy(2)) && !trials.heartbeat(a.lease())) {
+        if (!stillOurs(control, () -> trials.heartbeat(a.lease()))) {
             return Result.DROPPED;   // taken over meanwhile: its best checkpoint and state are the other worker's
         }
         Integer bestEpoch = null;
@@ -238,7 +238,7 @@ public class TrialRunner {
         SortedMap<Integer, Double> curve = a.storage().trial(a.trial().number()).intermediateValues();
         if (result.outcome().status() == TrainingOutcome.Status.PRUNED) {
             trials.prune(a.lease(), new TrialResult(curve.isEmpty() ? null : curve.get(curve.lastKey()), bestEpoch, null, null));
-            keepOnlyBestCheckpoint(a);
+            keepOnlyBestCheckpoints(a);
             return Result.PRUNED;
         }
         Double value = bestEpoch != null ? curve.get(bestEpoch) : null;
@@ -251,25 +251,42 @@ public class TrialRunner {
             return Result.FAIL;
         }
         trials.complete(a.lease(), new TrialResult(value, bestEpoch, null, null));
-        keepOnlyBestCheckpoint(a);
+        keepOnlyBestCheckpoints(a);
         return Result.COMPLETE;
     }
 
     /**
      * Once a trial has ended nothing resumes it, so only its best checkpoint (what the pages offer for download) is
      * kept: the latest epoch's, kept for resuming, would otherwise double the store's size (ResNet-50 with its
-     * optimizer state: ~300 MB a file).
+     * optimizer state: ~300 MB a file). One statement trims this trial and any other of the experiment that ended.
      */
-    private void keepOnlyBestCheckpoint(Assignment a) {
+    private void keepOnlyBestCheckpoints(Assignment a) {
         try {
-            for (CheckpointInfo c : checkpoints.list(a.trialId())) {
-                if (!c.best()) {
-                    checkpoints.delete(c.id());
-                }
-            }
+            checkpoints.keepOnlyBest(a.experiment().id());
         } catch (RuntimeException e) {
             log.warn("could not delete the ended trial's other checkpoints experiment={} trial={} number={} error=\"{}\"",
                     a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
+        }
+    }
+
+    /**
+     * Whether this worker still holds the trial. Asked of the database ({@code askDatabase}) only when no heartbeat
+     * confirmed it within half the grace (a worker cut off from the database, which another may have replaced
+     * meanwhile): otherwise no takeover can have happened, and an epoch costs no extra round trip.
+     */
+    private boolean stillOurs(TrialControl control, java.util.function.BooleanSupplier askDatabase) {
+        if (control.leaseConfirmedWithin(settings.heartbeatGrace().dividedBy(2))) {
+            return true;
+        }
+        long started = System.nanoTime();
+        try {
+            boolean ours = askDatabase.getAsBoolean();
+            if (ours) {
+                control.leaseConfirmed();
+            }
+            return ours;
+        } finally {
+            heartbeatNanos.addAndGet(System.nanoTime() - started);
         }
     }
 
@@ -429,7 +446,7 @@ public class TrialRunner {
         public Decision onEpoch(TrainingContext context, EpochMetrics m) {
             // A worker that lost its lease (cut off long enough for another to take the trial over) writes nothing
             // more: its epoch's metrics or checkpoint would land in the trial the other worker now runs.
-            if (!stillOurs(a, control)) {
+            if (!stillOurs(control, () -> whenReachable("heartbeat", () -> trials.heartbeat(a.lease())))) {
                 control.stop(TrialControl.StopReason.LEASE_LOST);
                 return Decision.STOP;
             }
@@ -475,27 +492,6 @@ public class TrialRunner {
                 };
             } finally {
                 pruneNanos.addAndGet(System.nanoTime() - t2);
-            }
-        }
-
-        /**
-         * Whether this worker still holds the trial. Asked of the database only when no heartbeat confirmed it
-         * within half the grace (a worker cut off from the database, which another may have replaced meanwhile):
-         * otherwise no takeover can have happened, and an epoch costs no extra round trip.
-         */
-        private boolean stillOurs(Assignment a, TrialControl control) {
-            if (control.leaseConfirmedWithin(settings.heartbeatGrace().dividedBy(2))) {
-                return true;
-            }
-            long started = System.nanoTime();
-            try {
-                boolean ours = whenReachable("heartbeat", () -> trials.heartbeat(a.lease()));
-                if (ours) {
-                    control.leaseConfirmed();
-                }
-                return ours;
-            } finally {
-                heartbeatNanos.addAndGet(System.nanoTime() - started);
             }
         }
 
