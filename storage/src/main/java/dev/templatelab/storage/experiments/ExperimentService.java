@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Experiments: create (with trials), enqueue more trials, list for the UI, summarise, and pause,
@@ -160,13 +161,16 @@ public class ExperimentService {
     }
 
     /** Cancels the experiment: WAITING and RUNNING trials become FAIL ("experiment cancelled"). */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public ExperimentInfo cancel(long id) {
-        ExperimentInfo cancelled = move(id, ExperimentState.CANCELLED, "experiment cancelled");
-        int stopped = trials.failUnfinished(id, "experiment cancelled");
-        if (stopped > 0) {
-            events.info(id, stopped + " unfinished trial(s) failed by the cancellation");
-        }
-        return cancelled;
+        return retryingDeadlocks(() -> {
+            ExperimentInfo cancelled = move(id, ExperimentState.CANCELLED, "experiment cancelled");
+            int stopped = trials.failUnfinished(id, "experiment cancelled");
+            if (stopped > 0) {
+                events.info(id, stopped + " unfinished trial(s) failed by the cancellation");
+            }
+            return cancelled;
+        });
     }
 
     /** RUNNING -> COMPLETE: the tuner is done (budget spent or target reached). */
@@ -188,18 +192,7 @@ public class ExperimentService {
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public DeletedExperiment delete(long id) {
-        DeletedExperiment deleted = null;
-        for (int attempt = 1; deleted == null; attempt++) {
-            try {
-                deleted = transaction.execute(status -> deleteRows(id));
-            } catch (PessimisticLockingFailureException e) {
-                // A worker still saving a cancelled trial's checkpoint takes row locks in the other order and
-                // PostgreSQL aborts one of the two: its save then fails on the deleted trial, or we try again.
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
+        DeletedExperiment deleted = retryingDeadlocks(() -> deleteRows(id));
         // After the commit, so a failed delete leaves every file its rows point to. A process dying right here
         // leaves files without rows under experiments/<id>, which nothing reads.
         try {
@@ -211,6 +204,24 @@ public class ExperimentService {
         log.info("experiment deleted experiment={} name=\"{}\" trials={} checkpoint_files={} bytes={}", id,
                 deleted.name(), deleted.trials(), deleted.checkpointFiles(), deleted.checkpointBytes());
         return deleted;
+    }
+
+    /**
+     * Runs {@code work} in a transaction of its own, again (three times in all) when PostgreSQL aborts it in a
+     * deadlock. Cancel and delete lock the experiment, then its trials; a worker re-queueing a silent trial, or
+     * saving a checkpoint, locks the same rows in the other order, and one of the two is aborted: the worker's
+     * step fails on the changed trial, ours goes through on the next try.
+     */
+    private <T> T retryingDeadlocks(Supplier<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction.execute(status -> work.get());
+            } catch (PessimisticLockingFailureException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private DeletedExperiment deleteRows(long id) {

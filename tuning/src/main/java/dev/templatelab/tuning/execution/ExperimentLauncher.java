@@ -36,8 +36,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -49,6 +50,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class ExperimentLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(ExperimentLauncher.class);
 
     /** Claims of one trial (worker crashes and errors together) before it is marked FAIL. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -159,23 +162,11 @@ public class ExperimentLauncher {
 
     /** Cancels an experiment: running trials stop at their next minibatch, waiting ones are failed. */
     public ExperimentInfo cancel(long experimentId) {
-        ExperimentInfo cancelled = null;
-        for (int attempt = 1; cancelled == null; attempt++) {
-            try {
-                cancelled = experiments.cancel(experimentId);
-            } catch (PessimisticLockingFailureException e) {
-                // A worker re-queueing a silent trial of it at this moment locks the same rows in the other order
-                // and PostgreSQL aborts one of the two: the cancel is tried again rather than shown as an error.
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
+        ExperimentInfo cancelled = experiments.cancel(experimentId);
         try {
             checkpoints.keepOnlyBest(experimentId);   // its trials ended: nothing resumes them
         } catch (RuntimeException e) {   // the cancel stands; only disk is not freed yet
-            org.slf4j.LoggerFactory.getLogger(ExperimentLauncher.class).warn(
-                    "experiment {} cancelled, but its trials' other checkpoints were not deleted: {}", experimentId,
+            log.warn("experiment {} cancelled, but its trials' other checkpoints were not deleted: {}", experimentId,
                     e.toString());
         }
         return cancelled;

@@ -74,8 +74,7 @@ class DatasetShippingTest extends DigitsExperimentTest {
         }
         assertThat(Checkpoints.readMetadata(checkpoint).datasetHash()).as("trained on the very same images")
                 .isEqualTo(dataset.contentHash());
-        Path copy = locations.home().resolve("dataset-copies").resolve(dataset.id() + "-" + published.bundle().sha256().substring(0, 16));
-        assertThat(copy.resolve("0")).isDirectory();
+        assertThat(unpackedCopy(published).resolve("0")).isDirectory();
 
         ExperimentInfo again = launcher.launch(oneTrial("shipped-again", dataset));
         assertThat(datasets.get(dataset.id()).bundle()).as("packed once per dataset").isEqualTo(published.bundle());
@@ -91,8 +90,8 @@ class DatasetShippingTest extends DigitsExperimentTest {
         DatasetInfo published = datasets.get(dataset.id());
         deleteRecursively(folder);
         assertThat(worker("sweeping-worker").workOnce()).contains(TrialRunner.Result.COMPLETE);
-        Path copies = locations.home().resolve("dataset-copies");
-        Path copy = copies.resolve(dataset.id() + "-" + published.bundle().sha256().substring(0, 16));
+        Path copy = unpackedCopy(published);
+        Path copies = copy.getParent();
         Path staleTemp = Files.createDirectories(copies.resolve("import-killed-unpack"));
         Files.setLastModifiedTime(staleTemp, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
         Path freshTemp = Files.createDirectories(copies.resolve("import-unpack-in-progress"));
@@ -208,6 +207,12 @@ class DatasetShippingTest extends DigitsExperimentTest {
         space.put("per_item_lrate", 0.003);
         return new ExperimentRequest(unique(name), dataset.id(), List.of("Clarifai_InceptionV2"), "random", "none", 1, 1, 1,
                 "accuracy", space, null, 7L);
+    }
+
+    /** Where a worker with this test's home unpacks the dataset's copy. */
+    private Path unpackedCopy(DatasetInfo published) {
+        return locations.home().resolve("dataset-copies")
+                .resolve(published.id() + "-" + published.bundle().sha256().substring(0, 16));
     }
 
     private Path copyOfDigits(String name) throws IOException {
