@@ -418,7 +418,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                     } catch (RuntimeException ex) {
                         Notification.show(ex.getMessage(), 6000, Notification.Position.MIDDLE)
                                 .addThemeVariants(NotificationVariant.LUMO_ERROR);
-                        refresh();
+                        refreshOrLeave();
                     }
                 });
         confirm.setCancelable(true);
@@ -434,7 +434,16 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
             Notification.show(e.getMessage(), 6000, Notification.Position.MIDDLE)
                     .addThemeVariants(NotificationVariant.LUMO_ERROR);
         }
-        refresh();
+        refreshOrLeave();
+    }
+
+    /** After an action that failed, perhaps because the experiment was deleted from another page meanwhile. */
+    private void refreshOrLeave() {
+        try {
+            refresh();
+        } catch (NotFoundException gone) {
+            getUI().ifPresent(ui -> ui.navigate(ExperimentsView.class));
+        }
     }
 
     private String fmt(Double value) {

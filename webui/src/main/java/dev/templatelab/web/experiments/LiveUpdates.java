@@ -63,7 +63,7 @@ public class LiveUpdates {
                 String now = fingerprint(w.experimentId());
                 if (!now.equals(e.getValue())) {
                     fingerprints.replace(w, now);
-                    w.ui().access(w.refresh()::run);
+                    w.ui().access(() -> refreshIfStillWatched(w));
                 }
             } catch (UIDetachedException detached) {
                 fingerprints.remove(w);
@@ -71,10 +71,7 @@ public class LiveUpdates {
                 // Deleted (from another page or the API): this page has nothing left to show.
                 fingerprints.remove(w);
                 try {
-                    w.ui().access(() -> {
-                        Notification.show("Experiment " + w.experimentId() + " was deleted");
-                        w.ui().navigate(ExperimentsView.class);
-                    });
+                    w.ui().access(() -> leaveDeleted(w));
                 } catch (UIDetachedException closed) {
                     // the page is gone already
                 }
@@ -82,6 +79,27 @@ public class LiveUpdates {
                 log.warn("Live update of experiment {} failed: {}", w.experimentId(), ex.getMessage());
             }
         }
+    }
+
+    /**
+     * Runs with the UI locked, some time after the poll saw the change: by then the user may have left the page
+     * or deleted the experiment from it (the refresh would fail on the missing experiment).
+     */
+    private void refreshIfStillWatched(Watcher w) {
+        if (!fingerprints.containsKey(w)) {
+            return;
+        }
+        try {
+            w.refresh().run();
+        } catch (NotFoundException deleted) {
+            fingerprints.remove(w);
+            leaveDeleted(w);
+        }
+    }
+
+    private static void leaveDeleted(Watcher w) {
+        Notification.show("Experiment " + w.experimentId() + " was deleted");
+        w.ui().navigate(ExperimentsView.class);
     }
 
     private String fingerprint(long experimentId) {

@@ -64,4 +64,25 @@ class LiveUpdatesTest extends UiTest {
         UI.getCurrent().navigate(ExperimentsView.class);
         assertThat(live.watched()).as("leaving the page stops its updates").isEqualTo(watchedBefore);
     }
+
+    @Test
+    void aChangeSeenJustBeforeTheExperimentWasDeletedTakesThePageBackToTheList() throws Exception {
+        long dataset = TestData.dataset(datasets, datasetsDir().resolve("live-deleted-records")).id();
+        ExperimentInfo experiment = experiments.create(new NewExperiment(TestData.unique("live-deleted"), dataset,
+                List.of(TestData.INCEPTION_V2), "{}", "random", "none", Budget.of(1, 3), Metric.VAL_ACCURACY,
+                Direction.MAXIMIZE, 1, null), List.of(new NewTrial(TestData.INCEPTION_V2, List.of())));
+        int watchedBefore = live.watched();
+        UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id", Long.toString(experiment.id())));
+        _get(ExperimentView.class);
+
+        // The poll sees the cancel and queues a refresh; the experiment is deleted (another page, the API) before
+        // the UI runs it.
+        experiments.cancel(experiment.id());
+        live.poll();
+        experiments.delete(experiment.id());
+        MockVaadin.clientRoundtrip();
+
+        _get(ExperimentsView.class);
+        assertThat(live.watched()).isEqualTo(watchedBefore);
+    }
 }
