@@ -53,11 +53,14 @@ public class WeightsCopies {
     private final TemplateLabHome home;
     private final boolean ship;
     private final Map<Path, Object> fetching = new ConcurrentHashMap<>();
+    /** Taken by every process with this home to mark a copy used or to delete an unused one. */
+    private final SharedHomeLock sweepLock;
 
     WeightsCopies(ArtifactStore artifacts, StorageLocations locations, Environment env) {
         this.artifacts = artifacts;
         this.ship = WorkerSettings.shipsToWorkers(env);
         this.home = new TemplateLabHome(locations.home());
+        this.sweepLock = new SharedHomeLock(home.root().resolve("weights-copies.lock"));
     }
 
     /** What {@link #publish} did: the copies by {@code template/name}, and the names this machine does not have. */
@@ -109,16 +112,35 @@ public class WeightsCopies {
         }
         Path registry = copiesRoot().resolve(copyFolder(template, weightsName, copy));
         synchronized (fetching.computeIfAbsent(registry, r -> new Object())) {
-            if (!Files.isDirectory(registry)) {
-                fetch(template, weightsName, copy, registry);
-            }
-            try {
-                Files.setLastModifiedTime(registry, FileTime.from(Instant.now()));   // used: see sweepUnused
-            } catch (IOException e) {
-                log.debug("could not mark {} as used: {}", registry, e.getMessage());
+            if (!markUsed(registry)) {
+                fetch(template, weightsName, copy, registry);   // a fresh folder: sweepUnused leaves it for a day
             }
         }
         return home.withWeights(registry);
+    }
+
+    /**
+     * Marks a fetched copy as used now, if it is there: one step, under the lock the sweeps of every process with this
+     * home take, so no sweep deletes a copy between this check and the trial reading it. False if it is not there.
+     */
+    private boolean markUsed(Path registry) {
+        try {
+            return sweepLock.holding(() -> {
+                if (!Files.isDirectory(registry)) {
+                    return false;
+                }
+                Files.setLastModifiedTime(registry, FileTime.from(Instant.now()));
+                return true;
+            });
+        } catch (IOException e) {
+            log.debug("could not mark {} as used: {}", registry, e.getMessage());
+            return Files.isDirectory(registry);
+        }
+    }
+
+    /** The lock file ({@code weights-copies.lock} in the home). */
+    Path sweepLockFile() {
+        return sweepLock.file();
     }
 
     private Path copiesRoot() {
@@ -148,13 +170,18 @@ public class WeightsCopies {
                 if (!name.startsWith(".fetch-") && needed.contains(name)) {
                     continue;
                 }
-                // Under the lock homeFor takes, and judged again there: a trial of this process may just have used it.
-                synchronized (fetching.computeIfAbsent(p, r -> new Object())) {
+                // Judged again under the lock homeFor takes to mark a copy used: a trial of this or another process
+                // with this home may just have used it.
+                boolean unused = sweepLock.holding(() -> {
                     if (Files.exists(p) && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
                         Folders.deleteQuietly(p);
-                        removed++;
-                        log.info("removed unused pretrained weights copy path={}", p);
+                        return true;
                     }
+                    return false;
+                });
+                if (unused) {
+                    removed++;
+                    log.info("removed unused pretrained weights copy path={}", p);
                 }
             }
         }

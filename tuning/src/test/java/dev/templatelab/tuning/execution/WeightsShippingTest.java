@@ -107,6 +107,37 @@ class WeightsShippingTest extends DigitsExperimentTest {
     }
 
     @Test
+    void theSweepWaitsWhileAnotherProcessWithThisHomeHoldsTheCopiesLock() throws Exception {
+        Path unused = Files.createDirectories(locations.home().resolve("weights-copies")
+                .resolve(unique("Clarifai_ResNext-gone") + "-0123456789abcdef"));
+        Files.setLastModifiedTime(unused, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), HoldsFileLock.class.getName(),
+                weightsCopies.sweepLockFile().toString()).redirectErrorStream(true).start();
+        try {
+            String said = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine();
+            assertThat(said).as("the other process took the lock").isEqualTo("locked");
+
+            var sweep = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return weightsCopies.sweepUnused(java.util.Set.of());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(1000);
+            assertThat(sweep).as("waiting for the other process (which may be marking this copy used)").isNotDone();
+            assertThat(unused).isDirectory();
+
+            other.getOutputStream().close();   // the other process lets go
+            assertThat(sweep.get(30, java.util.concurrent.TimeUnit.SECONDS)).isGreaterThanOrEqualTo(1);
+            assertThat(unused).doesNotExist();
+        } finally {
+            other.destroyForcibly();
+        }
+    }
+
+    @Test
     void weightsNotRegisteredWhereTheExperimentIsLaunchedAreLeftToTheWorkersWithAWarning() {
         Map<String, Object> space = new LinkedHashMap<>(TINY);
         space.put("pretrained_weights", "not-registered-here");
