@@ -3,7 +3,6 @@ package dev.templatelab.web.datasets;
 import com.vaadin.flow.component.UI;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
-import com.vaadin.flow.component.confirmdialog.ConfirmDialog;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.html.Div;
 import com.vaadin.flow.component.html.H2;
@@ -14,7 +13,6 @@ import com.vaadin.flow.component.html.Paragraph;
 import com.vaadin.flow.component.html.Span;
 import com.vaadin.flow.component.html.UnorderedList;
 import com.vaadin.flow.component.notification.Notification;
-import com.vaadin.flow.component.notification.NotificationVariant;
 import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
 import com.vaadin.flow.component.orderedlayout.VerticalLayout;
 import com.vaadin.flow.component.progressbar.ProgressBar;
@@ -29,6 +27,7 @@ import com.vaadin.flow.server.streams.UploadHandler;
 import com.vaadin.flow.spring.security.AuthenticationContext;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
 import jakarta.annotation.security.PermitAll;
@@ -164,8 +163,7 @@ public class DatasetsView extends VerticalLayout {
                 Throwable cause = error.getCause() != null ? error.getCause() : error;
                 importStatus.setText("Import failed: " + cause.getMessage());
                 importStatus.addClassName("tl-error-text");
-                Notification.show("Import failed: " + cause.getMessage(), 8000, Notification.Position.MIDDLE)
-                        .addThemeVariants(NotificationVariant.LUMO_ERROR);
+                Dialogs.showError("Import failed: " + cause.getMessage());
             } else {
                 importStatus.removeClassName("tl-error-text");
                 importStatus.setText("Imported " + imported.dataset().name() + ": " + imported.dataset().imageCount()
@@ -181,22 +179,18 @@ public class DatasetsView extends VerticalLayout {
 
     private Button deleteButton(DatasetInfo dataset) {
         Button delete = new Button("Delete", e -> {
-            ConfirmDialog confirm = new ConfirmDialog("Delete " + dataset.name() + "?",
+            Dialogs.confirmDestructive("Delete " + dataset.name() + "?",
                     "Its record and uploaded files are removed. Datasets used by experiments cannot be deleted.",
-                    "Delete", ok -> {
+                    "Delete", "Keep", () -> {
                         try {
                             imports.delete(dataset.id());
                             Notification.show("Deleted " + dataset.name());
                             details.removeAll();
                             refresh();
                         } catch (RuntimeException ex) {
-                            Notification.show(ex.getMessage(), 6000, Notification.Position.MIDDLE)
-                                    .addThemeVariants(NotificationVariant.LUMO_ERROR);
+                            Dialogs.showError(ex.getMessage());
                         }
                     });
-            confirm.setCancelable(true);
-            confirm.setConfirmButtonTheme("error primary");
-            confirm.open();
         });
         delete.addThemeVariants(ButtonVariant.LUMO_ERROR, ButtonVariant.LUMO_SMALL, ButtonVariant.LUMO_TERTIARY);
         return delete;

@@ -4,7 +4,6 @@ import com.vaadin.flow.component.AttachEvent;
 import com.vaadin.flow.component.DetachEvent;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
-import com.vaadin.flow.component.confirmdialog.ConfirmDialog;
 import com.vaadin.flow.data.provider.CallbackDataProvider;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.grid.GridVariant;
@@ -15,7 +14,6 @@ import com.vaadin.flow.component.html.H3;
 import com.vaadin.flow.component.html.Paragraph;
 import com.vaadin.flow.component.html.Span;
 import com.vaadin.flow.component.notification.Notification;
-import com.vaadin.flow.component.notification.NotificationVariant;
 import com.vaadin.flow.component.orderedlayout.FlexLayout;
 import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
 import com.vaadin.flow.component.orderedlayout.VerticalLayout;
@@ -42,6 +40,7 @@ import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.charts.ChartOptions;
 import dev.templatelab.web.charts.EChart;
+import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
 import jakarta.annotation.security.PermitAll;
@@ -393,37 +392,29 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
 
     /** Cancelling cannot be undone (unfinished trials fail): asked first, as deleting a dataset is. */
     private void confirmCancel() {
-        ConfirmDialog confirm = new ConfirmDialog("Cancel " + experiment.name() + "?",
+        Dialogs.confirmDestructive("Cancel " + experiment.name() + "?",
                 "Running and waiting trials fail and the experiment cannot be resumed; finished trials and their "
                         + "checkpoints stay. To stop for a while, pause it instead.",
-                "Cancel experiment", ok -> act("cancelled", () -> control.cancel(experimentId)));
-        confirm.setCancelable(true);
-        confirm.setCancelText("Keep running");
-        confirm.setConfirmButtonTheme("error primary");
-        confirm.open();
+                "Cancel experiment", "Keep running", () -> act("cancelled", () -> control.cancel(experimentId)));
     }
 
     /** Deleting a finished experiment frees its checkpoints' disk; it cannot be undone, so it is asked first. */
     private void confirmDelete() {
         ExperimentSummary s = control.summary(experimentId);
-        ConfirmDialog confirm = new ConfirmDialog("Delete " + experiment.name() + "?",
+        Dialogs.confirmDestructive("Delete " + experiment.name() + "?",
                 "Its " + s.trials().total() + " trials, their metrics, events and checkpoints (the best model too) are "
                         + "removed for good. Download what you want to keep first.",
-                "Delete", ok -> {
+                "Delete", "Keep", () -> {
                     try {
                         DeletedExperiment d = control.delete(experimentId);
                         Notification.show("Deleted " + d.name() + ": " + d.trials() + " trials, " + d.checkpointFiles()
                                 + " checkpoint files (" + Formats.bytes(d.checkpointBytes()) + ")");
                         getUI().ifPresent(ui -> ui.navigate(ExperimentsView.class));
                     } catch (RuntimeException ex) {
-                        Notification.show(ex.getMessage(), 6000, Notification.Position.MIDDLE)
-                                .addThemeVariants(NotificationVariant.LUMO_ERROR);
+                        Dialogs.showError(ex.getMessage());
                         refreshOrLeave();
                     }
                 });
-        confirm.setCancelable(true);
-        confirm.setConfirmButtonTheme("error primary");
-        confirm.open();
     }
 
     private void act(String done, Runnable action) {
@@ -431,8 +422,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
             action.run();
             Notification.show("Experiment " + done);
         } catch (RuntimeException e) {
-            Notification.show(e.getMessage(), 6000, Notification.Position.MIDDLE)
-                    .addThemeVariants(NotificationVariant.LUMO_ERROR);
+            Dialogs.showError(e.getMessage());
         }
         refreshOrLeave();
     }

@@ -13,8 +13,6 @@ import com.vaadin.flow.component.formlayout.FormLayout;
 import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.html.Paragraph;
 import com.vaadin.flow.component.html.Span;
-import com.vaadin.flow.component.notification.Notification;
-import com.vaadin.flow.component.notification.NotificationVariant;
 import com.vaadin.flow.component.orderedlayout.VerticalLayout;
 import com.vaadin.flow.component.select.Select;
 import com.vaadin.flow.component.textfield.IntegerField;
@@ -32,6 +30,7 @@ import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.space.DefaultSpaces;
 import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.RolesAllowed;
 import org.slf4j.Logger;
@@ -198,8 +197,7 @@ public class NewExperimentView extends VerticalLayout {
             showError(e);
         } catch (RuntimeException e) {   // not the form's fault (say, the database went away): say so, keep the form
             log.warn("launch failed: {}", e.toString(), e);
-            Notification.show("Could not launch the experiment: " + e.getMessage() + " (the form is kept; try again)",
-                    8000, Notification.Position.MIDDLE).addThemeVariants(NotificationVariant.LUMO_ERROR);
+            Dialogs.showError("Could not launch the experiment: " + e.getMessage() + " (the form is kept; try again)");
         }
     }
 

@@ -5,7 +5,6 @@ import com.vaadin.flow.component.button.ButtonVariant;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.notification.Notification;
-import com.vaadin.flow.component.notification.NotificationVariant;
 import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
 import com.vaadin.flow.component.orderedlayout.VerticalLayout;
 import com.vaadin.flow.component.select.Select;
@@ -13,6 +12,7 @@ import com.vaadin.flow.component.textfield.PasswordField;
 import com.vaadin.flow.component.textfield.TextField;
 import com.vaadin.flow.router.PageTitle;
 import com.vaadin.flow.router.Route;
+import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.RolesAllowed;
 
@@ -43,18 +43,20 @@ public class UsersView extends VerticalLayout {
         grid.addColumn(UserAccounts.Account::username).setHeader("User");
         grid.addColumn(a -> a.role().label()).setHeader("Role");
         grid.addComponentColumn(a -> {
-            Button delete = new Button("Delete", e -> {
-                try {
-                    accounts.delete(a.username());
-                    refresh();
-                } catch (IllegalArgumentException ex) {
-                    Notification.show(ex.getMessage(), 5000, Notification.Position.MIDDLE)
-                            .addThemeVariants(NotificationVariant.LUMO_ERROR);
-                }
-            });
+            Button delete = new Button("Delete", e -> Dialogs.confirmDestructive("Delete user " + a.username() + "?",
+                    "They are signed out at once, everywhere, and can no longer sign in. Nothing they launched or "
+                            + "uploaded is deleted.",
+                    "Delete", "Keep", () -> {
+                        try {
+                            accounts.delete(a.username());
+                            refresh();
+                        } catch (IllegalArgumentException ex) {
+                            Dialogs.showError(ex.getMessage());
+                        }
+                    }));
             delete.addThemeVariants(ButtonVariant.LUMO_ERROR, ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_SMALL);
             return delete;
-        });
+        }).setKey("delete");
         add(new H2("Users"), form, grid);
         refresh();
     }
