@@ -23,6 +23,7 @@ import java.nio.file.Path;
 @AutoConfigureObservability(tracing = false)   // Boot's tests switch metrics export off; the Prometheus endpoint is tested
 @SpringBootTest(classes = TemplateLabWebApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"templatelab.sample-dataset=false", "templatelab.workers=0", "templatelab.ship-to-workers=false",
+                "templatelab.live-updates.interval-ms=250",
                 "TEMPLATELAB_ADMIN_PASSWORD=" + WebAppTest.ADMIN_PASSWORD})
 public abstract class WebAppTest {
 

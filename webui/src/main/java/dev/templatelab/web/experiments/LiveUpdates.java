@@ -55,7 +55,8 @@ public class LiveUpdates {
         return fingerprints.size();
     }
 
-    @Scheduled(fixedDelay = 1000)
+    /** Every second; {@code templatelab.live-updates.interval-ms} sets another interval (tests poll faster). */
+    @Scheduled(fixedDelayString = "${templatelab.live-updates.interval-ms:1000}")
     void poll() {
         for (Map.Entry<Watcher, String> e : fingerprints.entrySet()) {
             Watcher w = e.getKey();

@@ -23,7 +23,10 @@ import java.util.List;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** An open experiment page shows a newly recorded epoch within 2 s, through the scheduled poll and UI.access. */
+/**
+ * An open experiment page shows a newly recorded epoch within 2 s, through the scheduled poll and UI.access (which
+ * polls every 250 ms in these tests, every second by default, so a slow machine does not eat the whole margin).
+ */
 class LiveUpdatesTest extends UiTest {
 
     @Autowired
