@@ -71,7 +71,7 @@ class MultiProcessWorkersTest {
                 for (int i = 1; i <= 3; i++) {
                     workers.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                             "-Xmx1g", "-Duser.home=" + dir.resolve("home-" + i),
-                            "-Dtemplatelab.tuning.heartbeat-interval=500ms", "-Dtemplatelab.tuning.heartbeat-grace=4s",
+                            "-Dtemplatelab.tuning.heartbeat-interval=500ms", "-Dtemplatelab.tuning.heartbeat-grace=10s",
                             "-Dtemplatelab.tuning.poll-interval=300ms",
                             "-cp", System.getProperty("java.class.path"), TemplateLabCli.class.getName(), "worker",
                             "--db", url, "--artifacts", artifacts.toString(), "--id", "w" + i)

@@ -67,7 +67,7 @@ class TemplateLabCliTest {
     @Test
     void benchMeasuresASmallTemplate() throws Exception {
         int code = TemplateLabCli.run("bench", "--template", "Clarifai_InceptionV2", "--size", "64",
-                "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "1", "--iterations", "2", "--json", "--pipeline", "--pipeline-seconds", "1");
+                "--width-multiplier", "0.25", "--classes", "10", "--batch", "4", "--warmup", "2", "--iterations", "5", "--json", "--pipeline", "--pipeline-seconds", "1");
         assertThat(code).isZero();
         JsonNode r = new ObjectMapper().readTree(output.out());
         assertThat(r.get("template").asText()).isEqualTo("Clarifai_InceptionV2");

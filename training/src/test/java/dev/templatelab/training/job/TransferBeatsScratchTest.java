@@ -65,6 +65,11 @@ class TransferBeatsScratchTest {
         Path pretrained = dir.resolve("source.tlckpt");
         run(source, pretrain, pretrained, home);
         new WeightsRegistry(home.weights()).register(TEMPLATE, "digits-0-4", pretrained);
+        // The evaluation itself (precise batch-norm statistics included) works: the source model reads held-out
+        // digits 0-4 well.
+        double sourceAccuracy = accuracy(pretrained, subset(digits, dir.resolve("source-held-out"), List.of("0", "1", "2", "3",
+                "4"), SOURCE_PER_CLASS, 100));
+        assertThat(sourceAccuracy).as("source model's held-out accuracy on digits 0-4").isGreaterThan(0.8);
 
         Map<String, String> transfer = settings(3);
         transfer.put("pretrained_weights", "digits-0-4");
@@ -77,13 +82,14 @@ class TransferBeatsScratchTest {
         run(target, scratch, dir.resolve("scratch.tlckpt"), home);
         double fromScratch = accuracy(dir.resolve("scratch.tlckpt"), heldOut);
 
-        System.out.printf("held-out accuracy (500 digits 5-9): transfer %.3f, scratch %.3f%n", transferred, fromScratch);
-        // Chance is 0.2: a scratch run at chance means a broken evaluation, not a fair comparison. 0.25 is 25
-        // images above chance (2.8 standard deviations of a chance score on 500 images). The 3-epoch scratch run
-        // on 250 images swings with float rounding: 0.558 on DL4J's helpers, 0.298 (0.268 after other tests in
-        // the same JVM) once batch norm, ReLU and max pooling ran on oneDNN directly, which left bench/accuracy's
-        // 5-epoch EmbedNorm run at 97.9 % (98.2 % before); transfer scored 0.712, then 0.776.
-        assertThat(fromScratch).as("scratch held-out accuracy").isGreaterThan(0.25);
+        System.out.printf("held-out accuracy: source on digits 0-4 %.3f; on 500 digits 5-9 transfer %.3f, scratch %.3f%n",
+                sourceAccuracy, transferred, fromScratch);
+        // Chance is 0.2: a scratch run at chance means its evaluation broke (batch-norm statistics lagging a young
+        // network once scored exactly that), not a fair comparison. The 3-epoch scratch run on 250 images swings
+        // with float rounding: 0.558 on DL4J's helpers, 0.298, 0.268 after other tests in the same JVM, 0.484; so
+        // this only asks for 13 images above chance (1.5 standard deviations of a chance score on 500 images), and
+        // the source model's score above shows the evaluation works.
+        assertThat(fromScratch).as("scratch held-out accuracy").isGreaterThan(0.226);
         // 0.05 of 500 images is 25 images: well beyond seed-to-seed noise of either run.
         assertThat(transferred).as("held-out accuracy: transfer %.3f vs scratch %.3f", transferred, fromScratch)
                 .isGreaterThan(fromScratch + 0.05);

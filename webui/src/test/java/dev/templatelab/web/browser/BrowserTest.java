@@ -19,6 +19,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -46,6 +47,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 @SpringBootTest(classes = TemplateLabWebApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"templatelab.sample-dataset=false", "templatelab.workers=1",
                 "TEMPLATELAB_ADMIN_PASSWORD=" + BrowserTest.ADMIN_PASSWORD})
+// Closed after the class, while its database still runs: left to the JVM's exit, its worker waited 30 s for a
+// connection to the PostgreSQL that zonky's shutdown hook was stopping at the same time.
+@DirtiesContext
 class BrowserTest {
 
     static final String ADMIN_PASSWORD = "browser-admin-1";
@@ -121,10 +125,13 @@ class BrowserTest {
         typeInto("experiment-name", experimentName);
         WebElement dataset = waitFor(By.cssSelector("#dataset input"));
         dataset.sendKeys(datasetName);
-        sleep(1000);
+        // The matching items come from the server: wait for them, and for the choice to register, not a fixed time.
+        waitUntil(Duration.ofSeconds(20), () -> browser.findElements(By.cssSelector("vaadin-combo-box-item")).stream()
+                .anyMatch(item -> item.getText().contains(datasetName)), "the dataset offered in the list");
         dataset.sendKeys(Keys.ARROW_DOWN);
-        sleep(300);
         dataset.sendKeys(Keys.ENTER);
+        waitUntil(Duration.ofSeconds(20), () -> Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+                "return document.getElementById('dataset').selectedItem != null")), "the dataset chosen");
         checkTemplate(TestData.INCEPTION_V2);
         checkTemplate(TestData.BN_INCEPTION);
         waitFor(By.id("space-" + TestData.BN_INCEPTION + "-batch_size"));
