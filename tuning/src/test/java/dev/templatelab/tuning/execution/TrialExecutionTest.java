@@ -299,8 +299,9 @@ class TrialExecutionTest extends DigitsExperimentTest {
 
     @Test
     void aStaleTrialIsTakenOverAndResumesFromItsLastCheckpoint() throws Exception {
-        ExperimentInfo e = launch(digits, 1, 3, "random", "none");
-        // worker A trains until its epoch-1 checkpoint is stored, then goes silent as if killed
+        ExperimentInfo e = launch(digits, 1, 4, "random", "none");
+        // worker A trains until its epoch-1 checkpoint is stored, then goes silent as if killed (two epochs before
+        // the end, so a slow machine still stops it in time)
         Assignment a = scheduler.next("doomed").orElseThrow();
         TrialControl control = new TrialControl();
         CompletableFuture<TrialRunner.Result> run = CompletableFuture.supplyAsync(() -> runner.run(a, control));
@@ -317,7 +318,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
         assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
         assertThat(t.workerId()).isEqualTo("rescuer");
         assertThat(t.attempts()).isEqualTo(2);
-        assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2);
+        assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2, 3);
         assertThat(events.ofTrial(t.id(), 20)).extracting(EventInfo::message)
                 .anyMatch(m -> m.contains("resumes after epoch " + checkpointed + " from its checkpoint on worker rescuer"));
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
