@@ -216,7 +216,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
     protected void onAttach(AttachEvent attachEvent) {
         super.onAttach(attachEvent);
         if (experiment != null) {
-            watcher = live.watch(attachEvent.getUI(), experimentId, this::refresh);
+            watcher = live.watch(attachEvent.getUI(), this, experimentId, this::refresh);
         }
     }
 

@@ -33,13 +33,13 @@ public class LiveUpdates {
         this.experiments = experiments;
     }
 
-    /** A page showing one experiment; {@code refresh} runs with the UI locked. */
-    public record Watcher(UI ui, long experimentId, Runnable refresh) {
+    /** A page showing one experiment in {@code ui}; {@code refresh} runs with the UI locked. */
+    public record Watcher(UI ui, com.vaadin.flow.component.Component page, long experimentId, Runnable refresh) {
     }
 
-    /** Starts pushing changes of the watcher's experiment; returns the handle to {@link #unwatch}. */
-    public Watcher watch(UI ui, long experimentId, Runnable refresh) {
-        Watcher w = new Watcher(ui, experimentId, refresh);
+    /** Starts pushing changes of the page's experiment; returns the handle to {@link #unwatch}. */
+    public Watcher watch(UI ui, com.vaadin.flow.component.Component page, long experimentId, Runnable refresh) {
+        Watcher w = new Watcher(ui, page, experimentId, refresh);
         fingerprints.put(w, fingerprint(experimentId));
         return w;
     }
@@ -69,12 +69,14 @@ public class LiveUpdates {
             } catch (UIDetachedException detached) {
                 fingerprints.remove(w);
             } catch (NotFoundException deleted) {
-                // Deleted (from another page or the API): this page has nothing left to show.
-                fingerprints.remove(w);
-                try {
-                    w.ui().access(() -> leaveDeleted(w));
-                } catch (UIDetachedException closed) {
-                    // the page is gone already
+                // Deleted (from another page or the API): this page has nothing left to show. Said once, even if
+                // a queued refresh found it deleted first.
+                if (fingerprints.remove(w) != null) {
+                    try {
+                        w.ui().access(() -> leaveDeleted(w));
+                    } catch (UIDetachedException closed) {
+                        // the page is gone already
+                    }
                 }
             } catch (RuntimeException ex) {
                 log.warn("Live update of experiment {} failed: {}", w.experimentId(), ex.getMessage());
@@ -93,12 +95,17 @@ public class LiveUpdates {
         try {
             w.refresh().run();
         } catch (NotFoundException deleted) {
-            fingerprints.remove(w);
-            leaveDeleted(w);
+            if (fingerprints.remove(w) != null) {
+                leaveDeleted(w);
+            }
         }
     }
 
+    /** Runs with the UI locked; does nothing if the user has left the page meanwhile (say, by deleting it there). */
     private static void leaveDeleted(Watcher w) {
+        if (!w.page().isAttached()) {
+            return;
+        }
         Notification.show("Experiment " + w.experimentId() + " was deleted");
         w.ui().navigate(ExperimentsView.class);
     }
