@@ -15,6 +15,7 @@ import dev.templatelab.tuning.space.TemplateSpace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -132,8 +134,14 @@ public class WeightsCopies {
                 Files.setLastModifiedTime(registry, FileTime.from(Instant.now()));
                 return true;
             });
-        } catch (IOException e) {
-            log.debug("could not mark {} as used: {}", registry, e.getMessage());
+        } catch (IOException | OverlappingFileLockException e) {
+            // No lock here (a home on a file system without locks, a lock file of another user): mark it unlocked.
+            log.debug("could not lock {} to mark {} as used: {}", sweepLock.file(), registry, e.toString());
+            try {
+                Files.setLastModifiedTime(registry, FileTime.from(Instant.now()));
+            } catch (IOException ignored) {
+                // not there (fetched below), or not ours to touch
+            }
             return Files.isDirectory(registry);
         }
     }
@@ -170,16 +178,19 @@ public class WeightsCopies {
                 if (!name.startsWith(".fetch-") && needed.contains(name)) {
                     continue;
                 }
-                // Judged again under the lock homeFor takes to mark a copy used: a trial of this or another process
-                // with this home may just have used it.
+                // Judged again under the lock homeFor takes to mark a copy used (a trial of this or another process
+                // with this home may just have used it), and moved out of the way whole in one rename there, so a
+                // trial finds the copy complete or not at all; deleted after, without holding up the others.
+                Path doomed = root.resolve(".fetch-removed-" + UUID.randomUUID());
                 boolean unused = sweepLock.holding(() -> {
                     if (Files.exists(p) && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
-                        Folders.deleteQuietly(p);
+                        Files.move(p, doomed, StandardCopyOption.ATOMIC_MOVE);
                         return true;
                     }
                     return false;
                 });
                 if (unused) {
+                    Folders.deleteQuietly(doomed);   // what a failure leaves, a later sweep takes (".fetch-", a day old)
                     removed++;
                     log.info("removed unused pretrained weights copy path={}", p);
                 }

@@ -113,18 +113,24 @@ class WeightsShippingTest extends DigitsExperimentTest {
         Files.setLastModifiedTime(unused, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
         Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), HoldsFileLock.class.getName(),
-                weightsCopies.sweepLockFile().toString()).redirectErrorStream(true).start();
+                weightsCopies.sweepLockFile().toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
-            String said = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine();
-            assertThat(said).as("the other process took the lock").isEqualTo("locked");
+            var reader = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()));
+            var locked = java.util.concurrent.CompletableFuture.supplyAsync(() -> reader.lines()
+                    .anyMatch("locked"::equals));   // after whatever else the JVM may print first
+            assertThat(locked.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("the other process took the lock")
+                    .isTrue();
 
+            var started = new java.util.concurrent.CountDownLatch(1);
             var sweep = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                started.countDown();
                 try {
                     return weightsCopies.sweepUnused(java.util.Set.of());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+            assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             Thread.sleep(1000);
             assertThat(sweep).as("waiting for the other process (which may be marking this copy used)").isNotDone();
             assertThat(unused).isDirectory();
@@ -132,6 +138,10 @@ class WeightsShippingTest extends DigitsExperimentTest {
             other.getOutputStream().close();   // the other process lets go
             assertThat(sweep.get(30, java.util.concurrent.TimeUnit.SECONDS)).isGreaterThanOrEqualTo(1);
             assertThat(unused).doesNotExist();
+            try (var left = Files.list(unused.getParent())) {
+                assertThat(left.map(f -> f.getFileName().toString())).as("moved aside, then deleted")
+                        .noneMatch(n -> n.startsWith(".fetch-removed-"));
+            }
         } finally {
             other.destroyForcibly();
         }
