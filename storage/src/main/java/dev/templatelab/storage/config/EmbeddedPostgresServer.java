@@ -68,6 +68,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start embedded PostgreSQL in " + data + ": " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            // zonky locks the data directory ("could not lock .../epg-lock"; overlapping within one JVM): one process
+            // at a time may run it
+            if (!(e instanceof java.nio.channels.OverlappingFileLockException)
+                    && !String.valueOf(e.getMessage()).startsWith("could not lock")) {
+                throw e;
+            }
+            throw new IllegalStateException("the embedded PostgreSQL in " + data + " is in use by another TemplateLab "
+                    + "process with this TEMPLATELAB_HOME (a running serve, tune or worker); stop it, set "
+                    + "TEMPLATELAB_HOME to another folder, or point this command at a PostgreSQL server (--db URL or "
+                    + "DATABASE_URL; `serve` on a shared database lets workers join)", e);
         }
     }
 

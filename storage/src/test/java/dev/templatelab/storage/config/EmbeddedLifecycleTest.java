@@ -57,6 +57,16 @@ class EmbeddedLifecycleTest {
     }
 
     @Test
+    void aSecondProcessOnTheSameHomeIsToldWhatToDo() {
+        try (EmbeddedPostgresServer first = EmbeddedPostgresServer.start(home.resolve("postgres"))) {
+            assertThatThrownBy(() -> EmbeddedPostgresServer.start(home.resolve("postgres")))
+                    .hasMessageContaining("is in use by another TemplateLab process with this TEMPLATELAB_HOME")
+                    .hasMessageContaining("--db URL");
+            assertThat(first.port()).isPositive();
+        }
+    }
+
+    @Test
     void firstStartMigratesAnEmptyDatabaseAndHibernateValidates() {
         try (ConfigurableApplicationContext app = start()) {
             JdbcTemplate jdbc = app.getBean(JdbcTemplate.class);
