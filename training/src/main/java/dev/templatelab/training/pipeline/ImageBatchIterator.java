@@ -382,9 +382,13 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         try {
             decoder.decodeInto(image.file(), augmentation, imageSeed, features, offset);
         } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
+            // The import reads only headers (decoding every image would take as long as an epoch): a damaged file
+            // shows here.
+            throw new UncheckedIOException("cannot read image " + image.file() + ": " + e.getMessage()
+                    + "; delete or replace that file and import the dataset again", e);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot decode image " + image.file() + ": " + e, e);
+            throw new IllegalStateException("cannot decode image " + image.file() + ": " + e
+                    + "; delete or replace that file and import the dataset again", e);
         }
     }
 

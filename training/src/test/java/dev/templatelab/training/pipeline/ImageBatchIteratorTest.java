@@ -251,7 +251,8 @@ class ImageBatchIteratorTest {
         try (ImageBatchIterator it = iterator(records, 4, Augmentation.none(), 1, false)) {
             it.next(); // batch 0: records 0..3 are fine
             assertThatThrownBy(it::next).isInstanceOf(UncheckedIOException.class)
-                    .hasMessageContaining("broken.jpg").hasMessageContaining("batch 1 of epoch 0");
+                    .hasMessageContaining("broken.jpg").hasMessageContaining("batch 1 of epoch 0")
+                    .hasMessageContaining("delete or replace that file and import the dataset again");
         }
     }
 

@@ -135,6 +135,9 @@ public final class SpaceOverrides {
             }
         }
         int dots = rest.indexOf("..");
+        if (dots < 0) {   // "Log:1e-4..1e-2", "loguniform:...": the '..' went into what looked like a step
+            throw error(entry, "a range must be low..high, log:low..high or low..high:step (log: in lower case)");
+        }
         String low = rest.substring(0, dots).trim();
         String high = rest.substring(dots + 2).trim();
         if (low.isEmpty() || high.isEmpty() || high.startsWith(".") || high.contains("..")) {

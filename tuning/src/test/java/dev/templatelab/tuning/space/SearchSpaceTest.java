@@ -188,7 +188,8 @@ class SearchSpaceTest {
     @Test
     void parseErrorsSayWhatIsExpected() {
         for (String bad : List.of("batch_size", "=32", "batch_size=", "batch_size=16..", "batch_size=..64",
-                "batch_size=16,,32", "weight_decay=log:1e-3", "batch_size=1..2..3", "a.b.c=1")) {
+                "batch_size=16,,32", "weight_decay=log:1e-3", "batch_size=1..2..3", "a.b.c=1", "lrate=Log:1e-4..1e-2",
+                "lrate=loguniform:1e-4..1e-2")) {
             assertThatThrownBy(() -> SpaceOverrides.parse(bad)).as(bad)
                     .hasMessageStartingWith("cannot parse search-space entry '" + bad + "'")
                     .hasMessageContaining("expected name=value, name=low..high");
