@@ -6,6 +6,7 @@ import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.eval.FlipAveraging;
 import dev.templatelab.training.pipeline.ImageDecoder;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,8 +57,20 @@ final class PredictCommand implements Callable<Integer> {
         CheckpointMetadata m = loaded.metadata();
         ComputationGraph net = InferenceNetwork.of(loaded.network());
         List<Map<String, Object>> results = new ArrayList<>();
+        int unreadable = 0;
         for (Path image : images) {
-            INDArray x = ImageDecoder.decode(image, m.spec(), m.data());
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("image", image.toString());
+            INDArray x;
+            try {
+                x = ImageDecoder.decode(image, m.spec(), m.data());
+            } catch (IOException | RuntimeException e) {
+                // One file that is not a readable JPEG, PNG, BMP or GIF costs its own line, not the others' results.
+                r.put("error", "cannot read " + image + " as an image (JPEG, PNG, BMP or GIF): " + e.getMessage());
+                results.add(r);
+                unreadable++;
+                continue;
+            }
             INDArray p = net.outputSingle(false, x);
             if (flips) {
                 p = FlipAveraging.average(p, net.outputSingle(false, ImageDecoder.flipHorizontal(x)));
@@ -68,8 +81,6 @@ final class PredictCommand implements Callable<Integer> {
                     .limit(Math.max(1, top))
                     .map(i -> Map.<String, Object>of("label", m.labels().get(i), "probability", probs.getDouble(0, i)))
                     .toList();
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("image", image.toString());
             r.put("predictions", ranked);
             results.add(r);
         }
@@ -79,11 +90,20 @@ final class PredictCommand implements Callable<Integer> {
         } else {
             for (Map<String, Object> r : results) {
                 out.println(r.get("image"));
+                if (r.containsKey("error")) {
+                    out.println("  error: " + r.get("error"));
+                    continue;
+                }
                 for (Object o : (List<?>) r.get("predictions")) {
                     Map<?, ?> pr = (Map<?, ?>) o;
                     out.printf("  %-24s %.4f%n", pr.get("label"), (Double) pr.get("probability"));
                 }
             }
+        }
+        if (unreadable > 0) {
+            command.commandLine().getErr().println("error: " + unreadable + " of " + images.size()
+                    + " file(s) could not be read as images; the others' predictions are above");
+            return 1;
         }
         return 0;
     }

@@ -47,6 +47,7 @@ final class PretrainCommand implements Callable<Integer> {
         if ((data == null) == (keras == null)) {
             throw new IllegalArgumentException("give exactly one of --data (train on a dataset) or --keras (import a .h5 file)");
         }
+        WeightsRegistry.requireValidName(name);   // before hours of training, not after
         Map<String, String> values = hyperparameters.values();    // bad --set fails before anything is written
         if (keras != null) {
             KerasWeightsImport.Imported k = KerasWeightsImport.importH5(keras, template, name, values, home);

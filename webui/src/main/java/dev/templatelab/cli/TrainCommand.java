@@ -5,11 +5,15 @@ import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.eval.EvaluationTable;
 import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.fit.TrainingOutcome;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,19 +51,41 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.isDirectory(this.out)) {
+            throw new IllegalArgumentException("--out " + this.out + " is a folder; give the checkpoint file to write, "
+                    + "e.g. " + this.out.resolve(template + ".tlckpt"));
+        }
+        CancellationToken cancel = new CancellationToken();
+        CountDownLatch reported = new CountDownLatch(1);
+        // Ctrl-C: training stops after its minibatch and the summary (with how to resume) is printed before the JVM
+        // exits, which it does as soon as its shutdown hooks return.
+        Thread hook = new Thread(() -> {
+            cancel.cancel();
+            try {
+                reported.await(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "templatelab-train-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return trainAndReport(cancel);
+        } finally {
+            reported.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and has just been let go
+            }
+        }
+    }
+
+    private int trainAndReport(CancellationToken cancel) throws Exception {
         var err = command.commandLine().getErr();
         var out = command.commandLine().getOut();
         TrainingJob.Request request = new TrainingJob.Request(template, dataset.existing(), hyperparameters.values(),
                 this.out, randomInit, resume, TemplateLabHome.fromEnvironment());
-        CancellationToken cancel = new CancellationToken();
-        Thread hook = new Thread(cancel::cancel, "templatelab-train-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);    // Ctrl-C finishes the minibatch; checkpoints stay intact
-        TrainingJob.Result r;
-        try {
-            r = TrainingJob.run(request, json ? err : out, List.of(), cancel);
-        } finally {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        }
+        TrainingJob.Result r = TrainingJob.run(request, json ? err : out, List.of(), cancel);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("checkpoint", r.checkpoint() == null ? null : r.checkpoint().toAbsolutePath().toString());
@@ -80,6 +106,11 @@ final class TrainCommand implements Callable<Integer> {
                 out.println("no checkpoint was written (training ended before the first epoch finished)");
             }
         }
+        if (r.outcome().status() == TrainingOutcome.Status.CANCELLED) {
+            err.println("stopped; the same command with --resume continues after the last finished epoch");
+        }
+        out.flush();
+        err.flush();
         return r.sha256() == null ? 1 : 0;
     }
 }

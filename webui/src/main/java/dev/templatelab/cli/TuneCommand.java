@@ -20,6 +20,9 @@ import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.tuning.execution.ExperimentLauncher;
+import dev.templatelab.tuning.execution.InvalidExperimentException;
+import dev.templatelab.tuning.execution.TrialScheduler;
+import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
@@ -116,6 +119,14 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON (progress goes to stderr).")
     boolean json;
 
+    /** The option behind each field of the launcher's request. */
+    private static final Map<String, String> OPTION_OF_FIELD = Map.ofEntries(Map.entry("datasetId", "--data"),
+            Map.entry("templates", "--templates"), Map.entry("searchSpace", "--set"), Map.entry("maxTrials", "--trials"),
+            Map.entry("maxEpochsPerTrial", "--max-epochs"), Map.entry("maxTotalEpochs", "--max-total-epochs"),
+            Map.entry("maxWallClockSeconds", "--max-minutes"), Map.entry("maxWallClock", "--max-minutes"),
+            Map.entry("name", "--name"), Map.entry("objective", "--objective"), Map.entry("parallelism", "--max-parallel"),
+            Map.entry("pruner", "--pruner"), Map.entry("sampler", "--sampler"), Map.entry("target", "--target"));
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -130,23 +141,53 @@ final class TuneCommand implements Callable<Integer> {
                     + parallel + "): this process alone runs " + parallel + " trials at once");
         }
         Map<String, Object> space = space(set == null ? List.of() : set);
-        try (ConfigurableApplicationContext context = TuningCli.start(db, parallel, Map.of())) {
+        // Its workers run its own experiment only: one left RUNNING by an interrupted tune would otherwise come first.
+        try (ConfigurableApplicationContext context = TuningCli.start(db, parallel,
+                // --parallel as a flag: it beats TEMPLATELAB_WORKERS (0 on a UI-only server) as --db beats DATABASE_URL
+                Map.of(TrialScheduler.OWN_EXPERIMENT_ONLY, true, WorkerSettings.WORKERS_PROPERTY, parallel))) {
             // The context's home, not TemplateLabHome.fromEnvironment(): one process, one folder (see StorageLocations).
             TemplateLabHome home = new TemplateLabHome(context.getBean(StorageLocations.class).home());
             DatasetInfo registered = register(context.getBean(DatasetService.class), data, home);
             String experimentName = name != null ? name
                     : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-            ExperimentInfo e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
-                    registered.id(), templates, sampler, pruner, trials, maxEpochs, experimentParallelism, objective, space,
-                    maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target, randomInit,
-                    System.getProperty("user.name")));
+            ExperimentInfo e;
+            try {
+                e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
+                        registered.id(), templates, sampler, pruner, trials, maxEpochs, experimentParallelism, objective,
+                        space, maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target,
+                        randomInit, System.getProperty("user.name")));
+            } catch (InvalidExperimentException refused) {
+                // The launcher speaks of request fields (the REST API's names): say which option to change.
+                String option = OPTION_OF_FIELD.getOrDefault(refused.field(), refused.field());
+                throw new IllegalArgumentException(option + refused.getMessage().substring(refused.field().length()),
+                        refused);
+            }
             progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time here%s%n", e.id(),
                     e.name(), trials, String.join(", ", templates), sampler, pruner, parallel,
                     experimentParallelism > parallel ? ", up to " + experimentParallelism + " with other workers" : "");
             progress.flush();
-            ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), progress);
-            report(context, summary, out);
-            return summary.best().isPresent() ? 0 : 1;
+            context.getBean(TrialScheduler.class).runOnly(e.id());
+            // Ctrl-C: the experiment stays RUNNING (its database may be stopping too: the embedded one gets the
+            // signal as well), so say where it goes on.
+            PrintWriter err = command.commandLine().getErr();
+            Thread hook = new Thread(() -> {
+                err.printf("%ninterrupted: experiment %d (%s) stays RUNNING with its finished trials and checkpoints; "
+                        + "'./templatelab serve' on this database resumes it (pause or cancel it there); another "
+                        + "'tune' runs only its own experiment%n", e.id(), e.name());
+                err.flush();
+            }, "templatelab-tune-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), progress);
+                report(context, summary, out);
+                return summary.best().isPresent() ? 0 : 1;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // interrupted: the hook runs
+                }
+            }
         }
     }
 

@@ -37,6 +37,7 @@ class TuningCli {
                 "org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration"));
         p.put("spring.jpa.open-in-view", false);
         p.put("logging.level.root", "warn");
+        p.put(QuietStartupFailures.PROPERTY, true);   // a failed start is one error: line (TemplateLabCli), not a trace
         // As command-line arguments: default properties rank below the environment, so an exported DATABASE_URL
         // (even a blank one) would silently beat --db.
         List<String> args = new ArrayList<>();

@@ -71,9 +71,16 @@ final class WorkerCommand implements Callable<Integer> {
                 closed.countDown();
             }
         });
+        // TEMPLATELAB_WORKERS (a container's setting) beats --threads' default: say what this process really runs.
+        int running = WorkerSettings.from(context.getEnvironment()).workers();
+        if (running < 1) {
+            context.close();
+            throw new IllegalArgumentException("TEMPLATELAB_WORKERS=" + running + " leaves this worker no thread to run "
+                    + "trials; unset it, or set it to the trials this process should run at once");
+        }
         command.commandLine().getErr().println("backend: " + Nd4jRuntime.summaryLine());
         command.commandLine().getErr().printf("worker %s: %d thread(s) waiting for trials; Ctrl-C or SIGTERM stops "
-                + "after the current minibatch and hands the trial back%n", id == null ? "(host-pid)" : id, threads);
+                + "after the current minibatch and hands the trial back%n", id == null ? "(host-pid)" : id, running);
         command.commandLine().getErr().flush();
         closed.await();
         return 0;

@@ -44,6 +44,27 @@ class TrainAndTuneOptionsTest {
     }
 
     @Test
+    void anOutputThatIsAFolderOrAnInvalidWeightsNameIsRefusedBeforeTraining() throws Exception {
+        Path folder = java.nio.file.Files.createDirectories(dir.resolve("models"));
+        Run train = run("train", "--template", "Clarifai_InceptionV2", "--data", dir.toString(), "--out", folder.toString());
+        assertThat(train.code()).isEqualTo(2);
+        assertThat(train.err()).contains("error: --out " + folder + " is a folder; give the checkpoint file to write");
+
+        Run pretrain = run("pretrain", "--template", "Clarifai_InceptionV2", "--name", "resnet 50", "--data",
+                dir.resolve("no-such-folder").toString());
+        assertThat(pretrain.code()).isEqualTo(2);
+        assertThat(pretrain.err()).contains("error: weights name 'resnet 50' must be");
+    }
+
+    @Test
+    void aDatabaseThatCannotBeReachedIsOneLineWithWhatToCheck() {
+        Run worker = run("worker", "--db", "postgresql://someone:secret@127.0.0.1:1/templatelab");
+        assertThat(worker.code()).isEqualTo(1);
+        assertThat(worker.err()).contains("error: ", "check the database URL (--db / DATABASE_URL)",
+                "TEMPLATELAB_DEBUG=1 prints the stack trace").doesNotContain("\tat ").doesNotContain("secret");
+    }
+
+    @Test
     void helpDescribesDataAndEachCommandsSetSyntax() {
         String train = help("train");
         assertThat(train).contains("--data=<data>", DATA_HELP, "--set=NAME=VALUE", "Hyperparameter, Clarifai name: --set batch_size=32");

@@ -65,5 +65,45 @@ class TrainEvaluatePredictCliTest {
                 data.resolve("red").resolve("0.png").toString(), data.resolve("blue").resolve("0.png").toString()));
         assertThat(predictions.get(0).get("predictions").get(0).get("label").asText()).isEqualTo("red");
         assertThat(predictions.get(1).get("predictions").get(0).get("label").asText()).isEqualTo("blue");
+
+        // A file that is no image costs its own line, not the other images' results.
+        Path notAnImage = java.nio.file.Files.writeString(data.resolveSibling("IMG_1.HEIC"), "not a picture");
+        CapturedOutput.Run mixed = CapturedOutput.run("predict", "--checkpoint", ckpt.toString(), "--json",
+                data.resolve("red").resolve("0.png").toString(), notAnImage.toString());
+        assertThat(mixed.code()).isEqualTo(1);
+        JsonNode both = new ObjectMapper().readTree(mixed.out());
+        assertThat(both.get(0).get("predictions").get(0).get("label").asText()).isEqualTo("red");
+        assertThat(both.get(1).get("error").asText()).startsWith("cannot read " + notAnImage + " as an image");
+        assertThat(mixed.err()).contains("error: 1 of 2 file(s) could not be read as images").doesNotContain("\tat ");
+    }
+
+    /** Ctrl-C (SIGTERM here: the same shutdown hooks) ends training with its summary and how to go on. */
+    @Test
+    void interruptedTrainingPrintsItsSummaryAndHowToResume() throws Exception {
+        Path data = dev.templatelab.testdata.TinyDigits.write(dir, 2, 15);
+        Path out = dir.resolve("long.tlckpt");
+        Path log = dir.resolve("train.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Duser.home=" + dir, "-cp", System.getProperty("java.class.path"),
+                TemplateLabCli.class.getName(), "train", "--template", "Clarifai_InceptionV2", "--data", data.toString(),
+                "--out", out.toString(), "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set",
+                "batch_size=16", "--set", "validation_fraction=0.3", "--set", "num_epochs=200")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("TEMPLATELAB_HOME");
+        Process train = builder.start();
+        try {
+            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
+            while (!Files.exists(out)) {   // the first epoch's checkpoint
+                assertThat(train.isAlive()).as("train runs; it said: %s", Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("an epoch finished in time").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            train.destroy();   // SIGTERM
+            assertThat(train.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("train exits").isTrue();
+        } finally {
+            train.destroyForcibly();
+        }
+        assertThat(Files.readString(log)).contains("CANCELLED after ", "checkpoint " + out.toAbsolutePath(),
+                "the same command with --resume continues after the last finished epoch");
     }
 }

@@ -53,13 +53,73 @@ class TuneCliTest {
         Path data = TinyDigits.write(dir, 2, 5);
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_ResNet9000", "--trials", "2");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("error: templates: unknown template 'Clarifai_ResNet9000'; known:");
+        assertThat(r.err()).contains("error: --templates: unknown template 'Clarifai_ResNet9000'; known:");
         Run s = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--set", "flip_probability=0..3");
         assertThat(s.code()).isEqualTo(2);
-        assertThat(s.err()).contains("error: searchSpace:").contains("flip_probability");
+        assertThat(s.err()).contains("error: --set:").contains("flip_probability");
+        Run zero = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "0");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("error: --trials: ");
         Run p = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--parallel", "2",
                 "--max-parallel", "1");
         assertThat(p.code()).isEqualTo(2);
         assertThat(p.err()).contains("error: --max-parallel (1) must be at least --parallel (2)");
+    }
+
+    /**
+     * An interrupted {@code tune} (SIGTERM here; Ctrl-C runs the same shutdown hooks) leaves its experiment RUNNING and
+     * says where it goes on; the next {@code tune} on that database runs its own experiment only, not the old one's
+     * trials first (which it would, as running experiments come first, once their silence passes the grace).
+     */
+    @Test
+    void anInterruptedTuneDoesNotHoldUpTheNext() throws Exception {
+        Path data = TinyDigits.write(dir, 2, 15);
+        Path log = dir.resolve("tune.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Duser.home=" + dir, "-cp", System.getProperty("java.class.path"),
+                TemplateLabCli.class.getName(), "tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2",
+                "--trials", "2", "--max-epochs", "50", "--pruner", "none", "--set", "image_size=32", "--set",
+                "width_multiplier=0.125", "--set", "batch_size=16", "--set", "validation_fraction=0.3")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().keySet().removeAll(java.util.List.of("TEMPLATELAB_HOME", "DATABASE_URL"));
+        Process first = builder.start();
+        try {
+            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
+            while (!java.nio.file.Files.readString(log).contains(", 1 running")) {
+                assertThat(first.isAlive()).as("tune runs; it said: %s", java.nio.file.Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("a trial started in time").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            first.destroy();   // SIGTERM
+            assertThat(first.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("tune exits").isTrue();
+        } finally {
+            first.destroyForcibly();
+        }
+        assertThat(java.nio.file.Files.readString(log)).contains("interrupted: experiment 1 (", ") stays RUNNING");
+
+        // A short grace: the second tune's worker sees the first one's trial as abandoned at once.
+        System.setProperty("templatelab.tuning.heartbeat-interval", "500ms");
+        System.setProperty("templatelab.tuning.heartbeat-grace", "2s");
+        Run second;
+        try {
+            second = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "1",
+                    "--max-epochs", "1", "--pruner", "none", "--set", "image_size=32", "--set", "width_multiplier=0.125",
+                    "--set", "batch_size=16", "--set", "validation_fraction=0.3", "--json");
+        } finally {
+            System.clearProperty("templatelab.tuning.heartbeat-interval");
+            System.clearProperty("templatelab.tuning.heartbeat-grace");
+        }
+        assertThat(second.code()).as("stderr: %s", second.err()).isZero();
+        assertThat(new ObjectMapper().readTree(second.out()).get("experiment").asLong()).isEqualTo(2);
+        try (var db = dev.templatelab.storage.config.EmbeddedPostgresServer.start(dir.resolve(".templatelab")
+                .resolve("postgres"));
+             var connection = java.sql.DriverManager.getConnection(db.jdbcUrl(),
+                     dev.templatelab.storage.config.EmbeddedPostgresServer.USER, null);
+             var old = connection.createStatement().executeQuery(
+                     "SELECT count(*), max(attempts) FROM trials WHERE experiment_id = 1")) {
+            assertThat(old.next()).isTrue();
+            assertThat(old.getInt(1)).as("no new trial of the old experiment").isEqualTo(1);
+            assertThat(old.getInt(2)).as("its trial not claimed again by the second tune").isEqualTo(1);
+        }
     }
 }

@@ -39,4 +39,24 @@ class TuningCliTest {
             }
         }
     }
+
+    /** TEMPLATELAB_WORKERS=0 (a UI-only server's setting; here as a system property, which ranks alike). */
+    @Test
+    void aWorkerCountOfZeroFromTheEnvironmentIsRefusedByWorkerAndOverriddenByTunesParallel() throws Exception {
+        System.setProperty(WorkerSettings.WORKERS_PROPERTY, "0");
+        System.setProperty("TEMPLATELAB_HOME", home.toString());
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+            String url = postgres.getJdbcUrl("postgres", "postgres");
+            CapturedOutput.Run worker = CapturedOutput.run("worker", "--db", url);
+            assertThat(worker.code()).isEqualTo(2);
+            assertThat(worker.err()).contains("error: TEMPLATELAB_WORKERS=0 leaves this worker no thread to run trials");
+
+            try (ConfigurableApplicationContext app = TuningCli.start(url, 2, Map.of(WorkerSettings.WORKERS_PROPERTY, 2))) {
+                assertThat(WorkerSettings.from(app.getEnvironment()).workers()).as("tune --parallel 2").isEqualTo(2);
+            }
+        } finally {
+            System.clearProperty(WorkerSettings.WORKERS_PROPERTY);
+            System.clearProperty("TEMPLATELAB_HOME");
+        }
+    }
 }

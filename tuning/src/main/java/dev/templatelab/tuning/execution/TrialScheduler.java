@@ -24,8 +24,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.env.Environment;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
@@ -60,9 +62,19 @@ public class TrialScheduler {
     /** Experiments this process could not schedule (said once). */
     private final Set<Long> brokenExperiments = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Which experiments this process's workers run: every one, or for {@code tune} (property
+     * {@value #OWN_EXPERIMENT_ONLY}) only the one it launched ({@link #runOnly}), none before.
+     */
+    private volatile LongPredicate runs;
+
+    /** Set by {@code tune}: an older experiment left RUNNING (an interrupted tune) must not hold up its own. */
+    public static final String OWN_EXPERIMENT_ONLY = "templatelab.scheduler.own-experiment-only";
+
     TrialScheduler(ExperimentService experiments, TrialService trials, ExperimentStudies studies, EventService events,
                    DatasetService datasets, DatasetCopies datasetCopies, CheckpointService checkpoints,
-                   PlatformTransactionManager transactions) {
+                   PlatformTransactionManager transactions, Environment env) {
+        this.runs = env.getProperty(OWN_EXPERIMENT_ONLY, Boolean.class, false) ? id -> false : id -> true;
         this.checkpoints = checkpoints;
         this.experiments = experiments;
         this.datasets = datasets;
@@ -71,6 +83,11 @@ public class TrialScheduler {
         this.studies = studies;
         this.events = events;
         this.transaction = new TransactionTemplate(transactions);
+    }
+
+    /** From now on this process's workers take trials of {@code experimentId} only. */
+    public void runOnly(long experimentId) {
+        runs = id -> id == experimentId;
     }
 
     /** The next trial for {@code workerId}, or empty when no experiment has work. */
@@ -83,7 +100,8 @@ public class TrialScheduler {
      * on a machine without the dataset's folder) only of experiments whose images this machine can read.
      */
     public Optional<Assignment> next(String workerId, boolean skipUnreadableDatasets) {
-        List<ExperimentInfo> active = active().stream()
+        LongPredicate ours = runs;
+        List<ExperimentInfo> active = active().stream().filter(e -> ours.test(e.id()))
                 .filter(e -> !skipUnreadableDatasets || datasetReadableHere(e, workerId)).toList();
         for (ExperimentInfo e : active) {
             Optional<Assignment> waiting = unlessBroken(e, () -> transaction.execute(status -> claimWaiting(e.id(), workerId)));
