@@ -275,6 +275,10 @@ final class TuneCommand implements Callable<Integer> {
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
+            // Why, without a trip to the logs: the distinct errors of the failed trials.
+            all.stream().filter(t -> t.state() == TrialState.FAIL && t.error() != null)
+                    .map(t -> t.error().lines().findFirst().orElse("")).distinct().limit(3)
+                    .forEach(error -> out.println("failed: " + error));
         }
         out.flush();
     }
@@ -296,8 +300,12 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
-    private static DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home) throws Exception {
+    private DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home) throws Exception {
         ImageDataset dataset = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults()).dataset();
+        if ("map".equalsIgnoreCase(objective) && !dataset.multiLabel()) {   // else every trial fails on it
+            throw new IllegalArgumentException("--objective map is measured on multi-label data only (a CSV manifest "
+                    + "with labels like 'cat;dog'); " + data + " is single-label: use --objective accuracy or macro_f1");
+        }
         Path imported = data.toAbsolutePath().normalize();
         for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {
             if (d.storageUri().equals(imported.toUri())) {

@@ -60,6 +60,9 @@ class TuneCliTest {
         Run zero = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "0");
         assertThat(zero.code()).isEqualTo(2);
         assertThat(zero.err()).contains("error: --trials: ");
+        Run map = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--objective", "map");
+        assertThat(map.code()).isEqualTo(2);
+        assertThat(map.err()).contains("error: --objective map is measured on multi-label data only");
         Run p = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--parallel", "2",
                 "--max-parallel", "1");
         assertThat(p.code()).isEqualTo(2);
