@@ -46,6 +46,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from <out>.last if a previous run left it.")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "Start again, replacing <out> and <out>.last of an earlier run.")
+    boolean overwrite;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -54,6 +57,16 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.isDirectory(this.out)) {
             throw new IllegalArgumentException("--out " + this.out + " is a folder; give the checkpoint file to write, "
                     + "e.g. " + this.out.resolve(template + ".tlckpt"));
+        }
+        Path last = TrainingJob.lastCheckpoint(this.out);
+        if (!resume && !overwrite && (Files.exists(this.out) || Files.exists(last))) {
+            // Its first epoch would replace an earlier run's checkpoints, perhaps hours of training.
+            String earlier = Files.exists(this.out) ? "--out " + this.out : last.toString();
+            throw new IllegalArgumentException(earlier + " exists: --resume continues that run, --overwrite starts "
+                    + "again and replaces it, or choose another --out");
+        }
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume and --overwrite contradict each other; give one");
         }
         CancellationToken cancel = new CancellationToken();
         CountDownLatch reported = new CountDownLatch(1);

@@ -19,6 +19,7 @@ import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.tuning.execution.ExperimentLauncher;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.TrialScheduler;
@@ -147,7 +148,7 @@ final class TuneCommand implements Callable<Integer> {
                 Map.of(TrialScheduler.OWN_EXPERIMENT_ONLY, true, WorkerSettings.WORKERS_PROPERTY, parallel))) {
             // The context's home, not TemplateLabHome.fromEnvironment(): one process, one folder (see StorageLocations).
             TemplateLabHome home = new TemplateLabHome(context.getBean(StorageLocations.class).home());
-            DatasetInfo registered = register(context.getBean(DatasetService.class), data, home);
+            DatasetInfo registered = register(context.getBean(DatasetService.class), data, home, progress);
             String experimentName = name != null ? name
                     : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             ExperimentInfo e;
@@ -300,8 +301,12 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
-    private DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home) throws Exception {
-        ImageDataset dataset = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults()).dataset();
+    private DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home, PrintWriter progress)
+            throws Exception {
+        ImportResult result = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults());
+        result.report().lines().forEach(line -> progress.println("warning: " + line));   // as train says them
+        progress.flush();
+        ImageDataset dataset = result.dataset();
         if ("map".equalsIgnoreCase(objective) && !dataset.multiLabel()) {   // else every trial fails on it
             throw new IllegalArgumentException("--objective map is measured on multi-label data only (a CSV manifest "
                     + "with labels like 'cat;dog'); " + data + " is single-label: use --objective accuracy or macro_f1");

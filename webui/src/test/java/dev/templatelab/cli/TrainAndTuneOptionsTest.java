@@ -44,11 +44,18 @@ class TrainAndTuneOptionsTest {
     }
 
     @Test
-    void anOutputThatIsAFolderOrAnInvalidWeightsNameIsRefusedBeforeTraining() throws Exception {
+    void anOutputThatIsAFolderOrAnEarlierRunOrAnInvalidWeightsNameIsRefusedBeforeTraining() throws Exception {
         Path folder = java.nio.file.Files.createDirectories(dir.resolve("models"));
         Run train = run("train", "--template", "Clarifai_InceptionV2", "--data", dir.toString(), "--out", folder.toString());
         assertThat(train.code()).isEqualTo(2);
         assertThat(train.err()).contains("error: --out " + folder + " is a folder; give the checkpoint file to write");
+
+        Path earlier = java.nio.file.Files.writeString(dir.resolve("earlier.tlckpt"), "an earlier run's checkpoint");
+        Run again = run("train", "--template", "Clarifai_InceptionV2", "--data", dir.toString(), "--out", earlier.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("error: --out " + earlier + " exists: --resume continues that run, --overwrite "
+                + "starts again");
+        assertThat(java.nio.file.Files.readString(earlier)).as("kept").isEqualTo("an earlier run's checkpoint");
 
         Run pretrain = run("pretrain", "--template", "Clarifai_InceptionV2", "--name", "resnet 50", "--data",
                 dir.resolve("no-such-folder").toString());
