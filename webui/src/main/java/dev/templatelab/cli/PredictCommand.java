@@ -5,6 +5,7 @@ import dev.templatelab.architectures.inference.InferenceNetwork;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.eval.FlipAveraging;
+import dev.templatelab.training.pipeline.Augmentation;
 import dev.templatelab.training.pipeline.ImageDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,13 +60,14 @@ final class PredictCommand implements Callable<Integer> {
         CheckpointMetadata m = loaded.metadata();
         ComputationGraph net = InferenceNetwork.of(loaded.network());
         List<Map<String, Object>> results = new ArrayList<>();
+        ImageDecoder decoder = ImageDecoder.of(m.spec(), m.data());
         int unreadable = 0;
         for (Path image : images) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("image", image.toString());
-            INDArray x;
+            float[] pixels = new float[decoder.valuesPerImage()];
             try {
-                x = ImageDecoder.decode(image, m.spec(), m.data());
+                decoder.decodeInto(image, Augmentation.none(), 0L, pixels, 0);
             } catch (IOException | RuntimeException e) {
                 // One file that is not a readable JPEG, PNG, BMP or GIF costs its own line, not the others' results.
                 r.put("error", "cannot read " + image + " as an image (JPEG, PNG, BMP or GIF): " + e.getMessage());
@@ -71,6 +75,9 @@ final class PredictCommand implements Callable<Integer> {
                 unreadable++;
                 continue;
             }
+            // Outside the try: a failure of the native backend is not the image's fault.
+            INDArray x = Nd4j.create(pixels, new long[] {1, decoder.channels(), decoder.height(), decoder.width()},
+                    DataType.FLOAT);
             INDArray p = net.outputSingle(false, x);
             if (flips) {
                 p = FlipAveraging.average(p, net.outputSingle(false, ImageDecoder.flipHorizontal(x)));

@@ -41,6 +41,13 @@ public final class TemplateLabCli {
             cli.getErr().println("error: out of memory (" + e.getMessage() + "); lower batch_size or image_size, or "
                     + "give the JVM more: TEMPLATELAB_JAVA_OPTS=\"-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=16G\"");
             return 1;
+        } catch (LinkageError e) {   // ND4J's native libraries on a machine they do not support, say
+            cli.getErr().println("error: a library could not be loaded: " + describe(explainingCause(e))
+                    + "; the CPU build runs on Linux x86-64 (see README, Build and run; -Pcuda for NVIDIA GPUs)");
+            if (System.getenv("TEMPLATELAB_DEBUG") != null) {
+                e.printStackTrace(cli.getErr());
+            }
+            return 1;
         }
     }
 

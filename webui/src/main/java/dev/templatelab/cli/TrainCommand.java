@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             cancel.cancel();
             try {
-                reported.await(2, TimeUnit.MINUTES);
+                reported.await(30, TimeUnit.SECONDS);   // import and final evaluation do not stop early
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

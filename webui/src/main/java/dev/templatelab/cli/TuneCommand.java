@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -171,7 +172,9 @@ final class TuneCommand implements Callable<Integer> {
             // Ctrl-C: the experiment stays RUNNING (its database may be stopping too: the embedded one gets the
             // signal as well), so say where it goes on.
             PrintWriter err = command.commandLine().getErr();
+            AtomicBoolean interrupted = new AtomicBoolean();
             Thread hook = new Thread(() -> {
+                interrupted.set(true);
                 err.printf("%ninterrupted: experiment %d (%s) stays RUNNING with its finished trials and checkpoints; "
                         + "'./templatelab serve' on this database resumes it (pause or cancel it there); another "
                         + "'tune' runs only its own experiment%n", e.id(), e.name());
@@ -182,6 +185,11 @@ final class TuneCommand implements Callable<Integer> {
                 ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), progress);
                 report(context, summary, out);
                 return summary.best().isPresent() ? 0 : 1;
+            } catch (RuntimeException failed) {
+                if (interrupted.get()) {
+                    return 130;   // the database went away with the interrupt (the embedded one gets it too): said above
+                }
+                throw failed;
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);

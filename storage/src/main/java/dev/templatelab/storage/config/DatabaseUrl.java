@@ -30,7 +30,9 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
         try {
             uri = new URI(trimmed);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("DATABASE_URL is not a valid URL: " + redact(trimmed), e);
+            // no cause: its message holds the URL as given, password and all
+            throw new IllegalArgumentException("DATABASE_URL is not a valid URL: " + redact(trimmed) + " ("
+                    + e.getReason() + ")");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("DATABASE_URL has no host: " + redact(trimmed));
@@ -57,7 +59,7 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
     /** The URL with any password replaced by {@code ***}, for logs and error messages. */
     static String redact(String url) {
-        return url.replaceAll("(//[^:/@]+:)[^@]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+        return url.replaceAll("(//[^:/@]+:).*@", "$1***@")   // to the last '@': a password may contain one.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     @Override

@@ -54,5 +54,10 @@ class DatabaseUrlTest {
                 .doesNotContain("hunter2");
         assertThat(DatabaseUrl.parse("jdbc:postgresql://db/lab?user=u&password=hunter2", null, null).toString())
                 .doesNotContain("hunter2").contains("password=***");
+        // An '@' in the password (unescaped): the error shows none of it.
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u:hun@ter2@db/lab", null, null))
+                .hasMessageNotContaining("ter2").hasMessageContaining("u:***@");
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u:hunter2@db/la b", null, null))
+                .hasMessageNotContaining("hunter2").hasNoCause();
     }
 }

@@ -66,13 +66,25 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
 
     public static WorkerSettings from(Environment env) {
         String id = env.getProperty(WORKER_ID_PROPERTY, "");
-        return new WorkerSettings(env.getProperty(WORKERS_PROPERTY, Integer.class, 0),
+        return new WorkerSettings(setting(env, WORKERS_PROPERTY, Integer.class, 0, "a whole number"),
                 id.isBlank() ? defaultId() : id,
-                env.getProperty("templatelab.tuning.heartbeat-interval", Duration.class, Duration.ofSeconds(5)),
-                env.getProperty("templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30)),
-                env.getProperty("templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2)),
-                env.getProperty(ND4J_THREADS_PROPERTY, Integer.class, 0),
-                env.getProperty(SKIP_UNREADABLE_DATASETS_PROPERTY, Boolean.class, false));
+                setting(env, "templatelab.tuning.heartbeat-interval", Duration.class, Duration.ofSeconds(5), "a duration"),
+                setting(env, "templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30), "a duration"),
+                setting(env, "templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2), "a duration"),
+                setting(env, ND4J_THREADS_PROPERTY, Integer.class, 0, "a whole number"),
+                setting(env, SKIP_UNREADABLE_DATASETS_PROPERTY, Boolean.class, false, "true or false"));
+    }
+
+    /** A setting, or an error naming it (and its environment variable) instead of Spring's "For input string". */
+    private static <T> T setting(Environment env, String name, Class<T> type, T otherwise, String expected) {
+        try {
+            return env.getProperty(name, type, otherwise);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(name + " (environment variable "
+                    + name.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_') + ") must be "
+                    + expected + (type == Duration.class ? " such as 5s or 500ms" : "") + ", got '"
+                    + env.getProperty(name) + "'", e);
+        }
     }
 
     /** Native threads each of this process's trials uses, or 0 for ND4J's default (see {@link NativeThreads#perTrial}). */

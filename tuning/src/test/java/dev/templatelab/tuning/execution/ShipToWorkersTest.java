@@ -28,4 +28,15 @@ class ShipToWorkersTest {
                 .withProperty(WorkerSettings.SHIP_TO_WORKERS_PROPERTY, "yes")))
                 .hasMessageContaining("TEMPLATELAB_SHIP_TO_WORKERS must be true or false").hasMessageContaining("'yes'");
     }
+
+    @Test
+    void aMalformedWorkerSettingNamesItselfAndItsEnvironmentVariable() {
+        assertThatThrownBy(() -> WorkerSettings.from(new MockEnvironment().withProperty(WorkerSettings.WORKERS_PROPERTY,
+                "two"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("templatelab.workers (environment variable TEMPLATELAB_WORKERS) must be a whole number, "
+                        + "got 'two'");
+        assertThatThrownBy(() -> WorkerSettings.from(new MockEnvironment().withProperty(
+                "templatelab.tuning.heartbeat-grace", "soon")))
+                .hasMessageContaining("TEMPLATELAB_TUNING_HEARTBEAT_GRACE) must be a duration such as 5s or 500ms");
+    }
 }
