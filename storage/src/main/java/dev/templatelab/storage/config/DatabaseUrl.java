@@ -59,7 +59,8 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
     /** The URL with any password replaced by {@code ***}, for logs and error messages. */
     static String redact(String url) {
-        return url.replaceAll("(//[^:/@]+:).*@", "$1***@")   // to the last '@': a password may contain one.replaceAll("(?i)(password=)[^&]*", "$1***");
+        // Up to the last '@' of the user part: a password may contain one.
+        return url.replaceAll("(//[^:/@]+:).*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     @Override
