@@ -1,6 +1,7 @@
 package dev.templatelab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.config.StorageLocations;
@@ -143,6 +144,7 @@ final class TuneCommand implements Callable<Integer> {
                     + parallel + "): this process alone runs " + parallel + " trials at once");
         }
         Map<String, Object> space = space(set == null ? List.of() : set);
+        checkBeforeStarting();
         // Its workers run its own experiment only: one left RUNNING by an interrupted tune would otherwise come first.
         try (ConfigurableApplicationContext context = TuningCli.start(db, parallel,
                 // --parallel as a flag: it beats TEMPLATELAB_WORKERS (0 on a UI-only server) as --db beats DATABASE_URL
@@ -197,6 +199,26 @@ final class TuneCommand implements Callable<Integer> {
                     // interrupted: the hook runs
                 }
             }
+        }
+    }
+
+    /**
+     * The cheap checks, before the database starts and every image is read (the launcher checks everything again): a
+     * misspelt template should not cost a minute.
+     */
+    private void checkBeforeStarting() {
+        TemplateRegistry registry = TemplateRegistry.standard();
+        for (String t : templates) {
+            if (registry.find(t.trim()).isEmpty()) {
+                throw new IllegalArgumentException("--templates: unknown template '" + t + "'; known: "
+                        + String.join(", ", registry.names()));
+            }
+        }
+        if (trials < 1) {
+            throw new IllegalArgumentException("--trials: must be at least 1, got " + trials);
+        }
+        if (maxEpochs < 1) {
+            throw new IllegalArgumentException("--max-epochs: must be at least 1, got " + maxEpochs);
         }
     }
 
@@ -311,6 +333,8 @@ final class TuneCommand implements Callable<Integer> {
     /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
     private DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home, PrintWriter progress)
             throws Exception {
+        progress.println("importing " + data + " (every image is read once, to check it and hash the dataset)");
+        progress.flush();
         ImportResult result = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults());
         result.report().lines().forEach(line -> progress.println("warning: " + line));   // as train says them
         progress.flush();
