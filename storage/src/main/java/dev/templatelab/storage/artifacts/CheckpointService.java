@@ -140,10 +140,19 @@ public class CheckpointService {
     /**
      * Deletes the checkpoints of the experiment's ended trials other than each one's best: they were kept only to
      * resume from, and nothing resumes an ended trial (ASHA's held trials pruned at the end, say). Returns how many.
+     * Best effort, like deleting a file: a failure is logged and returns 0, as only disk stays taken (the next trim of
+     * the experiment, at a trial's end, its completion or its cancel, removes them), and the caller's step stands.
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public int keepOnlyBest(long experimentId) {
-        List<String> uris = transaction.execute(status -> checkpoints.deleteNotBestOfEndedTrials(experimentId));
+        List<String> uris;
+        try {
+            uris = transaction.execute(status -> checkpoints.deleteNotBestOfEndedTrials(experimentId));
+        } catch (RuntimeException e) {
+            log.warn("could not delete the ended trials' other checkpoints experiment={} error=\"{}\"", experimentId,
+                    e.getMessage());
+            return 0;
+        }
         uris.forEach(uri -> deleteQuietly(URI.create(uri)));   // after the commit: no row points at a missing file
         return uris.size();
     }

@@ -36,8 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -50,8 +48,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class ExperimentLauncher {
-
-    private static final Logger log = LoggerFactory.getLogger(ExperimentLauncher.class);
 
     /** Claims of one trial (worker crashes and errors together) before it is marked FAIL. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -163,12 +159,7 @@ public class ExperimentLauncher {
     /** Cancels an experiment: running trials stop at their next minibatch, waiting ones are failed. */
     public ExperimentInfo cancel(long experimentId) {
         ExperimentInfo cancelled = experiments.cancel(experimentId);
-        try {
-            checkpoints.keepOnlyBest(experimentId);   // its trials ended: nothing resumes them
-        } catch (RuntimeException e) {   // the cancel stands; only disk is not freed yet
-            log.warn("experiment {} cancelled, but its trials' other checkpoints were not deleted: {}", experimentId,
-                    e.toString());
-        }
+        checkpoints.keepOnlyBest(experimentId);   // its trials ended: nothing resumes them (best effort)
         return cancelled;
     }
 
@@ -218,13 +209,7 @@ public class ExperimentLauncher {
         } catch (IllegalArgumentException e) {
             throw new InvalidExperimentException("pruner", e.getMessage());
         }
-        if (r.maxTrials() < 1) {
-            throw new InvalidExperimentException("maxTrials", "must be at least 1, got " + r.maxTrials());
-        }
-        if (r.maxEpochsPerTrial() < 1 || r.maxEpochsPerTrial() > MAX_EPOCHS) {
-            throw new InvalidExperimentException("maxEpochsPerTrial", "must be 1.." + MAX_EPOCHS + ", got "
-                    + r.maxEpochsPerTrial());
-        }
+        checkTrialsAndEpochs(r.maxTrials(), r.maxEpochsPerTrial());
         if (r.parallelism() < 1) {
             throw new InvalidExperimentException("parallelism", "must be at least 1, got " + r.parallelism());
         }
@@ -290,7 +275,22 @@ public class ExperimentLauncher {
         return new Checked(space, objective);
     }
 
-    private static List<String> checkTemplates(List<String> templates) {
+    /**
+     * The number of trials and the epochs per trial, checked as {@link #launch} does; public for a command line that
+     * checks them before it starts a database ({@code tune}).
+     */
+    public static void checkTrialsAndEpochs(int maxTrials, int maxEpochsPerTrial) {
+        if (maxTrials < 1) {
+            throw new InvalidExperimentException("maxTrials", "must be at least 1, got " + maxTrials);
+        }
+        if (maxEpochsPerTrial < 1 || maxEpochsPerTrial > MAX_EPOCHS) {
+            throw new InvalidExperimentException("maxEpochsPerTrial", "must be 1.." + MAX_EPOCHS + ", got "
+                    + maxEpochsPerTrial);
+        }
+    }
+
+    /** The templates' names, trimmed, checked as {@link #launch} does (public for the same reason). */
+    public static List<String> checkTemplates(List<String> templates) {
         if (templates == null || templates.isEmpty()) {
             throw new InvalidExperimentException("templates", "name at least one template; known: "
                     + String.join(", ", REGISTRY.names()));

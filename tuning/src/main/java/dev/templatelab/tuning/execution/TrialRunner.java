@@ -238,7 +238,11 @@ public class TrialRunner {
         SortedMap<Integer, Double> curve = a.storage().trial(a.trial().number()).intermediateValues();
         if (result.outcome().status() == TrainingOutcome.Status.PRUNED) {
             trials.prune(a.lease(), new TrialResult(curve.isEmpty() ? null : curve.get(curve.lastKey()), bestEpoch, null, null));
-            keepOnlyBestCheckpoints(a);
+            // Once a trial has ended nothing resumes it, so only its best checkpoint (what the pages offer for
+            // download) is kept: the latest epoch's, kept for resuming, would otherwise double the store's size
+            // (ResNet-50 with its optimizer state: ~300 MB a file). One statement trims this trial and any other of
+            // the experiment that ended.
+            checkpoints.keepOnlyBest(a.experiment().id());
             return Result.PRUNED;
         }
         Double value = bestEpoch != null ? curve.get(bestEpoch) : null;
@@ -251,22 +255,8 @@ public class TrialRunner {
             return Result.FAIL;
         }
         trials.complete(a.lease(), new TrialResult(value, bestEpoch, null, null));
-        keepOnlyBestCheckpoints(a);
+        checkpoints.keepOnlyBest(a.experiment().id());   // as for a pruned trial, above
         return Result.COMPLETE;
-    }
-
-    /**
-     * Once a trial has ended nothing resumes it, so only its best checkpoint (what the pages offer for download) is
-     * kept: the latest epoch's, kept for resuming, would otherwise double the store's size (ResNet-50 with its
-     * optimizer state: ~300 MB a file). One statement trims this trial and any other of the experiment that ended.
-     */
-    private void keepOnlyBestCheckpoints(Assignment a) {
-        try {
-            checkpoints.keepOnlyBest(a.experiment().id());
-        } catch (RuntimeException e) {
-            log.warn("could not delete the ended trial's other checkpoints experiment={} trial={} number={} error=\"{}\"",
-                    a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
-        }
     }
 
     /**

