@@ -1,7 +1,6 @@
 package dev.templatelab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.config.StorageLocations;
@@ -22,10 +21,10 @@ import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.tuning.execution.ExperimentLauncher;
+import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.TrialScheduler;
 import dev.templatelab.tuning.execution.WorkerSettings;
-import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
 import java.io.PrintWriter;
@@ -38,9 +37,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
@@ -126,7 +125,7 @@ final class TuneCommand implements Callable<Integer> {
     private static final Map<String, String> OPTION_OF_FIELD = Map.ofEntries(Map.entry("datasetId", "--data"),
             Map.entry("templates", "--templates"), Map.entry("searchSpace", "--set"), Map.entry("maxTrials", "--trials"),
             Map.entry("maxEpochsPerTrial", "--max-epochs"), Map.entry("maxTotalEpochs", "--max-total-epochs"),
-            Map.entry("maxWallClockSeconds", "--max-minutes"), Map.entry("maxWallClock", "--max-minutes"),
+            Map.entry("maxWallClock", "--max-minutes"),
             Map.entry("name", "--name"), Map.entry("objective", "--objective"), Map.entry("parallelism", "--max-parallel"),
             Map.entry("pruner", "--pruner"), Map.entry("sampler", "--sampler"), Map.entry("target", "--target"));
 
@@ -161,10 +160,7 @@ final class TuneCommand implements Callable<Integer> {
                         space, maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target,
                         randomInit, System.getProperty("user.name")));
             } catch (InvalidExperimentException refused) {
-                // The launcher speaks of request fields (the REST API's names): say which option to change.
-                String option = OPTION_OF_FIELD.getOrDefault(refused.field(), refused.field());
-                throw new IllegalArgumentException(option + refused.getMessage().substring(refused.field().length()),
-                        refused);
+                throw asOptionError(refused);
             }
             progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time here%s%n", e.id(),
                     e.name(), trials, String.join(", ", templates), sampler, pruner, parallel,
@@ -207,19 +203,18 @@ final class TuneCommand implements Callable<Integer> {
      * misspelt template should not cost a minute.
      */
     private void checkBeforeStarting() {
-        TemplateRegistry registry = TemplateRegistry.standard();
-        for (String t : templates) {
-            if (registry.find(t.trim()).isEmpty()) {
-                throw new IllegalArgumentException("--templates: unknown template '" + t + "'; known: "
-                        + String.join(", ", registry.names()));
-            }
+        try {
+            ExperimentLauncher.checkTemplates(templates);
+            ExperimentLauncher.checkTrialsAndEpochs(trials, maxEpochs);
+        } catch (InvalidExperimentException refused) {
+            throw asOptionError(refused);
         }
-        if (trials < 1) {
-            throw new IllegalArgumentException("--trials: must be at least 1, got " + trials);
-        }
-        if (maxEpochs < 1) {
-            throw new IllegalArgumentException("--max-epochs: must be at least 1, got " + maxEpochs);
-        }
+    }
+
+    /** The launcher speaks of request fields (the REST API's names): say which option to change. */
+    private static IllegalArgumentException asOptionError(InvalidExperimentException refused) {
+        String option = OPTION_OF_FIELD.getOrDefault(refused.field(), refused.field());
+        return new IllegalArgumentException(option + refused.getMessage().substring(refused.field().length()), refused);
     }
 
     /** Prints a progress line whenever something changes, until the experiment ends. */
