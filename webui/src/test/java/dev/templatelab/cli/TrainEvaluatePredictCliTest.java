@@ -82,28 +82,11 @@ class TrainEvaluatePredictCliTest {
     void interruptedTrainingPrintsItsSummaryAndHowToResume() throws Exception {
         Path data = dev.templatelab.testdata.TinyDigits.write(dir, 2, 15);
         Path out = dir.resolve("long.tlckpt");
-        Path log = dir.resolve("train.log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Duser.home=" + dir, "-cp", System.getProperty("java.class.path"),
-                TemplateLabCli.class.getName(), "train", "--template", "Clarifai_InceptionV2", "--data", data.toString(),
-                "--out", out.toString(), "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set",
-                "batch_size=16", "--set", "validation_fraction=0.3", "--set", "num_epochs=200")
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().remove("TEMPLATELAB_HOME");
-        Process train = builder.start();
-        try {
-            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
-            while (!Files.exists(out)) {   // the first epoch's checkpoint
-                assertThat(train.isAlive()).as("train runs; it said: %s", Files.readString(log)).isTrue();
-                assertThat(System.nanoTime()).as("an epoch finished in time").isLessThan(deadline);
-                Thread.sleep(200);
-            }
-            train.destroy();   // SIGTERM
-            assertThat(train.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("train exits").isTrue();
-        } finally {
-            train.destroyForcibly();
-        }
-        assertThat(Files.readString(log)).contains("CANCELLED after ", "checkpoint " + out.toAbsolutePath(),
+        String said = CliProcess.interruptedWhen(dir, output -> Files.exists(out), "an epoch finished", "train",
+                "--template", "Clarifai_InceptionV2", "--data", data.toString(), "--out", out.toString(), "--set",
+                "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16", "--set",
+                "validation_fraction=0.3", "--set", "num_epochs=200");   // until the first epoch's checkpoint
+        assertThat(said).contains("CANCELLED after ", "checkpoint " + out.toAbsolutePath(),
                 "the same command with --resume continues after the last finished epoch");
     }
 }

@@ -40,10 +40,7 @@ class LiveUpdatesTest extends UiTest {
 
     @Test
     void anEpochReachesTheOpenPageWithinTwoSeconds() throws Exception {
-        long dataset = TestData.dataset(datasets, datasetsDir().resolve("live-records")).id();
-        ExperimentInfo experiment = experiments.create(new NewExperiment(TestData.unique("live"), dataset,
-                List.of(TestData.INCEPTION_V2), "{}", "random", "none", Budget.of(1, 3), Metric.VAL_ACCURACY,
-                Direction.MAXIMIZE, 1, null), List.of(new NewTrial(TestData.INCEPTION_V2, List.of())));
+        ExperimentInfo experiment = oneTrialExperiment("live");
         var claimed = trials.claimNext(experiment.id(), "live-worker").orElseThrow();
 
         int watchedBefore = live.watched();   // pages of other tests in this context may still be registered
@@ -70,10 +67,7 @@ class LiveUpdatesTest extends UiTest {
 
     @Test
     void aChangeSeenJustBeforeTheExperimentWasDeletedTakesThePageBackToTheList() throws Exception {
-        long dataset = TestData.dataset(datasets, datasetsDir().resolve("live-deleted-records")).id();
-        ExperimentInfo experiment = experiments.create(new NewExperiment(TestData.unique("live-deleted"), dataset,
-                List.of(TestData.INCEPTION_V2), "{}", "random", "none", Budget.of(1, 3), Metric.VAL_ACCURACY,
-                Direction.MAXIMIZE, 1, null), List.of(new NewTrial(TestData.INCEPTION_V2, List.of())));
+        ExperimentInfo experiment = oneTrialExperiment("live-deleted");
         int watchedBefore = live.watched();
         UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id", Long.toString(experiment.id())));
         _get(ExperimentView.class);
@@ -87,5 +81,13 @@ class LiveUpdatesTest extends UiTest {
 
         _get(ExperimentsView.class);
         assertThat(live.watched()).isEqualTo(watchedBefore);
+    }
+
+    /** A queued experiment with one waiting trial, on a dataset of its own (both named after {@code prefix}). */
+    private ExperimentInfo oneTrialExperiment(String prefix) throws java.io.IOException {
+        long dataset = TestData.dataset(datasets, datasetsDir().resolve(prefix + "-records")).id();
+        return experiments.create(new NewExperiment(TestData.unique(prefix), dataset, List.of(TestData.INCEPTION_V2),
+                "{}", "random", "none", Budget.of(1, 3), Metric.VAL_ACCURACY, Direction.MAXIMIZE, 1, null),
+                List.of(new NewTrial(TestData.INCEPTION_V2, List.of())));
     }
 }
