@@ -25,8 +25,16 @@ final class TemporaryUserHome implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) {
         original = System.getProperty("user.home");
+        // JavaCPP picks its cache of native libraries (~/.javacpp/cache) once per JVM, when it first needs one: left
+        // to follow user.home, a test that loads natives first would leave every later one a deleted folder
+        // ("Could not initialize class org.bytedeco.dnnl..." when a later trial needs another native class).
+        if (System.getProperty(JAVACPP_CACHE) == null) {
+            System.setProperty(JAVACPP_CACHE, Path.of(original, ".javacpp", "cache").toString());
+        }
         System.setProperty("user.home", folder.get().toString());
     }
+
+    private static final String JAVACPP_CACHE = "org.bytedeco.javacpp.cachedir";
 
     @Override
     public void afterEach(ExtensionContext context) {

@@ -28,10 +28,7 @@ class TuneCliTest {
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
                 "--seed", "3", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
-                "--set", "validation_fraction=0.3", "--set", "Clarifai_InceptionV2.lrate=0.01..0.1",
-                // ResNeXt's default space reaches rates at which a random-init net can diverge in its first epoch
-                // (a NaN fails the trial at once): one run in many did.
-                "--set", "Clarifai_ResNext.lrate=0.01", "--max-parallel", "3",
+                "--set", "validation_fraction=0.3", "--set", "Clarifai_InceptionV2.lrate=0.01..0.1", "--max-parallel", "3",
                 "--json");
         assertThat(r.code()).as("stderr: %s", r.err()).isZero();
         assertThat(r.err()).contains("1 at a time here, up to 3 with other workers").contains("trials 4/4 done");
@@ -82,28 +79,11 @@ class TuneCliTest {
     @Test
     void anInterruptedTuneDoesNotHoldUpTheNext() throws Exception {
         Path data = TinyDigits.write(dir, 2, 15);
-        Path log = dir.resolve("tune.log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Duser.home=" + dir, "-cp", System.getProperty("java.class.path"),
-                TemplateLabCli.class.getName(), "tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2",
-                "--trials", "2", "--max-epochs", "50", "--pruner", "none", "--set", "image_size=32", "--set",
-                "width_multiplier=0.125", "--set", "batch_size=16", "--set", "validation_fraction=0.3")
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().keySet().removeAll(java.util.List.of("TEMPLATELAB_HOME", "DATABASE_URL"));
-        Process first = builder.start();
-        try {
-            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
-            while (!java.nio.file.Files.readString(log).contains(", 1 running")) {
-                assertThat(first.isAlive()).as("tune runs; it said: %s", java.nio.file.Files.readString(log)).isTrue();
-                assertThat(System.nanoTime()).as("a trial started in time").isLessThan(deadline);
-                Thread.sleep(200);
-            }
-            first.destroy();   // SIGTERM
-            assertThat(first.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("tune exits").isTrue();
-        } finally {
-            first.destroyForcibly();
-        }
-        assertThat(java.nio.file.Files.readString(log)).contains("interrupted: experiment 1 (", ") stays RUNNING");
+        String said = CliProcess.interruptedWhen(dir, output -> output.contains(", 1 running"), "a trial started",
+                "tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "2",
+                "--max-epochs", "50", "--pruner", "none", "--set", "image_size=32", "--set", "width_multiplier=0.125",
+                "--set", "batch_size=16", "--set", "validation_fraction=0.3");
+        assertThat(said).contains("interrupted: experiment 1 (", ") stays RUNNING");
 
         // A short grace: the second tune's worker sees the first one's trial as abandoned at once.
         System.setProperty("templatelab.tuning.heartbeat-interval", "500ms");
