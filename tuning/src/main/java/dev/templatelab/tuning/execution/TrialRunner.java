@@ -144,7 +144,13 @@ public class TrialRunner {
         try {
             Files.createDirectories(dir);
             Path output = dir.resolve("model.tlckpt");
-            Integer resumeAfter = a.reclaimed() ? restoreCheckpoints(a, output) : null;
+            if (a.origin() == Assignment.Origin.REQUEUED) {
+                Optional<Result> judged = judgeCheckpointedEpoch(a);
+                if (judged.isPresent()) {
+                    return judged.get();
+                }
+            }
+            Integer resumeAfter = a.origin() != Assignment.Origin.NEW ? restoreCheckpoints(a, output) : null;
             Map<String, String> overrides = new LinkedHashMap<>();
             a.trial().params().forEach((k, v) -> overrides.put(k, String.valueOf(v)));
             // The trial's best epoch, checkpoint and value are the objective's, not accuracy's.
@@ -188,6 +194,35 @@ public class TrialRunner {
             }
             return failed(a, tuning, e);   // e.g. the best checkpoint could not be stored: retried, error kept
         }
+    }
+
+    /**
+     * The pruner's verdict on a re-queued trial's last checkpointed epoch, before it resumes. Its worker may have
+     * stopped (killed, cut off, paused) between storing that epoch and asking the pruner, and resuming without asking
+     * would skip an ASHA rung. Asked again where it was asked before, it judges the epoch against the trials that
+     * have reached it since, as for any later arrival. Not for a promoted trial: its promotion was that verdict.
+     * Empty: train on.
+     */
+    private Optional<Result> judgeCheckpointedEpoch(Assignment a) {
+        Optional<CheckpointInfo> latest = checkpoints.latest(a.trialId());
+        var trial = a.storage().trial(a.trial().number());
+        SortedMap<Integer, Double> curve = trial.intermediateValues();
+        if (latest.isEmpty() || curve.isEmpty() || curve.lastKey() != latest.get().epoch()) {
+            return Optional.empty();   // nothing stored, or a later epoch's metrics: training that epoch again asks
+        }
+        boolean mayHold = trial.plannedEpochs().isPresent() && curve.lastKey() < trial.plannedEpochs().getAsInt() - 1;
+        return switch (a.trial().verdict(mayHold)) {
+            case HOLD -> Optional.of(hold(a));
+            case PRUNE -> {
+                Integer bestEpoch = checkpoints.best(a.trialId()).map(CheckpointInfo::epoch).orElse(null);
+                trials.prune(a.lease(), new TrialResult(curve.get(curve.lastKey()), bestEpoch, null, null));
+                checkpoints.keepOnlyBest(a.experiment().id());
+                events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number()
+                        + " pruned after " + curve.size() + " epoch(s), judged when it was taken up again");
+                yield Optional.of(Result.PRUNED);
+            }
+            case CONTINUE -> Optional.empty();
+        };
     }
 
     /** Copies the trial's latest and best checkpoints from the artifact store; returns the epoch it resumes after. */

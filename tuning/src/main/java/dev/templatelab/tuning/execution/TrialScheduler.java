@@ -219,7 +219,7 @@ public class TrialScheduler {
         storage.adopt(c);
         Study study = studies.open(e, storage);
         Trial trial = study.reopen(c.trial().number());
-        return Optional.of(new Assignment(e, study, storage, trial, c.trial().id(), c.lease(), true));
+        return Optional.of(new Assignment(e, study, storage, trial, c.trial().id(), c.lease(), Assignment.Origin.REQUEUED));
     }
 
     private Optional<Assignment> askNew(long experimentId, String workerId) {
@@ -243,7 +243,7 @@ public class TrialScheduler {
         Trial trial = study.ask();
         long trialId = trials.find(experimentId, trial.number()).orElseThrow().id();
         return Optional.of(new Assignment(experiments.get(experimentId), study, storage, trial, trialId,
-                storage.lease(trial.number()), false));
+                storage.lease(trial.number()), Assignment.Origin.NEW));
     }
 
     /** The held trial to promote now, if any; reading every curve for that is only worth it when some trial is held. */
@@ -270,7 +270,8 @@ public class TrialScheduler {
                 + " epoch(s): " + why + "; it runs on from its checkpoint on " + workerId);
         log.info("trial promoted experiment={} trial={} number={} after_epochs={} why={} worker={}", e.id(),
                 trialId, number, epochs, promotion.why(), workerId);
-        return new Assignment(experiments.get(e.id()), study, storage, study.reopen(number), trialId, claimed.lease(), true);
+        return new Assignment(experiments.get(e.id()), study, storage, study.reopen(number), trialId, claimed.lease(),
+                Assignment.Origin.PROMOTED);
     }
 
     /**

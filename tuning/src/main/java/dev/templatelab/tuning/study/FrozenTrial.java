@@ -48,4 +48,10 @@ public record FrozenTrial(int number, TrialState state, String template, Map<Str
     public OptionalInt plannedEpochs() {
         return params.get(EPOCHS) instanceof Number n ? OptionalInt.of(n.intValue()) : OptionalInt.empty();
     }
+
+    /** This trial in another state, the rest unchanged. */
+    public FrozenTrial withState(TrialState newState) {
+        return new FrozenTrial(number, newState, template, params, distributions, value, intermediateValues, started,
+                finished);
+    }
 }

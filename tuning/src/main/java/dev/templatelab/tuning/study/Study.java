@@ -179,7 +179,7 @@ public final class Study implements StudyView {
      *   <li>without one, the best held trial of the highest rung if no trial completed and none is running: a rung
      *       keeps its best 1/reduction-factor, so with fewer trials at a rung than the factor nobody would run on,
      *       and a small search (say two trials) would end with every trial pruned after its first epoch and no
-     *       model to hand over. (Alone at its next rung it is held again, and promoted again by this rule.)</li>
+     *       model to hand over. (Alone at its next rung it is not held again: this rule would pick it at once.)</li>
      * </ul>
      * Reaching the trial count does not stop promotions: those trials were already asked for.
      *
@@ -191,14 +191,19 @@ public final class Study implements StudyView {
      * once the budget is trained, as with the other pruners, and does not spend the rest on held trials.)
      */
     public synchronized Optional<Promotion> promotion() {
-        List<FrozenTrial> trials = storage.trials();
+        return promotion(storage.trials());
+    }
+
+    /** {@link #promotion()} as if the study's trials were {@code trials}. */
+    private Optional<Promotion> promotion(List<FrozenTrial> trials) {
         if (!(pruner instanceof PromotingPruner promoting) || budgetSpent(trials).isPresent()) {
             return Optional.empty();
         }
+        StudyView view = new Snapshot(this, trials);
         OptionalLong committed = epochsCommitted(trials);
         Predicate<FrozenTrial> fits = committed.isEmpty() ? t -> true
                 : t -> epochsLeft(t) <= budget.maxTotalEpochs() - committed.getAsLong();
-        OptionalInt byRung = promoting.promotable(this, fits);
+        OptionalInt byRung = promoting.promotable(view, fits);
         if (byRung.isPresent()) {
             return Optional.of(new Promotion(byRung.getAsInt(), Why.AMONG_THE_BEST));
         }
@@ -213,7 +218,7 @@ public final class Study implements StudyView {
         } else {
             return Optional.empty();
         }
-        OptionalInt held = promoting.bestHeld(this, fits);
+        OptionalInt held = promoting.bestHeld(view, fits);
         return held.isPresent() ? Optional.of(new Promotion(held.getAsInt(), why)) : Optional.empty();
     }
 
@@ -335,8 +340,38 @@ public final class Study implements StudyView {
         if (pruner.prune(this, current)) {
             return Trial.Verdict.PRUNE;
         }
-        boolean hold = mayHold && pruner instanceof PromotingPruner promoting && promoting.hold(this, current);
+        boolean hold = mayHold && pruner instanceof PromotingPruner promoting && promoting.hold(this, current)
+                && !promotedAtOnce(current);
         return hold ? Trial.Verdict.HOLD : Trial.Verdict.CONTINUE;
+    }
+
+    /**
+     * Whether {@code trial}, held now, would be the next promotion: then it runs on instead. This happens once no
+     * new trial may start (say, a trial promoted to spend the epoch budget, alone at each later rung): holding it
+     * would only stop it and load its checkpoint again, on this worker or another.
+     */
+    private boolean promotedAtOnce(FrozenTrial trial) {
+        List<FrozenTrial> asIfHeld = storage.trials().stream()
+                .map(t -> t.number() == trial.number() ? t.withState(TrialState.HELD) : t).toList();
+        return promotion(asIfHeld).map(p -> p.trial() == trial.number()).orElse(false);
+    }
+
+    /** The study with other trials: what {@link #promotedAtOnce} asks the pruner about. */
+    private record Snapshot(StudyView study, List<FrozenTrial> trials) implements StudyView {
+        @Override
+        public String name() {
+            return study.name();
+        }
+
+        @Override
+        public Direction direction() {
+            return study.direction();
+        }
+
+        @Override
+        public SearchSpace space() {
+            return study.space();
+        }
     }
 
     private FrozenTrial unfinished(Trial trial) {

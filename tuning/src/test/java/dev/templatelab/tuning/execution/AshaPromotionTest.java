@@ -128,6 +128,56 @@ class AshaPromotionTest extends DigitsExperimentTest {
         assertThat(metrics.curve(all.get(1 - best).id())).hasSize(1);
     }
 
+    /**
+     * A worker lost right after storing a rung epoch's checkpoint never asked the pruner about that epoch. The
+     * trial taken up again is judged at that rung before it trains on: alone there, with more trials to come, it is
+     * held, not trained past the rung. (Here the trial was held, then made to look like a silent running trial.)
+     */
+    @Test
+    void aTrialTakenUpAgainAfterARungEpochIsJudgedAtThatRungFirst() {
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha-lost"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "grid", "asha", 3, 3, 1, "accuracy", threeRates(), null, 5L));
+        TrialWorker w = worker("lost-worker");
+        assertThat(w.workOnce()).contains(TrialRunner.Result.HELD);
+        TrialInfo first = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent().get(0);
+        jdbc.update("UPDATE trials SET state = 'RUNNING', heartbeat_at = now() - interval '1 minute' WHERE id = ?",
+                first.id());
+        assertThat(w.takeOverStaleTrials()).isTrue();
+        assertThat(trials.get(first.id()).state()).isEqualTo(TrialState.WAITING);
+
+        assertThat(w.workOnce()).as("judged at its rung, not trained past it").contains(TrialRunner.Result.HELD);
+        assertThat(trials.get(first.id()).state()).isEqualTo(TrialState.HELD);
+        assertThat(metrics.curve(first.id())).extracting(r -> r.metrics().epoch()).containsExactly(0);
+        assertThat(events.ofTrial(first.id(), 20)).extracting(EventInfo::message)
+                .filteredOn(m -> m.contains("held after 1 epoch(s)")).hasSize(2);
+        experiments.cancel(e.id());
+    }
+
+    /**
+     * Reduction factor 2 over four epochs: rungs after 1, 2 and 4. Both trials are held after one epoch; the better
+     * runs on to the end as no new trial may start, and is not held again, alone, at the second rung: holding it
+     * there would only stop it to be promoted again at once.
+     */
+    @Test
+    void aTrialPromotedToFinishIsNotHeldAgainAtTheNextRung() {
+        Map<String, Object> space = threeRates();
+        space.put("per_item_lrate", List.of(0.003, 0.002));
+        ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha-rf2"), newDataset(digits).id(),
+                List.of("Clarifai_InceptionV2"), "grid", "asha:reduction_factor=2", 2, 4, 1, "accuracy", space, null, 5L));
+        TrialWorker w = worker("rf2-worker");
+        List<TrialRunner.Result> results = new ArrayList<>();
+        for (int i = 0; i < 10 && experiments.get(e.id()).state() != ExperimentState.COMPLETE; i++) {
+            w.workOnce().ifPresent(results::add);
+        }
+        assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+        assertThat(results).containsExactly(TrialRunner.Result.HELD, TrialRunner.Result.HELD, TrialRunner.Result.COMPLETE);
+        TrialInfo finished = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent().stream()
+                .filter(t -> t.state() == TrialState.COMPLETE).findFirst().orElseThrow();
+        assertThat(metrics.curve(finished.id())).hasSize(4);
+        assertThat(events.ofTrial(finished.id(), 20)).extracting(EventInfo::message)
+                .filteredOn(m -> m.contains("promoted after")).singleElement().asString().contains("after 1 epoch(s)");
+    }
+
     /** The tiny space with three learning rates in grid order; the third is too small to learn anything. */
     private static Map<String, Object> threeRates() {
         Map<String, Object> space = TinyDigits.space();

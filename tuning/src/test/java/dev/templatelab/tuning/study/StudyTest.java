@@ -276,15 +276,39 @@ class StudyTest {
     /** {@link #threeAtTheFirstRung} after ASHA promoted #1, which is now held alone at the second rung. */
     private static Study heldAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
         HoldingStudyStorage storage = new HoldingStudyStorage();
+        Study study = reachingTheSecondRung(maxTotalEpochs, maxTrials, storage);
+        storage.move(1, TrialState.HELD);
+        return study;
+    }
+
+    /** {@link #threeAtTheFirstRung} after ASHA promoted #1, which has just reported the second rung's epoch, alone. */
+    private static Study reachingTheSecondRung(Long maxTotalEpochs, int maxTrials, HoldingStudyStorage storage) {
         Study study = threeAtTheFirstRung(maxTotalEpochs, maxTrials, storage);
         assertThat(study.promotion()).as("ASHA's own pick").contains(new Study.Promotion(1, Study.Why.AMONG_THE_BEST));
         storage.move(1, TrialState.RUNNING);
         Trial best = study.reopen(1);
         best.report(1, 0.75);
         best.report(2, 0.8);
-        assertThat(best.verdict(true)).as("alone at the second rung").isEqualTo(Trial.Verdict.HOLD);
-        storage.move(1, TrialState.HELD);
         return study;
+    }
+
+    /**
+     * Alone at the second rung, #1 is not among the best there, so ASHA would hold it. Where the study would then
+     * promote it at once (no new trial may start, and it is the held trial to finish or to spend the budget on), it
+     * runs on instead of stopping only to be resumed from its checkpoint; where a new trial may start, it is held.
+     */
+    @Test
+    void aTrialThatWouldBePromotedAtOnceIsNotHeld() {
+        assertThat(verdictAtTheSecondRung(null, 3)).as("finishes one trial").isEqualTo(Trial.Verdict.CONTINUE);
+        assertThat(verdictAtTheSecondRung(11L, 3)).as("fills the epoch budget").isEqualTo(Trial.Verdict.CONTINUE);
+        assertThat(verdictAtTheSecondRung(11L, 4)).as("no room for a fourth trial").isEqualTo(Trial.Verdict.CONTINUE);
+        assertThat(verdictAtTheSecondRung(null, 4)).as("a fourth trial may start").isEqualTo(Trial.Verdict.HOLD);
+        assertThat(verdictAtTheSecondRung(14L, 4)).as("the fourth trial fits the budget").isEqualTo(Trial.Verdict.HOLD);
+    }
+
+    private static Trial.Verdict verdictAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
+        Study study = reachingTheSecondRung(maxTotalEpochs, maxTrials, new HoldingStudyStorage());
+        return study.reopen(1).verdict(true);
     }
 
     @Test
