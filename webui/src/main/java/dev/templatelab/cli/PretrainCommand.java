@@ -1,5 +1,6 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.fit.CancellationToken;
@@ -38,6 +39,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, description = "Name for --set pretrained_weights=NAME later.")
     String name;
 
+    @Option(names = "--replace", description = "Replace weights already registered under --name (refused otherwise).")
+    boolean replace;
+
     @Mixin
     HyperparameterOptions hyperparameters;
 
@@ -47,25 +51,29 @@ final class PretrainCommand implements Callable<Integer> {
         if ((data == null) == (keras == null)) {
             throw new IllegalArgumentException("give exactly one of --data (train on a dataset) or --keras (import a .h5 file)");
         }
-        WeightsRegistry.requireValidName(name);   // before hours of training, not after
+        String templateName = TemplateRegistry.standard().get(template).name();
+        WeightsRegistry registry = new WeightsRegistry(home.weights());
+        WeightsRegistry.IfRegistered ifRegistered = replace ? WeightsRegistry.IfRegistered.REPLACE
+                : WeightsRegistry.IfRegistered.REFUSE;
+        registry.requireRegistrable(templateName, name, ifRegistered);   // before hours of training, not after
         Map<String, String> values = hyperparameters.values();    // bad --set fails before anything is written
         if (keras != null) {
-            KerasWeightsImport.Imported k = KerasWeightsImport.importH5(keras, template, name, values, home);
+            KerasWeightsImport.Imported k = KerasWeightsImport.importH5(keras, templateName, name, values, home, ifRegistered);
             command.commandLine().getOut().printf("registered pretrained weights %s for %s from %s: %d backbone layers, "
                     + "%,d values -> %s (sha256 %s)%n", name, k.entry().template(), keras, k.layers(), k.values(),
                     k.entry().file(), k.entry().sha256());
             return 0;
         }
         Path work = Files.createDirectories(home.work().resolve("pretrain"));
-        Path out = work.resolve(template + "-" + name + ".tlckpt");
+        Path out = work.resolve(templateName + "-" + name + ".tlckpt");
         var log = command.commandLine().getOut();
-        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(template, data, values, out, true,
+        TrainingJob.Result r = TrainingJob.run(new TrainingJob.Request(templateName, data, values, out, true,
                 false, home), log, List.of(), new CancellationToken());
         if (r.sha256() == null) {
             throw new IllegalStateException("pretraining produced no checkpoint; nothing registered");
         }
-        WeightsRegistry.Entry e = new WeightsRegistry(home.weights()).register(template, name, out);
-        log.printf("registered pretrained weights %s for %s: %s (sha256 %s)%n", name, template, e.file(), e.sha256());
+        WeightsRegistry.Entry e = registry.register(templateName, name, out, ifRegistered);
+        log.printf("registered pretrained weights %s for %s: %s (sha256 %s)%n", name, templateName, e.file(), e.sha256());
         if (r.evaluation() != null) {
             log.printf("source-task validation accuracy %.4f%n", r.evaluation().accuracy());
         }

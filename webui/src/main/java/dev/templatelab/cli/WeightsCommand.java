@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,6 +30,16 @@ final class WeightsCommand {
     /** The registry under TEMPLATELAB_HOME/weights, where {@code --set pretrained_weights=NAME} looks. */
     private static WeightsRegistry localRegistry() {
         return new WeightsRegistry(TemplateLabHome.fromEnvironment().weights());
+    }
+
+    /** {@code --replace}: an existing name is replaced only when asked, since experiments may use those weights. */
+    static final class ReplaceOption {
+        @Option(names = "--replace", description = "Replace weights already registered under --name (refused otherwise).")
+        boolean replace;
+
+        WeightsRegistry.IfRegistered ifRegistered() {
+            return replace ? WeightsRegistry.IfRegistered.REPLACE : WeightsRegistry.IfRegistered.REFUSE;
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List registered pretrained weights.")
@@ -75,10 +86,13 @@ final class WeightsCommand {
         @Option(names = "--checkpoint", required = true)
         Path checkpoint;
 
+        @Mixin
+        ReplaceOption replace;
+
         @Override
         public Integer call() throws Exception {
             String t = TemplateRegistry.standard().get(template).name();
-            WeightsRegistry.Entry e = localRegistry().register(t, name, checkpoint);
+            WeightsRegistry.Entry e = localRegistry().register(t, name, checkpoint, replace.ifRegistered());
             command.commandLine().getOut().printf("registered %s / %s -> %s (sha256 %s)%n", t, name, e.file(), e.sha256());
             return 0;
         }
@@ -119,12 +133,16 @@ final class WeightsCommand {
         @Option(names = "--out", required = true, description = "Checkpoint file to write.")
         Path out;
 
+        @Mixin
+        ReplaceOption replace;
+
         @Override
         public Integer call() throws Exception {
             Template t = TemplateRegistry.standard().get(template);
             WeightsFormat f = WeightsFormat.of(format, file);
             String label = name != null ? name : defaultName(file);
-            WeightsRegistry.requireValidName(label);
+            WeightsRegistry registry = localRegistry();
+            registry.requireRegistrable(t.name(), label, replace.ifRegistered());   // before reading a large file
             if (Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a folder; give the checkpoint file to write");
             }
@@ -144,7 +162,7 @@ final class WeightsCommand {
             String sha = WeightsImporter.writeCheckpoint(imported, t, file, f, out);
             WeightsRegistry.Entry entry;
             try {
-                entry = localRegistry().register(t.name(), label, out);
+                entry = registry.register(t.name(), label, out, replace.ifRegistered());
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(out);              // nothing half-done: no checkpoint without its registration
                 Files.deleteIfExists(Checkpoints.sidecar(out));

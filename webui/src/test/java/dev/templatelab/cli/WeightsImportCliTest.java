@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.cli.CapturedOutput.Run;
+import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.transfer.imports.Npy;
 import dev.templatelab.training.transfer.imports.SafetensorsReader;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,6 +69,29 @@ class WeightsImportCliTest {
 
         Run list = run("weights", "list");
         assertThat(list.out()).contains(BN_INCEPTION).contains("cadene-random").contains("1000 classes");
+
+        // The name is taken now: experiments may use those weights, so each way of registering refuses it, before
+        // any work, unless --replace is given.
+        Path registered = TemplateLabHome.fromEnvironment().weights().resolve(BN_INCEPTION).resolve("cadene-random.tlckpt");
+        String registeredSha = Checkpoints.sha256(registered);
+        Path other = dir.resolve("other.tlckpt");
+        for (Run refused : List.of(
+                run("weights", "import", "--template", BN_INCEPTION, "--file", reference.resolve("weights.safetensors")
+                        .toString(), "--name", "cadene-random", "--out", other.toString()),
+                run("weights", "register", "--template", BN_INCEPTION, "--name", "cadene-random", "--checkpoint",
+                        ckpt.toString()),
+                run("pretrain", "--template", BN_INCEPTION, "--name", "cadene-random", "--data",
+                        dir.resolve("no-such-dataset").toString()))) {
+            assertThat(refused.code()).as(refused.err()).isEqualTo(2);
+            assertThat(refused.err()).contains("error: pretrained weights 'cadene-random' are already registered for "
+                    + BN_INCEPTION, "choose another name, or replace them on purpose (--replace)");
+        }
+        assertThat(other).doesNotExist();
+        assertThat(Checkpoints.sha256(registered)).isEqualTo(registeredSha);
+        Run replaced = run("weights", "register", "--template", BN_INCEPTION, "--name", "cadene-random", "--checkpoint",
+                ckpt.toString(), "--replace");
+        assertThat(replaced.code()).as(replaced.err()).isZero();
+        assertThat(replaced.out()).contains("registered " + BN_INCEPTION + " / cadene-random");
 
         Path logits = dir.resolve("logits.npy");
         Run infer = run("infer", "--checkpoint", ckpt.toString(), "--input", reference.resolve("input_96.npy").toString(),

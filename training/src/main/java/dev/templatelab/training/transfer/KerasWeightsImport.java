@@ -58,8 +58,10 @@ public final class KerasWeightsImport {
      *                  image_size, embedding_size, ...); the template's defaults otherwise
      */
     public static Imported importH5(Path h5, String templateName, String name, Map<String, String> overrides,
-                                    TemplateLabHome home) throws IOException {
+                                    TemplateLabHome home, WeightsRegistry.IfRegistered ifRegistered) throws IOException {
         Template template = TemplateRegistry.standard().get(templateName);
+        WeightsRegistry registry = new WeightsRegistry(home.weights());
+        registry.requireRegistrable(template.name(), name, ifRegistered);
         Hyperparameters hp = HyperparameterSchema.resolve(template, overrides);
         if (!Files.isRegularFile(h5)) {
             throw new IllegalArgumentException("Keras file " + h5 + " does not exist or is not a file");
@@ -97,7 +99,7 @@ public final class KerasWeightsImport {
         Path checkpoint = Files.createTempFile(dir, template.name() + "-" + name, WeightsRegistry.EXTENSION);
         try {
             Checkpoints.write(checkpoint, net, meta);
-            WeightsRegistry.Entry entry = new WeightsRegistry(home.weights()).register(template.name(), name, checkpoint);
+            WeightsRegistry.Entry entry = registry.register(template.name(), name, checkpoint, ifRegistered);
             return new Imported(entry, graph.backboneLayers().size(), values);
         } finally {
             Files.deleteIfExists(checkpoint);

@@ -38,16 +38,46 @@ public final class WeightsRegistry {
         }
     }
 
-    /** Registers a checkpoint of {@code template} under {@code name} (copied atomically; an existing name is replaced). */
-    public Entry register(String template, String name, Path checkpoint) throws IOException {
+    /** What {@link #register} does when the name is already registered for the template. */
+    public enum IfRegistered {
+        /** Refuse with {@link AlreadyRegisteredException}: other experiments may have been launched with those weights. */
+        REFUSE,
+        /** Replace the registered file (the user asked for it). */
+        REPLACE
+    }
+
+    /** A name that is already taken, refused rather than silently overwritten. */
+    public static final class AlreadyRegisteredException extends IllegalArgumentException {
+        AlreadyRegisteredException(String template, String name, Path file) {
+            super("pretrained weights '" + name + "' are already registered for " + template + " (" + file
+                    + "); choose another name, or replace them on purpose (--replace)");
+        }
+    }
+
+    /** Checks before any work is done that {@code name} is a valid name and, unless replacing, a free one. */
+    public void requireRegistrable(String template, String name, IfRegistered ifRegistered) {
         requireValidName(name);
+        Path file = fileOf(template, name);
+        if (ifRegistered == IfRegistered.REFUSE && Files.exists(file)) {
+            throw new AlreadyRegisteredException(template, name, file);
+        }
+    }
+
+    /** Registers a checkpoint of {@code template} under a new {@code name} (copied atomically). */
+    public Entry register(String template, String name, Path checkpoint) throws IOException {
+        return register(template, name, checkpoint, IfRegistered.REFUSE);
+    }
+
+    /** Registers a checkpoint of {@code template} under {@code name}, copied atomically. */
+    public Entry register(String template, String name, Path checkpoint, IfRegistered ifRegistered) throws IOException {
+        requireRegistrable(template, name, ifRegistered);
         CheckpointMetadata meta = Checkpoints.readMetadata(checkpoint);
         if (!meta.template().equals(template)) {
             throw new IllegalArgumentException(checkpoint + " holds template " + meta.template() + ", not " + template);
         }
         String sha = Checkpoints.verify(checkpoint);
-        Path dir = Files.createDirectories(root.resolve(template));
-        Path target = dir.resolve(name + EXTENSION);
+        Path target = fileOf(template, name);
+        Path dir = Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
         try {
             Files.copy(checkpoint, tmp, StandardCopyOption.REPLACE_EXISTING);
@@ -61,7 +91,7 @@ public final class WeightsRegistry {
 
     /** The weights registered as {@code name} for {@code template}, or an error listing what is there. */
     public Entry resolve(String template, String name) throws IOException {
-        Path file = root.resolve(template).resolve(name + EXTENSION);
+        Path file = fileOf(template, name);
         if (!Files.isRegularFile(file)) {
             List<String> known = list(template).stream().map(Entry::name).toList();
             throw new IllegalArgumentException("no pretrained weights '" + name + "' for " + template
@@ -69,6 +99,10 @@ public final class WeightsRegistry {
                     : "; registered: " + String.join(", ", known)));
         }
         return new Entry(template, name, file, Checkpoints.verify(file), Checkpoints.readMetadata(file).labels());
+    }
+
+    private Path fileOf(String template, String name) {
+        return root.resolve(template).resolve(name + EXTENSION);
     }
 
     /** Names registered for {@code template}, sorted, without opening the files (cheap enough for a form). */

@@ -1,5 +1,6 @@
 package dev.templatelab.training.transfer;
 
+import static dev.templatelab.training.transfer.WeightsRegistry.IfRegistered.REFUSE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +40,7 @@ class KerasWeightsImportTest {
     @Test
     void matchingModelIsRegisteredWithEveryTensorInItsLayer(@TempDir Path home) throws Exception {
         KerasWeightsImport.Imported imported = KerasWeightsImport.importH5(fixture, RESNET, "keras-tiny", TINY,
-                new TemplateLabHome(home));
+                new TemplateLabHome(home), REFUSE);
 
         assertThat(imported.entry().file()).exists();
         assertThat(imported.entry().sourceLabels()).hasSize(10);
@@ -66,12 +67,26 @@ class KerasWeightsImportTest {
                 .mapToLong(v -> net.getLayer(v).numParams()).sum());
         assertThat(new WeightsRegistry(new TemplateLabHome(home).weights()).resolve(RESNET, "keras-tiny").sha256())
                 .isEqualTo(imported.entry().sha256());
+
+        // The name is now taken: importing again is refused before the file is read, unless replacing is asked for.
+        long modified = Files.getLastModifiedTime(imported.entry().file()).toMillis();
+        assertThatThrownBy(() -> KerasWeightsImport.importH5(fixture, RESNET, "keras-tiny", TINY,
+                new TemplateLabHome(home), REFUSE))
+                .isInstanceOf(WeightsRegistry.AlreadyRegisteredException.class)
+                .hasMessageContaining("pretrained weights 'keras-tiny' are already registered for " + RESNET)
+                .hasMessageContaining("--replace");
+        assertThat(Files.getLastModifiedTime(imported.entry().file()).toMillis()).isEqualTo(modified);
+        WeightsRegistry.Entry replaced = KerasWeightsImport.importH5(fixture, RESNET, "keras-tiny", TINY,
+                new TemplateLabHome(home), WeightsRegistry.IfRegistered.REPLACE).entry();
+        assertThat(replaced.sha256()).as("a new checkpoint, with its own import time").isNotEqualTo(imported.entry().sha256());
+        assertThat(new WeightsRegistry(new TemplateLabHome(home).weights()).resolve(RESNET, "keras-tiny").sha256())
+                .isEqualTo(replaced.sha256());
     }
 
     @Test
     void anotherWidthNamesTheFirstMismatchAndWritesNothing(@TempDir Path home) {
         assertThatThrownBy(() -> KerasWeightsImport.importH5(fixture, RESNET, "wide",
-                Map.of("width_multiplier", "0.25", "image_size", "32"), new TemplateLabHome(home)))
+                Map.of("width_multiplier", "0.25", "image_size", "32"), new TemplateLabHome(home), REFUSE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("parameter 'W' of layer 'conv1' has shape [8, 3, 7, 7] in the Keras model but the template needs [16, 3, 7, 7]")
                 .hasMessageContaining("more mismatches")
@@ -82,7 +97,7 @@ class KerasWeightsImportTest {
     @Test
     void anotherArchitectureNamesTheMissingLayer(@TempDir Path home) {
         assertThatThrownBy(() -> KerasWeightsImport.importH5(fixture, "Clarifai_InceptionBatchNorm", "bn", TINY,
-                new TemplateLabHome(home)))
+                new TemplateLabHome(home), REFUSE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("the Keras model has no layer 'conv1_7x7_s2'");
         assertThat(filesUnder(home)).isZero();
@@ -94,11 +109,11 @@ class KerasWeightsImportTest {
         byte[] bytes = Files.readAllBytes(fixture);
         Files.write(corrupt, java.util.Arrays.copyOf(bytes, 4096));
         assertThatThrownBy(() -> KerasWeightsImport.importH5(corrupt, RESNET, "broken", TINY,
-                new TemplateLabHome(home.resolve("home"))))
+                new TemplateLabHome(home.resolve("home")), REFUSE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot read " + corrupt + " as a Keras 2 .h5 model");
         assertThatThrownBy(() -> KerasWeightsImport.importH5(home.resolve("missing.h5"), RESNET, "x", TINY,
-                new TemplateLabHome(home.resolve("home"))))
+                new TemplateLabHome(home.resolve("home")), REFUSE))
                 .hasMessageContaining("does not exist");
         assertThat(filesUnder(home.resolve("home"))).isZero();
     }

@@ -72,7 +72,7 @@ class WeightsShippingTest extends DigitsExperimentTest {
         assertThat(copy.sha256()).isEqualTo(registered.sha256());
         assertThat(artifacts.exists(copy.uri())).isTrue();
         // This machine's registry now holds other weights under that name, as another machine's might.
-        registry.register(TEMPLATE, name, pretrain("second"));
+        registry.register(TEMPLATE, name, pretrain("second"), WeightsRegistry.IfRegistered.REPLACE);
 
         for (int i = 0; i < 2 && trialsOf(e.id()).stream().noneMatch(t -> t.state() == TrialState.COMPLETE); i++) {
             worker("weights-worker").workOnce();
@@ -86,7 +86,7 @@ class WeightsShippingTest extends DigitsExperimentTest {
         assertThat((String) used.get("file")).contains("weights-copies");
 
         // Where the local registry holds that very file, it is used as it is.
-        registry.register(TEMPLATE, name, first);
+        registry.register(TEMPLATE, name, first, WeightsRegistry.IfRegistered.REPLACE);
         assertThat(weightsCopies.homeFor(TEMPLATE, Map.of("pretrained_weights", name), Map.of(TEMPLATE + "/" + name, copy))
                 .weights()).isEqualTo(new TemplateLabHome(locations.home()).weights());
 
