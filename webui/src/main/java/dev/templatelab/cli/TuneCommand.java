@@ -271,6 +271,9 @@ final class TuneCommand implements Callable<Integer> {
                 m.put("state", t.state().name());
                 m.put("objective", t.objectiveValue());
                 m.put("epochs", metrics.epochCount(t.id()));
+                if (t.state() == TrialState.FAIL && t.error() != null) {
+                    m.put("error", firstLine(t.error()));
+                }
                 rows.add(m);
             }
             o.put("trials", rows);
@@ -301,12 +304,22 @@ final class TuneCommand implements Callable<Integer> {
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
-            // Why, without a trip to the logs: the distinct errors of the failed trials.
+            // Why, without a trip to the logs: the distinct errors of the failed trials, with the first trial of each.
+            Map<String, Integer> firstTrialOf = new LinkedHashMap<>();
             all.stream().filter(t -> t.state() == TrialState.FAIL && t.error() != null)
-                    .map(t -> t.error().lines().findFirst().orElse("")).distinct().limit(3)
-                    .forEach(error -> out.println("failed: " + error));
+                    .forEach(t -> firstTrialOf.putIfAbsent(firstLine(t.error()), t.number()));
+            firstTrialOf.entrySet().stream().limit(3).forEach(error -> out.printf("trial #%d failed: %s%n", error.getValue(),
+                    error.getKey()));
+            if (firstTrialOf.size() > 3) {
+                out.printf("... and %d other error(s): './templatelab serve' shows every trial's%n", firstTrialOf.size() - 3);
+            }
         }
         out.flush();
+    }
+
+    /** A trial's error without its stack trace. */
+    private static String firstLine(String error) {
+        return error.lines().findFirst().orElse("");
     }
 
     private static long count(List<TrialInfo> trials, TrialState state) {

@@ -72,6 +72,35 @@ class TuneCliTest {
     }
 
     /**
+     * When no trial completes, the report says why, trial by trial, without a trip to the logs: here an image whose
+     * header reads (the import reads headers only) but whose pixels are cut off, which fails every attempt.
+     */
+    @Test
+    void whenEveryTrialFailsTheReportSaysWhy() throws Exception {
+        Path data = TinyDigits.write(dir, 2, 10);
+        Path damaged;
+        try (var images = java.nio.file.Files.walk(data)) {
+            damaged = images.filter(f -> f.toString().endsWith(".png")).sorted().findFirst().orElseThrow();
+        }
+        byte[] png = java.nio.file.Files.readAllBytes(damaged);
+        java.nio.file.Files.write(damaged, java.util.Arrays.copyOf(png, 33));   // signature and IHDR, no pixels
+        String[] tune = {"tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "1",
+                "--max-epochs", "1", "--pruner", "none", "--random-init", "--set", "image_size=32", "--set",
+                "width_multiplier=0.125", "--set", "batch_size=4", "--set", "validation_fraction=0.3"};
+        Run r = run(tune);
+        assertThat(r.code()).as("stderr: %s", r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("no trial completed", "trial #0 failed: failed on each of 3 attempts; last error: ",
+                damaged.getFileName().toString(), "delete or replace that file and import the dataset again");
+
+        String[] json = java.util.Arrays.copyOf(tune, tune.length + 1);
+        json[tune.length] = "--json";
+        JsonNode trial = new ObjectMapper().readTree(run(json).out()).get("trials").get(0);
+        assertThat(trial.get("state").asText()).isEqualTo("FAIL");
+        assertThat(trial.get("error").asText()).startsWith("failed on each of 3 attempts; last error: ")
+                .contains(damaged.getFileName().toString()).doesNotContain("\tat ");
+    }
+
+    /**
      * An interrupted {@code tune} (SIGTERM here; Ctrl-C runs the same shutdown hooks) leaves its experiment RUNNING and
      * says where it goes on; the next {@code tune} on that database runs its own experiment only, not the old one's
      * trials first (which it would, as running experiments come first, once their silence passes the grace).

@@ -345,7 +345,9 @@ public class TrialRunner {
                     firstLine);
             return Result.RETRY;
         }
-        trials.fail(a.lease(), "failed on each of " + tuning.maxAttempts() + " attempts; last error:\n" + trace, null);
+        // The first line says why (what lists and the CLI show); the trace follows for whoever needs it.
+        trials.fail(a.lease(), "failed on each of " + tuning.maxAttempts() + " attempts; last error: " + firstLine + "\n"
+                + trace, null);
         log.warn("trial failed experiment={} trial={} number={} attempts={} error=\"{}\"", a.experiment().id(),
                 a.trialId(), a.trial().number(), tuning.maxAttempts(), firstLine);
         return Result.FAIL;
