@@ -143,7 +143,10 @@ final class TuneCommand implements Callable<Integer> {
                     + parallel + "): this process alone runs " + parallel + " trials at once");
         }
         Map<String, Object> space = space(set == null ? List.of() : set);
-        checkBeforeStarting();
+        String experimentName = name != null ? name
+                : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        // A bad request should not cost a database start and a read of every image: check all that needs neither.
+        launchable(() -> ExperimentLauncher.checkWithoutDatabase(request(experimentName, 0, space, experimentParallelism)));
         // Its workers run its own experiment only: one left RUNNING by an interrupted tune would otherwise come first.
         try (ConfigurableApplicationContext context = TuningCli.start(db, parallel,
                 // --parallel as a flag: it beats TEMPLATELAB_WORKERS (0 on a UI-only server) as --db beats DATABASE_URL
@@ -151,17 +154,8 @@ final class TuneCommand implements Callable<Integer> {
             // The context's home, not TemplateLabHome.fromEnvironment(): one process, one folder (see StorageLocations).
             TemplateLabHome home = new TemplateLabHome(context.getBean(StorageLocations.class).home());
             DatasetInfo registered = register(context.getBean(DatasetService.class), data, home, progress);
-            String experimentName = name != null ? name
-                    : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-            ExperimentInfo e;
-            try {
-                e = context.getBean(ExperimentLauncher.class).launch(new ExperimentRequest(experimentName,
-                        registered.id(), templates, sampler, pruner, trials, maxEpochs, experimentParallelism, objective,
-                        space, maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed, maxTotalEpochs, target,
-                        randomInit, System.getProperty("user.name")));
-            } catch (InvalidExperimentException refused) {
-                throw asOptionError(refused);
-            }
+            ExperimentInfo e = launchable(() -> context.getBean(ExperimentLauncher.class).launch(
+                    request(experimentName, registered.id(), space, experimentParallelism)));
             progress.printf("experiment %d (%s): %d trial(s) of %s, %s sampler, %s pruner, %d at a time here%s%n", e.id(),
                     e.name(), trials, String.join(", ", templates), sampler, pruner, parallel,
                     experimentParallelism > parallel ? ", up to " + experimentParallelism + " with other workers" : "");
@@ -198,17 +192,27 @@ final class TuneCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The cheap checks, before the database starts and every image is read (the launcher checks everything again): a
-     * misspelt template should not cost a minute.
-     */
-    private void checkBeforeStarting() {
+    private ExperimentRequest request(String experimentName, long datasetId, Map<String, Object> space,
+                                      int experimentParallelism) {
+        return new ExperimentRequest(experimentName, datasetId, templates, sampler, pruner, trials, maxEpochs,
+                experimentParallelism, objective, space, maxMinutes == null ? null : Duration.ofMinutes(maxMinutes), seed,
+                maxTotalEpochs, target, randomInit, System.getProperty("user.name"));
+    }
+
+    /** Runs a launcher step, its refusal said in terms of options. */
+    private static <T> T launchable(java.util.function.Supplier<T> step) {
         try {
-            ExperimentLauncher.checkTemplates(templates);
-            ExperimentLauncher.checkTrialsAndEpochs(trials, maxEpochs);
+            return step.get();
         } catch (InvalidExperimentException refused) {
             throw asOptionError(refused);
         }
+    }
+
+    private static void launchable(Runnable step) {
+        launchable(() -> {
+            step.run();
+            return null;
+        });
     }
 
     /** The launcher speaks of request fields (the REST API's names): say which option to change. */

@@ -51,24 +51,38 @@ class TuneCliTest {
     @Test
     void badRequestsAreOneLineErrors() throws Exception {
         Path data = TinyDigits.write(dir, 2, 5);
+        Path database = dir.resolve(".templatelab").resolve("postgres");
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_ResNet9000", "--trials", "2");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("error: --templates: unknown template 'Clarifai_ResNet9000'; known:");
-        assertThat(dir.resolve(".templatelab").resolve("postgres")).as("refused before the database started")
-                .doesNotExist();
         Run s = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--set", "flip_probability=0..3");
         assertThat(s.code()).isEqualTo(2);
         assertThat(s.err()).contains("error: --set:").contains("flip_probability");
         Run zero = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "0");
         assertThat(zero.code()).isEqualTo(2);
         assertThat(zero.err()).contains("error: --trials: ");
-        Run map = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--objective", "map");
-        assertThat(map.code()).isEqualTo(2);
-        assertThat(map.err()).contains("error: --objective map is measured on multi-label data only");
         Run p = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--parallel", "2",
                 "--max-parallel", "1");
         assertThat(p.code()).isEqualTo(2);
         assertThat(p.err()).contains("error: --max-parallel (1) must be at least --parallel (2)");
+        Run grid = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--sampler", "grid");
+        assertThat(grid.code()).isEqualTo(2);
+        assertThat(grid.err()).contains("error: --sampler: grid search needs a discrete space");
+        Run pruner = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--pruner",
+                "asha:reduction_factor=1");
+        assertThat(pruner.code()).isEqualTo(2);
+        assertThat(pruner.err()).contains("error: --pruner: ");
+        Run budget = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--max-epochs", "4",
+                "--max-total-epochs", "3");
+        assertThat(budget.code()).isEqualTo(2);
+        assertThat(budget.err()).contains("error: --max-total-epochs: with ASHA the epoch budget must hold at least one "
+                + "whole trial, 4 epochs; got 3");
+        assertThat(database).as("each refused before the database started and the images were read").doesNotExist();
+
+        // Whether the data is multi-label is known only once it is imported.
+        Run map = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--objective", "map");
+        assertThat(map.code()).isEqualTo(2);
+        assertThat(map.err()).contains("error: --objective map is measured on multi-label data only");
     }
 
     /**

@@ -185,9 +185,7 @@ public class ExperimentLauncher {
         if (r == null) {
             throw new InvalidExperimentException("request", "no experiment given");
         }
-        if (r.name() == null || r.name().isBlank() || r.name().trim().length() > 200) {
-            throw new InvalidExperimentException("name", "give the experiment a name of 1-200 characters");
-        }
+        checkName(r.name());
         requireNewName(r.name());
         try {
             datasets.get(r.datasetId());
@@ -195,6 +193,29 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("datasetId", "there is no dataset with id " + r.datasetId()
                     + "; import the dataset first");
         }
+        return checkSettings(r);
+    }
+
+    /**
+     * Every check of {@link #launch} that needs no database (all but the name being new and the dataset existing);
+     * public for a command line that checks a request before it starts a database and imports the images
+     * ({@code tune}). Throws {@link InvalidExperimentException} naming the field.
+     */
+    public static void checkWithoutDatabase(ExperimentRequest r) {
+        if (r == null) {
+            throw new InvalidExperimentException("request", "no experiment given");
+        }
+        checkName(r.name());
+        checkSettings(r);
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.isBlank() || name.trim().length() > 200) {
+            throw new InvalidExperimentException("name", "give the experiment a name of 1-200 characters");
+        }
+    }
+
+    private static Checked checkSettings(ExperimentRequest r) {
         List<String> templates = checkTemplates(r.templates());
         if (r.sampler() == null || !StudyParts.SAMPLERS.contains(r.sampler().trim().toLowerCase())) {
             throw new InvalidExperimentException("sampler", "unknown sampler '" + r.sampler() + "'; use one of "
@@ -275,11 +296,7 @@ public class ExperimentLauncher {
         return new Checked(space, objective);
     }
 
-    /**
-     * The number of trials and the epochs per trial, checked as {@link #launch} does; public for a command line that
-     * checks them before it starts a database ({@code tune}).
-     */
-    public static void checkTrialsAndEpochs(int maxTrials, int maxEpochsPerTrial) {
+    private static void checkTrialsAndEpochs(int maxTrials, int maxEpochsPerTrial) {
         if (maxTrials < 1) {
             throw new InvalidExperimentException("maxTrials", "must be at least 1, got " + maxTrials);
         }
@@ -289,8 +306,8 @@ public class ExperimentLauncher {
         }
     }
 
-    /** The templates' names, trimmed, checked as {@link #launch} does (public for the same reason). */
-    public static List<String> checkTemplates(List<String> templates) {
+    /** The templates' names, trimmed. */
+    private static List<String> checkTemplates(List<String> templates) {
         if (templates == null || templates.isEmpty()) {
             throw new InvalidExperimentException("templates", "name at least one template; known: "
                     + String.join(", ", REGISTRY.names()));
