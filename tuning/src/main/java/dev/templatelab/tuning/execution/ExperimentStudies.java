@@ -70,6 +70,7 @@ public class ExperimentStudies {
                 .optSampler(StudyParts.sampler(e.sampler(), s.seed()))
                 .optPruner(StudyParts.pruner(e.pruner(), maxEpochs))
                 .optBudget(budget)
+                .optOutsideBudget(() -> wallClockSpent(e))
                 .optStorage(storage)
                 .build();
     }
@@ -79,17 +80,7 @@ public class ExperimentStudies {
         return new DbStudyStorage(e.id(), workerId, StudyParts.column(objective(e)), trials, metrics);
     }
 
-    /** The HELD trial of {@code e} to promote now (ASHA), unless its wall-clock budget or another budget is spent. */
-    public Optional<Study.Promotion> promotion(ExperimentInfo e, Study study) {
-        return wallClockSpent(e).isPresent() ? Optional.empty() : study.promotion();
-    }
-
-    /** Why no new trial of {@code e} may start (a budget is used up), or empty. */
-    public Optional<String> stopReason(ExperimentInfo e, Study study) {
-        Optional<String> wallClock = wallClockSpent(e);
-        return wallClock.isPresent() ? wallClock : study.stopReason();
-    }
-
+    /** The experiment's wall clock: its running time on the database's clock, pauses not counted. */
     private Optional<String> wallClockSpent(ExperimentInfo e) {
         Long limit = e.budget().maxWallClockSeconds();
         if (limit != null) {

@@ -141,15 +141,23 @@ public class TrialRunner {
         TuningSettings tuning = studies.settings(a.experiment());
         Objective objective = studies.objective(a.experiment());
         TrainingJob.Result result;
-        try {
-            Files.createDirectories(dir);
-            Path output = dir.resolve("model.tlckpt");
-            if (a.origin() == Assignment.Origin.REQUEUED) {
+        if (a.origin() == Assignment.Origin.REQUEUED) {
+            try {
                 Optional<Result> judged = judgeCheckpointedEpoch(a);
                 if (judged.isPresent()) {
                     return judged.get();
                 }
+            } catch (RuntimeException e) {
+                if (DatabaseErrors.isConnectionProblem(e)) {
+                    noteDatabaseOutage();
+                    throw e;   // the trial stays RUNNING: another worker takes it up, as after finish() below
+                }
+                return failed(a, tuning, e);
             }
+        }
+        try {
+            Files.createDirectories(dir);
+            Path output = dir.resolve("model.tlckpt");
             Integer resumeAfter = a.origin() != Assignment.Origin.NEW ? restoreCheckpoints(a, output) : null;
             Map<String, String> overrides = new LinkedHashMap<>();
             a.trial().params().forEach((k, v) -> overrides.put(k, String.valueOf(v)));
@@ -197,18 +205,21 @@ public class TrialRunner {
     }
 
     /**
-     * The pruner's verdict on a re-queued trial's last checkpointed epoch, before it resumes. Its worker may have
-     * stopped (killed, cut off, paused) between storing that epoch and asking the pruner, and resuming without asking
-     * would skip an ASHA rung. Asked again where it was asked before, it judges the epoch against the trials that
-     * have reached it since, as for any later arrival. Not for a promoted trial: its promotion was that verdict.
-     * Empty: train on.
+     * The pruner's verdict on a re-queued trial's last checkpointed epoch, if no worker got it yet. Its worker may
+     * have stopped (killed, cut off) between storing that epoch and asking the pruner, and resuming without asking
+     * would skip an ASHA rung. A verdict already given ({@link TrialService#markJudged}, or a hold) is not asked
+     * again: a trial that passed a rung keeps its place. (A promoted trial is never asked: its promotion was that
+     * verdict.) Empty: train on.
      */
     private Optional<Result> judgeCheckpointedEpoch(Assignment a) {
         Optional<CheckpointInfo> latest = checkpoints.latest(a.trialId());
+        if (latest.isEmpty() || trials.judgedEpoch(a.trialId()).map(e -> e >= latest.get().epoch()).orElse(false)) {
+            return Optional.empty();
+        }
         var trial = a.storage().trial(a.trial().number());
         SortedMap<Integer, Double> curve = trial.intermediateValues();
-        if (latest.isEmpty() || curve.isEmpty() || curve.lastKey() != latest.get().epoch()) {
-            return Optional.empty();   // nothing stored, or a later epoch's metrics: training that epoch again asks
+        if (curve.isEmpty() || curve.lastKey() != latest.get().epoch()) {
+            return Optional.empty();   // a later epoch's metrics: training that epoch again asks then
         }
         boolean mayHold = trial.plannedEpochs().isPresent() && curve.lastKey() < trial.plannedEpochs().getAsInt() - 1;
         return switch (a.trial().verdict(mayHold)) {
@@ -515,7 +526,11 @@ public class TrialRunner {
                         control.stop(TrialControl.StopReason.HELD);
                         yield Decision.STOP;
                     }
-                    case CONTINUE -> Decision.CONTINUE;
+                    case CONTINUE -> {
+                        // So that a worker taking the trial up again does not judge this epoch a second time.
+                        whenReachable("epoch " + m.epoch() + " verdict", () -> trials.markJudged(a.lease(), m.epoch()));
+                        yield Decision.CONTINUE;
+                    }
                 };
             } finally {
                 pruneNanos.addAndGet(System.nanoTime() - t2);

@@ -178,7 +178,7 @@ public class TrialScheduler {
                 return false;
             }
             Study study = studies.open(e, studies.storage(e, "scheduler"));
-            Optional<String> reason = studies.stopReason(e, study);
+            Optional<String> reason = study.stopReason();
             if (reason.isEmpty() || promotion(e, study, stats).isPresent()) {
                 return false;
             }
@@ -237,7 +237,7 @@ public class TrialScheduler {
         if (promotion.isPresent()) {
             return Optional.of(promote(e, study, storage, promotion.get(), workerId));
         }
-        if (studies.stopReason(e, study).isPresent()) {
+        if (study.stopReason().isPresent()) {
             return Optional.empty();
         }
         Trial trial = study.ask();
@@ -248,7 +248,7 @@ public class TrialScheduler {
 
     /** The held trial to promote now, if any; reading every curve for that is only worth it when some trial is held. */
     private Optional<Study.Promotion> promotion(ExperimentInfo e, Study study, TrialStats stats) {
-        return stats.count(TrialState.HELD) > 0 ? studies.promotion(e, study) : Optional.empty();
+        return stats.count(TrialState.HELD) > 0 ? study.promotion() : Optional.empty();
     }
 
     /** ASHA's promotion: the HELD trial runs on from its checkpoint on this worker (same attempt, not a retry). */

@@ -21,6 +21,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A hyperparameter search: {@link #ask()} hands out trials sampled from the space, the training loop reports
@@ -37,6 +38,7 @@ public final class Study implements StudyView {
     private final Budget budget;
     private final StudyStorage storage;
     private final Clock clock;
+    private final Supplier<Optional<String>> outsideBudget;
     private final Instant created;
 
     private Study(Builder b) {
@@ -48,6 +50,7 @@ public final class Study implements StudyView {
         this.budget = b.budget;
         this.storage = b.storage;
         this.clock = b.clock;
+        this.outsideBudget = b.outsideBudget;
         this.created = clock.instant();
     }
 
@@ -261,6 +264,10 @@ public final class Study implements StudyView {
 
     /** The budgets that stop all training, not just new trials: wall clock, total epochs, target value. */
     private Optional<String> budgetSpent(List<FrozenTrial> trials) {
+        Optional<String> outside = outsideBudget.get();
+        if (outside.isPresent()) {
+            return outside;
+        }
         if (budget.maxWallClock() != null) {
             Duration elapsed = Duration.between(created, clock.instant());
             if (elapsed.compareTo(budget.maxWallClock()) >= 0) {
@@ -397,6 +404,7 @@ public final class Study implements StudyView {
         private Budget budget = Budget.unlimited();
         private StudyStorage storage = new InMemoryStudyStorage();
         private Clock clock = Clock.systemUTC();
+        private Supplier<Optional<String>> outsideBudget = Optional::empty;
 
         private Builder(String name, SearchSpace space) {
             this.name = name;
@@ -439,6 +447,16 @@ public final class Study implements StudyView {
             return this;
         }
 
+        /**
+         * A budget kept outside the study, which says why once it is spent: an experiment's wall clock, counted by
+         * the database without its pauses. Like the study's own wall-clock budget, it stops all training: no new
+         * trial, no promotion, and no held trial running on in its place. None by default.
+         */
+        public Builder optOutsideBudget(Supplier<Optional<String>> spent) {
+            this.outsideBudget = spent;
+            return this;
+        }
+
         /** The study, or an error saying which setting is missing. */
         public Study build() {
             if (name == null || name.isBlank()) {
@@ -451,6 +469,7 @@ public final class Study implements StudyView {
             Objects.requireNonNull(budget, "budget");
             Objects.requireNonNull(storage, "storage");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(outsideBudget, "outsideBudget");
             return new Study(this);
         }
     }

@@ -129,28 +129,39 @@ class AshaPromotionTest extends DigitsExperimentTest {
     }
 
     /**
-     * A worker lost right after storing a rung epoch's checkpoint never asked the pruner about that epoch. The
+     * A worker lost right after storing a rung epoch's checkpoint never got the pruner's verdict on that epoch. The
      * trial taken up again is judged at that rung before it trains on: alone there, with more trials to come, it is
-     * held, not trained past the rung. (Here the trial was held, then made to look like a silent running trial.)
+     * held, not trained past the rung. A verdict that was given is not asked again: a trial that passed the rung and
+     * was lost in the next epoch trains on. (Here the held trial is made to look like a silent running trial, with
+     * and without its verdict recorded.)
      */
     @Test
-    void aTrialTakenUpAgainAfterARungEpochIsJudgedAtThatRungFirst() {
+    void aTrialTakenUpAgainAfterARungEpochIsJudgedThereUnlessItWasAlready() {
         ExperimentInfo e = launcher.launch(new ExperimentRequest(unique("asha-lost"), newDataset(digits).id(),
                 List.of("Clarifai_InceptionV2"), "grid", "asha", 3, 3, 1, "accuracy", threeRates(), null, 5L));
         TrialWorker w = worker("lost-worker");
         assertThat(w.workOnce()).contains(TrialRunner.Result.HELD);
         TrialInfo first = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent().get(0);
-        jdbc.update("UPDATE trials SET state = 'RUNNING', heartbeat_at = now() - interval '1 minute' WHERE id = ?",
-                first.id());
-        assertThat(w.takeOverStaleTrials()).isTrue();
-        assertThat(trials.get(first.id()).state()).isEqualTo(TrialState.WAITING);
+        loseItsWorker(first, null);
 
         assertThat(w.workOnce()).as("judged at its rung, not trained past it").contains(TrialRunner.Result.HELD);
         assertThat(trials.get(first.id()).state()).isEqualTo(TrialState.HELD);
         assertThat(metrics.curve(first.id())).extracting(r -> r.metrics().epoch()).containsExactly(0);
         assertThat(events.ofTrial(first.id(), 20)).extracting(EventInfo::message)
                 .filteredOn(m -> m.contains("held after 1 epoch(s)")).hasSize(2);
+
+        loseItsWorker(first, 0);
+        assertThat(w.workOnce()).as("its verdict was given: not judged again").contains(TrialRunner.Result.COMPLETE);
+        assertThat(metrics.curve(first.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2);
         experiments.cancel(e.id());
+    }
+
+    /** Makes a held trial look like one whose worker went silent, with {@code judgedEpoch} recorded, and requeues it. */
+    private void loseItsWorker(TrialInfo trial, Integer judgedEpoch) {
+        jdbc.update("UPDATE trials SET state = 'RUNNING', judged_epoch = ?, heartbeat_at = now() - interval '1 minute' "
+                + "WHERE id = ?", judgedEpoch, trial.id());
+        assertThat(worker("rescuer").takeOverStaleTrials()).isTrue();
+        assertThat(trials.get(trial.id()).state()).isEqualTo(TrialState.WAITING);
     }
 
     /**

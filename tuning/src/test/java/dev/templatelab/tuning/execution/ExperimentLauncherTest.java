@@ -67,7 +67,7 @@ class ExperimentLauncherTest extends TuningDbTest {
 
     private java.util.Optional<String> stopReason(long experimentId) {
         ExperimentInfo e = experiments.get(experimentId);
-        return studies.stopReason(e, studies.open(e, studies.storage(e, "test")));
+        return studies.open(e, studies.storage(e, "test")).stopReason();
     }
 
     @Test

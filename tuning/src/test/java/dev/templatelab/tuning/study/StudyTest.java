@@ -25,9 +25,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class StudyTest {
@@ -257,11 +260,17 @@ class StudyTest {
 
     /** Three 9-epoch trials held at the first rung with 0.5, 0.7 and 0.6: ASHA's top third there is #1. */
     private static Study threeAtTheFirstRung(Long maxTotalEpochs, int maxTrials, HoldingStudyStorage storage) {
+        return threeAtTheFirstRung(maxTotalEpochs, maxTrials, storage, Optional::empty);
+    }
+
+    private static Study threeAtTheFirstRung(Long maxTotalEpochs, int maxTrials, HoldingStudyStorage storage,
+                                             Supplier<Optional<String>> outsideBudget) {
         Budget budget = Budget.unlimited().withMaxTrials(maxTrials);
         Study study = Study.builder("asha", DEFAULT.withOverrides(List.of(new SpaceOverride.Fixed(null, "num_epochs", 9))))
                 .optSampler(new RandomSampler(0))
                 .optPruner(new AshaPruner(1, 3))
                 .optBudget(maxTotalEpochs == null ? budget : budget.withMaxTotalEpochs(maxTotalEpochs))
+                .optOutsideBudget(outsideBudget)
                 .optStorage(storage)
                 .build();
         for (double firstEpoch : new double[] {0.5, 0.7, 0.6}) {
@@ -283,7 +292,12 @@ class StudyTest {
 
     /** {@link #threeAtTheFirstRung} after ASHA promoted #1, which has just reported the second rung's epoch, alone. */
     private static Study reachingTheSecondRung(Long maxTotalEpochs, int maxTrials, HoldingStudyStorage storage) {
-        Study study = threeAtTheFirstRung(maxTotalEpochs, maxTrials, storage);
+        return reachingTheSecondRung(maxTotalEpochs, maxTrials, storage, Optional::empty);
+    }
+
+    private static Study reachingTheSecondRung(Long maxTotalEpochs, int maxTrials, HoldingStudyStorage storage,
+                                               Supplier<Optional<String>> outsideBudget) {
+        Study study = threeAtTheFirstRung(maxTotalEpochs, maxTrials, storage, outsideBudget);
         assertThat(study.promotion()).as("ASHA's own pick").contains(new Study.Promotion(1, Study.Why.AMONG_THE_BEST));
         storage.move(1, TrialState.RUNNING);
         Trial best = study.reopen(1);
@@ -304,6 +318,13 @@ class StudyTest {
         assertThat(verdictAtTheSecondRung(11L, 4)).as("no room for a fourth trial").isEqualTo(Trial.Verdict.CONTINUE);
         assertThat(verdictAtTheSecondRung(null, 4)).as("a fourth trial may start").isEqualTo(Trial.Verdict.HOLD);
         assertThat(verdictAtTheSecondRung(14L, 4)).as("the fourth trial fits the budget").isEqualTo(Trial.Verdict.HOLD);
+
+        // A budget kept outside the study (an experiment's wall clock) that runs out stops promotions, so it is held.
+        AtomicReference<Optional<String>> wallClock = new AtomicReference<>(Optional.empty());
+        Study timedOut = reachingTheSecondRung(null, 3, new HoldingStudyStorage(), wallClock::get);
+        wallClock.set(Optional.of("ran 601 s, the wall-clock budget is 600 s"));
+        assertThat(timedOut.reopen(1).verdict(true)).isEqualTo(Trial.Verdict.HOLD);
+        assertThat(timedOut.promotion()).isEmpty();
     }
 
     private static Trial.Verdict verdictAtTheSecondRung(Long maxTotalEpochs, int maxTrials) {
