@@ -72,7 +72,14 @@ final class PretrainCommand implements Callable<Integer> {
         if (r.sha256() == null) {
             throw new IllegalStateException("pretraining produced no checkpoint; nothing registered");
         }
-        WeightsRegistry.Entry e = registry.register(templateName, name, out, ifRegistered);
+        WeightsRegistry.Entry e;
+        try {
+            e = registry.register(templateName, name, out, ifRegistered);
+        } catch (WeightsRegistry.AlreadyRegisteredException taken) {   // by another process while this one trained
+            throw new IllegalArgumentException(taken.getMessage() + "; the trained weights are kept at " + out
+                    + ": register them with 'templatelab weights register --template " + templateName
+                    + " --name OTHER --checkpoint " + out + "'", taken);
+        }
         log.printf("registered pretrained weights %s for %s: %s (sha256 %s)%n", name, templateName, e.file(), e.sha256());
         if (r.evaluation() != null) {
             log.printf("source-task validation accuracy %.4f%n", r.evaluation().accuracy());

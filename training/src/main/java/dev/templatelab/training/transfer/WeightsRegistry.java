@@ -3,6 +3,7 @@ package dev.templatelab.training.transfer;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -81,7 +82,15 @@ public final class WeightsRegistry {
         Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
         try {
             Files.copy(checkpoint, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (ifRegistered == IfRegistered.REPLACE) {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                try {
+                    Files.move(tmp, target);   // a rename in one folder, refused if the name was taken meanwhile
+                } catch (FileAlreadyExistsException taken) {
+                    throw new AlreadyRegisteredException(template, name, target);
+                }
+            }
             Files.writeString(Checkpoints.sidecar(target), sha + "  " + target.getFileName() + "\n");
         } finally {
             Files.deleteIfExists(tmp);
