@@ -239,6 +239,11 @@ public final class TrainingJob {
             EpochMetrics bestMetrics = checkpoints.bestEpoch();
             if (split.test().isEmpty() && bestMetrics != null && validated.containsKey(bestMetrics.epoch())) {
                 evaluation = validated.get(bestMetrics.epoch());      // the checkpoint holds exactly that network
+            } else if (outcome.status() == TrainingOutcome.Status.CANCELLED) {
+                // Stopped by the user (Ctrl-C): a test-split evaluation can take minutes, and resuming to the end
+                // evaluates anyway. The checkpoint is written now, without it.
+                log.println("stopped: the best epoch is saved; the final evaluation runs when the run is resumed to "
+                        + "its end");
             } else if (!finalSet.isEmpty()) {
                 try (ImageBatchIterator it = ImageBatchIterator.forEvaluation(finalSet, dataset.classes(), spec, data,
                         batch, dataset.multiLabel())) {

@@ -12,6 +12,10 @@ import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.eval.Evaluation;
 import dev.templatelab.training.fit.CancellationToken;
+import dev.templatelab.training.fit.Decision;
+import dev.templatelab.training.fit.EpochMetrics;
+import dev.templatelab.training.fit.TrainingContext;
+import dev.templatelab.training.fit.TrainingListener;
 import dev.templatelab.training.fit.TrainingOutcome;
 import java.awt.Color;
 import java.io.PrintWriter;
@@ -150,6 +154,41 @@ class TrainingJobTest {
         otherDropout.put("head_dropout", "0.3");
         assertThatThrownBy(() -> run("Clarifai_InceptionV2", data, otherDropout, out, false, true))
                 .hasMessageContaining("it was trained with head_dropout=0.0, not 0.3; resume with --set head_dropout=0.0");
+    }
+
+    /**
+     * A run stopped by the user (Ctrl-C cancels its token) keeps its best epoch but skips the test-split evaluation,
+     * which can take minutes on real data while the user waits; resuming to the end evaluates.
+     */
+    @Test
+    void aStoppedRunSavesItsBestEpochWithoutTheTestEvaluation() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 12);
+        Path out = dir.resolve("model.tlckpt");
+        Map<String, String> hp = small(3);
+        hp.put("test_fraction", "0.25");
+        CancellationToken token = new CancellationToken();
+        TrainingListener stopAfterFirstEpoch = new TrainingListener() {
+            @Override
+            public Decision onEpoch(TrainingContext context, EpochMetrics metrics) {
+                token.cancel();
+                return Decision.CONTINUE;
+            }
+        };
+        TrainingJob.Result stopped = TrainingJob.run(new TrainingJob.Request("Clarifai_InceptionV2", data, hp, out, true,
+                false, new TemplateLabHome(dir.resolve("home"))), new PrintWriter(log, true), List.of(stopAfterFirstEpoch),
+                token);
+
+        assertThat(stopped.outcome().status()).isEqualTo(TrainingOutcome.Status.CANCELLED);
+        assertThat(stopped.outcome().history()).hasSize(1);
+        assertThat(stopped.evaluation()).isNull();
+        assertThat(stopped.sha256()).isEqualTo(Checkpoints.sha256(out));
+        assertThat(Checkpoints.readMetadata(out).metrics()).containsEntry("status", "CANCELLED").doesNotContainKey("evaluation");
+        assertThat(log.toString()).contains("stopped: the best epoch is saved; the final evaluation runs when the run is "
+                + "resumed to its end");
+
+        TrainingJob.Result resumed = run("Clarifai_InceptionV2", data, hp, out, true, true);
+        assertThat(resumed.outcome().status()).isEqualTo(TrainingOutcome.Status.COMPLETED);
+        assertThat(resumed.evaluation().count()).as("the test split: a quarter of 12 per class").isEqualTo(9);
     }
 
     /** A run stopped after writing FILE.last but before copying that best epoch to FILE gets it back on resume. */
