@@ -1,8 +1,5 @@
 package dev.templatelab.tuning.pruner;
 
-import dev.templatelab.tuning.space.SearchSpace;
-import dev.templatelab.tuning.study.Direction;
-import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.study.StudyView;
 import dev.templatelab.tuning.study.TrialView;
 import java.nio.charset.StandardCharsets;
@@ -79,37 +76,8 @@ public final class HyperbandPruner implements Pruner {
     @Override
     public boolean prune(StudyView study, TrialView trial) {
         int bracket = bracketOf(study.name(), trial.number());
-        return brackets.get(bracket).prune(new BracketView(study, bracket), trial);
-    }
-
-    /** The study as one bracket sees it: only that bracket's trials. */
-    private final class BracketView implements StudyView {
-        private final StudyView study;
-        private final int bracket;
-
-        BracketView(StudyView study, int bracket) {
-            this.study = study;
-            this.bracket = bracket;
-        }
-
-        @Override
-        public String name() {
-            return study.name();
-        }
-
-        @Override
-        public Direction direction() {
-            return study.direction();
-        }
-
-        @Override
-        public SearchSpace space() {
-            return study.space();
-        }
-
-        @Override
-        public List<FrozenTrial> trials() {
-            return study.trials().stream().filter(t -> bracketOf(study.name(), t.number()) == bracket).toList();
-        }
+        // The bracket sees only its own trials.
+        return brackets.get(bracket).prune(study.withTrials(study.trials().stream()
+                .filter(t -> bracketOf(study.name(), t.number()) == bracket).toList()), trial);
     }
 }

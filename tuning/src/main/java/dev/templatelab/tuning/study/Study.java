@@ -202,7 +202,7 @@ public final class Study implements StudyView {
         if (!(pruner instanceof PromotingPruner promoting) || budgetSpent(trials).isPresent()) {
             return Optional.empty();
         }
-        StudyView view = new Snapshot(this, trials);
+        StudyView view = withTrials(trials);
         OptionalLong committed = epochsCommitted(trials);
         Predicate<FrozenTrial> fits = committed.isEmpty() ? t -> true
                 : t -> epochsLeft(t) <= budget.maxTotalEpochs() - committed.getAsLong();
@@ -347,8 +347,11 @@ public final class Study implements StudyView {
         if (pruner.prune(this, current)) {
             return Trial.Verdict.PRUNE;
         }
-        boolean hold = mayHold && pruner instanceof PromotingPruner promoting && promoting.hold(this, current)
-                && !promotedAtOnce(current);
+        if (!mayHold || !(pruner instanceof PromotingPruner promoting)) {
+            return Trial.Verdict.CONTINUE;
+        }
+        List<FrozenTrial> trials = storage.trials();   // one read for both questions: a worker asks every epoch
+        boolean hold = promoting.hold(withTrials(trials), current) && !promotedAtOnce(trials, current);
         return hold ? Trial.Verdict.HOLD : Trial.Verdict.CONTINUE;
     }
 
@@ -357,28 +360,10 @@ public final class Study implements StudyView {
      * new trial may start (say, a trial promoted to spend the epoch budget, alone at each later rung): holding it
      * would only stop it and load its checkpoint again, on this worker or another.
      */
-    private boolean promotedAtOnce(FrozenTrial trial) {
-        List<FrozenTrial> asIfHeld = storage.trials().stream()
+    private boolean promotedAtOnce(List<FrozenTrial> trials, FrozenTrial trial) {
+        List<FrozenTrial> asIfHeld = trials.stream()
                 .map(t -> t.number() == trial.number() ? t.withState(TrialState.HELD) : t).toList();
         return promotion(asIfHeld).map(p -> p.trial() == trial.number()).orElse(false);
-    }
-
-    /** The study with other trials: what {@link #promotedAtOnce} asks the pruner about. */
-    private record Snapshot(StudyView study, List<FrozenTrial> trials) implements StudyView {
-        @Override
-        public String name() {
-            return study.name();
-        }
-
-        @Override
-        public Direction direction() {
-            return study.direction();
-        }
-
-        @Override
-        public SearchSpace space() {
-            return study.space();
-        }
     }
 
     private FrozenTrial unfinished(Trial trial) {

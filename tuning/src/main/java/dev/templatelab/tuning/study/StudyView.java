@@ -20,4 +20,27 @@ public interface StudyView {
     default List<FrozenTrial> trials(Set<TrialState> states) {
         return trials().stream().filter(t -> states.contains(t.state())).toList();
     }
+
+    /** This study with other trials: a part of them (a Hyperband bracket), or a what-if (one trial held). */
+    default StudyView withTrials(List<FrozenTrial> trials) {
+        return new WithTrials(this, trials);
+    }
+
+    /** See {@link #withTrials}. */
+    record WithTrials(StudyView study, List<FrozenTrial> trials) implements StudyView {
+        @Override
+        public String name() {
+            return study.name();
+        }
+
+        @Override
+        public Direction direction() {
+            return study.direction();
+        }
+
+        @Override
+        public SearchSpace space() {
+            return study.space();
+        }
+    }
 }
