@@ -40,6 +40,10 @@ class CheckpointEntity {
     @Column(name = "is_best", nullable = false)
     boolean best;
 
+    /** The pruner's verdict on this epoch was given (see migration V7). */
+    @Column(nullable = false)
+    boolean judged;
+
     @Column(name = "created_at", nullable = false)
     Instant createdAt;
 
@@ -63,6 +67,6 @@ class CheckpointEntity {
     }
 
     CheckpointInfo toInfo() {
-        return new CheckpointInfo(id, trialId, epoch, URI.create(uri), sizeBytes, sha256, best, createdAt);
+        return new CheckpointInfo(id, trialId, epoch, URI.create(uri), sizeBytes, sha256, best, judged, createdAt);
     }
 }

@@ -49,8 +49,17 @@ public class CheckpointService {
     /** Stores {@code file} as the checkpoint of a trial's epoch (replacing an earlier one of that epoch). */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public CheckpointInfo save(long trialId, int epoch, Path file, boolean best) {
+        return save(trialId, epoch, file, best, false);
+    }
+
+    /**
+     * {@link #save(long, int, Path, boolean)}, recording whether the worker got the pruner's verdict on that epoch
+     * (a mark that, once set for an epoch, stays when its checkpoint is replaced).
+     */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
+    public CheckpointInfo save(long trialId, int epoch, Path file, boolean best, boolean judged) {
         try (InputStream in = Files.newInputStream(file)) {
-            return save(trialId, epoch, in, best);
+            return save(trialId, epoch, in, best, judged);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read checkpoint file " + file + ": " + e.getMessage(), e);
         }
@@ -63,6 +72,10 @@ public class CheckpointService {
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public CheckpointInfo save(long trialId, int epoch, InputStream content, boolean best) {
+        return save(trialId, epoch, content, best, false);
+    }
+
+    private CheckpointInfo save(long trialId, int epoch, InputStream content, boolean best, boolean judged) {
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
         }
@@ -86,6 +99,7 @@ public class CheckpointService {
                 URI replaced = row.uri == null ? null : URI.create(row.uri);
                 row.store(artifact, checkpoints.databaseNow());
                 row.best |= best;
+                row.judged |= judged;
                 return new Saved(checkpoints.saveAndFlush(row).toInfo(), replaced);
             });
             if (saved.replaced != null) {
@@ -96,6 +110,11 @@ public class CheckpointService {
             deleteQuietly(artifact.uri());
             throw e;
         }
+    }
+
+    /** Records that a worker got the pruner's verdict on a trial's epoch, if that epoch has a checkpoint. */
+    public void markJudged(long trialId, int epoch) {
+        checkpoints.findByTrialIdAndEpoch(trialId, epoch).ifPresent(row -> row.judged = true);
     }
 
     /** A trial's checkpoints by epoch. */

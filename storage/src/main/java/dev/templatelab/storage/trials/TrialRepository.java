@@ -65,17 +65,6 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             nativeQuery = true)
     int heartbeat(long id, String workerId, int attempt);
 
-    /** Records that the worker holding this lease got the pruner's verdict on {@code epoch} and trains on. */
-    @Modifying(clearAutomatically = true)
-    @Query(value = """
-            UPDATE trials SET judged_epoch = :epoch
-            WHERE id = :id AND state = 'RUNNING' AND worker_id = :workerId AND attempts = :attempt""",
-            nativeQuery = true)
-    int markJudged(long id, String workerId, int attempt, int epoch);
-
-    @Query(value = "SELECT judged_epoch FROM trials WHERE id = :id", nativeQuery = true)
-    Integer judgedEpoch(long id);
-
     /** Moves a RUNNING trial held by this lease to a final state. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
@@ -96,7 +85,6 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     @Query(value = """
             UPDATE trials SET state = 'HELD', worker_id = NULL, heartbeat_at = NULL,
                               epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id),
-                              judged_epoch = (SELECT max(m.epoch) FROM trial_metrics m WHERE m.trial_id = trials.id),
                               objective_value = CAST(:objectiveValue AS double precision),
                               best_epoch = CAST(:bestEpoch AS integer)
             WHERE id = :id AND state = 'RUNNING' AND worker_id = :workerId AND attempts = :attempt""",

@@ -138,23 +138,6 @@ public class TrialService {
         return trials.heartbeat(lease.trialId(), lease.workerId(), lease.attempt()) == 1;
     }
 
-    /**
-     * Records that the lease's worker got the pruner's verdict on {@code epoch} and trains on (holding records its
-     * rung epoch itself). Returns false if the lease was no longer valid.
-     */
-    public boolean markJudged(TrialLease lease, int epoch) {
-        return trials.markJudged(lease.trialId(), lease.workerId(), lease.attempt(), epoch) == 1;
-    }
-
-    /**
-     * The last epoch whose verdict a worker got (see {@link #markJudged}), if any: a trial taken up again is judged
-     * before it resumes only at a later epoch.
-     */
-    @Transactional(readOnly = true)
-    public Optional<Integer> judgedEpoch(long trialId) {
-        return Optional.ofNullable(trials.judgedEpoch(trialId));
-    }
-
     /** Queues one epoch's metrics for a batched write; a re-sent epoch is ignored. */
     @Transactional(propagation = Propagation.SUPPORTS)
     public void reportEpoch(long trialId, EpochMetrics metrics) {

@@ -71,6 +71,23 @@ class CheckpointContractTest extends StorageContractTest {
         Files.delete(source);
     }
 
+    /** Whether a worker carried out the pruner's verdict on the epoch: set with the save or after it, and kept. */
+    @Test
+    void theVerdictMarkIsKeptWhenTheEpochIsSavedAgain() throws IOException {
+        TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();
+        Path source = Files.writeString(Files.createTempFile("ckpt", ".bin"), "epoch 0");
+        assertThat(checkpoints.save(lease.trialId(), 0, source, false).judged()).isFalse();
+        assertThat(checkpoints.save(lease.trialId(), 0, source, false, true).judged()).isTrue();
+        assertThat(checkpoints.save(lease.trialId(), 0, source, true).judged()).as("a later save without it").isTrue();
+
+        assertThat(checkpoints.save(lease.trialId(), 1, source, false).judged()).isFalse();
+        checkpoints.markJudged(lease.trialId(), 1);
+        assertThat(checkpoints.latest(lease.trialId()).orElseThrow().judged()).isTrue();
+        checkpoints.markJudged(lease.trialId(), 7);   // no checkpoint of that epoch: nothing to mark
+        assertThat(checkpoints.list(lease.trialId())).extracting(CheckpointInfo::epoch).containsExactly(0, 1);
+        Files.delete(source);
+    }
+
     @Test
     void aCorruptedCheckpointIsRefusedOnRead() throws IOException {
         TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();

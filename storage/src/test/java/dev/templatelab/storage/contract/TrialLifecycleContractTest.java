@@ -276,26 +276,6 @@ class TrialLifecycleContractTest extends StorageContractTest {
         assertThat(pruned.finishedAt()).isNotNull();
     }
 
-    /** The epoch whose verdict a worker got: marked under the lease, and by holding at the rung epoch. */
-    @Test
-    void theLastJudgedEpochIsKeptAcrossLeases() {
-        ExperimentInfo e = newExperiment(2);
-        TrialLease a = trials.claimNext(e.id(), "w1").orElseThrow().lease();
-        assertThat(trials.judgedEpoch(a.trialId())).isEmpty();
-        assertThat(trials.markJudged(a, 0)).isTrue();
-        assertThat(trials.judgedEpoch(a.trialId())).contains(0);
-        assertThat(trials.release(a)).isTrue();
-        assertThat(trials.markJudged(a, 1)).as("the lease ended").isFalse();
-        TrialLease again = trials.claimNext(e.id(), "w2").orElseThrow().lease();
-        assertThat(trials.judgedEpoch(again.trialId())).as("kept for whoever takes it up").contains(0);
-
-        TrialLease b = trials.claimNext(e.id(), "w1").orElseThrow().lease();
-        trials.reportEpoch(b.trialId(), new EpochMetrics(0, 1.0, 0.9, 0.6, 0.5, 0.1, 100.0));
-        trials.reportEpoch(b.trialId(), new EpochMetrics(1, 1.0, 0.9, 0.6, 0.5, 0.1, 100.0));
-        trials.hold(b, TrialResult.of(0.6));
-        assertThat(trials.judgedEpoch(b.trialId())).as("held at its last reported epoch").contains(1);
-    }
-
     @Test
     void cancellingFailsHeldTrialsToo() {
         ExperimentInfo e = newExperiment(1);

@@ -25,6 +25,7 @@ import dev.templatelab.training.fit.TrainingDivergedException;
 import dev.templatelab.training.fit.TrainingListener;
 import dev.templatelab.training.fit.TrainingOutcome;
 import dev.templatelab.tuning.study.Objective;
+import dev.templatelab.tuning.study.Trial;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -54,10 +55,12 @@ import org.springframework.stereotype.Component;
  * checkpoint and evaluation recorded and the trial COMPLETE or PRUNED; on an error it is re-queued until
  * {@link TuningSettings#maxAttempts()} claims were used, then FAIL with the error kept.
  *
- * <p>Order per epoch: the lease checked (a worker whose trial was taken over writes nothing), metrics first,
- * checkpoint second. A worker killed between the two leaves the epoch's
- * metrics without its checkpoint; the next worker resumes from the previous epoch, trains this one again and
- * its re-sent metrics are ignored ({@code ON CONFLICT DO NOTHING}): no row lost, none duplicated.
+ * <p>Order per epoch: the lease checked (a worker whose trial was taken over writes nothing), metrics, the
+ * pruner's verdict, the checkpoint (marked judged when the verdict is to train on), then the verdict carried out. A
+ * worker killed before the checkpoint leaves the epoch's metrics without it; the next worker resumes from the
+ * previous epoch, trains this one again and its re-sent metrics are ignored ({@code ON CONFLICT DO NOTHING}): no
+ * row lost, none duplicated. One killed after the checkpoint of an epoch whose verdict it did not carry out (a
+ * hold) leaves it unmarked, and the next worker asks again before training on.
  */
 @Component
 public class TrialRunner {
@@ -205,15 +208,14 @@ public class TrialRunner {
     }
 
     /**
-     * The pruner's verdict on a re-queued trial's last checkpointed epoch, if no worker got it yet. Its worker may
-     * have stopped (killed, cut off) between storing that epoch and asking the pruner, and resuming without asking
-     * would skip an ASHA rung. A verdict already given ({@link TrialService#markJudged}, or a hold) is not asked
-     * again: a trial that passed a rung keeps its place. (A promoted trial is never asked: its promotion was that
-     * verdict.) Empty: train on.
+     * The pruner's verdict on a re-queued trial's latest checkpointed epoch, unless one was carried out there: a
+     * worker lost between storing a rung's checkpoint and holding the trial would otherwise let it skip that rung.
+     * A verdict carried out is not asked again: a trial that passed a rung keeps its place. (A promoted trial is
+     * never asked: its promotion was that verdict.) Empty: train on.
      */
     private Optional<Result> judgeCheckpointedEpoch(Assignment a) {
         Optional<CheckpointInfo> latest = checkpoints.latest(a.trialId());
-        if (latest.isEmpty() || trials.judgedEpoch(a.trialId()).map(e -> e >= latest.get().epoch()).orElse(false)) {
+        if (latest.isEmpty() || latest.get().judged()) {
             return Optional.empty();
         }
         var trial = a.storage().trial(a.trial().number());
@@ -232,7 +234,10 @@ public class TrialRunner {
                         + " pruned after " + curve.size() + " epoch(s), judged when it was taken up again");
                 yield Optional.of(Result.PRUNED);
             }
-            case CONTINUE -> Optional.empty();
+            case CONTINUE -> {
+                checkpoints.markJudged(a.trialId(), latest.get().epoch());
+                yield Optional.empty();
+            }
         };
     }
 
@@ -429,6 +434,14 @@ public class TrialRunner {
                     a.trial().number(), e.getMessage());
             return Result.DROPPED;
         }
+        try {
+            if (!curve.isEmpty()) {
+                checkpoints.markJudged(a.trialId(), curve.lastKey());   // promoted and re-queued, it is not held again
+            }
+        } catch (RuntimeException e) {   // the hold stands; at worst a re-queued promotion is judged there again
+            log.warn("could not record the hold on its checkpoint experiment={} trial={} number={} error=\"{}\"",
+                    a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
+        }
         events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " held after "
                 + curve.size() + " epoch(s): not among the best at this rung yet; it runs on if later trials rank below it"
                 + (a.experiment().budget().maxTotalEpochs() == null ? "" : ", or to spend what is left of the epoch budget"));
@@ -504,8 +517,16 @@ public class TrialRunner {
             if (isBest) {
                 best = m;
             }
+            // The verdict comes before the checkpoint, which records a verdict to train on (a hold is recorded once
+            // the trial is HELD): a worker taking the trial up again judges its latest epoch only if no verdict was
+            // carried out there (lost in between), and never twice.
+            // The last epoch completes the trial; before it, ASHA may pause the trial at a rung.
+            boolean mayHold = m.epoch() < context.epochs() - 1;
+            Trial.Verdict verdict = whenReachable("prune decision", () -> a.trial().verdict(mayHold));
+            long t2 = System.nanoTime();
+            pruneNanos.addAndGet(t2 - t1);
             whenReachable("epoch " + m.epoch() + " checkpoint", () -> {
-                checkpoints.save(a.trialId(), m.epoch(), last, isBest);   // replaces the epoch's row if retried
+                checkpoints.save(a.trialId(), m.epoch(), last, isBest, verdict == Trial.Verdict.CONTINUE);   // replaces the epoch's row if retried
                 for (CheckpointInfo old : checkpoints.list(a.trialId())) {
                     if (old.epoch() < m.epoch() && !old.best()) {
                         checkpoints.delete(old.id());   // only the latest and the best are needed
@@ -513,28 +534,17 @@ public class TrialRunner {
                 }
                 return null;
             });
-            long t2 = System.nanoTime();
-            checkpointNanos.addAndGet(t2 - t1);
-            try {
-                // No second lease check here: holding, pruning and completing each require the lease, and a
-                // trial that continues checks it before its next epoch's writes.
-                // The last epoch completes the trial; before it, ASHA may pause the trial at a rung.
-                boolean mayHold = m.epoch() < context.epochs() - 1;
-                return switch (whenReachable("prune decision", () -> a.trial().verdict(mayHold))) {
-                    case PRUNE -> Decision.PRUNE;
-                    case HOLD -> {
-                        control.stop(TrialControl.StopReason.HELD);
-                        yield Decision.STOP;
-                    }
-                    case CONTINUE -> {
-                        // So that a worker taking the trial up again does not judge this epoch a second time.
-                        whenReachable("epoch " + m.epoch() + " verdict", () -> trials.markJudged(a.lease(), m.epoch()));
-                        yield Decision.CONTINUE;
-                    }
-                };
-            } finally {
-                pruneNanos.addAndGet(System.nanoTime() - t2);
-            }
+            checkpointNanos.addAndGet(System.nanoTime() - t2);
+            // No second lease check here: holding, pruning and completing each require the lease, and a trial that
+            // continues checks it before its next epoch's writes.
+            return switch (verdict) {
+                case PRUNE -> Decision.PRUNE;
+                case HOLD -> {
+                    control.stop(TrialControl.StopReason.HELD);
+                    yield Decision.STOP;
+                }
+                case CONTINUE -> Decision.CONTINUE;
+            };
         }
 
         /**

@@ -343,15 +343,19 @@ public final class Study implements StudyView {
 
     /** Both pruner questions on one snapshot of the trial: a worker asks this once per epoch. */
     synchronized Trial.Verdict verdict(Trial trial, boolean mayHold) {
-        FrozenTrial current = unfinished(trial);
-        if (pruner.prune(this, current)) {
+        if (!mayHold || !(pruner instanceof PromotingPruner promoting)) {
+            FrozenTrial current = unfinished(trial);
+            return pruner.prune(this, current) ? Trial.Verdict.PRUNE : Trial.Verdict.CONTINUE;
+        }
+        // One read of every trial serves all three questions: a worker asks this every epoch.
+        List<FrozenTrial> trials = storage.trials();
+        StudyView now = withTrials(trials);
+        FrozenTrial current = unfinished(trials.stream().filter(t -> t.number() == trial.number()).findFirst()
+                .orElseGet(() -> storage.trial(trial.number())));
+        if (pruner.prune(now, current)) {
             return Trial.Verdict.PRUNE;
         }
-        if (!mayHold || !(pruner instanceof PromotingPruner promoting)) {
-            return Trial.Verdict.CONTINUE;
-        }
-        List<FrozenTrial> trials = storage.trials();   // one read for both questions: a worker asks every epoch
-        boolean hold = promoting.hold(withTrials(trials), current) && !promotedAtOnce(trials, current);
+        boolean hold = promoting.hold(now, current) && !promotedAtOnce(trials, current);
         return hold ? Trial.Verdict.HOLD : Trial.Verdict.CONTINUE;
     }
 
@@ -367,9 +371,12 @@ public final class Study implements StudyView {
     }
 
     private FrozenTrial unfinished(Trial trial) {
-        FrozenTrial current = storage.trial(trial.number());
+        return unfinished(storage.trial(trial.number()));
+    }
+
+    private static FrozenTrial unfinished(FrozenTrial current) {
         if (current.state().isFinished()) {
-            throw new IllegalStateException("trial " + trial.number() + " is already " + current.state());
+            throw new IllegalStateException("trial " + current.number() + " is already " + current.state());
         }
         return current;
     }

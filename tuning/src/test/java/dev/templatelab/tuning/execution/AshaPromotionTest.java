@@ -129,11 +129,11 @@ class AshaPromotionTest extends DigitsExperimentTest {
     }
 
     /**
-     * A worker lost right after storing a rung epoch's checkpoint never got the pruner's verdict on that epoch. The
-     * trial taken up again is judged at that rung before it trains on: alone there, with more trials to come, it is
-     * held, not trained past the rung. A verdict that was given is not asked again: a trial that passed the rung and
-     * was lost in the next epoch trains on. (Here the held trial is made to look like a silent running trial, with
-     * and without its verdict recorded.)
+     * A worker lost after storing a rung epoch's checkpoint but before holding the trial there did not carry out the
+     * pruner's verdict. The trial taken up again is judged at that rung before it trains on: alone there, with more
+     * trials to come, it is held, not trained past the rung. A verdict carried out is not asked again: a trial that
+     * passed the rung and was lost in the next epoch trains on. (Here the held trial is made to look like a silent
+     * running trial, with and without its verdict recorded on its checkpoint.)
      */
     @Test
     void aTrialTakenUpAgainAfterARungEpochIsJudgedThereUnlessItWasAlready() {
@@ -142,7 +142,8 @@ class AshaPromotionTest extends DigitsExperimentTest {
         TrialWorker w = worker("lost-worker");
         assertThat(w.workOnce()).contains(TrialRunner.Result.HELD);
         TrialInfo first = trials.page(e.id(), null, Pageable.unpaged(Sort.by("number"))).getContent().get(0);
-        loseItsWorker(first, null);
+        assertThat(checkpoints.latest(first.id()).orElseThrow().judged()).as("a hold is recorded").isTrue();
+        loseItsWorker(first, false);
 
         assertThat(w.workOnce()).as("judged at its rung, not trained past it").contains(TrialRunner.Result.HELD);
         assertThat(trials.get(first.id()).state()).isEqualTo(TrialState.HELD);
@@ -150,16 +151,17 @@ class AshaPromotionTest extends DigitsExperimentTest {
         assertThat(events.ofTrial(first.id(), 20)).extracting(EventInfo::message)
                 .filteredOn(m -> m.contains("held after 1 epoch(s)")).hasSize(2);
 
-        loseItsWorker(first, 0);
-        assertThat(w.workOnce()).as("its verdict was given: not judged again").contains(TrialRunner.Result.COMPLETE);
+        loseItsWorker(first, true);
+        assertThat(w.workOnce()).as("its verdict was carried out: not judged again").contains(TrialRunner.Result.COMPLETE);
         assertThat(metrics.curve(first.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2);
         experiments.cancel(e.id());
     }
 
-    /** Makes a held trial look like one whose worker went silent, with {@code judgedEpoch} recorded, and requeues it. */
-    private void loseItsWorker(TrialInfo trial, Integer judgedEpoch) {
-        jdbc.update("UPDATE trials SET state = 'RUNNING', judged_epoch = ?, heartbeat_at = now() - interval '1 minute' "
-                + "WHERE id = ?", judgedEpoch, trial.id());
+    /** Makes a held trial look like one whose worker went silent, its verdict recorded or not, and requeues it. */
+    private void loseItsWorker(TrialInfo trial, boolean judged) {
+        jdbc.update("UPDATE checkpoints SET judged = ? WHERE trial_id = ?", judged, trial.id());
+        jdbc.update("UPDATE trials SET state = 'RUNNING', heartbeat_at = now() - interval '1 minute' WHERE id = ?",
+                trial.id());
         assertThat(worker("rescuer").takeOverStaleTrials()).isTrue();
         assertThat(trials.get(trial.id()).state()).isEqualTo(TrialState.WAITING);
     }
