@@ -367,8 +367,7 @@ final class TuneCommand implements Callable<Integer> {
         for (int i = 2; datasets.findByName(name).isPresent(); i++) {
             name = base + "-" + i;
         }
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        return datasets.register(new NewDataset(name, dataset.classes(), dataset.records().size(), counts,
+        return datasets.register(new NewDataset(name, dataset.classes(), dataset.records().size(), dataset.imagesPerClass(),
                 dataset.contentHash(), imported.toUri()));
     }
 

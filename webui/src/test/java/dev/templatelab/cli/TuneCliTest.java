@@ -46,6 +46,22 @@ class TuneCliTest {
             assertThat(t.get("epochs").asInt()).isBetween(1, 2);
             assertThat(t.get("objective").isNumber()).isTrue();
         });
+        assertThat(registeredClassCounts()).as("the dataset tune registered, as the Datasets page shows it")
+                .isEqualTo("{\"0\": 20, \"1\": 20, \"2\": 20}");
+    }
+
+    /** The class counts of the one dataset in this home's embedded database (tune has stopped it). */
+    private String registeredClassCounts() throws Exception {
+        try (var db = dev.templatelab.storage.config.EmbeddedPostgresServer.start(dir.resolve(".templatelab")
+                .resolve("postgres"));
+             var connection = java.sql.DriverManager.getConnection(db.jdbcUrl(),
+                     dev.templatelab.storage.config.EmbeddedPostgresServer.USER, null);
+             var rows = connection.createStatement().executeQuery("SELECT class_counts::text FROM datasets")) {
+            assertThat(rows.next()).isTrue();
+            String counts = rows.getString(1);
+            assertThat(rows.next()).as("one dataset").isFalse();
+            return counts;
+        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.templatelab.training.data;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated, imported dataset: what training reads.
@@ -23,5 +25,21 @@ public record ImageDataset(List<String> classes, List<ImageRecord> records, bool
             throw new IllegalArgumentException("unknown class '" + label + "'; classes: " + classes);
         }
         return i;
+    }
+
+    /**
+     * How many images carry each label, in class order (a multi-label image counts once for each of its labels);
+     * a declared class with no usable image is absent.
+     */
+    public Map<String, Integer> imagesPerClass() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String c : classes) {
+            counts.put(c, 0);
+        }
+        for (ImageRecord record : records) {
+            record.labels().forEach(label -> counts.merge(label, 1, Integer::sum));
+        }
+        counts.values().removeIf(n -> n == 0);
+        return counts;
     }
 }

@@ -3,6 +3,7 @@ package dev.templatelab.training.data;
 import static dev.templatelab.training.data.TestImages.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,6 +67,8 @@ class ManifestImportTest {
         assertThat(dataset.classes()).containsExactly("cat", "dog", "outdoor");
         assertThat(dataset.records().get(0).labels()).containsExactly("cat", "dog");
         assertThat(dataset.records().get(3).labels()).containsExactly("outdoor", "dog", "cat");
+        assertThat(dataset.imagesPerClass()).as("an image counts once per label")
+                .containsExactly(entry("cat", 3), entry("dog", 3), entry("outdoor", 1));
     }
 
     @Test

@@ -9,7 +9,6 @@ import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ImageDataset;
-import dev.templatelab.training.data.ImageRecord;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.training.data.SampleDatasets;
@@ -32,7 +31,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -240,12 +238,8 @@ public class DatasetImports {
     }
 
     private static NewDataset newDataset(String name, ImageDataset dataset, Path root) {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (ImageRecord record : dataset.records()) {
-            record.labels().forEach(label -> counts.merge(label, 1, Integer::sum));
-        }
-        return new NewDataset(name, dataset.classes(), dataset.records().size(), counts, dataset.contentHash(),
-                root.toUri());
+        return new NewDataset(name, dataset.classes(), dataset.records().size(), dataset.imagesPerClass(),
+                dataset.contentHash(), root.toUri());
     }
 
     /** The extraction folder ({@code datasets/import-...}) holding this location, if the app created it. */

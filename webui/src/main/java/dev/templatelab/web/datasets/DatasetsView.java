@@ -213,7 +213,9 @@ public class DatasetsView extends VerticalLayout {
             for (Path image : samples) {
                 thumbs.add(new Image(DownloadHandler.forFile(image.toFile()), c));
             }
-            Span label = new Span(c + " (" + dataset.classCounts().getOrDefault(c, 0) + ")");
+            // Datasets that tune registered before 2026-12-01 have no counts recorded: show none rather than 0.
+            Integer count = dataset.classCounts().get(c);
+            Span label = new Span(count == null ? c : c + " (" + count + ")");
             label.setWidth("160px");
             HorizontalLayout row = new HorizontalLayout(label, thumbs);
             row.setAlignItems(Alignment.CENTER);
