@@ -142,7 +142,14 @@ public class NewExperimentView extends VerticalLayout {
         form.setResponsiveSteps(new FormLayout.ResponsiveStep("0", 1), new FormLayout.ResponsiveStep("600px", 2));
         launch.setId("launch");
         launch.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
-        launch.addClickListener(e -> launch());
+        launch.setDisableOnClick(true);   // a second click while the first launches would launch it twice
+        launch.addClickListener(e -> {
+            try {
+                launch();
+            } finally {
+                launch.setEnabled(true);   // the form stays when launching was refused
+            }
+        });
         add(form, templates, allowRandomInit,
                 new Paragraph("Search space: each template's defaults; edit a range as low..high, log:low..high,"
                         + " low..high:step, choices as a,b,c, or give one value to fix it."),

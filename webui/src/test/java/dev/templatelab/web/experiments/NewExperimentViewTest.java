@@ -91,6 +91,8 @@ class NewExperimentViewTest extends UiTest {
         form.dataset.setValue(dataset);
         _click(form.launch);
         assertThat(form.templates.isInvalid()).isTrue();
+        assertThat(form.launch.isEnabled()).as("disabled while launching, enabled again once refused").isTrue();
+        assertThat(form.launch.isDisableOnClick()).isTrue();
 
         form.templates.setValue(Set.of(TestData.INCEPTION_V2));
         form.maxTrials.setValue(0);
