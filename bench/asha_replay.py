@@ -189,15 +189,69 @@ def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
           f"{100 * filled / draws:.1f} %")
 
 
+def stage_bound(pool, trials, draws=2000, seed=1):
+    """An upper bound for successive halving on these curves: among every schedule "train all trials E1 epochs,
+    the best K1 (by their epoch-E1 value) on to E2, the best K2 of those (by their epoch-E2 value) to the end" that
+    fits in a third of random search's epochs, the share of draws the best schedule, chosen afterwards on these very
+    draws, reaches random search's best in. It is a ceiling for fixed schedules of that shape (rungs after 1 and 3
+    epochs keeping a third are one), chosen with hindsight; an adaptive rule that varies K per draw is not bound by it.
+
+    Fast enough in pure Python because, for fixed E1 and E2, one pass over the epoch-E1 order gives for every K1 the
+    smallest K2 that still keeps a best trial: `need[K1]`."""
+    epochs = len(pool[0][1])
+    budget = trials * epochs // 3
+    rng = random.Random(seed)
+    samples = [rng.sample(pool, trials) for _ in range(draws)]
+    big = trials + 1                                  # "no K2 keeps a best trial"
+    counts = {}                                       # (E1, E2, K1) -> [draws whose need is K2] by K2
+    for curves in samples:
+        top = max(max(c) for _, c in curves)
+        bests = [j for j, (_, c) in enumerate(curves) if max(c) >= top]
+        for e1 in range(1, epochs):
+            order1 = sorted(range(trials), key=lambda j: (-curves[j][1][e1 - 1], j))
+            for e2 in range(e1, epochs):
+                key2 = [(-curves[j][1][e2 - 1], j) for j in range(trials)]
+                need = [big] * (trials + 1)
+                for b in bests:
+                    ahead, kept = 0, False        # trials in the first K1 that rank above b at E2; is b among them
+                    for k1, j in enumerate(order1, start=1):
+                        if j == b:
+                            kept = True
+                        elif key2[j] < key2[b]:
+                            ahead += 1
+                        if kept:
+                            need[k1] = min(need[k1], ahead + 1)
+                for k1 in range(1, trials + 1):
+                    if need[k1] <= trials:
+                        counts.setdefault((e1, e2, k1), [0] * (trials + 1))[need[k1]] += 1
+    best = (0, None)
+    for (e1, e2, k1), by_need in counts.items():
+        reached = 0
+        for k2 in range(1, k1 + 1):
+            reached += by_need[k2]
+            cost = trials * e1 + k1 * (e2 - e1) + k2 * (epochs - e2)
+            if cost <= budget and (e1 < e2 or k2 == k1) and reached > best[0]:
+                best = (reached, (e1, k1, e2, k2, cost))
+    reached, (e1, k1, e2, k2, cost) = best
+    print(f"{trials} trials drawn from {len(pool)} pooled curves, {draws} draws: the best three-stage schedule within "
+          f"a third of the epochs ({budget}), chosen on these draws, reached random search's best in "
+          f"{100 * reached / draws:.1f} %: all trials {e1} epoch(s), the best {k1} to {e2}, the best {k2} of those "
+          f"to {epochs} ({cost} epochs)")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Replay bench/tuning's random-search curves through ASHA.",
                                      usage="asha_replay.py OUTPUT | asha_replay.py --trials N [--rf R] "
-                                           "[--min-resource E] OUTPUT...")
+                                           "[--min-resource E] [--bound] OUTPUT...")
     parser.add_argument("outputs", nargs="+", help="saved outputs of bench/tuning --curves true")
     parser.add_argument("--trials", type=int, help="estimate over random N-trial draws from the pooled curves")
     parser.add_argument("--rf", type=int, default=3, help="reduction factor for --trials (default 3)")
     parser.add_argument("--min-resource", type=int, default=1, help="epochs before the first rung for --trials (default 1)")
+    parser.add_argument("--bound", action="store_true",
+                        help="with --trials: also the best three-stage schedule in hindsight (an upper bound, slow)")
     args = parser.parse_args()
+    if args.bound and args.trials is None:
+        sys.exit("--bound needs --trials N: it scores schedules over N-trial draws from the pooled curves")
     if args.trials is not None:
         if args.trials < 1 or args.rf < 2 or args.min_resource < 1:
             sys.exit("--trials and --min-resource take at least 1, --rf at least 2")
@@ -208,6 +262,8 @@ def main():
                      + "\n".join(f"  {path}: {s}" for path, s in settings.items()))
         pool = [c for path, lines in outputs.items() for c in load(path, lines)]
         estimate(pool, args.trials, args.rf, args.min_resource)
+        if args.bound:
+            stage_bound(pool, args.trials)
         return
     if len(args.outputs) > 1:
         sys.exit("one output at a time without --trials")
