@@ -25,6 +25,13 @@ public final class TrialControl {
     /** System.nanoTime() when the database last confirmed this worker still holds the trial (a claim, a heartbeat). */
     private volatile long leaseConfirmedAt = System.nanoTime();
 
+    /** A control whose lease was last confirmed {@code ago}: a worker cut off from the database that long (tests). */
+    static TrialControl leaseConfirmedAgo(java.time.Duration ago) {
+        TrialControl control = new TrialControl();
+        control.leaseConfirmedAt = System.nanoTime() - ago.toNanos();
+        return control;
+    }
+
     /** The database just confirmed the lease (a heartbeat found the trial still ours). */
     void leaseConfirmed() {
         leaseConfirmedAt = System.nanoTime();

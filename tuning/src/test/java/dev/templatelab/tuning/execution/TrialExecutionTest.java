@@ -326,6 +326,59 @@ class TrialExecutionTest extends DigitsExperimentTest {
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
     }
 
+    /**
+     * The check before each epoch's writes: a worker whose lease no heartbeat confirmed within half the grace asks
+     * the database, and one whose trial was taken over meanwhile writes nothing more. Heartbeats every 10 minutes
+     * here, so only that check can notice.
+     */
+    @Test
+    void aWorkerWhoseTrialWasTakenOverWritesNoMoreEpochs() {
+        launch(digits, 1, 2, "random", "none");
+        Assignment cutOff = scheduler.next("cut-off").orElseThrow();
+        jdbc.update("UPDATE trials SET heartbeat_at = now() - interval '1 minute' WHERE id = ?", cutOff.trialId());
+        assertThat(worker("rescuer").takeOverStaleTrials()).isTrue();
+        assertThat(scheduler.next("rescuer")).get().satisfies(b -> assertThat(b.trialId()).isEqualTo(cutOff.trialId()));
+        TrialRunner slowBeats = runnerWith(rareHeartbeats());
+
+        TrialRunner.Result result = slowBeats.run(cutOff, TrialControl.leaseConfirmedAgo(Duration.ofMinutes(15)));
+
+        assertThat(result).isEqualTo(TrialRunner.Result.DROPPED);
+        assertThat(metrics.curve(cutOff.trialId())).as("no epoch written into the rescuer's trial").isEmpty();
+        assertThat(checkpoints.list(cutOff.trialId())).isEmpty();
+        TrialInfo t = trials.get(cutOff.trialId());
+        assertThat(t.state()).isEqualTo(TrialState.RUNNING);
+        assertThat(t.workerId()).isEqualTo("rescuer");
+    }
+
+    /** A lease confirmed within half the grace costs an epoch no database round trip; a stale one costs one. */
+    @Test
+    void theEpochLeaseCheckAsksTheDatabaseOnlyWhenNoHeartbeatConfirmedItLately() {
+        launch(digits, 2, 2, "random", "none");
+        TrialRunner fresh = runnerWith(rareHeartbeats());
+        assertThat(fresh.run(scheduler.next("fresh").orElseThrow(), new TrialControl()))
+                .isEqualTo(TrialRunner.Result.COMPLETE);
+        assertThat(fresh.timings().heartbeatNanos()).as("no lease round trip").isZero();
+
+        TrialRunner stale = runnerWith(rareHeartbeats());
+        assertThat(stale.run(scheduler.next("stale").orElseThrow(), TrialControl.leaseConfirmedAgo(Duration.ofMinutes(15))))
+                .isEqualTo(TrialRunner.Result.COMPLETE);
+        assertThat(stale.timings().heartbeatNanos()).as("the lease asked of the database").isPositive();
+    }
+
+    /** This test class's settings, with heartbeats every 10 minutes: none fires during a tiny trial. */
+    private TrialRunner runnerWith(org.springframework.core.env.Environment settings) {
+        return new TrialRunner(experiments, trials, checkpoints, events, datasets, datasetCopies, weightsCopies, studies,
+                locations, settings);
+    }
+
+    private org.springframework.core.env.Environment rareHeartbeats() {
+        org.springframework.mock.env.MockEnvironment settings = new org.springframework.mock.env.MockEnvironment();
+        settings.setConversionService(new org.springframework.boot.convert.ApplicationConversionService());   // "10m" as Boot reads it
+        settings.setProperty("templatelab.tuning.heartbeat-interval", "10m");
+        settings.setProperty("templatelab.tuning.heartbeat-grace", "20m");
+        return settings;
+    }
+
     static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (!condition.getAsBoolean()) {
