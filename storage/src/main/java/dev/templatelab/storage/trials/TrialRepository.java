@@ -92,6 +92,14 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     int markHeld(long id, String workerId, int attempt, Double objectiveValue, Integer bestEpoch);
 
     /**
+     * The checkpoint of that epoch records that its verdict (a hold) was carried out. Here rather than in the
+     * checkpoints' repository so that {@code TrialService.hold} writes both in its one transaction.
+     */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = "UPDATE checkpoints SET judged = true WHERE trial_id = :trialId AND epoch = :epoch", nativeQuery = true)
+    int markCheckpointJudged(long trialId, int epoch);
+
+    /**
      * HELD -> RUNNING for {@code workerId}: a promotion. Attempts are kept: a promotion is not a retry, so it
      * does not use up the trial's error retries.
      */

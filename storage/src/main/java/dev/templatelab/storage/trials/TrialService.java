@@ -183,11 +183,24 @@ public class TrialService {
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public TrialInfo hold(TrialLease lease, TrialResult result) {
+        return hold(lease, result, null);
+    }
+
+    /**
+     * As {@link #hold(TrialLease, TrialResult)}, and in the same transaction records on the checkpoint of
+     * {@code judgedEpoch} (if any) that the verdict there was carried out: a trial promoted and then taken up again
+     * after a lost worker is not judged at that rung a second time, and a refused hold records nothing.
+     */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
+    public TrialInfo hold(TrialLease lease, TrialResult result, Integer judgedEpoch) {
         metricWriter.flush(lease.trialId());
         return transaction.execute(status -> {
             if (trials.markHeld(lease.trialId(), lease.workerId(), lease.attempt(), result.objectiveValue(),
                     result.bestEpoch()) != 1) {
                 throw refusal(lease, TrialState.HELD);
+            }
+            if (judgedEpoch != null) {
+                trials.markCheckpointJudged(lease.trialId(), judgedEpoch);
             }
             return get(lease.trialId());
         });

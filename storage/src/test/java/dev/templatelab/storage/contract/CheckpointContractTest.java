@@ -88,6 +88,23 @@ class CheckpointContractTest extends StorageContractTest {
         Files.delete(source);
     }
 
+    /** A hold marks its epoch's checkpoint in the same transaction; a refused hold marks nothing. */
+    @Test
+    void aHoldRecordsItsVerdictOnTheEpochsCheckpoint() {
+        ExperimentInfo e = newExperiment(2);
+        TrialLease held = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        checkpoints.save(held.trialId(), 0, bytes("rung"), true);
+        TrialLease stale = trials.claimNext(e.id(), "w").orElseThrow().lease();
+        checkpoints.save(stale.trialId(), 0, bytes("rung"), true);
+        trials.complete(stale, TrialResult.of(0.7));   // the lease is gone: a hold through it is refused
+
+        trials.hold(held, TrialResult.of(0.5), 0);
+        assertThatThrownBy(() -> trials.hold(stale, TrialResult.of(0.5), 0)).isInstanceOf(IllegalTransitionException.class);
+
+        assertThat(checkpoints.latest(held.trialId()).orElseThrow().judged()).isTrue();
+        assertThat(checkpoints.latest(stale.trialId()).orElseThrow().judged()).as("rolled back with the hold").isFalse();
+    }
+
     @Test
     void aCorruptedCheckpointIsRefusedOnRead() throws IOException {
         TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();

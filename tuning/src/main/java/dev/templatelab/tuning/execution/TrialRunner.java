@@ -428,19 +428,13 @@ public class TrialRunner {
         SortedMap<Integer, Double> curve = a.storage().trial(a.trial().number()).intermediateValues();
         Double last = curve.isEmpty() ? null : curve.get(curve.lastKey());
         try {
-            trials.hold(a.lease(), new TrialResult(last, null, null, null));
+            // The hold and its mark on the epoch's checkpoint in one transaction: promoted and re-queued, the trial
+            // is not held at this rung again.
+            trials.hold(a.lease(), new TrialResult(last, null, null, null), curve.isEmpty() ? null : curve.lastKey());
         } catch (RuntimeException e) {
             log.warn("could not hold trial experiment={} trial={} number={} error=\"{}\"", a.experiment().id(), a.trialId(),
                     a.trial().number(), e.getMessage());
             return Result.DROPPED;
-        }
-        try {
-            if (!curve.isEmpty()) {
-                checkpoints.markJudged(a.trialId(), curve.lastKey());   // promoted and re-queued, it is not held again
-            }
-        } catch (RuntimeException e) {   // the hold stands; at worst a re-queued promotion is judged there again
-            log.warn("could not record the hold on its checkpoint experiment={} trial={} number={} error=\"{}\"",
-                    a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
         }
         events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number() + " held after "
                 + curve.size() + " epoch(s): not among the best at this rung yet; it runs on if later trials rank below it"
