@@ -167,7 +167,7 @@ def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
     epochs = len(pool[0][1])
     rng = random.Random(seed)
     reached = within = filled = 0
-    shares = []
+    shares, shortfalls = [], []
     budget = trials * epochs // 3   # asha@N: with fewer than 3 trials, less than one trial, which tune refuses
     if budget < epochs:
         sys.exit(f"--trials {trials}: a third of the epochs ({budget}) is less than one trial ({epochs}); use 3 or more")
@@ -179,14 +179,18 @@ def estimate(pool, trials, rf=3, r0=1, draws=2000, seed=1):
         reached += ok
         within += ok and share <= 1 / 3
         shares.append(share)
-        filled += completed_best(curves, budgeted(curves, epochs, rf, r0, budget), epochs) >= best_value(curves)
+        short = best_value(curves) - completed_best(curves, budgeted(curves, epochs, rf, r0, budget), epochs)
+        filled += short <= 0
+        shortfalls.append(100 * short)   # in points of the objective (accuracy: percentage points)
     shares.sort()
     print(f"{trials} trials drawn from {len(pool)} pooled curves, {draws} draws, rf={rf} min_resource={r0}: "
           f"ASHA reached random search's best in "
           f"{100 * reached / draws:.1f} %, and within a third of its epochs in {100 * within / draws:.1f} %; "
           f"epochs used: median {100 * shares[draws // 2]:.1f} %, 90th percentile {100 * shares[draws * 9 // 10]:.1f} %; "
           f"given a budget of a third of the epochs (asha@{budget}), it reached random search's best in "
-          f"{100 * filled / draws:.1f} %")
+          f"{100 * filled / draws:.1f} %, within 0.5 points of it in "
+          f"{100 * sum(x <= 0.5 + 1e-9 for x in shortfalls) / draws:.1f} % and within 2 points in "
+          f"{100 * sum(x <= 2 + 1e-9 for x in shortfalls) / draws:.1f} % (worst: {max(shortfalls):.2f} points short)")
 
 
 def stage_bound(pool, trials, draws=2000, seed=1):
