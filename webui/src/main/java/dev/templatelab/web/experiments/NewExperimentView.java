@@ -2,6 +2,7 @@ package dev.templatelab.web.experiments;
 
 import com.vaadin.flow.component.AbstractField;
 import com.vaadin.flow.component.HasValidation;
+import com.vaadin.flow.component.UI;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
 import com.vaadin.flow.component.checkbox.Checkbox;
@@ -77,6 +78,10 @@ public class NewExperimentView extends VerticalLayout {
     final com.vaadin.flow.component.textfield.TextArea extra = new com.vaadin.flow.component.textfield.TextArea(
             "Other settings (one per line: name=value, or Template.name=value for one template)");
     final Button launch = new Button("Launch");
+    /** Shown while a launch runs off the request thread. */
+    final Span launching = new Span();
+    /** The launch in progress, done once its outcome is queued for the UI (tests wait on it); null before the first. */
+    java.util.concurrent.CompletableFuture<Void> pendingLaunch;
     /** template -> parameter -> its editor (pre-filled with the default). */
     final Map<String, Map<String, TextField>> spaceFields = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> defaults = new LinkedHashMap<>();
@@ -143,17 +148,15 @@ public class NewExperimentView extends VerticalLayout {
         launch.setId("launch");
         launch.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
         launch.setDisableOnClick(true);   // a second click while the first launches would launch it twice
-        launch.addClickListener(e -> {
-            try {
-                launch();
-            } finally {
-                launch.setEnabled(true);   // the form stays when launching was refused
-            }
-        });
+        launch.addClickListener(e -> launch());
+        launching.setId("launching");
+        launching.setText("Launching... where workers on other machines need them, the dataset and pretrained weights "
+                + "are copied to the artifact store first (a dataset's first launch reads every image).");
+        launching.setVisible(false);
         add(form, templates, allowRandomInit,
                 new Paragraph("Search space: each template's defaults; edit a range as low..high, log:low..high,"
                         + " low..high:step, choices as a,b,c, or give one value to fix it."),
-                spaceError, space, extra, launch);
+                spaceError, space, extra, launch, launching);
     }
 
     /** One Details per selected template with its default space pre-filled; edits survive re-selection. */
@@ -194,17 +197,38 @@ public class NewExperimentView extends VerticalLayout {
             request = request();
         } catch (InvalidExperimentException e) {
             showError(e);
+            launch.setEnabled(true);   // the form stays when launching was refused
             return;
         }
-        try {
-            ExperimentInfo created = control.launch(request);
+        UI ui = UI.getCurrent();
+        launching.setVisible(true);
+        // A launch may pack the dataset into the artifact store (reading every image) and copy pretrained weights:
+        // off the request thread, so the page (and the user's other tabs) stay responsive; the outcome is pushed.
+        pendingLaunch = java.util.concurrent.CompletableFuture.supplyAsync(() -> control.launch(request))
+                .handle((created, error) -> {
+                    try {
+                        ui.access(() -> launched(created, error));
+                    } catch (com.vaadin.flow.component.UIDetachedException closed) {
+                        log.info("launch finished after its page was closed: experiment={}, error={}",
+                                created == null ? null : created.id(), error == null ? null : error.toString());
+                    }
+                    return null;
+                });
+    }
+
+    private void launched(ExperimentInfo created, Throwable error) {
+        launching.setVisible(false);
+        launch.setEnabled(true);   // the form stays when launching was refused
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause == null) {
             getUI().ifPresent(ui -> ui.navigate(ExperimentView.class,
                     new RouteParameters("id", Long.toString(created.id()))));
-        } catch (InvalidExperimentException e) {
-            showError(e);
-        } catch (RuntimeException e) {   // not the form's fault (say, the database went away): say so, keep the form
-            log.warn("launch failed: {}", e.toString(), e);
-            Dialogs.showError("Could not launch the experiment: " + e.getMessage() + " (the form is kept; try again)");
+        } else if (cause instanceof InvalidExperimentException invalid) {
+            showError(invalid);
+        } else {   // not the form's fault (say, the database went away): say so, keep the form
+            log.warn("launch failed: {}", cause.toString(), cause);
+            Dialogs.showError("Could not launch the experiment: " + cause.getMessage() + " (the form is kept; try again)");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.templatelab.web.experiments;
 
+import com.github.mvysny.kaributesting.v10.MockVaadin;
 import com.vaadin.flow.component.UI;
 import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.storage.datasets.DatasetInfo;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
@@ -76,7 +78,7 @@ class NewExperimentViewTest extends UiTest {
         long before = experiments.list(null, org.springframework.data.domain.Pageable.unpaged()).getTotalElements();
         form.dataset.setValue(dataset);
         form.templates.setValue(Set.of(TestData.INCEPTION_V2));
-        _click(form.launch);
+        clickLaunch();
 
         assertThat(form.name.isInvalid()).isTrue();
         assertThat(form.name.getErrorMessage()).contains("name");
@@ -89,21 +91,21 @@ class NewExperimentViewTest extends UiTest {
     void noTemplateAndBadBudgetAreShownOnTheirFields() {
         form.name.setValue(TestData.unique("form"));
         form.dataset.setValue(dataset);
-        _click(form.launch);
+        clickLaunch();
         assertThat(form.templates.isInvalid()).isTrue();
         assertThat(form.launch.isEnabled()).as("disabled while launching, enabled again once refused").isTrue();
         assertThat(form.launch.isDisableOnClick()).isTrue();
 
         form.templates.setValue(Set.of(TestData.INCEPTION_V2));
         form.maxTrials.setValue(0);
-        _click(form.launch);
+        clickLaunch();
         assertThat(form.templates.isInvalid()).isFalse();
         assertThat(form.maxTrials.isInvalid()).isTrue();
         assertThat(form.maxTrials.getErrorMessage()).isNotBlank();
 
         form.maxTrials.setValue(4);
         form.maxTotalEpochs.setValue(0);
-        _click(form.launch);
+        clickLaunch();
         assertThat(form.maxTrials.isInvalid()).isFalse();
         assertThat(form.maxTotalEpochs.isInvalid()).isTrue();
         assertThat(form.maxTotalEpochs.getErrorMessage()).contains("at least 1");
@@ -116,7 +118,7 @@ class NewExperimentViewTest extends UiTest {
         form.dataset.setValue(dataset);
         form.templates.setValue(Set.of(TestData.INCEPTION_V2));
         form.spaceField(TestData.INCEPTION_V2, "per_item_lrate").setValue("0.5..0.1");
-        _click(form.launch);
+        clickLaunch();
 
         assertThat(form.spaceFields.get(TestData.INCEPTION_V2).get("per_item_lrate").isInvalid()).isTrue();
         assertThat(form.spaceError.getText()).contains("per_item_lrate");
@@ -135,6 +137,11 @@ class NewExperimentViewTest extends UiTest {
         form.maxEpochs.setValue(2);
         form.maxTotalEpochs.setValue(5);
         _click(form.launch);
+        // The launch runs off the request thread: the page says so and cannot launch it twice meanwhile.
+        assertThat(form.launching.isVisible()).isTrue();
+        assertThat(form.launch.isEnabled()).isFalse();
+        finishLaunch();
+        assertThat(form.launching.isVisible()).isFalse();
 
         ExperimentInfo created = experiments.findByName(name).orElseThrow();
         assertThat(created.templates()).containsExactlyInAnyOrder(TestData.INCEPTION_V2, TestData.BN_INCEPTION);
@@ -145,6 +152,19 @@ class NewExperimentViewTest extends UiTest {
         assertThat(SpaceText.of(space.template(TestData.INCEPTION_V2).parameter("batch_size"))).isEqualTo("16,32");
         assertThat(UI.getCurrent().getCurrentView()).isInstanceOf(ExperimentView.class);
         assertThat(((ExperimentView) UI.getCurrent().getCurrentView()).title.getText()).isEqualTo(name);
+    }
+
+    /** Clicks Launch and lets the launch finish: its outcome reaches the page through {@code UI.access}. */
+    private void clickLaunch() {
+        _click(form.launch);
+        finishLaunch();
+    }
+
+    private void finishLaunch() {
+        if (form.pendingLaunch != null) {
+            form.pendingLaunch.orTimeout(60, TimeUnit.SECONDS).join();
+        }
+        MockVaadin.runUIQueue();
     }
 
     @Test
