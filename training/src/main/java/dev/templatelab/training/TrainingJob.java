@@ -17,6 +17,7 @@ import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImageRecord;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
+import dev.templatelab.training.data.ImportStoppedException;
 import dev.templatelab.training.data.Split;
 import dev.templatelab.training.data.Splitter;
 import dev.templatelab.training.eval.Evaluation;
@@ -98,7 +99,15 @@ public final class TrainingJob {
         }
         long seed = hp.getInt("seed");
 
-        ImportResult imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults());
+        ImportResult imported;
+        try {
+            imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults(),
+                    cancel::isCancelled);
+        } catch (ImportStoppedException stopped) {   // cancelled before training began: nothing to save
+            log.println(stopped.getMessage() + "; nothing was trained");
+            return new Result(null, null, null, new TrainingOutcome(TrainingOutcome.Status.CANCELLED, List.of(),
+                    java.util.Optional.empty()), null, (System.nanoTime() - started) / 1e9);
+        }
         imported.report().lines().forEach(line -> log.println("warning: " + line));
         ImageDataset dataset = imported.dataset();
         Split split = Splitter.split(dataset, hp.getDouble("validation_fraction"), hp.getDouble("test_fraction"), seed);

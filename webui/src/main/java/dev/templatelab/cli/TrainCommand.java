@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             cancel.cancel();
             try {
-                reported.await(30, TimeUnit.SECONDS);   // import and final evaluation do not stop early
+                reported.await(30, TimeUnit.SECONDS);   // the dataset import stops at its next image; a minibatch ends first
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -120,7 +120,9 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (r.outcome().status() == TrainingOutcome.Status.CANCELLED) {
-            err.println("stopped; the same command with --resume continues after the last finished epoch");
+            err.println(r.sha256() == null && !resume
+                    ? "stopped before the first epoch finished; run the same command again to start over"
+                    : "stopped; the same command with --resume continues after the last finished epoch");
         }
         out.flush();
         err.flush();

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -48,7 +49,15 @@ public final class DatasetImporter {
      * a fresh subfolder of {@code workDir}), or a {@code .csv} manifest of {@code path,label1;label2} rows.
      */
     public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits) {
-        if (source == null || limits == null) {
+        return importFrom(source, workDir, limits, () -> false);
+    }
+
+    /**
+     * As {@link #importFrom(Path, Path, ImportLimits)}, checking {@code stopRequested} before each image it reads (a
+     * large dataset takes minutes): once it says so, throws {@link ImportStoppedException}, leaving nothing behind.
+     */
+    public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits, BooleanSupplier stopRequested) {
+        if (source == null || limits == null || stopRequested == null) {
             throw new IllegalArgumentException("source and limits are required");
         }
         if (!Files.exists(source)) {
@@ -56,25 +65,25 @@ public final class DatasetImporter {
         }
         String name = source.getFileName() == null ? "" : source.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isDirectory(source)) {
-            return fromFolder(realPath(source), limits);
+            return fromFolder(realPath(source), limits, stopRequested);
         }
         if (name.endsWith(".zip")) {
             if (workDir == null) {
                 throw new IllegalArgumentException("a work folder is required to extract " + source);
             }
-            return fromZip(source.toAbsolutePath(), workDir, limits);
+            return fromZip(source.toAbsolutePath(), workDir, limits, stopRequested);
         }
         if (name.endsWith(".csv")) {
-            return fromManifest(realPath(source), limits);
+            return fromManifest(realPath(source), limits, stopRequested);
         }
         throw new DatasetException(source + " is neither a folder, a .zip archive nor a .csv manifest;"
                 + " give a folder with one subfolder per class, a zip of it, or a CSV of path,label rows");
     }
 
-    private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits) {
+    private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits, BooleanSupplier stopRequested) {
         Path extracted = SafeZipExtractor.extract(zip, workDir, limits);
         try {
-            return fromFolder(unwrapSingleFolder(extracted), limits);
+            return fromFolder(unwrapSingleFolder(extracted), limits, stopRequested);
         } catch (RuntimeException | Error e) {
             SafeZipExtractor.deleteRecursively(extracted); // no dataset, so no reason to keep its files
             throw e;
@@ -92,7 +101,7 @@ public final class DatasetImporter {
         return root;
     }
 
-    private static ImportResult fromFolder(Path root, ImportLimits limits) {
+    private static ImportResult fromFolder(Path root, ImportLimits limits, BooleanSupplier stopRequested) {
         List<Candidate> candidates = new ArrayList<>();
         List<SkippedFile> skipped = new ArrayList<>();
         List<String> declaredClasses = new ArrayList<>();
@@ -108,7 +117,7 @@ public final class DatasetImporter {
                         + " its class"));
             }
         }
-        return build(root, root, candidates, skipped, declaredClasses, limits);
+        return build(root, root, candidates, skipped, declaredClasses, limits, stopRequested);
     }
 
     private static void collectClassFolder(Path root, Path classDir, String label, List<Candidate> candidates,
@@ -127,7 +136,7 @@ public final class DatasetImporter {
         }
     }
 
-    private static ImportResult fromManifest(Path csv, ImportLimits limits) {
+    private static ImportResult fromManifest(Path csv, ImportLimits limits, BooleanSupplier stopRequested) {
         Path root = csv.getParent();
         Map<Path, ManifestReader.Row> seen = new HashMap<>();
         List<Candidate> candidates = new ArrayList<>();
@@ -158,7 +167,7 @@ public final class DatasetImporter {
             row.labels().stream().filter(l -> !declaredClasses.contains(l)).forEach(declaredClasses::add);
             candidates.add(new Candidate(file, row.labels()));
         }
-        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, limits);
+        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, limits, stopRequested);
     }
 
     private record Candidate(Path file, List<String> labels) {
@@ -166,13 +175,19 @@ public final class DatasetImporter {
 
     /** Validates candidates, drops duplicates, and assembles the dataset, its hash and the report. */
     private static ImportResult build(Path source, Path root, List<Candidate> candidates, List<SkippedFile> skipped,
-                                      List<String> declaredClasses, ImportLimits limits) {
+                                      List<String> declaredClasses, ImportLimits limits, BooleanSupplier stopRequested) {
         candidates.sort(Comparator.comparing(c -> relativeName(root, c.file())));
         Map<String, Path> firstBySha = new HashMap<>();
         List<ImageRecord> records = new ArrayList<>();
         List<DuplicateFile> duplicates = new ArrayList<>();
         StringBuilder hashInput = new StringBuilder();
+        int checked = 0;
         for (Candidate candidate : candidates) {
+            if (stopRequested.getAsBoolean()) {
+                throw new ImportStoppedException("stopped while reading " + source + " (" + checked + " of "
+                        + candidates.size() + " files checked)");
+            }
+            checked++;
             Path file = candidate.file();
             String problem = imageProblem(file, limits.maxImagePixels());
             if (problem != null) {

@@ -56,6 +56,20 @@ class ZipImportTest {
         }
     }
 
+    /** Asked to stop (Ctrl-C, a paused trial), the import stops at its next image and leaves nothing extracted. */
+    @Test
+    void anImportAskedToStopStopsAtItsNextImageAndLeavesNothing() throws IOException {
+        Path zip = TestImages.zip(temp.resolve("pets.zip"), pets);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        assertThatThrownBy(() -> DatasetImporter.importFrom(zip, work, ImportLimits.defaults(),
+                () -> asked.incrementAndGet() > 2))
+                .isInstanceOf(ImportStoppedException.class)
+                .hasMessageContaining("stopped while reading").hasMessageContaining("(2 of 4 files checked)");
+        assertThat(asked).hasValue(3);
+        assertNothingExtracted();
+    }
+
     @Test
     void importsAZipUnwrappingItsSingleTopFolderAndIgnoringMacClutter() throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();

@@ -191,6 +191,26 @@ class TrainingJobTest {
         assertThat(resumed.evaluation().count()).as("the test split: a quarter of 12 per class").isEqualTo(9);
     }
 
+    /** Stopped while its dataset is still being read, a run ends there: no image more is read, nothing is written. */
+    @Test
+    void aRunStoppedDuringTheDatasetImportEndsThere() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
+        Path out = dir.resolve("model.tlckpt");
+        CancellationToken token = new CancellationToken();
+        token.cancel();
+
+        TrainingJob.Result stopped = TrainingJob.run(new TrainingJob.Request("Clarifai_InceptionV2", data, small(2), out,
+                false, false, new TemplateLabHome(dir.resolve("home"))), new PrintWriter(log, true), List.of(), token);
+
+        assertThat(stopped.outcome().status()).isEqualTo(TrainingOutcome.Status.CANCELLED);
+        assertThat(stopped.outcome().history()).isEmpty();
+        assertThat(stopped.sha256()).isNull();
+        assertThat(out).doesNotExist();
+        assertThat(TrainingJob.lastCheckpoint(out)).doesNotExist();
+        assertThat(log.toString()).contains("stopped while reading ", "(0 of 24 files checked); nothing was trained")
+                .doesNotContain("dataset: ");
+    }
+
     /** A run stopped after writing FILE.last but before copying that best epoch to FILE gets it back on resume. */
     @Test
     void resumeRestoresABestEpochThatOnlyReachedTheLastFile() throws Exception {
