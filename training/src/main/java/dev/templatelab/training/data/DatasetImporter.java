@@ -58,7 +58,7 @@ public final class DatasetImporter {
      */
     public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits, BooleanSupplier stopRequested) {
         if (source == null || limits == null || stopRequested == null) {
-            throw new IllegalArgumentException("source and limits are required");
+            throw new IllegalArgumentException("source, limits and stopRequested are required");
         }
         if (!Files.exists(source)) {
             throw new DatasetException("dataset path " + source.toAbsolutePath() + " does not exist; check the path");
