@@ -17,6 +17,7 @@ import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImageRecord;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
+import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportStoppedException;
 import dev.templatelab.training.data.Split;
 import dev.templatelab.training.data.Splitter;
@@ -102,7 +103,7 @@ public final class TrainingJob {
         ImportResult imported;
         try {
             imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults(),
-                    cancel::isCancelled);
+                    ImportProgress.stoppingWhen(cancel::isCancelled));
         } catch (ImportStoppedException stopped) {   // cancelled before training began: nothing to save
             log.println(stopped.getMessage() + "; nothing was trained");
             return new Result(null, null, null, new TrainingOutcome(TrainingOutcome.Status.CANCELLED, List.of(),

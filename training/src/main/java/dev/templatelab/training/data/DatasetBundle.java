@@ -63,7 +63,7 @@ public final class DatasetBundle {
      */
     public static Path unpack(Path bundle, Path workDir, String expectedContentHash) {
         ImportLimits limits = ImportLimits.defaults().withMaxUncompressedBytes(Long.MAX_VALUE).withMaxEntries(Integer.MAX_VALUE);
-        Path folder = SafeZipExtractor.extract(bundle, workDir, limits);
+        Path folder = SafeZipExtractor.extract(bundle, workDir, limits, ImportProgress.NONE);
         try {
             String hash = DatasetImporter.importFrom(source(folder), null, limits).dataset().contentHash();
             if (expectedContentHash != null && !hash.equals(expectedContentHash)) {

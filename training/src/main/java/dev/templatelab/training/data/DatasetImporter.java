@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -49,41 +48,42 @@ public final class DatasetImporter {
      * a fresh subfolder of {@code workDir}), or a {@code .csv} manifest of {@code path,label1;label2} rows.
      */
     public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits) {
-        return importFrom(source, workDir, limits, () -> false);
+        return importFrom(source, workDir, limits, ImportProgress.NONE);
     }
 
     /**
-     * As {@link #importFrom(Path, Path, ImportLimits)}, checking {@code stopRequested} before each image it reads (a
-     * large dataset takes minutes): once it says so, throws {@link ImportStoppedException}, leaving nothing behind.
+     * As {@link #importFrom(Path, Path, ImportLimits)}, telling {@code progress} how far it got (a large dataset takes
+     * minutes) and asking it before each file whether to stop: once it says so, throws {@link ImportStoppedException},
+     * leaving nothing behind.
      */
-    public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits, BooleanSupplier stopRequested) {
-        if (source == null || limits == null || stopRequested == null) {
-            throw new IllegalArgumentException("source, limits and stopRequested are required");
+    public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits, ImportProgress progress) {
+        if (source == null || limits == null || progress == null) {
+            throw new IllegalArgumentException("source, limits and progress are required");
         }
         if (!Files.exists(source)) {
             throw new DatasetException("dataset path " + source.toAbsolutePath() + " does not exist; check the path");
         }
         String name = source.getFileName() == null ? "" : source.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isDirectory(source)) {
-            return fromFolder(realPath(source), limits, stopRequested);
+            return fromFolder(realPath(source), limits, progress);
         }
         if (name.endsWith(".zip")) {
             if (workDir == null) {
                 throw new IllegalArgumentException("a work folder is required to extract " + source);
             }
-            return fromZip(source.toAbsolutePath(), workDir, limits, stopRequested);
+            return fromZip(source.toAbsolutePath(), workDir, limits, progress);
         }
         if (name.endsWith(".csv")) {
-            return fromManifest(realPath(source), limits, stopRequested);
+            return fromManifest(realPath(source), limits, progress);
         }
         throw new DatasetException(source + " is neither a folder, a .zip archive nor a .csv manifest;"
                 + " give a folder with one subfolder per class, a zip of it, or a CSV of path,label rows");
     }
 
-    private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits, BooleanSupplier stopRequested) {
-        Path extracted = SafeZipExtractor.extract(zip, workDir, limits);
+    private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits, ImportProgress progress) {
+        Path extracted = SafeZipExtractor.extract(zip, workDir, limits, progress);
         try {
-            return fromFolder(unwrapSingleFolder(extracted), limits, stopRequested);
+            return fromFolder(unwrapSingleFolder(extracted), limits, progress);
         } catch (RuntimeException | Error e) {
             SafeZipExtractor.deleteRecursively(extracted); // no dataset, so no reason to keep its files
             throw e;
@@ -101,7 +101,7 @@ public final class DatasetImporter {
         return root;
     }
 
-    private static ImportResult fromFolder(Path root, ImportLimits limits, BooleanSupplier stopRequested) {
+    private static ImportResult fromFolder(Path root, ImportLimits limits, ImportProgress progress) {
         List<Candidate> candidates = new ArrayList<>();
         List<SkippedFile> skipped = new ArrayList<>();
         List<String> declaredClasses = new ArrayList<>();
@@ -117,7 +117,7 @@ public final class DatasetImporter {
                         + " its class"));
             }
         }
-        return build(root, root, candidates, skipped, declaredClasses, limits, stopRequested);
+        return build(root, root, candidates, skipped, declaredClasses, limits, progress);
     }
 
     private static void collectClassFolder(Path root, Path classDir, String label, List<Candidate> candidates,
@@ -136,7 +136,7 @@ public final class DatasetImporter {
         }
     }
 
-    private static ImportResult fromManifest(Path csv, ImportLimits limits, BooleanSupplier stopRequested) {
+    private static ImportResult fromManifest(Path csv, ImportLimits limits, ImportProgress progress) {
         Path root = csv.getParent();
         Map<Path, ManifestReader.Row> seen = new HashMap<>();
         List<Candidate> candidates = new ArrayList<>();
@@ -167,7 +167,7 @@ public final class DatasetImporter {
             row.labels().stream().filter(l -> !declaredClasses.contains(l)).forEach(declaredClasses::add);
             candidates.add(new Candidate(file, row.labels()));
         }
-        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, limits, stopRequested);
+        return build(csv, root, candidates, new ArrayList<>(), declaredClasses, limits, progress);
     }
 
     private record Candidate(Path file, List<String> labels) {
@@ -175,7 +175,7 @@ public final class DatasetImporter {
 
     /** Validates candidates, drops duplicates, and assembles the dataset, its hash and the report. */
     private static ImportResult build(Path source, Path root, List<Candidate> candidates, List<SkippedFile> skipped,
-                                      List<String> declaredClasses, ImportLimits limits, BooleanSupplier stopRequested) {
+                                      List<String> declaredClasses, ImportLimits limits, ImportProgress progress) {
         candidates.sort(Comparator.comparing(c -> relativeName(root, c.file())));
         Map<String, Path> firstBySha = new HashMap<>();
         List<ImageRecord> records = new ArrayList<>();
@@ -183,7 +183,8 @@ public final class DatasetImporter {
         StringBuilder hashInput = new StringBuilder();
         int checked = 0;
         for (Candidate candidate : candidates) {
-            if (stopRequested.getAsBoolean()) {
+            progress.checked(checked, candidates.size());
+            if (progress.stopRequested()) {
                 throw new ImportStoppedException("stopped while reading " + source + " (" + checked + " of "
                         + candidates.size() + " files checked)");
             }
@@ -206,6 +207,7 @@ public final class DatasetImporter {
                     .append(String.join(";", new TreeSet<>(candidate.labels()))).append('\t')
                     .append(sha).append('\n');
         }
+        progress.checked(checked, candidates.size());
         if (records.isEmpty()) {
             String why = skipped.isEmpty() && duplicates.isEmpty()
                     ? "; expected one subfolder per class (e.g. cat/ and dog/) holding JPEG, PNG, BMP or GIF files"

@@ -31,8 +31,11 @@ final class SafeZipExtractor {
     private SafeZipExtractor() {
     }
 
-    /** Extracts {@code zip} into a new subfolder of {@code workDir} and returns that subfolder. */
-    static Path extract(Path zip, Path workDir, ImportLimits limits) {
+    /**
+     * Extracts {@code zip} into a new subfolder of {@code workDir} and returns that subfolder, telling {@code progress}
+     * how many entries are written and asking it before each whether to stop.
+     */
+    static Path extract(Path zip, Path workDir, ImportLimits limits, ImportProgress progress) {
         requireZipSignature(zip);
         Path target;
         try {
@@ -42,7 +45,7 @@ final class SafeZipExtractor {
             throw new DatasetException("cannot create an extraction folder in " + workDir + ": " + e.getMessage(), e);
         }
         try {
-            extractInto(zip, target, limits);
+            extractInto(zip, target, limits, progress);
             return target;
         } catch (RuntimeException | Error e) {
             deleteRecursively(target);
@@ -50,7 +53,7 @@ final class SafeZipExtractor {
         }
     }
 
-    private static void extractInto(Path zip, Path target, ImportLimits limits) {
+    private static void extractInto(Path zip, Path target, ImportLimits limits, ImportProgress progress) {
         try (ZipFile zipFile = ZipFile.builder().setPath(zip).get()) {
             // Entries come from the central directory, the archive's authoritative index.
             List<ZipArchiveEntry> entries = Collections.list(zipFile.getEntries());
@@ -80,6 +83,11 @@ final class SafeZipExtractor {
             }
             long[] total = {0};
             for (int i = 0; i < entries.size(); i++) {
+                progress.extracted(i, entries.size());
+                if (progress.stopRequested()) {
+                    throw new ImportStoppedException("stopped while extracting " + zip + " (" + i + " of "
+                            + entries.size() + " entries written)");
+                }
                 ZipArchiveEntry entry = entries.get(i);
                 Path destination = destinations.get(i);
                 if (entry.isDirectory()) {
@@ -89,6 +97,7 @@ final class SafeZipExtractor {
                     copyEntry(zip, zipFile, entry, destination, limits, total);
                 }
             }
+            progress.extracted(entries.size(), entries.size());
         } catch (IOException e) {
             throw new DatasetException("cannot read zip " + zip + ": " + e.getMessage()
                     + "; check that the file is a complete, valid zip archive", e);

@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.zip.UnixStat;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
@@ -56,17 +58,71 @@ class ZipImportTest {
         }
     }
 
-    /** Asked to stop (Ctrl-C, a paused trial), the import stops at its next image and leaves nothing extracted. */
-    @Test
-    void anImportAskedToStopStopsAtItsNextImageAndLeavesNothing() throws IOException {
-        Path zip = TestImages.zip(temp.resolve("pets.zip"), pets);
-        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    /** Records what an import reports, and stops it once {@code stopWhen} holds. */
+    private static final class RecordingProgress implements ImportProgress {
+        final List<String> reports = new ArrayList<>();
+        final java.util.function.Predicate<RecordingProgress> stopWhen;
+        int asked;
 
-        assertThatThrownBy(() -> DatasetImporter.importFrom(zip, work, ImportLimits.defaults(),
-                () -> asked.incrementAndGet() > 2))
+        RecordingProgress(java.util.function.Predicate<RecordingProgress> stopWhen) {
+            this.stopWhen = stopWhen;
+        }
+
+        @Override
+        public boolean stopRequested() {
+            asked++;
+            return stopWhen.test(this);
+        }
+
+        @Override
+        public void extracted(int done, int total) {
+            reports.add("extracted " + done + "/" + total);
+        }
+
+        @Override
+        public void checked(int done, int total) {
+            reports.add("checked " + done + "/" + total);
+        }
+    }
+
+    /** A long import says how far it got: every entry written, then every file checked, counting up to the total. */
+    @Test
+    void anImportReportsEachEntryWrittenAndEachFileChecked() throws IOException {
+        Path zip = TestImages.zip(temp.resolve("pets.zip"), pets);
+        RecordingProgress progress = new RecordingProgress(p -> false);
+
+        DatasetImporter.importFrom(zip, work, ImportLimits.defaults(), progress);
+
+        assertThat(progress.reports).containsExactly("extracted 0/4", "extracted 1/4", "extracted 2/4",
+                "extracted 3/4", "extracted 4/4", "checked 0/4", "checked 1/4", "checked 2/4", "checked 3/4",
+                "checked 4/4");
+        assertThat(progress.asked).as("asked before each entry and each file").isEqualTo(8);
+    }
+
+    /** Asked to stop (Ctrl-C, a paused trial, Stop on the Datasets page) while extracting: nothing is left. */
+    @Test
+    void anImportAskedToStopWhileExtractingStopsAtItsNextEntryAndLeavesNothing() throws IOException {
+        Path zip = TestImages.zip(temp.resolve("pets.zip"), pets);
+        RecordingProgress progress = new RecordingProgress(p -> p.asked > 2);
+
+        assertThatThrownBy(() -> DatasetImporter.importFrom(zip, work, ImportLimits.defaults(), progress))
+                .isInstanceOf(ImportStoppedException.class)
+                .hasMessageContaining("stopped while extracting").hasMessageContaining("(2 of 4 entries written)");
+        assertThat(progress.asked).isEqualTo(3);
+        assertNothingExtracted();
+    }
+
+    /** Asked to stop while checking images: it stops at its next image and deletes what it extracted. */
+    @Test
+    void anImportAskedToStopWhileCheckingStopsAtItsNextImageAndLeavesNothing() throws IOException {
+        Path zip = TestImages.zip(temp.resolve("pets.zip"), pets);
+        RecordingProgress progress = new RecordingProgress(p -> p.asked > 4 + 2);
+
+        assertThatThrownBy(() -> DatasetImporter.importFrom(zip, work, ImportLimits.defaults(), progress))
                 .isInstanceOf(ImportStoppedException.class)
                 .hasMessageContaining("stopped while reading").hasMessageContaining("(2 of 4 files checked)");
-        assertThat(asked).hasValue(3);
+        assertThat(progress.asked).isEqualTo(7);
+        assertThat(progress.reports).endsWith("checked 2/4");
         assertNothingExtracted();
     }
 

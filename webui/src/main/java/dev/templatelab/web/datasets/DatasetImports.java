@@ -10,7 +10,9 @@ import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportResult;
+import dev.templatelab.training.data.ImportStoppedException;
 import dev.templatelab.training.data.SampleDatasets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +87,14 @@ public class DatasetImports {
 
     /** Imports a zip file (the UI's upload lands in a temp file first); the file itself is left alone. */
     public Imported importZip(String name, String fileName, Path zip) {
+        return importZip(name, fileName, zip, ImportProgress.NONE);
+    }
+
+    /**
+     * As {@link #importZip(String, String, Path)}, telling {@code progress} how far the extraction and the image checks
+     * got; when it asks to stop, throws {@link ImportStoppedException} with nothing registered or left extracted.
+     */
+    public Imported importZip(String name, String fileName, Path zip, ImportProgress progress) {
         checkName(name);
         requireZip(fileName, zip);
         Path named = zip;
@@ -97,7 +107,7 @@ public class DatasetImports {
             }
             ImportResult result;
             try {
-                result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults());
+                result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults(), progress);
             } catch (DatasetException e) {
                 // Name the user's file, not the server's temporary copy of it.
                 String message = String.valueOf(e.getMessage());

@@ -1,6 +1,7 @@
 package dev.templatelab.web.datasets;
 
 import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.UIDetachedException;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
 import com.vaadin.flow.component.grid.Grid;
@@ -20,6 +21,7 @@ import com.vaadin.flow.component.textfield.TextField;
 import com.vaadin.flow.component.upload.Upload;
 import com.vaadin.flow.router.PageTitle;
 import com.vaadin.flow.router.Route;
+import com.vaadin.flow.server.Command;
 import com.vaadin.flow.server.streams.DownloadHandler;
 import com.vaadin.flow.server.streams.TransferContext;
 import com.vaadin.flow.server.streams.TransferProgressListener;
@@ -27,6 +29,8 @@ import com.vaadin.flow.server.streams.UploadHandler;
 import com.vaadin.flow.spring.security.AuthenticationContext;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.training.data.ImportProgress;
+import dev.templatelab.training.data.ImportStoppedException;
 import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
@@ -37,11 +41,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Datasets: upload a zip (upload progress, then import progress), see each dataset's classes, counts and
+ * Datasets: upload a zip (upload progress, then files extracted and checked, with Stop), see each dataset's classes, counts and
  * sample thumbnails and the import's warnings; delete one that no experiment uses.
  */
 @Route(value = "datasets", layout = MainLayout.class)
@@ -61,6 +69,17 @@ public class DatasetsView extends VerticalLayout {
     final Span importStatus = new Span();
     final VerticalLayout details = new VerticalLayout();
     final UnorderedList warnings = new UnorderedList();
+    final Button stopImport = new Button("Stop import", e -> stopImport());
+    /** Where imports run: a thread of their own each (tests run them where they like). */
+    Executor importRunner = task -> {
+        Thread thread = new Thread(task, "dataset-import");
+        thread.setDaemon(true);
+        thread.start();
+    };
+    /** The import in progress or last run, for tests to wait on. */
+    CompletableFuture<DatasetImports.Imported> pendingImport;
+    private AtomicBoolean stopRequested;
+    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
 
     public DatasetsView(DatasetService datasets, DatasetImports imports, AuthenticationContext auth) {
         this.datasets = datasets;
@@ -98,11 +117,14 @@ public class DatasetsView extends VerticalLayout {
         importing.setIndeterminate(true);
         importing.setVisible(false);
         importStatus.setId("import-status");
+        stopImport.setId("stop-import");
+        stopImport.addThemeVariants(ButtonVariant.LUMO_TERTIARY);
+        stopImport.setVisible(false);
         warnings.setId("import-warnings");
         if (operator) {
             HorizontalLayout form = new HorizontalLayout(name, upload);
             form.setAlignItems(Alignment.BASELINE);
-            add(form, importing, importStatus, warnings);
+            add(form, importing, new HorizontalLayout(importStatus, stopImport), warnings);
         } else {
             add(new Paragraph("Uploading datasets needs the operator role."));
         }
@@ -146,35 +168,111 @@ public class DatasetsView extends VerticalLayout {
         grid.setItems(datasets.list());
     }
 
-    private void startImport(UI ui, String datasetName, String fileName, Path file) {
+    /**
+     * Imports an uploaded zip in the background (it hashes and checks every image: minutes for a large dataset),
+     * showing how many files are extracted and checked; Stop ends it with nothing kept. The outcome arrives through
+     * {@link UI#access} and push; a page closed meanwhile does not stop the import.
+     */
+    void startImport(UI ui, String datasetName, String fileName, Path file) {
+        AtomicBoolean stop = new AtomicBoolean();
+        importing.setIndeterminate(true);
         importing.setVisible(true);
-        importStatus.setText("Importing " + fileName + ": extracting and checking every image...");
+        importStatus.removeClassName("tl-error-text");
+        importStatus.setText("Importing " + fileName + "...");
         warnings.removeAll();
-        // The import hashes and validates every image: off the request thread, result pushed to the UI.
-        CompletableFuture.supplyAsync(() -> {
+        upload.setEnabled(false);
+        stopImport.setEnabled(true);
+        stopImport.setVisible(true);
+        stopRequested = stop;
+        ImportProgress progress = progressShownOn(ui, fileName, stop);
+        pendingImport = CompletableFuture.supplyAsync(() -> {
             try {
-                return imports.importZip(datasetName, fileName, file);
+                return imports.importZip(datasetName, fileName, file, progress);
             } finally {
                 deleteQuietly(file);
             }
-        }).whenComplete((imported, error) -> ui.access(() -> {
-            importing.setVisible(false);
-            if (error != null) {
-                Throwable cause = error.getCause() != null ? error.getCause() : error;
-                importStatus.setText("Import failed: " + cause.getMessage());
-                importStatus.addClassName("tl-error-text");
-                Dialogs.showError("Import failed: " + cause.getMessage());
-            } else {
-                importStatus.removeClassName("tl-error-text");
-                importStatus.setText("Imported " + imported.dataset().name() + ": " + imported.dataset().imageCount()
-                        + " images in " + imported.dataset().classes().size() + " classes"
-                        + (imported.warnings().isEmpty() ? "" : ", " + imported.warnings().size() + " warning(s)"));
-                imported.warnings().stream().limit(50).forEach(w -> warnings.add(new ListItem(w)));
-                refresh();
-                grid.select(imported.dataset());
+        }, importRunner).whenComplete((imported, error) -> accessIfOpen(ui, () -> finishImport(fileName, imported, error)));
+    }
+
+    /** What the importing thread reports, shown on the page at most every {@link #PROGRESS_INTERVAL_NANOS}. */
+    ImportProgress progressShownOn(UI ui, String fileName, AtomicBoolean stop) {
+        AtomicLong lastShown = new AtomicLong(System.nanoTime() - PROGRESS_INTERVAL_NANOS);
+        return new ImportProgress() {
+            @Override
+            public boolean stopRequested() {
+                return stop.get();
             }
-            upload.clearFileList();
-        }));
+
+            @Override
+            public void extracted(int done, int total) {
+                show("Extracting " + fileName, done, total);
+            }
+
+            @Override
+            public void checked(int done, int total) {
+                show("Checking the images of " + fileName, done, total);
+            }
+
+            private void show(String what, int done, int total) {
+                long now = System.nanoTime();
+                long last = lastShown.get();
+                // The last report of a phase always shows, so the page never rests on a stale count.
+                if (done < total && now - last < PROGRESS_INTERVAL_NANOS || !lastShown.compareAndSet(last, now)) {
+                    return;
+                }
+                accessIfOpen(ui, () -> {
+                    if (stop.get()) {
+                        return;   // "Stopping..." stays until the import ends
+                    }
+                    importing.setIndeterminate(total == 0);
+                    importing.setValue(total == 0 ? 0 : (double) done / total);
+                    importStatus.setText(String.format(Locale.ROOT, "%s: %,d of %,d files", what, done, total)
+                            + (done == total && what.startsWith("Checking") ? "; registering it..." : ""));
+                });
+            }
+        };
+    }
+
+    private void finishImport(String fileName, DatasetImports.Imported imported, Throwable error) {
+        importing.setVisible(false);
+        stopImport.setVisible(false);
+        upload.setEnabled(true);
+        upload.clearFileList();
+        checkName();
+        Throwable cause = error != null && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ImportStoppedException) {
+            importStatus.setText("Stopped importing " + fileName + "; nothing was kept. Upload it again to import it.");
+        } else if (cause != null) {
+            importStatus.setText("Import failed: " + cause.getMessage());
+            importStatus.addClassName("tl-error-text");
+            Dialogs.showError("Import failed: " + cause.getMessage());
+        } else {
+            importStatus.setText("Imported " + imported.dataset().name() + ": " + imported.dataset().imageCount()
+                    + " images in " + imported.dataset().classes().size() + " classes"
+                    + (imported.warnings().isEmpty() ? "" : ", " + imported.warnings().size() + " warning(s)"));
+            imported.warnings().stream().limit(50).forEach(w -> warnings.add(new ListItem(w)));
+            refresh();
+            grid.select(imported.dataset());
+            name.clear();   // it is taken now; the next upload needs a name of its own
+        }
+    }
+
+    private void stopImport() {
+        if (stopRequested != null) {
+            stopRequested.set(true);
+        }
+        stopImport.setEnabled(false);
+        importing.setIndeterminate(true);
+        importStatus.setText("Stopping the import...");
+    }
+
+    /** Runs {@code command} on the page, unless it was closed: an import outlives its page. */
+    private static void accessIfOpen(UI ui, Command command) {
+        try {
+            ui.access(command);
+        } catch (UIDetachedException closed) {
+            LoggerFactory.getLogger(DatasetsView.class).debug("Datasets page closed during an import");
+        }
     }
 
     private Button deleteButton(DatasetInfo dataset) {

@@ -1,9 +1,12 @@
 package dev.templatelab.web.datasets;
 
 import com.github.mvysny.kaributesting.v10.GridKt;
+import com.github.mvysny.kaributesting.v10.MockVaadin;
 import com.vaadin.flow.component.UI;
 import com.vaadin.flow.component.html.Image;
+import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.UiTest;
 import dev.templatelab.web.security.Role;
@@ -16,8 +19,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
@@ -30,6 +36,8 @@ class DatasetsViewTest extends UiTest {
     DatasetImports imports;
     @Autowired
     DatasetService datasets;
+    @Autowired
+    StorageLocations locations;
 
     @Test
     void selectingADatasetShowsItsClassesWithThumbnails() throws IOException {
@@ -86,6 +94,101 @@ class DatasetsViewTest extends UiTest {
         assertThat(old).doesNotExist();
         assertThat(fresh).as("perhaps still being imported").exists();
         Files.delete(fresh);
+    }
+
+    /** An upload imports in the background, with Stop on offer; then the page shows and selects the new dataset. */
+    @Test
+    void anUploadIsImportedInTheBackgroundAndThenSelected() throws IOException {
+        DatasetsView view = datasetsPage();
+        List<Runnable> imports = new ArrayList<>();
+        view.importRunner = imports::add;
+        Path upload = uploaded(TestData.datasetZip(List.of("cat", "dog"), 3, 11));
+        String name = TestData.unique("pets");
+        view.name.setValue(name);
+
+        view.startImport(UI.getCurrent(), name, "pets.zip", upload);
+        assertThat(view.importStatus.getText()).isEqualTo("Importing pets.zip...");
+        assertThat(view.stopImport.isVisible()).isTrue();
+        assertThat(view.upload.isEnabled()).as("one import at a time").isFalse();
+
+        imports.get(0).run();
+        view.pendingImport.join();
+        MockVaadin.runUIQueue();
+        assertThat(view.importStatus.getText()).isEqualTo("Imported " + name + ": 6 images in 2 classes");
+        assertThat(view.grid.asSingleSelect().getValue().name()).isEqualTo(name);
+        assertThat(view.stopImport.isVisible()).isFalse();
+        assertThat(view.importing.isVisible()).isFalse();
+        assertThat(view.upload.isEnabled()).isTrue();
+        assertThat(view.name.getValue()).as("the name is taken now").isEmpty();
+        assertThat(upload).as("the upload's copy").doesNotExist();
+    }
+
+    /** Stop ends an import with nothing kept: no dataset, no extracted files, no upload copy. */
+    @Test
+    void aStoppedImportKeepsNothing() throws IOException {
+        DatasetsView view = datasetsPage();
+        List<Runnable> imports = new ArrayList<>();
+        view.importRunner = imports::add;
+        Path upload = uploaded(TestData.datasetZip(List.of("cat", "dog"), 3, 11));
+        String name = TestData.unique("stopped");
+        List<Path> extractedBefore = extractionFolders();
+
+        view.startImport(UI.getCurrent(), name, "pets.zip", upload);
+        view.stopImport.click();
+        assertThat(view.importStatus.getText()).isEqualTo("Stopping the import...");
+        assertThat(view.stopImport.isEnabled()).isFalse();
+        imports.get(0).run();
+        assertThat(view.pendingImport).isCompletedExceptionally();
+        MockVaadin.runUIQueue();
+
+        assertThat(view.importStatus.getText())
+                .isEqualTo("Stopped importing pets.zip; nothing was kept. Upload it again to import it.");
+        assertThat(view.importStatus.hasClassName("tl-error-text")).isFalse();
+        assertThat(datasets.findByName(name)).isEmpty();
+        assertThat(extractionFolders()).isEqualTo(extractedBefore);
+        assertThat(upload).doesNotExist();
+        assertThat(view.upload.isEnabled()).isTrue();
+        assertThat(view.stopImport.isVisible()).isFalse();
+    }
+
+    /** The importing thread's reports reach the page: the bar and how many files of how many. */
+    @Test
+    void anImportsProgressShowsOnThePage() {
+        DatasetsView view = datasetsPage();
+        ImportProgress progress = view.progressShownOn(UI.getCurrent(), "pets.zip", new AtomicBoolean());
+
+        progress.extracted(1200, 5000);
+        MockVaadin.runUIQueue();
+        assertThat(view.importStatus.getText()).isEqualTo("Extracting pets.zip: 1,200 of 5,000 files");
+        assertThat(view.importing.getValue()).isEqualTo(0.24);
+        assertThat(view.importing.isIndeterminate()).isFalse();
+
+        progress.checked(5000, 5000);   // a phase's last report always shows
+        MockVaadin.runUIQueue();
+        assertThat(view.importStatus.getText())
+                .isEqualTo("Checking the images of pets.zip: 5,000 of 5,000 files; registering it...");
+        assertThat(view.importing.getValue()).isEqualTo(1.0);
+    }
+
+    private DatasetsView datasetsPage() {
+        UI.getCurrent().navigate(DatasetsView.class);
+        return _get(DatasetsView.class);
+    }
+
+    private Path uploaded(byte[] zip) throws IOException {
+        Path upload = imports.newUploadFile();
+        Files.write(upload, zip);
+        return upload;
+    }
+
+    private List<Path> extractionFolders() throws IOException {
+        Path datasetsDir = locations.home().resolve("datasets");
+        if (!Files.isDirectory(datasetsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(datasetsDir)) {
+            return children.filter(p -> p.getFileName().toString().startsWith("import-")).sorted().toList();
+        }
     }
 
     @Test
