@@ -45,6 +45,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,6 +65,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 public final class TrainingJob {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a long dataset import says how far it got. */
+    static final Duration IMPORT_PROGRESS_EVERY = Duration.ofSeconds(5);
 
     /**
      * @param template        template name
@@ -94,21 +97,31 @@ public final class TrainingJob {
         long started = System.nanoTime();
         Template template = TemplateRegistry.standard().get(request.template());
         Hyperparameters hp = HyperparameterSchema.resolve(template, request.overrides());
-        boolean bfloat16 = hp.getString("precision").equals("bfloat16");
-        if (bfloat16) {
+        if (hp.getString("precision").equals("bfloat16")) {
             Bfloat16Convolutions.requireSupported();      // before the dataset is read
         }
-        long seed = hp.getInt("seed");
 
         ImportResult imported;
         try {
             imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults(),
-                    ImportProgress.stoppingWhen(cancel::isCancelled));
+                    ImportProgress.printing(log, IMPORT_PROGRESS_EVERY, cancel::isCancelled));
         } catch (ImportStoppedException stopped) {   // cancelled before training began: nothing to save
             log.println(stopped.getMessage() + "; nothing was trained");
             return new Result(null, null, null, new TrainingOutcome(TrainingOutcome.Status.CANCELLED, List.of(),
                     java.util.Optional.empty()), null, (System.nanoTime() - started) / 1e9);
         }
+        try {
+            return train(request, log, extraListeners, cancel, template, hp, imported, started);
+        } finally {
+            imported.deleteExtraction();   // a zip's images were extracted for this run alone
+        }
+    }
+
+    private static Result train(Request request, PrintWriter log, List<TrainingListener> extraListeners,
+                                CancellationToken cancel, Template template, Hyperparameters hp, ImportResult imported,
+                                long started) throws IOException {
+        boolean bfloat16 = hp.getString("precision").equals("bfloat16");
+        long seed = hp.getInt("seed");
         imported.report().lines().forEach(line -> log.println("warning: " + line));
         ImageDataset dataset = imported.dataset();
         Split split = Splitter.split(dataset, hp.getDouble("validation_fraction"), hp.getDouble("test_fraction"), seed);

@@ -7,10 +7,13 @@ import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportProgress;
+import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.training.eval.Evaluation;
 import dev.templatelab.training.eval.EvaluationTable;
 import dev.templatelab.training.pipeline.ImageBatchIterator;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,8 +49,18 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Checkpoints.Loaded loaded = Checkpoints.read(checkpoint, false);
         CheckpointMetadata m = loaded.metadata();
-        ImageDataset dataset = DatasetImporter.importFrom(data, TemplateLabHome.fromEnvironment().work(),
-                ImportLimits.defaults()).dataset();
+        // Progress on stderr: stdout may be --json.
+        ImportResult imported = DatasetImporter.importFrom(data, TemplateLabHome.fromEnvironment().work(),
+                ImportLimits.defaults(), ImportProgress.printing(command.commandLine().getErr(),
+                        Duration.ofSeconds(5), () -> false));
+        try {
+            return evaluate(m, loaded, imported.dataset());
+        } finally {
+            imported.deleteExtraction();   // a zip's images were extracted for this evaluation alone
+        }
+    }
+
+    private int evaluate(CheckpointMetadata m, Checkpoints.Loaded loaded, ImageDataset dataset) {
         List<String> unknown = new ArrayList<>(dataset.classes());
         unknown.removeAll(m.labels());
         if (!unknown.isEmpty()) {

@@ -19,6 +19,7 @@ import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.tuning.execution.ExperimentLauncher;
 import dev.templatelab.tuning.execution.ExperimentRequest;
@@ -347,7 +348,9 @@ final class TuneCommand implements Callable<Integer> {
             throws Exception {
         progress.println("importing " + data + " (every image is read once, to check it and hash the dataset)");
         progress.flush();
-        ImportResult result = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults());
+        ImportResult result = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults(),
+                ImportProgress.printing(progress, Duration.ofSeconds(5), () -> false));
+        result.deleteExtraction();   // read for its hash and counts; each trial reads the source itself
         result.report().lines().forEach(line -> progress.println("warning: " + line));   // as train says them
         progress.flush();
         ImageDataset dataset = result.dataset();

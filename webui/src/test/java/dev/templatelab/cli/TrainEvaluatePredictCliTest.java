@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.testdata.TinyDigits;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -53,8 +54,13 @@ class TrainEvaluatePredictCliTest {
         assertThat(trained.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(trained.get("sha256").asText()).hasSize(64);
 
+        // Evaluated on a zip of the same images: extracted for the evaluation, and deleted after it.
+        Path zip = TinyDigits.zip(data, dir.resolve("data.zip"));
         JsonNode eval = new ObjectMapper().readTree(CapturedOutput.succeeds("evaluate", "--checkpoint", ckpt.toString(), "--data",
-                data.toString(), "--json"));
+                zip.toString(), "--json"));
+        try (var left = Files.list(dir.resolve(".templatelab").resolve("work"))) {
+            assertThat(left.toList()).as("left after evaluating a zip").isEmpty();
+        }
         assertThat(eval.get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
         assertThat(eval.get("macroF1").asDouble()).isGreaterThan(0.85);
         assertThat(eval.get("perClass")).hasSize(2);

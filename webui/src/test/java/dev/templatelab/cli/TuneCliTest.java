@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.cli.CapturedOutput.Run;
 import dev.templatelab.testdata.TinyDigits;
 import dev.templatelab.training.checkpoint.Checkpoints;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,7 +25,8 @@ class TuneCliTest {
 
     @Test
     void tuneTwoTemplatesPrintsTheBestCheckpointAndEveryTrial() throws Exception {
-        Path data = TinyDigits.write(dir, 3, 20);
+        // A zip: tune and each trial extract it, and delete what they extracted.
+        Path data = TinyDigits.zip(TinyDigits.write(dir, 3, 20), dir.resolve("tiny.zip"));
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
                 "--seed", "3", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
@@ -48,6 +50,11 @@ class TuneCliTest {
         });
         assertThat(registeredClassCounts()).as("the dataset tune registered, as the Datasets page shows it")
                 .isEqualTo("{\"0\": 20, \"1\": 20, \"2\": 20}");
+        Path work = dir.resolve(".templatelab").resolve("work");
+        try (var left = Files.walk(work)) {
+            assertThat(left.filter(p -> p.getFileName().toString().startsWith("import-")).toList())
+                    .as("zip extractions left in " + work).isEmpty();
+        }
     }
 
     /** The class counts of the one dataset in this home's embedded database (tune has stopped it). */

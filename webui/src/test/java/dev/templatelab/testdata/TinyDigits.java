@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 /** Small class-folder datasets cut from the bundled digits, for tests that train real (tiny) networks. */
 public final class TinyDigits {
@@ -26,5 +28,18 @@ public final class TinyDigits {
             }
         }
         return tiny;
+    }
+
+    /** {@code folder}'s files zipped into {@code zip}, with paths relative to it (class folders at the top). */
+    public static Path zip(Path folder, Path zip) throws IOException {
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip));
+             Stream<Path> files = Files.walk(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                out.putNextEntry(new ZipEntry(folder.relativize(file).toString().replace('\\', '/')));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+        return zip;
     }
 }

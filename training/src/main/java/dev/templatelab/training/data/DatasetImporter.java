@@ -83,7 +83,8 @@ public final class DatasetImporter {
     private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits, ImportProgress progress) {
         Path extracted = SafeZipExtractor.extract(zip, workDir, limits, progress);
         try {
-            return fromFolder(unwrapSingleFolder(extracted), limits, progress);
+            ImportResult result = fromFolder(unwrapSingleFolder(extracted), limits, progress);
+            return new ImportResult(result.dataset(), result.report(), result.root(), extracted);
         } catch (RuntimeException | Error e) {
             SafeZipExtractor.deleteRecursively(extracted); // no dataset, so no reason to keep its files
             throw e;

@@ -1,5 +1,8 @@
 package dev.templatelab.training.data;
 
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -18,6 +21,41 @@ public interface ImportProgress {
             @Override
             public boolean stopRequested() {
                 return stop.getAsBoolean();
+            }
+        };
+    }
+
+    /**
+     * Prints how far the import got to {@code out} ("checking images: 12,000 of 50,000"), at most once per
+     * {@code every} (a small dataset, read within the first interval, prints nothing), and stops once {@code stop}
+     * says so. For the command line, where a large import would otherwise sit silent for minutes.
+     */
+    static ImportProgress printing(PrintWriter out, Duration every, BooleanSupplier stop) {
+        long interval = every.toNanos();
+        long[] lastPrinted = {System.nanoTime()};
+        return new ImportProgress() {
+            @Override
+            public boolean stopRequested() {
+                return stop.getAsBoolean();
+            }
+
+            @Override
+            public void extracted(int done, int total) {
+                print("extracting", done, total);
+            }
+
+            @Override
+            public void checked(int done, int total) {
+                print("checking images", done, total);
+            }
+
+            private void print(String what, int done, int total) {
+                long now = System.nanoTime();
+                if (now - lastPrinted[0] >= interval) {
+                    lastPrinted[0] = now;
+                    out.printf(Locale.ROOT, "%s: %,d of %,d files%n", what, done, total);
+                    out.flush();
+                }
             }
         };
     }

@@ -4,7 +4,21 @@ import java.nio.file.Path;
 
 /**
  * An imported dataset, the findings about what was left out of it, and the folder its records' relative names (which
- * its content hash covers) are taken from: the class folders' parent, or a manifest's folder.
+ * its content hash covers) are taken from: the class folders' parent, or a manifest's folder. {@code extractedTo} is
+ * the fresh folder a zip was extracted into (null for a folder or a manifest): the importer's caller owns it, and
+ * deletes it with {@link #deleteExtraction()} once done with the images, or keeps it as the dataset's home.
  */
-public record ImportResult(ImageDataset dataset, ValidationReport report, Path root) {
+public record ImportResult(ImageDataset dataset, ValidationReport report, Path root, Path extractedTo) {
+
+    /** A dataset read where it lies: nothing was extracted. */
+    public ImportResult(ImageDataset dataset, ValidationReport report, Path root) {
+        this(dataset, report, root, null);
+    }
+
+    /** Deletes the folder a zip was extracted into (its images are gone after this); nothing for other sources. */
+    public void deleteExtraction() {
+        if (extractedTo != null) {
+            SafeZipExtractor.deleteRecursively(extractedTo);
+        }
+    }
 }

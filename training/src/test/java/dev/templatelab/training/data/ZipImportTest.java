@@ -126,6 +126,24 @@ class ZipImportTest {
         assertNothingExtracted();
     }
 
+    /** The caller owns what a zip was extracted into, and can delete it once done with the images. */
+    @Test
+    void anImportedZipNamesItsExtractionFolderWhichCanBeDeleted() throws IOException {
+        ImportResult result = importZip(TestImages.zip(temp.resolve("pets.zip"), pets), ImportLimits.defaults());
+        assertThat(result.extractedTo()).isDirectory().hasParent(work.toRealPath());
+        assertThat(result.dataset().records()).allSatisfy(r -> assertThat(r.file()).startsWith(result.extractedTo()));
+
+        result.deleteExtraction();
+        assertThat(result.extractedTo()).doesNotExist();
+        assertNothingExtracted();
+
+        ImportResult fromFolder = DatasetImporter.importFrom(TestImages.classFolders(temp.resolve("folder"),
+                Map.of("cat", 1, "dog", 1), 5), work, ImportLimits.defaults());
+        assertThat(fromFolder.extractedTo()).as("a folder is read where it lies").isNull();
+        fromFolder.deleteExtraction();
+        assertThat(temp.resolve("folder")).isDirectory();
+    }
+
     @Test
     void importsAZipUnwrappingItsSingleTopFolderAndIgnoringMacClutter() throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();

@@ -211,6 +211,30 @@ class TrainingJobTest {
                 .doesNotContain("dataset: ");
     }
 
+    /** A zip is extracted for the run alone: afterwards nothing of it is left in TEMPLATELAB_HOME/work. */
+    @Test
+    void aRunOnAZipDeletesWhatItExtracted() throws Exception {
+        Path folder = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
+        Path zip = dir.resolve("colours.zip");
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+             var files = Files.walk(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                out.putNextEntry(new java.util.zip.ZipEntry(folder.relativize(file).toString().replace('\\', '/')));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+        Path work = new TemplateLabHome(dir.resolve("home")).work();
+
+        TrainingJob.Result r = run("Clarifai_InceptionV2", zip, small(1), dir.resolve("model.tlckpt"), false, false);
+
+        assertThat(r.outcome().status()).isEqualTo(TrainingOutcome.Status.COMPLETED);
+        assertThat(r.data().extractedTo()).as("extracted under the home's work folder").startsWithRaw(work.toRealPath());
+        try (var left = Files.list(work)) {
+            assertThat(left.toList()).as("left in " + work).isEmpty();
+        }
+    }
+
     /** A run stopped after writing FILE.last but before copying that best epoch to FILE gets it back on resume. */
     @Test
     void resumeRestoresABestEpochThatOnlyReachedTheLastFile() throws Exception {

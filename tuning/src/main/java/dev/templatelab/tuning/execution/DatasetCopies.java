@@ -79,18 +79,17 @@ public class DatasetCopies {
             log.warn("dataset not readable here, so not copied to the artifact store dataset={} path={}", dataset.name(), source);
             return dataset;
         }
-        Path workDir = null;
         ImportResult imported = null;
         try {
-            workDir = Files.createDirectories(work).toRealPath();   // zip sources are extracted here
+            Path workDir = Files.createDirectories(work).toRealPath();   // zip sources are extracted here
             imported = DatasetImporter.importFrom(source, workDir, ImportLimits.defaults());
             return publish(dataset, imported);
         } catch (IOException e) {
             throw new UncheckedIOException("could not copy dataset " + dataset.name() + " into the artifact store: "
                     + e.getMessage(), e);
         } finally {
-            if (imported != null && imported.root().startsWith(workDir)) {
-                Folders.deleteQuietly(workDir.resolve(workDir.relativize(imported.root()).getName(0)));
+            if (imported != null) {
+                imported.deleteExtraction();   // a zip source's images, extracted only to pack them
             }
         }
     }

@@ -224,10 +224,7 @@ public class DatasetImports {
             DatasetInfo info = datasets.register(newDataset(name, dataset, root));
             return new Imported(copyToArtifactStore(info, result), result.report().lines());
         } catch (RuntimeException e) {
-            Path folder = ownedFolder(root.toUri());
-            if (folder != null) {
-                deleteRecursively(folder);
-            }
+            result.deleteExtraction();   // not registered: its images have no use
             throw e;
         }
     }
