@@ -184,7 +184,7 @@ public final class DatasetImporter {
         StringBuilder hashInput = new StringBuilder();
         int checked = 0;
         for (Candidate candidate : candidates) {
-            progress.checked(checked, candidates.size());
+            progress.progressed(ImportProgress.Phase.CHECKING, checked, candidates.size());
             if (progress.stopRequested()) {
                 throw new ImportStoppedException("stopped while reading " + source + " (" + checked + " of "
                         + candidates.size() + " files checked)");
@@ -208,7 +208,7 @@ public final class DatasetImporter {
                     .append(String.join(";", new TreeSet<>(candidate.labels()))).append('\t')
                     .append(sha).append('\n');
         }
-        progress.checked(checked, candidates.size());
+        progress.progressed(ImportProgress.Phase.CHECKING, checked, candidates.size());
         if (records.isEmpty()) {
             String why = skipped.isEmpty() && duplicates.isEmpty()
                     ? "; expected one subfolder per class (e.g. cat/ and dog/) holding JPEG, PNG, BMP or GIF files"

@@ -40,20 +40,11 @@ public interface ImportProgress {
             }
 
             @Override
-            public void extracted(int done, int total) {
-                print("extracting", done, total);
-            }
-
-            @Override
-            public void checked(int done, int total) {
-                print("checking images", done, total);
-            }
-
-            private void print(String what, int done, int total) {
+            public void progressed(Phase phase, int done, int total) {
                 long now = System.nanoTime();
                 if (now - lastPrinted[0] >= interval) {
                     lastPrinted[0] = now;
-                    out.printf(Locale.ROOT, "%s: %,d of %,d files%n", what, done, total);
+                    out.printf(Locale.ROOT, "%s: %,d of %,d files%n", phase.label(), done, total);
                     out.flush();
                 }
             }
@@ -68,11 +59,26 @@ public interface ImportProgress {
         return false;
     }
 
-    /** {@code done} of the zip's {@code total} entries are written (a zip source only). */
-    default void extracted(int done, int total) {
+    /** {@code done} of the phase's {@code total} files are through it; reported from 0 up to {@code total}. */
+    default void progressed(Phase phase, int done, int total) {
     }
 
-    /** {@code done} of {@code total} files are read, checked and hashed. */
-    default void checked(int done, int total) {
+    /** The two passes of an import. */
+    enum Phase {
+        /** A zip's entries written to disk (a zip source only). */
+        EXTRACTING("extracting"),
+        /** Files read, checked and hashed. */
+        CHECKING("checking images");
+
+        private final String label;
+
+        Phase(String label) {
+            this.label = label;
+        }
+
+        /** Lower-case words for a progress line. */
+        public String label() {
+            return label;
+        }
     }
 }

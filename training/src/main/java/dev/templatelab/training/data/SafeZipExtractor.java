@@ -83,7 +83,7 @@ final class SafeZipExtractor {
             }
             long[] total = {0};
             for (int i = 0; i < entries.size(); i++) {
-                progress.extracted(i, entries.size());
+                progress.progressed(ImportProgress.Phase.EXTRACTING, i, entries.size());
                 if (progress.stopRequested()) {
                     throw new ImportStoppedException("stopped while extracting " + zip + " (" + i + " of "
                             + entries.size() + " entries written)");
@@ -97,7 +97,7 @@ final class SafeZipExtractor {
                     copyEntry(zip, zipFile, entry, destination, limits, total);
                 }
             }
-            progress.extracted(entries.size(), entries.size());
+            progress.progressed(ImportProgress.Phase.EXTRACTING, entries.size(), entries.size());
         } catch (IOException e) {
             throw new DatasetException("cannot read zip " + zip + ": " + e.getMessage()
                     + "; check that the file is a complete, valid zip archive", e);

@@ -16,8 +16,8 @@ class ImportProgressTest {
         StringWriter out = new StringWriter();
         ImportProgress progress = ImportProgress.printing(new PrintWriter(out), Duration.ZERO, () -> false);
 
-        progress.extracted(1200, 50000);
-        progress.checked(12000, 50000);
+        progress.progressed(ImportProgress.Phase.EXTRACTING, 1200, 50000);
+        progress.progressed(ImportProgress.Phase.CHECKING, 12000, 50000);
 
         assertThat(out.toString().lines()).containsExactly("extracting: 1,200 of 50,000 files",
                 "checking images: 12,000 of 50,000 files");
@@ -29,7 +29,7 @@ class ImportProgressTest {
         ImportProgress progress = ImportProgress.printing(new PrintWriter(out), Duration.ofMinutes(10), () -> false);
 
         for (int i = 0; i <= 100; i++) {
-            progress.checked(i, 100);
+            progress.progressed(ImportProgress.Phase.CHECKING, i, 100);
         }
 
         assertThat(out.toString()).isEmpty();

@@ -75,13 +75,8 @@ class ZipImportTest {
         }
 
         @Override
-        public void extracted(int done, int total) {
-            reports.add("extracted " + done + "/" + total);
-        }
-
-        @Override
-        public void checked(int done, int total) {
-            reports.add("checked " + done + "/" + total);
+        public void progressed(Phase phase, int done, int total) {
+            reports.add((phase == Phase.EXTRACTING ? "extracted " : "checked ") + done + "/" + total);
         }
     }
 

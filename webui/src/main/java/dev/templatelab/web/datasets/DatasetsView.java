@@ -204,30 +204,22 @@ public class DatasetsView extends VerticalLayout {
             }
 
             @Override
-            public void extracted(int done, int total) {
-                show("Extracting " + fileName, done, total);
-            }
-
-            @Override
-            public void checked(int done, int total) {
-                show("Checking the images of " + fileName, done, total);
-            }
-
-            private void show(String what, int done, int total) {
+            public void progressed(Phase phase, int done, int total) {
                 long now = System.nanoTime();
-                long last = lastShown.get();
                 // The last report of a phase always shows, so the page never rests on a stale count.
-                if (done < total && now - last < PROGRESS_INTERVAL_NANOS || !lastShown.compareAndSet(last, now)) {
+                if (done < total && now - lastShown.get() < PROGRESS_INTERVAL_NANOS) {
                     return;
                 }
+                lastShown.set(now);
                 accessIfOpen(ui, () -> {
                     if (stop.get()) {
                         return;   // "Stopping..." stays until the import ends
                     }
                     importing.setIndeterminate(total == 0);
                     importing.setValue(total == 0 ? 0 : (double) done / total);
-                    importStatus.setText(String.format(Locale.ROOT, "%s: %,d of %,d files", what, done, total)
-                            + (done == total && what.startsWith("Checking") ? "; registering it..." : ""));
+                    importStatus.setText(String.format(Locale.ROOT, "%s %s: %,d of %,d files",
+                            phase == Phase.EXTRACTING ? "Extracting" : "Checking the images of", fileName, done, total)
+                            + (done == total && phase == Phase.CHECKING ? "; registering it..." : ""));
                 });
             }
         };

@@ -157,13 +157,13 @@ class DatasetsViewTest extends UiTest {
         DatasetsView view = datasetsPage();
         ImportProgress progress = view.progressShownOn(UI.getCurrent(), "pets.zip", new AtomicBoolean());
 
-        progress.extracted(1200, 5000);
+        progress.progressed(ImportProgress.Phase.EXTRACTING, 1200, 5000);
         MockVaadin.runUIQueue();
         assertThat(view.importStatus.getText()).isEqualTo("Extracting pets.zip: 1,200 of 5,000 files");
         assertThat(view.importing.getValue()).isEqualTo(0.24);
         assertThat(view.importing.isIndeterminate()).isFalse();
 
-        progress.checked(5000, 5000);   // a phase's last report always shows
+        progress.progressed(ImportProgress.Phase.CHECKING, 5000, 5000);   // a phase's last report always shows
         MockVaadin.runUIQueue();
         assertThat(view.importStatus.getText())
                 .isEqualTo("Checking the images of pets.zip: 5,000 of 5,000 files; registering it...");
