@@ -13,6 +13,7 @@ import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.checkpoint.Versions;
 import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ExtractionFolders;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImageRecord;
 import dev.templatelab.training.data.ImportLimits;
@@ -101,6 +102,8 @@ public final class TrainingJob {
             Bfloat16Convolutions.requireSupported();      // before the dataset is read
         }
 
+        // What killed runs extracted here (a worker's kill -9) is deleted; live runs' folders are held, so kept.
+        ExtractionFolders.sweepAbandoned(request.home().work());
         ImportResult imported;
         try {
             imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults(),

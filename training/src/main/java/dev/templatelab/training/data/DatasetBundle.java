@@ -70,9 +70,10 @@ public final class DatasetBundle {
                 throw new DatasetException("the dataset bundle " + bundle + " holds other images than its dataset (content hash "
                         + hash + ", expected " + expectedContentHash + ")");
             }
+            ExtractionFolders.keep(folder);   // the caller moves it into place at once
             return folder;
         } catch (RuntimeException | Error e) {
-            SafeZipExtractor.deleteRecursively(folder);
+            ExtractionFolders.delete(folder);
             throw e;
         }
     }

@@ -86,7 +86,7 @@ public final class DatasetImporter {
             ImportResult result = fromFolder(unwrapSingleFolder(extracted), limits, progress);
             return new ImportResult(result.dataset(), result.report(), result.root(), extracted);
         } catch (RuntimeException | Error e) {
-            SafeZipExtractor.deleteRecursively(extracted); // no dataset, so no reason to keep its files
+            ExtractionFolders.delete(extracted); // no dataset, so no reason to keep its files
             throw e;
         }
     }

@@ -33,14 +33,14 @@ final class SafeZipExtractor {
 
     /**
      * Extracts {@code zip} into a new subfolder of {@code workDir} and returns that subfolder, telling {@code progress}
-     * how many entries are written and asking it before each whether to stop.
+     * how many entries are written and asking it before each whether to stop. The folder is held by this process
+     * ({@link ExtractionFolders}): the caller ends with {@link ExtractionFolders#delete} or {@link ExtractionFolders#keep}.
      */
     static Path extract(Path zip, Path workDir, ImportLimits limits, ImportProgress progress) {
         requireZipSignature(zip);
         Path target;
         try {
-            Files.createDirectories(workDir);
-            target = Files.createTempDirectory(workDir, "import-").toRealPath();
+            target = ExtractionFolders.create(workDir);
         } catch (IOException e) {
             throw new DatasetException("cannot create an extraction folder in " + workDir + ": " + e.getMessage(), e);
         }
@@ -48,7 +48,7 @@ final class SafeZipExtractor {
             extractInto(zip, target, limits, progress);
             return target;
         } catch (RuntimeException | Error e) {
-            deleteRecursively(target);
+            ExtractionFolders.delete(target);
             throw e;
         }
     }

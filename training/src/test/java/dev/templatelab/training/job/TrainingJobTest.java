@@ -211,7 +211,7 @@ class TrainingJobTest {
                 .doesNotContain("dataset: ");
     }
 
-    /** A zip is extracted for the run alone: afterwards nothing of it is left in TEMPLATELAB_HOME/work. */
+    /** A zip is extracted for the run alone: afterwards nothing of it, nor of a killed run's, is left in the work folder. */
     @Test
     void aRunOnAZipDeletesWhatItExtracted() throws Exception {
         Path folder = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
@@ -225,6 +225,8 @@ class TrainingJobTest {
             }
         }
         Path work = new TemplateLabHome(dir.resolve("home")).work();
+        // What a killed run left (no process holds it): swept when the next run starts.
+        Files.writeString(Files.createDirectories(work.resolve("import-killed")).resolve("image.png"), "pixels");
 
         TrainingJob.Result r = run("Clarifai_InceptionV2", zip, small(1), dir.resolve("model.tlckpt"), false, false);
 

@@ -9,6 +9,7 @@ import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.training.data.DatasetBundle;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ExtractionFolders;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
 import java.io.IOException;
@@ -82,6 +83,7 @@ public class DatasetCopies {
         ImportResult imported = null;
         try {
             Path workDir = Files.createDirectories(work).toRealPath();   // zip sources are extracted here
+            ExtractionFolders.sweepAbandoned(workDir);                      // by killed launches too
             imported = DatasetImporter.importFrom(source, workDir, ImportLimits.defaults());
             return publish(dataset, imported);
         } catch (IOException e) {

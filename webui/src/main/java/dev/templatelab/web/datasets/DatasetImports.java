@@ -222,6 +222,7 @@ public class DatasetImports {
         Path root = result.root();
         try {
             DatasetInfo info = datasets.register(newDataset(name, dataset, root));
+            result.keepExtraction();   // the dataset's home from now on
             return new Imported(copyToArtifactStore(info, result), result.report().lines());
         } catch (RuntimeException e) {
             result.deleteExtraction();   // not registered: its images have no use

@@ -121,6 +121,9 @@ class DatasetsViewTest extends UiTest {
         assertThat(view.upload.isEnabled()).isTrue();
         assertThat(view.name.getValue()).as("the name is taken now").isEmpty();
         assertThat(upload).as("the upload's copy").doesNotExist();
+        assertThat(extractionFolders()).as("the dataset's folder is kept, and no longer held")
+                .contains(DatasetImports.root(datasets.findByName(name).orElseThrow()).getParent())
+                .noneMatch(p -> p.getFileName().toString().endsWith(".lock"));
     }
 
     /** Stop ends an import with nothing kept: no dataset, no extracted files, no upload copy. */
