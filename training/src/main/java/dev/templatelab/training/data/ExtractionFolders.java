@@ -23,35 +23,60 @@ public final class ExtractionFolders {
 
     private static final String PREFIX = "import-";
     private static final String LOCK_SUFFIX = ".lock";
-    /** This process's held folders and their locks (the lock is released by closing its channel). */
+    /**
+     * This process's held folders and their locks (a lock is released by closing its channel). Its monitor orders
+     * registering a folder against a sweep's look at it.
+     */
     private static final Map<Path, FileChannel> HELD = new ConcurrentHashMap<>();
 
     private ExtractionFolders() {
     }
 
-    /** A new empty folder under {@code parent}, held by this process until {@link #delete} or {@link #keep}. */
+    /**
+     * A new empty folder under {@code parent}, held by this process until {@link #delete} or {@link #keep}. Where the file
+     * system has no locks (some network and container mounts) the folder is made unheld, with a warning: a sweep may
+     * then take it from a run still using it.
+     */
     static Path create(Path parent) throws IOException {
         Files.createDirectories(parent);
         Path base = parent.toRealPath();
         while (true) {
             // The lock first, then the folder: a sweep never sees a folder of ours without its lock held.
             Path lockFile = Files.createTempFile(base, PREFIX, LOCK_SUFFIX);
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+            String name = lockFile.getFileName().toString();
+            Path folder = base.resolve(name.substring(0, name.length() - LOCK_SUFFIX.length()));
+            FileChannel channel = null;
             try {
-                channel.lock();
-                String name = lockFile.getFileName().toString();
-                Path folder = base.resolve(name.substring(0, name.length() - LOCK_SUFFIX.length()));
+                channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+                if (!lock(channel, base)) {
+                    channel.close();
+                    Files.deleteIfExists(lockFile);
+                    return Files.createDirectory(folder);
+                }
+                synchronized (HELD) {
+                    HELD.put(folder, channel);   // before the folder exists: this JVM's sweeps never open its lock file
+                }
                 Files.createDirectory(folder);
-                HELD.put(folder, channel);
                 return folder;
-            } catch (FileAlreadyExistsException taken) {
-                channel.close();
-                Files.deleteIfExists(lockFile);   // a folder of that name from elsewhere: draw another name
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                Files.deleteIfExists(lockFile);
+            } catch (FileAlreadyExistsException | OverlappingFileLockException taken) {
+                release(folder, channel, lockFile);   // a folder of that name from elsewhere: draw another name
+            } catch (IOException | RuntimeException | Error e) {
+                release(folder, channel, lockFile);
                 throw e;
             }
+        }
+    }
+
+    /** Locks {@code channel}; false where this file system cannot lock (said once per folder, as a warning). */
+    private static boolean lock(FileChannel channel, Path base) {
+        try {
+            channel.lock();
+            return true;
+        } catch (IOException unsupported) {
+            System.getLogger(ExtractionFolders.class.getName()).log(System.Logger.Level.WARNING, "cannot lock files in "
+                    + base + " (" + unsupported.getMessage() + "): extraction folders there are not protected from the "
+                    + "sweep of another run that starts meanwhile; put TEMPLATELAB_HOME on a local disk");
+            return false;
         }
     }
 
@@ -70,14 +95,22 @@ public final class ExtractionFolders {
     }
 
     private static void release(Path folder) {
-        FileChannel channel = HELD.remove(folder);
+        release(folder, HELD.get(folder), lockFile(folder));
+    }
+
+    /** Closes the lock's channel and deletes its file, and only then forgets the folder (a sweep skips it until then). */
+    private static void release(Path folder, FileChannel channel, Path lockFile) {
         try {
             if (channel != null) {
                 channel.close();
             }
-            Files.deleteIfExists(lockFile(folder));
+            Files.deleteIfExists(lockFile);
         } catch (IOException ignored) {
-            // A lock file left unlocked is swept with the next abandoned folders.
+            // A lock file left behind is harmless: it is empty and locks nothing.
+        } finally {
+            synchronized (HELD) {
+                HELD.remove(folder, channel);
+            }
         }
     }
 
@@ -103,24 +136,28 @@ public final class ExtractionFolders {
         return removed;
     }
 
-    /** Deletes {@code folder} and its lock file if no process holds the lock. */
+    /**
+     * Deletes {@code folder} and its lock file if no process holds the lock. Under HELD's monitor throughout: closing any
+     * channel on a file drops every lock this process has on it (POSIX), so this JVM must never open a second channel on
+     * a lock file it holds, nor two sweeps one on the same file.
+     */
     private static boolean deleteIfAbandoned(Path folder) {
-        if (HELD.containsKey(folder)) {
-            return false;
-        }
-        Path lockFile = lockFile(folder);
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                return false;   // another process holds it
+        synchronized (HELD) {
+            if (HELD.containsKey(folder)) {
+                return false;
             }
-            SafeZipExtractor.deleteRecursively(folder);
-            Files.deleteIfExists(lockFile);
-            return true;
-        } catch (OverlappingFileLockException heldHere) {
-            return false;
-        } catch (IOException e) {
-            return false;
+            Path lockFile = lockFile(folder);
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    return false;   // another process holds it
+                }
+                SafeZipExtractor.deleteRecursively(folder);
+                Files.deleteIfExists(lockFile);
+                return true;
+            } catch (IOException | OverlappingFileLockException e) {
+                return false;
+            }
         }
     }
 

@@ -52,7 +52,7 @@ public interface ImportProgress {
     }
 
     /**
-     * Asked before each zip entry is written and each image is read; {@code true} ends the import with
+     * Asked before each file of a zip is written and each image is read; {@code true} ends the import with
      * {@link ImportStoppedException}, leaving nothing behind.
      */
     default boolean stopRequested() {
@@ -65,7 +65,7 @@ public interface ImportProgress {
 
     /** The two passes of an import. */
     enum Phase {
-        /** A zip's entries written to disk (a zip source only). */
+        /** A zip's files written to disk (a zip source only). */
         EXTRACTING("extracting"),
         /** Files read, checked and hashed. */
         CHECKING("checking images");

@@ -82,22 +82,25 @@ final class SafeZipExtractor {
                 destinations.add(destination);
             }
             long[] total = {0};
+            int files = (int) entries.stream().filter(e -> !e.isDirectory()).count();   // what progress counts
+            int written = 0;
             for (int i = 0; i < entries.size(); i++) {
-                progress.progressed(ImportProgress.Phase.EXTRACTING, i, entries.size());
-                if (progress.stopRequested()) {
-                    throw new ImportStoppedException("stopped while extracting " + zip + " (" + i + " of "
-                            + entries.size() + " entries written)");
-                }
                 ZipArchiveEntry entry = entries.get(i);
                 Path destination = destinations.get(i);
                 if (entry.isDirectory()) {
                     Files.createDirectories(destination);
-                } else {
-                    Files.createDirectories(destination.getParent());
-                    copyEntry(zip, zipFile, entry, destination, limits, total);
+                    continue;
                 }
+                progress.progressed(ImportProgress.Phase.EXTRACTING, written, files);
+                if (progress.stopRequested()) {
+                    throw new ImportStoppedException("stopped while extracting " + zip + " (" + written + " of "
+                            + files + " files written)");
+                }
+                Files.createDirectories(destination.getParent());
+                copyEntry(zip, zipFile, entry, destination, limits, total);
+                written++;
             }
-            progress.progressed(ImportProgress.Phase.EXTRACTING, entries.size(), entries.size());
+            progress.progressed(ImportProgress.Phase.EXTRACTING, written, files);
         } catch (IOException e) {
             throw new DatasetException("cannot read zip " + zip + ": " + e.getMessage()
                     + "; check that the file is a complete, valid zip archive", e);

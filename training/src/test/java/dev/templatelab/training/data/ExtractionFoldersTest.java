@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,26 +24,46 @@ class ExtractionFoldersTest {
     @TempDir
     Path work;
 
-    /** Holds an extraction folder under args[0], prints its path, and keeps it until killed. */
+    /**
+     * Another process: {@code hold DIR} holds an extraction folder under DIR, prints its path and keeps it until killed;
+     * {@code sweep DIR} sweeps DIR and prints how many folders it deleted.
+     */
     public static void main(String[] args) throws Exception {
-        Path folder = ExtractionFolders.create(Path.of(args[0]));
+        if (args[0].equals("sweep")) {
+            System.out.println(ExtractionFolders.sweepAbandoned(Path.of(args[1])));
+            return;
+        }
+        Path folder = ExtractionFolders.create(Path.of(args[1]));
         Files.writeString(folder.resolve("image.png"), "pixels");
         System.out.println(folder);
         System.out.flush();
         Thread.sleep(TimeUnit.MINUTES.toMillis(5));
     }
 
+    /** Starts {@link #main} in a JVM of its own. */
+    private static Process otherProcess(String what, Path dir) throws IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ExtractionFoldersTest.class.getName(), what, dir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** The first line the process prints, or a failure after a minute (never a hung test). */
+    private static String firstLine(Process process) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).get(1, TimeUnit.MINUTES);
+    }
+
     @Test
     void aFolderAnotherLiveProcessHoldsIsKeptAndSweptOnceThatProcessIsKilled() throws Exception {
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ExtractionFoldersTest.class.getName(), work.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process holder = otherProcess("hold", work);
         try {
-            Path folder;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                folder = Path.of(out.readLine());
-            }
+            Path folder = Path.of(firstLine(holder));
             assertThat(ExtractionFolders.sweepAbandoned(work)).as("held by a running process").isZero();
             assertThat(folder.resolve("image.png")).exists();
 
@@ -55,12 +77,19 @@ class ExtractionFoldersTest {
         }
     }
 
+    /**
+     * A sweep here leaves this process's own folders held for other processes too: closing any channel on a lock file
+     * would drop this process's lock on it (POSIX), and another process's sweep would then delete a folder in use.
+     */
     @Test
-    void aFolderThisProcessHoldsIsKeptUntilDeleted() throws IOException {
+    void aFolderThisProcessHoldsIsKeptFromEveryProcessUntilDeleted() throws Exception {
         Path folder = ExtractionFolders.create(work);
         Files.writeString(folder.resolve("image.png"), "pixels");
 
         assertThat(ExtractionFolders.sweepAbandoned(work)).isZero();
+        Process sweeper = otherProcess("sweep", work);
+        assertThat(firstLine(sweeper)).as("folders another process's sweep deleted").isEqualTo("0");
+        assertThat(sweeper.waitFor(1, TimeUnit.MINUTES)).isTrue();
         assertThat(folder.resolve("image.png")).exists();
 
         ExtractionFolders.delete(folder);

@@ -102,7 +102,7 @@ class ZipImportTest {
 
         assertThatThrownBy(() -> DatasetImporter.importFrom(zip, work, ImportLimits.defaults(), progress))
                 .isInstanceOf(ImportStoppedException.class)
-                .hasMessageContaining("stopped while extracting").hasMessageContaining("(2 of 4 entries written)");
+                .hasMessageContaining("stopped while extracting").hasMessageContaining("(2 of 4 files written)");
         assertThat(progress.asked).isEqualTo(3);
         assertNothingExtracted();
     }

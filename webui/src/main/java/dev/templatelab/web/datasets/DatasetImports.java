@@ -224,7 +224,7 @@ public class DatasetImports {
             DatasetInfo info = datasets.register(newDataset(name, dataset, root));
             result.keepExtraction();   // the dataset's home from now on
             return new Imported(copyToArtifactStore(info, result), result.report().lines());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             result.deleteExtraction();   // not registered: its images have no use
             throw e;
         }

@@ -78,6 +78,7 @@ public class DatasetsView extends VerticalLayout {
     };
     /** The import in progress or last run, for tests to wait on. */
     CompletableFuture<DatasetImports.Imported> pendingImport;
+    /** The running import's stop flag; null while none runs. */
     private AtomicBoolean stopRequested;
     private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
 
@@ -152,7 +153,7 @@ public class DatasetsView extends VerticalLayout {
         boolean taken = !typed.isEmpty() && datasets.findByName(typed).isPresent();
         name.setInvalid(taken);
         name.setErrorMessage(taken ? "a dataset named '" + typed + "' already exists; choose another name" : null);
-        upload.setEnabled(!taken);
+        upload.setEnabled(!taken && stopRequested == null);   // one import at a time
     }
 
     /** The name typed, else the uploaded file's name without ".zip". */
@@ -217,20 +218,24 @@ public class DatasetsView extends VerticalLayout {
                     }
                     importing.setIndeterminate(total == 0);
                     importing.setValue(total == 0 ? 0 : (double) done / total);
+                    boolean registering = done == total && phase == Phase.CHECKING;
                     importStatus.setText(String.format(Locale.ROOT, "%s %s: %,d of %,d files",
                             phase == Phase.EXTRACTING ? "Extracting" : "Checking the images of", fileName, done, total)
-                            + (done == total && phase == Phase.CHECKING ? "; registering it..." : ""));
+                            + (registering ? "; registering it..." : ""));
+                    if (registering) {
+                        stopImport.setEnabled(false);   // registering and packing it for workers cannot be stopped
+                    }
                 });
             }
         };
     }
 
     private void finishImport(String fileName, DatasetImports.Imported imported, Throwable error) {
+        stopRequested = null;
         importing.setVisible(false);
         stopImport.setVisible(false);
-        upload.setEnabled(true);
         upload.clearFileList();
-        checkName();
+        checkName();   // enables the upload again, unless the name typed is taken
         Throwable cause = error != null && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ImportStoppedException) {
             importStatus.setText("Stopped importing " + fileName + "; nothing was kept. Upload it again to import it.");
@@ -250,9 +255,10 @@ public class DatasetsView extends VerticalLayout {
     }
 
     private void stopImport() {
-        if (stopRequested != null) {
-            stopRequested.set(true);
+        if (stopRequested == null) {
+            return;
         }
+        stopRequested.set(true);
         stopImport.setEnabled(false);
         importing.setIndeterminate(true);
         importStatus.setText("Stopping the import...");

@@ -110,6 +110,8 @@ class DatasetsViewTest extends UiTest {
         assertThat(view.importStatus.getText()).isEqualTo("Importing pets.zip...");
         assertThat(view.stopImport.isVisible()).isTrue();
         assertThat(view.upload.isEnabled()).as("one import at a time").isFalse();
+        view.name.setValue(name + "-next");
+        assertThat(view.upload.isEnabled()).as("one import at a time, whatever name is typed").isFalse();
 
         imports.get(0).run();
         view.pendingImport.join();
@@ -119,7 +121,7 @@ class DatasetsViewTest extends UiTest {
         assertThat(view.stopImport.isVisible()).isFalse();
         assertThat(view.importing.isVisible()).isFalse();
         assertThat(view.upload.isEnabled()).isTrue();
-        assertThat(view.name.getValue()).as("the name is taken now").isEmpty();
+        assertThat(view.name.getValue()).as("the next upload needs a name of its own").isEmpty();
         assertThat(upload).as("the upload's copy").doesNotExist();
         assertThat(extractionFolders()).as("the dataset's folder is kept, and no longer held")
                 .contains(DatasetImports.root(datasets.findByName(name).orElseThrow()).getParent())
@@ -166,11 +168,13 @@ class DatasetsViewTest extends UiTest {
         assertThat(view.importing.getValue()).isEqualTo(0.24);
         assertThat(view.importing.isIndeterminate()).isFalse();
 
+        assertThat(view.stopImport.isEnabled()).isTrue();
         progress.progressed(ImportProgress.Phase.CHECKING, 5000, 5000);   // a phase's last report always shows
         MockVaadin.runUIQueue();
         assertThat(view.importStatus.getText())
                 .isEqualTo("Checking the images of pets.zip: 5,000 of 5,000 files; registering it...");
         assertThat(view.importing.getValue()).isEqualTo(1.0);
+        assertThat(view.stopImport.isEnabled()).as("registering and packing cannot be stopped").isFalse();
     }
 
     private DatasetsView datasetsPage() {
