@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -119,6 +120,14 @@ public final class ExtractionFolders {
      * or by a version without locks. Returns how many; a folder another process holds, or this one, is left alone.
      */
     public static int sweepAbandoned(Path parent) {
+        return sweepAbandoned(parent, folder -> false);
+    }
+
+    /**
+     * As {@link #sweepAbandoned(Path)}, keeping also the unheld folders {@code kept} names (asked while holding the
+     * folder's lock, so a folder kept and released meanwhile is judged as kept).
+     */
+    public static int sweepAbandoned(Path parent, Predicate<Path> kept) {
         List<Path> folders;
         try (Stream<Path> entries = Files.list(parent.toRealPath())) {
             // Folders only: a lone lock file may be one that create() has not locked yet (and is empty anyway).
@@ -129,7 +138,7 @@ public final class ExtractionFolders {
         }
         int removed = 0;
         for (Path folder : folders) {
-            if (deleteIfAbandoned(folder)) {
+            if (deleteIfAbandoned(folder, kept)) {
                 removed++;
             }
         }
@@ -137,11 +146,11 @@ public final class ExtractionFolders {
     }
 
     /**
-     * Deletes {@code folder} and its lock file if no process holds the lock. Under HELD's monitor throughout: closing any
-     * channel on a file drops every lock this process has on it (POSIX), so this JVM must never open a second channel on
-     * a lock file it holds, nor two sweeps one on the same file.
+     * Deletes {@code folder} and its lock file if no process holds the lock and it is not kept. Under HELD's monitor
+     * throughout: closing any channel on a file drops every lock this process has on it (POSIX), so this JVM must never
+     * open a second channel on a lock file it holds, nor two sweeps one on the same file.
      */
-    private static boolean deleteIfAbandoned(Path folder) {
+    private static boolean deleteIfAbandoned(Path folder, Predicate<Path> kept) {
         synchronized (HELD) {
             if (HELD.containsKey(folder)) {
                 return false;
@@ -151,6 +160,10 @@ public final class ExtractionFolders {
                 FileLock lock = channel.tryLock();
                 if (lock == null) {
                     return false;   // another process holds it
+                }
+                if (kept.test(folder)) {
+                    Files.deleteIfExists(lockFile);   // a kept folder has none: this sweep made it
+                    return false;
                 }
                 SafeZipExtractor.deleteRecursively(folder);
                 Files.deleteIfExists(lockFile);

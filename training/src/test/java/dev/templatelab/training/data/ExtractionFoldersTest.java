@@ -120,6 +120,19 @@ class ExtractionFoldersTest {
         assertThat(ExtractionFolders.sweepAbandoned(work.resolve("missing"))).isZero();
     }
 
+    /** A folder the caller keeps (a dataset's home) stays, and the sweep leaves no lock file beside it. */
+    @Test
+    void keptFoldersStay() throws IOException {
+        Path home = Files.createDirectories(work.resolve("import-home"));
+        Path abandoned = Files.createDirectories(work.resolve("import-abandoned"));
+
+        assertThat(ExtractionFolders.sweepAbandoned(work, folder -> folder.getFileName().toString().equals("import-home")))
+                .isEqualTo(1);
+
+        assertThat(entries()).containsExactly(home.toRealPath());
+        assertThat(abandoned).doesNotExist();
+    }
+
     private List<Path> entries() throws IOException {
         Path real = work.toRealPath();
         try (var listed = Files.list(real)) {

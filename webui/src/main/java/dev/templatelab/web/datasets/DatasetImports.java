@@ -8,6 +8,7 @@ import dev.templatelab.tuning.execution.DatasetCopies;
 import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.DatasetImporter;
+import dev.templatelab.training.data.ExtractionFolders;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportProgress;
@@ -153,6 +154,20 @@ public class DatasetImports {
         }
         if (removed > 0) {
             log.info("Deleted {} upload(s) left in {} a day ago or more", removed, uploadsDir);
+        }
+        return removed;
+    }
+
+    /**
+     * Deletes extraction folders under {@code TEMPLATELAB_HOME/datasets} that no dataset lives in and no import holds:
+     * what an import the server was stopped in (or killed) during left behind; at startup. Returns how many.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    public int sweepAbandonedImports() {
+        int removed = ExtractionFolders.sweepAbandoned(datasetsDir, folder -> datasets.list().stream()
+                .anyMatch(d -> "file".equals(d.storageUri().getScheme()) && Path.of(d.storageUri()).startsWith(folder)));
+        if (removed > 0) {
+            log.info("Deleted {} unfinished import(s) in {}", removed, datasetsDir);
         }
         return removed;
     }

@@ -198,6 +198,21 @@ class DatasetsViewTest extends UiTest {
         }
     }
 
+    /** An import the server was stopped during leaves its extraction folder: swept at the next start, datasets kept. */
+    @Test
+    void unfinishedImportsAreSweptAtStartAndDatasetsKept() throws IOException {
+        var kept = imports.importZip(TestData.unique("kept"), "kept.zip", uploaded(TestData.datasetZip(List.of("a", "b"),
+                2, 5))).dataset();
+        Path unfinished = Files.createDirectories(locations.home().resolve("datasets").resolve("import-unfinished"));
+        Files.writeString(unfinished.resolve("half.png"), "half an image");
+
+        assertThat(imports.sweepAbandonedImports()).isGreaterThanOrEqualTo(1);
+
+        assertThat(unfinished).doesNotExist();
+        assertThat(DatasetImports.samples(kept, "a", 10)).hasSize(2);
+        assertThat(extractionFolders()).noneMatch(p -> p.getFileName().toString().endsWith(".lock"));
+    }
+
     @Test
     void viewersSeeNoUploadForm() {
         login(Role.VIEWER);
