@@ -29,6 +29,8 @@ import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -343,35 +345,54 @@ final class TuneCommand implements Callable<Integer> {
         return m;
     }
 
-    /** The dataset's row in storage: the one registered for this path with the same content, or a new one. */
+    /**
+     * The dataset's row in storage: the one registered with the same images (a folder or manifest: at this path; a zip:
+     * anywhere this machine can read), or a new one. A zip is extracted once, under {@code TEMPLATELAB_HOME/datasets}
+     * as an upload is, and that folder registered: trials read it instead of each extracting the zip again.
+     */
     private DatasetInfo register(DatasetService datasets, Path data, TemplateLabHome home, PrintWriter progress)
             throws Exception {
         progress.println("importing " + data + " (every image is read once, to check it and hash the dataset)");
         progress.flush();
-        ImportResult result = DatasetImporter.importFrom(data, home.work(), ImportLimits.defaults(),
+        ImportResult result = DatasetImporter.importFrom(data, home.root().resolve("datasets"), ImportLimits.defaults(),
                 ImportProgress.printing(progress, Duration.ofSeconds(5), () -> false));
-        result.deleteExtraction();   // read for its hash and counts; each trial reads the source itself
-        result.report().lines().forEach(line -> progress.println("warning: " + line));   // as train says them
-        progress.flush();
-        ImageDataset dataset = result.dataset();
-        if ("map".equalsIgnoreCase(objective) && !dataset.multiLabel()) {   // else every trial fails on it
-            throw new IllegalArgumentException("--objective map is measured on multi-label data only (a CSV manifest "
-                    + "with labels like 'cat;dog'); " + data + " is single-label: use --objective accuracy or macro_f1");
-        }
-        Path imported = data.toAbsolutePath().normalize();
-        for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {
-            if (d.storageUri().equals(imported.toUri())) {
-                return d;
+        boolean zip = result.extractedTo() != null;
+        boolean registered = false;
+        try {
+            result.report().lines().forEach(line -> progress.println("warning: " + line));   // as train says them
+            progress.flush();
+            ImageDataset dataset = result.dataset();
+            if ("map".equalsIgnoreCase(objective) && !dataset.multiLabel()) {   // else every trial fails on it
+                throw new IllegalArgumentException("--objective map is measured on multi-label data only (a CSV "
+                        + "manifest with labels like 'cat;dog'); " + data + " is single-label: use --objective accuracy "
+                        + "or macro_f1");
+            }
+            Path source = data.toAbsolutePath().normalize();
+            URI location = (zip ? result.root() : source).toUri();
+            for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {
+                boolean same = zip ? "file".equals(d.storageUri().getScheme()) && Files.isReadable(Path.of(d.storageUri()))
+                        : d.storageUri().equals(location);
+                if (same) {
+                    return d;   // a zip's fresh extraction is deleted below
+                }
+            }
+            String base = (source.getFileName() == null ? "dataset" : source.getFileName().toString()) + "-"
+                    + dataset.contentHash().substring(0, 8);
+            String name = base;
+            for (int i = 2; datasets.findByName(name).isPresent(); i++) {
+                name = base + "-" + i;
+            }
+            DatasetInfo info = datasets.register(new NewDataset(name, dataset.classes(), dataset.records().size(),
+                    dataset.imagesPerClass(), dataset.contentHash(), location));
+            registered = true;
+            return info;
+        } finally {
+            if (registered) {
+                result.keepExtraction();   // the dataset's home (deleted with the dataset, as an upload's is)
+            } else {
+                result.deleteExtraction();
             }
         }
-        String base = (imported.getFileName() == null ? "dataset" : imported.getFileName().toString()) + "-"
-                + dataset.contentHash().substring(0, 8);
-        String name = base;
-        for (int i = 2; datasets.findByName(name).isPresent(); i++) {
-            name = base + "-" + i;
-        }
-        return datasets.register(new NewDataset(name, dataset.classes(), dataset.records().size(), dataset.imagesPerClass(),
-                dataset.contentHash(), imported.toUri()));
     }
 
     /** {@code --set} entries in the JSON shape the launcher takes. */

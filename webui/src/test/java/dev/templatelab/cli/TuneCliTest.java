@@ -10,6 +10,7 @@ import dev.templatelab.testdata.TinyDigits;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,8 +49,13 @@ class TuneCliTest {
             assertThat(t.get("epochs").asInt()).isBetween(1, 2);
             assertThat(t.get("objective").isNumber()).isTrue();
         });
-        assertThat(registeredClassCounts()).as("the dataset tune registered, as the Datasets page shows it")
+        List<String> registered = registeredDataset();
+        assertThat(registered.get(0)).as("the dataset tune registered, as the Datasets page shows it")
                 .isEqualTo("{\"0\": 20, \"1\": 20, \"2\": 20}");
+        // The zip was extracted once, where uploads go, and that folder registered; no trial extracted it again.
+        Path extracted = Path.of(java.net.URI.create(registered.get(1)));
+        assertThat(extracted).isDirectory().startsWith(dir.resolve(".templatelab").resolve("datasets").toRealPath());
+        assertThat(extracted.resolveSibling(extracted.getFileName() + ".lock")).as("no longer held").doesNotExist();
         Path work = dir.resolve(".templatelab").resolve("work");
         try (var left = Files.walk(work)) {
             assertThat(left.filter(p -> p.getFileName().toString().startsWith("import-")).toList())
@@ -57,17 +63,17 @@ class TuneCliTest {
         }
     }
 
-    /** The class counts of the one dataset in this home's embedded database (tune has stopped it). */
-    private String registeredClassCounts() throws Exception {
+    /** The class counts and storage URI of the one dataset in this home's embedded database (tune has stopped it). */
+    private List<String> registeredDataset() throws Exception {
         try (var db = dev.templatelab.storage.config.EmbeddedPostgresServer.start(dir.resolve(".templatelab")
                 .resolve("postgres"));
              var connection = java.sql.DriverManager.getConnection(db.jdbcUrl(),
                      dev.templatelab.storage.config.EmbeddedPostgresServer.USER, null);
-             var rows = connection.createStatement().executeQuery("SELECT class_counts::text FROM datasets")) {
+             var rows = connection.createStatement().executeQuery("SELECT class_counts::text, storage_uri FROM datasets")) {
             assertThat(rows.next()).isTrue();
-            String counts = rows.getString(1);
+            List<String> dataset = List.of(rows.getString(1), rows.getString(2));
             assertThat(rows.next()).as("one dataset").isFalse();
-            return counts;
+            return dataset;
         }
     }
 
