@@ -8,6 +8,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,7 @@ public final class ExtractionFolders {
 
     private static final String PREFIX = "import-";
     private static final String LOCK_SUFFIX = ".lock";
+    private static final Duration STRAY_LOCK_AGE = Duration.ofMinutes(1);
     /**
      * This process's held folders and their locks (a lock is released by closing its channel). Its monitor orders
      * registering a folder against a sweep's look at it.
@@ -128,21 +131,44 @@ public final class ExtractionFolders {
      * folder's lock, so a folder kept and released meanwhile is judged as kept).
      */
     public static int sweepAbandoned(Path parent, Predicate<Path> kept) {
-        List<Path> folders;
-        try (Stream<Path> entries = Files.list(parent.toRealPath())) {
-            // Folders only: a lone lock file may be one that create() has not locked yet (and is empty anyway).
-            folders = entries.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p)
-                    && !p.getFileName().toString().endsWith(LOCK_SUFFIX)).toList();
+        List<Path> entries;
+        try (Stream<Path> listed = Files.list(parent.toRealPath())) {
+            entries = listed.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList();
         } catch (IOException e) {
             return 0;   // no such folder yet, or unreadable: nothing of ours to sweep
         }
         int removed = 0;
-        for (Path folder : folders) {
-            if (deleteIfAbandoned(folder, kept)) {
-                removed++;
+        for (Path entry : entries) {
+            String name = entry.getFileName().toString();
+            if (Files.isDirectory(entry) && !name.endsWith(LOCK_SUFFIX)) {
+                removed += deleteIfAbandoned(entry, kept) ? 1 : 0;
+            } else if (name.endsWith(LOCK_SUFFIX)) {
+                deleteIfStray(entry, entry.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length())));
             }
         }
         return removed;
+    }
+
+    /**
+     * Deletes a lock file without its folder that nobody holds and that is a minute old: left by a process killed
+     * between the two. A younger one may be create()'s, about to be locked.
+     */
+    private static void deleteIfStray(Path lockFile, Path folder) {
+        synchronized (HELD) {
+            try {
+                if (HELD.containsKey(folder) || Files.exists(folder) || Files.getLastModifiedTime(lockFile).toInstant()
+                        .isAfter(Instant.now().minus(STRAY_LOCK_AGE))) {
+                    return;
+                }
+                try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+                    if (channel.tryLock() != null && !Files.exists(folder)) {
+                        Files.deleteIfExists(lockFile);
+                    }
+                }
+            } catch (IOException | OverlappingFileLockException e) {
+                // gone already, or held here: nothing to do
+            }
+        }
     }
 
     /**

@@ -9,6 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -105,18 +108,20 @@ class ExtractionFoldersTest {
         assertThat(entries()).containsExactly(folder);
     }
 
-    /** Older versions extracted without lock files; only import-* folders are ours to judge. */
+    /** Older versions extracted without lock files; import-* folders and stray lock files are ours to judge. */
     @Test
     void unlockedImportFoldersGoAndEverythingElseStays() throws IOException {
         Path old = Files.createDirectories(work.resolve("import-123"));
         Files.writeString(old.resolve("image.png"), "pixels");
         Path other = Files.createDirectories(work.resolve("bundles"));
         Path file = Files.writeString(work.resolve("import-notes.txt"), "not a folder");
-        Path loneLock = Files.createFile(work.resolve("import-456.lock"));
+        Path youngLock = Files.createFile(work.resolve("import-456.lock"));   // perhaps about to be locked
+        Path strayLock = Files.createFile(work.resolve("import-789.lock"));   // its process died before deleting it
+        Files.setLastModifiedTime(strayLock, FileTime.from(Instant.now().minus(Duration.ofMinutes(5))));
 
         assertThat(ExtractionFolders.sweepAbandoned(work)).isEqualTo(1);
 
-        assertThat(entries()).containsExactlyInAnyOrder(other, file, loneLock);
+        assertThat(entries()).containsExactlyInAnyOrder(other, file, youngLock);
         assertThat(ExtractionFolders.sweepAbandoned(work.resolve("missing"))).isZero();
     }
 
