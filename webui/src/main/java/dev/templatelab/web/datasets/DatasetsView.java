@@ -1,7 +1,6 @@
 package dev.templatelab.web.datasets;
 
 import com.vaadin.flow.component.UI;
-import com.vaadin.flow.component.UIDetachedException;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
 import com.vaadin.flow.component.grid.Grid;
@@ -21,7 +20,6 @@ import com.vaadin.flow.component.textfield.TextField;
 import com.vaadin.flow.component.upload.Upload;
 import com.vaadin.flow.router.PageTitle;
 import com.vaadin.flow.router.Route;
-import com.vaadin.flow.server.Command;
 import com.vaadin.flow.server.streams.DownloadHandler;
 import com.vaadin.flow.server.streams.TransferContext;
 import com.vaadin.flow.server.streams.TransferProgressListener;
@@ -31,6 +29,7 @@ import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportStoppedException;
+import dev.templatelab.web.layout.BackgroundWork;
 import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import dev.templatelab.web.security.Role;
@@ -192,7 +191,7 @@ public class DatasetsView extends VerticalLayout {
             } finally {
                 deleteQuietly(file);
             }
-        }, importRunner).whenComplete((imported, error) -> accessIfOpen(ui, () -> finishImport(fileName, imported, error)));
+        }, importRunner).whenComplete((imported, error) -> BackgroundWork.accessIfOpen(ui, () -> finishImport(fileName, imported, error)));
     }
 
     /** What the importing thread reports, shown on the page at most every {@link #PROGRESS_INTERVAL_NANOS}. */
@@ -212,7 +211,7 @@ public class DatasetsView extends VerticalLayout {
                     return;
                 }
                 lastShown.set(now);
-                accessIfOpen(ui, () -> {
+                BackgroundWork.accessIfOpen(ui, () -> {
                     if (stop.get()) {
                         return;   // "Stopping..." stays until the import ends
                     }
@@ -236,7 +235,7 @@ public class DatasetsView extends VerticalLayout {
         stopImport.setVisible(false);
         upload.clearFileList();
         checkName();   // enables the upload again, unless the name typed is taken
-        Throwable cause = error != null && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = BackgroundWork.cause(error);
         if (cause instanceof ImportStoppedException) {
             importStatus.setText("Stopped importing " + fileName + "; nothing was kept. Upload it again to import it.");
         } else if (cause != null) {
@@ -262,15 +261,6 @@ public class DatasetsView extends VerticalLayout {
         stopImport.setEnabled(false);
         importing.setIndeterminate(true);
         importStatus.setText("Stopping the import...");
-    }
-
-    /** Runs {@code command} on the page, unless it was closed: an import outlives its page. */
-    private static void accessIfOpen(UI ui, Command command) {
-        try {
-            ui.access(command);
-        } catch (UIDetachedException closed) {
-            LoggerFactory.getLogger(DatasetsView.class).debug("Datasets page closed during an import");
-        }
     }
 
     private Button deleteButton(DatasetInfo dataset) {

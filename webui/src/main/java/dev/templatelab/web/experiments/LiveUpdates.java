@@ -1,12 +1,12 @@
 package dev.templatelab.web.experiments;
 
 import com.vaadin.flow.component.UI;
-import com.vaadin.flow.component.UIDetachedException;
 import com.vaadin.flow.component.notification.Notification;
 import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentSummary;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.web.layout.BackgroundWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -64,19 +64,15 @@ public class LiveUpdates {
                 String now = fingerprint(w.experimentId());
                 if (!now.equals(e.getValue())) {
                     fingerprints.replace(w, now);
-                    w.ui().access(() -> refreshIfStillWatched(w));
+                    if (!BackgroundWork.accessIfOpen(w.ui(), () -> refreshIfStillWatched(w))) {
+                        fingerprints.remove(w);   // the page was closed
+                    }
                 }
-            } catch (UIDetachedException detached) {
-                fingerprints.remove(w);
             } catch (NotFoundException deleted) {
                 // Deleted (from another page or the API): this page has nothing left to show. Said once, even if
                 // a queued refresh found it deleted first.
                 if (fingerprints.remove(w) != null) {
-                    try {
-                        w.ui().access(() -> leaveDeleted(w));
-                    } catch (UIDetachedException closed) {
-                        // the page is gone already
-                    }
+                    BackgroundWork.accessIfOpen(w.ui(), () -> leaveDeleted(w));
                 }
             } catch (RuntimeException ex) {
                 log.warn("Live update of experiment {} failed: {}", w.experimentId(), ex.getMessage());

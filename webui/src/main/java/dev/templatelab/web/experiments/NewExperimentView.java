@@ -31,6 +31,7 @@ import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.space.DefaultSpaces;
 import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.web.layout.BackgroundWork;
 import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.RolesAllowed;
@@ -206,9 +207,7 @@ public class NewExperimentView extends VerticalLayout {
         // off the request thread, so the page (and the user's other tabs) stay responsive; the outcome is pushed.
         pendingLaunch = java.util.concurrent.CompletableFuture.supplyAsync(() -> control.launch(request))
                 .handle((created, error) -> {
-                    try {
-                        ui.access(() -> launched(created, error));
-                    } catch (com.vaadin.flow.component.UIDetachedException closed) {
+                    if (!BackgroundWork.accessIfOpen(ui, () -> launched(created, error))) {
                         log.info("launch finished after its page was closed: experiment={}, error={}",
                                 created == null ? null : created.id(), error == null ? null : error.toString());
                     }
@@ -219,8 +218,7 @@ public class NewExperimentView extends VerticalLayout {
     private void launched(ExperimentInfo created, Throwable error) {
         launching.setVisible(false);
         launch.setEnabled(true);   // the form stays when launching was refused
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = BackgroundWork.cause(error);
         if (cause == null) {
             getUI().ifPresent(ui -> ui.navigate(ExperimentView.class,
                     new RouteParameters("id", Long.toString(created.id()))));
