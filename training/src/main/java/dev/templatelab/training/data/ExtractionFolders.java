@@ -47,8 +47,7 @@ public final class ExtractionFolders {
         while (true) {
             // The lock first, then the folder: a sweep never sees a folder of ours without its lock held.
             Path lockFile = Files.createTempFile(base, PREFIX, LOCK_SUFFIX);
-            String name = lockFile.getFileName().toString();
-            Path folder = base.resolve(name.substring(0, name.length() - LOCK_SUFFIX.length()));
+            Path folder = folderOf(lockFile);
             FileChannel channel = null;
             try {
                 channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
@@ -143,7 +142,7 @@ public final class ExtractionFolders {
             if (Files.isDirectory(entry) && !name.endsWith(LOCK_SUFFIX)) {
                 removed += deleteIfAbandoned(entry, kept) ? 1 : 0;
             } else if (name.endsWith(LOCK_SUFFIX)) {
-                deleteIfStray(entry, entry.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length())));
+                deleteIfStray(entry, folderOf(entry));
             }
         }
         return removed;
@@ -202,5 +201,10 @@ public final class ExtractionFolders {
 
     private static Path lockFile(Path folder) {
         return folder.resolveSibling(folder.getFileName() + LOCK_SUFFIX);
+    }
+
+    private static Path folderOf(Path lockFile) {
+        String name = lockFile.getFileName().toString();
+        return lockFile.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()));
     }
 }

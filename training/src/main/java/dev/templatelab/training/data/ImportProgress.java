@@ -15,16 +15,6 @@ public interface ImportProgress {
     ImportProgress NONE = new ImportProgress() {
     };
 
-    /** Stops once {@code stop} says so; reports nothing. */
-    static ImportProgress stoppingWhen(BooleanSupplier stop) {
-        return new ImportProgress() {
-            @Override
-            public boolean stopRequested() {
-                return stop.getAsBoolean();
-            }
-        };
-    }
-
     /**
      * Prints how far the import got to {@code out} ("checking images: 12,000 of 50,000"), at most once per
      * {@code every} (a small dataset, read within the first interval, prints nothing), and stops once {@code stop}

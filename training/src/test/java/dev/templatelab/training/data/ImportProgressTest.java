@@ -43,7 +43,6 @@ class ImportProgressTest {
         assertThat(progress.stopRequested()).isFalse();
         stop.set(true);
         assertThat(progress.stopRequested()).isTrue();
-        assertThat(ImportProgress.stoppingWhen(stop::get).stopRequested()).isTrue();
         assertThat(ImportProgress.NONE.stopRequested()).isFalse();
     }
 }
