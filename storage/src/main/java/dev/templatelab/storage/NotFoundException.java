@@ -7,4 +7,9 @@ public class NotFoundException extends RuntimeException {
     public NotFoundException(String what, Object id) {
         super(what + " " + id + " not found");
     }
+
+    /** With a message of its own, for things that need more words (where to look instead). */
+    public NotFoundException(String message) {
+        super(message);
+    }
 }

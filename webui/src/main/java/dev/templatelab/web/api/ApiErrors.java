@@ -5,6 +5,7 @@ import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
 import dev.templatelab.storage.datasets.DatasetInUseException;
 import dev.templatelab.training.data.DatasetException;
+import dev.templatelab.web.datasets.ImportJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -41,7 +42,8 @@ public class ApiErrors {
         return error(HttpStatus.NOT_FOUND, e.getMessage());
     }
 
-    @ExceptionHandler({DatasetInUseException.class, IllegalTransitionException.class})
+    @ExceptionHandler({DatasetInUseException.class, IllegalTransitionException.class,
+            ImportJob.TooLateToStopException.class})
     ResponseEntity<Map<String, String>> conflict(RuntimeException e) {
         return error(HttpStatus.CONFLICT, e.getMessage());
     }

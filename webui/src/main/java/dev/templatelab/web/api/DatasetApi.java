@@ -2,7 +2,9 @@ package dev.templatelab.web.api;
 
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.datasets.DatasetImportJobs;
 import dev.templatelab.web.datasets.DatasetImports;
+import dev.templatelab.web.datasets.ImportJob;
 import io.swagger.v3.oas.annotations.Operation;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -20,6 +22,8 @@ import org.springframework.web.multipart.MultipartFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -30,10 +34,12 @@ public class DatasetApi {
 
     private final DatasetService datasets;
     private final DatasetImports imports;
+    private final DatasetImportJobs importJobs;
 
-    DatasetApi(DatasetService datasets, DatasetImports imports) {
+    DatasetApi(DatasetService datasets, DatasetImports imports, DatasetImportJobs importJobs) {
         this.datasets = datasets;
         this.imports = imports;
+        this.importJobs = importJobs;
     }
 
     /** A dataset as the API shows it. */
@@ -48,16 +54,32 @@ public class DatasetApi {
                                List<String> warnings) {
     }
 
-    @Operation(summary = "Upload a zip (one folder per class) as a new dataset")
+    @Operation(summary = "Upload a zip (one folder per class) as a new dataset; with async=true the import runs after"
+            + " the answer (202, Location: /api/dataset-imports/{id} to follow or stop it)")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public ResponseEntity<?> upload(@RequestPart(name = "file", required = false) MultipartFile file,
-                                    @RequestParam(name = "name", required = false) String name) throws IOException {
+                                    @RequestParam(name = "name", required = false) String name,
+                                    @RequestParam(name = "async", defaultValue = "false") boolean async)
+            throws IOException {
         if (file == null || file.isEmpty()) {
             return ApiErrors.error(HttpStatus.BAD_REQUEST, file == null
                     ? "missing multipart field 'file' (the dataset zip)" : "the uploaded file is empty");
         }
         if (name == null || name.isBlank()) {
             return ApiErrors.error(HttpStatus.BAD_REQUEST, "missing field 'name' (the dataset's name)");
+        }
+        if (async) {
+            // The request's own copy of the file is deleted when the request ends: the job gets one of its own.
+            Path upload = imports.newUploadFile();
+            try {
+                file.transferTo(upload);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(upload);
+                throw e;
+            }
+            ImportJob job = importJobs.start(name.trim(), file.getOriginalFilename(), upload);
+            return ResponseEntity.accepted().location(URI.create("/api/dataset-imports/" + job.id()))
+                    .body(DatasetImportApi.ImportJson.of(job.status()));
         }
         DatasetImports.Imported imported;
         try (InputStream in = file.getInputStream()) {

@@ -125,7 +125,16 @@ public class DatasetImports {
         }
     }
 
-    /** A new empty file under {@code TEMPLATELAB_HOME/uploads} for the UI's upload to be written into. */
+    /**
+     * The checks an import makes before reading any image: the name is free and the file is a zip. Throws what the
+     * import would, at once (for an import that then runs in the background).
+     */
+    public void checkUpload(String name, String fileName, Path zip) {
+        checkName(name);
+        requireZip(fileName, zip);
+    }
+
+    /** A new empty file under {@code TEMPLATELAB_HOME/uploads} for an upload to be kept in while it is imported. */
     public Path newUploadFile() throws IOException {
         Files.createDirectories(uploadsDir);
         return Files.createTempFile(uploadsDir, "ui-upload-", ".zip");

@@ -1,0 +1,223 @@
+package dev.templatelab.web.datasets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.TestData;
+import dev.templatelab.web.WebAppTest;
+import dev.templatelab.web.security.Role;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code POST /api/datasets?async=true} and {@code /api/dataset-imports}: an import that runs after the answer, its
+ * progress and outcome, and a stop that keeps nothing.
+ */
+class DatasetImportApiTest extends WebAppTest {
+
+    @Autowired
+    DatasetImportJobs jobs;
+    @Autowired
+    DatasetService datasets;
+
+    /** Imports queued here run only when the test says so. */
+    private final List<Runnable> held = new ArrayList<>();
+    private Executor saved;
+
+    @AfterEach
+    void restore() {
+        if (saved != null) {
+            jobs.runner = saved;
+        }
+        jobs.clock = Clock.systemUTC();
+        held.forEach(Runnable::run);   // nothing stays half-imported for the next test
+    }
+
+    @Test
+    void anAsyncUploadAnswersAtOnceAndTheImportReportsItsProgressAndDataset() throws Exception {
+        String name = TestData.unique("async");
+        ResponseEntity<JsonNode> accepted = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("cat", "dog"), 3, 21),
+                "pets.zip", name);
+
+        assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        long id = accepted.getBody().get("id").asLong();
+        assertThat(accepted.getHeaders().getLocation()).hasPath("/api/dataset-imports/" + id);
+        assertThat(accepted.getBody().get("name").asText()).isEqualTo(name);
+        assertThat(accepted.getBody().get("fileName").asText()).isEqualTo("pets.zip");
+
+        JsonNode done = awaitEnd(id);
+        assertThat(done.get("state").asText()).as("%s", done).isEqualTo("SUCCEEDED");
+        // The counts reached the 6 images: the import reported to the job.
+        assertThat(done.get("total").asInt()).isEqualTo(6);
+        assertThat(done.get("done").asInt()).isEqualTo(6);
+        JsonNode dataset = done.get("dataset");
+        assertThat(dataset.get("name").asText()).isEqualTo(name);
+        assertThat(dataset.get("images").asInt()).isEqualTo(6);
+        assertThat(as(Role.VIEWER).getForEntity("/api/datasets/" + dataset.get("id").asLong(), JsonNode.class)
+                .getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(done.get("endedAt").isNull()).isFalse();
+
+        ResponseEntity<JsonNode> list = as(Role.VIEWER).getForEntity("/api/dataset-imports", JsonNode.class);
+        assertThat(list.getBody().findValuesAsText("name")).contains(name);
+        assertNoUploadCopies();
+    }
+
+    @Test
+    void aStoppedImportEndsStoppedWithNothingKept() throws Exception {
+        holdImports();
+        String name = TestData.unique("stopped");
+        ResponseEntity<JsonNode> accepted = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("a", "b"), 3, 22),
+                "big.zip", name);
+        long id = accepted.getBody().get("id").asLong();
+        assertThat(accepted.getBody().get("state").asText()).isEqualTo("RUNNING");
+
+        assertError(as(Role.VIEWER).exchange("/api/dataset-imports/" + id, HttpMethod.DELETE, null, JsonNode.class),
+                HttpStatus.FORBIDDEN, "operator");
+        ResponseEntity<JsonNode> stopping = as(Role.OPERATOR).exchange("/api/dataset-imports/" + id, HttpMethod.DELETE,
+                null, JsonNode.class);
+        assertThat(stopping.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(stopping.getBody().get("stopRequested").asBoolean()).isTrue();
+
+        runHeld();
+        JsonNode end = awaitEnd(id);
+        assertThat(end.get("state").asText()).as("%s", end).isEqualTo("STOPPED");
+        assertThat(datasets.findByName(name)).isEmpty();
+        assertNoLeftovers();
+        assertError(as(Role.OPERATOR).exchange("/api/dataset-imports/" + id, HttpMethod.DELETE, null, JsonNode.class),
+                HttpStatus.CONFLICT, "already ended (STOPPED)");
+    }
+
+    @Test
+    void badUploadsAreRefusedBeforeAnyImportStarts() throws Exception {
+        assertError(upload(as(Role.OPERATOR), "just text".getBytes(), "notes.txt", TestData.unique("text")),
+                HttpStatus.BAD_REQUEST, "'notes.txt' is not a zip archive");
+
+        holdImports();
+        String name = TestData.unique("twice");
+        byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 23);
+        long first = upload(as(Role.OPERATOR), zip, "a.zip", name).getBody().get("id").asLong();
+        assertError(upload(as(Role.OPERATOR), zip, "a.zip", name), HttpStatus.BAD_REQUEST,
+                "import " + first + " of a dataset named '" + name + "' is still running");
+        runHeld();
+        assertThat(awaitEnd(first).get("state").asText()).isEqualTo("SUCCEEDED");
+        assertError(upload(as(Role.OPERATOR), zip, "a.zip", name), HttpStatus.BAD_REQUEST, "already exists");
+        assertNoUploadCopies();
+    }
+
+    @Test
+    void aFailedImportSaysWhyAndLeavesNothing() throws Exception {
+        String name = TestData.unique("evil");
+        long id = upload(as(Role.OPERATOR), TestData.escapingZip(), "evil.zip", name).getBody().get("id").asLong();
+        JsonNode end = awaitEnd(id);
+        assertThat(end.get("state").asText()).isEqualTo("FAILED");
+        assertThat(end.get("error").asText()).startsWith("'evil.zip'").contains("escaped.png");
+        assertThat(datasets.findByName(name)).isEmpty();
+        assertNoLeftovers();
+    }
+
+    @Test
+    void unknownAndForgottenImportsAreNotFoundWithAHint() throws Exception {
+        assertError(as(Role.VIEWER).getForEntity("/api/dataset-imports/999999", JsonNode.class), HttpStatus.NOT_FOUND,
+                "dataset import 999999 not found (an import's outcome is kept for 60 minutes");
+
+        long id = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("a", "b"), 2, 24), "a.zip",
+                TestData.unique("old")).getBody().get("id").asLong();
+        awaitEnd(id);
+        jobs.clock = Clock.fixed(Instant.now().plus(Duration.ofMinutes(59)), ZoneOffset.UTC);
+        assertThat(as(Role.VIEWER).getForEntity("/api/dataset-imports", JsonNode.class).getBody()
+                .findValuesAsText("id")).contains(String.valueOf(id));
+        jobs.clock = Clock.fixed(Instant.now().plus(Duration.ofMinutes(61)), ZoneOffset.UTC);
+        assertThat(as(Role.VIEWER).getForEntity("/api/dataset-imports", JsonNode.class).getBody()
+                .findValuesAsText("id")).doesNotContain(String.valueOf(id));
+        assertError(as(Role.VIEWER).getForEntity("/api/dataset-imports/" + id, JsonNode.class), HttpStatus.NOT_FOUND,
+                "not found");
+    }
+
+    private void holdImports() {
+        saved = jobs.runner;
+        jobs.runner = held::add;
+    }
+
+    private void runHeld() {
+        List<Runnable> now = List.copyOf(held);
+        held.clear();
+        now.forEach(Runnable::run);
+    }
+
+    private JsonNode awaitEnd(long id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            ResponseEntity<JsonNode> status = as(Role.VIEWER).getForEntity("/api/dataset-imports/" + id, JsonNode.class);
+            assertThat(status.getStatusCode()).as("%s", status.getBody()).isEqualTo(HttpStatus.OK);
+            if (!status.getBody().get("state").asText().equals("RUNNING")) {
+                return status.getBody();
+            }
+            assertThat(System.nanoTime()).as("import %d still running after 60 s", id).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName,
+                                                   String name) {
+        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        parts.add("file", new ByteArrayResource(content) {
+            @Override
+            public String getFilename() {
+                return fileName;
+            }
+        });
+        parts.add("name", name);
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
+        return client.postForEntity("/api/datasets?async=true", new HttpEntity<>(parts, headers), JsonNode.class);
+    }
+
+    private static void assertError(ResponseEntity<JsonNode> response, HttpStatus status, String messagePart) {
+        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
+        assertThat(response.getBody().get("error").asText()).contains(messagePart);
+    }
+
+    /** The job's copy of each upload is deleted once its import ended. */
+    private static void assertNoUploadCopies() throws IOException {
+        Path uploads = datasetsDir().getParent().resolve("uploads");
+        if (Files.isDirectory(uploads)) {
+            try (Stream<Path> files = Files.list(uploads)) {
+                assertThat(files).as("upload copies left in %s", uploads).isEmpty();
+            }
+        }
+    }
+
+    /** No upload copy, and no extraction folder that no dataset lives in. */
+    private void assertNoLeftovers() throws IOException {
+        assertNoUploadCopies();
+        List<String> registered = datasets.list().stream().map(d -> Path.of(d.storageUri()).toString()).toList();
+        try (Stream<Path> files = Files.list(datasetsDir())) {
+            assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f.toString()))))
+                    .as("files in %s that belong to no dataset", datasetsDir()).isEmpty();
+        }
+    }
+}
