@@ -51,9 +51,9 @@ public class DatasetImportJobs {
      * in the background and deletes {@code upload} when done, however it ends.
      */
     public ImportJob start(String name, String fileName, Path upload) {
+        ImportJob job = null;
         try {
             imports.checkUpload(name, fileName, upload);
-            ImportJob job;
             synchronized (this) {
                 // Two imports under one name would both pass the check above and the second fail at the end.
                 jobs.values().stream().filter(j -> j.running() && j.name().equals(name)).findFirst().ifPresent(j -> {
@@ -63,9 +63,10 @@ public class DatasetImportJobs {
                 job = new ImportJob(nextId.getAndIncrement(), name, fileName, clock);
                 jobs.put(job.id(), job);
             }
+            ImportJob started = job;
             runner.execute(() -> {
                 try {
-                    job.run(progress -> imports.importZip(name, fileName, upload, progress));
+                    started.run(progress -> imports.importZip(name, fileName, upload, progress));
                 } finally {
                     deleteQuietly(upload);
                 }
@@ -73,6 +74,10 @@ public class DatasetImportJobs {
             forgetOld();
             return job;
         } catch (RuntimeException | Error e) {
+            // Refused, or no thread to run it on: nothing of it stays, and its name is free again.
+            if (job != null) {
+                jobs.remove(job.id());
+            }
             deleteQuietly(upload);
             throw e;
         }

@@ -129,6 +129,26 @@ class DatasetImportApiTest extends WebAppTest {
     }
 
     @Test
+    void anImportThatCannotStartLeavesNoJobAndFreesItsName() throws Exception {
+        saved = jobs.runner;
+        jobs.runner = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("unable to create a thread");
+        };
+        String name = TestData.unique("nothread");
+        byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 25);
+        ResponseEntity<JsonNode> refused = upload(as(Role.OPERATOR), zip, "a.zip", name);
+        assertThat(refused.getStatusCode()).isEqualTo(HttpStatus.INTERNAL_SERVER_ERROR);
+        assertThat(refused.getBody().get("error").asText()).contains("unable to create a thread");
+        assertThat(as(Role.VIEWER).getForEntity("/api/dataset-imports", JsonNode.class).getBody()
+                .findValuesAsText("name")).doesNotContain(name);
+        assertNoUploadCopies();
+
+        jobs.runner = saved;
+        long id = upload(as(Role.OPERATOR), zip, "a.zip", name).getBody().get("id").asLong();
+        assertThat(awaitEnd(id).get("state").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
     void aFailedImportSaysWhyAndLeavesNothing() throws Exception {
         String name = TestData.unique("evil");
         long id = upload(as(Role.OPERATOR), TestData.escapingZip(), "evil.zip", name).getBody().get("id").asLong();
