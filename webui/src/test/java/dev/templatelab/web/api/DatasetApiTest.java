@@ -4,18 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.templatelab.storage.artifacts.ArtifactStore;
 import dev.templatelab.storage.artifacts.StoredArtifact;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.ApiCalls;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.WebAppTest;
 import dev.templatelab.web.security.Role;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.core.io.ByteArrayResource;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
@@ -26,6 +23,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static dev.templatelab.web.ApiCalls.assertError;
+import static dev.templatelab.web.ApiCalls.jsonBody;
+import static dev.templatelab.web.ApiCalls.multipart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** POST/GET/DELETE /api/datasets, including every kind of bad upload: each a 4xx JSON error, nothing left behind. */
@@ -175,36 +175,9 @@ class DatasetApiTest extends WebAppTest {
         }
     }
 
-    static void assertError(ResponseEntity<JsonNode> response, HttpStatus status, String messagePart) {
-        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
-        assertThat(response.getBody()).as("JSON error body").isNotNull();
-        assertThat(response.getBody().get("error").asText()).contains(messagePart);
-    }
-
-    static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName, String name) {
-        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
-        parts.add("file", new ByteArrayResource(content) {
-            @Override
-            public String getFilename() {
-                return fileName;
-            }
-        });
-        if (name != null) {
-            parts.add("name", name);
-        }
-        return client.postForEntity("/api/datasets", multipart(parts), JsonNode.class);
-    }
-
-    private static HttpEntity<MultiValueMap<String, Object>> multipart(MultiValueMap<String, Object> parts) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
-        return new HttpEntity<>(parts, headers);
-    }
-
-    static HttpEntity<String> jsonBody(String json) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.APPLICATION_JSON);
-        return new HttpEntity<>(json, headers);
+    private static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName,
+                                                   String name) {
+        return ApiCalls.upload(client, "/api/datasets", content, fileName, name);
     }
 
     private static Stream<JsonNode> stream(JsonNode array) {

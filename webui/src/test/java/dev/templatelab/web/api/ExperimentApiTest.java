@@ -25,8 +25,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 
-import static dev.templatelab.web.api.DatasetApiTest.assertError;
-import static dev.templatelab.web.api.DatasetApiTest.jsonBody;
+import static dev.templatelab.web.ApiCalls.assertError;
+import static dev.templatelab.web.ApiCalls.jsonBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The experiment and trial endpoints: launch, read, trials, cancel, one trial, best-checkpoint download; bad requests. */

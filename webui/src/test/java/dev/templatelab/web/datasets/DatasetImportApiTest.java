@@ -2,6 +2,7 @@ package dev.templatelab.web.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.web.ApiCalls;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.WebAppTest;
 import dev.templatelab.web.security.Role;
@@ -9,15 +10,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.core.io.ByteArrayResource;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
+import static dev.templatelab.web.ApiCalls.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -203,22 +199,7 @@ class DatasetImportApiTest extends WebAppTest {
 
     private static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName,
                                                    String name) {
-        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
-        parts.add("file", new ByteArrayResource(content) {
-            @Override
-            public String getFilename() {
-                return fileName;
-            }
-        });
-        parts.add("name", name);
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
-        return client.postForEntity("/api/datasets?async=true", new HttpEntity<>(parts, headers), JsonNode.class);
-    }
-
-    private static void assertError(ResponseEntity<JsonNode> response, HttpStatus status, String messagePart) {
-        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
-        assertThat(response.getBody().get("error").asText()).contains(messagePart);
+        return ApiCalls.upload(client, "/api/datasets?async=true", content, fileName, name);
     }
 
     /** The job's copy of each upload is deleted once its import ended. */
