@@ -80,7 +80,9 @@ def decide_on_arrival(curves, epochs, rf, r0):
 
 
 def promoting(curves, epochs, rf, r0):
-    """Li et al.'s ASHA (asha): held at a rung unless in the top floor(n / rf); free workers promote first."""
+    """Li et al.'s ASHA (asha): held at a rung unless in the top floor(n / rf); free workers promote first. Once every
+    trial started and none completed, the best held trial of the highest rung runs on (Study.promotion's
+    FINISHES_ONE_TRIAL: with few trials at the top rungs nobody would be among the best floor(n / rf) there)."""
     steps = rung_steps(epochs, rf, r0)
     ends = steps + [epochs - 1]
     trained = []
@@ -93,6 +95,13 @@ def promoting(curves, epochs, rf, r0):
             if held:
                 job = (held[0], ends[k + 1] + 1)
                 break
+        if not job and len(trained) == len(curves) and epochs not in trained:
+            for k in reversed(range(len(steps))):
+                s = steps[k]
+                held = sorted((j for j in range(len(trained)) if trained[j] == s + 1), key=lambda j: (-curves[j][1][s], j))
+                if held:
+                    job = (held[0], ends[k + 1] + 1)
+                    break
         if job:
             trained[job[0]] = job[1]
         elif len(trained) < len(curves):
