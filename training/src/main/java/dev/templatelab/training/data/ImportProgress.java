@@ -49,6 +49,15 @@ public interface ImportProgress {
         return false;
     }
 
+    /**
+     * Asked once, by whoever keeps the result (registers the dataset), after every file is checked and before
+     * anything is kept: {@code false} stops the import there with nothing kept. A stop asked for while the last image
+     * was read is seen here; after {@code true} the import can no longer be stopped.
+     */
+    default boolean mayKeep() {
+        return !stopRequested();
+    }
+
     /** {@code done} of the phase's {@code total} files are through it; reported from 0 up to {@code total}. */
     default void progressed(Phase phase, int done, int total) {
     }

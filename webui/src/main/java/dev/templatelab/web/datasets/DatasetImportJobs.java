@@ -34,9 +34,9 @@ public class DatasetImportJobs {
     private final DatasetImports imports;
     private final Map<Long, ImportJob> jobs = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
-    Clock clock = Clock.systemUTC();
+    volatile Clock clock = Clock.systemUTC();
     /** Where imports run: a thread of their own each (tests run them where they like). */
-    Executor runner = task -> {
+    volatile Executor runner = task -> {
         Thread thread = new Thread(task, "dataset-import");
         thread.setDaemon(true);
         thread.start();
@@ -53,24 +53,26 @@ public class DatasetImportJobs {
     public ImportJob start(String name, String fileName, Path upload) {
         ImportJob job = null;
         try {
-            imports.checkUpload(name, fileName, upload);
             synchronized (this) {
-                // Two imports under one name would both pass the check above and the second fail at the end.
+                // A job not yet on its thread holds no name in DatasetImports: look at the jobs first. In this
+                // order a job that ends meanwhile has registered its dataset, which the name check then finds.
                 jobs.values().stream().filter(j -> j.running() && j.name().equals(name)).findFirst().ifPresent(j -> {
                     throw new IllegalArgumentException("import " + j.id() + " of a dataset named '" + name
                             + "' is still running; choose another name or wait for it");
                 });
+                imports.checkUpload(name, fileName, upload);
                 job = new ImportJob(nextId.getAndIncrement(), name, fileName, clock);
                 jobs.put(job.id(), job);
             }
             ImportJob started = job;
-            runner.execute(() -> {
+            // The copy goes before the job reports its end: once a client sees it ended, nothing of it is left.
+            runner.execute(() -> started.run(progress -> {
                 try {
-                    started.run(progress -> imports.importZip(name, fileName, upload, progress));
+                    return imports.importZip(name, fileName, upload, progress);
                 } finally {
                     deleteQuietly(upload);
                 }
-            });
+            }));
             forgetOld();
             return job;
         } catch (RuntimeException | Error e) {

@@ -34,6 +34,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -56,6 +58,11 @@ public class DatasetImports {
 
     private final ArtifactStore artifacts;
     private final DatasetCopies datasetCopies;
+    /**
+     * Names being imported in this process, whichever way (page, REST, async): two imports of one name would both
+     * pass the name check and the second fail at the database's unique name.
+     */
+    private final Set<String> importing = ConcurrentHashMap.newKeySet();
 
     DatasetImports(DatasetService datasets, StorageLocations locations, ArtifactStore artifacts,
                    DatasetCopies datasetCopies) {
@@ -98,6 +105,9 @@ public class DatasetImports {
     public Imported importZip(String name, String fileName, Path zip, ImportProgress progress) {
         checkName(name);
         requireZip(fileName, zip);
+        if (!importing.add(name)) {
+            throw new IllegalArgumentException(runningImportOf(name));
+        }
         Path named = zip;
         try {
             if (!zip.getFileName().toString().toLowerCase().endsWith(".zip")) {
@@ -115,10 +125,15 @@ public class DatasetImports {
                 throw new DatasetException(message.replace(named.toUri().toString(), "'" + fileName + "'")
                         .replace(named.toString(), "'" + fileName + "'"), e);
             }
+            if (!progress.mayKeep()) {
+                result.deleteExtraction();
+                throw new ImportStoppedException("stopped importing " + fileName + " before it was registered");
+            }
             return register(name, result);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the upload " + fileName + ": " + e.getMessage(), e);
         } finally {
+            importing.remove(name);
             if (named != zip) {
                 deleteQuietly(named);
             }
@@ -303,6 +318,13 @@ public class DatasetImports {
         if (datasets.findByName(name).isPresent()) {
             throw new IllegalArgumentException("a dataset named '" + name + "' already exists; choose another name");
         }
+        if (importing.contains(name)) {
+            throw new IllegalArgumentException(runningImportOf(name));
+        }
+    }
+
+    private static String runningImportOf(String name) {
+        return "a dataset named '" + name + "' is being imported; choose another name or wait for that import to end";
     }
 
     private static void requireZip(String fileName, Path file) {

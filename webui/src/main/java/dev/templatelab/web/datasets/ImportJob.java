@@ -1,7 +1,11 @@
 package dev.templatelab.web.datasets;
 
+import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportStoppedException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -12,6 +16,8 @@ import java.util.function.Function;
  * Its import reports to it through {@link #progress()}; callers read {@link #status()} at any time, from any thread.
  */
 public final class ImportJob {
+
+    private static final Logger log = LoggerFactory.getLogger(ImportJob.class);
 
     /** Where an import stands. */
     public enum State { RUNNING, SUCCEEDED, FAILED, STOPPED }
@@ -73,12 +79,20 @@ public final class ImportJob {
             }
 
             @Override
+            public boolean mayKeep() {
+                synchronized (ImportJob.this) {
+                    // From here on (saving the record, packing the copy for workers) nothing asks whether to stop.
+                    if (!stopRequested) {
+                        step = Step.REGISTERING;
+                    }
+                    return !stopRequested;
+                }
+            }
+
+            @Override
             public void progressed(Phase phase, int doneFiles, int totalFiles) {
                 synchronized (ImportJob.this) {
-                    // The last image checked: what follows (saving the record, packing the copy for workers) no
-                    // longer asks whether to stop.
-                    step = phase == Phase.EXTRACTING ? Step.EXTRACTING
-                            : doneFiles == totalFiles ? Step.REGISTERING : Step.CHECKING;
+                    step = phase == Phase.EXTRACTING ? Step.EXTRACTING : Step.CHECKING;
                     done = doneFiles;
                     total = totalFiles;
                 }
@@ -94,6 +108,10 @@ public final class ImportJob {
         } catch (ImportStoppedException e) {
             end(State.STOPPED, null, null);
         } catch (RuntimeException | Error e) {
+            if (!(e instanceof DatasetException || e instanceof IllegalArgumentException)) {
+                // Not the data's fault: the operator needs the stack trace, the client gets the message.
+                log.error("{} failed", this, e);
+            }
             end(State.FAILED, null, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             if (e instanceof Error err) {
                 throw err;   // recorded for the client; the thread's handler logs it

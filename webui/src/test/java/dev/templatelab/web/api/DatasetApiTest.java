@@ -164,9 +164,8 @@ class DatasetApiTest extends WebAppTest {
         for (Path dir : List.of(datasetsDir(), datasetsDir().getParent().resolve("uploads"))) {
             if (Files.isDirectory(dir)) {
                 try (Stream<Path> files = Files.list(dir)) {
-                    List<String> registered = datasets.list().stream()
-                            .map(d -> Path.of(d.storageUri()).toString()).toList();
-                    assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f.toString()))))
+                    List<Path> registered = datasets.list().stream().map(d -> Path.of(d.storageUri())).toList();
+                    assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f))))
                             .as("files in %s that belong to no dataset", dir).isEmpty();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);

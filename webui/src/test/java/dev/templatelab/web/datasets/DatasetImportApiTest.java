@@ -2,6 +2,7 @@ package dev.templatelab.web.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.web.ApiCalls;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.WebAppTest;
@@ -23,7 +24,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static dev.templatelab.web.ApiCalls.assertError;
@@ -39,6 +43,8 @@ class DatasetImportApiTest extends WebAppTest {
     DatasetImportJobs jobs;
     @Autowired
     DatasetService datasets;
+    @Autowired
+    DatasetImports imports;
 
     /** Imports queued here run only when the test says so. */
     private final List<Runnable> held = new ArrayList<>();
@@ -105,6 +111,88 @@ class DatasetImportApiTest extends WebAppTest {
         assertNoLeftovers();
         assertError(as(Role.OPERATOR).exchange("/api/dataset-imports/" + id, HttpMethod.DELETE, null, JsonNode.class),
                 HttpStatus.CONFLICT, "already ended (STOPPED)");
+    }
+
+    @Test
+    void aStopArrivingWhileTheLastImageIsReadStillKeepsNothing() throws Exception {
+        Path zip = Files.createTempFile("late", ".zip");
+        Files.write(zip, TestData.datasetZip(List.of("a", "b"), 3, 26));
+        String name = TestData.unique("late");
+        ImportJob job = new ImportJob(-1, name, "late.zip", Clock.systemUTC());
+        ImportProgress real = job.progress();
+        // The DELETE comes in after the importer's last stop check, while it reads and hashes the last image.
+        ImportProgress lateStop = new ImportProgress() {
+            boolean lastImage;
+
+            @Override
+            public boolean stopRequested() {
+                boolean answer = real.stopRequested();
+                if (lastImage) {
+                    job.requestStop();
+                }
+                return answer;
+            }
+
+            @Override
+            public void progressed(Phase phase, int done, int total) {
+                real.progressed(phase, done, total);
+                lastImage = phase == Phase.CHECKING && done == total - 1;
+            }
+
+            @Override
+            public boolean mayKeep() {
+                return real.mayKeep();
+            }
+        };
+
+        job.run(ignored -> imports.importZip(name, "late.zip", zip, lateStop));
+
+        assertThat(job.status().stopRequested()).isTrue();
+        assertThat(job.status().state()).isEqualTo(ImportJob.State.STOPPED);
+        assertThat(datasets.findByName(name)).isEmpty();
+        assertNoLeftovers();
+        Files.delete(zip);
+    }
+
+    @Test
+    void aNameBeingImportedAnyWayIsRefusedToOtherImports() throws Exception {
+        Path zip = Files.createTempFile("busy", ".zip");
+        byte[] content = TestData.datasetZip(List.of("a", "b"), 2, 27);
+        Files.write(zip, content);
+        String name = TestData.unique("busy");
+        CountDownLatch checking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ImportProgress paused = new ImportProgress() {
+            @Override
+            public void progressed(Phase phase, int done, int total) {
+                if (phase == Phase.CHECKING && done == 0) {
+                    checking.countDown();
+                    await(release);
+                }
+            }
+        };
+        CompletableFuture<DatasetImports.Imported> first = CompletableFuture.supplyAsync(
+                () -> imports.importZip(name, "busy.zip", zip, paused));
+        try {
+            assertThat(checking.await(30, TimeUnit.SECONDS)).isTrue();
+            assertError(ApiCalls.upload(as(Role.OPERATOR), "/api/datasets", content, "b.zip", name),
+                    HttpStatus.BAD_REQUEST, "a dataset named '" + name + "' is being imported");
+            assertError(upload(as(Role.OPERATOR), content, "b.zip", name), HttpStatus.BAD_REQUEST,
+                    "is being imported");
+        } finally {
+            release.countDown();
+        }
+        assertThat(first.get(60, TimeUnit.SECONDS).dataset().name()).isEqualTo(name);
+        assertNoUploadCopies();
+        Files.delete(zip);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -215,9 +303,9 @@ class DatasetImportApiTest extends WebAppTest {
     /** No upload copy, and no extraction folder that no dataset lives in. */
     private void assertNoLeftovers() throws IOException {
         assertNoUploadCopies();
-        List<String> registered = datasets.list().stream().map(d -> Path.of(d.storageUri()).toString()).toList();
+        List<Path> registered = datasets.list().stream().map(d -> Path.of(d.storageUri())).toList();
         try (Stream<Path> files = Files.list(datasetsDir())) {
-            assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f.toString()))))
+            assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f))))
                     .as("files in %s that belong to no dataset", datasetsDir()).isEmpty();
         }
     }

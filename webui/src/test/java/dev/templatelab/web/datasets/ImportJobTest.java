@@ -35,13 +35,15 @@ class ImportJobTest {
             seen.add(job.status());
             progress.progressed(Phase.CHECKING, 9, 9);
             seen.add(job.status());
+            assertThat(progress.mayKeep()).isTrue();
+            seen.add(job.status());
             return imported(42);
         });
 
         assertThat(seen).extracting(ImportJob.Status::step).containsExactly(ImportJob.Step.STARTING,
-                ImportJob.Step.EXTRACTING, ImportJob.Step.CHECKING, ImportJob.Step.REGISTERING);
-        assertThat(seen).extracting(ImportJob.Status::done).containsExactly(0, 3, 4, 9);
-        assertThat(seen).extracting(ImportJob.Status::total).containsExactly(0, 10, 9, 9);
+                ImportJob.Step.EXTRACTING, ImportJob.Step.CHECKING, ImportJob.Step.CHECKING, ImportJob.Step.REGISTERING);
+        assertThat(seen).extracting(ImportJob.Status::done).containsExactly(0, 3, 4, 9, 9);
+        assertThat(seen).extracting(ImportJob.Status::total).containsExactly(0, 10, 9, 9, 9);
         assertThat(seen).extracting(ImportJob.Status::state).containsOnly(ImportJob.State.RUNNING);
         ImportJob.Status end = job.status();
         assertThat(end.state()).isEqualTo(ImportJob.State.SUCCEEDED);
@@ -73,9 +75,24 @@ class ImportJobTest {
     }
 
     @Test
-    void aStopIsRefusedOnceEveryImageIsCheckedOrTheImportEnded() {
+    void aStopAskedWhileTheLastImageIsReadStillStopsIt() {
+        ImportJob job = new ImportJob(5, "pets", "pets.zip", CLOCK);
+        ImportProgress progress = job.progress();
+        progress.progressed(Phase.CHECKING, 9, 9);
+        assertThat(job.requestStop().stopRequested()).isTrue();
+        assertThat(progress.mayKeep()).isFalse();
+        assertThat(job.status().step()).isEqualTo(ImportJob.Step.CHECKING);
+
+        ImportJob empty = new ImportJob(6, "pets", "pets.zip", CLOCK);
+        empty.progress().progressed(Phase.CHECKING, 0, 0);   // no usable image: it fails, it does not save
+        assertThat(empty.requestStop().stopRequested()).isTrue();
+    }
+
+    @Test
+    void aStopIsRefusedOnceTheImportMayKeepItsResultOrEnded() {
         ImportJob saving = new ImportJob(2, "pets", "pets.zip", CLOCK);
         saving.progress().progressed(Phase.CHECKING, 9, 9);
+        assertThat(saving.progress().mayKeep()).isTrue();
         assertThatThrownBy(saving::requestStop).isInstanceOf(ImportJob.TooLateToStopException.class)
                 .hasMessageContaining("saving the dataset, which cannot be stopped");
         assertThat(saving.progress().stopRequested()).isFalse();
