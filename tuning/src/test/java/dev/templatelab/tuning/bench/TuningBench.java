@@ -21,12 +21,14 @@ import dev.templatelab.tuning.testapp.TuningTestApplication;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -64,6 +66,18 @@ public final class TuningBench {
             epochBudget(pruner.trim());   // a bad arm is refused before any arm trains
         }
         Path home = Files.createTempDirectory("tuning-bench");
+        try {
+            runArms(a, home, trials, epochs, validation, fixed);
+        } finally {
+            // Its database, data and checkpoints: 150-200 MB a run, of no use once the table is printed.
+            try (Stream<Path> files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void runArms(Map<String, String> a, Path home, int trials, int epochs, double validation,
+                            Map<String, Object> fixed) throws Exception {
         Path data = TinyDigits.create(home, Integer.parseInt(a.get("--classes")), Integer.parseInt(a.get("--per-class")));
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TuningTestApplication.class)
                 .web(WebApplicationType.NONE).properties(Map.of("TEMPLATELAB_HOME", home.toString(),
