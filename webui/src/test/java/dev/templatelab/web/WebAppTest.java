@@ -1,5 +1,6 @@
 package dev.templatelab.web;
 
+import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.web.security.Role;
 import dev.templatelab.web.security.UserAccounts;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -14,6 +15,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The real application on embedded PostgreSQL in a fresh {@code TEMPLATELAB_HOME}, without workers or the
@@ -68,6 +73,24 @@ public abstract class WebAppTest {
     /** The app's datasets folder: extracted uploads live here. */
     protected static Path datasetsDir() {
         return HOME.resolve("datasets");
+    }
+
+    /**
+     * No file under {@code uploads/} and no entry under {@code datasets/} that no registered dataset lives in: what a
+     * refused, failed or stopped import must leave.
+     */
+    protected static void assertNoImportLeftovers(DatasetService datasets) {
+        List<Path> registered = datasets.list().stream().map(d -> Path.of(d.storageUri())).toList();
+        for (Path dir : List.of(datasetsDir(), HOME.resolve("uploads"))) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f))))
+                            .as("files in %s that belong to no dataset", dir).isEmpty();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
     }
 
     private static Path tempHome() {

@@ -18,7 +18,6 @@ import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -92,7 +91,7 @@ class DatasetApiTest extends WebAppTest {
                 TestData.unique("text"));
         assertError(response, HttpStatus.BAD_REQUEST, "'notes.txt' is not a zip archive");
         assertThat(datasets.list()).hasSize(before);
-        assertNoLeftovers();
+        assertNoImportLeftovers(datasets);
     }
 
     @Test
@@ -104,7 +103,7 @@ class DatasetApiTest extends WebAppTest {
         assertThat(response.getBody().get("error").asText()).as("names the user's file, not the server's copy")
                 .startsWith("'evil.zip'").doesNotContain("uploads");
         assertThat(datasets.list()).hasSize(before);
-        assertNoLeftovers();
+        assertNoImportLeftovers(datasets);
         assertThat(datasetsDir().getParent().resolve("escaped.png")).doesNotExist();
     }
 
@@ -114,7 +113,7 @@ class DatasetApiTest extends WebAppTest {
         byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 3);
         assertThat(upload(as(Role.OPERATOR), zip, "a.zip", name).getStatusCode()).isEqualTo(HttpStatus.CREATED);
         assertError(upload(as(Role.OPERATOR), zip, "a.zip", name), HttpStatus.BAD_REQUEST, "already exists");
-        assertNoLeftovers();
+        assertNoImportLeftovers(datasets);
     }
 
     @Test
@@ -157,21 +156,6 @@ class DatasetApiTest extends WebAppTest {
         assertThat(doc.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(doc.getBody().get("paths").has("/api/datasets")).isTrue();
         assertThat(doc.getBody().get("paths").has("/api/experiments/{id}/best-checkpoint")).isTrue();
-    }
-
-    /** No extraction folder or upload copy survives a refused upload. */
-    private void assertNoLeftovers() {
-        for (Path dir : List.of(datasetsDir(), datasetsDir().getParent().resolve("uploads"))) {
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> files = Files.list(dir)) {
-                    List<Path> registered = datasets.list().stream().map(d -> Path.of(d.storageUri())).toList();
-                    assertThat(files.filter(f -> registered.stream().noneMatch(r -> r.startsWith(f))))
-                            .as("files in %s that belong to no dataset", dir).isEmpty();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        }
     }
 
     private static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName,
