@@ -59,6 +59,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setPort(port)
                     .setPGStartupWait(Duration.ofSeconds(60))   // initdb + start on a busy 2-core box
+                    // zonky's own JVM hook would stop the server while Spring's hook is still stopping the workers
+                    // (they hand their trials back through the database); the application context closes it last.
+                    .setRegisterShutdownHook(false)
                     // A server left running by a JVM that died (kill -9) still holds the data directory.
                     .setDataDirectoryCustomizer(dir -> stopOrphanedServer(dir.toPath()))
                     .start();

@@ -7,12 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,27 +24,9 @@ class CrashRecoveryTest {
 
     @Test
     void theNextStartStopsTheOrphanedServerAndFindsTheData() throws Exception {
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), StorageChildProcess.class.getName(),
-                home.toString(), "written-before-the-crash")
-                .redirectErrorStream(true).start();
-        CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-                boolean seen = false;
-                for (String line; (line = out.readLine()) != null; ) {   // keep draining until the child dies
-                    seen |= line.equals("READY");
-                    if (seen) {
-                        return true;
-                    }
-                }
-                return false;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        Process child = StorageChildProcess.startAndAwaitReady(home, "written-before-the-crash");
         long orphanPid = -1;
         try {
-            assertThat(ready.get(120, TimeUnit.SECONDS)).as("child started storage").isTrue();
             orphanPid = Long.parseLong(Files.readAllLines(home.resolve("postgres/data/postmaster.pid")).get(0).trim());
         } finally {
             child.destroyForcibly();   // SIGKILL: no shutdown hooks, PostgreSQL keeps running
