@@ -169,6 +169,12 @@ public final class TrainingJob {
                 previousBest = lastEpoch;
             }
             log.printf("resuming from %s after epoch %d%n", last, startEpoch);
+            Object plannedEpochs = loaded.metadata().hyperparameters().get("num_epochs");
+            if (hp.getString("lr_schedule").equals("cosine") && plannedEpochs instanceof Number planned
+                    && planned.intValue() < epochs) {
+                log.printf("note: the cosine schedule keeps the %d epochs it was started with: epochs after those train "
+                        + "at its floor rate%n", planned.intValue());
+            }
         } else {
             net = graph.newNetwork(seed);
             initialiseBackbone(template, hp, request, net, graph, log, provenance);
@@ -359,15 +365,31 @@ public final class TrainingJob {
             throw new IllegalArgumentException("cannot resume from " + file + ": the dataset changed since (content hash "
                     + m.datasetHash() + " vs " + dataset.contentHash() + "); delete it to start afresh");
         }
-        // The saved network carries its frozen layers and head dropout: a resumed run cannot change them.
-        for (String name : List.of("frozen_blocks", "head_dropout")) {
-            // Both are numbers; a checkpoint written before they existed has neither, and nothing to compare.
-            if (m.hyperparameters().get(name) instanceof Number saved && saved.doubleValue() != hp.getDouble(name)) {
-                throw new IllegalArgumentException("cannot resume from " + file + ": it was trained with " + name + "="
-                        + saved + ", not " + hp.values().get(name) + "; resume with --set " + name + "=" + saved
-                        + ", or delete it to start afresh");
+        // The saved network carries its updater, schedule, frozen layers and head dropout, and the split follows the
+        // seed and fractions: a resumed run continues with what it was started with, or it would train with some
+        // settings and record others.
+        List<String> changed = new ArrayList<>();
+        m.hyperparameters().forEach((name, saved) -> {
+            Object now = hp.values().get(name);
+            if (now != null && !RESUMABLE_CHANGES.contains(name) && !sameValue(saved, now)) {
+                changed.add(name + "=" + saved + " (not " + now + ")");
             }
+        });
+        if (!changed.isEmpty()) {
+            throw new IllegalArgumentException("cannot resume from " + file + ": it was trained with " + String.join(", ",
+                    changed) + "; a resumed run keeps its settings (only " + String.join(" and ", RESUMABLE_CHANGES)
+                    + " may change): resume with those values, or start afresh (train --overwrite)");
         }
+    }
+
+    /** Settings a resumed run may change: how long it trains. */
+    private static final List<String> RESUMABLE_CHANGES = List.of("num_epochs", "early_stopping_patience");
+
+    private static boolean sameValue(Object saved, Object now) {
+        if (saved instanceof Number a && now instanceof Number b) {
+            return a.doubleValue() == b.doubleValue();
+        }
+        return String.valueOf(saved).equalsIgnoreCase(String.valueOf(now));
     }
 
     private static CheckpointMetadata metadata(Template template, TemplateSpec spec, ImageDataset dataset, DataConfig data,

@@ -149,11 +149,38 @@ class TrainingJobTest {
         assertThat(log.toString()).contains("resuming from").contains("after epoch 2");
         assertThat(resumed.outcome().history()).extracting(h -> h.epoch()).containsExactly(2);
 
-        // The saved network keeps its head dropout (none here): resuming with another is refused before training.
-        Map<String, String> otherDropout = small(4);
-        otherDropout.put("head_dropout", "0.3");
-        assertThatThrownBy(() -> run("Clarifai_InceptionV2", data, otherDropout, out, false, true))
-                .hasMessageContaining("it was trained with head_dropout=0.0, not 0.3; resume with --set head_dropout=0.0");
+        // The saved network keeps its updater, schedule and head dropout, and the split follows seed and fractions:
+        // resuming with other settings is refused before training, naming each, rather than recording settings it
+        // did not train with. Only how long it trains may change (num_epochs above).
+        Map<String, String> changed = small(4);
+        changed.put("head_dropout", "0.3");
+        changed.put("lrate", "0.5");
+        changed.put("validation_fraction", "0.5");
+        changed.put("updater", "adam");
+        changed.put("early_stopping_patience", "2");
+        assertThatThrownBy(() -> run("Clarifai_InceptionV2", data, changed, out, false, true))
+                .hasMessageContaining("it was trained with ")
+                .hasMessageContaining("lrate=0.05 (not 0.5)")
+                .hasMessageContaining("validation_fraction=0.25 (not 0.5)")
+                .hasMessageContaining("updater=nesterovs (not adam)")
+                .hasMessageContaining("head_dropout=0.0 (not 0.3)")
+                .hasMessageNotContaining("num_epochs=").hasMessageNotContaining("early_stopping_patience=")
+                .hasMessageContaining("only num_epochs and early_stopping_patience may change");
+    }
+
+    /** A cosine schedule is baked into the saved updater: training longer than planned says where the rate stays. */
+    @Test
+    void resumingACosineRunForMoreEpochsSaysTheScheduleKeepsItsLength() throws Exception {
+        Path data = SyntheticImages.colourFolders(dir.resolve("colours"), 8);
+        Path out = dir.resolve("model.tlckpt");
+        Map<String, String> hp = small(1);
+        hp.put("lr_schedule", "cosine");
+        run("Clarifai_InceptionV2", data, hp, out, false, false);
+
+        hp.put("num_epochs", "2");
+        run("Clarifai_InceptionV2", data, hp, out, false, true);
+
+        assertThat(log.toString()).contains("note: the cosine schedule keeps the 1 epochs it was started with");
     }
 
     /**
