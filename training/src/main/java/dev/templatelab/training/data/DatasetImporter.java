@@ -57,6 +57,15 @@ public final class DatasetImporter {
      * leaving nothing behind.
      */
     public static ImportResult importFrom(Path source, Path workDir, ImportLimits limits, ImportProgress progress) {
+        return importFrom(source, null, workDir, limits, progress);
+    }
+
+    /**
+     * As {@link #importFrom(Path, Path, ImportLimits, ImportProgress)}, naming a zip {@code zipShownAs} in messages and
+     * warnings (e.g. the file name a user uploaded, not the server's copy of it); null names it by its path.
+     */
+    public static ImportResult importFrom(Path source, String zipShownAs, Path workDir, ImportLimits limits,
+                                          ImportProgress progress) {
         if (source == null || limits == null || progress == null) {
             throw new IllegalArgumentException("source, limits and progress are required");
         }
@@ -71,7 +80,8 @@ public final class DatasetImporter {
             if (workDir == null) {
                 throw new IllegalArgumentException("a work folder is required to extract " + source);
             }
-            return fromZip(source.toAbsolutePath(), workDir, limits, progress);
+            return fromZip(source.toAbsolutePath(), zipShownAs == null ? source.toString() : zipShownAs, workDir, limits,
+                    progress);
         }
         if (name.endsWith(".csv")) {
             return fromManifest(realPath(source), limits, progress);
@@ -80,11 +90,24 @@ public final class DatasetImporter {
                 + " give a folder with one subfolder per class, a zip of it, or a CSV of path,label rows");
     }
 
-    private static ImportResult fromZip(Path zip, Path workDir, ImportLimits limits, ImportProgress progress) {
+    /**
+     * Extracts the zip into a fresh folder and imports that. Messages and warnings name files inside the zip as
+     * {@code shownAs/entry} (the user's zip and its entry names), not by the extraction folder, which the user never
+     * saw and which is gone after a failed import.
+     */
+    private static ImportResult fromZip(Path zip, String shownAs, Path workDir, ImportLimits limits,
+                                        ImportProgress progress) {
         Path extracted = SafeZipExtractor.extract(zip, workDir, limits, progress);
         try {
             ImportResult result = fromFolder(unwrapSingleFolder(extracted), limits, progress);
-            return new ImportResult(result.dataset(), result.report(), result.root(), extracted);
+            return new ImportResult(result.dataset(), result.report().namedInside(extracted, Path.of(shownAs)),
+                    result.root(), extracted);
+        } catch (ImportStoppedException e) {
+            ExtractionFolders.delete(extracted);
+            throw new ImportStoppedException(e.getMessage().replace(extracted.toString(), shownAs));
+        } catch (DatasetException e) {
+            ExtractionFolders.delete(extracted);
+            throw new DatasetException(e.getMessage().replace(extracted.toString(), shownAs), e);
         } catch (RuntimeException | Error e) {
             ExtractionFolders.delete(extracted); // no dataset, so no reason to keep its files
             throw e;

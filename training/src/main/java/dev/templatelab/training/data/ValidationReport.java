@@ -31,6 +31,16 @@ public record ValidationReport(List<SkippedFile> skipped, List<DuplicateFile> du
     public record SmallClass(String name, int images, int minimum) {
     }
 
+    /** This report with the files under {@code folder} named as under {@code shownAs} instead (e.g. inside a zip). */
+    public ValidationReport namedInside(Path folder, Path shownAs) {
+        java.util.function.UnaryOperator<Path> shown = p -> p.startsWith(folder) ? shownAs.resolve(folder.relativize(p)) : p;
+        return new ValidationReport(
+                skipped.stream().map(s -> new SkippedFile(shown.apply(s.file()), s.reason())).toList(),
+                duplicates.stream().map(d -> new DuplicateFile(shown.apply(d.duplicate()), shown.apply(d.kept()),
+                        d.sha256())).toList(),
+                smallClasses);
+    }
+
     /** True when nothing was skipped, duplicated or too small. */
     public boolean isClean() {
         return skipped.isEmpty() && duplicates.isEmpty() && smallClasses.isEmpty();

@@ -333,7 +333,28 @@ class ZipImportTest {
 
         assertThatThrownBy(() -> importZip(zip, ImportLimits.defaults()))
                 .isInstanceOf(DatasetException.class)
-                .hasMessageContaining("only one class ('cat')");
+                .hasMessageContaining("dataset " + zip + " has only one class ('cat')")
+                .hasMessageNotContaining(work.toString());   // the extraction folder is gone: name the zip
+        assertNothingExtracted();
+    }
+
+    /** Warnings and errors name files as entries of the zip (under the name the caller gives it), never the extraction. */
+    @Test
+    void warningsAndErrorsNameTheZipsEntriesNotTheExtractionFolder() throws IOException {
+        Path zip = TestImages.zip(temp.resolve("upload-123.zip"), petsWith("dog/notes.txt", "hello".getBytes()));
+
+        ImportResult result = DatasetImporter.importFrom(zip, "pets.zip", work, ImportLimits.defaults(),
+                ImportProgress.NONE);
+
+        assertThat(result.report().lines()).containsExactly(
+                "skipped pets.zip/dog/notes.txt: not a JPEG, PNG, BMP or GIF image");
+        result.deleteExtraction();
+
+        Path empty = TestImages.zip(temp.resolve("empty.zip"), Map.of());
+        assertThatThrownBy(() -> DatasetImporter.importFrom(empty, "mine.zip", work, ImportLimits.defaults(),
+                ImportProgress.NONE))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageStartingWith("dataset mine.zip has no usable images; expected one subfolder per class");
         assertNothingExtracted();
     }
 

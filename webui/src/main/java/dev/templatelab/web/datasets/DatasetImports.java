@@ -49,6 +49,7 @@ public class DatasetImports {
 
     private static final Logger log = LoggerFactory.getLogger(DatasetImports.class);
     private static final byte[] ZIP_SIGNATURE = {'P', 'K', 3, 4};
+    private static final byte[] EMPTY_ZIP_SIGNATURE = {'P', 'K', 5, 6};
     /** Name under which the bundled digits are registered at first start. */
     public static final String SAMPLE_NAME = "digits-sample";
 
@@ -118,7 +119,7 @@ public class DatasetImports {
             }
             ImportResult result;
             try {
-                result = DatasetImporter.importFrom(named, datasetsDir, ImportLimits.defaults(), progress);
+                result = DatasetImporter.importFrom(named, fileName, datasetsDir, ImportLimits.defaults(), progress);
             } catch (DatasetException e) {
                 // Name the user's file, not the server's temporary copy of it.
                 String message = String.valueOf(e.getMessage());
@@ -331,7 +332,8 @@ public class DatasetImports {
         byte[] head = new byte[4];
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(head, 0, 4);
-            if (n < 4 || !Arrays.equals(head, ZIP_SIGNATURE)) {
+            // An empty archive has only its end record: a zip all the same, refused later for holding no images.
+            if (n < 4 || !Arrays.equals(head, ZIP_SIGNATURE) && !Arrays.equals(head, EMPTY_ZIP_SIGNATURE)) {
                 throw new DatasetException("'" + fileName + "' is not a zip archive; upload a .zip of a folder"
                         + " with one subfolder of images per class");
             }

@@ -94,6 +94,25 @@ class DatasetApiTest extends WebAppTest {
         assertNoImportLeftovers(datasets);
     }
 
+    /** An empty zip and a one-class zip are zips, refused for what they hold, naming the user's file. */
+    @Test
+    void zipsWithoutADatasetAreRefusedNamingTheUsersFile() throws IOException {
+        int before = datasets.list().size();
+        java.io.ByteArrayOutputStream empty = new java.io.ByteArrayOutputStream();
+        new java.util.zip.ZipOutputStream(empty).close();
+
+        ResponseEntity<JsonNode> emptyZip = upload(as(Role.OPERATOR), empty.toByteArray(), "empty.zip",
+                TestData.unique("empty"));
+        assertError(emptyZip, HttpStatus.BAD_REQUEST, "dataset empty.zip has no usable images; expected one subfolder");
+
+        ResponseEntity<JsonNode> oneClass = upload(as(Role.OPERATOR), TestData.datasetZip(List.of("a"), 3, 5),
+                "one.zip", TestData.unique("one"));
+        assertError(oneClass, HttpStatus.BAD_REQUEST, "dataset one.zip/data has only one class ('a')");
+        assertThat(oneClass.getBody().get("error").asText()).doesNotContain("import-");
+        assertThat(datasets.list()).hasSize(before);
+        assertNoImportLeftovers(datasets);
+    }
+
     @Test
     void aZipEscapingItsFolderIsRefusedAndLeavesNothing() throws IOException {
         int before = datasets.list().size();
