@@ -28,6 +28,7 @@ import dev.templatelab.tuning.execution.TrialScheduler;
 import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
+import dev.templatelab.web.datasets.DatasetImports;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -354,6 +355,8 @@ final class TuneCommand implements Callable<Integer> {
             throws Exception {
         progress.println("importing " + data + " (every image is read once, to check it and hash the dataset)");
         progress.flush();
+        // What an interrupted tune (Ctrl-C during a zip's extraction) or a killed serve left there.
+        DatasetImports.sweepAbandonedImports(home.root().resolve("datasets"), datasets);
         ImportResult result = DatasetImporter.importFrom(data, home.root().resolve("datasets"), ImportLimits.defaults(),
                 ImportProgress.printing(progress, Duration.ofSeconds(5), () -> false));
         boolean zip = result.extractedTo() != null;

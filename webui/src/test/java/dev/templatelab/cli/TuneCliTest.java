@@ -108,10 +108,15 @@ class TuneCliTest {
                 + "whole trial, 4 epochs; got 3");
         assertThat(database).as("each refused before the database started and the images were read").doesNotExist();
 
+        // What a tune interrupted during a zip's extraction left (an import- folder nobody holds) goes at the next one.
+        Path abandoned = Files.createDirectories(dir.resolve(".templatelab/datasets/import-123/digits/0"));
+        Files.writeString(abandoned.resolve("half-written.png"), "cut off");
+
         // Whether the data is multi-label is known only once it is imported.
         Run map = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2", "--objective", "map");
         assertThat(map.code()).isEqualTo(2);
         assertThat(map.err()).contains("error: --objective map is measured on multi-label data only");
+        assertThat(dir.resolve(".templatelab/datasets/import-123")).doesNotExist();
     }
 
     /**

@@ -189,12 +189,17 @@ public class DatasetImports {
      */
     @EventListener(ApplicationReadyEvent.class)
     public int sweepAbandonedImports() {
-        int removed = ExtractionFolders.sweepAbandoned(datasetsDir, folder -> datasets.list().stream()
-                .anyMatch(d -> "file".equals(d.storageUri().getScheme()) && Path.of(d.storageUri()).startsWith(folder)));
+        int removed = sweepAbandonedImports(datasetsDir, datasets);
         if (removed > 0) {
             log.info("Deleted {} unfinished import(s) in {}", removed, datasetsDir);
         }
         return removed;
+    }
+
+    /** As {@link #sweepAbandonedImports()} for any process with that folder and database (e.g. {@code tune}'s). */
+    public static int sweepAbandonedImports(Path datasetsDir, DatasetService datasets) {
+        return ExtractionFolders.sweepAbandoned(datasetsDir, folder -> datasets.list().stream()
+                .anyMatch(d -> "file".equals(d.storageUri().getScheme()) && Path.of(d.storageUri()).startsWith(folder)));
     }
 
     /**
