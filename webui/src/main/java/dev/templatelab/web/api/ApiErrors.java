@@ -9,9 +9,11 @@ import dev.templatelab.web.datasets.ImportJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -34,7 +36,16 @@ public class ApiErrors {
 
     /** A 4xx/5xx answer with its message. */
     public static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
-        return ResponseEntity.status(status).body(Map.of("error", message));
+        return error(status, Map.of("error", message));
+    }
+
+    /**
+     * An error body, always JSON: the content type is set here, so Spring writes it whatever the request's Accept
+     * header asks for (negotiating would fail for e.g. {@code Accept: application/xml} and turn the answer into an
+     * empty 500).
+     */
+    public static ResponseEntity<Map<String, String>> error(HttpStatus status, Map<String, String> body) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
     @ExceptionHandler(NotFoundException.class)
@@ -84,6 +95,13 @@ public class ApiErrors {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "content type " + e.getContentType()
                 + " is not supported here; send " + e.getSupportedMediaTypes()
                 + " (dataset uploads are multipart/form-data with fields 'file' and 'name')");
+    }
+
+    /** A client that accepts no JSON (Accept: application/xml) on an endpoint that answers JSON. */
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Map<String, String>> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+        return error(HttpStatus.NOT_ACCEPTABLE, "this endpoint answers application/json; send Accept: application/json"
+                + " (or */*, or no Accept header)");
     }
 
     @ExceptionHandler(MaxUploadSizeExceededException.class)
