@@ -6,6 +6,7 @@ import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
 import dev.templatelab.storage.datasets.DatasetInUseException;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.web.datasets.ImportJob;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -122,9 +123,14 @@ public class ApiErrors {
                 + e.getSupportedHttpMethods());
     }
 
+    /** A path no controller maps (under /api Vaadin leaves it to Spring: vaadin.exclude-urls). */
     @ExceptionHandler(org.springframework.web.servlet.resource.NoResourceFoundException.class)
-    ResponseEntity<Map<String, String>> noSuchPath(org.springframework.web.servlet.resource.NoResourceFoundException e) {
-        return error(HttpStatus.NOT_FOUND, "no such endpoint: /" + e.getResourcePath() + "; see /v3/api-docs");
+    ResponseEntity<Map<String, String>> noSuchPath(org.springframework.web.servlet.resource.NoResourceFoundException e,
+                                                   HttpServletRequest request) {
+        // The request's own path: the exception's drops a trailing slash, which is what is wrong with "/api/x/1/".
+        String path = request.getRequestURI();
+        return error(HttpStatus.NOT_FOUND, "no such endpoint: " + path
+                + (path.endsWith("/") ? " (paths end without a slash)" : "") + "; see /v3/api-docs");
     }
 
     /** Anything unexpected: still JSON, and logged with its stack trace for the operator. */

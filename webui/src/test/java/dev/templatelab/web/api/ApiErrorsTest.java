@@ -65,6 +65,24 @@ class ApiErrorsTest extends WebAppTest {
                 "this endpoint answers application/json");
     }
 
+    @Test
+    void unknownApiPathsAreJson404sNotTheUiPage() {
+        assertJsonError(call(HttpMethod.GET, "/api/nothing", null, null), HttpStatus.NOT_FOUND,
+                "no such endpoint: /api/nothing; see /v3/api-docs");
+        assertJsonError(call(HttpMethod.GET, "/api/experiments/1/foo", null, null), HttpStatus.NOT_FOUND,
+                "no such endpoint: /api/experiments/1/foo");
+        assertJsonError(call(HttpMethod.GET, "/api/experiments/12/", null, null), HttpStatus.NOT_FOUND,
+                "no such endpoint: /api/experiments/12/ (paths end without a slash)");
+        assertJsonError(call(HttpMethod.GET, "/api/nothing", "text/html", null), HttpStatus.NOT_FOUND,
+                "no such endpoint: /api/nothing");
+        assertJsonError(call(HttpMethod.POST, "/api/nothing", null, "{}"), HttpStatus.NOT_FOUND,
+                "no such endpoint: /api/nothing");
+        assertJsonError(call(HttpMethod.DELETE, "/api/nothing/1", null, null), HttpStatus.NOT_FOUND,
+                "no such endpoint: /api/nothing/1");
+        // The UI still answers its own paths.
+        assertThat(rest.getForEntity("/login", String.class).getBody()).containsIgnoringCase("<html");
+    }
+
     /** A request as an operator with this Accept header (none if null) and JSON body (none if null). */
     private ResponseEntity<String> call(HttpMethod method, String path, String accept, String json) {
         HttpHeaders headers = json == null ? new HttpHeaders() : jsonBody(json).getHeaders();
