@@ -228,6 +228,38 @@ class ExperimentApiTest extends WebAppTest {
                 HttpStatus.NOT_FOUND, "no complete trial with a checkpoint yet");
     }
 
+    /** A 416 carries no file; a Range header that does not parse is ignored (RFC 9110), so the whole file comes. */
+    @Test
+    void unsatisfiableRangesGetNoFileAndInvalidOnesTheWholeFile() {
+        TestData.Finished finished = TestData.finishedExperiment(experiments, trials, checkpoints, dataset.id());
+        int length = finished.bestCheckpoint().length;
+        String best = "/api/experiments/" + finished.experiment().id() + "/best-checkpoint";
+        String byId = as(Role.VIEWER).getForObject("/api/trials/" + finished.bestTrialId(), JsonNode.class)
+                .get("checkpoints").get(0).get("download").asText();
+        for (String url : new String[] {best, byId}) {
+            ResponseEntity<byte[]> beyond = range(url, "bytes=9999999-");
+            assertThat(beyond.getStatusCode()).as(url).isEqualTo(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+            assertThat(beyond.getHeaders().getFirst(HttpHeaders.CONTENT_RANGE)).isEqualTo("bytes */" + length);
+            assertThat(beyond.getBody()).as("body of the 416 from %s", url).isNullOrEmpty();
+            assertThat(beyond.getHeaders().getContentLength()).isIn(-1L, 0L);
+
+            for (String invalid : new String[] {"bytes=abc", "bytes=20-10", "pages=1-2"}) {
+                ResponseEntity<byte[]> whole = range(url, invalid);
+                assertThat(whole.getStatusCode()).as("%s with Range: %s", url, invalid).isEqualTo(HttpStatus.OK);
+                assertThat(whole.getBody()).isEqualTo(finished.bestCheckpoint());
+                assertThat(whole.getHeaders().getContentLength()).isEqualTo(length);
+            }
+            assertThat(range(url, "bytes=" + (length - 5) + "-").getBody())
+                    .isEqualTo(Arrays.copyOfRange(finished.bestCheckpoint(), length - 5, length));
+        }
+    }
+
+    private ResponseEntity<byte[]> range(String url, String range) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RANGE, range);
+        return as(Role.VIEWER).exchange(url, HttpMethod.GET, new HttpEntity<>(headers), byte[].class);
+    }
+
     private ResponseEntity<JsonNode> post(String json) {
         return as(Role.OPERATOR).postForEntity("/api/experiments", jsonBody(json), JsonNode.class);
     }
