@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
@@ -87,8 +90,47 @@ public class ApiErrors {
             return error(HttpStatus.BAD_REQUEST, "unknown field '" + unknown.getPropertyName() + "'; the fields are "
                     + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList());
         }
+        if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String field = fieldPath(mapping);
+            String problem;
+            if (cause instanceof InvalidFormatException format) {   // a fraction for a whole number
+                problem = "takes " + kind(format.getTargetType()) + ", got " + format.getValue();
+            } else if (cause instanceof MismatchedInputException mismatch && kind(mismatch.getTargetType()) != null) {
+                problem = "takes " + kind(mismatch.getTargetType()) + ", unquoted";   // a string, list or object
+            } else {
+                problem = mapping.getOriginalMessage().lines().findFirst().orElse("");
+            }
+            return error(HttpStatus.BAD_REQUEST, Map.of("error", "field '" + field + "' " + problem, "field", field));
+        }
         return error(HttpStatus.BAD_REQUEST, "request body is not the expected JSON: "
                 + (cause == null ? e.getMessage() : cause.getMessage()).lines().findFirst().orElse(""));
+    }
+
+    /** "searchSpace.lrate", "templates[1]": where in the body the bad value is. */
+    private static String fieldPath(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    /** What a scalar field takes, in words; null for other types. */
+    private static String kind(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return null;
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

@@ -17,6 +17,7 @@ import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 import static dev.templatelab.web.ApiCalls.assertError;
 import static dev.templatelab.web.ApiCalls.jsonBody;
@@ -258,6 +260,58 @@ class ExperimentApiTest extends WebAppTest {
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.RANGE, range);
         return as(Role.VIEWER).exchange(url, HttpMethod.GET, new HttpEntity<>(headers), byte[].class);
+    }
+
+    /** A fraction or a quoted number is not cut or parsed into a count or an id: 400 naming the field. */
+    @Test
+    void fractionsAndQuotedNumbersAreRefusedNamingTheField() {
+        long before = experiments.list(null, Pageable.unpaged()).getTotalElements();
+        String name = TestData.unique("coerced");
+        assertRefused(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":1.5")), "maxTrials",
+                "field 'maxTrials' takes a whole number, got 1.5");
+        assertRefused(post(launchJson(name, "").replace("\"datasetId\":" + dataset.id(),
+                "\"datasetId\":" + dataset.id() + ".9")), "datasetId", "field 'datasetId' takes a whole number");
+        assertRefused(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":\"2\"")), "maxTrials",
+                "field 'maxTrials' takes a whole number, unquoted");
+        assertRefused(post(launchJson(name, ",\"maxWallClockSeconds\":0.5")), "maxWallClockSeconds",
+                "field 'maxWallClockSeconds' takes a whole number, got 0.5");
+        assertRefused(post(launchJson(name, ",\"target\":\"0.9\"")), "target", "field 'target' takes a number");
+        assertRefused(post(launchJson(name, "").replace("\"allowRandomInit\":true", "\"allowRandomInit\":\"true\"")),
+                "allowRandomInit", "field 'allowRandomInit' takes true or false");
+        assertThat(experiments.list(null, Pageable.unpaged()).getTotalElements()).isEqualTo(before);
+
+        // A whole number where a fraction may be is fine.
+        ResponseEntity<JsonNode> created = post(launchJson(name, ",\"target\":1"));
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        as(Role.OPERATOR).postForObject("/api/experiments/" + created.getBody().get("id").asLong() + "/cancel", null,
+                JsonNode.class);
+    }
+
+    /** YAML bodies (Spring reads application/yaml with Jackson too) follow the same rules as JSON. */
+    @Test
+    void yamlBodiesTakePlainNumbersAndRefuseFractions() {
+        String yaml = "name: " + TestData.unique("yaml") + "\ndatasetId: " + dataset.id() + "\ntemplates: ["
+                + TestData.INCEPTION_V2 + "]\nmaxTrials: 2\nmaxEpochsPerTrial: 1\ntarget: 0.9\nallowRandomInit: true\n";
+        assertRefused(postYaml(yaml.replace("maxTrials: 2", "maxTrials: 1.5")), "maxTrials",
+                "field 'maxTrials' takes a whole number, got 1.5");
+        assertError(postYaml(yaml + "maxEpochs: 3\n"), HttpStatus.BAD_REQUEST, "unknown field 'maxEpochs'");
+        ResponseEntity<JsonNode> created = postYaml(yaml);
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        assertThat(created.getBody().get("maxTrials").asInt()).isEqualTo(2);
+        as(Role.OPERATOR).postForObject("/api/experiments/" + created.getBody().get("id").asLong() + "/cancel", null,
+                JsonNode.class);
+    }
+
+    private ResponseEntity<JsonNode> postYaml(String yaml) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.valueOf("application/yaml"));
+        headers.setAccept(List.of(MediaType.APPLICATION_JSON));
+        return as(Role.OPERATOR).postForEntity("/api/experiments", new HttpEntity<>(yaml, headers), JsonNode.class);
+    }
+
+    private static void assertRefused(ResponseEntity<JsonNode> response, String field, String messagePart) {
+        assertError(response, HttpStatus.BAD_REQUEST, messagePart);
+        assertThat(response.getBody().get("field").asText()).isEqualTo(field);
     }
 
     private ResponseEntity<JsonNode> post(String json) {
