@@ -1,6 +1,8 @@
 package dev.templatelab.web.api;
 
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.web.experiments.BestCheckpoints;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletResponse;
@@ -35,10 +37,12 @@ public class CheckpointDownloads {
 
     private final BestCheckpoints best;
     private final CheckpointService checkpoints;
+    private final ExperimentService experiments;
 
-    CheckpointDownloads(BestCheckpoints best, CheckpointService checkpoints) {
+    CheckpointDownloads(BestCheckpoints best, CheckpointService checkpoints, ExperimentService experiments) {
         this.best = best;
         this.checkpoints = checkpoints;
+        this.experiments = experiments;
     }
 
     @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)")
@@ -49,8 +53,13 @@ public class CheckpointDownloads {
                                             HttpServletResponse servletResponse) throws IOException {
         var download = best.ofExperiment(id);
         if (download.isEmpty()) {
-            return ApiErrors.error(HttpStatus.NOT_FOUND, "experiment " + id
-                    + " has no complete trial with a checkpoint yet; wait for a trial to finish");
+            ExperimentState state = experiments.get(id).state();
+            // An ended experiment gets no more trials: waiting would be in vain.
+            return ApiErrors.error(HttpStatus.NOT_FOUND, state.isFinished()
+                    ? "experiment " + id + " ended (" + state + ") without a complete trial with a checkpoint and runs "
+                    + "no more trials; launch it again (why its trials failed: GET /api/experiments/" + id
+                    + "/trials?state=FAIL)"
+                    : "experiment " + id + " has no complete trial with a checkpoint yet; wait for a trial to finish");
         }
         return serve(download.get(), ifRange, range, servletResponse);
     }

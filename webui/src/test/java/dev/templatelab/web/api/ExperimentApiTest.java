@@ -230,6 +230,18 @@ class ExperimentApiTest extends WebAppTest {
                 HttpStatus.NOT_FOUND, "no complete trial with a checkpoint yet");
     }
 
+    /** An ended experiment gets no more trials: the 404 says so instead of "wait". */
+    @Test
+    void anEndedExperimentWithoutACheckpointSaysItWillNotGetOne() {
+        long id = post(launchJson(TestData.unique("ended"), "")).getBody().get("id").asLong();
+        as(Role.OPERATOR).postForObject("/api/experiments/" + id + "/cancel", null, JsonNode.class);
+        ResponseEntity<JsonNode> none = as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint",
+                JsonNode.class);
+        assertError(none, HttpStatus.NOT_FOUND, "experiment " + id + " ended (CANCELLED) without a complete trial "
+                + "with a checkpoint and runs no more trials; launch it again");
+        assertThat(none.getBody().get("error").asText()).doesNotContain("wait");
+    }
+
     /** A 416 carries no file; a Range header that does not parse is ignored (RFC 9110), so the whole file comes. */
     @Test
     void unsatisfiableRangesGetNoFileAndInvalidOnesTheWholeFile() {
