@@ -321,6 +321,19 @@ class ExperimentApiTest extends WebAppTest {
         return as(Role.OPERATOR).postForEntity("/api/experiments", new HttpEntity<>(yaml, headers), JsonNode.class);
     }
 
+    /** No trial can reach 5.0 accuracy or a negative loss: such a target is refused, not waited for. */
+    @Test
+    void aTargetOutsideTheObjectivesRangeIsRefused() {
+        String name = TestData.unique("target");
+        assertRefused(post(launchJson(name, ",\"target\":5.0")), "target",
+                "target: must be between 0.0 and 1.0 for objective accuracy, got 5.0");
+        assertRefused(post(launchJson(name, ",\"target\":-0.1").replace("\"accuracy\"", "\"macro_f1\"")), "target",
+                "for objective macro_f1, got -0.1");
+        assertRefused(post(launchJson(name, ",\"target\":-1").replace("\"accuracy\"", "\"loss\"")), "target",
+                "must be at least 0.0 for objective loss, got -1.0");
+        assertThat(experiments.findByName(name)).isEmpty();
+    }
+
     private static void assertRefused(ResponseEntity<JsonNode> response, String field, String messagePart) {
         assertError(response, HttpStatus.BAD_REQUEST, messagePart);
         assertThat(response.getBody().get("field").asText()).isEqualTo(field);
