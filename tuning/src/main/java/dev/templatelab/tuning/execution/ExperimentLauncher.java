@@ -213,6 +213,11 @@ public class ExperimentLauncher {
         if (name == null || name.isBlank() || name.trim().length() > 200) {
             throw new InvalidExperimentException("name", "give the experiment a name of 1-200 characters");
         }
+        // A tab or line break would end up in tables, logs and the download's file name.
+        name.trim().codePoints().filter(Character::isISOControl).findFirst().ifPresent(c -> {
+            throw new InvalidExperimentException("name", String.format("the experiment name may not contain control "
+                    + "characters (tabs, line breaks...); it has U+%04X", c));
+        });
     }
 
     private static Checked checkSettings(ExperimentRequest r) {

@@ -103,6 +103,7 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "target", 5.0), "target", "must be between 0.0 and 1.0 for objective accuracy, got 5.0");
         expectInvalid(copy(copy(ok, "objective", "loss"), "target", -0.5), "target",
                 "must be at least 0.0 for objective loss, got -0.5");
+        expectInvalid(copy(ok, "name", "two\nlines"), "name", "may not contain control characters");
         expectInvalid(copy(ok, "searchSpace", Map.of("learning_speed", 3)), "searchSpace", "learning_speed");
         expectInvalid(copy(ok, "searchSpace", Map.of("per_item_lrate", Map.of("low", 0.1, "high", 0.001))),
                 "searchSpace", "per_item_lrate");

@@ -334,6 +334,17 @@ class ExperimentApiTest extends WebAppTest {
         assertThat(experiments.findByName(name)).isEmpty();
     }
 
+    /** A name with a line break or tab would end up in tables, logs and file names. */
+    @Test
+    void anExperimentNameWithControlCharactersIsRefused() {
+        String name = TestData.unique("ctl");
+        assertRefused(post(launchJson(name + "\\r\\nX-Injected: yes", "")), "name",
+                "the experiment name may not contain control characters (tabs, line breaks...); it has U+000D");
+        assertRefused(post(launchJson("tab\\tx" + name, "")), "name", "it has U+0009");
+        assertThat(experiments.list(null, Pageable.unpaged()).stream().map(e -> e.experiment().name()))
+                .noneMatch(n -> n.contains(name));
+    }
+
     private static void assertRefused(ResponseEntity<JsonNode> response, String field, String messagePart) {
         assertError(response, HttpStatus.BAD_REQUEST, messagePart);
         assertThat(response.getBody().get("field").asText()).isEqualTo(field);
