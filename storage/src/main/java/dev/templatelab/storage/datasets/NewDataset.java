@@ -16,9 +16,7 @@ public record NewDataset(String name, List<String> classes, int imageCount, Map<
     /** Checks what the database would otherwise reject with a less helpful message. */
     public NewDataset {
         Objects.requireNonNull(storageUri, "storageUri");
-        if (name == null || name.isBlank() || name.length() > 200) {
-            throw new IllegalArgumentException("dataset name must be 1-200 characters, got: " + name);
-        }
+        checkName(name);
         if (classes == null || classes.isEmpty()) {
             throw new IllegalArgumentException("dataset " + name + " needs at least one class");
         }
@@ -34,5 +32,20 @@ public record NewDataset(String name, List<String> classes, int imageCount, Map<
         if (contentHash != null && contentHash.length() > 64) {
             throw new IllegalArgumentException("dataset " + name + ": content hash longer than 64 characters");
         }
+    }
+
+    /**
+     * Throws IllegalArgumentException unless {@code name} is a valid dataset name: 1-200 characters, not blank, no
+     * control characters (a tab or line break would end up in listings and logs). For a caller that checks a name
+     * before the work of an import.
+     */
+    public static void checkName(String name) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException("dataset name must be 1-200 characters, got: " + name);
+        }
+        name.codePoints().filter(Character::isISOControl).findFirst().ifPresent(c -> {
+            throw new IllegalArgumentException(String.format("the dataset name may not contain control characters "
+                    + "(tabs, line breaks...); it has U+%04X", c));
+        });
     }
 }

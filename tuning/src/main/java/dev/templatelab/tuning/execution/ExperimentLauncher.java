@@ -213,6 +213,11 @@ public class ExperimentLauncher {
         if (name == null || name.isBlank() || name.trim().length() > 200) {
             throw new InvalidExperimentException("name", "give the experiment a name of 1-200 characters");
         }
+        // A tab or line break would end up in tables, logs and the download's file name.
+        name.trim().codePoints().filter(Character::isISOControl).findFirst().ifPresent(c -> {
+            throw new InvalidExperimentException("name", String.format("the experiment name may not contain control "
+                    + "characters (tabs, line breaks...); it has U+%04X", c));
+        });
     }
 
     private static Checked checkSettings(ExperimentRequest r) {
@@ -253,6 +258,7 @@ public class ExperimentLauncher {
         } catch (IllegalArgumentException e) {
             throw new InvalidExperimentException("objective", e.getMessage(), e);
         }
+        checkTarget(r.target(), objective, r.objective().trim());
         SearchSpace space = checkSpace(templates, r.searchSpace(), r.maxEpochsPerTrial());
         if (r.maxTotalEpochs() != null && pruner instanceof PromotingPruner) {
             // Under ASHA the epoch budget is a hard cap that a trial must fit in whole (Study.promotion).
@@ -294,6 +300,16 @@ public class ExperimentLauncher {
             }
         }
         return new Checked(space, objective);
+    }
+
+    /** A target outside the objective's range would never be reached: the budget alone would end the experiment. */
+    private static void checkTarget(Double target, Objective objective, String name) {
+        Objective.Metric metric = objective.metric();
+        if (target != null && (target < metric.lowest() || target > metric.highest())) {
+            throw new InvalidExperimentException("target", "must be " + (Double.isInfinite(metric.highest())
+                    ? "at least " + metric.lowest() : "between " + metric.lowest() + " and " + metric.highest())
+                    + " for objective " + name + ", got " + target + ": no trial can reach it");
+        }
     }
 
     private static void checkTrialsAndEpochs(int maxTrials, int maxEpochsPerTrial) {

@@ -17,17 +17,29 @@ public record Objective(Metric metric, Direction direction) {
 
     /** The metrics a study can optimise, with their names in the CLI/REST and their natural direction. */
     public enum Metric {
-        VAL_ACCURACY("val_accuracy", Direction.MAXIMIZE),
-        MACRO_F1("macro_f1", Direction.MAXIMIZE),
-        MAP("map", Direction.MAXIMIZE),
-        LOSS("loss", Direction.MINIMIZE);
+        VAL_ACCURACY("val_accuracy", Direction.MAXIMIZE, 1),
+        MACRO_F1("macro_f1", Direction.MAXIMIZE, 1),
+        MAP("map", Direction.MAXIMIZE, 1),
+        LOSS("loss", Direction.MINIMIZE, Double.POSITIVE_INFINITY);
 
         private final String id;
         private final Direction natural;
+        private final double highest;
 
-        Metric(String id, Direction natural) {
+        Metric(String id, Direction natural, double highest) {
             this.id = id;
             this.natural = natural;
+            this.highest = highest;
+        }
+
+        /** The smallest value the metric can take: 0 for every one (a share, or a cross-entropy). */
+        public double lowest() {
+            return 0;
+        }
+
+        /** The largest value the metric can take: 1 for the shares, unbounded for the loss. */
+        public double highest() {
+            return highest;
         }
 
         /** The name used in the CLI and REST API. */

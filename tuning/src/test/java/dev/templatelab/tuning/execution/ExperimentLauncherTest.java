@@ -100,6 +100,10 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "maxTotalEpochs", 2), "maxTotalEpochs",
                 "with ASHA the epoch budget must hold at least one whole trial, 3 epochs; got 2");
         expectInvalid(copy(ok, "objective", "top5"), "objective", "unknown objective 'top5'");
+        expectInvalid(copy(ok, "target", 5.0), "target", "must be between 0.0 and 1.0 for objective accuracy, got 5.0");
+        expectInvalid(copy(copy(ok, "objective", "loss"), "target", -0.5), "target",
+                "must be at least 0.0 for objective loss, got -0.5");
+        expectInvalid(copy(ok, "name", "two\nlines"), "name", "may not contain control characters");
         expectInvalid(copy(ok, "searchSpace", Map.of("learning_speed", 3)), "searchSpace", "learning_speed");
         expectInvalid(copy(ok, "searchSpace", Map.of("per_item_lrate", Map.of("low", 0.1, "high", 0.001))),
                 "searchSpace", "per_item_lrate");
@@ -114,6 +118,9 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "name", taken), "name", "already exists");
         assertThat(afterOne).as("one experiment and its settings row").isEqualTo(before + 2);
         assertThat(count()).as("refused requests create nothing").isEqualTo(afterOne);
+        // Targets at the ends of the objective's range can be reached.
+        launcher.launch(copy(valid(dataset), "target", 1.0));
+        launcher.launch(copy(copy(valid(dataset), "objective", "loss"), "target", 0.0));
         // A budget of exactly one whole trial is enough for ASHA; the other pruners take any budget.
         launcher.launch(copy(valid(dataset), "maxTotalEpochs", 3));
         launcher.launch(copy(copy(valid(dataset), "pruner", "median"), "maxTotalEpochs", 2));
@@ -175,7 +182,8 @@ class ExperimentLauncherTest extends TuningDbTest {
                 field.equals("parallelism") ? (Integer) value : r.parallelism(),
                 field.equals("objective") ? (String) value : r.objective(),
                 field.equals("searchSpace") ? (Map<String, Object>) value : r.searchSpace(),
-                r.maxWallClock(), r.seed(), field.equals("maxTotalEpochs") ? (Integer) value : r.maxTotalEpochs(), r.target(),
+                r.maxWallClock(), r.seed(), field.equals("maxTotalEpochs") ? (Integer) value : r.maxTotalEpochs(),
+                field.equals("target") ? (Double) value : r.target(),
                 field.equals("allowRandomInit") ? (Boolean) value : r.allowRandomInit(), r.owner());
     }
 }

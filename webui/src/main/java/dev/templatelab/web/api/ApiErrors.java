@@ -6,12 +6,18 @@ import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
 import dev.templatelab.storage.datasets.DatasetInUseException;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.web.datasets.ImportJob;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -34,7 +40,16 @@ public class ApiErrors {
 
     /** A 4xx/5xx answer with its message. */
     public static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
-        return ResponseEntity.status(status).body(Map.of("error", message));
+        return error(status, Map.of("error", message));
+    }
+
+    /**
+     * An error body, always JSON: the content type is set here, so Spring writes it whatever the request's Accept
+     * header asks for (negotiating would fail for e.g. {@code Accept: application/xml} and turn the answer into an
+     * empty 500).
+     */
+    public static ResponseEntity<Map<String, String>> error(HttpStatus status, Map<String, String> body) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
     @ExceptionHandler(NotFoundException.class)
@@ -75,8 +90,47 @@ public class ApiErrors {
             return error(HttpStatus.BAD_REQUEST, "unknown field '" + unknown.getPropertyName() + "'; the fields are "
                     + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList());
         }
+        if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String field = fieldPath(mapping);
+            String problem;
+            if (cause instanceof InvalidFormatException format) {   // a fraction for a whole number
+                problem = "takes " + kind(format.getTargetType()) + ", got " + format.getValue();
+            } else if (cause instanceof MismatchedInputException mismatch && kind(mismatch.getTargetType()) != null) {
+                problem = "takes " + kind(mismatch.getTargetType()) + ", unquoted";   // a string, list or object
+            } else {
+                problem = mapping.getOriginalMessage().lines().findFirst().orElse("");
+            }
+            return error(HttpStatus.BAD_REQUEST, Map.of("error", "field '" + field + "' " + problem, "field", field));
+        }
         return error(HttpStatus.BAD_REQUEST, "request body is not the expected JSON: "
                 + (cause == null ? e.getMessage() : cause.getMessage()).lines().findFirst().orElse(""));
+    }
+
+    /** "searchSpace.lrate", "templates[1]": where in the body the bad value is. */
+    private static String fieldPath(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    /** What a scalar field takes, in words; null for other types. */
+    private static String kind(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return null;
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
@@ -84,6 +138,13 @@ public class ApiErrors {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "content type " + e.getContentType()
                 + " is not supported here; send " + e.getSupportedMediaTypes()
                 + " (dataset uploads are multipart/form-data with fields 'file' and 'name')");
+    }
+
+    /** A client that accepts no JSON (Accept: application/xml) on an endpoint that answers JSON. */
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Map<String, String>> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+        return error(HttpStatus.NOT_ACCEPTABLE, "this endpoint answers application/json; send Accept: application/json"
+                + " (or */*, or no Accept header)");
     }
 
     @ExceptionHandler(MaxUploadSizeExceededException.class)
@@ -104,9 +165,14 @@ public class ApiErrors {
                 + e.getSupportedHttpMethods());
     }
 
+    /** A path no controller maps (under /api Vaadin leaves it to Spring: vaadin.exclude-urls). */
     @ExceptionHandler(org.springframework.web.servlet.resource.NoResourceFoundException.class)
-    ResponseEntity<Map<String, String>> noSuchPath(org.springframework.web.servlet.resource.NoResourceFoundException e) {
-        return error(HttpStatus.NOT_FOUND, "no such endpoint: /" + e.getResourcePath() + "; see /v3/api-docs");
+    ResponseEntity<Map<String, String>> noSuchPath(org.springframework.web.servlet.resource.NoResourceFoundException e,
+                                                   HttpServletRequest request) {
+        // The request's own path: the exception's drops a trailing slash, which is what is wrong with "/api/x/1/".
+        String path = request.getRequestURI();
+        return error(HttpStatus.NOT_FOUND, "no such endpoint: " + path
+                + (path.endsWith("/") ? " (paths end without a slash)" : "") + "; see /v3/api-docs");
     }
 
     /** Anything unexpected: still JSON, and logged with its stack trace for the operator. */

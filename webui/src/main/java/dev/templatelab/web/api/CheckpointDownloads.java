@@ -1,12 +1,15 @@
 package dev.templatelab.web.api;
 
 import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.web.experiments.BestCheckpoints;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRange;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -18,6 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Checkpoint files, for the REST API (basic auth) and the UI's download buttons (session). Files on
@@ -33,67 +37,114 @@ public class CheckpointDownloads {
 
     private final BestCheckpoints best;
     private final CheckpointService checkpoints;
+    private final ExperimentService experiments;
 
-    CheckpointDownloads(BestCheckpoints best, CheckpointService checkpoints) {
+    CheckpointDownloads(BestCheckpoints best, CheckpointService checkpoints, ExperimentService experiments) {
         this.best = best;
         this.checkpoints = checkpoints;
+        this.experiments = experiments;
     }
 
     @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)")
     @GetMapping({"/api/experiments/{id}/best-checkpoint", "/download/experiments/{id}/best-checkpoint"})
     public ResponseEntity<?> bestCheckpoint(@PathVariable long id,
                                             @RequestHeader(name = HttpHeaders.IF_RANGE, required = false) String ifRange,
+                                            @RequestHeader(name = HttpHeaders.RANGE, required = false) String range,
                                             HttpServletResponse servletResponse) throws IOException {
         var download = best.ofExperiment(id);
         if (download.isEmpty()) {
-            return ApiErrors.error(HttpStatus.NOT_FOUND, "experiment " + id
-                    + " has no complete trial with a checkpoint yet; wait for a trial to finish");
+            ExperimentState state = experiments.get(id).state();
+            // An ended experiment gets no more trials: waiting would be in vain.
+            return ApiErrors.error(HttpStatus.NOT_FOUND, state.isFinished()
+                    ? "experiment " + id + " ended (" + state + ") without a complete trial with a checkpoint and runs "
+                    + "no more trials; launch it again (why its trials failed: GET /api/experiments/" + id
+                    + "/trials?state=FAIL)"
+                    : "experiment " + id + " has no complete trial with a checkpoint yet; wait for a trial to finish");
         }
-        return serve(download.get(), ifRange, servletResponse);
+        return serve(download.get(), ifRange, range, servletResponse);
     }
 
     @Operation(summary = "One checkpoint of a trial (HTTP Range supported)")
     @GetMapping({"/api/trials/{trialId}/checkpoints/{checkpointId}", "/download/trials/{trialId}/checkpoints/{checkpointId}"})
     public ResponseEntity<?> checkpoint(@PathVariable long trialId, @PathVariable long checkpointId,
                                         @RequestHeader(name = HttpHeaders.IF_RANGE, required = false) String ifRange,
+                                        @RequestHeader(name = HttpHeaders.RANGE, required = false) String range,
                                         HttpServletResponse servletResponse) throws IOException {
-        return serve(best.byId(checkpointId, trialId), ifRange, servletResponse);
+        return serve(best.byId(checkpointId, trialId), ifRange, range, servletResponse);
     }
 
     /**
      * Serves the checkpoint; Range requests get their ranges, unless {@code If-Range} names another version of the
      * file (a download resumed after a better trial finished): then the whole file, as HTTP says (Spring itself
-     * does not check If-Range).
+     * does not check If-Range). A Range header that does not parse is ignored (RFC 9110: the whole file, 200); one
+     * that parses but that the file cannot satisfy is a 416 without body.
      */
-    private ResponseEntity<?> serve(BestCheckpoints.Download download, String ifRange, HttpServletResponse servletResponse)
-            throws IOException {
+    private ResponseEntity<?> serve(BestCheckpoints.Download download, String ifRange, String range,
+                                    HttpServletResponse servletResponse) throws IOException {
         var checkpoint = download.checkpoint();
         String etag = "\"" + checkpoint.sha256() + "\"";
         // Fails with ArtifactIntegrityException (500, JSON) when the file no longer matches its SHA-256.
         InputStream verified = checkpoints.open(checkpoint.id());
-        var response = ResponseEntity.ok()
-                .header(CHECKSUM_HEADER, checkpoint.sha256())
-                // The best checkpoint's URL serves another file once a better trial finishes: the ETag tells a
-                // client resuming a download (If-Range) that the file changed.
-                .eTag(etag)
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
-                        .filename(download.fileName()).build().toString())
-                .header(HttpHeaders.ACCEPT_RANGES, "bytes")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM);
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(CHECKSUM_HEADER, checkpoint.sha256());
+        // The best checkpoint's URL serves another file once a better trial finishes: the ETag tells a client
+        // resuming a download (If-Range) that the file changed.
+        headers.setETag(etag);
+        headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
         boolean rangesAllowed = ifRange == null || ifRange.equals(etag);
         if ("file".equals(checkpoint.uri().getScheme()) && rangesAllowed) {
-            verified.close();
-            // No explicit length: Spring sets it for the whole file and for each range (a fixed length here would
-            // stay on a multi-range answer, whose body is longer or shorter, and the client would wait or cut it).
-            return response.body(new FileSystemResource(Path.of(checkpoint.uri())));
+            FileSystemResource file = new FileSystemResource(Path.of(checkpoint.uri()));
+            RangeCheck check = check(range, file);
+            if (check == RangeCheck.UNSATISFIABLE) {
+                verified.close();
+                // Spring would set 416 and Content-Range but still send the whole file as the body.
+                headers.set(HttpHeaders.CONTENT_RANGE, "bytes */" + file.contentLength());
+                return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE).headers(headers).build();
+            }
+            if (check != RangeCheck.INVALID) {
+                verified.close();
+                // No explicit length: Spring sets it for the whole file and for each range (a fixed length here would
+                // stay on a multi-range answer, whose body is longer or shorter, and the client would wait or cut it).
+                return ResponseEntity.ok().headers(headers).headers(body(download)).body(file);
+            }
         }
-        // The whole file, written here: Spring would cut any resource into the request's ranges.
+        // The whole file, written here: Spring would cut any resource into the request's ranges (or answer 416).
         try (InputStream in = verified) {
-            response.build().getHeaders().forEach((name, values) -> values.forEach(v -> servletResponse.addHeader(name, v)));
+            headers.addAll(body(download));
+            headers.forEach((name, values) -> values.forEach(v -> servletResponse.addHeader(name, v)));
             servletResponse.setStatus(HttpServletResponse.SC_OK);
             servletResponse.setContentLengthLong(checkpoint.sizeBytes());
             in.transferTo(servletResponse.getOutputStream());
         }
         return null;   // answered
+    }
+
+    /** The headers of a response carrying the file. */
+    private static HttpHeaders body(BestCheckpoints.Download download) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentDisposition(ContentDisposition.attachment().filename(download.fileName()).build());
+        headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
+        return headers;
+    }
+
+    private enum RangeCheck { NONE, INVALID, UNSATISFIABLE, SATISFIABLE }
+
+    /** What the Range header asks of this file, checked as Spring will when it cuts the file into ranges. */
+    private static RangeCheck check(String range, FileSystemResource file) {
+        if (range == null) {
+            return RangeCheck.NONE;
+        }
+        List<HttpRange> ranges;
+        try {
+            ranges = HttpRange.parseRanges(range);
+        } catch (IllegalArgumentException e) {
+            return RangeCheck.INVALID;
+        }
+        try {
+            HttpRange.toResourceRegions(ranges, file);
+            return RangeCheck.SATISFIABLE;
+        } catch (IllegalArgumentException e) {
+            return RangeCheck.UNSATISFIABLE;
+        }
     }
 }

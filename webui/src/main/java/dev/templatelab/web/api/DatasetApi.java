@@ -2,10 +2,12 @@ package dev.templatelab.web.api;
 
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.web.datasets.DatasetImportJobs;
 import dev.templatelab.web.datasets.DatasetImports;
 import dev.templatelab.web.datasets.ImportJob;
 import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -59,7 +61,8 @@ public class DatasetApi {
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public ResponseEntity<?> upload(@RequestPart(name = "file", required = false) MultipartFile file,
                                     @RequestParam(name = "name", required = false) String name,
-                                    @RequestParam(name = "async", defaultValue = "false") boolean async)
+                                    @RequestParam(name = "async", defaultValue = "false") boolean async,
+                                    HttpServletRequest request)
             throws IOException {
         if (file == null || file.isEmpty()) {
             return ApiErrors.error(HttpStatus.BAD_REQUEST, file == null
@@ -68,6 +71,13 @@ public class DatasetApi {
         if (name == null || name.isBlank()) {
             return ApiErrors.error(HttpStatus.BAD_REQUEST, "missing field 'name' (the dataset's name)");
         }
+        // Spring joins repeated values with commas: "a" and "b" would name the dataset "a,b".
+        String[] names = request.getParameterValues("name");
+        if (names != null && names.length > 1) {
+            return ApiErrors.error(HttpStatus.BAD_REQUEST, "field 'name' was given " + names.length
+                    + " times; give name once");
+        }
+        NewDataset.checkName(name.trim());   // before the upload is stored and read
         if (async) {
             // The request's own copy of the file is deleted when the request ends: the job gets one of its own.
             Path upload = imports.newUploadFile();

@@ -238,7 +238,7 @@ public class ExperimentApi {
         // The launcher's names are ExperimentRequest's; the one that differs in the JSON is the wall clock's.
         String field = e.field().equals("maxWallClock") ? "maxWallClockSeconds" : e.field();
         String message = field.equals(e.field()) ? e.getMessage() : field + e.getMessage().substring(e.field().length());
-        return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(Map.of("error", message, "field", field));
+        return ApiErrors.error(HttpStatus.BAD_REQUEST, Map.of("error", message, "field", field));
     }
 
     private static Map<String, Object> epoch(RecordedEpoch r) {

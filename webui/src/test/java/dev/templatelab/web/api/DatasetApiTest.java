@@ -84,6 +84,35 @@ class DatasetApiTest extends WebAppTest {
         assertThat(datasets.list()).hasSize(before);
     }
 
+    /** A tab or line break in a name would end up in listings and logs; a second name is not appended to the first. */
+    @Test
+    void aNameWithControlCharactersOrGivenTwiceIsRefused() throws IOException {
+        byte[] zip = TestData.datasetZip(List.of("a", "b"), 2, 6);
+        int before = datasets.list().size();
+        assertError(upload(as(Role.OPERATOR), zip, "a.zip", "tab\tx"), HttpStatus.BAD_REQUEST,
+                "the dataset name may not contain control characters (tabs, line breaks...); it has U+0009");
+        assertError(upload(as(Role.OPERATOR), zip, "a.zip", "a\r\nX-Injected: yes"), HttpStatus.BAD_REQUEST,
+                "it has U+000D");
+
+        MultiValueMap<String, Object> twice = new LinkedMultiValueMap<>();
+        twice.add("file", new org.springframework.core.io.ByteArrayResource(zip) {
+            @Override
+            public String getFilename() {
+                return "a.zip";
+            }
+        });
+        twice.add("name", "first");
+        twice.add("name", "second");
+        assertError(as(Role.OPERATOR).postForEntity("/api/datasets", multipart(twice), JsonNode.class),
+                HttpStatus.BAD_REQUEST, "field 'name' was given 2 times; give name once");
+        assertThat(datasets.list()).hasSize(before);
+        assertNoImportLeftovers(datasets);
+
+        // A comma is no repetition.
+        assertThat(upload(as(Role.OPERATOR), zip, "a.zip", TestData.unique("one,name")).getStatusCode())
+                .isEqualTo(HttpStatus.CREATED);
+    }
+
     @Test
     void aFileThatIsNotAZipIsRefused() {
         int before = datasets.list().size();

@@ -17,6 +17,7 @@ import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 import static dev.templatelab.web.ApiCalls.assertError;
 import static dev.templatelab.web.ApiCalls.jsonBody;
@@ -226,6 +228,126 @@ class ExperimentApiTest extends WebAppTest {
         long id = created.getBody().get("id").asLong();
         assertError(as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint", JsonNode.class),
                 HttpStatus.NOT_FOUND, "no complete trial with a checkpoint yet");
+    }
+
+    /** An ended experiment gets no more trials: the 404 says so instead of "wait". */
+    @Test
+    void anEndedExperimentWithoutACheckpointSaysItWillNotGetOne() {
+        long id = post(launchJson(TestData.unique("ended"), "")).getBody().get("id").asLong();
+        as(Role.OPERATOR).postForObject("/api/experiments/" + id + "/cancel", null, JsonNode.class);
+        ResponseEntity<JsonNode> none = as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint",
+                JsonNode.class);
+        assertError(none, HttpStatus.NOT_FOUND, "experiment " + id + " ended (CANCELLED) without a complete trial "
+                + "with a checkpoint and runs no more trials; launch it again");
+        assertThat(none.getBody().get("error").asText()).doesNotContain("wait");
+    }
+
+    /** A 416 carries no file; a Range header that does not parse is ignored (RFC 9110), so the whole file comes. */
+    @Test
+    void unsatisfiableRangesGetNoFileAndInvalidOnesTheWholeFile() {
+        TestData.Finished finished = TestData.finishedExperiment(experiments, trials, checkpoints, dataset.id());
+        int length = finished.bestCheckpoint().length;
+        String best = "/api/experiments/" + finished.experiment().id() + "/best-checkpoint";
+        String byId = as(Role.VIEWER).getForObject("/api/trials/" + finished.bestTrialId(), JsonNode.class)
+                .get("checkpoints").get(0).get("download").asText();
+        for (String url : new String[] {best, byId}) {
+            ResponseEntity<byte[]> beyond = range(url, "bytes=9999999-");
+            assertThat(beyond.getStatusCode()).as(url).isEqualTo(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+            assertThat(beyond.getHeaders().getFirst(HttpHeaders.CONTENT_RANGE)).isEqualTo("bytes */" + length);
+            assertThat(beyond.getBody()).as("body of the 416 from %s", url).isNullOrEmpty();
+            assertThat(beyond.getHeaders().getContentLength()).isIn(-1L, 0L);
+
+            for (String invalid : new String[] {"bytes=abc", "bytes=20-10", "pages=1-2"}) {
+                ResponseEntity<byte[]> whole = range(url, invalid);
+                assertThat(whole.getStatusCode()).as("%s with Range: %s", url, invalid).isEqualTo(HttpStatus.OK);
+                assertThat(whole.getBody()).isEqualTo(finished.bestCheckpoint());
+                assertThat(whole.getHeaders().getContentLength()).isEqualTo(length);
+            }
+            assertThat(range(url, "bytes=" + (length - 5) + "-").getBody())
+                    .isEqualTo(Arrays.copyOfRange(finished.bestCheckpoint(), length - 5, length));
+        }
+    }
+
+    private ResponseEntity<byte[]> range(String url, String range) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RANGE, range);
+        return as(Role.VIEWER).exchange(url, HttpMethod.GET, new HttpEntity<>(headers), byte[].class);
+    }
+
+    /** A fraction or a quoted number is not cut or parsed into a count or an id: 400 naming the field. */
+    @Test
+    void fractionsAndQuotedNumbersAreRefusedNamingTheField() {
+        long before = experiments.list(null, Pageable.unpaged()).getTotalElements();
+        String name = TestData.unique("coerced");
+        assertRefused(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":1.5")), "maxTrials",
+                "field 'maxTrials' takes a whole number, got 1.5");
+        assertRefused(post(launchJson(name, "").replace("\"datasetId\":" + dataset.id(),
+                "\"datasetId\":" + dataset.id() + ".9")), "datasetId", "field 'datasetId' takes a whole number");
+        assertRefused(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":\"2\"")), "maxTrials",
+                "field 'maxTrials' takes a whole number, unquoted");
+        assertRefused(post(launchJson(name, ",\"maxWallClockSeconds\":0.5")), "maxWallClockSeconds",
+                "field 'maxWallClockSeconds' takes a whole number, got 0.5");
+        assertRefused(post(launchJson(name, ",\"target\":\"0.9\"")), "target", "field 'target' takes a number");
+        assertRefused(post(launchJson(name, "").replace("\"allowRandomInit\":true", "\"allowRandomInit\":\"true\"")),
+                "allowRandomInit", "field 'allowRandomInit' takes true or false");
+        assertThat(experiments.list(null, Pageable.unpaged()).getTotalElements()).isEqualTo(before);
+
+        // A whole number where a fraction may be is fine.
+        ResponseEntity<JsonNode> created = post(launchJson(name, ",\"target\":1"));
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        as(Role.OPERATOR).postForObject("/api/experiments/" + created.getBody().get("id").asLong() + "/cancel", null,
+                JsonNode.class);
+    }
+
+    /** YAML bodies (Spring reads application/yaml with Jackson too) follow the same rules as JSON. */
+    @Test
+    void yamlBodiesTakePlainNumbersAndRefuseFractions() {
+        String yaml = "name: " + TestData.unique("yaml") + "\ndatasetId: " + dataset.id() + "\ntemplates: ["
+                + TestData.INCEPTION_V2 + "]\nmaxTrials: 2\nmaxEpochsPerTrial: 1\ntarget: 0.9\nallowRandomInit: true\n";
+        assertRefused(postYaml(yaml.replace("maxTrials: 2", "maxTrials: 1.5")), "maxTrials",
+                "field 'maxTrials' takes a whole number, got 1.5");
+        assertError(postYaml(yaml + "maxEpochs: 3\n"), HttpStatus.BAD_REQUEST, "unknown field 'maxEpochs'");
+        ResponseEntity<JsonNode> created = postYaml(yaml);
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        assertThat(created.getBody().get("maxTrials").asInt()).isEqualTo(2);
+        as(Role.OPERATOR).postForObject("/api/experiments/" + created.getBody().get("id").asLong() + "/cancel", null,
+                JsonNode.class);
+    }
+
+    private ResponseEntity<JsonNode> postYaml(String yaml) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.valueOf("application/yaml"));
+        headers.setAccept(List.of(MediaType.APPLICATION_JSON));
+        return as(Role.OPERATOR).postForEntity("/api/experiments", new HttpEntity<>(yaml, headers), JsonNode.class);
+    }
+
+    /** No trial can reach 5.0 accuracy or a negative loss: such a target is refused, not waited for. */
+    @Test
+    void aTargetOutsideTheObjectivesRangeIsRefused() {
+        String name = TestData.unique("target");
+        assertRefused(post(launchJson(name, ",\"target\":5.0")), "target",
+                "target: must be between 0.0 and 1.0 for objective accuracy, got 5.0");
+        assertRefused(post(launchJson(name, ",\"target\":-0.1").replace("\"accuracy\"", "\"macro_f1\"")), "target",
+                "for objective macro_f1, got -0.1");
+        assertRefused(post(launchJson(name, ",\"target\":-1").replace("\"accuracy\"", "\"loss\"")), "target",
+                "must be at least 0.0 for objective loss, got -1.0");
+        assertThat(experiments.findByName(name)).isEmpty();
+    }
+
+    /** A name with a line break or tab would end up in tables, logs and file names. */
+    @Test
+    void anExperimentNameWithControlCharactersIsRefused() {
+        String name = TestData.unique("ctl");
+        assertRefused(post(launchJson(name + "\\r\\nX-Injected: yes", "")), "name",
+                "the experiment name may not contain control characters (tabs, line breaks...); it has U+000D");
+        assertRefused(post(launchJson("tab\\tx" + name, "")), "name", "it has U+0009");
+        assertThat(experiments.list(null, Pageable.unpaged()).stream().map(e -> e.experiment().name()))
+                .noneMatch(n -> n.contains(name));
+    }
+
+    private static void assertRefused(ResponseEntity<JsonNode> response, String field, String messagePart) {
+        assertError(response, HttpStatus.BAD_REQUEST, messagePart);
+        assertThat(response.getBody().get("field").asText()).isEqualTo(field);
     }
 
     private ResponseEntity<JsonNode> post(String json) {
