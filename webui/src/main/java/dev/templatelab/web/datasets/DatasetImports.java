@@ -321,6 +321,7 @@ public class DatasetImports {
         if (name.length() > 200) {
             throw new IllegalArgumentException("dataset name must be at most 200 characters");
         }
+        NewDataset.checkName(name);   // what registering it would refuse (control characters), before any image is read
         if (datasets.findByName(name).isPresent()) {
             throw new IllegalArgumentException("a dataset named '" + name + "' already exists; choose another name");
         }

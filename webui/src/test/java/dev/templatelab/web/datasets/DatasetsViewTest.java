@@ -67,6 +67,15 @@ class DatasetsViewTest extends UiTest {
         assertThat(datasets.findByName(DatasetImports.SAMPLE_NAME)).isEmpty();
     }
 
+    /** The page's uploads check the name as registering would, before a single image is read. */
+    @Test
+    void aNameWithControlCharactersIsRefusedBeforeTheImport() throws IOException {
+        Path zip = Files.createTempFile("ds", ".zip");
+        Files.write(zip, TestData.datasetZip(List.of("a", "b"), 2, 5));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> imports.checkUpload("tab\tname", "a.zip", zip))
+                .hasMessageContaining("may not contain control characters");
+    }
+
     @Test
     void aTakenNameIsFlaggedBeforeAnythingIsUploaded() throws IOException {
         Path zip = Files.createTempFile("ds", ".zip");
