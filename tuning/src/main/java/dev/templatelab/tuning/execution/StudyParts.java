@@ -22,6 +22,9 @@ public final class StudyParts {
 
     public static final List<String> SAMPLERS = List.of("grid", "random", "tpe");
     public static final List<String> PRUNERS = List.of("none", "median", "asha", "asha-optuna", "hyperband");
+    /** What the CLI, the REST API and the page use when no sampler or pruner is named. */
+    public static final String DEFAULT_SAMPLER = "tpe";
+    public static final String DEFAULT_PRUNER = "asha";
     /** The successive-halving pruners, which take rung settings. */
     private static final List<String> RUNG_PRUNERS = List.of("asha", "asha-optuna", "hyperband");
     public static final List<String> OBJECTIVES = List.of("accuracy", "macro_f1", "loss", "map");
@@ -96,7 +99,22 @@ public final class StudyParts {
     /** The objective named {@code name} ({@code accuracy} or {@code val_accuracy}, {@code macro_f1}, {@code loss}). */
     public static Objective objective(String name) {
         String n = normalise(name);
-        return Objective.of(Objective.Metric.parse(n.equals("accuracy") ? "val_accuracy" : n));
+        try {
+            return Objective.of(Objective.Metric.parse(n.equals("accuracy") ? "val_accuracy" : n));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown objective '" + name + "'; known: " + String.join(", ", OBJECTIVES), e);
+        }
+    }
+
+    /** The name users give {@code column}'s objective ({@link #OBJECTIVES}), e.g. {@code accuracy} for VAL_ACCURACY. */
+    public static String objectiveName(Metric column) {
+        return switch (column) {
+            case VAL_ACCURACY -> "accuracy";
+            case VAL_MACRO_F1 -> "macro_f1";
+            case VAL_LOSS -> "loss";
+            case TRAIN_LOSS -> "train_loss";
+            case VAL_MAP -> "map";
+        };
     }
 
     /** The metrics column holding the objective. */

@@ -99,7 +99,7 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "maxTotalEpochs", 0), "maxTotalEpochs", "at least 1, got 0");
         expectInvalid(copy(ok, "maxTotalEpochs", 2), "maxTotalEpochs",
                 "with ASHA the epoch budget must hold at least one whole trial, 3 epochs; got 2");
-        expectInvalid(copy(ok, "objective", "top5"), "objective", "unknown objective 'top5'");
+        expectInvalid(copy(ok, "objective", "top5"), "objective", "unknown objective 'top5'; known: accuracy, macro_f1, loss, map");
         expectInvalid(copy(ok, "target", 5.0), "target", "must be between 0.0 and 1.0 for objective accuracy, got 5.0");
         expectInvalid(copy(copy(ok, "objective", "loss"), "target", -0.5), "target",
                 "must be at least 0.0 for objective loss, got -0.5");

@@ -20,6 +20,7 @@ import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.storage.trials.TrialStats;
 import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
+import dev.templatelab.tuning.execution.StudyParts;
 import dev.templatelab.web.experiments.ExperimentControl;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -107,7 +108,7 @@ public class ExperimentApi {
         /** {@code now}: the database's clock, the one the wall-clock budget reads. */
         static ExperimentJson of(ExperimentInfo e, TrialStats stats, TrialInfo best, Instant now) {
             return new ExperimentJson(e.id(), e.name(), e.state(), e.datasetId(), e.templates(), e.sampler(), e.pruner(),
-                    e.objective().name().toLowerCase(), e.direction().name().toLowerCase(), e.parallelism(),
+                    StudyParts.objectiveName(e.objective()), e.direction().name().toLowerCase(), e.parallelism(),
                     e.budget().maxTrials(), e.budget().maxEpochsPerTrial(), TrialCountsJson.of(stats),
                     best == null || best.objectiveValue() == null ? null
                             : new BestJson(best.id(), best.number(), best.template(), best.objectiveValue()),
@@ -154,7 +155,7 @@ public class ExperimentApi {
         require("templates", body.templates());
         require("maxTrials", body.maxTrials());
         ExperimentRequest request = new ExperimentRequest(body.name(), body.datasetId(), body.templates(),
-                orDefault(body.sampler(), "tpe"), orDefault(body.pruner(), "median"), body.maxTrials(),
+                orDefault(body.sampler(), StudyParts.DEFAULT_SAMPLER), orDefault(body.pruner(), StudyParts.DEFAULT_PRUNER), body.maxTrials(),
                 body.maxEpochsPerTrial() == null ? 10 : body.maxEpochsPerTrial(),
                 body.parallelism() == null ? 1 : body.parallelism(), orDefault(body.objective(), "accuracy"),
                 body.searchSpace(), body.maxWallClockSeconds() == null ? null : Duration.ofSeconds(body.maxWallClockSeconds()),

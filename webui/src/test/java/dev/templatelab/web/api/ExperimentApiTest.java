@@ -99,6 +99,20 @@ class ExperimentApiTest extends WebAppTest {
                 "experiment " + id + " not found");
     }
 
+    /** Sampler, pruner and objective left out are the command line's defaults, and read back by their own names. */
+    @Test
+    void omittedSamplerPrunerAndObjectiveAreTheDefaults() {
+        String body = "{\"name\":\"" + TestData.unique("defaults") + "\",\"datasetId\":" + dataset.id()
+                + ",\"templates\":[\"" + TestData.INCEPTION_V2 + "\"],\"maxTrials\":3,\"maxEpochsPerTrial\":2}";
+        ResponseEntity<JsonNode> created = post(body);
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        JsonNode experiment = as(Role.VIEWER).getForObject("/api/experiments/" + created.getBody().get("id").asLong(),
+                JsonNode.class);
+        assertThat(experiment.get("sampler").asText()).isEqualTo("tpe");
+        assertThat(experiment.get("pruner").asText()).isEqualTo("asha");
+        assertThat(experiment.get("objective").asText()).isEqualTo("accuracy");
+    }
+
     @Test
     void badRequestsAreRefusedWithTheFieldAndCreateNothing() {
         long before = experiments.list(null, Pageable.unpaged()).getTotalElements();

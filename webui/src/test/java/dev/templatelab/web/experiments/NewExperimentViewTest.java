@@ -55,6 +55,10 @@ class NewExperimentViewTest extends UiTest {
         assertThat(form.spaceFields).containsKey(TestData.BN_INCEPTION);
         assertThat(form.templates.getItemLabelGenerator().apply(TestData.INCEPTION_V2))
                 .contains(TemplateRegistry.standard().get(TestData.INCEPTION_V2).description());
+        // The command line's defaults, and every pruner the launcher takes.
+        assertThat(form.sampler.getValue()).isEqualTo("tpe");
+        assertThat(form.pruner.getValue()).isEqualTo("asha");
+        assertThat(form.pruner.getListDataView().getItems()).contains("asha-optuna", "hyperband", "median", "none");
     }
 
     @Test
