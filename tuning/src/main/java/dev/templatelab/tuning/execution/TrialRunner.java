@@ -254,7 +254,7 @@ public class TrialRunner {
         }
         int epoch = latest.get().epoch();
         events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number()
-                + " resumes after epoch " + epoch + " from its checkpoint on worker " + a.lease().workerId()
+                + " resumes after " + (epoch + 1) + " epoch(s) from its checkpoint on worker " + a.lease().workerId()
                 + " (attempt " + a.lease().attempt() + ")");
         log.info("trial resumed experiment={} trial={} number={} after_epoch={} worker={}", a.experiment().id(),
                 a.trialId(), a.trial().number(), epoch, a.lease().workerId());

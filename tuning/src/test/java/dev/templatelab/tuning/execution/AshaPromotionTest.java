@@ -49,7 +49,7 @@ class AshaPromotionTest extends DigitsExperimentTest {
             assertThat(promoted.attempts()).as("a promotion is not a retry").isEqualTo(1);
             assertThat(events.ofTrial(promoted.id(), 20)).extracting(EventInfo::message)
                     .anyMatch(m -> m.contains("promoted after 1 epoch(s)"))
-                    .anyMatch(m -> m.contains("resumes after epoch 0 from its checkpoint on worker asha-worker"));
+                    .anyMatch(m -> m.contains("resumes after 1 epoch(s) from its checkpoint on worker asha-worker"));
         }
         for (TrialInfo t : all) {
             List<Integer> epochs = metrics.curve(t.id()).stream().map(r -> r.metrics().epoch()).toList();

@@ -66,7 +66,7 @@ class PauseResumeTest extends DigitsExperimentTest {
         });
         assertThat(all.get(0).attempts()).as("a pause is not a retry: it gives its attempt back").isEqualTo(1);
         assertThat(events.ofTrial(paused.id(), 20)).extracting(EventInfo::message)
-                .anyMatch(m -> m.contains("resumes after epoch " + checkpointed + " from its checkpoint on worker pausable"));
+                .anyMatch(m -> m.contains("resumes after " + (checkpointed + 1) + " epoch(s) from its checkpoint on worker pausable"));
     }
 
     private List<TrialInfo> trialsOf(long experimentId) {

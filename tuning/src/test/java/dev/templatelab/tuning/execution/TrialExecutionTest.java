@@ -322,7 +322,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
         assertThat(t.attempts()).isEqualTo(2);
         assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1, 2, 3);
         assertThat(events.ofTrial(t.id(), 20)).extracting(EventInfo::message)
-                .anyMatch(m -> m.contains("resumes after epoch " + checkpointed + " from its checkpoint on worker rescuer"));
+                .anyMatch(m -> m.contains("resumes after " + (checkpointed + 1) + " epoch(s) from its checkpoint on worker rescuer"));
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
     }
 
