@@ -116,7 +116,10 @@ public class ExperimentApi {
         }
     }
 
-    /** A trial; {@code params} maps each hyperparameter to its value. */
+    /**
+     * A trial; {@code params} maps each hyperparameter to its value. Epochs here (and in a trial's epochs and checkpoints)
+     * count from 1, as the pages and the command line show them; storage keeps 0-based indices.
+     */
     public record TrialJson(long id, long experimentId, int number, String template, TrialState state,
                             Map<String, Object> params, Double objective, Integer bestEpoch, String error,
                             Instant startedAt, Instant finishedAt, Double cpuSeconds) {
@@ -126,7 +129,7 @@ public class ExperimentApi {
                 params.put(p.name(), value(p.valueJson()));
             }
             return new TrialJson(t.id(), t.experimentId(), t.number(), t.template(), t.state(), params,
-                    t.objectiveValue(), t.bestEpoch(), t.error(), t.startedAt(), t.finishedAt(), t.cpuSeconds());
+                    t.objectiveValue(), t.bestEpoch() == null ? null : t.bestEpoch() + 1, t.error(), t.startedAt(), t.finishedAt(), t.cpuSeconds());
         }
     }
 
@@ -138,7 +141,7 @@ public class ExperimentApi {
     /** A stored checkpoint; {@code download} is its URL under /api. */
     public record CheckpointJson(long id, int epoch, boolean best, long sizeBytes, String sha256, String download) {
         static CheckpointJson of(CheckpointInfo c) {
-            return new CheckpointJson(c.id(), c.epoch(), c.best(), c.sizeBytes(), c.sha256(),
+            return new CheckpointJson(c.id(), c.epoch() + 1, c.best(), c.sizeBytes(), c.sha256(),
                     "/api/trials/" + c.trialId() + "/checkpoints/" + c.id());
         }
     }
@@ -244,7 +247,7 @@ public class ExperimentApi {
 
     private static Map<String, Object> epoch(RecordedEpoch r) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("epoch", r.metrics().epoch());
+        m.put("epoch", r.metrics().epoch() + 1);
         m.put("trainLoss", r.metrics().trainLoss());
         m.put("valLoss", r.metrics().valLoss());
         m.put("valAccuracy", r.metrics().valAccuracy());

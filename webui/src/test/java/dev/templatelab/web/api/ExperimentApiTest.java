@@ -186,6 +186,10 @@ class ExperimentApiTest extends WebAppTest {
         assertThat(trial.get("epochs")).hasSize(2);
         assertThat(trial.get("epochs").get(1).get("valAccuracy").asDouble()).isEqualTo(0.9);
         assertThat(trial.get("checkpoints")).hasSize(1);
+        // Epochs count from 1, as on the trial's page ("at epoch 2"): the second epoch was the best one.
+        assertThat(trial.get("epochs").findValuesAsText("epoch")).containsExactly("1", "2");
+        assertThat(trial.get("trial").get("bestEpoch").asInt()).isEqualTo(2);
+        assertThat(trial.get("checkpoints").get(0).get("epoch").asInt()).isEqualTo(2);
         assertThat(trial.get("confusionMatrix").get(0).get(0).asInt()).isEqualTo(4);
 
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(finished.bestCheckpoint()));
