@@ -143,9 +143,7 @@ final class WeightsCommand {
             String label = name != null ? name : defaultName(file);
             WeightsRegistry registry = localRegistry();
             registry.requireRegistrable(t.name(), label, replace.ifRegistered());   // before reading a large file
-            if (Files.isDirectory(out)) {
-                throw new IllegalArgumentException("--out " + out + " is a folder; give the checkpoint file to write");
-            }
+            OutputFile.requireWritable("--out", out, "the checkpoint file");
             List<String> classNames = null;
             if (labels != null) {
                 if (!Files.isRegularFile(labels)) {
