@@ -1,0 +1,59 @@
+package dev.templatelab.cli;
+
+import static dev.templatelab.cli.CapturedOutput.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.templatelab.architectures.DataConfig;
+import dev.templatelab.architectures.HeadActivation;
+import dev.templatelab.architectures.Template;
+import dev.templatelab.architectures.TemplateRegistry;
+import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.cli.CapturedOutput.Run;
+import dev.templatelab.training.checkpoint.CheckpointMetadata;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.checkpoint.Versions;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input to the smaller commands: one {@code error:} line and exit code 2, before any work. */
+class CliInputChecksTest {
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the weights registry inside dir
+
+    /** An untrained Inception-v2 checkpoint at the smallest size: enough for predict to run. */
+    private Path tinyCheckpoint() throws Exception {
+        Template t = TemplateRegistry.standard().get("Clarifai_InceptionV2");
+        TemplateSpec spec = new TemplateSpec(2, 32, 32, 3, 0.125, 16, 16.0, HeadActivation.SOFTMAX);
+        Path ckpt = dir.resolve("tiny.tlckpt");
+        Checkpoints.write(ckpt, t.build(spec).newNetwork(1), new CheckpointMetadata(CheckpointMetadata.FORMAT, t.name(),
+                spec, List.of("a", "b"), DataConfig.imagenet(32), Map.of(), Map.of(), "h", 0, 0, 1, Versions.current(),
+                Instant.now().toString(), Map.of()));
+        return ckpt;
+    }
+
+    @Test
+    void predictRefusesATopBelowOne() throws Exception {
+        Path ckpt = tinyCheckpoint();
+        Path image = dir.resolve("x.png");
+        ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+        for (String top : List.of("0", "-1")) {
+            Run r = run("predict", "--checkpoint", ckpt.toString(), "--top", top, image.toString());
+            assertThat(r.code()).as("--top %s; stdout: %s", top, r.out()).isEqualTo(2);
+            assertThat(r.err()).contains("error: --top must be at least 1, got " + top);
+        }
+        assertThat(CapturedOutput.succeeds("predict", "--checkpoint", ckpt.toString(), "--top", "1", image.toString()))
+                .containsPattern("\\s+(a|b)\\s+\\d\\.\\d{4}");
+    }
+}
