@@ -400,6 +400,9 @@ final class TuneCommand implements Callable<Integer> {
         Map<String, Object> space = new LinkedHashMap<>();
         for (SpaceOverride o : SpaceOverrides.parse(entries)) {
             String key = o.template() == null ? o.name() : o.template() + "." + o.name();
+            if (space.containsKey(key)) {   // as train's --set: which of the two was meant is not ours to guess
+                throw new IllegalArgumentException("--set " + key + " given twice");
+            }
             if (o instanceof SpaceOverride.Fixed f) {
                 space.put(key, f.value());
             } else if (o instanceof SpaceOverride.Choices c) {

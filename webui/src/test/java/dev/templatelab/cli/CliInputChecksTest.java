@@ -56,4 +56,18 @@ class CliInputChecksTest {
         assertThat(CapturedOutput.succeeds("predict", "--checkpoint", ckpt.toString(), "--top", "1", image.toString()))
                 .containsPattern("\\s+(a|b)\\s+\\d\\.\\d{4}");
     }
+
+    @Test
+    void tuneRefusesASetGivenTwiceAsTrainDoes() {
+        Run r = run("tune", "--templates", "Clarifai_InceptionV2", "--data", dir.toString(), "--set", "image_size=64",
+                "--set", "image_size=32");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("error: --set image_size given twice");
+        Run perTemplate = run("tune", "--templates", "Clarifai_InceptionV2", "--data", dir.toString(), "--set",
+                "Clarifai_InceptionV2.lrate=0.01..0.1", "--set", "Clarifai_InceptionV2.lrate=0.2");
+        assertThat(perTemplate.code()).isEqualTo(2);
+        assertThat(perTemplate.err()).contains("error: --set Clarifai_InceptionV2.lrate given twice");
+        assertThat(dir.resolve(".templatelab").resolve("postgres")).as("refused before the database started")
+                .doesNotExist();
+    }
 }
