@@ -70,4 +70,26 @@ class CliInputChecksTest {
         assertThat(dir.resolve(".templatelab").resolve("postgres")).as("refused before the database started")
                 .doesNotExist();
     }
+
+    /** pretrained_weights=None means no weights: a set registered as None (any case) could never be used. */
+    @Test
+    void theWeightsNameNoneIsRefusedEverywhereWeightsAreRegistered() {
+        Run register = run("weights", "register", "--template", "Clarifai_InceptionV2", "--name", "None",
+                "--checkpoint", dir.resolve("m.tlckpt").toString());
+        Run importing = run("weights", "import", "--template", "Clarifai_InceptionV2", "--file",
+                dir.resolve("w.safetensors").toString(), "--name", "none", "--out", dir.resolve("w.tlckpt").toString());
+        Run pretrain = run("pretrain", "--template", "Clarifai_InceptionV2", "--name", "NONE", "--data", dir.toString());
+        for (Run r : List.of(register, importing, pretrain)) {
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.err()).containsPattern("error: weights name '(None|none|NONE)' is reserved: "
+                    + "pretrained_weights=None means no pretrained weights; choose another name");
+        }
+    }
+
+    @Test
+    void weightsRegisterHelpDescribesEveryOption() {
+        String help = CapturedOutput.succeeds("weights", "register", "--help").replaceAll("\\s+", " ");
+        assertThat(help).contains("--checkpoint=<checkpoint> Checkpoint written by 'train' (or 'pretrain')",
+                "--template=<template> Template the checkpoint was trained as (see 'templates').");
+    }
 }
