@@ -92,4 +92,17 @@ class CliInputChecksTest {
         assertThat(help).contains("--checkpoint=<checkpoint> Checkpoint written by 'train' (or 'pretrain')",
                 "--template=<template> Template the checkpoint was trained as (see 'templates').");
     }
+
+    @Test
+    void pretrainKerasRefusesAFileThatIsNotHdf5() throws Exception {
+        Path notH5 = Files.writeString(dir.resolve("model.h5"), "<html>a download that went wrong</html>");
+        Run r = run("pretrain", "--template", "MMClassification_ResNet_50_RSB_A1", "--name", "k", "--keras",
+                notH5.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("error: " + notH5 + " is not a Keras .h5 (HDF5) file");
+        Run missing = run("pretrain", "--template", "MMClassification_ResNet_50_RSB_A1", "--name", "k", "--keras",
+                dir.resolve("missing.h5").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("error: Keras file " + dir.resolve("missing.h5") + " does not exist");
+    }
 }
