@@ -105,4 +105,26 @@ class CliInputChecksTest {
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("error: Keras file " + dir.resolve("missing.h5") + " does not exist");
     }
+
+    @Test
+    void sampleDataRefusesAnEmptyPathAFileOrAFolderHoldingOtherFiles() throws Exception {
+        Run empty = run("sample-data", "--out", "");
+        assertThat(empty.code()).isEqualTo(2);
+        assertThat(empty.err()).contains("error: --out is empty; give the folder to write the sample into");
+
+        Path file = Files.writeString(dir.resolve("d3"), "x");
+        Run intoFile = run("sample-data", "--out", file.toString());
+        assertThat(intoFile.code()).isEqualTo(2);
+        assertThat(intoFile.err()).contains("error: " + file + " is a file; give a folder to write the MNIST sample into");
+
+        Path dataset = Files.createDirectories(dir.resolve("dataset").resolve("cat"));
+        Files.writeString(dataset.resolve("1.jpg"), "someone's image");
+        Run intoDataset = run("sample-data", "--out", dataset.getParent().toString());
+        assertThat(intoDataset.code()).isEqualTo(2);
+        assertThat(intoDataset.err()).contains("error: " + dataset.getParent() + " is not empty (cat) and not an "
+                + "earlier copy of the MNIST sample; give a new or empty folder");
+        try (var left = Files.list(dataset.getParent())) {
+            assertThat(left.toList()).as("nothing written").containsExactly(dataset);
+        }
+    }
 }
