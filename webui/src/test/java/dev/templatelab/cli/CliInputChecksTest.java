@@ -127,4 +127,11 @@ class CliInputChecksTest {
             assertThat(left.toList()).as("nothing written").containsExactly(dataset);
         }
     }
+
+    @Test
+    void templatesPrintsNoLibraryWarnings() {
+        Run r = run("templates", "--classes", "2", "--size", "32", "--width-multiplier", "0.125");
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).doesNotContain("WARN");
+    }
 }
