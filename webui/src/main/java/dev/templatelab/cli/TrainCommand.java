@@ -103,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainingJob.Result r = TrainingJob.run(request, json ? err : out, List.of(), cancel);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("checkpoint", r.checkpoint() == null ? null : r.checkpoint().toAbsolutePath().toString());
+            // Its SHA-256 is there when a checkpoint was written: stopped before the first epoch ended, none was.
+            o.put("checkpoint", r.sha256() == null ? null : r.checkpoint().toAbsolutePath().toString());
             o.put("sha256", r.sha256());
             o.put("status", r.outcome().status().name());
             o.put("epochs", r.outcome().history().size());
