@@ -42,6 +42,15 @@ class TemplateContractTest {
         assertThat(stats.macs()).isBetween(1_000_000_000L, 6_000_000_000L);
     }
 
+    /** The output's inferred size is the class count (a loss layer's left at 0 had DL4J warn at every build). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("templates")
+    void theConfigurationKnowsTheOutputSize(Template template) {
+        TemplateGraph graph = template.build(SMALL);
+        var types = graph.configuration().getLayerActivationTypes(graph.input());
+        assertThat(types.get(TemplateGraph.OUTPUT).arrayElementsPerExample()).isEqualTo(SMALL.numClasses());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("templates")
     void smallSoftmaxNetworkGivesDistributions(Template template) {

@@ -38,6 +38,7 @@ final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireWritable("--output", output, "the .npy file");   // before the network runs
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("no input file at " + input);
         }

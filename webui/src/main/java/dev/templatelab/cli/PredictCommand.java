@@ -51,6 +51,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (top < 1) {
+            throw new IllegalArgumentException("--top must be at least 1, got " + top);
+        }
         for (Path image : images) {
             if (!Files.isRegularFile(image)) {
                 throw new IllegalArgumentException("no image file at " + image);
@@ -85,7 +88,7 @@ final class PredictCommand implements Callable<Integer> {
             INDArray probs = p;
             List<Map<String, Object>> ranked = IntStream.range(0, m.labels().size()).boxed()
                     .sorted(Comparator.comparingDouble(i -> -probs.getDouble(0, i)))
-                    .limit(Math.max(1, top))
+                    .limit(top)
                     .map(i -> Map.<String, Object>of("label", m.labels().get(i), "probability", probs.getDouble(0, i)))
                     .toList();
             r.put("predictions", ranked);

@@ -27,7 +27,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--template", required = true)
+    @Option(names = "--template", required = true, description = "Template to pretrain (see 'templates').")
     String template;
 
     @Option(names = "--data", description = "Source dataset (folder, zip or CSV manifest).")

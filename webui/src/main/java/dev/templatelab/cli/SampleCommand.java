@@ -17,11 +17,15 @@ final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--out", required = true, description = "Folder to write (reused if already complete).")
+    @Option(names = "--out", required = true, description = "New or empty folder to write (an earlier copy of the "
+            + "sample is reused, or completed if interrupted).")
     Path out;
 
     @Override
     public Integer call() {
+        if (out.toString().isBlank()) {   // it would be the current folder
+            throw new IllegalArgumentException("--out is empty; give the folder to write the sample into");
+        }
         ImageDataset d = SampleDatasets.mnist(out);
         command.commandLine().getOut().printf("%s: %d images in %d classes %s%n", out.toAbsolutePath(),
                 d.records().size(), d.classes().size(), d.classes());

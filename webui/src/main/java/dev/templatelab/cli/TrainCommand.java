@@ -54,10 +54,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.isDirectory(this.out)) {
+        if (Files.isDirectory(this.out) && !this.out.toString().isEmpty()) {
             throw new IllegalArgumentException("--out " + this.out + " is a folder; give the checkpoint file to write, "
                     + "e.g. " + this.out.resolve(template + ".tlckpt"));
         }
+        // Before the dataset import and the first epoch, which would otherwise be lost to a path it cannot write.
+        OutputFile.requireWritable("--out", this.out, "the checkpoint file");
         Path last = TrainingJob.lastCheckpoint(this.out);
         if (!resume && !overwrite && (Files.exists(this.out) || Files.exists(last))) {
             // Its first epoch would replace an earlier run's checkpoints, perhaps hours of training.
@@ -101,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainingJob.Result r = TrainingJob.run(request, json ? err : out, List.of(), cancel);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("checkpoint", r.checkpoint() == null ? null : r.checkpoint().toAbsolutePath().toString());
+            // Its SHA-256 is there when a checkpoint was written: stopped before the first epoch ended, none was.
+            o.put("checkpoint", r.sha256() == null ? null : r.checkpoint().toAbsolutePath().toString());
             o.put("sha256", r.sha256());
             o.put("status", r.outcome().status().name());
             o.put("epochs", r.outcome().history().size());

@@ -10,6 +10,8 @@ import dev.templatelab.storage.datasets.NewDataset;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentSummary;
+import dev.templatelab.storage.metrics.Direction;
+import dev.templatelab.storage.metrics.Metric;
 import dev.templatelab.storage.metrics.MetricService;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialParam;
@@ -37,6 +39,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -290,25 +293,12 @@ final class TuneCommand implements Callable<Integer> {
             return;
         }
         out.printf("%nexperiment %d %s%n%n", summary.experiment().id(), summary.experiment().state());
-        out.printf("%-38s %6s %8s %6s %6s %8s %8s %8s%n", "template", "trials", "complete", "pruned", "failed", "best",
-                "mean", "spread");
-        for (String template : summary.experiment().templates()) {
-            List<TrialInfo> of = all.stream().filter(t -> t.template().equals(template)).toList();
-            double[] values = of.stream().filter(t -> t.state() == TrialState.COMPLETE && t.objectiveValue() != null)
-                    .mapToDouble(TrialInfo::objectiveValue).toArray();
-            double mean = java.util.Arrays.stream(values).average().orElse(Double.NaN);
-            double spread = Math.sqrt(java.util.Arrays.stream(values).map(v -> (v - mean) * (v - mean)).average().orElse(Double.NaN));
-            double bestValue = summary.experiment().direction().isBetter(1, 0)
-                    ? java.util.Arrays.stream(values).max().orElse(Double.NaN)
-                    : java.util.Arrays.stream(values).min().orElse(Double.NaN);
-            out.printf(Locale.ROOT, "%-38s %6d %8d %6d %6d %8.4f %8.4f %8.4f%n", template, of.size(),
-                    count(of, TrialState.COMPLETE), count(of, TrialState.PRUNED), count(of, TrialState.FAIL),
-                    bestValue, mean, spread);
-        }
+        out.print(table(summary.experiment().templates(), all, summary.experiment().objective(),
+                summary.experiment().direction()));
         if (best.isPresent()) {
             TrialInfo b = best.get();
             out.printf(Locale.ROOT, "%nbest: trial #%d %s, %s = %.4f%nparams: %s%n", b.number(), b.template(),
-                    summary.experiment().objective(), b.objectiveValue(), params(b));
+                    objectiveName(summary.experiment().objective()), b.objectiveValue(), params(b));
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
@@ -323,6 +313,49 @@ final class TuneCommand implements Callable<Integer> {
             }
         }
         out.flush();
+    }
+
+    /**
+     * The table per template: its trials by state, then the best, mean and spread (standard deviation) of the
+     * objective over its complete trials only, "-" where it has none: a pruned trial's value is that of a training
+     * stopped early, not comparable with finished ones ({@code --json} lists every trial's).
+     */
+    static String table(List<String> templates, List<TrialInfo> all, Metric objective, Direction direction) {
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-38s %6s %8s %6s %6s %8s %8s %8s%n",
+                "template", "trials", "complete", "pruned", "failed", "best", "mean", "spread"));
+        for (String template : templates) {
+            List<TrialInfo> of = all.stream().filter(t -> t.template().equals(template)).toList();
+            double[] values = of.stream().filter(t -> t.state() == TrialState.COMPLETE && t.objectiveValue() != null)
+                    .mapToDouble(TrialInfo::objectiveValue).toArray();
+            String best = "-";
+            String mean = "-";
+            String spread = "-";
+            if (values.length > 0) {
+                double m = Arrays.stream(values).average().orElseThrow();
+                double b = Arrays.stream(values).reduce((x, y) -> direction.isBetter(y, x) ? y : x).orElseThrow();
+                best = String.format(Locale.ROOT, "%.4f", b);
+                mean = String.format(Locale.ROOT, "%.4f", m);
+                spread = String.format(Locale.ROOT, "%.4f",
+                        Math.sqrt(Arrays.stream(values).map(v -> (v - m) * (v - m)).average().orElseThrow()));
+            }
+            table.append(String.format(Locale.ROOT, "%-38s %6d %8d %6d %6d %8s %8s %8s%n", template, of.size(),
+                    count(of, TrialState.COMPLETE), count(of, TrialState.PRUNED), count(of, TrialState.FAIL), best, mean,
+                    spread));
+        }
+        table.append(String.format("(best, mean, spread: %s of the complete trials; a pruned trial stopped early and is "
+                + "not counted)%n", objectiveName(objective)));
+        return table.toString();
+    }
+
+    /** The objective as --objective names it, not as storage does (VAL_ACCURACY). */
+    static String objectiveName(Metric objective) {
+        return switch (objective) {
+            case VAL_ACCURACY -> "accuracy";
+            case VAL_MACRO_F1 -> "macro_f1";
+            case VAL_LOSS -> "loss";
+            case VAL_MAP -> "map";
+            case TRAIN_LOSS -> "train_loss";   // not an --objective; named as its column is
+        };
     }
 
     /** A trial's error without its stack trace. */
@@ -403,6 +436,9 @@ final class TuneCommand implements Callable<Integer> {
         Map<String, Object> space = new LinkedHashMap<>();
         for (SpaceOverride o : SpaceOverrides.parse(entries)) {
             String key = o.template() == null ? o.name() : o.template() + "." + o.name();
+            if (space.containsKey(key)) {   // as train's --set: which of the two was meant is not ours to guess
+                throw new IllegalArgumentException("--set " + key + " given twice");
+            }
             if (o instanceof SpaceOverride.Fixed f) {
                 space.put(key, f.value());
             } else if (o instanceof SpaceOverride.Choices c) {

@@ -77,13 +77,15 @@ final class WeightsCommand {
         @Spec
         CommandSpec command;
 
-        @Option(names = "--template", required = true)
+        @Option(names = "--template", required = true, description = "Template the checkpoint was trained as "
+                + "(see 'templates').")
         String template;
 
         @Option(names = "--name", required = true, description = "Name to use with --set pretrained_weights=NAME.")
         String name;
 
-        @Option(names = "--checkpoint", required = true)
+        @Option(names = "--checkpoint", required = true, description = "Checkpoint written by 'train' (or 'pretrain'); "
+                + "it is copied into the registry.")
         Path checkpoint;
 
         @Mixin
@@ -109,7 +111,8 @@ final class WeightsCommand {
         @Spec
         CommandSpec command;
 
-        @Option(names = "--template", required = true)
+        @Option(names = "--template", required = true, description = "Template whose layers the state dict fills "
+                + "(see 'templates').")
         String template;
 
         @Option(names = "--file", required = true, description = "The state dict: .safetensors or .npz.")
@@ -143,9 +146,7 @@ final class WeightsCommand {
             String label = name != null ? name : defaultName(file);
             WeightsRegistry registry = localRegistry();
             registry.requireRegistrable(t.name(), label, replace.ifRegistered());   // before reading a large file
-            if (Files.isDirectory(out)) {
-                throw new IllegalArgumentException("--out " + out + " is a folder; give the checkpoint file to write");
-            }
+            OutputFile.requireWritable("--out", out, "the checkpoint file");
             List<String> classNames = null;
             if (labels != null) {
                 if (!Files.isRegularFile(labels)) {

@@ -83,6 +83,25 @@ class TrainEvaluatePredictCliTest {
         assertThat(mixed.err()).contains("error: 1 of 2 file(s) could not be read as images").doesNotContain("\tat ");
     }
 
+    /** Stopped before the first epoch ended, no checkpoint was written: --json must not name one. */
+    @Test
+    void interruptedInTheFirstEpochJsonNamesNoCheckpoint() throws Exception {
+        Path data = dev.templatelab.testdata.TinyDigits.write(dir, 10, 40);
+        Path out = dir.resolve("jc.tlckpt");
+        String said = CliProcess.interruptedWhen(dir, output -> output.contains("dataset: "), "the dataset imported",
+                "train", "--template", "Clarifai_InceptionV2", "--data", data.toString(), "--out", out.toString(),
+                "--json", "--set", "image_size=64", "--set", "width_multiplier=0.125", "--set", "batch_size=8",
+                "--set", "num_epochs=200");   // some 45 batches of 64x64 images: far from the end of epoch 1
+        String json = said.lines().filter(l -> l.startsWith("{")).reduce((first, last) -> last).orElseThrow(
+                () -> new AssertionError("no JSON in: " + said));
+        JsonNode result = new ObjectMapper().readTree(json);
+        assertThat(result.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(result.get("epochs").asInt()).as("stopped in epoch 1, as this test means to").isZero();
+        assertThat(out).doesNotExist();
+        assertThat(result.get("checkpoint").isNull()).as("checkpoint in %s", json).isTrue();
+        assertThat(result.get("sha256").isNull()).isTrue();
+    }
+
     /** Ctrl-C (SIGTERM here: the same shutdown hooks) ends training with its summary and how to go on. */
     @Test
     void interruptedTrainingPrintsItsSummaryAndHowToResume() throws Exception {

@@ -117,6 +117,9 @@ class TuneCliTest {
         assertThat(map.code()).isEqualTo(2);
         assertThat(map.err()).contains("error: --objective map is measured on multi-label data only");
         assertThat(dir.resolve(".templatelab/datasets/import-123")).doesNotExist();
+        assertThat(database).as("started, and migrated").exists();
+        assertThat(map.err()).as("Flyway's warning about the out-of-order migrations the project uses on purpose")
+                .doesNotContain("outOfOrder");
     }
 
     /**

@@ -282,7 +282,12 @@ public final class GraphCursor {
     public GraphCursor cosineClassifier(String logitsName, int numClasses, double scale, HeadActivation head) {
         add(logitsName, new CosineClassifierLayer(numClasses, scale));
         GraphCursor logits = moved(logitsName, numClasses, 1, 1);
-        logits.add(TemplateGraph.OUTPUT, new LossLayer.Builder(head.loss()).activation(head.activation()).build());
+        LossLayer loss = new LossLayer.Builder(head.loss()).activation(head.activation()).build();
+        // It has no parameters and passes its input on, but DL4J reads its nOut as its output size: left at 0, every
+        // build of the graph logs "Assigning a size of zero" (its builder refuses nIn/nOut, the layer takes them).
+        loss.setNIn(numClasses);
+        loss.setNOut(numClasses);
+        logits.add(TemplateGraph.OUTPUT, loss);
         return logits.moved(TemplateGraph.OUTPUT, numClasses, 1, 1);
     }
 

@@ -6,8 +6,13 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
@@ -24,11 +29,21 @@ public final class SampleDatasets {
 
     /**
      * Writes the 10,000 bundled MNIST digits (MNIST-LICENSE.txt) as {@code targetDir/<digit>/NNNNN.png}, reusing a
-     * complete earlier copy, and imports them: classes "0".."9", 28x28 grayscale.
+     * complete earlier copy (completing an interrupted one), and imports them: classes "0".."9", 28x28 grayscale.
+     * A folder holding anything else is refused: the digits would be mixed into it, and its other files into the
+     * dataset.
      */
     public static ImageDataset mnist(Path targetDir) {
+        if (Files.exists(targetDir) && !Files.isDirectory(targetDir)) {
+            throw new DatasetException(targetDir + " is a file; give a folder to write the MNIST sample into");
+        }
         Digits digits = readMnist();
         try {
+            String other = Files.isDirectory(targetDir) ? notOfTheSample(targetDir) : null;
+            if (other != null) {
+                throw new DatasetException(targetDir + " is not empty (" + other + ") and not an earlier copy of the "
+                        + "MNIST sample; give a new or empty folder");
+            }
             Files.createDirectories(targetDir);
             Path marker = targetDir.resolve(COMPLETE_MARKER);
             String expected = "TLM1 " + digits.count() + "\n";
@@ -38,9 +53,41 @@ public final class SampleDatasets {
                 Files.writeString(marker, expected);
             }
         } catch (IOException e) {
-            throw new DatasetException("cannot write the MNIST sample into " + targetDir + ": " + e.getMessage(), e);
+            // A FileSystemException's message is mostly its path; its reason is what says why.
+            String why = e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+            throw new DatasetException("cannot write the MNIST sample into " + targetDir + ": " + why, e);
         }
         return DatasetImporter.importFrom(targetDir, targetDir, ImportLimits.defaults()).dataset();
+    }
+
+    private static final Pattern DIGIT_FOLDER = Pattern.compile("[0-9]");
+    private static final Pattern DIGIT_FILE = Pattern.compile("[0-9]{5}\\.png");
+
+    /**
+     * The first entry of {@code dir} that an earlier copy of the sample, complete or interrupted, would not hold (the
+     * marker, folders 0..9 of NNNNN.png files), or null if there is none.
+     */
+    private static String notOfTheSample(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path entry : entries.sorted().toList()) {
+                String name = entry.getFileName().toString();
+                if (name.equals(COMPLETE_MARKER) && Files.isRegularFile(entry)) {
+                    continue;
+                }
+                if (!DIGIT_FOLDER.matcher(name).matches() || !Files.isDirectory(entry)) {
+                    return name;
+                }
+                try (Stream<Path> files = Files.list(entry)) {
+                    Optional<Path> stranger = files.filter(f -> !DIGIT_FILE.matcher(f.getFileName().toString()).matches()
+                            || !Files.isRegularFile(f)).sorted().findFirst();
+                    if (stranger.isPresent()) {
+                        return dir.relativize(stranger.get()).toString();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** The decoded resource: {@code count} images of rows x cols bytes, one label each. */

@@ -13,10 +13,13 @@ import dev.templatelab.training.checkpoint.Versions;
 import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.training.hyper.Hyperparameters;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +69,12 @@ public final class KerasWeightsImport {
         if (!Files.isRegularFile(h5)) {
             throw new IllegalArgumentException("Keras file " + h5 + " does not exist or is not a file");
         }
+        // HDF5's native library prints dozens of HDF5-DIAG lines to stderr for a file that is not HDF5, before Java
+        // hears of it: check its signature first.
+        if (!isHdf5(h5)) {
+            throw new IllegalArgumentException(h5 + " is not a Keras .h5 (HDF5) file; give a model saved by Keras 2's "
+                    + "model.save()");
+        }
         Map<String, Map<String, INDArray>> keras = readKerasParameters(h5);
         int classes = Math.max(2, outputSize(h5, keras));
         int size = hp.getInt("image_size");
@@ -104,6 +113,29 @@ public final class KerasWeightsImport {
         } finally {
             Files.deleteIfExists(checkpoint);
             Files.deleteIfExists(Checkpoints.sidecar(checkpoint));
+        }
+    }
+
+    private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+    /**
+     * Whether {@code file} starts with HDF5's signature: at offset 0 (as Keras writes it), or after a user block, at
+     * 512, 1024, 2048, ... bytes, where the HDF5 specification lets it be.
+     */
+    static boolean isHdf5(Path file) throws IOException {
+        try (SeekableByteChannel in = Files.newByteChannel(file)) {
+            ByteBuffer head = ByteBuffer.allocate(HDF5_SIGNATURE.length);
+            for (long offset = 0; offset + HDF5_SIGNATURE.length <= in.size(); offset = offset == 0 ? 512 : offset * 2) {
+                head.clear();
+                in.position(offset);
+                while (head.hasRemaining() && in.read(head) > 0) {
+                    // a channel may return fewer bytes than asked
+                }
+                if (Arrays.equals(head.array(), HDF5_SIGNATURE)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -21,6 +21,8 @@ public final class WeightsRegistry {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     public static final String EXTENSION = ".tlckpt";
+    /** The {@code pretrained_weights} value (any case) that means none. */
+    private static final String NO_WEIGHTS = "None";
 
     private final Path root;
 
@@ -36,6 +38,11 @@ public final class WeightsRegistry {
     public static void requireValidName(String name) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("weights name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        if (name.equalsIgnoreCase(NO_WEIGHTS)) {
+            // pretrained_weights=None means "no pretrained weights": weights registered under it could never be used.
+            throw new IllegalArgumentException("weights name '" + name + "' is reserved: pretrained_weights=" + NO_WEIGHTS
+                    + " means no pretrained weights; choose another name");
         }
     }
 

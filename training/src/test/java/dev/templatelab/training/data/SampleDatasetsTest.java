@@ -1,6 +1,7 @@
 package dev.templatelab.training.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -62,6 +63,41 @@ class SampleDatasetsTest {
         assertThat(target.resolve("7/07500.png")).isRegularFile();
         assertThat(repaired.records()).hasSize(10_000);
         assertThat(repaired.contentHash()).isEqualTo(hash);
+    }
+
+    /** Its digits would be mixed into the folder's files, and those into the dataset: refused, nothing written. */
+    @Test
+    void aFolderHoldingAnythingElseOrAFileIsRefused() throws IOException {
+        Path project = temp.resolve("project");
+        Files.createDirectories(project.resolve("docs"));
+        assertThatThrownBy(() -> SampleDatasets.mnist(project)).isInstanceOf(DatasetException.class)
+                .hasMessage(project + " is not empty (docs) and not an earlier copy of the MNIST sample; give a new or "
+                        + "empty folder");
+        try (var left = Files.list(project)) {
+            assertThat(left.map(p -> p.getFileName().toString()).toList()).containsExactly("docs");
+        }
+
+        Path dataset = temp.resolve("dataset");
+        Files.createDirectories(dataset.resolve("3"));
+        Files.writeString(dataset.resolve("3").resolve("cat.jpg"), "someone else's image");
+        assertThatThrownBy(() -> SampleDatasets.mnist(dataset)).isInstanceOf(DatasetException.class)
+                .hasMessageStartingWith(dataset + " is not empty (3/cat.jpg)");
+
+        Path file = Files.writeString(temp.resolve("d3"), "a file");
+        assertThatThrownBy(() -> SampleDatasets.mnist(file)).isInstanceOf(DatasetException.class)
+                .hasMessage(file + " is a file; give a folder to write the MNIST sample into");
+    }
+
+    @Test
+    void aCopyInterruptedBeforeItsMarkerIsCompleted() throws IOException {
+        Path target = temp.resolve("mnist");
+        Files.createDirectories(target.resolve("0"));
+        Files.writeString(target.resolve("0").resolve("00000.png"), "cut off");
+
+        ImageDataset dataset = SampleDatasets.mnist(target);
+
+        assertThat(dataset.records()).hasSize(10_000);
+        assertThat(ImageIO.read(target.resolve("0").resolve("00000.png").toFile())).isNotNull();
     }
 
     private static int firstIndexOf(ImageDataset dataset, String label) {

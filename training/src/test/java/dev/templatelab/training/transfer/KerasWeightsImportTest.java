@@ -118,6 +118,27 @@ class KerasWeightsImportTest {
         assertThat(filesUnder(home.resolve("home"))).isZero();
     }
 
+    /** HDF5's native library would print dozens of HDF5-DIAG lines for it: refused before it sees the file. */
+    @Test
+    void aFileThatIsNotHdf5IsRefusedByItsSignature(@TempDir Path home) throws IOException {
+        Path text = Files.writeString(home.resolve("model.h5"), "not a model, though named like one");
+        assertThatThrownBy(() -> KerasWeightsImport.importH5(text, RESNET, "text", TINY,
+                new TemplateLabHome(home.resolve("home")), REFUSE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(text + " is not a Keras .h5 (HDF5) file; give a model saved by Keras 2's model.save()");
+        assertThat(filesUnder(home.resolve("home"))).isZero();
+
+        assertThat(KerasWeightsImport.isHdf5(fixture)).as("Keras: the signature at 0").isTrue();
+        byte[] signature = java.util.Arrays.copyOf(Files.readAllBytes(fixture), 8);
+        Path userBlock = home.resolve("user-block.h5");
+        byte[] shifted = new byte[1024 + 8];
+        System.arraycopy(signature, 0, shifted, 1024, 8);
+        Files.write(userBlock, shifted);
+        assertThat(KerasWeightsImport.isHdf5(userBlock)).as("after a 1024-byte user block").isTrue();
+        Files.write(userBlock, java.util.Arrays.copyOf(shifted, 1000));
+        assertThat(KerasWeightsImport.isHdf5(userBlock)).as("cut before it").isFalse();
+    }
+
     private static float[] flat(INDArray a) {
         return a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(-1).toFloatVector();
     }

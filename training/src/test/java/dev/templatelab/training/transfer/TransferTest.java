@@ -85,5 +85,13 @@ class TransferTest {
                 .hasMessageContaining("holds template Clarifai_InceptionTransferEmbedNorm, not Clarifai_ResNext");
         assertThatThrownBy(() -> registry.register(EMBED_NORM.name(), "../escape", ckpt))
                 .hasMessageContaining("must be 1-64 letters");
+        // pretrained_weights=None (any case) means no weights: a set registered under it could never be used.
+        for (String none : List.of("None", "none", "NONE")) {
+            assertThatThrownBy(() -> registry.register(EMBED_NORM.name(), none, ckpt))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("weights name '" + none + "' is reserved: pretrained_weights=None means no pretrained "
+                            + "weights; choose another name");
+        }
+        assertThat(registry.list(EMBED_NORM.name())).extracting(WeightsRegistry.Entry::name).containsExactly("digits-0-4");
     }
 }
