@@ -26,6 +26,7 @@ import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.tuning.execution.ExperimentLauncher;
 import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
+import dev.templatelab.tuning.execution.StudyParts;
 import dev.templatelab.tuning.execution.TrialScheduler;
 import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.tuning.space.SpaceOverride;
@@ -79,10 +80,10 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--max-epochs", defaultValue = "5", description = "Epochs a trial trains at most (default ${DEFAULT-VALUE}).")
     int maxEpochs;
 
-    @Option(names = "--sampler", defaultValue = "tpe", description = "grid, random or tpe (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sampler", defaultValue = StudyParts.DEFAULT_SAMPLER, description = "grid, random or tpe (default ${DEFAULT-VALUE}).")
     String sampler;
 
-    @Option(names = "--pruner", defaultValue = "asha", description = "none, median, asha (holds trials at rungs and promotes the best), asha-optuna "
+    @Option(names = "--pruner", defaultValue = StudyParts.DEFAULT_PRUNER, description = "none, median, asha (holds trials at rungs and promotes the best), asha-optuna "
             + "(decides once per rung, as Optuna) or hyperband (default ${DEFAULT-VALUE}); the last three take rung "
             + "settings, e.g. asha:min_resource=2,reduction_factor=4 (defaults 1 and 3).")
     String pruner;
@@ -298,7 +299,7 @@ final class TuneCommand implements Callable<Integer> {
         if (best.isPresent()) {
             TrialInfo b = best.get();
             out.printf(Locale.ROOT, "%nbest: trial #%d %s, %s = %.4f%nparams: %s%n", b.number(), b.template(),
-                    objectiveName(summary.experiment().objective()), b.objectiveValue(), params(b));
+                    StudyParts.objectiveName(summary.experiment().objective()), b.objectiveValue(), params(b));
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
@@ -343,19 +344,8 @@ final class TuneCommand implements Callable<Integer> {
                     spread));
         }
         table.append(String.format("(best, mean, spread: %s of the complete trials; a pruned trial stopped early and is "
-                + "not counted)%n", objectiveName(objective)));
+                + "not counted)%n", StudyParts.objectiveName(objective)));
         return table.toString();
-    }
-
-    /** The objective as --objective names it, not as storage does (VAL_ACCURACY). */
-    static String objectiveName(Metric objective) {
-        return switch (objective) {
-            case VAL_ACCURACY -> "accuracy";
-            case VAL_MACRO_F1 -> "macro_f1";
-            case VAL_LOSS -> "loss";
-            case VAL_MAP -> "map";
-            case TRAIN_LOSS -> "train_loss";   // not an --objective; named as its column is
-        };
     }
 
     /** A trial's error without its stack trace. */

@@ -6,6 +6,7 @@ import dev.templatelab.storage.metrics.Direction;
 import dev.templatelab.storage.metrics.Metric;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.execution.StudyParts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +44,8 @@ class TuneTableTest {
         assertThat(TuneCommand.table(List.of("Clarifai_ResNext"), trials, Metric.VAL_LOSS, Direction.MINIMIZE))
                 .containsPattern("Clarifai_ResNext +2 +2 +0 +0 +0\\.2000 +0\\.3000 +0\\.1000\\R")
                 .contains("spread: loss of the complete trials");
-        assertThat(TuneCommand.objectiveName(Metric.VAL_ACCURACY)).isEqualTo("accuracy");
-        assertThat(TuneCommand.objectiveName(Metric.VAL_MACRO_F1)).isEqualTo("macro_f1");
-        assertThat(TuneCommand.objectiveName(Metric.VAL_MAP)).isEqualTo("map");
+        assertThat(StudyParts.objectiveName(Metric.VAL_ACCURACY)).isEqualTo("accuracy");
+        assertThat(StudyParts.objectiveName(Metric.VAL_MACRO_F1)).isEqualTo("macro_f1");
+        assertThat(StudyParts.objectiveName(Metric.VAL_MAP)).isEqualTo("map");
     }
 }
