@@ -51,7 +51,7 @@ final class EvaluateCommand implements Callable<Integer> {
         CheckpointMetadata m = loaded.metadata();
         // Progress on stderr: stdout may be --json.
         ImportResult imported = DatasetImporter.importFrom(data, TemplateLabHome.fromEnvironment().work(),
-                ImportLimits.defaults(), ImportProgress.printing(command.commandLine().getErr(),
+                ImportLimits.defaults().forEvaluation(), ImportProgress.printing(command.commandLine().getErr(),
                         Duration.ofSeconds(5), () -> false));
         try {
             return evaluate(m, loaded, imported.dataset());

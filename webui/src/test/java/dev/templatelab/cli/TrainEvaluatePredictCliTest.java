@@ -67,6 +67,16 @@ class TrainEvaluatePredictCliTest {
         assertThat(eval.get("confusionMatrix")).hasSize(2);
         assertThat(eval.get("count").asInt()).isEqualTo(60);
 
+        // One class's images: a fair question to ask a trained model (training on them would be refused).
+        Path redOnly = dir.resolve("red-only");
+        Files.createDirectories(redOnly);
+        Files.move(data.resolve("red"), redOnly.resolve("red"));
+        JsonNode red = new ObjectMapper().readTree(CapturedOutput.succeeds("evaluate", "--checkpoint", ckpt.toString(),
+                "--data", redOnly.toString(), "--json"));
+        assertThat(red.get("count").asInt()).isEqualTo(30);
+        assertThat(red.get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+        Files.move(redOnly.resolve("red"), data.resolve("red"));
+
         JsonNode predictions = new ObjectMapper().readTree(CapturedOutput.succeeds("predict", "--checkpoint", ckpt.toString(), "--json",
                 data.resolve("red").resolve("0.png").toString(), data.resolve("blue").resolve("0.png").toString()));
         assertThat(predictions.get(0).get("predictions").get(0).get("label").asText()).isEqualTo("red");

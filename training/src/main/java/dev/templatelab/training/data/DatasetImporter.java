@@ -243,7 +243,7 @@ public final class DatasetImporter {
         for (ImageRecord record : records) {
             record.labels().forEach(label -> counts.merge(label, 1, Integer::sum));
         }
-        if (counts.size() < 2) {
+        if (counts.size() < limits.minClasses()) {
             String only = counts.keySet().iterator().next();
             throw new DatasetException("dataset " + source + " has only one class ('" + only + "'); a classifier"
                     + " needs at least two — add a folder (or manifest label) per class");

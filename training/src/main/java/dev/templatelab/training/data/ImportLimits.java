@@ -8,9 +8,10 @@ package dev.templatelab.training.data;
  * @param maxEntries           most entries (files and folders) a zip may hold
  * @param maxImagePixels       most width x height of one image, read from its header (decompression bomb guard)
  * @param minImagesPerClass    classes with fewer usable images get a warning in the report
+ * @param minClasses           fewer classes is an error: 2 to train a classifier, 1 to evaluate one on a class's images
  */
 public record ImportLimits(long maxUncompressedBytes, double maxCompressionRatio, int maxEntries,
-                           long maxImagePixels, int minImagesPerClass) {
+                           long maxImagePixels, int minImagesPerClass, int minClasses) {
 
     public ImportLimits {
         if (maxUncompressedBytes <= 0) {
@@ -28,35 +29,43 @@ public record ImportLimits(long maxUncompressedBytes, double maxCompressionRatio
         if (minImagesPerClass < 1) {
             throw new IllegalArgumentException("minImagesPerClass must be at least 1, was " + minImagesPerClass);
         }
+        if (minClasses < 1) {
+            throw new IllegalArgumentException("minClasses must be at least 1, was " + minClasses);
+        }
     }
 
-    /** 2 GiB uncompressed, ratio 100, 200,000 entries, 100 megapixels per image, 2 images per class. */
+    /** 2 GiB uncompressed, ratio 100, 200,000 entries, 100 megapixels per image, 2 images per class, 2 classes. */
     public static ImportLimits defaults() {
-        return new ImportLimits(2L << 30, 100, 200_000, 100_000_000L, 2);
+        return new ImportLimits(2L << 30, 100, 200_000, 100_000_000L, 2, 2);
+    }
+
+    /** These limits accepting a single class: a trained model may be evaluated on one class's images. */
+    public ImportLimits forEvaluation() {
+        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, maxEntries, maxImagePixels, minImagesPerClass, 1);
     }
 
     /** These limits with another uncompressed-size cap. */
     public ImportLimits withMaxUncompressedBytes(long bytes) {
-        return new ImportLimits(bytes, maxCompressionRatio, maxEntries, maxImagePixels, minImagesPerClass);
+        return new ImportLimits(bytes, maxCompressionRatio, maxEntries, maxImagePixels, minImagesPerClass, minClasses);
     }
 
     /** These limits with another compression-ratio cap. */
     public ImportLimits withMaxCompressionRatio(double ratio) {
-        return new ImportLimits(maxUncompressedBytes, ratio, maxEntries, maxImagePixels, minImagesPerClass);
+        return new ImportLimits(maxUncompressedBytes, ratio, maxEntries, maxImagePixels, minImagesPerClass, minClasses);
     }
 
     /** These limits with another entry-count cap. */
     public ImportLimits withMaxEntries(int entries) {
-        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, entries, maxImagePixels, minImagesPerClass);
+        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, entries, maxImagePixels, minImagesPerClass, minClasses);
     }
 
     /** These limits with another per-image pixel cap. */
     public ImportLimits withMaxImagePixels(long pixels) {
-        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, maxEntries, pixels, minImagesPerClass);
+        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, maxEntries, pixels, minImagesPerClass, minClasses);
     }
 
     /** These limits with another small-class threshold. */
     public ImportLimits withMinImagesPerClass(int images) {
-        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, maxEntries, maxImagePixels, images);
+        return new ImportLimits(maxUncompressedBytes, maxCompressionRatio, maxEntries, maxImagePixels, images, minClasses);
     }
 }
