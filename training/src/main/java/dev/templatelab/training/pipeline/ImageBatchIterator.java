@@ -418,7 +418,9 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
                     && cause.getCause() != null) {
                 cause = cause.getCause();
             }
-            String message = "batch " + pending.index() + " of epoch " + epoch + " failed: " + cause.getMessage();
+            // Counted from 1, as the progress bar counts; an evaluation (unshuffled) has no epochs to speak of.
+            String message = (shuffle ? "batch " + (pending.index() + 1) + " of epoch " + (epoch + 1)
+                    : "evaluation batch " + (pending.index() + 1)) + " failed: " + cause.getMessage();
             if (cause instanceof UncheckedIOException io) {
                 throw new UncheckedIOException(message, io.getCause());
             }

@@ -249,9 +249,9 @@ class ImageBatchIteratorTest {
         records.set(5, new ImageRecord(broken, List.of("c5")));
 
         try (ImageBatchIterator it = iterator(records, 4, Augmentation.none(), 1, false)) {
-            it.next(); // batch 0: records 0..3 are fine
+            it.next(); // the first batch: records 0..3 are fine
             assertThatThrownBy(it::next).isInstanceOf(UncheckedIOException.class)
-                    .hasMessageContaining("broken.jpg").hasMessageContaining("batch 1 of epoch 0")
+                    .hasMessageContaining("broken.jpg").hasMessageContaining("evaluation batch 2 failed")
                     .hasMessageContaining("delete or replace that file and import the dataset again");
         }
     }
