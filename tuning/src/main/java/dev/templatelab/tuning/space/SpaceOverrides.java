@@ -91,7 +91,8 @@ public final class SpaceOverrides {
     }
 
     private static SpaceOverride fromJson(String template, String name, JsonNode node) {
-        String where = "search space JSON, '" + name + "': ";
+        // The key as the request wrote it (Template.name too), so a form can find the entry at fault.
+        String where = "search space JSON, '" + (template == null ? name : template + "." + name) + "': ";
         if (node.isArray()) {
             List<Object> choices = new ArrayList<>();
             node.forEach(choice -> choices.add(scalar(where, choice)));

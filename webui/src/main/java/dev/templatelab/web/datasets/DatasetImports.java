@@ -158,24 +158,27 @@ public class DatasetImports {
 
     /**
      * Deletes uploads a day old or more (a crash or a closed tab mid-import left them; younger ones may still be
-     * importing); at startup. Returns how many.
+     * importing), and parts the servlet container staged in {@code uploads/incoming} as old (it deletes a request's
+     * own at the request's end; one still being received was written to just now); at startup. Returns how many.
      */
     @EventListener(ApplicationReadyEvent.class)
     public int sweepOldUploads() {
-        if (!Files.isDirectory(uploadsDir)) {
-            return 0;
-        }
         Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
         int removed = 0;
-        try (Stream<Path> files = Files.list(uploadsDir)) {
-            for (Path p : files.toList()) {
-                if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
-                    deleteQuietly(p);
-                    removed++;
-                }
+        for (Path dir : List.of(uploadsDir, uploadsDir.resolve(UploadStaging.INCOMING))) {
+            if (!Files.isDirectory(dir)) {
+                continue;
             }
-        } catch (IOException e) {
-            log.warn("Could not sweep old uploads in {}: {}", uploadsDir, e.getMessage());
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
+                        deleteQuietly(p);
+                        removed++;
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("Could not sweep old uploads in {}: {}", dir, e.getMessage());
+            }
         }
         if (removed > 0) {
             log.info("Deleted {} upload(s) left in {} a day ago or more", removed, uploadsDir);

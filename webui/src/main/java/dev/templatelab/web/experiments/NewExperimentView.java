@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Launch an experiment: dataset, templates (with their descriptions), each template's default search
@@ -87,6 +89,8 @@ public class NewExperimentView extends VerticalLayout {
     /** template -> parameter -> its editor (pre-filled with the default). */
     final Map<String, Map<String, TextField>> spaceFields = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> defaults = new LinkedHashMap<>();
+    /** The last request's search-space keys (Template.name or name) -> the editor each came from. */
+    private final Map<String, HasValidation> changeOrigins = new LinkedHashMap<>();
 
     public NewExperimentView(ExperimentControl control, DatasetService datasets, PretrainedWeights weights,
                              AuthenticationContext auth) {
@@ -237,6 +241,7 @@ public class NewExperimentView extends VerticalLayout {
             throw new InvalidExperimentException("datasetId", "choose a dataset (upload one on the Datasets page)");
         }
         Map<String, Object> changes = new LinkedHashMap<>();
+        changeOrigins.clear();
         for (String template : templates.getSelectedItems()) {
             Map<String, TextField> fields = spaceFields.getOrDefault(template, Map.of());
             for (Map.Entry<String, TextField> f : fields.entrySet()) {
@@ -244,6 +249,7 @@ public class NewExperimentView extends VerticalLayout {
                 if (!text.trim().equals(defaults.get(template).get(f.getKey()))) {
                     try {
                         changes.put(template + "." + f.getKey(), SpaceText.toJson(text));
+                        changeOrigins.put(template + "." + f.getKey(), f.getValue());
                     } catch (IllegalArgumentException e) {
                         invalid(f.getValue(), e.getMessage());
                         throw new InvalidExperimentException("searchSpace", template + "." + f.getKey() + ": "
@@ -264,6 +270,7 @@ public class NewExperimentView extends VerticalLayout {
                     throw new IllegalArgumentException("expected name=value");
                 }
                 changes.put(entry.substring(0, eq).trim(), SpaceText.toJson(entry.substring(eq + 1)));
+                changeOrigins.put(entry.substring(0, eq).trim(), extra);
             } catch (IllegalArgumentException e) {
                 invalid(extra, "line " + line + " '" + entry.trim() + "': " + e.getMessage());
                 throw new InvalidExperimentException("searchSpace", "other settings, line " + line + ": " + e.getMessage());
@@ -312,12 +319,22 @@ public class NewExperimentView extends VerticalLayout {
             invalid(field, message);
             return;
         }
-        // A search-space error names the parameter: mark its editor too when we can find it.
+        // A search-space error names a parameter: mark the editor its value came from.
         spaceError.setText(message);
-        spaceFields.forEach((template, fields) -> fields.forEach((param, f) -> {
-            if (message.contains(template + "." + param) || (message.contains(template) && message.contains(param + ":"))
-                    || (message.contains("'" + param + "'") && templates.getSelectedItems().size() == 1)) {
-                invalid(f, message);
+        Map<String, Set<String>> parameters = new LinkedHashMap<>();
+        for (String template : templates.getSelectedItems()) {
+            Set<String> names = new LinkedHashSet<>(spaceFields.getOrDefault(template, Map.of()).keySet());
+            for (String key : changeOrigins.keySet()) {   // names set only under Other settings, e.g. an unknown one
+                names.add(key.startsWith(template + ".") ? key.substring(template.length() + 1) : key);
+            }
+            names.removeIf(n -> n.contains("."));   // another template's key
+            parameters.put(template, names);
+        }
+        SpaceErrorTargets.named(message, parameters).forEach((template, names) -> names.forEach(param -> {
+            HasValidation editor = changeOrigins.getOrDefault(template + "." + param, changeOrigins.getOrDefault(param,
+                    spaceFields.getOrDefault(template, Map.of()).get(param)));
+            if (editor != null) {
+                invalid(editor, message);
             }
         }));
     }

@@ -108,7 +108,8 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
         try {
             trial = trials.get(Long.parseLong(event.getRouteParameters().get("id").orElse("")));
         } catch (NumberFormatException | NotFoundException e) {
-            event.rerouteToError(com.vaadin.flow.router.NotFoundException.class, "no such trial");
+            event.rerouteToError(com.vaadin.flow.router.NotFoundException.class, "no trial "
+                    + event.getRouteParameters().get("id").orElse(""));
             return;
         }
         show(trial);

@@ -47,7 +47,8 @@ public class MainLayout extends AppLayout {
         addToDrawer(nav);
     }
 
-    private static Role highestRole(AuthenticationContext auth) {
+    /** The user's highest role (each includes the ones below it). */
+    static Role highestRole(AuthenticationContext auth) {
         for (Role r : new Role[] {Role.ADMIN, Role.OPERATOR}) {
             if (auth.hasRole(r.name())) {
                 return r;

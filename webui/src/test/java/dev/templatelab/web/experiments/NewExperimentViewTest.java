@@ -130,6 +130,46 @@ class NewExperimentViewTest extends UiTest {
     }
 
     @Test
+    void aBadValueIsShownOnItsParameterOfItsTemplateOnly() {
+        String name = TestData.unique("form");
+        form.name.setValue(name);
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2, TestData.BN_INCEPTION));
+        form.allowRandomInit.setValue(true);
+        form.spaceField(TestData.INCEPTION_V2, "image_size").setValue("abc");
+        clickLaunch();
+
+        // The launcher says "search space of Clarifai_InceptionV2: image_size must be an integer in [...], got 'abc'".
+        var field = form.spaceFields.get(TestData.INCEPTION_V2).get("image_size");
+        assertThat(form.spaceError.getText()).contains("image_size must be");
+        assertThat(field.isInvalid()).isTrue();
+        assertThat(field.getErrorMessage()).contains("image_size must be").contains("'abc'");
+        assertThat(form.spaceFields.get(TestData.BN_INCEPTION).get("image_size").isInvalid()).isFalse();
+        assertThat(form.extra.isInvalid()).isFalse();
+        assertThat(experiments.findByName(name)).isEmpty();
+
+        // Fixed, the mark goes at the next launch.
+        field.setValue(SpaceText.of(DefaultSpaces.forTemplate(TemplateRegistry.standard().get(TestData.INCEPTION_V2))
+                .parameter("image_size")));
+        form.maxTrials.setValue(0);
+        clickLaunch();
+        assertThat(field.isInvalid()).isFalse();
+    }
+
+    @Test
+    void aBadOtherSettingIsShownOnOtherSettingsNotOnTheTemplatesField() {
+        form.name.setValue(TestData.unique("form"));
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2));
+        form.extra.setValue("width_multiplier=0.25\nimage_size=abc");
+        clickLaunch();
+
+        assertThat(form.extra.isInvalid()).isTrue();
+        assertThat(form.extra.getErrorMessage()).contains("image_size must be");
+        assertThat(form.spaceFields.get(TestData.INCEPTION_V2).get("image_size").isInvalid()).isFalse();
+    }
+
+    @Test
     void launchesWithTheEditedSpaceAndOpensTheExperiment() {
         String name = TestData.unique("form");
         form.name.setValue(name);
