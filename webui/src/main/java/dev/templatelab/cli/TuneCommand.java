@@ -409,7 +409,7 @@ final class TuneCommand implements Callable<Integer> {
                 name = base + "-" + i;
             }
             DatasetInfo info = datasets.register(new NewDataset(name, dataset.classes(), dataset.records().size(),
-                    dataset.imagesPerClass(), dataset.contentHash(), location));
+                    dataset.imagesPerClass(), dataset.contentHash(), location, result.report().lines()));
             registered = true;
             return info;
         } finally {

@@ -14,6 +14,7 @@ import org.hibernate.type.SqlTypes;
 
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,10 @@ class DatasetEntity {
     @Column(name = "bundle_sha256", length = 64)
     String bundleSha256;
 
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "import_warnings", nullable = false)
+    List<String> importWarnings = new ArrayList<>();
+
     @CreationTimestamp(source = SourceType.DB)
     @Column(name = "created_at", nullable = false, updatable = false)
     Instant createdAt;
@@ -70,11 +75,13 @@ class DatasetEntity {
         this.classCounts = new LinkedHashMap<>(d.classCounts());
         this.contentHash = d.contentHash();
         this.storageUri = d.storageUri().toString();
+        this.importWarnings = new ArrayList<>(d.warnings());
     }
 
     DatasetInfo toInfo() {
         return new DatasetInfo(id, name, List.copyOf(classes), imageCount, new LinkedHashMap<>(classCounts),
                 contentHash, URI.create(storageUri), createdAt,
-                bundleUri == null ? null : new StoredArtifact(URI.create(bundleUri), bundleSize, bundleSha256));
+                bundleUri == null ? null : new StoredArtifact(URI.create(bundleUri), bundleSize, bundleSha256),
+                List.copyOf(importWarnings));
     }
 }

@@ -8,10 +8,19 @@ import java.util.Objects;
 /**
  * A dataset to register: its class names in label order, how many images it has (overall and per
  * class; in a multi-label set the per-class counts may add up to more), a content hash to recognise
- * a re-import (may be null) and where the images are.
+ * a re-import (may be null), where the images are, and the import's warnings (at most {@link #MAX_WARNINGS} kept).
  */
 public record NewDataset(String name, List<String> classes, int imageCount, Map<String, Integer> classCounts,
-                         String contentHash, URI storageUri) {
+                         String contentHash, URI storageUri, List<String> warnings) {
+
+    /** Warnings kept with a dataset; a folder of 50,000 stray files should not make a 5 MB row. */
+    public static final int MAX_WARNINGS = 200;
+
+    /** A dataset without import warnings. */
+    public NewDataset(String name, List<String> classes, int imageCount, Map<String, Integer> classCounts,
+                      String contentHash, URI storageUri) {
+        this(name, classes, imageCount, classCounts, contentHash, storageUri, List.of());
+    }
 
     /** Checks what the database would otherwise reject with a less helpful message. */
     public NewDataset {
@@ -32,6 +41,9 @@ public record NewDataset(String name, List<String> classes, int imageCount, Map<
         if (contentHash != null && contentHash.length() > 64) {
             throw new IllegalArgumentException("dataset " + name + ": content hash longer than 64 characters");
         }
+        warnings = warnings == null ? List.of() : warnings.size() <= MAX_WARNINGS ? List.copyOf(warnings)
+                : java.util.stream.Stream.concat(warnings.stream().limit(MAX_WARNINGS - 1),
+                        java.util.stream.Stream.of("... and " + (warnings.size() - MAX_WARNINGS + 1) + " more")).toList();
     }
 
     /**

@@ -21,7 +21,8 @@ class DatasetContractTest extends StorageContractTest {
     void registerThenReadBackEveryField() {
         String hash = unique("h");
         NewDataset spec = new NewDataset(unique("flowers"), List.of("tulip", "rose", "daisy"), 7,
-                Map.of("tulip", 3, "rose", 2, "daisy", 2), hash, URI.create("file:///home/a/flowers"));
+                Map.of("tulip", 3, "rose", 2, "daisy", 2), hash, URI.create("file:///home/a/flowers"),
+                List.of("skipped notes.txt: not a JPEG, PNG, BMP or GIF image", "class 'rose' has only 2 image(s)"));
 
         DatasetInfo saved = datasets.register(spec);
 
@@ -34,9 +35,23 @@ class DatasetContractTest extends StorageContractTest {
         assertThat(read.storageUri()).isEqualTo(URI.create("file:///home/a/flowers"));
         assertThat(read.createdAt()).isNotNull();
         assertThat(read.bundle()).as("no copy in the artifact store until one is recorded").isNull();
+        assertThat(read.warnings()).containsExactly("skipped notes.txt: not a JPEG, PNG, BMP or GIF image",
+                "class 'rose' has only 2 image(s)");
         assertThat(datasets.findByName(spec.name())).contains(read);
         assertThat(datasets.findByContentHash(hash)).containsExactly(read);
         assertThat(datasets.list()).contains(read);
+    }
+
+    /** A folder of many stray files keeps a bounded list, saying how many more there were. */
+    @Test
+    void manyWarningsAreCappedWithACount() {
+        List<String> many = java.util.stream.IntStream.range(0, 500).mapToObj(i -> "skipped f" + i + ".txt").toList();
+        DatasetInfo saved = datasets.register(new NewDataset(unique("junk"), List.of("a", "b"), 2, Map.of(), null,
+                URI.create("file:///d/junk"), many));
+        List<String> kept = datasets.get(saved.id()).warnings();
+        assertThat(kept).hasSize(NewDataset.MAX_WARNINGS);
+        assertThat(kept.get(0)).isEqualTo("skipped f0.txt");
+        assertThat(kept.get(kept.size() - 1)).isEqualTo("... and " + (500 - NewDataset.MAX_WARNINGS + 1) + " more");
     }
 
     @Test

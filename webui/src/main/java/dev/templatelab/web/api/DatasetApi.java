@@ -45,9 +45,10 @@ public class DatasetApi {
     }
 
     /** A dataset as the API shows it. */
-    public record DatasetJson(long id, String name, List<String> classes, int images, Map<String, Integer> classCounts) {
+    public record DatasetJson(long id, String name, List<String> classes, int images, Map<String, Integer> classCounts,
+                              List<String> warnings) {
         static DatasetJson of(DatasetInfo d) {
-            return new DatasetJson(d.id(), d.name(), d.classes(), d.imageCount(), d.classCounts());
+            return new DatasetJson(d.id(), d.name(), d.classes(), d.imageCount(), d.classCounts(), d.warnings());
         }
     }
 

@@ -215,7 +215,7 @@ public class DatasetImports {
             return false;
         }
         ImageDataset digits = SampleDatasets.mnist(datasetsDir.resolve(SAMPLE_NAME));
-        DatasetInfo sample = datasets.register(newDataset(SAMPLE_NAME, digits, datasetsDir.resolve(SAMPLE_NAME)));
+        DatasetInfo sample = datasets.register(newDataset(SAMPLE_NAME, digits, datasetsDir.resolve(SAMPLE_NAME), List.of()));
         log.info("Registered the bundled sample dataset {} ({} images)", SAMPLE_NAME, digits.records().size());
         try {
             datasetCopies.publish(sample.id());
@@ -269,7 +269,7 @@ public class DatasetImports {
         ImageDataset dataset = result.dataset();
         Path root = result.root();
         try {
-            DatasetInfo info = datasets.register(newDataset(name, dataset, root));
+            DatasetInfo info = datasets.register(newDataset(name, dataset, root, result.report().lines()));
             result.keepExtraction();   // the dataset's home from now on
             return new Imported(copyToArtifactStore(info, result), result.report().lines());
         } catch (RuntimeException | Error e) {
@@ -293,9 +293,9 @@ public class DatasetImports {
         }
     }
 
-    private static NewDataset newDataset(String name, ImageDataset dataset, Path root) {
+    private static NewDataset newDataset(String name, ImageDataset dataset, Path root, List<String> warnings) {
         return new NewDataset(name, dataset.classes(), dataset.records().size(), dataset.imagesPerClass(),
-                dataset.contentHash(), root.toUri());
+                dataset.contentHash(), root.toUri(), warnings);
     }
 
     /** The extraction folder ({@code datasets/import-...}) holding this location, if the app created it. */

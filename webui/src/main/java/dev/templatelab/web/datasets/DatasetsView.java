@@ -3,6 +3,7 @@ package dev.templatelab.web.datasets;
 import com.vaadin.flow.component.UI;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
+import com.vaadin.flow.component.details.Details;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.html.Div;
 import com.vaadin.flow.component.html.H2;
@@ -292,6 +293,13 @@ public class DatasetsView extends VerticalLayout {
         Paragraph hash = new Paragraph("Content SHA-256: " + (dataset.contentHash() == null ? "-" : dataset.contentHash()));
         hash.addClassName("tl-mono");
         details.add(hash);
+        if (!dataset.warnings().isEmpty()) {
+            // Kept with the dataset: what its import skipped or found worth a look, after the upload's answer is gone.
+            UnorderedList lines = new UnorderedList(dataset.warnings().stream().map(ListItem::new).toArray(ListItem[]::new));
+            Details warnings = new Details("Import warnings (" + dataset.warnings().size() + ")", lines);
+            warnings.setId("import-warnings");
+            details.add(warnings);
+        }
         for (String c : dataset.classes().subList(0, Math.min(50, dataset.classes().size()))) {
             Div thumbs = new Div();
             thumbs.addClassName("tl-thumbs");

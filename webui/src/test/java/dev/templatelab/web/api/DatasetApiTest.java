@@ -63,6 +63,10 @@ class DatasetApiTest extends WebAppTest {
                 "tiny.zip", TestData.unique("tiny"));
         assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
         assertThat(created.getBody().get("warnings").toString()).contains("class 'a' has only 1 image");
+        // Kept with the dataset: readable after the upload's answer is gone.
+        JsonNode read = as(Role.VIEWER).getForObject("/api/datasets/" + created.getBody().get("id").asLong(),
+                JsonNode.class);
+        assertThat(read.get("warnings").toString()).contains("class 'a' has only 1 image");
     }
 
     @Test

@@ -44,6 +44,9 @@ class DatasetsViewTest extends UiTest {
         Path zip = Files.createTempFile("ds", ".zip");
         Files.write(zip, TestData.datasetZip(List.of("cat", "dog"), 3, 11));
         var imported = imports.importZip(TestData.unique("pets"), "pets.zip", zip);
+        Path small = Files.createTempFile("ds", ".zip");
+        Files.write(small, TestData.datasetZip(List.of("cat", "dog"), 1, 12));
+        var warned = imports.importZip(TestData.unique("warned"), "warned.zip", small);
 
         UI.getCurrent().navigate(DatasetsView.class);
         DatasetsView view = _get(DatasetsView.class);
@@ -53,6 +56,16 @@ class DatasetsViewTest extends UiTest {
 
         assertThat(_find(view.details, Image.class)).hasSize(6);
         assertThat(view.details.getElement().getTextRecursively()).contains("cat (3)", "dog (3)", "6 images, 2 classes");
+        assertThat(_find(view.details, com.vaadin.flow.component.details.Details.class)).as("a clean import warns of nothing")
+                .isEmpty();
+
+
+        // A dataset whose import found something worth a look shows what, kept with it.
+        int warnedRow = IntStream.range(0, GridKt._size(view.grid))
+                .filter(i -> GridKt._get(view.grid, i).id() == warned.dataset().id()).findFirst().orElseThrow();
+        view.grid.select(GridKt._get(view.grid, warnedRow));
+        assertThat(_get(view.details, com.vaadin.flow.component.details.Details.class).getElement().getTextRecursively())
+                .contains("Import warnings (2)", "class 'cat' has only 1 image");
         assertThat(view.upload.isAttached()).isTrue();
     }
 

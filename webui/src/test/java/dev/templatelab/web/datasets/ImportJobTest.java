@@ -116,7 +116,8 @@ class ImportJobTest {
 
     private static DatasetImports.Imported imported(long id) {
         return new DatasetImports.Imported(new DatasetInfo(id, "pets", List.of("cat", "dog"), 6,
-                Map.of("cat", 3, "dog", 3), "hash", URI.create("file:///tmp/pets"), CLOCK.instant(), null),
+                Map.of("cat", 3, "dog", 3), "hash", URI.create("file:///tmp/pets"), CLOCK.instant(), null,
+                List.of("a warning")),
                 List.of("a warning"));
     }
 }
