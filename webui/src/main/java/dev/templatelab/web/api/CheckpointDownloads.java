@@ -5,6 +5,9 @@ import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.web.experiments.BestCheckpoints;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.http.ContentDisposition;
@@ -45,6 +48,13 @@ public class CheckpointDownloads {
         this.experiments = experiments;
     }
 
+    @ApiResponse(responseCode = "200", description = "the checkpoint file (X-Checksum-SHA256, ETag)", content = @Content(
+            mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "206", description = "the requested ranges", content = @Content(
+            mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "304", description = "If-None-Match names this file")
+    @ApiResponse(responseCode = "404", description = "no checkpoint yet, or the experiment ended without one")
+    @ApiResponse(responseCode = "416", description = "no requested range lies in the file (no body)")
     @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)")
     @GetMapping({"/api/experiments/{id}/best-checkpoint", "/download/experiments/{id}/best-checkpoint"})
     public ResponseEntity<?> bestCheckpoint(@PathVariable long id,
@@ -64,6 +74,13 @@ public class CheckpointDownloads {
         return serve(download.get(), ifRange, range, servletResponse);
     }
 
+    @ApiResponse(responseCode = "200", description = "the checkpoint file (X-Checksum-SHA256, ETag)", content = @Content(
+            mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "206", description = "the requested ranges", content = @Content(
+            mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "304", description = "If-None-Match names this file")
+    @ApiResponse(responseCode = "404", description = "no such checkpoint")
+    @ApiResponse(responseCode = "416", description = "no requested range lies in the file (no body)")
     @Operation(summary = "One checkpoint of a trial (HTTP Range supported)")
     @GetMapping({"/api/trials/{trialId}/checkpoints/{checkpointId}", "/download/trials/{trialId}/checkpoints/{checkpointId}"})
     public ResponseEntity<?> checkpoint(@PathVariable long trialId, @PathVariable long checkpointId,

@@ -7,6 +7,10 @@ import dev.templatelab.web.datasets.DatasetImportJobs;
 import dev.templatelab.web.datasets.DatasetImports;
 import dev.templatelab.web.datasets.ImportJob;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -52,16 +56,33 @@ public class DatasetApi {
         }
     }
 
+    /** The multipart form of an upload, for the OpenAPI document (the handler reads the parts themselves). */
+    @Schema(requiredProperties = {"file", "name"})
+    record UploadForm(@Schema(type = "string", format = "binary", description = "the zip: one folder of images per class")
+                      String file,
+                      @Schema(description = "the dataset's name: 1-200 characters, no control characters; give it once")
+                      String name) {
+    }
+
     /** An upload's result: the dataset and what the import left out. */
     public record ImportedJson(long id, String name, List<String> classes, int images, Map<String, Integer> classCounts,
                                List<String> warnings) {
     }
 
+    @ApiResponse(responseCode = "201", description = "imported and registered",
+            content = @Content(schema = @Schema(implementation = ImportedJson.class)))
+    @ApiResponse(responseCode = "202", description = "async=true: importing; follow it at Location",
+            content = @Content(schema = @Schema(implementation = DatasetImportApi.ImportJson.class)))
+    @ApiResponse(responseCode = "400", description = "no zip, no name, a name taken or with control characters, or images that make no dataset")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "413", description = "over the upload size limit")
     @Operation(summary = "Upload a zip (one folder per class) as a new dataset; with async=true the import runs after"
             + " the answer (202, Location: /api/dataset-imports/{id} to follow or stop it)")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    public ResponseEntity<?> upload(@RequestPart(name = "file", required = false) MultipartFile file,
-                                    @RequestParam(name = "name", required = false) String name,
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+            mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, schema = @Schema(implementation = UploadForm.class)))
+    public ResponseEntity<?> upload(@Parameter(hidden = true) @RequestPart(name = "file", required = false) MultipartFile file,
+                                    @Parameter(hidden = true) @RequestParam(name = "name", required = false) String name,
                                     @RequestParam(name = "async", defaultValue = "false") boolean async,
                                     HttpServletRequest request)
             throws IOException {
@@ -101,18 +122,25 @@ public class DatasetApi {
                 d.classes(), d.imageCount(), d.classCounts(), imported.warnings()));
     }
 
+    @ApiResponse(responseCode = "200", description = "the datasets")
     @Operation(summary = "All datasets, newest first")
     @GetMapping
     public List<DatasetJson> list() {
         return datasets.list().stream().map(DatasetJson::of).toList();
     }
 
+    @ApiResponse(responseCode = "200", description = "the dataset")
+    @ApiResponse(responseCode = "404", description = "no such dataset")
     @Operation(summary = "One dataset")
     @GetMapping("/{id}")
     public DatasetJson get(@PathVariable long id) {
         return DatasetJson.of(datasets.get(id));
     }
 
+    @ApiResponse(responseCode = "204", description = "deleted, with its files")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "404", description = "no such dataset")
+    @ApiResponse(responseCode = "409", description = "an experiment uses it")
     @Operation(summary = "Delete a dataset that no experiment uses")
     @DeleteMapping("/{id}")
     public ResponseEntity<Void> delete(@PathVariable long id) {

@@ -3,6 +3,7 @@ package dev.templatelab.web.api;
 import dev.templatelab.web.datasets.DatasetImportJobs;
 import dev.templatelab.web.datasets.ImportJob;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -42,18 +43,25 @@ public class DatasetImportApi {
         }
     }
 
+    @ApiResponse(responseCode = "200", description = "the imports")
     @Operation(summary = "Imports running and ended within the last hour, newest first")
     @GetMapping
     public List<ImportJson> list() {
         return jobs.list().stream().map(ImportJson::of).toList();
     }
 
+    @ApiResponse(responseCode = "200", description = "the import")
+    @ApiResponse(responseCode = "404", description = "no such import (or ended over an hour ago)")
     @Operation(summary = "One import: progress while it runs, then the dataset or the error")
     @GetMapping("/{id}")
     public ImportJson get(@PathVariable long id) {
         return ImportJson.of(jobs.get(id));
     }
 
+    @ApiResponse(responseCode = "202", description = "stopping")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "404", description = "no such import")
+    @ApiResponse(responseCode = "409", description = "it is saving the dataset, or has ended")
     @Operation(summary = "Stop a running import; it ends STOPPED with nothing kept (409 once it is saving or ended)")
     @DeleteMapping("/{id}")
     public ResponseEntity<ImportJson> stop(@PathVariable long id) {

@@ -23,6 +23,7 @@ import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.StudyParts;
 import dev.templatelab.web.experiments.ExperimentControl;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
@@ -146,6 +147,9 @@ public class ExperimentApi {
         }
     }
 
+    @ApiResponse(responseCode = "201", description = "launched, queued for the workers")
+    @ApiResponse(responseCode = "400", description = "an invalid request (a name taken, a bad space...): 'field' names what to fix")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
     @Operation(summary = "Launch an experiment")
     @PostMapping("/api/experiments")
     public ResponseEntity<ExperimentJson> launch(@RequestBody(required = false) LaunchJson body, Principal user) {
@@ -168,6 +172,8 @@ public class ExperimentApi {
         return ResponseEntity.created(URI.create("/api/experiments/" + created.id())).body(get(created.id()));
     }
 
+    @ApiResponse(responseCode = "200", description = "the page of experiments")
+    @ApiResponse(responseCode = "400", description = "a bad state, page or size")
     @Operation(summary = "Experiments, newest first, optionally of one state")
     @GetMapping("/api/experiments")
     public List<ExperimentJson> list(@RequestParam(required = false) ExperimentState state,
@@ -180,6 +186,8 @@ public class ExperimentApi {
                         : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null), now)).toList();
     }
 
+    @ApiResponse(responseCode = "200", description = "the experiment")
+    @ApiResponse(responseCode = "404", description = "no such experiment")
     @Operation(summary = "One experiment with trial counts and its best trial")
     @GetMapping("/api/experiments/{id}")
     public ExperimentJson get(@PathVariable long id) {
@@ -187,6 +195,9 @@ public class ExperimentApi {
         return ExperimentJson.of(s.experiment(), s.trials(), s.bestTrial(), experiments.databaseNow());
     }
 
+    @ApiResponse(responseCode = "200", description = "the page of trials")
+    @ApiResponse(responseCode = "400", description = "a bad state, page or size")
+    @ApiResponse(responseCode = "404", description = "no such experiment")
     @Operation(summary = "An experiment's trials by number, optionally of one state (paged)")
     @GetMapping("/api/experiments/{id}/trials")
     public List<TrialJson> trials(@PathVariable long id, @RequestParam(required = false) TrialState state,
@@ -197,6 +208,10 @@ public class ExperimentApi {
                 .stream().map(TrialJson::of).toList();
     }
 
+    @ApiResponse(responseCode = "200", description = "cancelled")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "404", description = "no such experiment")
+    @ApiResponse(responseCode = "409", description = "it has ended already")
     @Operation(summary = "Cancel an experiment: running trials stop, waiting ones fail")
     @PostMapping("/api/experiments/{id}/cancel")
     public ExperimentJson cancel(@PathVariable long id) {
@@ -204,6 +219,10 @@ public class ExperimentApi {
         return get(id);
     }
 
+    @ApiResponse(responseCode = "200", description = "deleted: what was removed")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "404", description = "no such experiment")
+    @ApiResponse(responseCode = "409", description = "not finished: cancel it first")
     @Operation(summary = "Delete a finished experiment with its trials, metrics, events and checkpoint files "
             + "(409 while it is unfinished: cancel it first)")
     @DeleteMapping("/api/experiments/{id}")
@@ -211,6 +230,10 @@ public class ExperimentApi {
         return control.delete(id);
     }
 
+    @ApiResponse(responseCode = "200", description = "paused")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "404", description = "no such experiment")
+    @ApiResponse(responseCode = "409", description = "it is not running or queued")
     @Operation(summary = "Pause an experiment")
     @PostMapping("/api/experiments/{id}/pause")
     public ExperimentJson pause(@PathVariable long id) {
@@ -218,6 +241,10 @@ public class ExperimentApi {
         return get(id);
     }
 
+    @ApiResponse(responseCode = "200", description = "resumed")
+    @ApiResponse(responseCode = "403", description = "the operator role is needed")
+    @ApiResponse(responseCode = "404", description = "no such experiment")
+    @ApiResponse(responseCode = "409", description = "it is not paused")
     @Operation(summary = "Resume a paused experiment")
     @PostMapping("/api/experiments/{id}/resume")
     public ExperimentJson resume(@PathVariable long id) {
@@ -225,6 +252,8 @@ public class ExperimentApi {
         return get(id);
     }
 
+    @ApiResponse(responseCode = "200", description = "the trial")
+    @ApiResponse(responseCode = "404", description = "no such trial")
     @Operation(summary = "One trial with its per-epoch metrics, checkpoints and evaluation")
     @GetMapping("/api/trials/{id}")
     public TrialDetailJson trial(@PathVariable long id) {

@@ -206,8 +206,30 @@ class DatasetApiTest extends WebAppTest {
     void theOpenApiDocumentListsTheEndpoints() {
         ResponseEntity<JsonNode> doc = rest.getForEntity("/v3/api-docs", JsonNode.class);
         assertThat(doc.getStatusCode()).isEqualTo(HttpStatus.OK);
-        assertThat(doc.getBody().get("paths").has("/api/datasets")).isTrue();
-        assertThat(doc.getBody().get("paths").has("/api/experiments/{id}/best-checkpoint")).isTrue();
+        JsonNode paths = doc.getBody().get("paths");
+        assertThat(paths.has("/api/datasets")).isTrue();
+        assertThat(paths.has("/api/experiments/{id}/best-checkpoint")).isTrue();
+        // The statuses each endpoint really answers, with the error body's schema, and how to authenticate.
+        JsonNode launch = paths.get("/api/experiments").get("post").get("responses");
+        assertThat(launch.has("201")).isTrue();
+        assertThat(launch.has("200")).as("a launch answers 201, never 200").isFalse();
+        assertThat(launch.get("400").get("content").get("application/json").get("schema").get("$ref").asText())
+                .isEqualTo("#/components/schemas/Error");
+        assertThat(launch.has("401")).isTrue();
+        assertThat(paths.get("/api/datasets/{id}").get("delete").get("responses").has("204")).isTrue();
+        assertThat(paths.get("/api/datasets/{id}").get("delete").get("responses").has("409")).isTrue();
+        assertThat(paths.get("/api/dataset-imports/{id}").get("delete").get("responses").has("202")).isTrue();
+        assertThat(paths.get("/api/experiments/{id}/best-checkpoint").get("get").get("responses").has("416")).isTrue();
+        assertThat(doc.getBody().get("components").get("securitySchemes").get("basic").get("scheme").asText())
+                .isEqualTo("basic");
+        // The upload's name is a field of the multipart body, beside the file, not a query parameter.
+        JsonNode upload = paths.get("/api/datasets").get("post");
+        assertThat(stream(upload.path("parameters")).map(p -> p.get("name").asText())).doesNotContain("name", "file");
+        String form = upload.get("requestBody").get("content").get("multipart/form-data").get("schema").get("$ref").asText();
+        JsonNode fields = doc.getBody().get("components").get("schemas").get(form.substring(form.lastIndexOf('/') + 1))
+                .get("properties");
+        assertThat(fields.get("file").get("format").asText()).isEqualTo("binary");
+        assertThat(fields.has("name")).isTrue();
     }
 
     private static ResponseEntity<JsonNode> upload(TestRestTemplate client, byte[] content, String fileName,
