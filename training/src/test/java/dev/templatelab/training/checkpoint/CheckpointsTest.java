@@ -157,6 +157,19 @@ class CheckpointsTest {
         }
     }
 
+    /** A checkpoint that cannot be written says why (the file system's reason) and how to go on. */
+    @Test
+    void aCheckpointThatCannotBeWrittenSaysWhy(@TempDir Path dir) throws Exception {
+        Path aFile = Files.writeString(dir.resolve("not-a-folder"), "x");
+        var listener = new CheckpointListener(aFile.resolve("m.tlckpt"), aFile.resolve("m.tlckpt.last"),
+                (metrics, epochs) -> metadata());
+        assertThatThrownBy(() -> listener.onEpoch(new TrainingContext(network(), 0, 3, 1),
+                new EpochMetrics(0, 1.0, 1.0, 0.5, 0.5, 0.1, 10, 1)))
+                .hasMessageContaining("could not write the checkpoint " + aFile.resolve("m.tlckpt.last") + ": " + aFile
+                        + " exists and is not a folder")
+                .hasMessageContaining("then resume (train --resume)");
+    }
+
     /** The bulk writer produces ND4J's own bytes: float arrays (large, a view), and another type handed to ND4J. */
     @Test
     void writeArrayWritesExactlyWhatNd4jWrites() throws Exception {
