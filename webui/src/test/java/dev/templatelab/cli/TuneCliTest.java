@@ -184,10 +184,13 @@ class TuneCliTest {
              var connection = java.sql.DriverManager.getConnection(db.jdbcUrl(),
                      dev.templatelab.storage.config.EmbeddedPostgresServer.USER, null);
              var old = connection.createStatement().executeQuery(
-                     "SELECT count(*), max(attempts) FROM trials WHERE experiment_id = 1")) {
+                     "SELECT count(*), max(attempts), max(state) FROM trials WHERE experiment_id = 1")) {
             assertThat(old.next()).isTrue();
             assertThat(old.getInt(1)).as("no new trial of the old experiment").isEqualTo(1);
-            assertThat(old.getInt(2)).as("its trial not claimed again by the second tune").isEqualTo(1);
+            // Ctrl-C stopped the first tune's worker while its database still ran: it handed the trial back (its
+            // attempt given back, as a pause does), and the second tune did not claim it.
+            assertThat(old.getString(3)).as("the interrupted trial, handed back").isEqualTo("WAITING");
+            assertThat(old.getInt(2)).as("its trial not claimed again by the second tune").isZero();
         }
     }
 }
