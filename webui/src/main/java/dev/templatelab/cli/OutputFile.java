@@ -1,8 +1,7 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.training.FileErrors;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -43,18 +42,7 @@ final class OutputFile {
             Files.delete(Files.createTempFile(existing, ".templatelab-write-check-", ".tmp"));
         } catch (IOException e) {
             throw new IllegalArgumentException(option + " " + file + " cannot be written: cannot create a file in "
-                    + existing + " (" + reason(e) + ")", e);
+                    + existing + " (" + FileErrors.reason(e) + ")", e);
         }
-    }
-
-    /** What the file system said, without the path the message repeats anyway. */
-    static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -1,13 +1,13 @@
 package dev.templatelab.training.data;
 
+import dev.templatelab.training.FileErrors;
+
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -37,13 +37,13 @@ public final class SampleDatasets {
         if (Files.exists(targetDir) && !Files.isDirectory(targetDir)) {
             throw new DatasetException(targetDir + " is a file; give a folder to write the MNIST sample into");
         }
-        Digits digits = readMnist();
         try {
             String other = Files.isDirectory(targetDir) ? notOfTheSample(targetDir) : null;
             if (other != null) {
                 throw new DatasetException(targetDir + " is not empty (" + other + ") and not an earlier copy of the "
                         + "MNIST sample; give a new or empty folder");
             }
+            Digits digits = readMnist();   // once the folder may take them
             Files.createDirectories(targetDir);
             Path marker = targetDir.resolve(COMPLETE_MARKER);
             String expected = "TLM1 " + digits.count() + "\n";
@@ -53,10 +53,7 @@ public final class SampleDatasets {
                 Files.writeString(marker, expected);
             }
         } catch (IOException e) {
-            // A FileSystemException's message is mostly its path; its reason is what says why.
-            String why = e instanceof AccessDeniedException ? "permission denied"
-                    : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
-            throw new DatasetException("cannot write the MNIST sample into " + targetDir + ": " + why, e);
+            throw new DatasetException("cannot write the MNIST sample into " + targetDir + ": " + FileErrors.reason(e), e);
         }
         return DatasetImporter.importFrom(targetDir, targetDir, ImportLimits.defaults()).dataset();
     }

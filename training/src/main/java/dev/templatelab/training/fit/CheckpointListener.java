@@ -1,5 +1,6 @@
 package dev.templatelab.training.fit;
 
+import dev.templatelab.training.FileErrors;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.io.IOException;
@@ -51,26 +52,9 @@ public final class CheckpointListener implements TrainingListener {
         } catch (IOException e) {
             // The training so far is in the last checkpoint written: say why this one failed and how to go on.
             throw new UncheckedIOException("could not write the checkpoint " + (last != null ? last : best) + ": "
-                    + reason(e) + "; free disk space or fix the folder, then resume (train --resume)", e);
+                    + FileErrors.reason(e) + "; free disk space or fix the folder, then resume (train --resume)", e);
         }
         return Decision.CONTINUE;
-    }
-
-    /** What the file system said (a full disk, a folder that is a file...), or the exception when it said nothing. */
-    static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "its folder does not exist";
-        }
-        if (e instanceof java.nio.file.FileAlreadyExistsException f) {   // creating its folder met a file
-            return f.getFile() + " exists and is not a folder";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** On resume: the best epoch of the run so far, so a worse resumed epoch does not replace its checkpoint. */
