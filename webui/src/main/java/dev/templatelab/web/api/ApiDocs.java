@@ -48,12 +48,11 @@ class ApiDocs {
         return (operation, handler) -> {
             operation.getResponses().computeIfAbsent("401", code -> new ApiResponse()
                     .description("no credentials, or wrong ones"));
+            // springdoc gives every declared response the handler's return type; an error's body is an Error.
             operation.getResponses().forEach((code, response) -> {
                 if (code.equals("416")) {
                     response.setContent(null);
-                }
-                // springdoc gives every declared response the handler's return type; an error's body is an Error.
-                if ((code.startsWith("4") || code.startsWith("5")) && !code.equals("416")) {
+                } else if (code.startsWith("4") || code.startsWith("5")) {
                     response.setContent(new Content().addMediaType("application/json",
                             new MediaType().schema(new Schema<>().$ref("#/components/schemas/" + ERROR_SCHEMA))));
                 }
