@@ -16,7 +16,6 @@ import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ExtractionFolders;
 import dev.templatelab.training.data.ImageDataset;
 import dev.templatelab.training.data.ImageRecord;
-import dev.templatelab.training.data.ImportLimits;
 import dev.templatelab.training.data.ImportResult;
 import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportStoppedException;
@@ -76,9 +75,17 @@ public final class TrainingJob {
      * @param output          the checkpoint of the best epoch; {@code <output>.last} holds the latest epoch for resuming
      * @param allowRandomInit train a pretrained-by-definition template from random weights when none are given
      * @param resume          continue from {@code <output>.last} when it exists
+     * @param registeredContentHash the content hash of {@code data} when it was registered (a trial's dataset), or
+     *                        null: with one, the images are decoded again only if they changed since
      */
     public record Request(String template, Path data, Map<String, String> overrides, Path output, boolean allowRandomInit,
-                          boolean resume, TemplateLabHome home) {
+                          boolean resume, TemplateLabHome home, String registeredContentHash) {
+
+        /** A request for data that no registration checked: its import decodes every image. */
+        public Request(String template, Path data, Map<String, String> overrides, Path output, boolean allowRandomInit,
+                       boolean resume, TemplateLabHome home) {
+            this(template, data, overrides, output, allowRandomInit, resume, home, null);
+        }
     }
 
     /** The outcome: the best checkpoint, its SHA-256 and evaluation (on the test split if any, else validation). */
@@ -106,8 +113,9 @@ public final class TrainingJob {
         ExtractionFolders.sweepAbandoned(request.home().work());
         ImportResult imported;
         try {
-            imported = DatasetImporter.importFrom(request.data(), request.home().work(), ImportLimits.defaults(),
-                    ImportProgress.printing(log, IMPORT_PROGRESS_EVERY, cancel::isCancelled));
+            imported = DatasetImporter.importRegistered(request.data(), request.home().work(),
+                    request.registeredContentHash(), ImportProgress.printing(log, IMPORT_PROGRESS_EVERY,
+                            cancel::isCancelled));
         } catch (ImportStoppedException stopped) {   // cancelled before training began: nothing to save
             log.println(stopped.getMessage() + "; nothing was trained");
             return new Result(null, null, null, new TrainingOutcome(TrainingOutcome.Status.CANCELLED, List.of(),

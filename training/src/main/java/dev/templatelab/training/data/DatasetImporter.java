@@ -13,22 +13,26 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 /**
  * Turns a folder of class folders, a zip of one, or a CSV manifest into a validated {@link ImageDataset}.
@@ -36,7 +40,11 @@ import javax.imageio.stream.ImageInputStream;
  */
 public final class DatasetImporter {
 
-    private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif");
+    /**
+     * Threads that check images: decoding the pixels is most of an import's time. At most four, since each may hold
+     * a large image's pixels.
+     */
+    private static final int CHECK_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     /** Operating-system clutter that is not hidden by a leading dot. */
     private static final Set<String> IGNORED_NAMES = Set.of("__MACOSX", "Thumbs.db", "desktop.ini");
 
@@ -88,6 +96,25 @@ public final class DatasetImporter {
         }
         throw new DatasetException(source + " is neither a folder, a .zip archive nor a .csv manifest;"
                 + " give a folder with one subfolder per class, a zip of it, or a CSV of path,label rows");
+    }
+
+    /**
+     * Imports a registered dataset's source again (as a trial does): reading headers only when its files hash as they
+     * did at registration, whose import decoded each of them, else decoding each (a file that changed since, or one
+     * the registration skipped as damaged, then counts as at any import). Decoding every image again would cost each
+     * trial about an epoch's worth of image loading.
+     */
+    public static ImportResult importRegistered(Path source, Path workDir, String registeredContentHash,
+                                               ImportProgress progress) {
+        ImportLimits limits = ImportLimits.defaults();
+        if (registeredContentHash != null) {
+            ImportResult quick = importFrom(source, null, workDir, limits.headersOnly(), progress);
+            if (quick.dataset().contentHash().equals(registeredContentHash)) {
+                return quick;
+            }
+            quick.deleteExtraction();
+        }
+        return importFrom(source, null, workDir, limits, progress);
     }
 
     /**
@@ -206,30 +233,43 @@ public final class DatasetImporter {
         List<DuplicateFile> duplicates = new ArrayList<>();
         StringBuilder hashInput = new StringBuilder();
         int checked = 0;
-        for (Candidate candidate : candidates) {
-            progress.progressed(ImportProgress.Phase.CHECKING, checked, candidates.size());
-            if (progress.stopRequested()) {
-                throw new ImportStoppedException("stopped while reading " + source + " (" + checked + " of "
-                        + candidates.size() + " files checked)");
+        ExecutorService pool = Executors.newFixedThreadPool(CHECK_THREADS, checkThreads());
+        try {
+            // Checked on several threads, taken in order: the report, the duplicates kept and the hash do not depend
+            // on which thread finished first. A bounded window ahead keeps few decoded images in memory at once.
+            Deque<Future<CheckedFile>> ahead = new ArrayDeque<>();
+            int submitted = 0;
+            for (Candidate candidate : candidates) {
+                progress.progressed(ImportProgress.Phase.CHECKING, checked, candidates.size());
+                if (progress.stopRequested()) {
+                    throw new ImportStoppedException("stopped while reading " + source + " (" + checked + " of "
+                            + candidates.size() + " files checked)");
+                }
+                while (submitted < candidates.size() && ahead.size() < 4 * CHECK_THREADS) {
+                    Path next = candidates.get(submitted++).file();
+                    ahead.add(pool.submit(() -> CheckedFile.of(next, limits)));
+                }
+                CheckedFile result = await(ahead.removeFirst(), source);
+                checked++;
+                Path file = candidate.file();
+                if (result.problem() != null) {
+                    skipped.add(new SkippedFile(file, result.problem()));
+                    continue;
+                }
+                String sha = result.sha256();
+                Path kept = firstBySha.putIfAbsent(sha, file);
+                if (kept != null) {
+                    duplicates.add(new DuplicateFile(file, kept, sha));
+                    continue;
+                }
+                records.add(new ImageRecord(file, candidate.labels()));
+                // Labels sorted: "cat;dog" and "dog;cat" mean the same thing, so they hash the same.
+                hashInput.append(relativeName(root, file)).append('\t')
+                        .append(String.join(";", new TreeSet<>(candidate.labels()))).append('\t')
+                        .append(sha).append('\n');
             }
-            checked++;
-            Path file = candidate.file();
-            String problem = imageProblem(file, limits.maxImagePixels());
-            if (problem != null) {
-                skipped.add(new SkippedFile(file, problem));
-                continue;
-            }
-            String sha = sha256(file);
-            Path kept = firstBySha.putIfAbsent(sha, file);
-            if (kept != null) {
-                duplicates.add(new DuplicateFile(file, kept, sha));
-                continue;
-            }
-            records.add(new ImageRecord(file, candidate.labels()));
-            // Labels sorted: "cat;dog" and "dog;cat" mean the same thing, so they hash the same.
-            hashInput.append(relativeName(root, file)).append('\t')
-                    .append(String.join(";", new TreeSet<>(candidate.labels()))).append('\t')
-                    .append(sha).append('\n');
+        } finally {
+            pool.shutdownNow();
         }
         progress.progressed(ImportProgress.Phase.CHECKING, checked, candidates.size());
         if (records.isEmpty()) {
@@ -269,64 +309,36 @@ public final class DatasetImporter {
         return new ImportResult(dataset, new ValidationReport(skipped, duplicates, small), root);
     }
 
-    /**
-     * Why {@code file} is not a usable image, or null when it is. Reads only the header (format, width, height),
-     * so a small file claiming gigapixels is caught before anything allocates its pixels.
-     */
-    static String imageProblem(Path file, long maxPixels) {
-        try {
-            if (Files.size(file) == 0) {
-                return "empty file (0 bytes)";
-            }
-        } catch (IOException e) {
-            return "unreadable file (" + e.getMessage() + ")";
-        }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) {
-                return "unreadable file";
-            }
-            ImageReader reader = supportedReader(ImageIO.getImageReaders(in));
-            if (reader == null) {
-                return "not a JPEG, PNG, BMP or GIF image";
-            }
-            try {
-                reader.setInput(in, true, true);
-                int width = reader.getWidth(0);
-                int height = reader.getHeight(0);
-                if (width <= 0 || height <= 0) {
-                    return "image header gives an invalid size " + width + "x" + height;
-                }
-                long pixels = (long) width * height;
-                if (pixels > maxPixels) {
-                    return "image is " + width + "x" + height + " = " + pixels + " pixels, over the limit of "
-                            + maxPixels + " (decompression bomb guard); downscale it";
-                }
-                return null;
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            // Image plugins throw unchecked exceptions on some corrupt headers; both mean the same to a user.
-            return "unreadable or corrupt image (" + e.getMessage() + ")";
+    /** A file's check: why it is no usable image, or its SHA-256. */
+    private record CheckedFile(String problem, String sha256) {
+
+        static CheckedFile of(Path file, ImportLimits limits) {
+            String problem = ImageFileCheck.problem(file, limits);
+            return problem != null ? new CheckedFile(problem, null) : new CheckedFile(null, DatasetImporter.sha256(file));
         }
     }
 
-    private static ImageReader supportedReader(Iterator<ImageReader> readers) {
-        // ImageIO also sniffs TIFF and WBMP (whose check accepts almost any bytes), so only our four formats count.
-        while (readers.hasNext()) {
-            ImageReader reader = readers.next();
-            String format;
-            try {
-                format = reader.getFormatName().toLowerCase(Locale.ROOT);
-            } catch (IOException e) {
-                format = "";
+    private static CheckedFile await(Future<CheckedFile> check, Path source) {
+        try {
+            return check.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;   // a DatasetException saying which file could not be read
             }
-            if (SUPPORTED_FORMATS.contains(format)) {
-                return reader;
-            }
-            reader.dispose();
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImportStoppedException("interrupted while reading " + source);
         }
-        return null;
+    }
+
+    private static ThreadFactory checkThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return task -> {
+            Thread t = new Thread(task, "dataset-check-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** SHA-256 (hex) of a file's bytes. */

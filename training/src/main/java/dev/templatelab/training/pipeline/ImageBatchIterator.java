@@ -382,8 +382,8 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         try {
             decoder.decodeInto(image.file(), augmentation, imageSeed, features, offset);
         } catch (IOException e) {
-            // The import reads only headers (decoding every image would take as long as an epoch): a damaged file
-            // shows here.
+            // The import decoded every image (or a registration's import did, for files that still hash the same):
+            // a file failing here changed since, or the dataset was registered before imports decoded pixels.
             throw new UncheckedIOException("cannot read image " + image.file() + ": " + e.getMessage()
                     + "; delete or replace that file and import the dataset again", e);
         } catch (RuntimeException e) {

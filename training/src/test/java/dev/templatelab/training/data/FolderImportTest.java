@@ -9,6 +9,8 @@ import dev.templatelab.training.data.ValidationReport.SmallClass;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +94,76 @@ class FolderImportTest {
         assertThat(reasons.get("huge.png")).contains("100000x100000").contains("over the limit of 100000000");
         assertThat(reasons.get("empty.jpg")).contains("empty file");
         assertThat(result.report().lines()).anySatisfy(l -> assertThat(l).contains("huge.png"));
+    }
+
+    /** Files whose headers read but whose pixels end early: training would stop at the first batch holding one. */
+    @Test
+    void imagesCutOffAfterTheirHeadersAreSkippedAndReported() throws IOException {
+        Path root = TestImages.classFolders(temp.resolve("data"), Map.of("a", 3, "b", 3), 21);
+        for (String format : List.of("png", "gif", "bmp", "jpg")) {
+            Path whole = image(root.resolve("a/whole." + format), format, 22, 40, 30);
+            byte[] bytes = Files.readAllBytes(whole);
+            Files.write(root.resolve("b/cut." + format), Arrays.copyOf(bytes, bytes.length / 2));
+        }
+
+        ImportResult result = importFolder(root);
+
+        assertThat(result.dataset().records()).extracting(r -> r.file().getFileName().toString())
+                .contains("whole.png", "whole.gif", "whole.bmp", "whole.jpg").doesNotContain("cut.png", "cut.gif",
+                        "cut.bmp", "cut.jpg");
+        Map<String, String> reasons = new LinkedHashMap<>();
+        for (SkippedFile s : result.report().skipped()) {
+            reasons.put(s.file().getFileName().toString(), s.reason());
+        }
+        assertThat(reasons).containsOnlyKeys("cut.bmp", "cut.gif", "cut.jpg", "cut.png");   // in path order
+        assertThat(List.of(reasons.get("cut.png"), reasons.get("cut.gif"), reasons.get("cut.bmp")))
+                .allSatisfy(r -> assertThat(r).startsWith("damaged pixel data (").contains("copy it again"));
+        // The JPEG reader fills what is missing with grey and only warns.
+        assertThat(reasons.get("cut.jpg")).contains("the file is cut off").contains("copy it again");
+    }
+
+    /**
+     * A trial imports its registered dataset again: headers suffice while the files hash as at registration (decoded
+     * then); otherwise every image is decoded, as at any import.
+     */
+    @Test
+    void aRegisteredDatasetIsDecodedAgainOnlyWhenItsFilesChanged() throws IOException {
+        Path root = TestImages.classFolders(temp.resolve("data"), Map.of("a", 3, "b", 3), 24);
+        byte[] whole = Files.readAllBytes(image(temp.resolve("whole.png"), "png", 25, 40, 30));
+        Files.write(root.resolve("b/cut.png"), Arrays.copyOf(whole, whole.length / 2));
+        ImportResult registered = importFolder(root);
+        ImportResult headersOnly = DatasetImporter.importFrom(root, temp.resolve("work"),
+                ImportLimits.defaults().headersOnly());
+        assertThat(headersOnly.dataset().records()).as("the cut file's header reads").hasSize(7);
+
+        ImportResult again = DatasetImporter.importRegistered(root, temp.resolve("work"),
+                registered.dataset().contentHash(), ImportProgress.NONE);
+        assertThat(again.dataset().contentHash()).isEqualTo(registered.dataset().contentHash());
+        assertThat(again.report().skipped()).extracting(s -> s.file().getFileName().toString()).containsExactly("cut.png");
+
+        // Registered when imports read headers only (the cut file counted): headers are enough to match it.
+        ImportResult old = DatasetImporter.importRegistered(root, temp.resolve("work"),
+                headersOnly.dataset().contentHash(), ImportProgress.NONE);
+        assertThat(old.dataset().records()).hasSize(7);
+        assertThat(old.report().skipped()).isEmpty();
+    }
+
+    /** The check runs on several threads; what it reports and hashes must not depend on which finished first. */
+    @Test
+    void theReportAndHashFollowPathOrder() throws IOException {
+        Path root = TestImages.classFolders(temp.resolve("data"), Map.of("a", 30, "b", 30), 23);
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(root.resolve((i % 2 == 0 ? "a" : "b") + "/note" + (char) ('a' + i) + ".txt"), "x");
+        }
+
+        ImportResult first = importFolder(root);
+        ImportResult second = importFolder(root);
+
+        assertThat(second.dataset().contentHash()).isEqualTo(first.dataset().contentHash());
+        assertThat(first.dataset().records()).extracting(ImageRecord::file).isSortedAccordingTo(
+                Comparator.comparing(p -> DatasetImporter.relativeName(root, p)));
+        assertThat(first.report().skipped()).hasSize(20).extracting(SkippedFile::file).isSortedAccordingTo(
+                Comparator.comparing(p -> DatasetImporter.relativeName(root, p)));
     }
 
     @Test

@@ -10,7 +10,7 @@ import dev.templatelab.training.data.DatasetBundle;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.data.DatasetImporter;
 import dev.templatelab.training.data.ExtractionFolders;
-import dev.templatelab.training.data.ImportLimits;
+import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,7 +84,7 @@ public class DatasetCopies {
         try {
             Path workDir = Files.createDirectories(work).toRealPath();   // zip sources are extracted here
             ExtractionFolders.sweepAbandoned(workDir);                      // by killed launches too
-            imported = DatasetImporter.importFrom(source, workDir, ImportLimits.defaults());
+            imported = DatasetImporter.importRegistered(source, workDir, dataset.contentHash(), ImportProgress.NONE);
             return publish(dataset, imported);
         } catch (IOException e) {
             throw new UncheckedIOException("could not copy dataset " + dataset.name() + " into the artifact store: "

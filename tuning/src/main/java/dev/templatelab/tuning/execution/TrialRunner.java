@@ -7,6 +7,7 @@ import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.config.DatabaseErrors;
 import dev.templatelab.storage.config.StorageLocations;
+import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.events.EventLevel;
 import dev.templatelab.storage.events.EventService;
@@ -166,13 +167,14 @@ public class TrialRunner {
             a.trial().params().forEach((k, v) -> overrides.put(k, String.valueOf(v)));
             // The trial's best epoch, checkpoint and value are the objective's, not accuracy's.
             overrides.put("checkpoint_metric", objective.bestEpoch().id());
-            Path data = datasetCopies.localSource(datasets.get(a.experiment().datasetId()));
+            DatasetInfo dataset = datasets.get(a.experiment().datasetId());
+            Path data = datasetCopies.localSource(dataset);
             // The experiment's copy of the pretrained weights where this machine's registry lacks them (a resumed trial
             // starts from its checkpoint, not from the weights).
             TemplateLabHome home = resumeAfter != null ? new TemplateLabHome(locations.home())
                     : weightsCopies.homeFor(a.trial().template(), a.trial().params(), tuning.weightsCopies());
             TrainingJob.Request request = new TrainingJob.Request(a.trial().template(), data, overrides, output,
-                    tuning.allowRandomInit(), resumeAfter != null, home);
+                    tuning.allowRandomInit(), resumeAfter != null, home, dataset.contentHash());
             try (PrintWriter trainingLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("training.log")), true)) {
                 result = TrainingJob.run(request, trainingLog, List.of(new EpochReporter(a, control, objective, output)),
                         control.token());

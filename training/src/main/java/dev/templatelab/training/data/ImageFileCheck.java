@@ -1,0 +1,109 @@
+package dev.templatelab.training.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Whether a file is an image training can use: one of the four formats, a size within the pixel limit, and pixel
+ * data that decodes to the end. The import decodes every image once so that a file cut off after its header (a
+ * partial download or copy) is listed and skipped there, not met by each trial at the first batch that holds it.
+ */
+final class ImageFileCheck {
+
+    private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif");
+
+    /**
+     * What the JPEG reader warns when the file ends before its end-of-image marker. It decodes such a file anyway,
+     * filling the missing rows with grey; other JPEG warnings (extraneous bytes between segments, an ignored ICC
+     * profile) are common in camera files that decode completely, so they do not count.
+     */
+    private static final String JPEG_CUT_OFF_WARNING = "Truncated File";
+
+    private ImageFileCheck() {
+    }
+
+    /**
+     * Why {@code file} is not a usable image, or null when it is. The header is read first, so a small file claiming
+     * gigapixels is refused before anything allocates its pixels; the pixels only if the limits ask for it.
+     */
+    static String problem(Path file, ImportLimits limits) {
+        try {
+            if (Files.size(file) == 0) {
+                return "empty file (0 bytes)";
+            }
+        } catch (IOException e) {
+            return "unreadable file (" + e.getMessage() + ")";
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                return "unreadable file";
+            }
+            ImageReader reader = supportedReader(ImageIO.getImageReaders(in));
+            if (reader == null) {
+                return "not a JPEG, PNG, BMP or GIF image";
+            }
+            try {
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width <= 0 || height <= 0) {
+                    return "image header gives an invalid size " + width + "x" + height;
+                }
+                long pixels = (long) width * height;
+                if (pixels > limits.maxImagePixels()) {
+                    return "image is " + width + "x" + height + " = " + pixels + " pixels, over the limit of "
+                            + limits.maxImagePixels() + " (decompression bomb guard); downscale it";
+                }
+                return limits.decodePixels() ? pixelProblem(reader) : null;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            // Image plugins throw unchecked exceptions on some corrupt headers; both mean the same to a user.
+            return "unreadable or corrupt image (" + describe(e) + ")";
+        }
+    }
+
+    /** Decodes the image as the training pipeline will ({@code ImageIO.read} reads it with these same calls). */
+    private static String pixelProblem(ImageReader reader) {
+        boolean[] cutOff = {false};
+        reader.addIIOReadWarningListener((source, warning) -> cutOff[0] |= warning.startsWith(JPEG_CUT_OFF_WARNING));
+        try {
+            reader.read(0, reader.getDefaultReadParam());
+        } catch (IOException | RuntimeException e) {
+            return "damaged pixel data (" + describe(e) + "): the header reads but the image does not decode; the file "
+                    + "is probably cut off or corrupt, copy it again from its source";
+        }
+        return cutOff[0] ? "the file is cut off (the JPEG ends before its end marker, so the rest of the image would "
+                + "train as grey); copy it again from its source" : null;
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static ImageReader supportedReader(Iterator<ImageReader> readers) {
+        // ImageIO also sniffs TIFF and WBMP (whose check accepts almost any bytes), so only our four formats count.
+        while (readers.hasNext()) {
+            ImageReader reader = readers.next();
+            String format;
+            try {
+                format = reader.getFormatName().toLowerCase(Locale.ROOT);
+            } catch (IOException e) {
+                format = "";
+            }
+            if (SUPPORTED_FORMATS.contains(format)) {
+                return reader;
+            }
+            reader.dispose();
+        }
+        return null;
+    }
+}
