@@ -303,15 +303,18 @@ final class TuneCommand implements Callable<Integer> {
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
-            // Why, without a trip to the logs: the distinct errors of the failed trials, with the first trial of each.
-            Map<String, Integer> firstTrialOf = new LinkedHashMap<>();
-            all.stream().filter(t -> t.state() == TrialState.FAIL && t.error() != null)
-                    .forEach(t -> firstTrialOf.putIfAbsent(firstLine(t.error()), t.number()));
-            firstTrialOf.entrySet().stream().limit(3).forEach(error -> out.printf("trial #%d failed: %s%n", error.getValue(),
-                    error.getKey()));
-            if (firstTrialOf.size() > 3) {
-                out.printf("... and %d other error(s): './templatelab serve' shows every trial's%n", firstTrialOf.size() - 3);
-            }
+        }
+        // Why trials failed, without a trip to the logs: the distinct errors, with the first trial of each.
+        Map<String, Integer> firstTrialOf = new LinkedHashMap<>();
+        all.stream().filter(t -> t.state() == TrialState.FAIL && t.error() != null)
+                .forEach(t -> firstTrialOf.putIfAbsent(firstLine(t.error()), t.number()));
+        if (best.isPresent() && !firstTrialOf.isEmpty()) {
+            out.println();
+        }
+        firstTrialOf.entrySet().stream().limit(3).forEach(error -> out.printf("trial #%d failed: %s%n", error.getValue(),
+                error.getKey()));
+        if (firstTrialOf.size() > 3) {
+            out.printf("... and %d other error(s): './templatelab serve' shows every trial's%n", firstTrialOf.size() - 3);
         }
         out.flush();
     }

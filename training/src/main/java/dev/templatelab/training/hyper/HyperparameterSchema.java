@@ -138,6 +138,16 @@ public final class HyperparameterSchema {
         values.putAll(overrides);
         Map<String, Object> checked = new LinkedHashMap<>();
         values.forEach((k, v) -> checked.put(k, definition(template.name(), k).check(v)));
-        return new Hyperparameters(checked);
+        Hyperparameters hp = new Hyperparameters(checked);
+        checkTogether(hp.getDouble("validation_fraction"), hp.getDouble("test_fraction"));
+        return hp;
+    }
+
+    /** The rule that spans parameters: the held-out fractions must leave images to train on. */
+    public static void checkTogether(double validationFraction, double testFraction) {
+        if (validationFraction + testFraction >= 1) {
+            throw new InvalidHyperparametersException("validation_fraction + test_fraction must be below 1 so some "
+                    + "images are left to train on, got " + validationFraction + " + " + testFraction);
+        }
     }
 }

@@ -47,6 +47,17 @@ class HyperparameterSchemaTest {
                 .hasMessageContaining("per_item_lrate");
     }
 
+    /** Each fraction is below 1, but together they would hold out every image (the split would fail after the import). */
+    @Test
+    void heldOutFractionsMustLeaveImagesToTrainOn() {
+        assertThatThrownBy(() -> HyperparameterSchema.resolve(INCEPTION, Map.of("validation_fraction", "0.5",
+                "test_fraction", "0.5"))).isInstanceOf(InvalidHyperparametersException.class)
+                .hasMessage("validation_fraction + test_fraction must be below 1 so some images are left to train on, "
+                        + "got 0.5 + 0.5");
+        assertThat(HyperparameterSchema.resolve(INCEPTION, Map.of("validation_fraction", "0.5", "test_fraction", "0.49"))
+                .getDouble("test_fraction")).isEqualTo(0.49);
+    }
+
     @Test
     void outOfRangeValuesStateTheAllowedRange() {
         assertThatThrownBy(() -> HyperparameterSchema.resolve(INCEPTION, Map.of("batch_size", "200")))

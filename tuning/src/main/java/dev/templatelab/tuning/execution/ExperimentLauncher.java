@@ -19,6 +19,7 @@ import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.NewExperiment;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.training.hyper.HyperparameterSchema;
+import dev.templatelab.training.hyper.InvalidHyperparametersException;
 import dev.templatelab.tuning.pruner.PromotingPruner;
 import dev.templatelab.tuning.pruner.Pruner;
 import dev.templatelab.tuning.sampler.GridSampler;
@@ -262,7 +263,7 @@ public class ExperimentLauncher {
         SearchSpace space = checkSpace(templates, r.searchSpace(), r.maxEpochsPerTrial());
         if (r.maxTotalEpochs() != null && pruner instanceof PromotingPruner) {
             // Under ASHA the epoch budget is a hard cap that a trial must fit in whole (Study.promotion).
-            double most = space.templates().stream().mapToDouble(ExperimentLauncher::mostEpochs).max().orElse(0);
+            double most = space.templates().stream().mapToDouble(t -> drawable(t, FrozenTrial.EPOCHS, true)).max().orElse(0);
             if (r.maxTotalEpochs() < most) {
                 throw new InvalidExperimentException("maxTotalEpochs", "with ASHA the epoch budget must hold at least one "
                         + "whole trial, " + (long) most + " epochs; got " + r.maxTotalEpochs());
@@ -360,20 +361,28 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("searchSpace", e.getMessage(), e);
         }
         for (TemplateSpace t : space.templates()) {
-            double most = mostEpochs(t);
+            double most = drawable(t, FrozenTrial.EPOCHS, true);
             if (most > maxEpochs) {
                 throw new InvalidExperimentException("searchSpace", "num_epochs of " + t.template() + " goes up to "
                         + (long) most + " but a trial may train at most " + maxEpochs + " epochs (maxEpochsPerTrial)");
+            }
+            try {
+                // Where only some points hold out every image, those trials fail at once (TrialRunner); here all would.
+                HyperparameterSchema.checkTogether(drawable(t, "validation_fraction", false),
+                        drawable(t, "test_fraction", false));
+            } catch (InvalidHyperparametersException e) {
+                throw new InvalidExperimentException("searchSpace", t.template() + ": " + e.getMessage()
+                        + " (the smallest values this space draws); lower validation_fraction or test_fraction", e);
             }
         }
         return space;
     }
 
-    /** The most epochs a trial of {@code t} may train: its space's largest num_epochs, else the template's default. */
-    private static double mostEpochs(TemplateSpace t) {
-        Distribution epochs = t.parameter(FrozenTrial.EPOCHS);
-        return epochs == null ? HyperparameterSchema.resolveTyped(REGISTRY.get(t.template()), Map.of())
-                .getInt(FrozenTrial.EPOCHS) : epochs.largest().orElse(0);
+    /** The largest (or smallest) value of {@code name} a trial of {@code t} may draw: its space's, else the default. */
+    private static double drawable(TemplateSpace t, String name, boolean largest) {
+        Distribution d = t.parameter(name);
+        return d == null ? HyperparameterSchema.resolveTyped(REGISTRY.get(t.template()), Map.of()).getDouble(name)
+                : (largest ? d.largest() : d.smallest()).orElse(0);
     }
 
     private static boolean asksForBfloat16(TemplateSpace space) {

@@ -23,6 +23,7 @@ import dev.templatelab.training.fit.Decision;
 import dev.templatelab.training.fit.EpochMetrics;
 import dev.templatelab.training.fit.TrainingContext;
 import dev.templatelab.training.fit.TrainingDivergedException;
+import dev.templatelab.training.hyper.InvalidHyperparametersException;
 import dev.templatelab.training.fit.TrainingListener;
 import dev.templatelab.training.fit.TrainingOutcome;
 import dev.templatelab.tuning.study.Objective;
@@ -188,6 +189,10 @@ public class TrialRunner {
             Optional<TrainingDivergedException> diverged = cause(e, TrainingDivergedException.class);
             if (diverged.isPresent()) {
                 return diverged(a, diverged.get());
+            }
+            Optional<InvalidHyperparametersException> invalid = cause(e, InvalidHyperparametersException.class);
+            if (invalid.isPresent()) {
+                return invalid(a, invalid.get());
             }
             if (cause(e, BestEpoch.NotMeasuredException.class).isPresent()) {
                 return unusable(a, "objective map (mean average precision) is measured on multi-label data only (a CSV "
@@ -378,12 +383,26 @@ public class TrialRunner {
      * the reports ignore FAIL trials, as Optuna does. The epochs it reported before diverging stay in its curve.
      */
     private Result diverged(Assignment a, TrainingDivergedException e) {
+        return failWithoutRetry(a, e.getMessage() + " (not retried: the same hyperparameters and seed diverge again)",
+                "trial diverged");
+    }
+
+    /**
+     * Sampled values that cannot train together (validation and test fractions holding out every image): FAIL at once,
+     * as a retry draws the same values. The launch refuses a space where every point is such.
+     */
+    private Result invalid(Assignment a, InvalidHyperparametersException e) {
+        return failWithoutRetry(a, e.getMessage() + " (not retried: these hyperparameters fail again)",
+                "trial hyperparameters cannot train together");
+    }
+
+    private Result failWithoutRetry(Assignment a, String error, String what) {
         if (!trials.heartbeat(a.lease())) {
             return Result.DROPPED;
         }
-        trials.fail(a.lease(), e.getMessage() + " (not retried: the same hyperparameters and seed diverge again)", null);
-        log.warn("trial diverged experiment={} trial={} number={} params={} error=\"{}\"", a.experiment().id(),
-                a.trialId(), a.trial().number(), a.trial().params(), e.getMessage());
+        trials.fail(a.lease(), error, null);
+        log.warn("{} experiment={} trial={} number={} params={} error=\"{}\"", what, a.experiment().id(), a.trialId(),
+                a.trial().number(), a.trial().params(), error);
         return Result.FAIL;
     }
 

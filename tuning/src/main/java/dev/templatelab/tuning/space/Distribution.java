@@ -38,6 +38,19 @@ public sealed interface Distribution permits FloatDistribution, IntDistribution,
                 ? choices.stream().mapToDouble(c -> ((Number) c).doubleValue()).max() : OptionalDouble.empty();
     }
 
+    /** The smallest number this distribution can draw; empty for a categorical with a choice that is not a number. */
+    default OptionalDouble smallest() {
+        if (this instanceof IntDistribution i) {
+            return OptionalDouble.of(i.low());
+        }
+        if (this instanceof FloatDistribution f) {
+            return OptionalDouble.of(f.low());
+        }
+        var choices = ((CategoricalDistribution) this).choices();
+        return choices.stream().allMatch(c -> c instanceof Number)
+                ? choices.stream().mapToDouble(c -> ((Number) c).doubleValue()).min() : OptionalDouble.empty();
+    }
+
     /** The value as a sampler sees it. */
     double toInternal(Object value);
 

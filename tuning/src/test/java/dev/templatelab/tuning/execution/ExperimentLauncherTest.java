@@ -112,6 +112,11 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(ok, "searchSpace", Map.of("num_epochs", Map.of("low", 1, "high", 9))),
                 "searchSpace", "goes up to 9 but a trial may train at most 3");
         expectInvalid(copy(ok, "sampler", "grid"), "sampler", "grid search needs a discrete space");
+        // Each fraction is within range, but even the smallest pair would hold out every image.
+        expectInvalid(copy(ok, "searchSpace", Map.of("validation_fraction", Map.of("low", 0.5, "high", 0.7),
+                "test_fraction", List.of(0.6, 0.5))), "searchSpace", "validation_fraction + test_fraction must be below 1 "
+                + "so some images are left to train on, got 0.5 + 0.5 (the smallest values this space draws)");
+        expectInvalid(copy(ok, "searchSpace", Map.of("test_fraction", 0.8)), "searchSpace", "got 0.2 + 0.8");
         expectInvalid(copy(ok, "allowRandomInit", false), "templates", "Clarifai_ResNext is meant to start from pretrained weights");
         String taken = launcher.launch(valid(dataset)).name();
         int afterOne = count();
@@ -124,6 +129,9 @@ class ExperimentLauncherTest extends TuningDbTest {
         // A budget of exactly one whole trial is enough for ASHA; the other pruners take any budget.
         launcher.launch(copy(valid(dataset), "maxTotalEpochs", 3));
         launcher.launch(copy(copy(valid(dataset), "pruner", "median"), "maxTotalEpochs", 2));
+        // Some of its points hold out every image: those trials fail at once, the others train.
+        launcher.launch(copy(valid(dataset), "searchSpace", Map.of("validation_fraction", Map.of("low", 0.2, "high", 0.7),
+                "test_fraction", List.of(0.5, 0.3))));
     }
 
     /** The objective decides by which metric a trial keeps its best epoch: the space may not say otherwise. */
