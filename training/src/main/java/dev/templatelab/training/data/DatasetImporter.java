@@ -313,7 +313,7 @@ public final class DatasetImporter {
     private record CheckedFile(String problem, String sha256) {
 
         static CheckedFile of(Path file, ImportLimits limits) {
-            String problem = ImageFileCheck.problem(file, limits);
+            String problem = ImageFiles.problem(file, limits);
             return problem != null ? new CheckedFile(problem, null) : new CheckedFile(null, DatasetImporter.sha256(file));
         }
     }

@@ -2,6 +2,7 @@ package dev.templatelab.training.pipeline;
 
 import dev.templatelab.architectures.DataConfig;
 import dev.templatelab.architectures.TemplateSpec;
+import dev.templatelab.training.data.ImageFiles;
 import dev.templatelab.training.pipeline.Augmentation.RandomResizedCrop;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -14,7 +15,6 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -266,7 +266,7 @@ public final class ImageDecoder {
     static SourceImage read(Path file) throws IOException {
         BufferedImage image;
         try {
-            image = ImageIO.read(file.toFile());
+            image = ImageFiles.read(file);   // as the import checked it
         } catch (IOException | RuntimeException e) {
             throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
         }

@@ -181,6 +181,19 @@ class ImageDecoderTest {
                 .hasMessageContaining("missing.png");
     }
 
+    /** ImageIO decodes a JPEG cut off short with grey rows and only a warning; training and prediction refuse it. */
+    @Test
+    void refusesAJpegCutOffBeforeItsEnd() throws IOException {
+        Path whole = write(dir, "whole.jpg", TestImages.photoLike(64, 48, 3), "jpg");
+        byte[] bytes = Files.readAllBytes(whole);
+        Path cut = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(bytes, bytes.length * 2 / 3));
+        ImageDecoder decoder = ImageDecoder.of(spec(2, 32, 32, 3), RAW);
+
+        decoder.decode(whole);
+        assertThatThrownBy(() -> decoder.decode(cut)).isInstanceOf(IOException.class)
+                .hasMessageContaining("cut.jpg").hasMessageContaining("the file is cut off");
+    }
+
     @Test
     void flipsHorizontallyWithProbabilityOne() throws IOException {
         Path png = write(dir, "split.png", TestImages.leftRight(40, 32, RED, BLUE), "png");

@@ -1,5 +1,6 @@
 package dev.templatelab.training.data;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +12,12 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Whether a file is an image training can use: one of the four formats, a size within the pixel limit, and pixel
- * data that decodes to the end. The import decodes every image once so that a file cut off after its header (a
- * partial download or copy) is listed and skipped there, not met by each trial at the first batch that holds it.
+ * Reading image files the one way the import, training and prediction share. The import checks each file (one of
+ * the four formats, a size within the pixel limit, pixel data that decodes to the end) so that a file cut off after
+ * its header (a partial download or copy) is listed and skipped there, not met by each trial at the first batch
+ * that holds it; training and prediction then decode with the same calls.
  */
-final class ImageFileCheck {
+public final class ImageFiles {
 
     private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif");
 
@@ -26,7 +28,30 @@ final class ImageFileCheck {
      */
     private static final String JPEG_CUT_OFF_WARNING = "Truncated File";
 
-    private ImageFileCheck() {
+    private ImageFiles() {
+    }
+
+    /**
+     * Decodes {@code file} as {@code ImageIO.read} does (any format ImageIO reads; null when none does), except that a
+     * JPEG cut off before its end marker is an error rather than an image with grey rows.
+     */
+    public static BufferedImage read(Path file) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new IOException("cannot open " + file);
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return null;
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return decode(reader);
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     /**
@@ -71,18 +96,34 @@ final class ImageFileCheck {
         }
     }
 
-    /** Decodes the image as the training pipeline will ({@code ImageIO.read} reads it with these same calls). */
+    /** Decodes the image with the calls {@link #read} makes. */
     private static String pixelProblem(ImageReader reader) {
-        boolean[] cutOff = {false};
-        reader.addIIOReadWarningListener((source, warning) -> cutOff[0] |= warning.startsWith(JPEG_CUT_OFF_WARNING));
         try {
-            reader.read(0, reader.getDefaultReadParam());
+            decode(reader);
+            return null;
+        } catch (CutOffException e) {
+            return e.getMessage() + "; copy it again from its source";
         } catch (IOException | RuntimeException e) {
             return "damaged pixel data (" + describe(e) + "): the header reads but the image does not decode; the file "
                     + "is probably cut off or corrupt, copy it again from its source";
         }
-        return cutOff[0] ? "the file is cut off (the JPEG ends before its end marker, so the rest of the image would "
-                + "train as grey); copy it again from its source" : null;
+    }
+
+    private static BufferedImage decode(ImageReader reader) throws IOException {
+        boolean[] cutOff = {false};
+        reader.addIIOReadWarningListener((source, warning) -> cutOff[0] |= warning.startsWith(JPEG_CUT_OFF_WARNING));
+        BufferedImage image = reader.read(0, reader.getDefaultReadParam());
+        if (cutOff[0]) {
+            throw new CutOffException();
+        }
+        return image;
+    }
+
+    /** A JPEG that ends before its end marker. */
+    private static final class CutOffException extends IOException {
+        CutOffException() {
+            super("the file is cut off (the JPEG ends before its end marker, so the rest of the image would be grey)");
+        }
     }
 
     private static String describe(Exception e) {
