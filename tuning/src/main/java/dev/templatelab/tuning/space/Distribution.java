@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.OptionalDouble;
+import java.util.stream.DoubleStream;
 
 /**
  * Where one parameter's values come from (Optuna's three distribution types). Samplers work on the
@@ -27,28 +28,25 @@ public sealed interface Distribution permits FloatDistribution, IntDistribution,
 
     /** The largest number this distribution can draw; empty for a categorical with a choice that is not a number. */
     default OptionalDouble largest() {
-        if (this instanceof IntDistribution i) {
-            return OptionalDouble.of(i.high());
-        }
-        if (this instanceof FloatDistribution f) {
-            return OptionalDouble.of(f.high());
-        }
-        var choices = ((CategoricalDistribution) this).choices();
-        return choices.stream().allMatch(c -> c instanceof Number)
-                ? choices.stream().mapToDouble(c -> ((Number) c).doubleValue()).max() : OptionalDouble.empty();
+        return ends().max();
     }
 
     /** The smallest number this distribution can draw; empty for a categorical with a choice that is not a number. */
     default OptionalDouble smallest() {
+        return ends().min();
+    }
+
+    /** The numbers among which its largest and smallest are: a range's bounds, or every choice if all are numbers. */
+    private DoubleStream ends() {
         if (this instanceof IntDistribution i) {
-            return OptionalDouble.of(i.low());
+            return DoubleStream.of(i.low(), i.high());
         }
         if (this instanceof FloatDistribution f) {
-            return OptionalDouble.of(f.low());
+            return DoubleStream.of(f.low(), f.high());
         }
         var choices = ((CategoricalDistribution) this).choices();
         return choices.stream().allMatch(c -> c instanceof Number)
-                ? choices.stream().mapToDouble(c -> ((Number) c).doubleValue()).min() : OptionalDouble.empty();
+                ? choices.stream().mapToDouble(c -> ((Number) c).doubleValue()) : DoubleStream.empty();
     }
 
     /** The value as a sampler sees it. */
