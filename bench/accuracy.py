@@ -99,7 +99,7 @@ def main():
                      "settings": settings, "note": note})
         print(f"{name:<36} {epochs:>6} {ev['accuracy']:>8.4f} {ev['macroF1']:>8.4f} {minutes:>7.1f} {img_s:>6.0f}  "
               f"{note}  (per epoch: {' '.join(f'{a:.3f}' for a in curve)})", flush=True)
-    print(f"\n{len(rows)} templates; 10,000 MNIST digits, 9,000 train / 1,000 validation; 32 px, width 0.25, batch 64; "
+    print(f"\n{len(rows)} templates; 10,000 MNIST digits, 9,001 train / 999 validation; 32 px, width 0.25, batch 64; "
           f"{os.cpu_count()} cores, load average at the end {os.getloadavg()[0]:.1f}; img/s = training images per second"
           + (f"; overridden: {' '.join(args.set)}" if args.set else ""))
     if args.json:
