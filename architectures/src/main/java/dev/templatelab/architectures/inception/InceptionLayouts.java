@@ -43,9 +43,10 @@ public final class InceptionLayouts {
     /**
      * Inception-v2 in TF-slim's {@code nets/inception_v2.py} layout: separable 7x7 stem (depthwise multiplier
      * {@code min(depth(64) / 3, 8)}), SAME padding, no conv bias, batch norm without scale (eps 1e-3),
-     * 576-channel Mixed_4d/4e with 96-wide pool projections, Mixed_5c with a max-pool branch, dropout 0.8
-     * before the classifier. Where it differs from the Caffe BN-Inception above: the separable stem, 96-wide
-     * pool projections in Mixed_4d/4e (576 channels, not 608), no conv bias, BN without scale, SAME padding.
+     * 576-channel Mixed_4d/4e with 96-wide pool projections, Mixed_5c with a max-pool branch, dropout keeping 0.8
+     * (TF-slim's dropout_keep_prob; rate 0.2) before the classifier. Where it differs from the Caffe BN-Inception
+     * above: the separable stem, 96-wide pool projections in Mixed_4d/4e (576 channels, not 608), no conv bias, BN
+     * without scale, SAME padding.
      */
     public static final InceptionLayout INCEPTION_V2 = new InceptionLayout("Inception-v2 (TF-slim)",
             Padding.TF_SAME, BatchNormStyle.TF_SLIM_INCEPTION, false, false, false, 16, 0.8,
