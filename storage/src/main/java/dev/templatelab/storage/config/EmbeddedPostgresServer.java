@@ -59,6 +59,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setPort(port)
                     .setPGStartupWait(Duration.ofSeconds(60))   // initdb + start on a busy 2-core box
+                    // zonky's defaults are a test database's (fsync and synchronous_commit off): a power cut could
+                    // lose committed trials or corrupt the data. This database is the user's record: durable.
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     // zonky's own JVM hook would stop the server while Spring's hook is still stopping the workers
                     // (they hand their trials back through the database); the application context closes it last.
                     .setRegisterShutdownHook(false)

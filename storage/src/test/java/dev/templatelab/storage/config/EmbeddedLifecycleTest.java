@@ -67,6 +67,20 @@ class EmbeddedLifecycleTest {
     }
 
     @Test
+    void theEmbeddedDatabaseIsDurable() throws Exception {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(home.resolve("postgres"));
+             java.sql.Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl(), EmbeddedPostgresServer.USER, "");
+             java.sql.Statement s = c.createStatement()) {
+            for (String setting : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+                try (java.sql.ResultSet rs = s.executeQuery("SHOW " + setting)) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1)).as(setting).isEqualTo("on");
+                }
+            }
+        }
+    }
+
+    @Test
     void firstStartMigratesAnEmptyDatabaseAndHibernateValidates() {
         try (ConfigurableApplicationContext app = start()) {
             JdbcTemplate jdbc = app.getBean(JdbcTemplate.class);
