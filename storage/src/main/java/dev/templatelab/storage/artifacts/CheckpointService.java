@@ -80,8 +80,9 @@ public class CheckpointService {
             throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
         }
         TrialInfo trial = trials.get(trialId);
+        // Named by the epoch's 1-based number, as the API, UI and logs count epochs (rows keep the 0-based index).
         String key = "experiments/%d/trials/%d/epoch-%04d-%s.ckpt".formatted(trial.experimentId(), trial.number(),
-                epoch, HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+                epoch + 1, HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
         StoredArtifact artifact;
         try {
             artifact = store.put(content, key);

@@ -42,6 +42,9 @@ class CheckpointContractTest extends StorageContractTest {
         CheckpointInfo e2 = checkpoints.save(lease.trialId(), 2, bytes("weights after epoch 2"), true);
 
         assertThat(e0.uri().getPath()).startsWith(HOME.resolve("artifacts").toString());
+        // Files are named by the epoch's 1-based number, as the API, UI and logs count (rows keep the 0-based index).
+        assertThat(Path.of(e0.uri()).getFileName().toString()).startsWith("epoch-0001-");
+        assertThat(Path.of(e2.uri()).getFileName().toString()).startsWith("epoch-0003-");
         assertThat(e0.sizeBytes()).isEqualTo(21);
         assertThat(e0.sha256()).hasSize(64);
         assertThat(checkpoints.list(lease.trialId())).extracting(CheckpointInfo::epoch).containsExactly(0, 1, 2);
