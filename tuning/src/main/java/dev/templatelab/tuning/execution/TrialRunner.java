@@ -263,8 +263,8 @@ public class TrialRunner {
         events.log(a.experiment().id(), a.trialId(), EventLevel.INFO, "trial #" + a.trial().number()
                 + " resumes after " + (epoch + 1) + " epoch(s) from its checkpoint on worker " + a.lease().workerId()
                 + " (attempt " + a.lease().attempt() + ")");
-        log.info("trial resumed experiment={} trial={} number={} after_epoch={} worker={}", a.experiment().id(),
-                a.trialId(), a.trial().number(), epoch, a.lease().workerId());
+        log.info("trial resumed experiment={} trial={} number={} after_epochs={} worker={}", a.experiment().id(),
+                a.trialId(), a.trial().number(), epoch + 1, a.lease().workerId());
         return epoch;
     }
 
@@ -521,7 +521,7 @@ public class TrialRunner {
                     finite(m.trainLoss()), finite(m.validationLoss()), finite(m.validationAccuracy()),
                     finite(m.validationMacroF1()), finite(m.learningRate()), finite(m.imagesPerSecond()),
                     finite(m.validationMap()));
-            whenReachable("epoch " + m.epoch() + " metrics", () -> {
+            whenReachable("epoch " + (m.epoch() + 1) + " metrics", () -> {
                 trials.reportEpoch(a.trialId(), row);   // a re-sent row is ignored, so retrying is safe
                 trials.flushMetrics();
                 return null;
@@ -540,7 +540,7 @@ public class TrialRunner {
             Trial.Verdict verdict = whenReachable("prune decision", () -> a.trial().verdict(mayHold));
             long t2 = System.nanoTime();
             pruneNanos.addAndGet(t2 - t1);
-            whenReachable("epoch " + m.epoch() + " checkpoint", () -> {
+            whenReachable("epoch " + (m.epoch() + 1) + " checkpoint", () -> {
                 checkpoints.save(a.trialId(), m.epoch(), last, isBest, verdict == Trial.Verdict.CONTINUE);   // replaces the epoch's row if retried
                 for (CheckpointInfo old : checkpoints.list(a.trialId())) {
                     if (old.epoch() < m.epoch() && !old.best()) {
@@ -569,14 +569,22 @@ public class TrialRunner {
          */
         private <T> T whenReachable(String what, java.util.function.Supplier<T> step) {
             long pauseMillis = 500;
+            long outageStarted = 0;
             while (true) {
                 try {
-                    return step.get();
+                    T done = step.get();
+                    if (outageStarted != 0) {   // the warnings above get their ending, so a reader knows it is over
+                        log.info("{} done, database reachable again after {} s experiment={} trial={} number={}", what,
+                                (System.nanoTime() - outageStarted) / 1_000_000_000L, a.experiment().id(), a.trialId(),
+                                a.trial().number());
+                    }
+                    return done;
                 } catch (RuntimeException e) {
                     if (!DatabaseErrors.isConnectionProblem(e) || control.reason() != null) {
                         throw e;
                     }
                     noteDatabaseOutage();
+                    outageStarted = outageStarted != 0 ? outageStarted : System.nanoTime();
                     log.warn("{} failed, database unreachable; retrying in {} ms experiment={} trial={} number={} "
                             + "error=\"{}\"", what, pauseMillis, a.experiment().id(), a.trialId(), a.trial().number(),
                             e.getMessage());
