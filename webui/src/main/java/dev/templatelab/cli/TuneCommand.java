@@ -398,10 +398,16 @@ final class TuneCommand implements Callable<Integer> {
             }
             Path source = data.toAbsolutePath().normalize();
             URI location = (zip ? result.root() : source).toUri();
+            Path managed = home.root().resolve("datasets").toAbsolutePath().normalize();
             for (DatasetInfo d : datasets.findByContentHash(dataset.contentHash())) {
-                boolean same = zip ? "file".equals(d.storageUri().getScheme()) && Files.isReadable(Path.of(d.storageUri()))
-                        : d.storageUri().equals(location);
+                boolean readable = "file".equals(d.storageUri().getScheme()) && Files.isReadable(Path.of(d.storageUri()));
+                // A folder is reused at its own path, or as an upload's (or zip's) copy under TEMPLATELAB_HOME/datasets,
+                // which nothing changes: not as another folder of the user's, which may be edited after this run.
+                boolean same = d.storageUri().equals(location)
+                        || readable && (zip || Path.of(d.storageUri()).toAbsolutePath().normalize().startsWith(managed));
                 if (same) {
+                    progress.println("the same images are registered as dataset '" + d.name() + "': using it");
+                    progress.flush();
                     return d;   // a zip's fresh extraction is deleted below
                 }
             }

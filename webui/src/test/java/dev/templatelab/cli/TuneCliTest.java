@@ -27,7 +27,8 @@ class TuneCliTest {
     @Test
     void tuneTwoTemplatesPrintsTheBestCheckpointAndEveryTrial() throws Exception {
         // A zip: tune and each trial extract it, and delete what they extracted.
-        Path data = TinyDigits.zip(TinyDigits.write(dir, 3, 20), dir.resolve("tiny.zip"));
+        Path folder = TinyDigits.write(dir, 3, 20);
+        Path data = TinyDigits.zip(folder, dir.resolve("tiny.zip"));
         Run r = run("tune", "--data", data.toString(), "--templates", "Clarifai_InceptionV2,Clarifai_ResNext",
                 "--trials", "4", "--max-epochs", "2", "--sampler", "random", "--pruner", "asha", "--random-init",
                 "--seed", "3", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
@@ -61,6 +62,14 @@ class TuneCliTest {
             assertThat(left.filter(p -> p.getFileName().toString().startsWith("import-")).toList())
                     .as("zip extractions left in " + work).isEmpty();
         }
+
+        // The same images as a folder elsewhere: the zip's copy under TEMPLATELAB_HOME/datasets is reused.
+        Run again = run("tune", "--data", folder.toString(), "--templates", "Clarifai_InceptionV2", "--trials", "1",
+                "--max-epochs", "1", "--random-init", "--set", "image_size=32", "--set", "width_multiplier=0.125",
+                "--set", "batch_size=16", "--set", "validation_fraction=0.3", "--json");
+        assertThat(again.code()).as("stderr: %s", again.err()).isZero();
+        assertThat(again.err()).contains("the same images are registered as dataset '");
+        assertThat(registeredDataset()).as("still one dataset").isEqualTo(registered);
     }
 
     /** The class counts and storage URI of the one dataset in this home's embedded database (tune has stopped it). */
