@@ -153,12 +153,12 @@ public final class LocalArtifactStore implements ArtifactStore {
 
     private Path insideRoot(Path path, Object asked) {
         if (!path.startsWith(root) || path.equals(root)) {
-            throw new IllegalArgumentException("artifact " + asked + " is outside the store root " + root);
+            throw new ArtifactOutsideStoreException(asked, root, "is outside the store root");
         }
         // A symlink inside the root must not lead out of it either.
         try {
             if (Files.exists(path) && Files.exists(root) && !path.toRealPath().startsWith(root.toRealPath())) {
-                throw new IllegalArgumentException("artifact " + asked + " links outside the store root " + root);
+                throw new ArtifactOutsideStoreException(asked, root, "links outside the store root");
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot resolve artifact " + asked + ": " + e.getMessage(), e);

@@ -161,8 +161,10 @@ class LocalArtifactStoreTest {
         try {
             LocalArtifactStore store = new LocalArtifactStore(root.resolve("store"));
 
+            // Its own type: a URI from the database outside the store is the server's problem, not the client's (not a 400).
             assertThatThrownBy(() -> store.open(outside.toUri(), "0".repeat(64)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the store root");
+                    .isInstanceOf(ArtifactOutsideStoreException.class).hasMessageContaining("outside the store root")
+                    .hasMessageContaining("written to a different artifact store");
             assertThatThrownBy(() -> store.delete(outside.toUri())).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.exists(URI.create("http://example.com/x")))
                     .isInstanceOf(IllegalArgumentException.class);
@@ -181,7 +183,7 @@ class LocalArtifactStoreTest {
         LocalArtifactStore store = new LocalArtifactStore(storeRoot);
 
         assertThatThrownBy(() -> store.delete(storeRoot.resolve("link/secret").toUri()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("links outside");
+                .isInstanceOf(ArtifactOutsideStoreException.class).hasMessageContaining("links outside");
         assertThat(outsideDir.resolve("secret")).exists();
     }
 
