@@ -188,6 +188,32 @@ class LocalArtifactStoreTest {
     }
 
     @Test
+    void checkWritableCreatesTheFolderAndLeavesNothingBehind() throws IOException {
+        LocalArtifactStore store = new LocalArtifactStore(root.resolve("new/store"));
+
+        store.checkWritable();
+
+        try (Stream<Path> files = Files.list(root.resolve("new/store"))) {
+            assertThat(files).as("the probe file is gone").isEmpty();
+        }
+    }
+
+    /** A folder that cannot be made (under a regular file, as /etc/hostname/art): refused with the folder and what to do. */
+    @Test
+    void checkWritableRefusesAFolderThatCannotBeWritten() throws IOException {
+        Path file = Files.writeString(root.resolve("hostname"), "a file, not a folder");
+        LocalArtifactStore under = new LocalArtifactStore(file.resolve("art"));
+        LocalArtifactStore onto = new LocalArtifactStore(file);
+
+        assertThatThrownBy(under::checkWritable).isInstanceOf(UnusableArtifactStoreException.class)
+                .hasMessageContaining("the artifact store folder " + file.resolve("art") + " cannot be written (")
+                .hasMessageContaining("Not a directory")
+                .hasMessageEndingWith("give --artifacts / TEMPLATELAB_ARTIFACTS_ROOT a folder this user can write");
+        assertThatThrownBy(onto::checkWritable).isInstanceOf(UnusableArtifactStoreException.class)
+                .hasMessageContaining(file + " exists and is not a folder");
+    }
+
+    @Test
     void deleteAndExists() throws IOException {
         LocalArtifactStore store = new LocalArtifactStore(root);
         StoredArtifact stored = store.put(bytes("x"), "d.ckpt");
