@@ -89,7 +89,7 @@ public final class ArtifactStoreIdentity {
     }
 
     /** Writes {@code id} into a new marker; if another process created one first, returns its id instead. */
-    private String createMarker(String id) {
+    String createMarker(String id) {
         try (FileChannel out = FileChannel.open(marker, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             out.write(StandardCharsets.UTF_8.encode(id + "\n"));
             out.force(true);

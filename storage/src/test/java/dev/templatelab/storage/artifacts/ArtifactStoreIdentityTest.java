@@ -124,6 +124,16 @@ class ArtifactStoreIdentityTest {
         assertThat(marker(shared)).isEqualTo(recorded());
     }
 
+    /** The marker is created once: processes creating it at the same moment all get the id of the first. */
+    @Test
+    void aMarkerCreatedByManyAtOnceHoldsTheFirstOnesId() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+
+        List<String> ids = together(8, i -> new ArtifactStoreIdentity(jdbc, shared).createMarker("store-" + i));
+
+        assertThat(ids).hasSize(8).containsOnly(marker(shared));
+    }
+
     /** Starting together on a fresh database with folders of their own: the first to record wins, the others are refused. */
     @Test
     void processesStartingTogetherOnDifferentFoldersLeaveOneStore() throws Exception {
