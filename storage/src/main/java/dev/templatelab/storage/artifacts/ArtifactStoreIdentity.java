@@ -90,6 +90,12 @@ public final class ArtifactStoreIdentity {
 
     /** Writes {@code id} into a new marker; if another process created one first, returns its id instead. */
     String createMarker(String id) {
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new UnusableArtifactStoreException("cannot create the artifact store folder " + folder + " ("
+                    + e.getMessage() + "); give --artifacts / TEMPLATELAB_ARTIFACTS_ROOT a folder this user can write", e);
+        }
         try (FileChannel out = FileChannel.open(marker, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             out.write(StandardCharsets.UTF_8.encode(id + "\n"));
             out.force(true);

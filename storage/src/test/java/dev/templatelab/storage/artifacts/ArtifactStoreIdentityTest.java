@@ -59,7 +59,7 @@ class ArtifactStoreIdentityTest {
 
     @Test
     void aFreshDatabaseAndAFreshFolderGetOneNewIdAndThenAgree() throws Exception {
-        Path store = Files.createDirectories(dir.resolve("store"));
+        Path store = dir.resolve("store");   // not made yet
 
         String id = new ArtifactStoreIdentity(jdbc, store).check();
 
