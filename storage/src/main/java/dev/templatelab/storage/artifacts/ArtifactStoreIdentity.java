@@ -113,7 +113,7 @@ public final class ArtifactStoreIdentity {
         return new UnusableArtifactStoreException(folder + " is not the artifact store of this database's experiments: "
                 + what + ", theirs is " + theirs + ". Point --artifacts / TEMPLATELAB_ARTIFACTS_ROOT at the shared "
                 + "folder the server uses (its " + MARKER + " says " + theirs + "), mounted at the same path as there. "
-                + "If that store is lost for good, adopt this folder instead (checkpoints written there so far stay "
+                + "If that store is lost for good, adopt this folder instead (the checkpoints in the lost store stay "
                 + "unreachable): echo " + theirs + " > " + shellQuoted(marker), null);
     }
 
