@@ -1,7 +1,11 @@
 package dev.templatelab.cli;
 
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.storage.config.DatabaseUrl;
+import dev.templatelab.storage.config.StorageConfiguration;
+import dev.templatelab.storage.config.StorageLocations;
 import dev.templatelab.tuning.execution.WorkerSettings;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,10 +27,11 @@ final class WorkerCommand implements Callable<Integer> {
     CommandSpec command;
 
     @Option(names = "--db", description = "PostgreSQL URL (jdbc:postgresql://host/db or postgres://user:pw@host/db); "
-            + "default: the embedded database under TEMPLATELAB_HOME.")
+            + "default: the embedded database under TEMPLATELAB_HOME, which no server on another machine sees.")
     String db;
 
-    @Option(names = "--artifacts", description = "Artifact store folder shared by all workers (default TEMPLATELAB_HOME/artifacts).")
+    @Option(names = "--artifacts", description = "The server's artifact store folder, shared at the same path (default "
+            + "TEMPLATELAB_HOME/artifacts); one this user cannot write, or another store than the database's, is refused.")
     Path artifacts;
 
     @Option(names = "--id", description = "Worker name in the database (default host-pid).")
@@ -72,16 +77,30 @@ final class WorkerCommand implements Callable<Integer> {
             }
         });
         // TEMPLATELAB_WORKERS (a container's setting) beats --threads' default: say what this process really runs.
-        int running = WorkerSettings.from(context.getEnvironment()).workers();
+        WorkerSettings settings = WorkerSettings.from(context.getEnvironment());
+        int running = settings.workers();
         if (running < 1) {
             context.close();
             throw new IllegalArgumentException("TEMPLATELAB_WORKERS=" + running + " leaves this worker no thread to run "
                     + "trials; unset it, or set it to the trials this process should run at once");
         }
-        command.commandLine().getErr().println("backend: " + Nd4jRuntime.summaryLine());
-        command.commandLine().getErr().printf("worker %s: %d thread(s) waiting for trials; Ctrl-C or SIGTERM stops "
-                + "after the current minibatch and hands the trial back%n", id == null ? "(host-pid)" : id, running);
-        command.commandLine().getErr().flush();
+        StorageLocations locations = context.getBean(StorageLocations.class);
+        String url = context.getEnvironment().getProperty(StorageConfiguration.DATABASE_URL, "");
+        PrintWriter err = command.commandLine().getErr();
+        err.println("backend: " + Nd4jRuntime.summaryLine());
+        // Which database and store it joined: a worker on the wrong ones runs nothing of the server's, silently.
+        err.printf("worker %s joined %s (artifact store %s): %d thread(s) waiting for trials; Ctrl-C or SIGTERM stops "
+                        + "after the current minibatch and hands the trial back%n", settings.workerId(),
+                url.isBlank() ? "the embedded database under " + locations.home()
+                        : DatabaseUrl.parse(url, null, null).redactedJdbcUrl(),
+                locations.artifacts(), running);
+        if (url.isBlank()) {
+            err.println("warning: no --db or DATABASE_URL, so this worker uses the embedded database under "
+                    + locations.home() + ", which no server on another machine sees: it runs only experiments launched "
+                    + "on this machine with this TEMPLATELAB_HOME (by serve or tune). To help a server, give --db its "
+                    + "PostgreSQL URL and --artifacts its shared artifact folder");
+        }
+        err.flush();
         closed.await();
         return 0;
     }

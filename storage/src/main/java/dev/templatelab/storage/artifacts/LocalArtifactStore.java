@@ -7,7 +7,9 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -44,6 +46,31 @@ public final class LocalArtifactStore implements ArtifactStore {
     /** The root directory. */
     public Path root() {
         return root;
+    }
+
+    /**
+     * Creates the root if needed and writes and deletes a probe file in it: a folder this process cannot write stops it
+     * at start, instead of failing every trial it takes. Throws {@link UnusableArtifactStoreException} saying why.
+     */
+    public void checkWritable() {
+        try {
+            Files.createDirectories(root);
+            Files.delete(Files.createTempFile(root, ".probe-", ".part"));
+        } catch (IOException | SecurityException e) {
+            throw new UnusableArtifactStoreException("the artifact store folder " + root + " cannot be written ("
+                    + reason(e) + "); give --artifacts / TEMPLATELAB_ARTIFACTS_ROOT a folder this user can write", e);
+        }
+    }
+
+    /** Java's messages name only the file for these. */
+    private static String reason(Exception e) {
+        if (e instanceof AccessDeniedException denied) {
+            return "permission denied: " + denied.getFile();
+        }
+        if (e instanceof FileAlreadyExistsException exists) {
+            return exists.getFile() + " exists and is not a folder";
+        }
+        return e.getMessage();
     }
 
     @Override
@@ -153,12 +180,12 @@ public final class LocalArtifactStore implements ArtifactStore {
 
     private Path insideRoot(Path path, Object asked) {
         if (!path.startsWith(root) || path.equals(root)) {
-            throw new IllegalArgumentException("artifact " + asked + " is outside the store root " + root);
+            throw new ArtifactOutsideStoreException(asked, root, "is outside the store root");
         }
         // A symlink inside the root must not lead out of it either.
         try {
             if (Files.exists(path) && Files.exists(root) && !path.toRealPath().startsWith(root.toRealPath())) {
-                throw new IllegalArgumentException("artifact " + asked + " links outside the store root " + root);
+                throw new ArtifactOutsideStoreException(asked, root, "links outside the store root");
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot resolve artifact " + asked + ": " + e.getMessage(), e);

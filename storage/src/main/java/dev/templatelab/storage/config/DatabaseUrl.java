@@ -63,6 +63,11 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
         return url.replaceAll("(//[^:/@]+:).*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
+    /** The JDBC URL with any password in it replaced by {@code ***}: what a banner may show. */
+    public String redactedJdbcUrl() {
+        return redact(jdbcUrl);
+    }
+
     @Override
     public String toString() {
         return "DatabaseUrl[" + redact(jdbcUrl) + ", user=" + user + "]";

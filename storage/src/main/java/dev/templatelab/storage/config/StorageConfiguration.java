@@ -2,6 +2,7 @@ package dev.templatelab.storage.config;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.templatelab.storage.artifacts.ArtifactStore;
+import dev.templatelab.storage.artifacts.ArtifactStoreIdentity;
 import dev.templatelab.storage.artifacts.LocalArtifactStore;
 import org.hibernate.cfg.AvailableSettings;
 import org.slf4j.Logger;
@@ -19,6 +20,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 import javax.sql.DataSource;
@@ -62,10 +64,26 @@ public class StorageConfiguration {
         return StorageLocations.from(env);
     }
 
-    /** Checkpoints in a directory: {@code templatelab.artifacts.root}, default {@code TEMPLATELAB_HOME/artifacts}. */
+    /**
+     * Checkpoints in a directory: {@code templatelab.artifacts.root}, default {@code TEMPLATELAB_HOME/artifacts}. One this
+     * process cannot write stops it at start (every trial it took would fail).
+     */
     @Bean
     ArtifactStore artifactStore(StorageLocations locations) {
-        return new LocalArtifactStore(locations.artifacts());
+        LocalArtifactStore store = new LocalArtifactStore(locations.artifacts());
+        store.checkWritable();
+        return store;
+    }
+
+    /**
+     * Refuses to start on a store folder that is not the one this database's experiments use. Takes the store so that
+     * an unwritable folder is reported as such first; the JdbcTemplate waits for Flyway's migrations.
+     */
+    @Bean
+    ArtifactStoreIdentity artifactStoreIdentity(JdbcTemplate jdbc, ArtifactStore store, StorageLocations locations) {
+        ArtifactStoreIdentity identity = new ArtifactStoreIdentity(jdbc, locations.artifacts());
+        log.info("Artifact store {} (id {})", locations.artifacts(), identity.check());
+        return identity;
     }
 
     /** Flyway owns the schema; Hibernate only checks that the entities match it. */

@@ -24,12 +24,13 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     int maxNumber(long experimentId);
 
     /**
-     * Locks the next WAITING trial of a claimable experiment; rows other claimers hold are skipped.
-     * Returns at most one [trial id, experiment id, experiment state] row.
+     * Locks the next WAITING trial of a claimable experiment whose retry delay (if any) has passed; rows other claimers
+     * hold are skipped. Returns at most one [trial id, experiment id, experiment state] row.
      */
     @Query(value = """
             SELECT t.id, t.experiment_id, e.state FROM trials t JOIN experiments e ON e.id = t.experiment_id
             WHERE t.state = 'WAITING' AND t.experiment_id = :experimentId AND e.state IN ('QUEUED', 'RUNNING')
+              AND (t.claimable_after IS NULL OR t.claimable_after <= now())
             ORDER BY t.number
             LIMIT 1
             FOR UPDATE OF t SKIP LOCKED""", nativeQuery = true)
@@ -39,6 +40,7 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
     @Query(value = """
             SELECT t.id, t.experiment_id, e.state FROM trials t JOIN experiments e ON e.id = t.experiment_id
             WHERE t.state = 'WAITING' AND e.state IN ('QUEUED', 'RUNNING')
+              AND (t.claimable_after IS NULL OR t.claimable_after <= now())
             ORDER BY t.experiment_id, t.number
             LIMIT 1
             FOR UPDATE OF t SKIP LOCKED""", nativeQuery = true)
@@ -123,6 +125,14 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
                               attempts = attempts - 1
             WHERE id = :id AND state = 'RUNNING' AND worker_id = :workerId AND attempts = :attempt""", nativeQuery = true)
     int release(long id, String workerId, int attempt);
+
+    /** RUNNING -> WAITING for one trial, claimable again {@code delaySeconds} from now; attempts are kept. */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'WAITING', worker_id = NULL, heartbeat_at = NULL, started_at = NULL,
+                              claimable_after = now() + make_interval(secs => :delaySeconds)
+            WHERE id = :id AND state = 'RUNNING'""", nativeQuery = true)
+    int requeueAfter(long id, double delaySeconds);
 
     /** RUNNING -> WAITING for any worker's trial; attempts are kept. */
     @Modifying(flushAutomatically = true, clearAutomatically = true)

@@ -297,8 +297,16 @@ public class TrialService {
 
     /** Puts one RUNNING trial back to WAITING (attempts kept), e.g. when a user restarts it. */
     public TrialInfo requeue(long trialId) {
+        return requeue(trialId, Duration.ZERO);
+    }
+
+    /**
+     * Puts one RUNNING trial back to WAITING (attempts kept), not to be claimed before {@code delay} has passed by the
+     * database's clock: a trial that failed with an error is retried after a pause, not at once.
+     */
+    public TrialInfo requeue(long trialId, Duration delay) {
         TrialInfo before = get(trialId);
-        if (trials.requeue(List.of(trialId)) != 1) {
+        if (trials.requeueAfter(trialId, delay.toMillis() / 1000.0) != 1) {
             throw new IllegalTransitionException("trial " + trialId + " (#" + before.number() + " of experiment "
                     + before.experimentId() + ") is " + before.state() + "; " + before.state()
                     + " -> WAITING is not allowed");

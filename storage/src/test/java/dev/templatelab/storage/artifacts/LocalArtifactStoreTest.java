@@ -161,8 +161,10 @@ class LocalArtifactStoreTest {
         try {
             LocalArtifactStore store = new LocalArtifactStore(root.resolve("store"));
 
+            // Its own type: a URI from the database outside the store is the server's problem, not the client's (not a 400).
             assertThatThrownBy(() -> store.open(outside.toUri(), "0".repeat(64)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the store root");
+                    .isInstanceOf(ArtifactOutsideStoreException.class).hasMessageContaining("outside the store root")
+                    .hasMessageContaining("written to a different artifact store");
             assertThatThrownBy(() -> store.delete(outside.toUri())).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.exists(URI.create("http://example.com/x")))
                     .isInstanceOf(IllegalArgumentException.class);
@@ -181,8 +183,34 @@ class LocalArtifactStoreTest {
         LocalArtifactStore store = new LocalArtifactStore(storeRoot);
 
         assertThatThrownBy(() -> store.delete(storeRoot.resolve("link/secret").toUri()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("links outside");
+                .isInstanceOf(ArtifactOutsideStoreException.class).hasMessageContaining("links outside");
         assertThat(outsideDir.resolve("secret")).exists();
+    }
+
+    @Test
+    void checkWritableCreatesTheFolderAndLeavesNothingBehind() throws IOException {
+        LocalArtifactStore store = new LocalArtifactStore(root.resolve("new/store"));
+
+        store.checkWritable();
+
+        try (Stream<Path> files = Files.list(root.resolve("new/store"))) {
+            assertThat(files).as("the probe file is gone").isEmpty();
+        }
+    }
+
+    /** A folder that cannot be made (under a regular file, as /etc/hostname/art): refused with the folder and what to do. */
+    @Test
+    void checkWritableRefusesAFolderThatCannotBeWritten() throws IOException {
+        Path file = Files.writeString(root.resolve("hostname"), "a file, not a folder");
+        LocalArtifactStore under = new LocalArtifactStore(file.resolve("art"));
+        LocalArtifactStore onto = new LocalArtifactStore(file);
+
+        assertThatThrownBy(under::checkWritable).isInstanceOf(UnusableArtifactStoreException.class)
+                .hasMessageContaining("the artifact store folder " + file.resolve("art") + " cannot be written (")
+                .hasMessageContaining("Not a directory")
+                .hasMessageEndingWith("give --artifacts / TEMPLATELAB_ARTIFACTS_ROOT a folder this user can write");
+        assertThatThrownBy(onto::checkWritable).isInstanceOf(UnusableArtifactStoreException.class)
+                .hasMessageContaining(file + " exists and is not a folder");
     }
 
     @Test

@@ -33,6 +33,14 @@ class CheckpointContractTest extends StorageContractTest {
         }
     }
 
+    /** The suite's context recorded its store's id when it started (ArtifactStoreIdentity): in the database and the folder. */
+    @Test
+    void theStoresIdIsRecordedAtStartInTheDatabaseAndInTheFolder() throws IOException {
+        String recorded = jdbc.queryForObject("SELECT store_id FROM artifact_store", String.class);
+
+        assertThat(Files.readString(HOME.resolve("artifacts").resolve("templatelab-store-id")).trim()).isEqualTo(recorded);
+    }
+
     @Test
     void saveListOpenAndTheBestFlagMoves() throws IOException {
         TrialLease lease = trials.claimNext(newExperiment(1).id(), "w").orElseThrow().lease();

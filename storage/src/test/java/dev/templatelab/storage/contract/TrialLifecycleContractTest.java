@@ -126,6 +126,22 @@ class TrialLifecycleContractTest extends StorageContractTest {
         assertThat(trials.complete(second, TrialResult.of(0.2)).state()).isEqualTo(TrialState.COMPLETE);
     }
 
+    /** A trial re-queued after an error waits out its delay; meanwhile the experiment's other trials are claimed. */
+    @Test
+    void aTrialRequeuedWithADelayIsNotClaimedBeforeItPasses() {
+        ExperimentInfo e = newExperiment(2);
+        TrialLease failed = trials.claimNext(e.id(), "worker-a").orElseThrow().lease();
+
+        assertThat(trials.requeue(failed.trialId(), java.time.Duration.ofHours(1)).state()).isEqualTo(TrialState.WAITING);
+        assertThat(trials.claimNext(e.id(), "worker-b")).as("the other trial")
+                .hasValueSatisfying(c -> assertThat(c.trial().id()).isNotEqualTo(failed.trialId()));
+        assertThat(trials.claimNext(e.id(), "worker-b")).as("the delayed one, an hour too early").isEmpty();
+
+        jdbc.update("UPDATE trials SET claimable_after = now() - interval '1 second' WHERE id = ?", failed.trialId());
+        assertThat(trials.claimNext(e.id(), "worker-b").orElseThrow().lease())
+                .isEqualTo(new TrialLease(failed.trialId(), "worker-b", 2));
+    }
+
     @Test
     void requeueOfAWaitingTrialIsIllegal() {
         ExperimentInfo e = newExperiment(1);

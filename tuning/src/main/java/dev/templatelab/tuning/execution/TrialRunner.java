@@ -360,12 +360,14 @@ public class TrialRunner {
             return Result.DROPPED;
         }
         if (a.lease().attempt() < tuning.maxAttempts()) {
-            trials.requeue(a.trialId());
+            java.time.Duration delay = settings.retryDelayAfter(a.lease().attempt());
+            trials.requeue(a.trialId(), delay);
             events.log(a.experiment().id(), a.trialId(), EventLevel.WARN, "trial #" + a.trial().number() + " failed on attempt "
-                    + a.lease().attempt() + " of " + tuning.maxAttempts() + ", retrying: " + firstLine);
-            log.warn("trial failed, retrying experiment={} trial={} number={} attempt={} max_attempts={} error=\"{}\"",
-                    a.experiment().id(), a.trialId(), a.trial().number(), a.lease().attempt(), tuning.maxAttempts(),
-                    firstLine);
+                    + a.lease().attempt() + " of " + tuning.maxAttempts() + ", retrying: " + firstLine
+                    + " (claimable again in " + delay.toSeconds() + " s)");
+            log.warn("trial failed, retrying experiment={} trial={} number={} attempt={} max_attempts={} retry_in_s={} "
+                    + "error=\"{}\"", a.experiment().id(), a.trialId(), a.trial().number(), a.lease().attempt(),
+                    tuning.maxAttempts(), delay.toSeconds(), firstLine);
             return Result.RETRY;
         }
         // The first line says why (what lists and the CLI show); the trace follows for whoever needs it.

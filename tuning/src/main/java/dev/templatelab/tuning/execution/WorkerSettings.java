@@ -16,10 +16,16 @@ import org.springframework.core.env.Environment;
  * default, shares the machine's cores among this process's trials, see {@link NativeThreads}),
  * {@code templatelab.worker.skip-unreadable-datasets} (true in {@code worker} processes, which may run on machines
  * without a dataset's folder: they leave such experiments to other workers; false in the server and {@code tune},
- * where an unreadable dataset is gone and its trials fail saying so).
+ * where an unreadable dataset is gone and its trials fail saying so),
+ * {@code templatelab.tuning.retry-delay} (how long a trial that failed with an error waits before it may be claimed
+ * again, 5s; four times that after its second failure, see {@link #retryDelayAfter}).
  */
 public record WorkerSettings(int workers, String workerId, Duration heartbeatInterval, Duration heartbeatGrace,
-                             Duration pollInterval, int nd4jThreads, boolean skipsUnreadableDatasets) {
+                             Duration pollInterval, int nd4jThreads, boolean skipsUnreadableDatasets,
+                             Duration retryDelay) {
+
+    /** The wait before a failed trial's first retry (env {@code TEMPLATELAB_TUNING_RETRY_DELAY}); 0 retries at once. */
+    public static final String RETRY_DELAY_PROPERTY = "templatelab.tuning.retry-delay";
 
     /** Trials this process trains at once (env {@code TEMPLATELAB_WORKERS}). */
     public static final String WORKERS_PROPERTY = "templatelab.workers";
@@ -58,6 +64,9 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
             throw new IllegalArgumentException(ND4J_THREADS_PROPERTY + " must be >= 0 (0 = share the cores), got "
                     + nd4jThreads);
         }
+        if (retryDelay.isNegative()) {
+            throw new IllegalArgumentException(RETRY_DELAY_PROPERTY + " must not be negative, got " + retryDelay);
+        }
         if (heartbeatGrace.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("the heartbeat grace (" + heartbeatGrace + ") must be at least twice "
                     + "the heartbeat interval (" + heartbeatInterval + "), or live trials would be taken over");
@@ -72,7 +81,17 @@ public record WorkerSettings(int workers, String workerId, Duration heartbeatInt
                 setting(env, "templatelab.tuning.heartbeat-grace", Duration.class, Duration.ofSeconds(30), "a duration"),
                 setting(env, "templatelab.tuning.poll-interval", Duration.class, Duration.ofSeconds(2), "a duration"),
                 setting(env, ND4J_THREADS_PROPERTY, Integer.class, 0, "a whole number"),
-                setting(env, SKIP_UNREADABLE_DATASETS_PROPERTY, Boolean.class, false, "true or false"));
+                setting(env, SKIP_UNREADABLE_DATASETS_PROPERTY, Boolean.class, false, "true or false"),
+                setting(env, RETRY_DELAY_PROPERTY, Duration.class, Duration.ofSeconds(5), "a duration"));
+    }
+
+    /**
+     * How long a trial that failed its {@code attempt}-th attempt waits before another worker may claim it: the
+     * retry delay, four times longer after each further failure (5 s, 20 s, ...), so a fault that passes (a file not
+     * there yet, a busy disk) does not use up every attempt within a second.
+     */
+    public Duration retryDelayAfter(int attempt) {
+        return retryDelay.multipliedBy((long) Math.pow(4, Math.max(0, Math.min(attempt - 1, 10))));
     }
 
     /** A setting, or an error naming it (and its environment variable) instead of Spring's "For input string". */

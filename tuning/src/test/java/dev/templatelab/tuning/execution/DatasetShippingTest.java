@@ -191,7 +191,7 @@ class DatasetShippingTest extends DigitsExperimentTest {
         WorkerSettings local = WorkerSettings.from(env);
         TrialWorker w = new TrialWorker("other-store-worker", scheduler, runner, trials, new WorkerSettings(local.workers(),
                 "other-store-worker", local.heartbeatInterval(), local.heartbeatGrace(), local.pollInterval(),
-                local.nd4jThreads(), true));
+                local.nd4jThreads(), true, local.retryDelay()));
 
         w.workOnce();
 

@@ -33,7 +33,7 @@ class NativeThreadsTest {
     @Test
     void aNegativeSettingIsRefusedWithThePropertyName() {
         assertThatThrownBy(() -> new WorkerSettings(1, "w", Duration.ofSeconds(5), Duration.ofSeconds(30),
-                Duration.ofSeconds(2), -1, false)).hasMessageContaining(WorkerSettings.ND4J_THREADS_PROPERTY);
+                Duration.ofSeconds(2), -1, false, Duration.ZERO)).hasMessageContaining(WorkerSettings.ND4J_THREADS_PROPERTY);
     }
 
     @Test

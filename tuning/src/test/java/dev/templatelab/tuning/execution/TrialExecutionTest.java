@@ -79,7 +79,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
         WorkerSettings local = WorkerSettings.from(env);
         TrialWorker w = new TrialWorker("far-away", scheduler, runner, trials, new WorkerSettings(local.workers(),
                 "far-away", local.heartbeatInterval(), local.heartbeatGrace(), local.pollInterval(), local.nd4jThreads(),
-                true));
+                true, local.retryDelay()));
         w.workOnce();
         w.workOnce();
         assertThat(trialsOf(e.id())).as("no trial was created, so none failed").isEmpty();
@@ -170,6 +170,39 @@ class TrialExecutionTest extends DigitsExperimentTest {
                 .anyMatch(m -> m.contains("failed on attempt 1 of 3, retrying"));
         assertThat(w.workOnce()).as("max trials reached, nothing new").isEmpty();
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
+    }
+
+    /**
+     * A failed trial waits its retry delay before the next attempt, four times longer after each failure (here 1 h, then
+     * 4 h; 5 s and 20 s by default), instead of being claimed again at once: a worker that cannot run it (another
+     * artifact store, a passing fault) would otherwise use up every attempt within a second.
+     */
+    @Test
+    void aFailedTrialWaitsItsRetryDelayBeforeTheNextAttempt() {
+        ExperimentInfo e = launch(dir.resolve("no-such-folder"), 1, 1, "random", "none");
+        org.springframework.mock.env.MockEnvironment settings = new org.springframework.mock.env.MockEnvironment();
+        settings.setConversionService(new org.springframework.boot.convert.ApplicationConversionService());
+        settings.setProperty(WorkerSettings.RETRY_DELAY_PROPERTY, "1h");
+        TrialWorker w = new TrialWorker("patient", scheduler, runnerWith(settings), trials, WorkerSettings.from(env));
+
+        assertThat(w.workOnce()).contains(TrialRunner.Result.RETRY);
+        TrialInfo t = trialsOf(e.id()).get(0);
+        assertThat(w.workOnce()).as("not claimable for an hour, and no new trial may start").isEmpty();
+        assertThat(trials.get(t.id()).state()).isEqualTo(TrialState.WAITING);
+        assertThat(hoursUntilClaimable(t.id())).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(events.ofTrial(t.id(), 20)).extracting(EventInfo::message)
+                .anyMatch(m -> m.contains("failed on attempt 1 of 3, retrying: ") && m.endsWith("(claimable again in 3600 s)"));
+
+        jdbc.update("UPDATE trials SET claimable_after = now() WHERE id = ?", t.id());   // the hour has passed
+        assertThat(w.workOnce()).contains(TrialRunner.Result.RETRY);
+        assertThat(trials.get(t.id()).attempts()).isEqualTo(2);
+        assertThat(hoursUntilClaimable(t.id())).isCloseTo(4.0, org.assertj.core.data.Offset.offset(0.01));
+        experiments.cancel(e.id());
+    }
+
+    private double hoursUntilClaimable(long trialId) {
+        return jdbc.queryForObject("SELECT extract(epoch FROM claimable_after - now()) / 3600 FROM trials WHERE id = ?",
+                Double.class, trialId);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.templatelab.web.api;
 import dev.templatelab.storage.IllegalTransitionException;
 import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.artifacts.ArtifactIntegrityException;
+import dev.templatelab.storage.artifacts.ArtifactOutsideStoreException;
 import dev.templatelab.storage.datasets.DatasetInUseException;
 import dev.templatelab.training.data.DatasetException;
 import dev.templatelab.web.datasets.ImportJob;
@@ -31,7 +32,8 @@ import java.util.Map;
 
 /**
  * Every REST error is JSON {@code {"error": "..."}} with a message a person can act on: 400 for bad
- * input, 404 for unknown ids, 409 for a state that forbids the action, 413 for an oversized upload.
+ * input, 404 for unknown ids, 409 for a state that forbids the action, 413 for an oversized upload, 500 for what
+ * the server must fix (a damaged file, one in another artifact store).
  */
 @RestControllerAdvice
 public class ApiErrors {
@@ -61,6 +63,16 @@ public class ApiErrors {
             ImportJob.TooLateToStopException.class})
     ResponseEntity<Map<String, String>> conflict(RuntimeException e) {
         return error(HttpStatus.CONFLICT, e.getMessage());
+    }
+
+    /**
+     * A file the database records outside this server's artifact store: written by a process with another store, so
+     * a server-side condition, not the client's bad input (the 400 its IllegalArgumentException type would get).
+     */
+    @ExceptionHandler(ArtifactOutsideStoreException.class)
+    ResponseEntity<Map<String, String>> otherStore(ArtifactOutsideStoreException e) {
+        log.error("Artifact outside this server's store: {}", e.getMessage());
+        return error(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage());
     }
 
     @ExceptionHandler({IllegalArgumentException.class, DatasetException.class})

@@ -1,5 +1,6 @@
 package dev.templatelab.web.api;
 
+import dev.templatelab.storage.artifacts.ArtifactOutsideStoreException;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
@@ -9,6 +10,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
@@ -38,6 +41,8 @@ public class CheckpointDownloads {
     /** Header carrying the file's SHA-256 (hex). */
     public static final String CHECKSUM_HEADER = "X-Checksum-SHA256";
 
+    private static final Logger log = LoggerFactory.getLogger(CheckpointDownloads.class);
+
     private final BestCheckpoints best;
     private final CheckpointService checkpoints;
     private final ExperimentService experiments;
@@ -55,6 +60,8 @@ public class CheckpointDownloads {
     @ApiResponse(responseCode = "304", description = "If-None-Match names this file")
     @ApiResponse(responseCode = "404", description = "no checkpoint yet, or the experiment ended without one")
     @ApiResponse(responseCode = "416", description = "no requested range lies in the file (no body)")
+    @ApiResponse(responseCode = "500", description = "the file no longer matches its SHA-256, or a worker wrote it to "
+            + "another artifact store than this server's")
     @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)")
     @GetMapping({"/api/experiments/{id}/best-checkpoint", "/download/experiments/{id}/best-checkpoint"})
     public ResponseEntity<?> bestCheckpoint(@PathVariable long id,
@@ -81,6 +88,8 @@ public class CheckpointDownloads {
     @ApiResponse(responseCode = "304", description = "If-None-Match names this file")
     @ApiResponse(responseCode = "404", description = "no such checkpoint")
     @ApiResponse(responseCode = "416", description = "no requested range lies in the file (no body)")
+    @ApiResponse(responseCode = "500", description = "the file no longer matches its SHA-256, or a worker wrote it to "
+            + "another artifact store than this server's")
     @Operation(summary = "One checkpoint of a trial (HTTP Range supported)")
     @GetMapping({"/api/trials/{trialId}/checkpoints/{checkpointId}", "/download/trials/{trialId}/checkpoints/{checkpointId}"})
     public ResponseEntity<?> checkpoint(@PathVariable long trialId, @PathVariable long checkpointId,
@@ -101,7 +110,19 @@ public class CheckpointDownloads {
         var checkpoint = download.checkpoint();
         String etag = "\"" + checkpoint.sha256() + "\"";
         // Fails with ArtifactIntegrityException (500, JSON) when the file no longer matches its SHA-256.
-        InputStream verified = checkpoints.open(checkpoint.id());
+        InputStream verified;
+        try {
+            verified = checkpoints.open(checkpoint.id());
+        } catch (ArtifactOutsideStoreException e) {
+            // Not the client's doing: a worker wrote it to another store (one started before stores had an id).
+            log.error("checkpoint outside this server's artifact store checkpoint={} uri={} store={}", checkpoint.id(),
+                    checkpoint.uri(), e.storeRoot());
+            return ApiErrors.error(HttpStatus.INTERNAL_SERVER_ERROR, "checkpoint " + checkpoint.id() + " was written to a "
+                    + "different artifact store than this server's: " + checkpoint.uri() + " is not under " + e.storeRoot()
+                    + "; check that every worker uses the server's artifact store (--artifacts / "
+                    + "TEMPLATELAB_ARTIFACTS_ROOT: the same shared folder, mounted at the same path), and copy the file "
+                    + "there from the worker that trained it");
+        }
         HttpHeaders headers = new HttpHeaders();
         headers.set(CHECKSUM_HEADER, checkpoint.sha256());
         // The best checkpoint's URL serves another file once a better trial finishes: the ETag tells a client

@@ -42,6 +42,8 @@ class ExperimentApiTest extends WebAppTest {
     TrialService trials;
     @Autowired
     CheckpointService checkpoints;
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     DatasetInfo dataset;
 
@@ -258,6 +260,29 @@ class ExperimentApiTest extends WebAppTest {
         assertError(none, HttpStatus.NOT_FOUND, "experiment " + id + " ended (CANCELLED) without a complete trial "
                 + "with a checkpoint and runs no more trials; launch it again");
         assertThat(none.getBody().get("error").asText()).doesNotContain("wait");
+    }
+
+    /**
+     * A checkpoint the database records outside this server's artifact store (written by a worker with another
+     * {@code --artifacts}) is the server's problem, not bad input: 500 saying so and what to check, not 400.
+     */
+    @Test
+    void aCheckpointInAnotherArtifactStoreIsAServerErrorThatSaysSo() throws IOException {
+        TestData.Finished finished = TestData.finishedExperiment(experiments, trials, checkpoints, dataset.id());
+        long checkpointId = checkpoints.best(finished.bestTrialId()).orElseThrow().id();
+        java.nio.file.Path elsewhere = java.nio.file.Files.write(java.nio.file.Files.createTempDirectory("other-store")
+                .resolve("best.tlckpt"), finished.bestCheckpoint());
+        jdbc.update("UPDATE checkpoints SET uri = ? WHERE id = ?", elsewhere.toUri().toString(), checkpointId);
+        String byId = "/api/trials/" + finished.bestTrialId() + "/checkpoints/" + checkpointId;
+
+        for (String url : List.of("/api/experiments/" + finished.experiment().id() + "/best-checkpoint", byId)) {
+            ResponseEntity<JsonNode> answer = as(Role.VIEWER).getForEntity(url, JsonNode.class);
+            assertError(answer, HttpStatus.INTERNAL_SERVER_ERROR, "checkpoint " + checkpointId + " was written to a "
+                    + "different artifact store than this server's: " + elsewhere.toUri() + " is not under ");
+            assertThat(answer.getBody().get("error").asText())
+                    .contains("check that every worker uses the server's artifact store (--artifacts / "
+                            + "TEMPLATELAB_ARTIFACTS_ROOT");
+        }
     }
 
     /** A 416 carries no file; a Range header that does not parse is ignored (RFC 9110), so the whole file comes. */
