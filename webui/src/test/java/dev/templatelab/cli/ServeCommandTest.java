@@ -2,6 +2,7 @@ package dev.templatelab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.web.security.FirstAdmin;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,19 @@ class ServeCommandTest {
                     .asString().contains("port " + port + " is already in use", "--port", "SERVER_PORT");
             assertFailedStartIsShort(output.err());
         }
+    }
+
+    @Test
+    void aTooShortAdminPasswordIsOneErrorLineNamingTheVariable() {
+        System.setProperty(FirstAdmin.PASSWORD_VARIABLE, "short");   // Spring reads it as it reads the variable
+        try {
+            assertThat(TemplateLabCli.run("serve", "--port", "0", "--workers", "0")).isEqualTo(2);
+        } finally {
+            System.clearProperty(FirstAdmin.PASSWORD_VARIABLE);
+        }
+        assertThat(output.err().lines().filter(l -> l.startsWith("error:")).toList()).singleElement().asString()
+                .startsWith("error: TEMPLATELAB_ADMIN_PASSWORD must have at least 8 characters");
+        assertFailedStartIsShort(output.err());
     }
 
     /**
