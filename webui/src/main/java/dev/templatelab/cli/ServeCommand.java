@@ -45,6 +45,10 @@ final class ServeCommand implements Callable<Integer> {
         if (workers != null) {
             args.add("--templatelab.workers=" + workers);
         }
+        // The local workers' trial lines ("trial ... started/ended", experiment= and trial= keys) at info, as a
+        // worker logs them: serve's log is where they are looked for. slf4j-simple reads a logger's level when the
+        // logger is made, which is when the context loads the workers' classes, after this.
+        System.setProperty(TUNING_LOG_LEVEL, System.getProperty(TUNING_LOG_LEVEL, "info"));
         ConfigurableApplicationContext context = start(args.toArray(String[]::new));
         CountDownLatch closed = new CountDownLatch(1);
         context.addApplicationListener(event -> {
@@ -58,6 +62,8 @@ final class ServeCommand implements Callable<Integer> {
         closed.await();   // main() exits the JVM when this returns
         return 0;
     }
+
+    static final String TUNING_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.templatelab.tuning";
 
     /**
      * Starts the web app; a failed start is left to the one {@code error:} line {@link TemplateLabCli} prints, not

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code templatelab serve}: registered, documented, bad options refused before anything starts, and a start that
@@ -44,12 +45,22 @@ class ServeCommandTest {
 
     @Test
     void aPortInUseIsOneErrorLineNamingThePortAndHowToPickAnother() throws Exception {
+        String level = System.clearProperty(ServeCommand.TUNING_LOG_LEVEL);
         try (ServerSocket taken = new ServerSocket(0)) {
             int port = taken.getLocalPort();
             assertThat(TemplateLabCli.run("serve", "--port", String.valueOf(port), "--workers", "0")).isEqualTo(1);
             assertThat(output.err().lines().filter(l -> l.startsWith("error:")).toList()).singleElement()
                     .asString().contains("port " + port + " is already in use", "--port", "SERVER_PORT");
             assertFailedStartIsShort(output.err());
+            // Serve set its workers' trial lines to info before it started them (the start failing later).
+            assertThat(LoggerFactory.getLogger("dev.templatelab.tuning.ServeCommandTest").isInfoEnabled())
+                    .as("a dev.templatelab.tuning logger made after serve started").isTrue();
+        } finally {
+            if (level == null) {
+                System.clearProperty(ServeCommand.TUNING_LOG_LEVEL);
+            } else {
+                System.setProperty(ServeCommand.TUNING_LOG_LEVEL, level);
+            }
         }
     }
 
