@@ -5,9 +5,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
 
 /**
- * Keeps Spring Boot from logging a failed start of the {@code tune}/{@code worker} context ("Application run failed"
- * and a stack trace): the command line prints it as one {@code error:} line with what to do ({@link TemplateLabCli}).
- * Other contexts ({@code serve}) log it as usual. Registered in {@code META-INF/spring.factories}.
+ * Keeps Spring Boot from logging a failed start of a context the command line started ({@code tune}, {@code worker},
+ * {@code serve}): neither "Application run failed" with a stack trace nor its failure analysis ("APPLICATION FAILED
+ * TO START"); the command line prints it as one {@code error:} line with what to do ({@link TemplateLabCli}). Contexts
+ * without {@link #PROPERTY} (tests' {@code @SpringBootTest}) log it as usual. Registered in
+ * {@code META-INF/spring.factories}.
  */
 public class QuietStartupFailures implements SpringBootExceptionReporter, Ordered {
 

@@ -3,6 +3,7 @@ package dev.templatelab.cli;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
 import dev.templatelab.web.TemplateLabWebApp;
 import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
 import picocli.CommandLine.Command;
@@ -44,7 +45,11 @@ final class ServeCommand implements Callable<Integer> {
         if (workers != null) {
             args.add("--templatelab.workers=" + workers);
         }
-        ConfigurableApplicationContext context = TemplateLabWebApp.start(Map.of(), args.toArray(String[]::new));
+        // The local workers' trial lines ("trial ... started/ended", experiment= and trial= keys) at info, as a
+        // worker logs them: serve's log is where they are looked for. slf4j-simple reads a logger's level when the
+        // logger is made, which is when the context loads the workers' classes, after this.
+        System.setProperty(TUNING_LOG_LEVEL, System.getProperty(TUNING_LOG_LEVEL, "info"));
+        ConfigurableApplicationContext context = start(args.toArray(String[]::new));
         CountDownLatch closed = new CountDownLatch(1);
         context.addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent) {
@@ -56,5 +61,26 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("backend: " + Nd4jRuntime.summaryLine());
         closed.await();   // main() exits the JVM when this returns
         return 0;
+    }
+
+    static final String TUNING_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.templatelab.tuning";
+
+    /**
+     * Starts the web app; a failed start is left to the one {@code error:} line {@link TemplateLabCli} prints, not
+     * logged by Spring Boot too (its report and the stack trace: {@link QuietStartupFailures}). A port in use says
+     * which, and how to pick another.
+     */
+    private static ConfigurableApplicationContext start(String[] args) {
+        try {
+            return TemplateLabWebApp.start(Map.of(QuietStartupFailures.PROPERTY, true), args);
+        } catch (RuntimeException failed) {
+            for (Throwable t = failed; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof PortInUseException inUse) {
+                    throw new IllegalStateException("port " + inUse.getPort() + " is already in use by another "
+                            + "process; stop it, or give serve another port with --port P (or SERVER_PORT=P)", failed);
+                }
+            }
+            throw failed;
+        }
     }
 }

@@ -173,16 +173,23 @@ final class TuneCommand implements Callable<Integer> {
             // signal as well), so say where it goes on.
             PrintWriter err = command.commandLine().getErr();
             AtomicBoolean interrupted = new AtomicBoolean();
+            ProgressLines lines = new ProgressLines(progress);
             Thread hook = new Thread(() -> {
                 interrupted.set(true);
-                err.printf("%ninterrupted: experiment %d (%s) stays RUNNING with its finished trials and checkpoints; "
-                        + "'./templatelab serve' on this database resumes it (pause or cancel it there); another "
-                        + "'tune' runs only its own experiment%n", e.id(), e.name());
-                err.flush();
+                // The last line: the experiment goes on being followed a moment, its progress lines not printed.
+                lines.stopThen(() -> {
+                    err.printf("%ninterrupted: experiment %d (%s) stays RUNNING with its finished trials and "
+                            + "checkpoints; './templatelab serve' on this database resumes it (pause or cancel it "
+                            + "there); another 'tune' runs only its own experiment%n", e.id(), e.name());
+                    err.flush();
+                });
             }, "templatelab-tune-interrupted");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), progress);
+                ExperimentSummary summary = follow(context.getBean(ExperimentService.class), e.id(), lines);
+                if (summary == null) {
+                    return 130;   // interrupted: said by the hook
+                }
                 report(context, summary, out);
                 return summary.best().isPresent() ? 0 : 1;
             } catch (RuntimeException failed) {
@@ -229,11 +236,15 @@ final class TuneCommand implements Callable<Integer> {
         return new IllegalArgumentException(option + refused.getMessage().substring(refused.field().length()), refused);
     }
 
-    /** Prints a progress line whenever something changes, until the experiment ends. */
-    private ExperimentSummary follow(ExperimentService experiments, long id, PrintWriter progress) throws InterruptedException {
+    /**
+     * Prints a progress line whenever something changes, until the experiment ends (its summary) or Ctrl-C stops the
+     * lines (null).
+     */
+    private ExperimentSummary follow(ExperimentService experiments, long id, ProgressLines progress)
+            throws InterruptedException {
         long start = System.nanoTime();
         String previous = "";
-        while (true) {
+        while (!progress.stopped()) {
             ExperimentSummary s = experiments.summary(id);
             long done = s.trials().count(TrialState.COMPLETE) + s.trials().count(TrialState.PRUNED)
                     + s.trials().count(TrialState.FAIL);
@@ -244,14 +255,48 @@ final class TuneCommand implements Callable<Integer> {
                     s.best().map(b -> String.format(Locale.ROOT, "%.4f (#%d %s)", b.objectiveValue(), b.number(),
                             b.template())).orElse("-"));
             if (!line.equals(previous)) {
-                progress.printf(Locale.ROOT, "[%4.0fs] %s%n", (System.nanoTime() - start) / 1e9, line);
-                progress.flush();
+                progress.print(String.format(Locale.ROOT, "[%4.0fs] %s", (System.nanoTime() - start) / 1e9, line));
                 previous = line;
             }
             if (s.experiment().state().isFinished()) {
-                return s;
+                return progress.stopped() ? null : s;
             }
             Thread.sleep(1000);
+        }
+        return null;
+    }
+
+    /**
+     * The live progress lines, until {@link #stopThen}: Ctrl-C's message comes last. A line being printed when it is
+     * called is finished first; none is printed after.
+     */
+    static final class ProgressLines {
+
+        private final PrintWriter out;
+        private boolean stopped;
+
+        ProgressLines(PrintWriter out) {
+            this.out = out;
+        }
+
+        /** Prints {@code line} unless stopped; false if it was not printed. */
+        synchronized boolean print(String line) {
+            if (stopped) {
+                return false;
+            }
+            out.println(line);
+            out.flush();
+            return true;
+        }
+
+        /** Prints no more lines, then runs {@code lastWords} (which print the message that must come last). */
+        synchronized void stopThen(Runnable lastWords) {
+            stopped = true;
+            lastWords.run();
+        }
+
+        synchronized boolean stopped() {
+            return stopped;
         }
     }
 

@@ -30,7 +30,7 @@ public enum EnvironmentVariable {
     TEMPLATELAB_WORKER_ND4J_THREADS(WorkerSettings.ND4J_THREADS_PROPERTY,
             "Native (ND4J) threads per trial; default all cores, shared among the process's trials. Set it when several workers share a machine."),
     TEMPLATELAB_ADMIN_PASSWORD(FirstAdmin.PASSWORD_VARIABLE,
-            "Password of user `admin`, created at the first start; if unset, a generated one is printed once."),
+            "Password of user `admin`, created at the first start (at least 8 characters: a shorter one stops the start); if unset, a generated one is printed once."),
     SERVER_PORT("server.port", "HTTP port of `serve` (default 8080).");
 
     private final String property;

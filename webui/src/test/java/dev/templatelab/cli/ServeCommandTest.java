@@ -2,11 +2,25 @@ package dev.templatelab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.templatelab.web.security.FirstAdmin;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
-/** {@code templatelab serve}: registered, documented, and bad options refused before anything starts. */
+/**
+ * {@code templatelab serve}: registered, documented, bad options refused before anything starts, and a start that
+ * fails is one {@code error:} line saying what to do, not Spring's report and stack traces.
+ */
 class ServeCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final TemporaryUserHome home = new TemporaryUserHome(() -> dir);   // the embedded database inside dir
 
     @RegisterExtension
     final CapturedOutput output = new CapturedOutput();
@@ -27,5 +41,49 @@ class ServeCommandTest {
     void negativeWorkersAreRefused() {
         assertThat(TemplateLabCli.run("serve", "--workers", "-1")).isEqualTo(2);
         assertThat(output.err()).contains("--workers must be >= 0");
+    }
+
+    @Test
+    void aPortInUseIsOneErrorLineNamingThePortAndHowToPickAnother() throws Exception {
+        String level = System.clearProperty(ServeCommand.TUNING_LOG_LEVEL);
+        try (ServerSocket taken = new ServerSocket(0)) {
+            int port = taken.getLocalPort();
+            assertThat(TemplateLabCli.run("serve", "--port", String.valueOf(port), "--workers", "0")).isEqualTo(1);
+            assertThat(output.err().lines().filter(l -> l.startsWith("error:")).toList()).singleElement()
+                    .asString().contains("port " + port + " is already in use", "--port", "SERVER_PORT");
+            assertFailedStartIsShort(output.err());
+            // Serve set its workers' trial lines to info before it started them (the start failing later).
+            assertThat(LoggerFactory.getLogger("dev.templatelab.tuning.ServeCommandTest").isInfoEnabled())
+                    .as("a dev.templatelab.tuning logger made after serve started").isTrue();
+        } finally {
+            if (level == null) {
+                System.clearProperty(ServeCommand.TUNING_LOG_LEVEL);
+            } else {
+                System.setProperty(ServeCommand.TUNING_LOG_LEVEL, level);
+            }
+        }
+    }
+
+    @Test
+    void aTooShortAdminPasswordIsOneErrorLineNamingTheVariable() {
+        System.setProperty(FirstAdmin.PASSWORD_VARIABLE, "short");   // Spring reads it as it reads the variable
+        try {
+            assertThat(TemplateLabCli.run("serve", "--port", "0", "--workers", "0")).isEqualTo(2);
+        } finally {
+            System.clearProperty(FirstAdmin.PASSWORD_VARIABLE);
+        }
+        assertThat(output.err().lines().filter(l -> l.startsWith("error:")).toList()).singleElement().asString()
+                .startsWith("error: TEMPLATELAB_ADMIN_PASSWORD must have at least 8 characters");
+        assertFailedStartIsShort(output.err());
+    }
+
+    /**
+     * No stack trace, no Spring report ("APPLICATION FAILED TO START", "Application run failed", the context's warning
+     * with the whole chain of causes): a few lines.
+     */
+    private static void assertFailedStartIsShort(String err) {
+        assertThat(err).doesNotContain("\tat ", "Caused by", "APPLICATION FAILED TO START", "Application run failed",
+                "Exception encountered during context initialization");
+        assertThat(err.lines().count()).as("lines on stderr:%n%s", err).isLessThan(10);
     }
 }

@@ -189,6 +189,8 @@ class TuneCliTest {
                 "--max-epochs", "50", "--pruner", "none", "--set", "image_size=32", "--set", "width_multiplier=0.125",
                 "--set", "batch_size=16", "--set", "validation_fraction=0.3");
         assertThat(said).contains("interrupted: experiment 1 (", ") stays RUNNING");
+        assertThat(said.substring(said.indexOf("interrupted: experiment"))).as("progress after the message")
+                .doesNotContain("] trials ");
 
         // A short grace: the second tune's worker sees the first one's trial as abandoned at once.
         System.setProperty("templatelab.tuning.heartbeat-interval", "500ms");

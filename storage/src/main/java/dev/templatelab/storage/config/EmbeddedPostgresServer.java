@@ -53,7 +53,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 throw new IllegalStateException("embedded PostgreSQL needs a writable directory, but " + directory
                         + " is not writable; set TEMPLATELAB_HOME to a writable folder or DATABASE_URL to a server");
             }
-            int port = rememberedPort(directory.resolve("port"));
+            Path portFile = directory.resolve("port");
+            Integer remembered = rememberedPort(portFile);
+            // The port file is rewritten, and a move reported, only once this server runs: a second process on this
+            // home (its port taken by the first) is refused by zonky's lock below and leaves both alone.
+            int port = remembered != null && isFree(remembered) ? remembered : freePort();
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
@@ -71,6 +75,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setDataDirectoryCustomizer(dir -> stopOrphanedServer(dir.toPath()))
                     .start();
             EmbeddedPostgresServer server = new EmbeddedPostgresServer(postgres, data);
+            if (remembered == null || remembered != port) {
+                if (remembered != null) {
+                    log.warn("Embedded PostgreSQL's port {} was taken; it listens on {} now", remembered, port);
+                }
+                try {
+                    Files.writeString(portFile, port + "\n");
+                } catch (IOException e) {   // only the address changes next time: not worth stopping a running server
+                    log.warn("Could not write {}: {}", portFile, e.toString());
+                }
+            }
             server.createDatabaseIfMissing();
             log.info("Embedded PostgreSQL on port {} with data in {}", port, data);
             return server;
@@ -132,25 +146,22 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    /** The port used last time if it is still free, else a new free port, written down for next time. */
-    private static int rememberedPort(Path portFile) throws IOException {
+    /** The port used last time, or null if none was written down (or the file is unreadable). */
+    private static Integer rememberedPort(Path portFile) throws IOException {
         if (Files.isRegularFile(portFile)) {
             try {
-                int port = Integer.parseInt(Files.readString(portFile).trim());
-                if (isFree(port)) {
-                    return port;
-                }
-                log.warn("Embedded PostgreSQL's port {} is taken; picking another", port);
+                return Integer.parseInt(Files.readString(portFile).trim());
             } catch (NumberFormatException e) {
                 log.warn("Ignoring unreadable {}", portFile);
             }
         }
-        int port;
+        return null;
+    }
+
+    private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
+            return socket.getLocalPort();
         }
-        Files.writeString(portFile, port + "\n");
-        return port;
     }
 
     private static boolean isFree(int port) {

@@ -57,12 +57,14 @@ class EmbeddedLifecycleTest {
     }
 
     @Test
-    void aSecondProcessOnTheSameHomeIsToldWhatToDo() {
+    void aSecondProcessOnTheSameHomeIsToldWhatToDo() throws IOException {
         try (EmbeddedPostgresServer first = EmbeddedPostgresServer.start(home.resolve("postgres"))) {
             assertThatThrownBy(() -> EmbeddedPostgresServer.start(home.resolve("postgres")))
                     .hasMessageContaining("is in use by another TemplateLab process with this TEMPLATELAB_HOME")
                     .hasMessageContaining("--db URL");
             assertThat(first.port()).isPositive();
+            // The refused start leaves the first one's address alone (it found the port taken, by the first).
+            assertThat(Files.readString(home.resolve("postgres/port")).trim()).isEqualTo(String.valueOf(first.port()));
         }
     }
 

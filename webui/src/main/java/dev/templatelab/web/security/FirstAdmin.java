@@ -10,7 +10,8 @@ import java.util.Base64;
 
 /**
  * At the first start (no user {@code admin} yet) creates the admin: its password comes from
- * {@code TEMPLATELAB_ADMIN_PASSWORD}, or is generated and printed once, since nothing else shows it.
+ * {@code TEMPLATELAB_ADMIN_PASSWORD} (at least 8 characters, as any user's: a shorter one stops the start with a
+ * message naming the variable), or is generated and printed once, since nothing else shows it.
  */
 @Component
 public class FirstAdmin implements ApplicationRunner {
@@ -33,6 +34,10 @@ public class FirstAdmin implements ApplicationRunner {
             return;
         }
         String given = env.getProperty(PASSWORD_VARIABLE, "");
+        if (!given.isBlank() && given.length() < UserAccounts.MIN_PASSWORD) {
+            throw new IllegalArgumentException(PASSWORD_VARIABLE + " must have at least " + UserAccounts.MIN_PASSWORD
+                    + " characters; set a longer one, or unset it to have a password generated and printed");
+        }
         String password = given.isBlank() ? generated() : given;
         accounts.create(USERNAME, password, Role.ADMIN);
         if (given.isBlank()) {

@@ -21,7 +21,8 @@ public class UserAccounts {
 
     /** Letters, digits, dot, dash, underscore; what fits in a URL and a log line. */
     private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{1,50}");
-    private static final int MIN_PASSWORD = 8;
+    /** The shortest password a user may have (also {@code TEMPLATELAB_ADMIN_PASSWORD}'s, see {@link FirstAdmin}). */
+    static final int MIN_PASSWORD = 8;
 
     private final JdbcUserDetailsManager users;
     private final JdbcTemplate jdbc;
