@@ -348,6 +348,18 @@ final class TuneCommand implements Callable<Integer> {
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
+            // A cancelled search hands over what its cancelled trials reached, as the REST download does.
+            Optional<TrialInfo> cancelled = summary.experiment().state()
+                    != dev.templatelab.storage.experiments.ExperimentState.CANCELLED ? Optional.empty()
+                    : trialService.best(summary.experiment().id(), summary.experiment().direction(), TrialState.CANCELLED);
+            Optional<CheckpointInfo> saved = cancelled.flatMap(c -> context.getBean(CheckpointService.class).best(c.id()));
+            if (saved.isPresent()) {
+                TrialInfo c = cancelled.get();
+                out.printf(Locale.ROOT, "best cancelled trial: #%d %s, %s = %.4f at epoch %d%nparams: %s%n", c.number(),
+                        c.template(), StudyParts.objectiveName(summary.experiment().objective()), c.objectiveValue(),
+                        saved.get().epoch() + 1, params(c));
+                out.printf("checkpoint %s%nsha256     %s%n", Path.of(saved.get().uri()), saved.get().sha256());
+            }
         }
         // Why trials failed, without a trip to the logs: the distinct errors, with the first trial of each.
         Map<String, Integer> firstTrialOf = new LinkedHashMap<>();
@@ -370,8 +382,8 @@ final class TuneCommand implements Callable<Integer> {
      * stopped early, not comparable with finished ones ({@code --json} lists every trial's).
      */
     static String table(List<String> templates, List<TrialInfo> all, Metric objective, Direction direction) {
-        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-38s %6s %8s %6s %6s %8s %8s %8s%n",
-                "template", "trials", "complete", "pruned", "failed", "best", "mean", "spread"));
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-38s %6s %8s %6s %6s %9s %8s %8s %8s%n",
+                "template", "trials", "complete", "pruned", "failed", "cancelled", "best", "mean", "spread"));
         for (String template : templates) {
             List<TrialInfo> of = all.stream().filter(t -> t.template().equals(template)).toList();
             double[] values = of.stream().filter(t -> t.state() == TrialState.COMPLETE && t.objectiveValue() != null)
@@ -387,9 +399,9 @@ final class TuneCommand implements Callable<Integer> {
                 spread = String.format(Locale.ROOT, "%.4f",
                         Math.sqrt(Arrays.stream(values).map(v -> (v - m) * (v - m)).average().orElseThrow()));
             }
-            table.append(String.format(Locale.ROOT, "%-38s %6d %8d %6d %6d %8s %8s %8s%n", template, of.size(),
-                    count(of, TrialState.COMPLETE), count(of, TrialState.PRUNED), count(of, TrialState.FAIL), best, mean,
-                    spread));
+            table.append(String.format(Locale.ROOT, "%-38s %6d %8d %6d %6d %9d %8s %8s %8s%n", template, of.size(),
+                    count(of, TrialState.COMPLETE), count(of, TrialState.PRUNED), count(of, TrialState.FAIL),
+                    count(of, TrialState.CANCELLED), best, mean, spread));
         }
         table.append(String.format("(best, mean, spread: %s of the complete trials; a pruned trial stopped early and is "
                 + "not counted)%n", StudyParts.objectiveName(objective)));

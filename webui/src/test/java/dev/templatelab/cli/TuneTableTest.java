@@ -24,15 +24,17 @@ class TuneTableTest {
                 trial(0, "Clarifai_InceptionV2", TrialState.COMPLETE, 0.5),
                 trial(1, "Clarifai_InceptionV2", TrialState.COMPLETE, 0.7),
                 trial(2, "Clarifai_InceptionV2", TrialState.PRUNED, 0.9),   // partial training: not counted
-                trial(3, "Clarifai_InceptionBatchNorm", TrialState.PRUNED, 0.3888));
+                trial(3, "Clarifai_InceptionBatchNorm", TrialState.PRUNED, 0.3888),
+                // stopped by a cancel: counted apart, neither failed nor among the complete trials' values
+                trial(4, "Clarifai_InceptionBatchNorm", TrialState.CANCELLED, 0.95));
 
         String table = TuneCommand.table(List.of("Clarifai_InceptionV2", "Clarifai_InceptionBatchNorm"), trials,
                 Metric.VAL_ACCURACY, Direction.MAXIMIZE);
 
         assertThat(table).doesNotContain("NaN")
-                .containsPattern("template +trials +complete +pruned +failed +best +mean +spread\\R")
-                .containsPattern("Clarifai_InceptionV2 +3 +2 +1 +0 +0\\.7000 +0\\.6000 +0\\.1000\\R")
-                .containsPattern("Clarifai_InceptionBatchNorm +1 +0 +1 +0 +- +- +-\\R")
+                .containsPattern("template +trials +complete +pruned +failed +cancelled +best +mean +spread\\R")
+                .containsPattern("Clarifai_InceptionV2 +3 +2 +1 +0 +0 +0\\.7000 +0\\.6000 +0\\.1000\\R")
+                .containsPattern("Clarifai_InceptionBatchNorm +2 +0 +1 +0 +1 +- +- +-\\R")
                 .endsWith("(best, mean, spread: accuracy of the complete trials; a pruned trial stopped early and is "
                         + "not counted)" + System.lineSeparator());
     }
@@ -42,7 +44,7 @@ class TuneTableTest {
         List<TrialInfo> trials = List.of(trial(0, "Clarifai_ResNext", TrialState.COMPLETE, 0.4),
                 trial(1, "Clarifai_ResNext", TrialState.COMPLETE, 0.2));
         assertThat(TuneCommand.table(List.of("Clarifai_ResNext"), trials, Metric.VAL_LOSS, Direction.MINIMIZE))
-                .containsPattern("Clarifai_ResNext +2 +2 +0 +0 +0\\.2000 +0\\.3000 +0\\.1000\\R")
+                .containsPattern("Clarifai_ResNext +2 +2 +0 +0 +0 +0\\.2000 +0\\.3000 +0\\.1000\\R")
                 .contains("spread: loss of the complete trials");
         assertThat(StudyParts.objectiveName(Metric.VAL_ACCURACY)).isEqualTo("accuracy");
         assertThat(StudyParts.objectiveName(Metric.VAL_MACRO_F1)).isEqualTo("macro_f1");

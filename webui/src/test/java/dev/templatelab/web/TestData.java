@@ -140,4 +140,37 @@ public final class TestData {
         }
         return new Finished(experiments.get(experiment.id()), ids, best, bestId);
     }
+
+    /** What {@link #cancelledExperiment} made: the trial that was running and the one that was waiting. */
+    public record Cancelled(ExperimentInfo experiment, long runningTrialId, long waitingTrialId, byte[] checkpoint) {
+    }
+
+    /**
+     * An experiment cancelled (through {@link ExperimentService#cancel}) while one trial was running and one waiting.
+     * The running trial recorded two epochs (accuracy 0.5, then 0.7); with {@code checkpointed}, the cancel came
+     * between epoch 2's metrics and its checkpoint, so only epoch 1 has one; without, it came before any checkpoint.
+     */
+    public static Cancelled cancelledExperiment(ExperimentService experiments, TrialService trials,
+                                                CheckpointService checkpoints, long datasetId, boolean checkpointed) {
+        List<NewTrial> newTrials = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            newTrials.add(new NewTrial(INCEPTION_V2, List.of(TrialParam.ofNumber("lrate", 0.01 * (i + 1),
+                    "{\"type\":\"float\"}"))));
+        }
+        ExperimentInfo experiment = experiments.create(new NewExperiment(unique("cancelled"), datasetId,
+                List.of(INCEPTION_V2), "{}", "random", "none", Budget.of(2, 3), Metric.VAL_ACCURACY, Direction.MAXIMIZE,
+                1, "admin"), newTrials);
+        ClaimedTrial running = trials.claimNext(experiment.id(), "test-worker").orElseThrow();
+        long id = running.trial().id();
+        trials.reportEpoch(id, new EpochMetrics(0, 1.0, 0.9, 0.5, 0.5, 0.01, 100.0));
+        byte[] checkpoint = ("checkpoint of cancelled trial " + id + " ").repeat(50).getBytes();
+        if (checkpointed) {
+            checkpoints.save(id, 0, new ByteArrayInputStream(checkpoint), true);
+        }
+        trials.reportEpoch(id, new EpochMetrics(1, 0.7, 0.6, 0.7, 0.7, 0.01, 100.0));
+        trials.flushMetrics();
+        experiments.cancel(experiment.id());
+        long waiting = trials.find(experiment.id(), 1).orElseThrow().id();
+        return new Cancelled(experiments.get(experiment.id()), id, waiting, checkpointed ? checkpoint : null);
+    }
 }

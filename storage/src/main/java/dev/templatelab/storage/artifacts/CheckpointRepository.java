@@ -33,7 +33,7 @@ interface CheckpointRepository extends JpaRepository<CheckpointEntity, Long> {
     @Query(value = """
             DELETE FROM checkpoints c USING trials t
             WHERE c.trial_id = t.id AND t.experiment_id = :experimentId AND NOT c.is_best
-              AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL')
+              AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL', 'CANCELLED')
             RETURNING c.uri""", nativeQuery = true)
     List<String> deleteNotBestOfEndedTrials(long experimentId);
 }

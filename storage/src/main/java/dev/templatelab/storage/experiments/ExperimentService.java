@@ -160,14 +160,17 @@ public class ExperimentService {
         return move(id, next, "experiment resumed");
     }
 
-    /** Cancels the experiment: WAITING and RUNNING trials become FAIL ("experiment cancelled"). */
+    /**
+     * Cancels the experiment: WAITING, RUNNING and HELD trials become CANCELLED (not FAIL: nothing went wrong), each
+     * keeping its curve and the best epoch and value of its best checkpoint, if it stored one.
+     */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public ExperimentInfo cancel(long id) {
         return retryingDeadlocks(() -> {
             ExperimentInfo cancelled = move(id, ExperimentState.CANCELLED, "experiment cancelled");
-            int stopped = trials.failUnfinished(id, "experiment cancelled");
+            int stopped = trials.cancelUnfinished(id);
             if (stopped > 0) {
-                events.info(id, stopped + " unfinished trial(s) failed by the cancellation");
+                events.info(id, stopped + " unfinished trial(s) cancelled with the experiment");
             }
             return cancelled;
         });

@@ -149,6 +149,35 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING', 'HELD')""", nativeQuery = true)
     int failUnfinished(Collection<Long> ids, String error);
 
+    /** Ends trials that are not finished yet (WAITING, RUNNING or HELD) as CANCELLED: stopped, not failed. */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials SET state = 'CANCELLED', finished_at = now(),
+                              epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id)
+            WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING', 'HELD')""", nativeQuery = true)
+    int cancelUnfinished(Collection<Long> ids);
+
+    /**
+     * Gives CANCELLED trials the best epoch of their best checkpoint and the objective's value at that epoch (null
+     * both without one), and counts their epochs again: what a cancelled trial reports is what it can hand over.
+     */
+    @Modifying(flushAutomatically = true, clearAutomatically = true)
+    @Query(value = """
+            UPDATE trials t SET
+                best_epoch = (SELECT c.epoch FROM checkpoints c WHERE c.trial_id = t.id AND c.is_best),
+                objective_value = (SELECT CASE e.objective WHEN 'TRAIN_LOSS' THEN m.train_loss
+                                                           WHEN 'VAL_LOSS' THEN m.val_loss
+                                                           WHEN 'VAL_ACCURACY' THEN m.val_accuracy
+                                                           WHEN 'VAL_MAP' THEN m.val_map
+                                                           ELSE m.val_macro_f1 END
+                                   FROM checkpoints c
+                                   JOIN trial_metrics m ON m.trial_id = c.trial_id AND m.epoch = c.epoch
+                                   JOIN experiments e ON e.id = t.experiment_id
+                                   WHERE c.trial_id = t.id AND c.is_best),
+                epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = t.id)
+            WHERE t.id IN (:ids) AND t.state = 'CANCELLED'""", nativeQuery = true)
+    int settleCancelled(Collection<Long> ids);
+
     @Query(value = "SELECT id FROM trials WHERE experiment_id = :experimentId AND state IN ('WAITING', 'RUNNING', 'HELD')"
             + " ORDER BY id FOR UPDATE", nativeQuery = true)
     List<Long> lockUnfinished(long experimentId);
@@ -190,11 +219,12 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             FROM trials t WHERE t.experiment_id = :experimentId""", nativeQuery = true)
     List<Object[]> totals(long experimentId);
 
-    Optional<TrialEntity> findFirstByExperimentIdAndStateOrderByObjectiveValueDescNumberAsc(long experimentId,
-                                                                                          TrialState state);
+    // Not null: a CANCELLED trial without a checkpoint has no value (DESC would put it first).
+    Optional<TrialEntity> findFirstByExperimentIdAndStateAndObjectiveValueNotNullOrderByObjectiveValueDescNumberAsc(
+            long experimentId, TrialState state);
 
-    Optional<TrialEntity> findFirstByExperimentIdAndStateOrderByObjectiveValueAscNumberAsc(long experimentId,
-                                                                                         TrialState state);
+    Optional<TrialEntity> findFirstByExperimentIdAndStateAndObjectiveValueNotNullOrderByObjectiveValueAscNumberAsc(
+            long experimentId, TrialState state);
 
     Optional<TrialEntity> findByExperimentIdAndNumber(long experimentId, int number);
 

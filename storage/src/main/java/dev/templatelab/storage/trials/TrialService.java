@@ -314,10 +314,36 @@ public class TrialService {
         return get(trialId);
     }
 
-    /** Ends every WAITING, RUNNING or HELD trial of an experiment as FAIL with {@code reason}; returns how many. */
+    /**
+     * Ends every WAITING, RUNNING or HELD trial of an experiment as FAIL with {@code reason} (the experiment failed);
+     * returns how many. A cancelled experiment's trials are {@linkplain #cancelUnfinished cancelled} instead.
+     */
     public int failUnfinished(long experimentId, String reason) {
         List<Long> ids = trials.lockUnfinished(experimentId);
         return ids.isEmpty() ? 0 : trials.failUnfinished(ids, reason);
+    }
+
+    /**
+     * Ends every WAITING, RUNNING or HELD trial of an experiment as CANCELLED (its experiment was cancelled), each with
+     * the best epoch and objective value of its best checkpoint, if it stored one; returns how many. A worker still
+     * storing an epoch's checkpoint when this runs calls {@link #settleCancelled} once it stopped.
+     */
+    public int cancelUnfinished(long experimentId) {
+        List<Long> ids = trials.lockUnfinished(experimentId);
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        int cancelled = trials.cancelUnfinished(ids);
+        trials.settleCancelled(ids);
+        return cancelled;
+    }
+
+    /**
+     * Sets a CANCELLED trial's best epoch and objective value (and epoch count) again from its best checkpoint, for a
+     * worker that stored a checkpoint after the cancel; false (nothing changed) if the trial is not CANCELLED.
+     */
+    public boolean settleCancelled(long trialId) {
+        return trials.settleCancelled(List.of(trialId)) == 1;
     }
 
     /** The trial with this id. */
@@ -348,7 +374,7 @@ public class TrialService {
 
     /**
      * A page of an experiment's trials best objective first in {@code direction}; trials without an
-     * objective value (waiting, running, failed) come last, ties in trial-number order. The
+     * objective value (waiting, running, failed, cancelled without a checkpoint) come last, ties in trial-number order. The
      * pageable's sort is ignored.
      */
     @Transactional(readOnly = true)
@@ -364,9 +390,20 @@ public class TrialService {
     /** The COMPLETE trial with the best objective value in {@code direction} (lowest number on ties). */
     @Transactional(readOnly = true)
     public Optional<TrialInfo> best(long experimentId, Direction direction) {
+        return best(experimentId, direction, TrialState.COMPLETE);
+    }
+
+    /**
+     * The trial in {@code state} with the best objective value in {@code direction} (lowest number on ties); trials
+     * without a value (a CANCELLED one that stored no checkpoint) are left out.
+     */
+    @Transactional(readOnly = true)
+    public Optional<TrialInfo> best(long experimentId, Direction direction, TrialState state) {
         Optional<TrialEntity> best = direction == Direction.MAXIMIZE
-                ? trials.findFirstByExperimentIdAndStateOrderByObjectiveValueDescNumberAsc(experimentId, TrialState.COMPLETE)
-                : trials.findFirstByExperimentIdAndStateOrderByObjectiveValueAscNumberAsc(experimentId, TrialState.COMPLETE);
+                ? trials.findFirstByExperimentIdAndStateAndObjectiveValueNotNullOrderByObjectiveValueDescNumberAsc(
+                        experimentId, state)
+                : trials.findFirstByExperimentIdAndStateAndObjectiveValueNotNullOrderByObjectiveValueAscNumberAsc(
+                        experimentId, state);
         return best.map(t -> toInfos(List.of(t)).get(0));
     }
 

@@ -15,6 +15,12 @@ public record TrialStats(Map<TrialState, Long> countsByState, Double lowestObjec
         return countsByState.getOrDefault(state, 0L);
     }
 
+    /** Number of trials that ended: COMPLETE, PRUNED, FAIL or CANCELLED. */
+    public long finished() {
+        return countsByState.entrySet().stream().filter(e -> e.getKey().isFinished()).mapToLong(Map.Entry::getValue)
+                .sum();
+    }
+
     /** Number of trials in every state. */
     public long total() {
         return countsByState.values().stream().mapToLong(Long::longValue).sum();

@@ -2,6 +2,7 @@ package dev.templatelab.storage.contract;
 
 import dev.templatelab.storage.IllegalTransitionException;
 import dev.templatelab.storage.NotFoundException;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.events.EventInfo;
 import dev.templatelab.storage.events.EventLevel;
 import dev.templatelab.storage.experiments.ExperimentInfo;
@@ -16,11 +17,13 @@ import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialParam;
 import dev.templatelab.storage.trials.TrialResult;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.storage.trials.TrialStats;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -252,19 +255,96 @@ class ExperimentContractTest extends StorageContractTest {
         assertThat(experiments.get(cancelled.id()).state()).isEqualTo(ExperimentState.CANCELLED);
     }
 
+    /**
+     * Cancelling is not failing: the running and the waiting trials become CANCELLED without an error, and the running
+     * one reports the best epoch and value of its best checkpoint, not of the epoch whose metrics came after it (the
+     * cancel landed between that epoch's metrics and its checkpoint). Once its worker stored that checkpoint and settled
+     * the trial, both move on to that epoch, and only that checkpoint stays.
+     */
     @Test
-    void cancelFailsWaitingAndRunningTrialsAndTheWorkerLosesItsLease() {
+    void cancelEndsWaitingAndRunningTrialsAsCancelledNotFailedWithTheirBestCheckpointedEpoch() {
         ExperimentInfo e = newExperiment(3);
         ClaimedTrial running = trials.claimNext(e.id(), "w").orElseThrow();
+        long id = running.lease().trialId();
+        trials.reportEpoch(id, new EpochMetrics(0, 1.0, 0.9, 0.6, 0.5, 0.01, 100.0));
+        CheckpointInfo first = checkpoints.save(id, 0, bytes("epoch 0"), true);
+        trials.reportEpoch(id, new EpochMetrics(1, 0.8, 0.7, 0.8, 0.7, 0.01, 100.0));
+        trials.flushMetrics();
 
         experiments.cancel(e.id());
 
-        assertThat(trials.stats(e.id()).count(TrialState.FAIL)).isEqualTo(3);
-        assertThat(trials.get(running.lease().trialId()).error()).isEqualTo("experiment cancelled");
+        TrialStats stats = trials.stats(e.id());
+        assertThat(stats.count(TrialState.CANCELLED)).isEqualTo(3);
+        assertThat(stats.count(TrialState.FAIL)).isZero();
+        assertThat(stats.finished()).isEqualTo(3);
+        assertThat(trialsOf(e.id())).allSatisfy(t -> {
+            assertThat(t.error()).isNull();
+            assertThat(t.finishedAt()).isNotNull();
+        });
+        TrialInfo cancelled = trials.get(id);
+        assertThat(trials.totals(e.id()).epochsRecorded()).as("its epochs are counted").isEqualTo(2);
+        assertThat(cancelled.bestEpoch()).as("the epoch of its best checkpoint").isZero();
+        assertThat(cancelled.objectiveValue()).as("that epoch's accuracy").isEqualTo(0.6);
+        assertThat(trialsOf(e.id())).filteredOn(t -> t.id() != id).allSatisfy(waiting -> {
+            assertThat(waiting.bestEpoch()).isNull();
+            assertThat(waiting.objectiveValue()).isNull();
+        });
+        assertThat(trials.best(e.id(), Direction.MAXIMIZE)).as("no trial completed").isEmpty();
+        assertThat(trials.best(e.id(), Direction.MAXIMIZE, TrialState.CANCELLED)).map(TrialInfo::id).contains(id);
+        assertThat(events.recent(e.id(), 5)).extracting(EventInfo::message)
+                .contains("3 unfinished trial(s) cancelled with the experiment");
         assertThat(trials.heartbeat(running.lease())).isFalse();
         assertThatThrownBy(() -> trials.complete(running.lease(), TrialResult.of(0.9)))
-                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("FAIL -> COMPLETE");
+                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("CANCELLED -> COMPLETE");
         assertThat(trials.claimNext(e.id(), "w")).isEmpty();
+
+        // The worker stores the checkpoint of the epoch whose metrics it wrote, settles the trial and trims the rest.
+        checkpoints.save(id, 1, bytes("epoch 1"), true);
+        assertThat(trials.settleCancelled(id)).isTrue();
+        assertThat(checkpoints.keepOnlyBest(e.id())).isEqualTo(1);
+        TrialInfo settled = trials.get(id);
+        assertThat(settled.bestEpoch()).isEqualTo(1);
+        assertThat(settled.objectiveValue()).isEqualTo(0.8);
+        assertThat(checkpoints.list(id)).singleElement().satisfies(c -> {
+            assertThat(c.epoch()).isEqualTo(1);
+            assertThat(c.best()).isTrue();
+        });
+        assertThat(Path.of(first.uri())).doesNotExist();
+    }
+
+    /** Trials that an earlier version failed on a cancel become CANCELLED with their best checkpoint's epoch (V11). */
+    @Test
+    void migrationV11TurnsTrialsFailedByACancelIntoCancelledOnes() throws Exception {
+        ExperimentInfo e = newExperiment(2);
+        ClaimedTrial a = trials.claimNext(e.id(), "w").orElseThrow();
+        ClaimedTrial b = trials.claimNext(e.id(), "w").orElseThrow();
+        trials.reportEpoch(a.lease().trialId(), new EpochMetrics(0, 1.0, 0.9, 0.55, 0.5, 0.01, 100.0));
+        trials.flushMetrics();
+        checkpoints.save(a.lease().trialId(), 0, bytes("epoch 0"), true);
+        trials.fail(b.lease(), "out of memory", null);
+        // as earlier versions left a cancel
+        jdbc.update("UPDATE trials SET state = 'FAIL', error = 'experiment cancelled', finished_at = now() WHERE id = ?",
+                a.lease().trialId());
+
+        String migration = new String(getClass().getResourceAsStream("/db/migration/V11__cancelled_trials.sql")
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String update = migration.substring(migration.indexOf("UPDATE trials"));
+        jdbc.update(update.substring(0, update.lastIndexOf(';')));
+
+        TrialInfo cancelled = trials.get(a.lease().trialId());
+        assertThat(cancelled.state()).isEqualTo(TrialState.CANCELLED);
+        assertThat(cancelled.error()).isNull();
+        assertThat(cancelled.bestEpoch()).isZero();
+        assertThat(cancelled.objectiveValue()).isEqualTo(0.55);
+        assertThat(trials.get(b.lease().trialId()).state()).as("a real failure stays one").isEqualTo(TrialState.FAIL);
+    }
+
+    private List<TrialInfo> trialsOf(long experimentId) {
+        return trials.page(experimentId, null, PageRequest.of(0, 100, Sort.by("number"))).getContent();
+    }
+
+    private static java.io.InputStream bytes(String s) {
+        return new java.io.ByteArrayInputStream(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test

@@ -293,12 +293,19 @@ class TrialLifecycleContractTest extends StorageContractTest {
     }
 
     @Test
-    void cancellingFailsHeldTrialsToo() {
+    void cancellingEndsHeldTrialsTooKeepingTheirCheckpointedValue() {
         ExperimentInfo e = newExperiment(1);
         TrialLease a = trials.claimNext(e.id(), "w1").orElseThrow().lease();
+        trials.reportEpoch(a.trialId(), new EpochMetrics(0, 1.0, 0.9, 0.5, 0.4, 0.01, 100.0));
+        trials.flushMetrics();
+        checkpoints.save(a.trialId(), 0, new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}), true);
         trials.hold(a, TrialResult.of(0.5));
-        assertThat(trials.failUnfinished(e.id(), "experiment cancelled")).isEqualTo(1);
-        assertThat(trials.get(a.trialId()).state()).isEqualTo(TrialState.FAIL);
+        assertThat(trials.cancelUnfinished(e.id())).isEqualTo(1);
+        TrialInfo held = trials.get(a.trialId());
+        assertThat(held.state()).isEqualTo(TrialState.CANCELLED);
+        assertThat(held.bestEpoch()).isZero();
+        assertThat(held.objectiveValue()).isEqualTo(0.5);
+        assertThatThrownBy(() -> trials.promote(a.trialId(), "w2")).isInstanceOf(IllegalTransitionException.class);
     }
 
     @Test

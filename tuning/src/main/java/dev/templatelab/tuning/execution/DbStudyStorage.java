@@ -32,7 +32,8 @@ import org.springframework.data.domain.Sort;
  * their distribution as JSON, and the intermediate values are the objective's column of {@code trial_metrics}
  * (one row per epoch, the first report wins). Every read goes to the database, so a sampler or pruner in any
  * process sees every worker's trials. A trial is finished through the lease of the worker that created or
- * claimed it ({@link #adopt}); WAITING trials (re-queued) look RUNNING to samplers and pruners.
+ * claimed it ({@link #adopt}); WAITING trials (re-queued) look RUNNING to samplers and pruners. A CANCELLED trial
+ * keeps the value of its best checkpointed epoch; a FAIL trial has none.
  */
 public final class DbStudyStorage implements StudyStorage {
 
@@ -116,6 +117,8 @@ public final class DbStudyStorage implements StudyStorage {
             case COMPLETE -> trials.complete(lease, result);
             case PRUNED -> trials.prune(lease, result);
             case FAIL -> trials.fail(lease, "failed", null);
+            case CANCELLED -> throw new IllegalArgumentException("trial " + number + " is cancelled with its experiment "
+                    + "(ExperimentService.cancel), not on its own");
             default -> throw new IllegalStateException();
         }
         leases.remove(number);
@@ -178,6 +181,7 @@ public final class DbStudyStorage implements StudyStorage {
             case HELD -> TrialState.HELD;
             case PRUNED -> TrialState.PRUNED;
             case FAIL -> TrialState.FAIL;
+            case CANCELLED -> TrialState.CANCELLED;
         };
         return new FrozenTrial(t.number(), state, t.template(), params, distributions,
                 state == TrialState.FAIL ? null : t.objectiveValue(), curve,

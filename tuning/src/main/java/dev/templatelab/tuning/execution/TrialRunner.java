@@ -15,6 +15,7 @@ import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialResult;
 import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.TrainingJob;
 import dev.templatelab.training.checkpoint.Checkpoints;
@@ -62,7 +63,9 @@ import org.springframework.stereotype.Component;
  * worker killed before the checkpoint leaves the epoch's metrics without it; the next worker resumes from the
  * previous epoch, trains this one again and its re-sent metrics are ignored ({@code ON CONFLICT DO NOTHING}): no
  * row lost, none duplicated. One killed after the checkpoint of an epoch whose verdict it did not carry out (a
- * hold) leaves it unmarked, and the next worker asks again before training on.
+ * hold) leaves it unmarked, and the next worker asks again before training on. An epoch whose metrics were written
+ * gets its checkpoint even if the experiment was cancelled meanwhile, and the CANCELLED trial's best epoch and value
+ * are then taken again from its best checkpoint: what it reports is what it hands over.
  */
 @Component
 public class TrialRunner {
@@ -430,7 +433,8 @@ public class TrialRunner {
 
     /**
      * A trial stopped before its end: held at a rung by ASHA; paused or shutting down puts it back in the queue
-     * without using up an attempt; otherwise it is not ours.
+     * without using up an attempt; otherwise it is not ours (if it was cancelled, whether the heartbeat said so or an
+     * epoch's lease check, it gets its best epoch from the checkpoints this worker stored, perhaps after the cancel).
      */
     private Result release(Assignment a, TrialControl.StopReason reason) {
         if (reason == TrialControl.StopReason.HELD) {
@@ -443,7 +447,24 @@ public class TrialRunner {
                     : "worker shutting down") + "); it resumes from its last epoch checkpoint");
             return Result.RELEASED;
         }
+        settleCancelled(a);
         return Result.DROPPED;
+    }
+
+    /**
+     * If the trial was cancelled: its best epoch and value again from its best checkpoint (this worker may have stored
+     * one after the cancel recorded them), and only that checkpoint kept; nothing otherwise. Best effort: the cancel
+     * recorded them already, from the checkpoints stored by then.
+     */
+    private void settleCancelled(Assignment a) {
+        try {
+            if (trials.settleCancelled(a.trialId())) {
+                checkpoints.keepOnlyBest(a.experiment().id());
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not record the cancelled trial's best checkpoint experiment={} trial={} number={} error=\"{}\"",
+                    a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
+        }
     }
 
     /** The pruner paused the trial at a rung: HELD with its value so far; its epoch checkpoint is already stored. */
@@ -539,10 +560,11 @@ public class TrialRunner {
             // carried out there (lost in between), and never twice.
             // The last epoch completes the trial; before it, ASHA may pause the trial at a rung.
             boolean mayHold = m.epoch() < context.epochs() - 1;
-            Trial.Verdict verdict = whenReachable("prune decision", () -> a.trial().verdict(mayHold));
+            Trial.Verdict verdict = whenReachable("prune decision", () -> verdictUnlessCancelled(mayHold));
             long t2 = System.nanoTime();
             pruneNanos.addAndGet(t2 - t1);
             whenReachable("epoch " + (m.epoch() + 1) + " checkpoint", () -> {
+                // Stored after a cancel too: the epoch's metrics are recorded, and its checkpoint goes with them.
                 checkpoints.save(a.trialId(), m.epoch(), last, isBest, verdict == Trial.Verdict.CONTINUE);   // replaces the epoch's row if retried
                 for (CheckpointInfo old : checkpoints.list(a.trialId())) {
                     if (old.epoch() < m.epoch() && !old.best()) {
@@ -554,6 +576,10 @@ public class TrialRunner {
             checkpointNanos.addAndGet(System.nanoTime() - t2);
             // No second lease check here: holding, pruning and completing each require the lease, and a trial that
             // continues checks it before its next epoch's writes.
+            if (verdict == null) {
+                control.stop(TrialControl.StopReason.EXPERIMENT_ENDED);
+                return Decision.STOP;
+            }
             return switch (verdict) {
                 case PRUNE -> Decision.PRUNE;
                 case HOLD -> {
@@ -562,6 +588,21 @@ public class TrialRunner {
                 }
                 case CONTINUE -> Decision.CONTINUE;
             };
+        }
+
+        /**
+         * The pruner's verdict on this epoch, or null when the experiment was cancelled since the epoch began (the
+         * trial is CANCELLED, so the pruner will not judge it): the worker then stores the epoch's checkpoint and stops.
+         */
+        private Trial.Verdict verdictUnlessCancelled(boolean mayHold) {
+            try {
+                return a.trial().verdict(mayHold);
+            } catch (IllegalStateException ended) {
+                if (trials.get(a.trialId()).state() == TrialState.CANCELLED) {
+                    return null;
+                }
+                throw ended;
+            }
         }
 
         /**

@@ -20,8 +20,10 @@ import java.util.SplittableRandom;
 final class ConditionalSampling {
 
     /**
-     * Trials a model can learn from: finished ones (failed ones have no value), and ones HELD at an ASHA rung,
-     * which are ranked like pruned ones by how far they got; without them TPE would not see most of an ASHA search.
+     * Trials a model can learn from: complete and pruned ones (failed ones have no value), and ones HELD at an ASHA
+     * rung, which are ranked like pruned ones by how far they got; without them TPE would not see most of an ASHA
+     * search. Not CANCELLED ones: where a cancel stopped them says nothing about their parameters (and a cancelled
+     * experiment samples no more).
      */
     static final Set<TrialState> LEARNABLE = Set.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.HELD);
 

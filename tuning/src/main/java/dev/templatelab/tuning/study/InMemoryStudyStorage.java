@@ -37,7 +37,7 @@ public final class InMemoryStudyStorage implements StudyStorage {
     @Override
     public synchronized void finishTrial(int number, TrialState state, Double value, Instant finished) {
         if (!state.isFinished()) {
-            throw new IllegalArgumentException("a trial is finished as COMPLETE, PRUNED or FAIL, not " + state);
+            throw new IllegalArgumentException("a trial is finished as COMPLETE, PRUNED, FAIL or CANCELLED, not " + state);
         }
         FrozenTrial t = running(number, "finish");
         trials.set(number, new FrozenTrial(number, state, t.template(), t.params(), t.distributions(), value,

@@ -86,7 +86,8 @@ public final class Study implements StudyView {
 
     /**
      * Ends a trial. COMPLETE needs the final objective value (NaN or infinite is recorded as FAIL, as Optuna
-     * does); PRUNED keeps its curve and, without a value, takes the last reported one; FAIL ignores the value.
+     * does); PRUNED keeps its curve and, without a value, takes the last reported one; FAIL ignores the value;
+     * CANCELLED (the search was cancelled while it ran) keeps the value given, its best so far, or none.
      */
     public synchronized void tell(Trial trial, TrialState state, Double value) {
         if (trial.study() != this) {
@@ -101,7 +102,9 @@ public final class Study implements StudyView {
             }
             case PRUNED -> value != null ? value : lastReported(trial.number());
             case FAIL -> null;
-            case RUNNING, HELD -> throw new IllegalArgumentException("tell takes COMPLETE, PRUNED or FAIL, not " + state);
+            case CANCELLED -> value;
+            case RUNNING, HELD -> throw new IllegalArgumentException("tell takes COMPLETE, PRUNED, FAIL or CANCELLED, not "
+                    + state);
         };
         TrialState recordedState = state == TrialState.COMPLETE && !Double.isFinite(recorded) ? TrialState.FAIL : state;
         storage.finishTrial(trial.number(), recordedState, recordedState == TrialState.FAIL ? null : recorded,

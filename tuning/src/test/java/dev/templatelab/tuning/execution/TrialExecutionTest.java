@@ -12,6 +12,8 @@ import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.study.Study;
 import dev.templatelab.tuning.testing.TinyDigits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -314,20 +316,82 @@ class TrialExecutionTest extends DigitsExperimentTest {
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.COMPLETE);
     }
 
+    /**
+     * A cancel stops the running trial and ends it and the waiting one as CANCELLED, not FAIL: no error, and the running
+     * one keeps its curve, its best epoch with that epoch's value, and that epoch's checkpoint (the only one left).
+     */
     @Test
     void cancellingStopsTheRunningTrialAndLeavesNothingToRun() throws Exception {
         ExperimentInfo e = launch(digits, 5, 30, "random", "none");
         TrialWorker w = worker("cancelled");
         CompletableFuture<Optional<TrialRunner.Result>> run = CompletableFuture.supplyAsync(w::workOnce);
-        waitFor(() -> trialsOf(e.id()).stream().anyMatch(t -> t.state() == TrialState.RUNNING), "a running trial");
+        waitFor(() -> trialsOf(e.id()).stream().anyMatch(t -> t.state() == TrialState.RUNNING
+                && checkpoints.latest(t.id()).isPresent()), "a running trial with a checkpoint");
+        Assignment second = scheduler.next("idle").orElseThrow();   // the experiment runs two at once
+        assertThat(trials.release(second.lease())).as("back in the queue").isTrue();
         launcher.cancel(e.id());
         assertThat(run.get(60, TimeUnit.SECONDS)).contains(TrialRunner.Result.DROPPED);
         assertThat(experiments.get(e.id()).state()).isEqualTo(ExperimentState.CANCELLED);
-        assertThat(trialsOf(e.id())).singleElement().satisfies(t -> {
-            assertThat(t.state()).isEqualTo(TrialState.FAIL);
-            assertThat(t.error()).contains("experiment cancelled");
+        List<TrialInfo> all = trialsOf(e.id());
+        assertThat(all).hasSize(2).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.CANCELLED);
+            assertThat(t.error()).isNull();
         });
+        TrialInfo ran = all.get(0);
+        assertThat(metrics.curve(ran.id())).isNotEmpty();
+        assertThat(checkpoints.list(ran.id())).as("only its best checkpoint stays").singleElement().satisfies(c -> {
+            assertThat(c.best()).isTrue();
+            assertThat(c.epoch()).isEqualTo(ran.bestEpoch());
+        });
+        assertThat(ran.objectiveValue()).isEqualTo(valueAt(ran, ran.bestEpoch()));
+        assertThat(all.get(1).bestEpoch()).as("the waiting trial stored no checkpoint").isNull();
         assertThat(w.workOnce()).isEmpty();
+    }
+
+    /**
+     * A cancel between an epoch's metrics and its checkpoint: here the pruner cancels during epoch 0's verdict, after
+     * which the worker (whose heartbeat would notice only much later) stores epoch 0's checkpoint, trains epoch 1,
+     * writes its metrics and then finds the trial CANCELLED when asking for the verdict. It still stores epoch 1's
+     * checkpoint and stops, and the trial's best epoch and value are those of its best checkpoint among both epochs,
+     * the best of its whole curve: what it reports is what it hands over.
+     */
+    @Test
+    void aCancelBetweenAnEpochsMetricsAndItsCheckpointStillStoresThatCheckpoint() throws Exception {
+        ExperimentInfo e = launch(digits, 1, 3, "random", "none");
+        Assignment claimed = scheduler.next("late").orElseThrow();
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        Study cancelling = Study.builder(e.name(), SearchSpace.fromJson(e.searchSpaceJson()))
+                .optObjective(studies.objective(e)).optStorage(claimed.storage())
+                .optPruner((study, trial) -> {
+                    if (cancelled.compareAndSet(false, true)) {
+                        launcher.cancel(e.id());
+                    }
+                    return false;
+                }).build();
+        Assignment a = new Assignment(claimed.experiment(), cancelling, claimed.storage(),
+                cancelling.reopen(claimed.trial().number()), claimed.trialId(), claimed.lease(), claimed.origin());
+        org.springframework.mock.env.MockEnvironment slowHeartbeat = new org.springframework.mock.env.MockEnvironment()
+                .withProperty("templatelab.tuning.heartbeat-interval", "1h")
+                .withProperty("templatelab.tuning.heartbeat-grace", "2h");
+        slowHeartbeat.setConversionService(new org.springframework.boot.convert.ApplicationConversionService());
+        TrialRunner slow = new TrialRunner(experiments, trials, checkpoints, events, datasets, datasetCopies,
+                weightsCopies, studies, locations, slowHeartbeat);
+
+        assertThat(slow.run(a, new TrialControl())).isEqualTo(TrialRunner.Result.DROPPED);
+
+        TrialInfo t = trials.get(a.trialId());
+        assertThat(t.state()).isEqualTo(TrialState.CANCELLED);
+        assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1);
+        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
+        assertThat(t.bestEpoch()).isEqualTo(best.epoch());
+        assertThat(t.objectiveValue()).as("the best of epochs 0 and 1, both checkpointed")
+                .isEqualTo(java.util.stream.Stream.of(valueAt(t, 0), valueAt(t, 1)).max(Double::compare).orElseThrow());
+        assertThat(checkpoints.list(t.id())).singleElement().isEqualTo(best);
+    }
+
+    private Double valueAt(TrialInfo t, int epoch) {
+        return metrics.curve(t.id()).stream().filter(r -> r.metrics().epoch() == epoch).findFirst().orElseThrow()
+                .metrics().valAccuracy();
     }
 
     @Test

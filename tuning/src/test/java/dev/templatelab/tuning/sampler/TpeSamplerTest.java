@@ -9,6 +9,7 @@ import dev.templatelab.tuning.space.FloatDistribution;
 import dev.templatelab.tuning.space.IntDistribution;
 import dev.templatelab.tuning.space.SearchSpace;
 import dev.templatelab.tuning.space.TemplateSpace;
+import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.study.Objective;
 import dev.templatelab.tuning.study.Study;
 import dev.templatelab.tuning.study.Trial;
@@ -144,6 +145,26 @@ class TpeSamplerTest {
         }
         assertThat(study.trials()).allSatisfy(t -> assertThat(QUADRATIC.contains(t.template(), t.params())).isTrue());
         assertThat(study.trial(0).value()).isEqualTo(study.trial(0).intermediateValues().get(0));
+    }
+
+    /**
+     * Cancelled trials are no observations: a cancel stopped them, not their value. However good their values, TPE
+     * samples as if they were not there (nor does it count them as failures: it ignores those too).
+     */
+    @Test
+    void cancelledTrialsAreIgnored() {
+        TpeSampler tpe = TpeSampler.builder(5).optStartupTrials(5).build();
+        Study study = minimise(tpe, QUADRATIC, 12, TpeSamplerTest::quadratic);
+        List<FrozenTrial> withCancelled = new ArrayList<>(study.trials());
+        FrozenTrial model = study.trial(0);
+        for (int i = 0; i < 10; i++) {
+            // far from the optimum, with values better than any complete trial's
+            Map<String, Object> corner = Map.of("flip_probability", 0.95 + i * 0.005, "weight_decay", 0.9);
+            withCancelled.add(new FrozenTrial(12 + i, TrialState.CANCELLED, model.template(), corner,
+                    model.distributions(), -1.0, new java.util.TreeMap<>(Map.of(0, -1.0)), model.started(),
+                    model.finished()));
+        }
+        assertThat(tpe.sample(study.withTrials(withCancelled), 30)).isEqualTo(tpe.sample(study, 30));
     }
 
     private static List<Map<String, Object>> params(Study study) {

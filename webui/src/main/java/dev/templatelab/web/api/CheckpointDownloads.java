@@ -2,8 +2,7 @@ package dev.templatelab.web.api;
 
 import dev.templatelab.storage.artifacts.ArtifactOutsideStoreException;
 import dev.templatelab.storage.artifacts.CheckpointService;
-import dev.templatelab.storage.experiments.ExperimentService;
-import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.experiments.BestCheckpoints;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -40,17 +39,17 @@ public class CheckpointDownloads {
 
     /** Header carrying the file's SHA-256 (hex). */
     public static final String CHECKSUM_HEADER = "X-Checksum-SHA256";
+    /** Header of a best checkpoint that is a cancelled trial's ({@code CANCELLED}): no trial completed. */
+    public static final String TRIAL_STATE_HEADER = "X-Trial-State";
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointDownloads.class);
 
     private final BestCheckpoints best;
     private final CheckpointService checkpoints;
-    private final ExperimentService experiments;
 
-    CheckpointDownloads(BestCheckpoints best, CheckpointService checkpoints, ExperimentService experiments) {
+    CheckpointDownloads(BestCheckpoints best, CheckpointService checkpoints) {
         this.best = best;
         this.checkpoints = checkpoints;
-        this.experiments = experiments;
     }
 
     @ApiResponse(responseCode = "200", description = "the checkpoint file (X-Checksum-SHA256, ETag)", content = @Content(
@@ -62,7 +61,9 @@ public class CheckpointDownloads {
     @ApiResponse(responseCode = "416", description = "no requested range lies in the file (no body)")
     @ApiResponse(responseCode = "500", description = "the file no longer matches its SHA-256, or a worker wrote it to "
             + "another artifact store than this server's")
-    @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)")
+    @Operation(summary = "The best checkpoint of the experiment's best trial (HTTP Range supported)", description =
+            "The best COMPLETE trial's; in a cancelled experiment where no trial completed, the best CANCELLED trial's "
+            + "(X-Trial-State: CANCELLED)")
     @GetMapping({"/api/experiments/{id}/best-checkpoint", "/download/experiments/{id}/best-checkpoint"})
     public ResponseEntity<?> bestCheckpoint(@PathVariable long id,
                                             @RequestHeader(name = HttpHeaders.IF_RANGE, required = false) String ifRange,
@@ -70,13 +71,10 @@ public class CheckpointDownloads {
                                             HttpServletResponse servletResponse) throws IOException {
         var download = best.ofExperiment(id);
         if (download.isEmpty()) {
-            ExperimentState state = experiments.get(id).state();
-            // An ended experiment gets no more trials: waiting would be in vain.
-            return ApiErrors.error(HttpStatus.NOT_FOUND, state.isFinished()
-                    ? "experiment " + id + " ended (" + state + ") without a complete trial with a checkpoint and runs "
-                    + "no more trials; launch it again (why its trials failed: GET /api/experiments/" + id
-                    + "/trials?state=FAIL)"
-                    : "experiment " + id + " has no complete trial with a checkpoint yet; wait for a trial to finish");
+            return ApiErrors.error(HttpStatus.NOT_FOUND, best.whyNone(id));
+        }
+        if (download.get().fromCancelledTrial()) {
+            servletResponse.setHeader(TRIAL_STATE_HEADER, TrialState.CANCELLED.name());
         }
         return serve(download.get(), ifRange, range, servletResponse);
     }

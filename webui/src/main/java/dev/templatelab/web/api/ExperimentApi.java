@@ -86,13 +86,16 @@ public class ExperimentApi {
                              Boolean allowRandomInit) {
     }
 
-    /** Trial counts of an experiment; held: paused at an ASHA rung, waiting to be promoted or pruned. */
-    public record TrialCountsJson(long total, long complete, long pruned, long failed, long running, long waiting,
-                                  long held) {
+    /**
+     * Trial counts of an experiment; held: paused at an ASHA rung, waiting to be promoted or pruned; cancelled: stopped
+     * by the experiment's cancel (not failed).
+     */
+    public record TrialCountsJson(long total, long complete, long pruned, long failed, long cancelled, long running,
+                                  long waiting, long held) {
         static TrialCountsJson of(TrialStats s) {
             return new TrialCountsJson(s.total(), s.count(TrialState.COMPLETE), s.count(TrialState.PRUNED),
-                    s.count(TrialState.FAIL), s.count(TrialState.RUNNING), s.count(TrialState.WAITING),
-                    s.count(TrialState.HELD));
+                    s.count(TrialState.FAIL), s.count(TrialState.CANCELLED), s.count(TrialState.RUNNING),
+                    s.count(TrialState.WAITING), s.count(TrialState.HELD));
         }
     }
 
@@ -118,7 +121,8 @@ public class ExperimentApi {
     }
 
     /**
-     * A trial; {@code params} maps each hyperparameter to its value. Epochs here (and in a trial's epochs and checkpoints)
+     * A trial; {@code params} maps each hyperparameter to its value. A CANCELLED trial's objective and bestEpoch are
+     * those of its best checkpoint (null without one); {@code error} is a FAIL trial's. Epochs here (and in a trial's epochs and checkpoints)
      * count from 1, as the pages and the command line show them; storage keeps 0-based indices.
      */
     public record TrialJson(long id, long experimentId, int number, String template, TrialState state,
@@ -212,7 +216,8 @@ public class ExperimentApi {
     @ApiResponse(responseCode = "403", description = "the operator role is needed")
     @ApiResponse(responseCode = "404", description = "no such experiment")
     @ApiResponse(responseCode = "409", description = "it has ended already")
-    @Operation(summary = "Cancel an experiment: running trials stop, waiting ones fail")
+    @Operation(summary = "Cancel an experiment: its running, waiting and held trials become CANCELLED (running ones stop "
+            + "after their minibatch), keeping their finished epochs and best checkpoint")
     @PostMapping("/api/experiments/{id}/cancel")
     public ExperimentJson cancel(@PathVariable long id) {
         control.cancel(id);

@@ -5,13 +5,21 @@ import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.experiments.ExperimentSummary;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.storage.trials.TrialStats;
 import org.springframework.stereotype.Service;
 
 import java.util.Optional;
 
-/** Finds the checkpoint to download for an experiment: the best checkpoint of its best trial. */
+/**
+ * Finds the checkpoint to download for an experiment: the best checkpoint of its best COMPLETE trial; in a cancelled
+ * experiment where no trial completed, that of its best CANCELLED trial (by the value of its best checkpointed epoch),
+ * the best model its training reached. Pruned trials are never offered: their training was judged not worth finishing.
+ */
 @Service
 public class BestCheckpoints {
 
@@ -28,6 +36,11 @@ public class BestCheckpoints {
     /** A checkpoint with the names a download needs. */
     public record Download(CheckpointInfo checkpoint, TrialInfo trial, ExperimentInfo experiment) {
 
+        /** Whether it is a cancelled trial's: no trial of the experiment completed. */
+        public boolean fromCancelledTrial() {
+            return trial.state() == TrialState.CANCELLED;
+        }
+
         /** "experiment-name_Template_trial-3.tlckpt", with unsafe characters replaced. */
         public String fileName() {
             return safe(experiment.name()) + "_" + safe(trial.template()) + "_trial-" + trial.number() + ".tlckpt";
@@ -38,12 +51,42 @@ public class BestCheckpoints {
         }
     }
 
-    /** The best trial's best (else latest) checkpoint, if the experiment has a complete trial with one. */
+    /**
+     * The best complete trial's best (else latest) checkpoint, if the experiment has a complete trial with one; else,
+     * in a cancelled experiment, the best cancelled trial's best checkpoint (a cancelled trial has a value only if it
+     * stored one).
+     */
     public Optional<Download> ofExperiment(long experimentId) {
         ExperimentInfo experiment = experiments.get(experimentId);
-        return trials.best(experimentId, experiment.direction()).flatMap(trial ->
+        Optional<Download> complete = trials.best(experimentId, experiment.direction()).flatMap(trial ->
                 checkpoints.best(trial.id()).or(() -> checkpoints.latest(trial.id()))
                         .map(c -> new Download(c, trial, experiment)));
+        if (complete.isPresent() || experiment.state() != ExperimentState.CANCELLED) {
+            return complete;
+        }
+        return trials.best(experimentId, experiment.direction(), TrialState.CANCELLED).flatMap(trial ->
+                checkpoints.best(trial.id()).map(c -> new Download(c, trial, experiment)));
+    }
+
+    /** Why {@link #ofExperiment} found nothing, and what to do: the 404 of the best-checkpoint download. */
+    public String whyNone(long experimentId) {
+        ExperimentSummary summary = experiments.summary(experimentId);
+        ExperimentState state = summary.experiment().state();
+        TrialStats counts = summary.trials();
+        String failed = counts.count(TrialState.FAIL) == 0 ? "" : " (why " + counts.count(TrialState.FAIL)
+                + " trial(s) failed: GET /api/experiments/" + experimentId + "/trials?state=FAIL)";
+        if (state == ExperimentState.CANCELLED) {
+            long cancelled = counts.count(TrialState.CANCELLED);
+            return "experiment " + experimentId + " was cancelled before any trial completed"
+                    + (cancelled == 0 ? "" : ", and none of its " + cancelled + " cancelled trial(s) finished an epoch "
+                    + "with a checkpoint") + ", so it has no model to download; launch it again" + failed;
+        }
+        if (state.isFinished()) {
+            // An ended experiment gets no more trials: waiting would be in vain.
+            return "experiment " + experimentId + " ended (" + state + ") without a complete trial with a checkpoint "
+                    + "and runs no more trials; launch it again" + failed;
+        }
+        return "experiment " + experimentId + " has no complete trial with a checkpoint yet; wait for a trial to finish";
     }
 
     /** One checkpoint by id, with its trial and experiment. */

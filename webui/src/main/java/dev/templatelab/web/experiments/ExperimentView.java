@@ -107,7 +107,8 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
     final VerticalLayout eventLog = new VerticalLayout();
 
     /** One template's line in the comparison table. */
-    public record TemplateRow(String template, long complete, long pruned, long failed, Double best, Double median) {
+    public record TemplateRow(String template, long complete, long pruned, long failed, long cancelled, Double best,
+                              Double median) {
     }
 
     public ExperimentView(ExperimentControl control, TrialService trials, MetricService metrics, EventService events,
@@ -170,6 +171,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         templateGrid.addColumn(TemplateRow::complete).setHeader("Complete");
         templateGrid.addColumn(TemplateRow::pruned).setHeader("Pruned");
         templateGrid.addColumn(TemplateRow::failed).setHeader("Failed");
+        templateGrid.addColumn(TemplateRow::cancelled).setHeader("Cancelled");
         templateGrid.addColumn(r -> fmt(r.best())).setHeader("Best").setKey("best");
         templateGrid.addColumn(r -> fmt(r.median())).setHeader("Median");
         templateGrid.setAllRowsVisible(true);
@@ -245,12 +247,13 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 + (experiment.pausedAt() != null || !experiment.pausedBefore().isZero() ? " (pauses not counted)" : ""));
 
         var s = summary.trials();
-        long finished = s.count(TrialState.COMPLETE) + s.count(TrialState.PRUNED) + s.count(TrialState.FAIL);
+        long finished = s.finished();
         Integer max = experiment.budget().maxTrials();
         long total = max != null ? Math.max(max, s.total()) : Math.max(1, s.total());
         progress.setValue(Math.min(1, finished / (double) total));
         counts.setText(finished + " of " + total + " trials finished: " + s.count(TrialState.COMPLETE) + " complete, "
                 + s.count(TrialState.PRUNED) + " pruned, " + s.count(TrialState.FAIL) + " failed, "
+                + (s.count(TrialState.CANCELLED) > 0 ? s.count(TrialState.CANCELLED) + " cancelled, " : "")
                 + s.count(TrialState.RUNNING) + " running, " + s.count(TrialState.WAITING) + " waiting"
                 + (s.count(TrialState.HELD) > 0 ? ", " + s.count(TrialState.HELD) + " held at a rung" : "") + " · "
                 + summary.totals().epochsRecorded() + " epochs trained");
@@ -268,9 +271,18 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
 
     private void refreshBest(ExperimentSummary summary) {
         var best = summary.best();
-        var checkpoint = best.isPresent() ? bestCheckpoints.ofExperiment(experimentId) : java.util.Optional.<BestCheckpoints.Download>empty();
+        // A cancelled experiment without a complete trial offers its best cancelled trial's checkpoint.
+        var checkpoint = best.isPresent() || experiment.state() == ExperimentState.CANCELLED
+                ? bestCheckpoints.ofExperiment(experimentId) : java.util.Optional.<BestCheckpoints.Download>empty();
         bestText.setText(best.map(t -> "Best trial #" + t.number() + " (" + t.template() + "): "
-                + fmt(t.objectiveValue()) + " " + TrialCharts.label(experiment.objective())).orElse("No complete trial yet"));
+                + fmt(t.objectiveValue()) + " " + TrialCharts.label(experiment.objective()))
+                .or(() -> checkpoint.filter(BestCheckpoints.Download::fromCancelledTrial).map(d -> "No trial completed; "
+                        + "best cancelled trial #" + d.trial().number() + " (" + d.trial().template() + "): "
+                        + fmt(d.trial().objectiveValue()) + " " + TrialCharts.label(experiment.objective()) + " at epoch "
+                        + (d.checkpoint().epoch() + 1) + ", whose checkpoint is offered"))
+                .orElse(experiment.state() == ExperimentState.CANCELLED
+                        ? "No trial completed, and no cancelled trial finished an epoch with a checkpoint"
+                        : "No complete trial yet"));
         if (checkpoint.isPresent()) {
             download.setHref("download/experiments/" + experimentId + "/best-checkpoint");
             download.setEnabled(true);
@@ -317,7 +329,8 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         history.setOption(TrialCharts.history(complete, experiment.objective()));
         parallel.setOption(TrialCharts.parallel(complete, experiment.objective()));
         comparison.setOption(TrialCharts.templateComparison(experiment.templates(), complete, experiment.objective()));
-        templateGrid.setItems(templateRows(complete, newest(TrialState.PRUNED), newest(TrialState.FAIL)));
+        templateGrid.setItems(templateRows(complete, newest(TrialState.PRUNED), newest(TrialState.FAIL),
+                newest(TrialState.CANCELLED)));
         refreshCurves();
         refreshEvaluation();
     }
@@ -327,9 +340,12 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 .getContent();
     }
 
-    private List<TemplateRow> templateRows(List<TrialInfo> complete, List<TrialInfo> pruned, List<TrialInfo> failed) {
+    private List<TemplateRow> templateRows(List<TrialInfo> complete, List<TrialInfo> pruned, List<TrialInfo> failed,
+                                           List<TrialInfo> cancelled) {
         Map<String, Long> prunedBy = pruned.stream().collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
         Map<String, Long> failedBy = failed.stream().collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
+        Map<String, Long> cancelledBy = cancelled.stream()
+                .collect(Collectors.groupingBy(TrialInfo::template, Collectors.counting()));
         boolean higher = experiment.objective().higherIsBetter();
         List<TemplateRow> rows = new ArrayList<>();
         for (String template : experiment.templates()) {
@@ -338,7 +354,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
             Double best = v.length == 0 ? null : higher ? v[v.length - 1] : v[0];
             Double median = v.length == 0 ? null : ChartOptions.quartiles(v)[2];
             rows.add(new TemplateRow(template, v.length, prunedBy.getOrDefault(template, 0L),
-                    failedBy.getOrDefault(template, 0L), best, median));
+                    failedBy.getOrDefault(template, 0L), cancelledBy.getOrDefault(template, 0L), best, median));
         }
         return rows;
     }
@@ -390,11 +406,12 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         return p.getSort().isSorted() ? p : PageRequest.of(p.getPageNumber(), p.getPageSize(), Sort.by("number"));
     }
 
-    /** Cancelling cannot be undone (unfinished trials fail): asked first, as deleting a dataset is. */
+    /** Cancelling cannot be undone (unfinished trials stop for good): asked first, as deleting a dataset is. */
     private void confirmCancel() {
         Dialogs.confirmDestructive("Cancel " + experiment.name() + "?",
-                "Running and waiting trials fail and the experiment cannot be resumed; finished trials and their "
-                        + "checkpoints stay. To stop for a while, pause it instead.",
+                "Running and waiting trials stop for good (CANCELLED, keeping the epochs they finished and their best "
+                        + "checkpoint) and the experiment cannot be resumed; finished trials and their checkpoints "
+                        + "stay. To stop for a while, pause it instead.",
                 "Cancel experiment", "Keep running", () -> act("cancelled", () -> control.cancel(experimentId)));
     }
 

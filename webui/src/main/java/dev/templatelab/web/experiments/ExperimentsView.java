@@ -17,7 +17,6 @@ import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
-import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
 import org.springframework.data.domain.Pageable;
@@ -99,8 +98,7 @@ public class ExperimentsView extends VerticalLayout {
     }
 
     private HorizontalLayout progress(Line line) {
-        long finished = line.row().trials().count(TrialState.COMPLETE) + line.row().trials().count(TrialState.PRUNED)
-                + line.row().trials().count(TrialState.FAIL);
+        long finished = line.row().trials().finished();
         Integer max = line.experiment().budget().maxTrials();
         long total = max != null ? max : Math.max(1, line.row().trials().total());
         ProgressBar bar = new ProgressBar(0, 1, Math.min(1, finished / (double) total));

@@ -29,6 +29,7 @@ import dev.templatelab.storage.metrics.RecordedEpoch;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialParam;
 import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.charts.EChart;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
@@ -124,7 +125,8 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
         summary.setText(trial.state() + " · objective " + Formats.objective(trial.objectiveValue(),
                 experiment.objective().higherIsBetter()) + (trial.bestEpoch() == null ? "" : " at epoch "
                 + (trial.bestEpoch() + 1)) + " · " + Formats.duration(trial.startedAt(), trial.finishedAt())
-                + " · worker " + (trial.workerId() == null ? "-" : trial.workerId()) + " · attempts " + trial.attempts());
+                + " · worker " + (trial.workerId() == null ? "-" : trial.workerId()) + " · attempts " + trial.attempts()
+                + (trial.state() == TrialState.CANCELLED ? " · stopped when the experiment was cancelled" : ""));
         error.setText(trial.error() == null ? "" : trial.error());
         error.setVisible(trial.error() != null);
         params.setItems(trial.params());
@@ -148,7 +150,9 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
             perClass.add(Evaluations.perClassGrid(evaluation.get()));
         } else {
             confusion.setVisible(false);
-            perClass.add(new Span("No evaluation recorded (the trial has not completed)."));
+            perClass.add(new Span(trial.state() == TrialState.CANCELLED
+                    ? "No evaluation recorded (the trial was cancelled before it completed)."
+                    : "No evaluation recorded (the trial has not completed)."));
         }
         checkpointGrid.setItems(checkpoints.list(trial.id()));
         eventLog.removeAll();

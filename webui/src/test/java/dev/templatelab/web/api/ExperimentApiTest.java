@@ -5,6 +5,7 @@ import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
 import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.trials.NewTrial;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.WebAppTest;
@@ -199,6 +200,7 @@ class ExperimentApiTest extends WebAppTest {
         assertThat(file.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(file.getBody()).isEqualTo(finished.bestCheckpoint());
         assertThat(file.getHeaders().getFirst("X-Checksum-SHA256")).isEqualTo(sha);
+        assertThat(file.getHeaders().containsKey(CheckpointDownloads.TRIAL_STATE_HEADER)).as("a complete trial's").isFalse();
         assertThat(file.getHeaders().getContentDisposition().getFilename())
                 .isEqualTo(finished.experiment().name() + "_" + TestData.INCEPTION_V2 + "_trial-3.tlckpt");
 
@@ -250,16 +252,76 @@ class ExperimentApiTest extends WebAppTest {
                 HttpStatus.NOT_FOUND, "no complete trial with a checkpoint yet");
     }
 
-    /** An ended experiment gets no more trials: the 404 says so instead of "wait". */
+    /** An ended experiment gets no more trials: the 404 says so instead of "wait", and why its trials failed. */
     @Test
     void anEndedExperimentWithoutACheckpointSaysItWillNotGetOne() {
         long id = post(launchJson(TestData.unique("ended"), "")).getBody().get("id").asLong();
         as(Role.OPERATOR).postForObject("/api/experiments/" + id + "/cancel", null, JsonNode.class);
         ResponseEntity<JsonNode> none = as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint",
                 JsonNode.class);
-        assertError(none, HttpStatus.NOT_FOUND, "experiment " + id + " ended (CANCELLED) without a complete trial "
-                + "with a checkpoint and runs no more trials; launch it again");
-        assertThat(none.getBody().get("error").asText()).doesNotContain("wait");
+        assertError(none, HttpStatus.NOT_FOUND, "experiment " + id + " was cancelled before any trial completed, so it "
+                + "has no model to download; launch it again");
+        assertThat(none.getBody().get("error").asText()).doesNotContain("wait", "fail");
+
+        long failed = experiments.create(new dev.templatelab.storage.experiments.NewExperiment(TestData.unique("failed"),
+                dataset.id(), List.of(TestData.INCEPTION_V2), "{}", "random", "none",
+                dev.templatelab.storage.experiments.Budget.of(2, 1), dev.templatelab.storage.metrics.Metric.VAL_ACCURACY,
+                dev.templatelab.storage.metrics.Direction.MAXIMIZE, 1, "admin"), List.of(new NewTrial(
+                TestData.INCEPTION_V2, List.of()))).id();
+        experiments.fail(failed, "the dataset vanished");
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/" + failed + "/best-checkpoint", JsonNode.class),
+                HttpStatus.NOT_FOUND, "experiment " + failed + " ended (FAILED) without a complete trial with a "
+                        + "checkpoint and runs no more trials; launch it again (why 1 trial(s) failed: GET "
+                        + "/api/experiments/" + failed + "/trials?state=FAIL)");
+    }
+
+    /**
+     * Cancelling is not failing: a running and a waiting trial become CANCELLED, counted as such, without an error. The
+     * running one reports the epoch of its checkpoint (not the later epoch whose metrics the cancel cut off from its
+     * checkpoint), and with no trial complete, the best-checkpoint download is that checkpoint, marked as a cancelled
+     * trial's. Without any checkpoint, the 404 says the experiment was cancelled before one was stored.
+     */
+    @Test
+    void aCancelledExperimentsTrialsAreCancelledNotFailedAndItsBestCancelledCheckpointIsOffered() {
+        TestData.Cancelled c = TestData.cancelledExperiment(experiments, trials, checkpoints, dataset.id(), true);
+        long id = c.experiment().id();
+
+        JsonNode experiment = as(Role.VIEWER).getForObject("/api/experiments/" + id, JsonNode.class);
+        assertThat(experiment.get("state").asText()).isEqualTo("CANCELLED");
+        assertThat(experiment.get("trials").get("cancelled").asInt()).isEqualTo(2);
+        assertThat(experiment.get("trials").get("failed").asInt()).isZero();
+        JsonNode list = as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials", JsonNode.class);
+        assertThat(list).hasSize(2).allSatisfy(t -> {
+            assertThat(t.get("state").asText()).isEqualTo("CANCELLED");
+            assertThat(t.get("error").isNull()).isTrue();
+        });
+        assertThat(as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials?state=CANCELLED", JsonNode.class))
+                .hasSize(2);
+        JsonNode ran = as(Role.VIEWER).getForObject("/api/trials/" + c.runningTrialId(), JsonNode.class);
+        assertThat(ran.get("trial").get("objective").asDouble()).as("epoch 1's, which has the checkpoint").isEqualTo(0.5);
+        assertThat(ran.get("trial").get("bestEpoch").asInt()).isEqualTo(1);
+        assertThat(ran.get("epochs")).as("its curve stays").hasSize(2);
+        assertThat(ran.get("checkpoints")).singleElement().satisfies(k -> {
+            assertThat(k.get("epoch").asInt()).isEqualTo(1);
+            assertThat(k.get("best").asBoolean()).isTrue();
+        });
+
+        ResponseEntity<byte[]> file = as(Role.VIEWER).getForEntity("/api/experiments/" + id + "/best-checkpoint",
+                byte[].class);
+        assertThat(file.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(file.getBody()).isEqualTo(c.checkpoint());
+        assertThat(file.getHeaders().getFirst(CheckpointDownloads.TRIAL_STATE_HEADER)).isEqualTo("CANCELLED");
+        assertThat(file.getHeaders().getContentDisposition().getFilename()).endsWith("_trial-0.tlckpt");
+
+        long bare = TestData.cancelledExperiment(experiments, trials, checkpoints, dataset.id(), false).experiment().id();
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/" + bare + "/best-checkpoint", JsonNode.class),
+                HttpStatus.NOT_FOUND, "experiment " + bare + " was cancelled before any trial completed, and none of its "
+                        + "2 cancelled trial(s) finished an epoch with a checkpoint, so it has no model to download; "
+                        + "launch it again");
+        JsonNode none = as(Role.VIEWER).getForObject("/api/trials/" + trials.find(bare, 0).orElseThrow().id(),
+                JsonNode.class);
+        assertThat(none.get("trial").get("objective").isNull()).isTrue();
+        assertThat(none.get("trial").get("bestEpoch").isNull()).isTrue();
     }
 
     /**

@@ -162,4 +162,40 @@ class ExperimentPagesTest extends UiTest {
         assertThat(page.accuracy.getOptionJson()).contains("0.9");
         assertThat(page.error.isVisible()).isFalse();
     }
+
+    /**
+     * A cancelled experiment's page counts its stopped trials as cancelled, not failed, and with no trial complete offers
+     * the best cancelled trial's checkpoint, saying so; that trial's page says it was stopped by the cancel, no error.
+     */
+    @Test
+    void aCancelledExperimentShowsCancelledTrialsAndOffersTheBestCancelledCheckpoint() {
+        long dataset = finished.experiment().datasetId();
+        TestData.Cancelled c = TestData.cancelledExperiment(experiments, trials, checkpoints, dataset, true);
+        UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id", Long.toString(c.experiment().id())));
+        ExperimentView page = _get(ExperimentView.class);
+
+        assertThat(page.counts.getText()).startsWith("2 of 2 trials finished: 0 complete, 0 pruned, 0 failed, "
+                + "2 cancelled, 0 running, 0 waiting");
+        assertThat(GridKt._get(page.templateGrid, 0)).satisfies(row -> {
+            assertThat(row.failed()).isZero();
+            assertThat(row.cancelled()).isEqualTo(2);
+        });
+        assertThat(page.bestText.getText()).isEqualTo("No trial completed; best cancelled trial #0 ("
+                + TestData.INCEPTION_V2 + "): 50.0 % val accuracy at epoch 1, whose checkpoint is offered");
+        assertThat(page.download.isVisible()).isTrue();
+        assertThat(page.bestSha.getText()).isEqualTo(checkpoints.best(c.runningTrialId()).orElseThrow().sha256());
+
+        UI.getCurrent().navigate(TrialView.class, new RouteParameters("id", Long.toString(c.runningTrialId())));
+        TrialView trial = _get(TrialView.class);
+        assertThat(trial.summary.getText()).startsWith("CANCELLED · objective 50.0 % at epoch 1")
+                .endsWith("stopped when the experiment was cancelled");
+        assertThat(trial.error.isVisible()).isFalse();
+
+        long bare = TestData.cancelledExperiment(experiments, trials, checkpoints, dataset, false).experiment().id();
+        UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id", Long.toString(bare)));
+        ExperimentView none = _get(ExperimentView.class);
+        assertThat(none.bestText.getText())
+                .isEqualTo("No trial completed, and no cancelled trial finished an epoch with a checkpoint");
+        assertThat(none.download.isVisible()).isFalse();
+    }
 }
