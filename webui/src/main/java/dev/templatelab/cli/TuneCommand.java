@@ -246,11 +246,11 @@ final class TuneCommand implements Callable<Integer> {
         String previous = "";
         while (!progress.stopped()) {
             ExperimentSummary s = experiments.summary(id);
-            long done = s.trials().count(TrialState.COMPLETE) + s.trials().count(TrialState.PRUNED)
-                    + s.trials().count(TrialState.FAIL);
-            String line = String.format(Locale.ROOT, "trials %d/%d done (%d complete, %d pruned, %d failed), %d running, "
-                            + "%d held; %d epochs; best %s", done, trials, s.trials().count(TrialState.COMPLETE),
+            long cancelled = s.trials().count(TrialState.CANCELLED);   // by a cancel in serve, on the same database
+            String line = String.format(Locale.ROOT, "trials %d/%d done (%d complete, %d pruned, %d failed%s), %d running, "
+                            + "%d held; %d epochs; best %s", s.trials().finished(), trials, s.trials().count(TrialState.COMPLETE),
                     s.trials().count(TrialState.PRUNED), s.trials().count(TrialState.FAIL),
+                    cancelled == 0 ? "" : ", " + cancelled + " cancelled",
                     s.trials().count(TrialState.RUNNING), s.trials().count(TrialState.HELD), s.totals().epochsRecorded(),
                     s.best().map(b -> String.format(Locale.ROOT, "%.4f (#%d %s)", b.objectiveValue(), b.number(),
                             b.template())).orElse("-"));
