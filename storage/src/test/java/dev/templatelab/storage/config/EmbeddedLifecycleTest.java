@@ -72,10 +72,11 @@ class EmbeddedLifecycleTest {
             JdbcTemplate jdbc = app.getBean(JdbcTemplate.class);
 
             assertThat(jdbc.queryForList("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank",
-                    String.class)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+                    String.class)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
             assertThat(jdbc.queryForList("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
                     String.class)).containsExactlyInAnyOrder("flyway_schema_history", "datasets", "experiments", "trials",
-                    "trial_params", "trial_metrics", "trial_evaluations", "checkpoints", "events", "experiment_tuning");
+                    "trial_params", "trial_metrics", "trial_evaluations", "checkpoints", "events", "experiment_tuning",
+                    "artifact_store");
             assertThat(jdbc.queryForList("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'", String.class))
                     .contains("experiments_state_created_idx", "trials_experiment_state_idx",
                             "trials_experiment_objective_idx", "trials_waiting_idx", "trial_metrics_pkey");
