@@ -1,6 +1,7 @@
 package dev.templatelab.cli;
 
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.storage.artifacts.LocalArtifactStore;
 import dev.templatelab.storage.config.DatabaseUrl;
 import dev.templatelab.storage.config.StorageConfiguration;
 import dev.templatelab.storage.config.StorageLocations;
@@ -61,6 +62,8 @@ final class WorkerCommand implements Callable<Integer> {
         // This machine may lack a dataset's folder: leave such experiments to the workers that have it.
         props.put(WorkerSettings.SKIP_UNREADABLE_DATASETS_PROPERTY, true);
         if (artifacts != null) {
+            // Before the database starts, so a mistyped folder is refused at once; the context checks it again.
+            new LocalArtifactStore(artifacts).checkWritable();
             props.put("templatelab.artifacts.root", artifacts.toAbsolutePath().toString());
         }
         if (id != null && !id.isBlank()) {

@@ -30,6 +30,8 @@ class WorkerCommandTest {
                 "give --artifacts / TEMPLATELAB_ARTIFACTS_ROOT a folder this user can write")
                 .doesNotContain("\tat ").doesNotContain("Exception");
         assertThat(worker.err().lines().filter(l -> l.startsWith("error:"))).hasSize(1);
+        assertThat(dir.resolve(".templatelab").resolve("postgres")).as("refused before the database started")
+                .doesNotExist();
     }
 
     /**
