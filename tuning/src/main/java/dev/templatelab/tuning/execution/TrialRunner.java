@@ -119,6 +119,8 @@ public class TrialRunner {
     private final java.util.concurrent.atomic.AtomicLong checkpointNanos = new java.util.concurrent.atomic.AtomicLong();
     /** System.nanoTime() of the last failed attempt to reach the database; 0: none yet. */
     private final java.util.concurrent.atomic.AtomicLong lastOutageNanos = new java.util.concurrent.atomic.AtomicLong();
+    /** System.nanoTime() of each running trial's first failed heartbeat since its last good one. */
+    private final Map<Long, Long> heartbeatOutages = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The time spent so far. */
     public Timings timings() {
@@ -141,6 +143,7 @@ public class TrialRunner {
         } finally {
             trialNanos.addAndGet(System.nanoTime() - started);
             beat.cancel(false);
+            heartbeatOutages.remove(a.trialId());
             Folders.deleteQuietly(dir);
         }
     }
@@ -495,6 +498,11 @@ public class TrialRunner {
                 return;
             }
             control.leaseConfirmed();
+            Long outage = heartbeatOutages.remove(a.trialId());
+            if (outage != null) {   // the warnings below get their ending, so a reader knows it is over
+                log.info("heartbeat through, database reachable again after {} s experiment={} trial={} number={}",
+                        (System.nanoTime() - outage) / 1_000_000_000L, a.experiment().id(), a.trialId(), a.trial().number());
+            }
             ExperimentState state = experiments.get(a.experiment().id()).state();
             if (state == ExperimentState.PAUSED) {
                 control.stop(TrialControl.StopReason.PAUSED);
@@ -507,6 +515,7 @@ public class TrialRunner {
             if (DatabaseErrors.isConnectionProblem(e)) {
                 noteDatabaseOutage();
             }
+            heartbeatOutages.putIfAbsent(a.trialId(), System.nanoTime());
             log.warn("heartbeat failed, database unreachable? retrying experiment={} trial={} number={} error=\"{}\"",
                     a.experiment().id(), a.trialId(), a.trial().number(), e.getMessage());
         } finally {

@@ -99,6 +99,10 @@ class DatabaseRestartTest {
                     .anyMatch(m -> m.contains("database unreachable; retrying") && m.contains("number=0"));
             postgres = EmbeddedPostgresServer.start(pgDir);
             assertThat(postgres.port()).as("same port, so the server's URL still works").isEqualTo(port);
+            // The warnings get their ending: an epoch report or a heartbeat says the database is back.
+            waitFor(() -> messages(retries).stream()
+                    .anyMatch(m -> m.contains("database reachable again after") && m.contains("number=0")),
+                    "trial #0's 'database reachable again' line");
 
             // 2. The server stops while trial #1 trains (its running trial goes back to the queue), PostgreSQL
             //    restarts too, and a new server with a new worker pool picks the experiment up.
@@ -172,6 +176,13 @@ class DatabaseRestartTest {
     }
 
     /** The condition, or false while the database is still coming back (the pool has no connection yet). */
+    /** The messages logged so far (the appender adds under its own lock: copied under it, not while it adds). */
+    private static List<String> messages(ListAppender<ILoggingEvent> appender) {
+        synchronized (appender) {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
     private static boolean holds(BooleanSupplier condition) {
         try {
             return condition.getAsBoolean();
