@@ -157,7 +157,7 @@ public class ExperimentLauncher {
         return created;
     }
 
-    /** Cancels an experiment: running trials stop at their next minibatch, waiting ones are failed. */
+    /** Cancels an experiment: its unfinished trials become CANCELLED; running ones stop at their next minibatch. */
     public ExperimentInfo cancel(long experimentId) {
         ExperimentInfo cancelled = experiments.cancel(experimentId);
         checkpoints.keepOnlyBest(experimentId);   // its trials ended: nothing resumes them (best effort)

@@ -2,6 +2,7 @@ package dev.templatelab.tuning.execution;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.templatelab.storage.IllegalTransitionException;
 import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
@@ -139,7 +140,13 @@ public class TrialRunner {
                         .replaceAll("[^A-Za-z0-9._-]", "_"));
         long started = System.nanoTime();
         try {
-            return train(a, control, dir);
+            Result result = train(a, control, dir);
+            if (result == Result.DROPPED) {
+                // A cancel between an epoch's verdict and its checkpoint (the hold, prune or completion then finds the
+                // trial CANCELLED): its best epoch and value follow the checkpoint stored after it. No-op otherwise.
+                settleCancelled(a);
+            }
+            return result;
         } finally {
             trialNanos.addAndGet(System.nanoTime() - started);
             beat.cancel(false);
@@ -367,7 +374,11 @@ public class TrialRunner {
         }
         if (a.lease().attempt() < tuning.maxAttempts()) {
             java.time.Duration delay = settings.retryDelayAfter(a.lease().attempt());
-            trials.requeue(a.trialId(), delay);
+            try {
+                trials.requeue(a.trialId(), delay);
+            } catch (IllegalTransitionException cancelled) {   // cancelled since the heartbeat above: not ours to retry
+                return Result.DROPPED;
+            }
             events.log(a.experiment().id(), a.trialId(), EventLevel.WARN, "trial #" + a.trial().number() + " failed on attempt "
                     + a.lease().attempt() + " of " + tuning.maxAttempts() + ", retrying: " + firstLine
                     + " (claimable again in " + delay.toSeconds() + " s)");

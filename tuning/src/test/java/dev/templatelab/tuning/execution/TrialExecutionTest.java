@@ -389,6 +389,44 @@ class TrialExecutionTest extends DigitsExperimentTest {
         assertThat(checkpoints.list(t.id())).singleElement().isEqualTo(best);
     }
 
+    /**
+     * A cancel during the last epoch's verdict: the epoch's checkpoint is stored after the cancel, and the completion
+     * then finds the trial CANCELLED. Its best epoch and value must still be those of its best checkpoint.
+     */
+    @Test
+    void aCancelDuringTheLastEpochsVerdictLeavesBestEpochAndCheckpointAgreeing() throws Exception {
+        ExperimentInfo e = launch(digits, 1, 3, "random", "none");
+        Assignment claimed = scheduler.next("late").orElseThrow();
+        java.util.concurrent.atomic.AtomicInteger verdicts = new java.util.concurrent.atomic.AtomicInteger();
+        Study cancelling = Study.builder(e.name(), SearchSpace.fromJson(e.searchSpaceJson()))
+                .optObjective(studies.objective(e)).optStorage(claimed.storage())
+                .optPruner((study, trial) -> {
+                    if (verdicts.incrementAndGet() == 3) {   // epoch 2 of 0..2
+                        launcher.cancel(e.id());
+                    }
+                    return false;
+                }).build();
+        Assignment a = new Assignment(claimed.experiment(), cancelling, claimed.storage(),
+                cancelling.reopen(claimed.trial().number()), claimed.trialId(), claimed.lease(), claimed.origin());
+        org.springframework.mock.env.MockEnvironment slowHeartbeat = new org.springframework.mock.env.MockEnvironment()
+                .withProperty("templatelab.tuning.heartbeat-interval", "1h")
+                .withProperty("templatelab.tuning.heartbeat-grace", "2h");
+        slowHeartbeat.setConversionService(new org.springframework.boot.convert.ApplicationConversionService());
+        TrialRunner slow = new TrialRunner(experiments, trials, checkpoints, events, datasets, datasetCopies,
+                weightsCopies, studies, locations, slowHeartbeat);
+
+        assertThat(slow.run(a, new TrialControl())).isEqualTo(TrialRunner.Result.DROPPED);
+
+        TrialInfo t = trials.get(a.trialId());
+        assertThat(verdicts.get()).isEqualTo(3);
+        assertThat(t.state()).isEqualTo(TrialState.CANCELLED);
+        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
+        assertThat(t.bestEpoch()).isEqualTo(best.epoch());
+        assertThat(t.objectiveValue()).as("the best of epochs 0-2, all checkpointed").isEqualTo(
+                java.util.stream.Stream.of(valueAt(t, 0), valueAt(t, 1), valueAt(t, 2)).max(Double::compare).orElseThrow());
+        assertThat(checkpoints.list(t.id())).as("a cancelled trial keeps only its best").singleElement().isEqualTo(best);
+    }
+
     private Double valueAt(TrialInfo t, int epoch) {
         return metrics.curve(t.id()).stream().filter(r -> r.metrics().epoch() == epoch).findFirst().orElseThrow()
                 .metrics().valAccuracy();
