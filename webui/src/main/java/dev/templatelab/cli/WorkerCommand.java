@@ -62,7 +62,8 @@ final class WorkerCommand implements Callable<Integer> {
         // This machine may lack a dataset's folder: leave such experiments to the workers that have it.
         props.put(WorkerSettings.SKIP_UNREADABLE_DATASETS_PROPERTY, true);
         if (artifacts != null) {
-            // Before the database starts, so a mistyped folder is refused at once; the context checks it again.
+            // Before the database starts, so a folder that cannot be written is refused at once (creating it if its
+            // parent allows: a mistyped one is then refused as empty, once the database says which store it expects).
             new LocalArtifactStore(artifacts).checkWritable();
             props.put("templatelab.artifacts.root", artifacts.toAbsolutePath().toString());
         }

@@ -54,7 +54,8 @@ class WorkerCommandTest {
 
         assertThat(elsewhere.code()).isEqualTo(1);
         assertThat(elsewhere.err()).contains("error: " + other + " is not the artifact store of this database's "
-                + "experiments: it has no store id (file templatelab-store-id), theirs is " + storeId,
+                + "experiments: it is empty (a new folder, or a mistyped path?) and has no store id (file "
+                + "templatelab-store-id), theirs is " + storeId,
                 "echo " + storeId + " > " + other.resolve("templatelab-store-id")).doesNotContain("\tat ");
         assertThat(elsewhere.err().lines().filter(l -> l.startsWith("error:"))).hasSize(1);
     }

@@ -55,12 +55,21 @@ public final class ArtifactStoreIdentity {
         }
         String theirs = recorded.orElseThrow();
         if (marked.isEmpty()) {
-            throw notThisDatabasesStore("it has no store id (file " + MARKER + ")", theirs);
+            throw notThisDatabasesStore((isEmpty() ? "it is empty (a new folder, or a mistyped path?) and has"
+                    : "it has") + " no store id (file " + MARKER + ")", theirs);
         }
         if (!marked.get().equals(theirs)) {
             throw notThisDatabasesStore("its store id (file " + MARKER + ") is " + marked.get(), theirs);
         }
         return theirs;
+    }
+
+    private boolean isEmpty() {
+        try (var entries = Files.list(folder)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private Optional<String> recorded() {
