@@ -75,7 +75,7 @@ public class BestCheckpoints {
         TrialStats counts = summary.trials();
         String failed = counts.count(TrialState.FAIL) == 0 ? "" : " (why " + counts.count(TrialState.FAIL)
                 + " trial(s) failed: GET /api/experiments/" + experimentId + "/trials?state=FAIL)";
-        if (state == ExperimentState.CANCELLED) {
+        if (state == ExperimentState.CANCELLED && counts.count(TrialState.COMPLETE) == 0) {
             long cancelled = counts.count(TrialState.CANCELLED);
             return "experiment " + experimentId + " was cancelled before any trial completed"
                     + (cancelled == 0 ? "" : ", and none of its " + cancelled + " cancelled trial(s) finished an epoch "
