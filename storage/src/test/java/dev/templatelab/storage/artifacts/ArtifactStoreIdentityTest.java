@@ -105,9 +105,14 @@ class ArtifactStoreIdentityTest {
 
         assertThatThrownBy(() -> new ArtifactStoreIdentity(jdbc, empty).check())
                 .isInstanceOf(UnusableArtifactStoreException.class)
+                .hasMessageStartingWith(empty + " is not the artifact store of this database's experiments: it is "
+                        + "empty (a new folder, or a mistyped path?) and has no store id (file templatelab-store-id), "
+                        + "theirs is " + id);
+        assertThat(empty.resolve(ArtifactStoreIdentity.MARKER)).as("nothing written").doesNotExist();
+        Files.createDirectories(empty.resolve("experiments"));   // a store of its own, as another server's
+        assertThatThrownBy(() -> new ArtifactStoreIdentity(jdbc, empty).check())
                 .hasMessageStartingWith(empty + " is not the artifact store of this database's experiments: it has no "
                         + "store id (file templatelab-store-id), theirs is " + id);
-        assertThat(empty.resolve(ArtifactStoreIdentity.MARKER)).as("nothing written").doesNotExist();
 
         Files.writeString(empty.resolve(ArtifactStoreIdentity.MARKER), id + "\n");   // what `echo ID > file` writes
         assertThat(new ArtifactStoreIdentity(jdbc, empty).check()).as("adopted").isEqualTo(id);
