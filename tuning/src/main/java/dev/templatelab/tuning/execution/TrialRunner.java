@@ -142,8 +142,9 @@ public class TrialRunner {
         try {
             Result result = train(a, control, dir);
             if (result == Result.DROPPED) {
-                // A cancel between an epoch's verdict and its checkpoint (the hold, prune or completion then finds the
-                // trial CANCELLED): its best epoch and value follow the checkpoint stored after it. No-op otherwise.
+                // However the trial was dropped (stopped by a cancel, or a hold, prune, completion or retry that found
+                // it CANCELLED), its best epoch and value follow any checkpoint stored after the cancel. No-op if the
+                // trial is not CANCELLED.
                 settleCancelled(a);
             }
             return result;
@@ -461,8 +462,7 @@ public class TrialRunner {
                     : "worker shutting down") + "); it resumes from its last epoch checkpoint");
             return Result.RELEASED;
         }
-        settleCancelled(a);
-        return Result.DROPPED;
+        return Result.DROPPED;   // run() settles it if it was cancelled
     }
 
     /**
