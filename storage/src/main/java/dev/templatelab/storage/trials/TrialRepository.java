@@ -149,11 +149,13 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING', 'HELD')""", nativeQuery = true)
     int failUnfinished(Collection<Long> ids, String error);
 
-    /** Ends trials that are not finished yet (WAITING, RUNNING or HELD) as CANCELLED: stopped, not failed. */
+    /**
+     * Ends trials that are not finished yet (WAITING, RUNNING or HELD) as CANCELLED: stopped, not failed. Their best
+     * epoch, value and epoch count come from {@link #settleCancelled}, run right after.
+     */
     @Modifying(flushAutomatically = true, clearAutomatically = true)
     @Query(value = """
-            UPDATE trials SET state = 'CANCELLED', finished_at = now(),
-                              epoch_count = (SELECT count(*) FROM trial_metrics m WHERE m.trial_id = trials.id)
+            UPDATE trials SET state = 'CANCELLED', finished_at = now()
             WHERE id IN (:ids) AND state IN ('WAITING', 'RUNNING', 'HELD')""", nativeQuery = true)
     int cancelUnfinished(Collection<Long> ids);
 
