@@ -357,29 +357,8 @@ class TrialExecutionTest extends DigitsExperimentTest {
      */
     @Test
     void aCancelBetweenAnEpochsMetricsAndItsCheckpointStillStoresThatCheckpoint() throws Exception {
-        ExperimentInfo e = launch(digits, 1, 3, "random", "none");
-        Assignment claimed = scheduler.next("late").orElseThrow();
-        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
-        Study cancelling = Study.builder(e.name(), SearchSpace.fromJson(e.searchSpaceJson()))
-                .optObjective(studies.objective(e)).optStorage(claimed.storage())
-                .optPruner((study, trial) -> {
-                    if (cancelled.compareAndSet(false, true)) {
-                        launcher.cancel(e.id());
-                    }
-                    return false;
-                }).build();
-        Assignment a = new Assignment(claimed.experiment(), cancelling, claimed.storage(),
-                cancelling.reopen(claimed.trial().number()), claimed.trialId(), claimed.lease(), claimed.origin());
-        org.springframework.mock.env.MockEnvironment slowHeartbeat = new org.springframework.mock.env.MockEnvironment()
-                .withProperty("templatelab.tuning.heartbeat-interval", "1h")
-                .withProperty("templatelab.tuning.heartbeat-grace", "2h");
-        slowHeartbeat.setConversionService(new org.springframework.boot.convert.ApplicationConversionService());
-        TrialRunner slow = new TrialRunner(experiments, trials, checkpoints, events, datasets, datasetCopies,
-                weightsCopies, studies, locations, slowHeartbeat);
+        TrialInfo t = runCancellingAtVerdict(1).trial();
 
-        assertThat(slow.run(a, new TrialControl())).isEqualTo(TrialRunner.Result.DROPPED);
-
-        TrialInfo t = trials.get(a.trialId());
         assertThat(t.state()).isEqualTo(TrialState.CANCELLED);
         assertThat(metrics.curve(t.id())).extracting(r -> r.metrics().epoch()).containsExactly(0, 1);
         CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
@@ -395,13 +374,33 @@ class TrialExecutionTest extends DigitsExperimentTest {
      */
     @Test
     void aCancelDuringTheLastEpochsVerdictLeavesBestEpochAndCheckpointAgreeing() throws Exception {
+        CancelledRun run = runCancellingAtVerdict(3);   // epoch 2 of 0..2
+        TrialInfo t = run.trial();
+
+        assertThat(run.verdicts()).isEqualTo(3);
+        assertThat(t.state()).isEqualTo(TrialState.CANCELLED);
+        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
+        assertThat(t.bestEpoch()).isEqualTo(best.epoch());
+        assertThat(t.objectiveValue()).as("the best of epochs 0-2, all checkpointed").isEqualTo(
+                java.util.stream.Stream.of(valueAt(t, 0), valueAt(t, 1), valueAt(t, 2)).max(Double::compare).orElseThrow());
+        assertThat(checkpoints.list(t.id())).as("a cancelled trial keeps only its best").singleElement().isEqualTo(best);
+    }
+
+    private record CancelledRun(TrialInfo trial, int verdicts) {
+    }
+
+    /**
+     * Runs the one trial of a new 3-epoch experiment whose pruner cancels the experiment during its
+     * {@code cancelAt}-th verdict (and never prunes), with heartbeats too slow to notice: the run must end DROPPED.
+     */
+    private CancelledRun runCancellingAtVerdict(int cancelAt) {
         ExperimentInfo e = launch(digits, 1, 3, "random", "none");
         Assignment claimed = scheduler.next("late").orElseThrow();
         java.util.concurrent.atomic.AtomicInteger verdicts = new java.util.concurrent.atomic.AtomicInteger();
         Study cancelling = Study.builder(e.name(), SearchSpace.fromJson(e.searchSpaceJson()))
                 .optObjective(studies.objective(e)).optStorage(claimed.storage())
                 .optPruner((study, trial) -> {
-                    if (verdicts.incrementAndGet() == 3) {   // epoch 2 of 0..2
+                    if (verdicts.incrementAndGet() == cancelAt) {
                         launcher.cancel(e.id());
                     }
                     return false;
@@ -416,15 +415,7 @@ class TrialExecutionTest extends DigitsExperimentTest {
                 weightsCopies, studies, locations, slowHeartbeat);
 
         assertThat(slow.run(a, new TrialControl())).isEqualTo(TrialRunner.Result.DROPPED);
-
-        TrialInfo t = trials.get(a.trialId());
-        assertThat(verdicts.get()).isEqualTo(3);
-        assertThat(t.state()).isEqualTo(TrialState.CANCELLED);
-        CheckpointInfo best = checkpoints.best(t.id()).orElseThrow();
-        assertThat(t.bestEpoch()).isEqualTo(best.epoch());
-        assertThat(t.objectiveValue()).as("the best of epochs 0-2, all checkpointed").isEqualTo(
-                java.util.stream.Stream.of(valueAt(t, 0), valueAt(t, 1), valueAt(t, 2)).max(Double::compare).orElseThrow());
-        assertThat(checkpoints.list(t.id())).as("a cancelled trial keeps only its best").singleElement().isEqualTo(best);
+        return new CancelledRun(trials.get(a.trialId()), verdicts.get());
     }
 
     private Double valueAt(TrialInfo t, int epoch) {
