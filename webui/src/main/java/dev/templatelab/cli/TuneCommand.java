@@ -32,6 +32,7 @@ import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
 import dev.templatelab.web.datasets.DatasetImports;
+import dev.templatelab.web.experiments.BestCheckpoints;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -348,17 +349,17 @@ final class TuneCommand implements Callable<Integer> {
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
-            // A cancelled search hands over what its cancelled trials reached, as the REST download does.
-            Optional<TrialInfo> cancelled = summary.experiment().state()
-                    != dev.templatelab.storage.experiments.ExperimentState.CANCELLED ? Optional.empty()
-                    : trialService.best(summary.experiment().id(), summary.experiment().direction(), TrialState.CANCELLED);
-            Optional<CheckpointInfo> saved = cancelled.flatMap(c -> context.getBean(CheckpointService.class).best(c.id()));
-            if (saved.isPresent()) {
-                TrialInfo c = cancelled.get();
+            // A cancelled search hands over what its cancelled trials reached: the REST download's choice.
+            Optional<BestCheckpoints.Download> cancelled = new BestCheckpoints(context.getBean(ExperimentService.class),
+                    trialService, context.getBean(CheckpointService.class)).ofExperiment(summary.experiment().id())
+                    .filter(BestCheckpoints.Download::fromCancelledTrial);
+            if (cancelled.isPresent()) {
+                TrialInfo c = cancelled.get().trial();
+                CheckpointInfo saved = cancelled.get().checkpoint();
                 out.printf(Locale.ROOT, "best cancelled trial: #%d %s, %s = %.4f at epoch %d%nparams: %s%n", c.number(),
                         c.template(), StudyParts.objectiveName(summary.experiment().objective()), c.objectiveValue(),
-                        saved.get().epoch() + 1, params(c));
-                out.printf("checkpoint %s%nsha256     %s%n", Path.of(saved.get().uri()), saved.get().sha256());
+                        saved.epoch() + 1, params(c));
+                out.printf("checkpoint %s%nsha256     %s%n", Path.of(saved.uri()), saved.sha256());
             }
         }
         // Why trials failed, without a trip to the logs: the distinct errors, with the first trial of each.

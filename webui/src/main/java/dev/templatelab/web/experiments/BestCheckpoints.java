@@ -27,7 +27,8 @@ public class BestCheckpoints {
     private final TrialService trials;
     private final CheckpointService checkpoints;
 
-    BestCheckpoints(ExperimentService experiments, TrialService trials, CheckpointService checkpoints) {
+    /** Public for {@code tune}, whose context has no web beans: its report offers the same checkpoint. */
+    public BestCheckpoints(ExperimentService experiments, TrialService trials, CheckpointService checkpoints) {
         this.experiments = experiments;
         this.trials = trials;
         this.checkpoints = checkpoints;
