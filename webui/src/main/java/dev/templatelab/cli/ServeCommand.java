@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
         // The local workers' trial lines ("trial ... started/ended", experiment= and trial= keys) at info, as a
         // worker logs them: serve's log is where they are looked for. slf4j-simple reads a logger's level when the
         // logger is made, which is when the context loads the workers' classes, after this.
-        System.setProperty(TUNING_LOG_LEVEL, System.getProperty(TUNING_LOG_LEVEL, "info"));
+        logTrialLinesAtInfo();
         ConfigurableApplicationContext context = start(args.toArray(String[]::new));
         CountDownLatch closed = new CountDownLatch(1);
         context.addApplicationListener(event -> {
@@ -64,6 +64,11 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static final String TUNING_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.templatelab.tuning";
+
+    /** The tuning workers' trial lines at info (serve and worker), unless a -D setting says otherwise. */
+    static void logTrialLinesAtInfo() {
+        System.setProperty(TUNING_LOG_LEVEL, System.getProperty(TUNING_LOG_LEVEL, "info"));
+    }
 
     /**
      * Starts the web app; a failed start is left to the one {@code error:} line {@link TemplateLabCli} prints, not

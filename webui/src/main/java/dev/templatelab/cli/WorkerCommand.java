@@ -54,8 +54,7 @@ final class WorkerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--nd4j-threads must be at least 1, got " + nd4jThreads);
         }
         // A worker's log is its record: trial lines (experiment=, trial= keys) at info, with timestamps.
-        System.setProperty("org.slf4j.simpleLogger.log.dev.templatelab.tuning",
-                System.getProperty("org.slf4j.simpleLogger.log.dev.templatelab.tuning", "info"));
+        ServeCommand.logTrialLinesAtInfo();
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         Map<String, Object> props = new HashMap<>();
