@@ -28,6 +28,7 @@ import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.StudyParts;
 import dev.templatelab.tuning.execution.TrialScheduler;
+import dev.templatelab.tuning.execution.WorkerPool;
 import dev.templatelab.tuning.execution.WorkerSettings;
 import dev.templatelab.tuning.space.SpaceOverride;
 import dev.templatelab.tuning.space.SpaceOverrides;
@@ -191,6 +192,9 @@ final class TuneCommand implements Callable<Integer> {
                 if (summary == null) {
                     return 130;   // interrupted: said by the hook
                 }
+                // Its workers stop first: after a cancel (from serve) one may still be storing its trial's last epoch,
+                // which can change that trial's best epoch and value; stopped, every trial of ours is settled.
+                context.getBean(WorkerPool.class).stop();
                 report(context, summary, out);
                 return summary.best().isPresent() ? 0 : 1;
             } catch (RuntimeException failed) {
@@ -308,19 +312,18 @@ final class TuneCommand implements Callable<Integer> {
                 .getContent();
         Optional<TrialInfo> best = summary.best();
         Optional<CheckpointInfo> checkpoint = best.flatMap(b -> context.getBean(CheckpointService.class).best(b.id()));
+        // A search cancelled (from serve) before any trial completed hands over what its cancelled trials reached:
+        // the REST download's choice.
+        Optional<BestCheckpoints.Download> cancelled = best.isPresent() ? Optional.empty()
+                : new BestCheckpoints(context.getBean(ExperimentService.class), trialService,
+                        context.getBean(CheckpointService.class)).ofExperiment(summary.experiment().id())
+                        .filter(BestCheckpoints.Download::fromCancelledTrial);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("experiment", summary.experiment().id());
             o.put("state", summary.experiment().state().name());
-            o.put("best", best.map(b -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("template", b.template());
-                m.put("objective", b.objectiveValue());
-                m.put("params", params(b));
-                m.put("checkpoint", checkpoint.map(c -> Path.of(c.uri()).toString()).orElse(null));
-                m.put("sha256", checkpoint.map(CheckpointInfo::sha256).orElse(null));
-                return m;
-            }).orElse(null));
+            o.put("best", best.map(b -> bestJson(b, checkpoint))
+                    .or(() -> cancelled.map(c -> bestJson(c.trial(), Optional.of(c.checkpoint())))).orElse(null));
             List<Map<String, Object>> rows = new ArrayList<>();
             for (TrialInfo t : all) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -349,10 +352,6 @@ final class TuneCommand implements Callable<Integer> {
             checkpoint.ifPresent(c -> out.printf("checkpoint %s%nsha256     %s%n", Path.of(c.uri()), c.sha256()));
         } else {
             out.println("\nno trial completed");
-            // A cancelled search hands over what its cancelled trials reached: the REST download's choice.
-            Optional<BestCheckpoints.Download> cancelled = new BestCheckpoints(context.getBean(ExperimentService.class),
-                    trialService, context.getBean(CheckpointService.class)).ofExperiment(summary.experiment().id())
-                    .filter(BestCheckpoints.Download::fromCancelledTrial);
             if (cancelled.isPresent()) {
                 TrialInfo c = cancelled.get().trial();
                 CheckpointInfo saved = cancelled.get().checkpoint();
@@ -375,6 +374,22 @@ final class TuneCommand implements Callable<Integer> {
             out.printf("... and %d other error(s): './templatelab serve' shows every trial's%n", firstTrialOf.size() - 3);
         }
         out.flush();
+    }
+
+    /**
+     * {@code --json}'s {@code best}: a COMPLETE trial's, or in a cancelled search without one the best CANCELLED
+     * trial's ({@code state} says which); {@code epoch} (1-based) is its checkpoint's.
+     */
+    private static Map<String, Object> bestJson(TrialInfo trial, Optional<CheckpointInfo> checkpoint) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("template", trial.template());
+        m.put("state", trial.state().name());
+        m.put("objective", trial.objectiveValue());
+        m.put("params", params(trial));
+        m.put("epoch", checkpoint.map(c -> c.epoch() + 1).orElse(null));
+        m.put("checkpoint", checkpoint.map(c -> Path.of(c.uri()).toString()).orElse(null));
+        m.put("sha256", checkpoint.map(CheckpointInfo::sha256).orElse(null));
+        return m;
     }
 
     /**

@@ -7,13 +7,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.cli.CapturedOutput.Run;
 import dev.templatelab.testdata.TinyDigits;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
+import dev.templatelab.storage.artifacts.CheckpointService;
+import dev.templatelab.storage.experiments.ExperimentRow;
+import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.ExperimentState;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import java.nio.file.Files;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.domain.Pageable;
 
 /** {@code tune --json}: a real, tiny experiment over two templates on the bundled digits, embedded PostgreSQL. */
 class TuneCliTest {
@@ -39,7 +58,9 @@ class TuneCliTest {
         JsonNode result = new ObjectMapper().readTree(r.out());
         JsonNode best = result.get("best");
         assertThat(best.get("template").asText()).isIn("Clarifai_InceptionV2", "Clarifai_ResNext");
+        assertThat(best.get("state").asText()).isEqualTo("COMPLETE");
         assertThat(best.get("objective").asDouble()).isBetween(0.0, 1.0);
+        assertThat(best.get("epoch").asInt()).as("its checkpoint's epoch, 1-based").isBetween(1, 2);
         assertThat(best.get("params").get("image_size").asInt()).isEqualTo(32);
         Path checkpoint = Path.of(best.get("checkpoint").asText());
         assertThat(checkpoint).exists();
@@ -219,5 +240,84 @@ class TuneCliTest {
             assertThat(old.getString(3)).as("the interrupted trial, handed back").isEqualTo("WAITING");
             assertThat(old.getInt(2)).as("its trial not claimed again by the second tune").isZero();
         }
+    }
+
+    /**
+     * A tune whose experiment is cancelled from serve (another process on its database; here a context of its own)
+     * counts the cancelled trial in its progress and hands over the best cancelled trial's checkpoint in its report
+     * and its {@code --json}, as the REST download does; it exits 1, as no trial completed.
+     */
+    @Test
+    void aTuneCancelledFromServeHandsOverItsBestCancelledTrial() throws Exception {
+        Path data = TinyDigits.write(dir, 2, 15);
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+        String url = postgres.getJdbcUrl("postgres", "postgres");
+        try (ConfigurableApplicationContext server = TuningCli.start(url, 0, Map.of())) {
+            for (boolean json : List.of(false, true)) {
+                ExecutorService canceller = Executors.newSingleThreadExecutor();
+                Future<Long> cancelled = canceller.submit(() -> cancelAfterTheFirstCheckpoint(server));
+                Run r;
+                try {
+                    List<String> args = new ArrayList<>(List.of("tune", "--data", data.toString(), "--db", url,
+                            "--templates", "Clarifai_InceptionV2", "--trials", "2", "--max-epochs", "40", "--pruner",
+                            "none", "--set", "image_size=32", "--set", "width_multiplier=0.125", "--set", "batch_size=16",
+                            "--set", "validation_fraction=0.3"));
+                    if (json) {
+                        args.add("--json");
+                    }
+                    r = run(args.toArray(String[]::new));
+                } finally {
+                    canceller.shutdownNow();
+                }
+                long experiment = cancelled.get(10, TimeUnit.SECONDS);
+                assertThat(r.code()).as("no trial completed; stdout: %s%nstderr: %s", r.out(), r.err()).isEqualTo(1);
+                assertThat(json ? r.err() : r.out()).as("progress").contains("(0 complete, 0 pruned, 0 failed, 1 cancelled)");
+                TrialInfo trial = server.getBean(TrialService.class).page(experiment, null, Pageable.unpaged())
+                        .getContent().get(0);
+                assertThat(trial.state()).isEqualTo(TrialState.CANCELLED);
+                CheckpointInfo kept = server.getBean(CheckpointService.class).best(trial.id()).orElseThrow();
+                Path file = Path.of(kept.uri());
+                assertThat(file).exists();
+                assertThat(Checkpoints.sha256(file)).isEqualTo(kept.sha256());
+                if (json) {
+                    JsonNode best = new ObjectMapper().readTree(r.out()).get("best");
+                    assertThat(best.get("state").asText()).isEqualTo("CANCELLED");
+                    assertThat(best.get("template").asText()).isEqualTo("Clarifai_InceptionV2");
+                    assertThat(best.get("objective").asDouble()).isEqualTo(trial.objectiveValue());
+                    assertThat(best.get("epoch").asInt()).isEqualTo(kept.epoch() + 1);
+                    assertThat(best.get("checkpoint").asText()).isEqualTo(file.toString());
+                    assertThat(best.get("sha256").asText()).isEqualTo(kept.sha256());
+                    assertThat(best.get("params").get("image_size").asInt()).isEqualTo(32);
+                } else {
+                    assertThat(r.out()).contains("no trial completed")
+                            .contains(String.format(Locale.ROOT, "best cancelled trial: #0 Clarifai_InceptionV2, "
+                                    + "accuracy = %.4f at epoch %d", trial.objectiveValue(), kept.epoch() + 1))
+                            .contains("checkpoint " + file).contains("sha256     " + kept.sha256());
+                }
+            }
+        } finally {
+            postgres.close();
+        }
+    }
+
+    /** Waits for the running experiment's first checkpoint, then cancels the experiment as serve's Cancel does. */
+    private static long cancelAfterTheFirstCheckpoint(ConfigurableApplicationContext server)
+            throws InterruptedException {
+        ExperimentService experiments = server.getBean(ExperimentService.class);
+        TrialService trials = server.getBean(TrialService.class);
+        CheckpointService checkpoints = server.getBean(CheckpointService.class);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ExperimentRow row : experiments.list(ExperimentState.RUNNING, Pageable.unpaged())) {
+                for (TrialInfo t : trials.page(row.experiment().id(), null, Pageable.unpaged())) {
+                    if (checkpoints.latest(t.id()).isPresent()) {
+                        experiments.cancel(row.experiment().id());
+                        return row.experiment().id();
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no checkpoint within 3 minutes");
     }
 }
