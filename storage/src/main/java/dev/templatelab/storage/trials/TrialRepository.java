@@ -36,6 +36,12 @@ interface TrialRepository extends JpaRepository<TrialEntity, Long> {
             FOR UPDATE OF t SKIP LOCKED""", nativeQuery = true)
     List<Object[]> lockNextWaiting(long experimentId);
 
+    /** Whether {@link #lockNextWaiting(long)} could find a trial, other claimers' locks aside: nothing is locked. */
+    @Query(value = """
+            SELECT EXISTS (SELECT 1 FROM trials t WHERE t.experiment_id = :experimentId AND t.state = 'WAITING'
+                           AND (t.claimable_after IS NULL OR t.claimable_after <= now()))""", nativeQuery = true)
+    boolean hasClaimableWaiting(long experimentId);
+
     /** Like {@link #lockNextWaiting(long)} over every claimable experiment, oldest experiment first. */
     @Query(value = """
             SELECT t.id, t.experiment_id, e.state FROM trials t JOIN experiments e ON e.id = t.experiment_id

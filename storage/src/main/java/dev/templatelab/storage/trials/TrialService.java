@@ -85,6 +85,15 @@ public class TrialService {
         return claim(trials.lockNextWaiting(experimentId), workerId);
     }
 
+    /**
+     * Whether the experiment has a WAITING trial whose retry delay (if any) has passed: what {@link #claimNext(long,
+     * String)} looks for, asked without locking anything, so a worker takes the experiment's lock only if it may claim.
+     */
+    @Transactional(readOnly = true)
+    public boolean hasClaimableWaiting(long experimentId) {
+        return trials.hasClaimableWaiting(experimentId);
+    }
+
     /** Claims the next WAITING trial of any QUEUED or RUNNING experiment, oldest experiment first. */
     public Optional<ClaimedTrial> claimNext(String workerId) {
         requireWorkerId(workerId);

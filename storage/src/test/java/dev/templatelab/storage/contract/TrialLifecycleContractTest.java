@@ -136,8 +136,10 @@ class TrialLifecycleContractTest extends StorageContractTest {
         assertThat(trials.claimNext(e.id(), "worker-b")).as("the other trial")
                 .hasValueSatisfying(c -> assertThat(c.trial().id()).isNotEqualTo(failed.trialId()));
         assertThat(trials.claimNext(e.id(), "worker-b")).as("the delayed one, an hour too early").isEmpty();
+        assertThat(trials.hasClaimableWaiting(e.id())).as("a WAITING trial in its delay is not claimable").isFalse();
 
         jdbc.update("UPDATE trials SET claimable_after = now() - interval '1 second' WHERE id = ?", failed.trialId());
+        assertThat(trials.hasClaimableWaiting(e.id())).as("its delay passed").isTrue();
         assertThat(trials.claimNext(e.id(), "worker-b").orElseThrow().lease())
                 .isEqualTo(new TrialLease(failed.trialId(), "worker-b", 2));
     }

@@ -202,7 +202,7 @@ public class TrialScheduler {
     }
 
     private Optional<Assignment> claimWaiting(long experimentId, String workerId) {
-        if (trials.stats(experimentId).count(TrialState.WAITING) == 0) {
+        if (!trials.hasClaimableWaiting(experimentId)) {   // none, or all in their retry delay: no lock taken
             return Optional.empty();
         }
         ExperimentInfo locked = experiments.lockForUpdate(experimentId);
