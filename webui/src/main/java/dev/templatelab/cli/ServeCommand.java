@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
         // The local workers' trial lines ("trial ... started/ended", experiment= and trial= keys) at info, as a
         // worker logs them: serve's log is where they are looked for. slf4j-simple reads a logger's level when the
         // logger is made, which is when the context loads the workers' classes, after this.
-        logTrialLinesAtInfo();
+        logAsAService();
         ConfigurableApplicationContext context = start(args.toArray(String[]::new));
         CountDownLatch closed = new CountDownLatch(1);
         context.addApplicationListener(event -> {
@@ -64,10 +64,18 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static final String TUNING_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.templatelab.tuning";
+    static final String SHOW_DATE_TIME = "org.slf4j.simpleLogger.showDateTime";
 
-    /** The tuning workers' trial lines at info (serve and worker), unless a -D setting says otherwise. */
-    static void logTrialLinesAtInfo() {
+    /**
+     * A long-running process's log is its record (serve and worker): the tuning workers' trial lines at info, and
+     * every line with its date and time, unless a -D setting says otherwise. slf4j-simple reads the format once, when
+     * the first logger is made: before the context starts.
+     */
+    static void logAsAService() {
         System.setProperty(TUNING_LOG_LEVEL, System.getProperty(TUNING_LOG_LEVEL, "info"));
+        System.setProperty(SHOW_DATE_TIME, System.getProperty(SHOW_DATE_TIME, "true"));
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat",
+                System.getProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ"));
     }
 
     /**

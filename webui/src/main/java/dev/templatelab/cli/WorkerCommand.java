@@ -54,9 +54,7 @@ final class WorkerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--nd4j-threads must be at least 1, got " + nd4jThreads);
         }
         // A worker's log is its record: trial lines (experiment=, trial= keys) at info, with timestamps.
-        ServeCommand.logTrialLinesAtInfo();
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        ServeCommand.logAsAService();
         Map<String, Object> props = new HashMap<>();
         // This machine may lack a dataset's folder: leave such experiments to the workers that have it.
         props.put(WorkerSettings.SKIP_UNREADABLE_DATASETS_PROPERTY, true);

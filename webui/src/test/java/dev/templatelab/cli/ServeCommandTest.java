@@ -46,6 +46,7 @@ class ServeCommandTest {
     @Test
     void aPortInUseIsOneErrorLineNamingThePortAndHowToPickAnother() throws Exception {
         String level = System.clearProperty(ServeCommand.TUNING_LOG_LEVEL);
+        String dateTime = System.clearProperty(ServeCommand.SHOW_DATE_TIME);
         try (ServerSocket taken = new ServerSocket(0)) {
             int port = taken.getLocalPort();
             assertThat(TemplateLabCli.run("serve", "--port", String.valueOf(port), "--workers", "0")).isEqualTo(1);
@@ -55,12 +56,20 @@ class ServeCommandTest {
             // Serve set its workers' trial lines to info before it started them (the start failing later).
             assertThat(LoggerFactory.getLogger("dev.templatelab.tuning.ServeCommandTest").isInfoEnabled())
                     .as("a dev.templatelab.tuning logger made after serve started").isTrue();
+            // ... and asked for dates and times on every line (slf4j-simple reads that once per JVM, so a process of
+            // its own shows it: ScaleOutTest's worker logs, which the same method configures)
+            assertThat(System.getProperty(ServeCommand.SHOW_DATE_TIME)).isEqualTo("true");
         } finally {
-            if (level == null) {
-                System.clearProperty(ServeCommand.TUNING_LOG_LEVEL);
-            } else {
-                System.setProperty(ServeCommand.TUNING_LOG_LEVEL, level);
-            }
+            restore(ServeCommand.TUNING_LOG_LEVEL, level);
+            restore(ServeCommand.SHOW_DATE_TIME, dateTime);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
         }
     }
 

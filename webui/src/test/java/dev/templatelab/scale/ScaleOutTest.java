@@ -33,7 +33,10 @@ class ScaleOutTest {
             assertThat(log).contains("ND4J threads per trial: " + r.nd4jThreadsPerWorker() + " ")
                     .contains("libnd4j threads per op " + r.nd4jThreadsPerWorker()).containsPattern("claim_ms=\\d+")
                     .as("no worker sees the dataset's folder: each trains on its copy from the artifact store")
-                    .contains("dataset unpacked from the artifact store dataset=scale-digits");
+                    .contains("dataset unpacked from the artifact store dataset=scale-digits")
+                    .as("a worker's lines carry their date and time")
+                    .containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d{4} \\[.*\\] INFO .* - trial ended "
+                            + "experiment=");
         }
     }
 }
