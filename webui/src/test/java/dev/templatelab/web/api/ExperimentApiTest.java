@@ -273,6 +273,20 @@ class ExperimentApiTest extends WebAppTest {
                 HttpStatus.NOT_FOUND, "experiment " + failed + " ended (FAILED) without a complete trial with a "
                         + "checkpoint and runs no more trials; launch it again (why 1 trial(s) failed: GET "
                         + "/api/experiments/" + failed + "/trials?state=FAIL)");
+
+        // Cancelled after a trial completed, but that trial stored no checkpoint (its store lost it, or a tool recorded
+        // only its result): not "cancelled before any trial completed".
+        long completedBare = experiments.create(new dev.templatelab.storage.experiments.NewExperiment(
+                TestData.unique("completed-bare"), dataset.id(), List.of(TestData.INCEPTION_V2), "{}", "random", "none",
+                dev.templatelab.storage.experiments.Budget.of(2, 1), dev.templatelab.storage.metrics.Metric.VAL_ACCURACY,
+                dev.templatelab.storage.metrics.Direction.MAXIMIZE, 1, "admin"), List.of(
+                new NewTrial(TestData.INCEPTION_V2, List.of()), new NewTrial(TestData.INCEPTION_V2, List.of()))).id();
+        trials.complete(trials.claimNext(completedBare, "worker-a").orElseThrow().lease(),
+                dev.templatelab.storage.trials.TrialResult.of(0.7));
+        as(Role.OPERATOR).postForObject("/api/experiments/" + completedBare + "/cancel", null, JsonNode.class);
+        assertError(as(Role.VIEWER).getForEntity("/api/experiments/" + completedBare + "/best-checkpoint", JsonNode.class),
+                HttpStatus.NOT_FOUND, "experiment " + completedBare + " ended (CANCELLED) without a complete trial with "
+                        + "a checkpoint and runs no more trials; launch it again");
     }
 
     /**
