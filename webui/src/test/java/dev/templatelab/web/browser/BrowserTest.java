@@ -185,6 +185,19 @@ class BrowserTest {
                 "experiment listed");
         screenshot("experiments");
 
+        // A page that does not exist, and an experiment that does not: said inside the app, with the way back.
+        open("no-such-page");
+        waitUntil(Duration.ofSeconds(20), () -> text("error-message").equals("There is no page at /no-such-page."),
+                "the not-found page for an unknown path");
+        assertThat(text("error-heading")).isEqualTo("Not found");
+        assertThat(browser.findElements(By.id("logout"))).as("inside the app's layout").isNotEmpty();
+        click(waitFor(By.id("error-back")));
+        waitUntil(Duration.ofSeconds(20), () -> text("experiments-grid").contains(experimentName),
+                "back to the experiments");
+        open("experiments/987654321");
+        waitUntil(Duration.ofSeconds(20), () -> text("error-message").equals("No experiment 987654321."),
+                "the not-found page for an unknown experiment");
+
         // A viewer cannot launch.
         if (!accounts.exists("vera")) {
             accounts.create("vera", "viewer-password", Role.VIEWER);
