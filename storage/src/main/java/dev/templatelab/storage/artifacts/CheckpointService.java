@@ -101,7 +101,11 @@ public class CheckpointService {
                 row.store(artifact, checkpoints.databaseNow());
                 row.best |= best;
                 row.judged |= judged;
-                return new Saved(checkpoints.saveAndFlush(row).toInfo(), replaced);
+                Saved stored = new Saved(checkpoints.saveAndFlush(row).toInfo(), replaced);
+                // Stored after a cancel (the epoch whose metrics came before it): the CANCELLED trial's best epoch and
+                // value follow at once, in this transaction, not only when its worker settles it (it may die first).
+                trials.settleCancelled(trialId);
+                return stored;
             });
             if (saved.replaced != null) {
                 deleteQuietly(saved.replaced);

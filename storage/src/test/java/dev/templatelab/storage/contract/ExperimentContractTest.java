@@ -298,8 +298,11 @@ class ExperimentContractTest extends StorageContractTest {
                 .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("CANCELLED -> COMPLETE");
         assertThat(trials.claimNext(e.id(), "w")).isEmpty();
 
-        // The worker stores the checkpoint of the epoch whose metrics it wrote, settles the trial and trims the rest.
+        // The worker stores the checkpoint of the epoch whose metrics it wrote: the trial's best moves with it (a worker
+        // dying right after leaves it right), then the worker settles the trial and trims the rest.
         checkpoints.save(id, 1, bytes("epoch 1"), true);
+        assertThat(trials.get(id).bestEpoch()).as("settled with the checkpoint").isEqualTo(1);
+        assertThat(trials.get(id).objectiveValue()).isEqualTo(0.8);
         assertThat(trials.settleCancelled(id)).isTrue();
         assertThat(checkpoints.keepOnlyBest(e.id())).isEqualTo(1);
         TrialInfo settled = trials.get(id);

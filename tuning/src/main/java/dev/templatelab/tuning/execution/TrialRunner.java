@@ -466,9 +466,9 @@ public class TrialRunner {
     }
 
     /**
-     * If the trial was cancelled: its best epoch and value again from its best checkpoint (this worker may have stored
-     * one after the cancel recorded them), and only that checkpoint kept; nothing otherwise. Best effort: the cancel
-     * recorded them already, from the checkpoints stored by then.
+     * If the trial was cancelled: only its best checkpoint kept (this worker may have stored one after the cancel), its
+     * best epoch and value again from it; nothing otherwise. Best effort: the cancel recorded them from the checkpoints
+     * stored by then, and each checkpoint stored since moved them on ({@code CheckpointService.save}).
      */
     private void settleCancelled(Assignment a) {
         try {
