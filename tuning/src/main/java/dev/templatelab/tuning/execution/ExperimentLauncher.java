@@ -25,7 +25,9 @@ import dev.templatelab.tuning.pruner.Pruner;
 import dev.templatelab.tuning.sampler.GridSampler;
 import dev.templatelab.tuning.space.CategoricalDistribution;
 import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.tuning.space.InvalidSpaceException;
 import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.SpaceParameter;
 import dev.templatelab.tuning.space.TemplateSpace;
 import dev.templatelab.tuning.study.FrozenTrial;
 import dev.templatelab.tuning.study.Objective;
@@ -106,7 +108,8 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("searchSpace", e.getMessage() + "; free space or fix permissions in the "
                     + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT)", e);
         } catch (IllegalArgumentException e) {   // a malformed weights name, or a damaged registered file
-            throw new InvalidExperimentException("searchSpace", "pretrained_weights: " + e.getMessage(), e);
+            throw new InvalidExperimentException("searchSpace", "pretrained_weights: " + e.getMessage(), e,
+                    e instanceof InvalidSpaceException s ? List.of(s.parameter()) : List.of());
         }
         ExperimentInfo created;
         try {
@@ -281,13 +284,14 @@ public class ExperimentLauncher {
             if (t.parameter("checkpoint_metric") != null) {
                 throw new InvalidExperimentException("searchSpace", "checkpoint_metric is set by the objective (here "
                         + objective.bestEpoch().id() + ": each trial keeps its best epoch by it); remove it from the "
-                        + "search space");
+                        + "search space", null, List.of(new SpaceParameter(t.template(), "checkpoint_metric")));
             }
             if (asksForBfloat16(t) && !Bfloat16Convolutions.supported()) {
                 // Each trial would fail on every attempt: say so now, not after the retries.
                 throw new InvalidExperimentException("searchSpace", "precision=bfloat16 needs workers whose CPUs have "
                         + "AVX-512 BF16, and this machine's has not (oneDNN runs " + Nd4jRuntime.describe()
-                        .getOrDefault("oneDnnIsa", "no CPU kernels") + "); search with precision=float32 (the default)");
+                        .getOrDefault("oneDnnIsa", "no CPU kernels") + "); search with precision=float32 (the default)",
+                        null, List.of(new SpaceParameter(t.template(), "precision")));
             }
         }
         if (!r.allowRandomInit()) {
@@ -357,6 +361,8 @@ public class ExperimentLauncher {
             space = SearchSpace.parseJson(templates, JSON.writeValueAsString(all));
         } catch (JsonProcessingException e) {
             throw new InvalidExperimentException("searchSpace", "cannot be written as JSON: " + e.getOriginalMessage(), e);
+        } catch (InvalidSpaceException e) {
+            throw new InvalidExperimentException("searchSpace", e.getMessage(), e, List.of(e.parameter()));
         } catch (IllegalArgumentException e) {
             throw new InvalidExperimentException("searchSpace", e.getMessage(), e);
         }
@@ -364,7 +370,8 @@ public class ExperimentLauncher {
             double most = drawable(t, FrozenTrial.EPOCHS, true);
             if (most > maxEpochs) {
                 throw new InvalidExperimentException("searchSpace", "num_epochs of " + t.template() + " goes up to "
-                        + (long) most + " but a trial may train at most " + maxEpochs + " epochs (maxEpochsPerTrial)");
+                        + (long) most + " but a trial may train at most " + maxEpochs + " epochs (maxEpochsPerTrial)",
+                        null, List.of(new SpaceParameter(t.template(), FrozenTrial.EPOCHS)));
             }
             try {
                 // Where only some points hold out every image, those trials fail at once (TrialRunner); here all would.
@@ -372,7 +379,9 @@ public class ExperimentLauncher {
                         drawable(t, "test_fraction", false));
             } catch (InvalidHyperparametersException e) {
                 throw new InvalidExperimentException("searchSpace", t.template() + ": " + e.getMessage()
-                        + " (the smallest values this space draws); lower validation_fraction or test_fraction", e);
+                        + " (the smallest values this space draws); lower validation_fraction or test_fraction", e,
+                        List.of(new SpaceParameter(t.template(), "validation_fraction"),
+                                new SpaceParameter(t.template(), "test_fraction")));
             }
         }
         return space;

@@ -10,7 +10,9 @@ import dev.templatelab.training.hyper.HyperparameterSchema;
 import dev.templatelab.training.transfer.WeightsRegistry;
 import dev.templatelab.tuning.space.CategoricalDistribution;
 import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.tuning.space.InvalidSpaceException;
 import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.SpaceParameter;
 import dev.templatelab.tuning.space.TemplateSpace;
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,7 +73,8 @@ public class WeightsCopies {
 
     /**
      * Copies the weights every template of {@code space} may draw into the artifact store (each file once), if this
-     * process ships to workers; else copies nothing.
+     * process ships to workers; else copies nothing. A malformed name or a damaged registered file is an
+     * {@link InvalidSpaceException} naming that template's {@code pretrained_weights}.
      */
     public Published publish(SearchSpace space) {
         Map<String, StoredArtifact> copies = new LinkedHashMap<>();
@@ -82,19 +85,24 @@ public class WeightsCopies {
         WeightsRegistry registry = new WeightsRegistry(home.weights());
         for (TemplateSpace t : space.templates()) {
             for (String name : names(t)) {
-                WeightsRegistry.requireValidName(name);
-                if (!Files.isRegularFile(registryFile(home.weights(), t.template(), name))) {
-                    missing.add(key(t.template(), name));   // perhaps only the workers have it
-                    continue;
-                }
-                WeightsRegistry.Entry entry;
                 try {
-                    entry = registry.resolve(t.template(), name);   // checks the file against its SHA-256
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read pretrained weights '" + name + "' of " + t.template()
-                            + ": " + e.getMessage(), e);
+                    WeightsRegistry.requireValidName(name);
+                    if (!Files.isRegularFile(registryFile(home.weights(), t.template(), name))) {
+                        missing.add(key(t.template(), name));   // perhaps only the workers have it
+                        continue;
+                    }
+                    WeightsRegistry.Entry entry;
+                    try {
+                        entry = registry.resolve(t.template(), name);   // checks the file against its SHA-256
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read pretrained weights '" + name + "' of "
+                                + t.template() + ": " + e.getMessage(), e);
+                    }
+                    copies.put(key(t.template(), name), store(entry));
+                } catch (IllegalArgumentException e) {   // a malformed name, a damaged file: this template's weights
+                    throw new InvalidSpaceException(new SpaceParameter(t.template(), "pretrained_weights"),
+                            e.getMessage(), e);
                 }
-                copies.put(key(t.template(), name), store(entry));
             }
         }
         return new Published(copies, missing);

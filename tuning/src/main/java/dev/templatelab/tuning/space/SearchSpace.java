@@ -78,7 +78,8 @@ public record SearchSpace(List<TemplateSpace> templates) {
     /**
      * This space with the user's changes: a {@value #TEMPLATE} entry picks the templates (new ones start from
      * their defaults), then every other entry narrows, widens, fixes or adds a parameter of each template (or of
-     * the one it names). Invalid entries fail with the parameter and its allowed range.
+     * the one it names). Invalid entries fail with the parameter and its allowed range, and
+     * an {@link InvalidSpaceException} naming the parameter.
      */
     public SearchSpace withOverrides(List<SpaceOverride> overrides) {
         List<TemplateSpace> spaces = new ArrayList<>(templates);
@@ -92,9 +93,10 @@ public record SearchSpace(List<TemplateSpace> templates) {
                 continue;
             }
             if (o.template() != null) {
-                REGISTRY.get(o.template());
+                SpaceParameter at = new SpaceParameter(o.template(), o.name());
+                requireKnown(o.template(), at);
                 if (spaces.stream().noneMatch(s -> s.template().equals(o.template()))) {
-                    throw new IllegalArgumentException("'" + o.template() + "." + o.name() + "': template "
+                    throw new InvalidSpaceException(at, "'" + at + "': template "
                             + o.template() + " is not searched (templates: "
                             + String.join(", ", spaces.stream().map(TemplateSpace::template).toList()) + ")");
                 }
@@ -135,20 +137,27 @@ public record SearchSpace(List<TemplateSpace> templates) {
     }
 
     private static List<TemplateSpace> selectTemplates(SpaceOverride o, List<TemplateSpace> current) {
+        SpaceParameter at = new SpaceParameter(o.template(), TEMPLATE);
         if (o instanceof SpaceOverride.Range) {
-            throw new IllegalArgumentException("template takes template names (template=A or template=A,B), not a range");
+            throw new InvalidSpaceException(at,
+                    "template takes template names (template=A or template=A,B), not a range");
         }
         List<Object> names = o instanceof SpaceOverride.Fixed f
                 ? java.util.Collections.singletonList(f.value()) : ((SpaceOverride.Choices) o).values();
         if (o.template() != null) {
-            throw new IllegalArgumentException("'" + o.template() + ".template' makes no sense: write template=A,B");
+            throw new InvalidSpaceException(at, "'" + o.template() + ".template' makes no sense: write template=A,B");
         }
         List<TemplateSpace> chosen = new ArrayList<>();
         for (Object name : names) {
             String n = String.valueOf(name);
-            REGISTRY.get(n);
+            requireKnown(n, at);
             chosen.add(current.stream().filter(s -> s.template().equals(n)).findFirst()
                     .orElseGet(() -> DefaultSpaces.forTemplate(REGISTRY.get(n))));
+        }
+        try {
+            new SearchSpace(chosen);   // none, or one twice: this entry's fault, so said here
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpaceException(at, e.getMessage(), e);
         }
         return chosen;
     }
@@ -161,8 +170,8 @@ public record SearchSpace(List<TemplateSpace> templates) {
         }
         if (o instanceof SpaceOverride.Choices c) {
             if (c.values().isEmpty()) {
-                throw new IllegalArgumentException("search space of " + template + ": " + o.name()
-                        + ": a categorical needs at least one choice");
+                throw SpaceRules.refused(template, o.name(), o.name() + ": a categorical needs at least one choice",
+                        null);
             }
             List<Object> typed = new ArrayList<>();
             c.values().forEach(v -> typed.add(SpaceRules.typed(template, def, v)));
@@ -182,8 +191,8 @@ public record SearchSpace(List<TemplateSpace> templates) {
                 : current instanceof IntDistribution i && i.step() > 1 ? i.step() : null;
         boolean log = r.log() != null ? r.log() : inheritedLog && r.step() == null;
         if (Boolean.TRUE.equals(r.log()) && r.step() != null) {
-            throw new IllegalArgumentException("search space of " + template + ": " + name
-                    + ": log and step cannot be combined (a log range has no even grid)");
+            throw SpaceRules.refused(template, name, name
+                    + ": log and step cannot be combined (a log range has no even grid)", null);
         }
         switch (def.type()) {
             case FLOAT -> {
@@ -199,13 +208,13 @@ public record SearchSpace(List<TemplateSpace> templates) {
                 Integer kept = r.step() == null && !log && inheritedStep != null ? inheritedStep.intValue() : null;
                 double step = r.step() != null ? positive(template, name, r.step()) : kept != null ? kept : 1;
                 if (step != Math.rint(step)) {
-                    throw new IllegalArgumentException("search space of " + template + ": " + name
-                            + ": step must be a whole number, got " + r.step());
+                    throw SpaceRules.refused(template, name, name + ": step must be a whole number, got " + r.step(),
+                            null);
                 }
                 return withStepHint(template, name, r, kept, () -> new IntDistribution(low, high, log, (int) step));
             }
-            default -> throw new IllegalArgumentException("search space of " + template + ": " + name + " is "
-                    + def.allowed() + "; give one value or a list a,b,c, not a range");
+            default -> throw SpaceRules.refused(template, name, name + " is " + def.allowed()
+                    + "; give one value or a list a,b,c, not a range", null);
         }
     }
 
@@ -216,11 +225,20 @@ public record SearchSpace(List<TemplateSpace> templates) {
             return SpaceRules.rebuild(template, name, build);
         } catch (IllegalArgumentException e) {
             if (keptStep != null && e.getMessage().contains("does not divide")) {
-                throw new IllegalArgumentException(e.getMessage() + "; the step " + keptStep + " was kept from the "
-                        + "default space: give one that divides the range (" + name + "=" + r.low() + ".." + r.high()
-                        + ":STEP)", e);
+                throw new InvalidSpaceException(new SpaceParameter(template, name), e.getMessage() + "; the step "
+                        + keptStep + " was kept from the default space: give one that divides the range (" + name + "="
+                        + r.low() + ".." + r.high() + ":STEP)", e);
             }
             throw e;
+        }
+    }
+
+    /** An unknown template in an entry is that entry's fault: the registry's message, naming the entry. */
+    private static void requireKnown(String template, SpaceParameter at) {
+        try {
+            REGISTRY.get(template);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpaceException(at, e.getMessage(), e);
         }
     }
 
@@ -229,12 +247,10 @@ public record SearchSpace(List<TemplateSpace> templates) {
         try {
             step = raw instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(raw).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("search space of " + template + ": " + name
-                    + ": step must be a number, got '" + raw + "'", e);
+            throw SpaceRules.refused(template, name, name + ": step must be a number, got '" + raw + "'", e);
         }
         if (!(step > 0) || !Double.isFinite(step)) {
-            throw new IllegalArgumentException("search space of " + template + ": " + name
-                    + ": step must be a positive number, got " + raw);
+            throw SpaceRules.refused(template, name, name + ": step must be a positive number, got " + raw, null);
         }
         return step;
     }

@@ -91,32 +91,34 @@ public final class SpaceOverrides {
     }
 
     private static SpaceOverride fromJson(String template, String name, JsonNode node) {
-        // The key as the request wrote it (Template.name too), so a form can find the entry at fault.
-        String where = "search space JSON, '" + (template == null ? name : template + "." + name) + "': ";
+        SpaceParameter at = new SpaceParameter(template, name);
+        // The key as the request wrote it (Template.name too), so a person can find the entry at fault.
+        String where = "search space JSON, '" + at + "': ";
         if (node.isArray()) {
             List<Object> choices = new ArrayList<>();
-            node.forEach(choice -> choices.add(scalar(where, choice)));
+            node.forEach(choice -> choices.add(scalar(at, where, choice)));
             return new SpaceOverride.Choices(template, name, choices);
         }
         if (node.isObject()) {
             node.fieldNames().forEachRemaining(key -> {
                 if (!RANGE_KEYS.contains(key)) {
-                    throw new IllegalArgumentException(where + "unknown key '" + key + "'; a range has low, high, log, step");
+                    throw new InvalidSpaceException(at,
+                            where + "unknown key '" + key + "'; a range has low, high, log, step");
                 }
             });
             if (!node.has("low") || !node.has("high")) {
-                throw new IllegalArgumentException(where + "a range needs both \"low\" and \"high\"");
+                throw new InvalidSpaceException(at, where + "a range needs both \"low\" and \"high\"");
             }
             JsonNode log = node.get("log");
             if (log != null && !log.isNull() && !log.isBoolean()) {
-                throw new IllegalArgumentException(where + "\"log\" must be true or false, got " + log);
+                throw new InvalidSpaceException(at, where + "\"log\" must be true or false, got " + log);
             }
             JsonNode step = node.get("step");
-            return new SpaceOverride.Range(template, name, number(where, node.get("low")), number(where, node.get("high")),
-                    log == null || log.isNull() ? null : log.booleanValue(),
-                    step == null || step.isNull() ? null : number(where, step));
+            return new SpaceOverride.Range(template, name, number(at, where, node.get("low")),
+                    number(at, where, node.get("high")), log == null || log.isNull() ? null : log.booleanValue(),
+                    step == null || step.isNull() ? null : number(at, where, step));
         }
-        return new SpaceOverride.Fixed(template, name, scalar(where, node));
+        return new SpaceOverride.Fixed(template, name, scalar(at, where, node));
     }
 
     private static SpaceOverride parseRange(String entry, String template, String name, String value) {
@@ -161,7 +163,7 @@ public final class SpaceOverrides {
         return new String[] {template, name};
     }
 
-    private static Object scalar(String where, JsonNode node) {
+    private static Object scalar(SpaceParameter at, String where, JsonNode node) {
         if (node.isNull()) {
             return null;
         }
@@ -174,12 +176,12 @@ public final class SpaceOverrides {
         if (node.isTextual()) {
             return node.textValue();
         }
-        throw new IllegalArgumentException(where + "expected a number, boolean or string, got " + node);
+        throw new InvalidSpaceException(at, where + "expected a number, boolean or string, got " + node);
     }
 
-    private static Object number(String where, JsonNode node) {
+    private static Object number(SpaceParameter at, String where, JsonNode node) {
         if (node == null || !node.isNumber()) {
-            throw new IllegalArgumentException(where + "range bounds and step must be numbers, got " + node);
+            throw new InvalidSpaceException(at, where + "range bounds and step must be numbers, got " + node);
         }
         return node.numberValue();
     }

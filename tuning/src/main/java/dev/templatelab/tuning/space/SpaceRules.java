@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Checks a parameter's distribution against the training schema: the name must be a known hyperparameter, the
  * distribution type must fit its type, and every bound or choice must pass the template's
- * {@link HyperparameterDef#check}. The message names the template, the parameter and the allowed range.
+ * {@link HyperparameterDef#check}. The message names the template, the parameter and the allowed range; the
+ * {@link InvalidSpaceException} names the parameter as data too.
  */
 final class SpaceRules {
 
@@ -42,7 +43,7 @@ final class SpaceRules {
         try {
             return HyperparameterSchema.definition(template, name);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("search space of " + template + ": " + e.getMessage(), e);
+            throw refused(template, name, e.getMessage(), e);
         }
     }
 
@@ -62,7 +63,7 @@ final class SpaceRules {
             }
             return def.check(raw);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("search space of " + template + ": " + e.getMessage(), e);
+            throw refused(template, def.name(), e.getMessage(), e);
         }
     }
 
@@ -71,16 +72,15 @@ final class SpaceRules {
         try {
             return build.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("search space of " + template + ": " + name + ": " + e.getMessage(), e);
+            throw refused(template, name, name + ": " + e.getMessage(), e);
         }
     }
 
     private static void requireType(String template, HyperparameterDef def, HyperparameterDef.Type type, String what) {
         if (def.type() != type) {
-            throw new IllegalArgumentException("search space of " + template + ": " + def.name() + " is "
-                    + def.allowed() + "; it cannot take " + what
+            throw refused(template, def.name(), def.name() + " is " + def.allowed() + "; it cannot take " + what
                     + (def.type() == HyperparameterDef.Type.INT || def.type() == HyperparameterDef.Type.FLOAT
-                    ? "" : ", only a value or a list of choices"));
+                    ? "" : ", only a value or a list of choices"), null);
         }
     }
 
@@ -89,8 +89,13 @@ final class SpaceRules {
         try {
             def.check(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("search space of " + template + ": " + e.getMessage()
-                    + " (the range's " + which + ")", e);
+            throw refused(template, def.name(), e.getMessage() + " (the range's " + which + ")", e);
         }
+    }
+
+    /** A refusal of {@code name} in {@code template}'s space: "search space of Template: " and {@code what}. */
+    static InvalidSpaceException refused(String template, String name, String what, Throwable cause) {
+        return new InvalidSpaceException(new SpaceParameter(template, name),
+                "search space of " + template + ": " + what, cause);
     }
 }

@@ -8,7 +8,11 @@ import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.metrics.Direction;
 import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.training.TemplateLabHome;
+import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.transfer.WeightsRegistry;
 import dev.templatelab.tuning.space.SearchSpace;
+import dev.templatelab.tuning.space.SpaceParameter;
 import dev.templatelab.tuning.testapp.TuningDbTest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -18,6 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 class ExperimentLauncherTest extends TuningDbTest {
+
+    private static final String V2 = "Clarifai_InceptionV2";
+    private static final String RESNEXT = "Clarifai_ResNext";
 
     @Autowired ExperimentLauncher launcher;
     @Autowired TuningSettingsStore settings;
@@ -104,19 +111,25 @@ class ExperimentLauncherTest extends TuningDbTest {
         expectInvalid(copy(copy(ok, "objective", "loss"), "target", -0.5), "target",
                 "must be at least 0.0 for objective loss, got -0.5");
         expectInvalid(copy(ok, "name", "two\nlines"), "name", "may not contain control characters");
-        expectInvalid(copy(ok, "searchSpace", Map.of("learning_speed", 3)), "searchSpace", "learning_speed");
+        // A refused space names the parameter at fault, in the space of the template that refused it.
+        expectInvalid(copy(ok, "searchSpace", Map.of("learning_speed", 3)), "searchSpace", "learning_speed",
+                new SpaceParameter(V2, "learning_speed"));
         expectInvalid(copy(ok, "searchSpace", Map.of("per_item_lrate", Map.of("low", 0.1, "high", 0.001))),
-                "searchSpace", "per_item_lrate");
+                "searchSpace", "per_item_lrate", new SpaceParameter(V2, "per_item_lrate"));
         expectInvalid(copy(ok, "searchSpace", Map.of("flip_probability", Map.of("low", 0, "high", 3))),
-                "searchSpace", "flip_probability");
+                "searchSpace", "flip_probability", new SpaceParameter(V2, "flip_probability"));
         expectInvalid(copy(ok, "searchSpace", Map.of("num_epochs", Map.of("low", 1, "high", 9))),
-                "searchSpace", "goes up to 9 but a trial may train at most 3");
+                "searchSpace", "goes up to 9 but a trial may train at most 3", new SpaceParameter(V2, "num_epochs"));
+        expectInvalid(copy(ok, "searchSpace", Map.of(V2 + ".num_epochs", 2, RESNEXT + ".num_epochs", 4)),
+                "searchSpace", "num_epochs of " + RESNEXT + " goes up to 4", new SpaceParameter(RESNEXT, "num_epochs"));
         expectInvalid(copy(ok, "sampler", "grid"), "sampler", "grid search needs a discrete space");
         // Each fraction is within range, but even the smallest pair would hold out every image.
         expectInvalid(copy(ok, "searchSpace", Map.of("validation_fraction", Map.of("low", 0.5, "high", 0.7),
                 "test_fraction", List.of(0.6, 0.5))), "searchSpace", "validation_fraction + test_fraction must be below 1 "
-                + "so some images are left to train on, got 0.5 + 0.5 (the smallest values this space draws)");
-        expectInvalid(copy(ok, "searchSpace", Map.of("test_fraction", 0.8)), "searchSpace", "got 0.2 + 0.8");
+                + "so some images are left to train on, got 0.5 + 0.5 (the smallest values this space draws)",
+                new SpaceParameter(V2, "validation_fraction"), new SpaceParameter(V2, "test_fraction"));
+        expectInvalid(copy(ok, "searchSpace", Map.of(RESNEXT + ".test_fraction", 0.8)), "searchSpace", "got 0.2 + 0.8",
+                new SpaceParameter(RESNEXT, "validation_fraction"), new SpaceParameter(RESNEXT, "test_fraction"));
         expectInvalid(copy(ok, "allowRandomInit", false), "templates", "Clarifai_ResNext is meant to start from pretrained weights");
         String taken = launcher.launch(valid(dataset)).name();
         int afterOne = count();
@@ -141,7 +154,8 @@ class ExperimentLauncherTest extends TuningDbTest {
         Map<String, Object> space = new LinkedHashMap<>(valid(dataset).searchSpace());
         space.put("checkpoint_metric", "accuracy");
         expectInvalid(copy(valid(dataset), "searchSpace", space), "searchSpace",
-                "checkpoint_metric is set by the objective (here accuracy: each trial keeps its best epoch by it)");
+                "checkpoint_metric is set by the objective (here accuracy: each trial keeps its best epoch by it)",
+                new SpaceParameter(V2, "checkpoint_metric"));
     }
 
     /** Without bfloat16 kernels (here: the oneDNN path off, as on a CPU without AVX-512 BF16) bf16 trials never run. */
@@ -154,7 +168,8 @@ class ExperimentLauncherTest extends TuningDbTest {
         System.setProperty(Nd4jRuntime.HELPERS_DISABLED_PROPERTY, "true");
         try {
             expectInvalid(copy(valid(dataset), "searchSpace", space), "searchSpace",
-                    "precision=bfloat16 needs workers whose CPUs have AVX-512 BF16");
+                    "precision=bfloat16 needs workers whose CPUs have AVX-512 BF16",
+                    new SpaceParameter(V2, "precision"));
             space.put("precision", "float32");
             launcher.launch(copy(valid(dataset), "searchSpace", space));
         } finally {
@@ -166,14 +181,35 @@ class ExperimentLauncherTest extends TuningDbTest {
         }
     }
 
+    /** A damaged registered file is refused at launch, as the pretrained_weights of the template that draws it. */
+    @Test
+    void damagedRegisteredWeightsAreRefusedOnTheirTemplatesParameter() throws java.io.IOException {
+        String name = unique("damaged");
+        java.nio.file.Path file = new TemplateLabHome(HOME).weights().resolve(RESNEXT)
+                .resolve(name + WeightsRegistry.EXTENSION);
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.writeString(file, "not the bytes registered");
+        java.nio.file.Files.writeString(Checkpoints.sidecar(file), "0".repeat(64) + "  " + file.getFileName() + "\n");
+        long dataset = newDataset(null).id();
+        Map<String, Object> space = new LinkedHashMap<>(valid(dataset).searchSpace());
+        space.put(RESNEXT + ".pretrained_weights", name);
+
+        expectInvalid(copy(valid(dataset), "searchSpace", space), "searchSpace", "searchSpace: pretrained_weights: "
+                + file + " is corrupt", new SpaceParameter(RESNEXT, "pretrained_weights"));
+    }
+
     private int count() {
         return jdbc.queryForObject("SELECT count(*) FROM experiments", Integer.class)
                 + jdbc.queryForObject("SELECT count(*) FROM experiment_tuning", Integer.class);
     }
 
-    private void expectInvalid(ExperimentRequest request, String field, String message) {
+    /** Refused, naming {@code field} and (a search space's) {@code parameters}, none for other fields. */
+    private void expectInvalid(ExperimentRequest request, String field, String message, SpaceParameter... parameters) {
         assertThatThrownBy(() -> launcher.launch(request))
-                .isInstanceOfSatisfying(InvalidExperimentException.class, e -> assertThat(e.field()).isEqualTo(field))
+                .isInstanceOfSatisfying(InvalidExperimentException.class, e -> {
+                    assertThat(e.field()).isEqualTo(field);
+                    assertThat(e.parameters()).containsExactly(parameters);
+                })
                 .hasMessageContaining(message);
     }
 
