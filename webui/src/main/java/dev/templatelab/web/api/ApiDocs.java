@@ -3,6 +3,7 @@ package dev.templatelab.web.api;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.ArraySchema;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.ObjectSchema;
@@ -18,9 +19,9 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The OpenAPI document at {@code /v3/api-docs}: HTTP basic authentication, and on every operation the error answers
- * as they are ({@link ApiErrors}: a JSON {@code {"error", "field"?}} body). Each endpoint names its own success and
- * error statuses with {@code @ApiResponse}; this adds the 401 every endpoint may give and the error body's schema. A
- * 416 has no body.
+ * as they are ({@link ApiErrors}: a JSON {@code {"error", "field"?, "parameters"?}} body). Each endpoint names its
+ * own success and error statuses with {@code @ApiResponse}; this adds the 401 every endpoint may give and the error
+ * body's schema. A 416 has no body.
  */
 @Configuration
 class ApiDocs {
@@ -33,6 +34,9 @@ class ApiDocs {
         Schema<?> error = new ObjectSchema()
                 .addProperty("error", new StringSchema().description("what is wrong and what to do"))
                 .addProperty("field", new StringSchema().description("the request field at fault, where there is one"))
+                .addProperty("parameters", new ArraySchema().items(new StringSchema()).description("for a refused "
+                        + "search space, the parameters at fault where it names them: Template.name, or name for an "
+                        + "entry of every template"))
                 .required(List.of("error"));
         return new OpenAPI()
                 .info(new Info().title("TemplateLab REST API").description("Datasets, experiments, trials and "

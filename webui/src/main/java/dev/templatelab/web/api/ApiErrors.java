@@ -50,7 +50,7 @@ public class ApiErrors {
      * header asks for (negotiating would fail for e.g. {@code Accept: application/xml} and turn the answer into an
      * empty 500).
      */
-    public static ResponseEntity<Map<String, String>> error(HttpStatus status, Map<String, String> body) {
+    public static <V> ResponseEntity<Map<String, V>> error(HttpStatus status, Map<String, V> body) {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
     }
 

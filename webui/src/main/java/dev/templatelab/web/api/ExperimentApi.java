@@ -21,6 +21,7 @@ import dev.templatelab.storage.trials.TrialStats;
 import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.StudyParts;
+import dev.templatelab.tuning.space.SpaceParameter;
 import dev.templatelab.web.experiments.ExperimentControl;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -152,7 +153,8 @@ public class ExperimentApi {
     }
 
     @ApiResponse(responseCode = "201", description = "launched, queued for the workers")
-    @ApiResponse(responseCode = "400", description = "an invalid request (a name taken, a bad space...): 'field' names what to fix")
+    @ApiResponse(responseCode = "400", description = "an invalid request (a name taken, a bad space...): 'field' "
+            + "names what to fix, and 'parameters' a bad space's parameters at fault")
     @ApiResponse(responseCode = "403", description = "the operator role is needed")
     @Operation(summary = "Launch an experiment")
     @PostMapping("/api/experiments")
@@ -270,13 +272,22 @@ public class ExperimentApi {
                 evaluation.map(e -> value(e.confusionMatrixJson())).orElse(null));
     }
 
-    /** Refusals of the launcher name the field: {@code {"error": "...", "field": "..."}}. */
+    /**
+     * Refusals of the launcher name the field, and a search space's its parameters:
+     * {@code {"error": "...", "field": "searchSpace", "parameters": ["Clarifai_ResNext.lrate"]}}.
+     */
     @ExceptionHandler(InvalidExperimentException.class)
-    ResponseEntity<Map<String, String>> invalid(InvalidExperimentException e) {
+    ResponseEntity<Map<String, Object>> invalid(InvalidExperimentException e) {
         // The launcher's names are ExperimentRequest's; the one that differs in the JSON is the wall clock's.
         String field = e.field().equals("maxWallClock") ? "maxWallClockSeconds" : e.field();
         String message = field.equals(e.field()) ? e.getMessage() : field + e.getMessage().substring(e.field().length());
-        return ApiErrors.error(HttpStatus.BAD_REQUEST, Map.of("error", message, "field", field));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        body.put("field", field);
+        if (!e.parameters().isEmpty()) {
+            body.put("parameters", e.parameters().stream().map(SpaceParameter::toString).toList());
+        }
+        return ApiErrors.error(HttpStatus.BAD_REQUEST, body);
     }
 
     private static Map<String, Object> epoch(RecordedEpoch r) {

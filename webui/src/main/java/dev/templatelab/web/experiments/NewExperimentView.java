@@ -32,6 +32,7 @@ import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.StudyParts;
 import dev.templatelab.tuning.space.DefaultSpaces;
 import dev.templatelab.tuning.space.Distribution;
+import dev.templatelab.tuning.space.SpaceParameter;
 import dev.templatelab.web.layout.BackgroundWork;
 import dev.templatelab.web.layout.Dialogs;
 import dev.templatelab.web.layout.MainLayout;
@@ -42,7 +43,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -251,9 +251,8 @@ public class NewExperimentView extends VerticalLayout {
                         changes.put(template + "." + f.getKey(), SpaceText.toJson(text));
                         changeOrigins.put(template + "." + f.getKey(), f.getValue());
                     } catch (IllegalArgumentException e) {
-                        invalid(f.getValue(), e.getMessage());
-                        throw new InvalidExperimentException("searchSpace", template + "." + f.getKey() + ": "
-                                + e.getMessage());
+                        SpaceParameter at = new SpaceParameter(template, f.getKey());
+                        throw new InvalidExperimentException("searchSpace", at + ": " + e.getMessage(), e, List.of(at));
                     }
                 }
             }
@@ -319,24 +318,19 @@ public class NewExperimentView extends VerticalLayout {
             invalid(field, message);
             return;
         }
-        // A search-space error names a parameter: mark the editor its value came from.
+        // A search-space refusal names its parameters: mark the editor each one's value came from (a Template.name
+        // key, else a name key for all templates, else the template's field). No template: each selected one's.
         spaceError.setText(message);
-        Map<String, Set<String>> parameters = new LinkedHashMap<>();
-        for (String template : templates.getSelectedItems()) {
-            Set<String> names = new LinkedHashSet<>(spaceFields.getOrDefault(template, Map.of()).keySet());
-            for (String key : changeOrigins.keySet()) {   // names set only under Other settings, e.g. an unknown one
-                names.add(key.startsWith(template + ".") ? key.substring(template.length() + 1) : key);
+        for (SpaceParameter p : e.parameters()) {
+            for (String template : p.template() == null ? templates.getSelectedItems() : Set.of(p.template())) {
+                HasValidation own = spaceFields.getOrDefault(template, Map.of()).get(p.name());
+                HasValidation editor = changeOrigins.getOrDefault(template + "." + p.name(),
+                        changeOrigins.getOrDefault(p.name(), own));
+                if (editor != null) {
+                    invalid(editor, message);
+                }
             }
-            names.removeIf(n -> n.contains("."));   // another template's key
-            parameters.put(template, names);
         }
-        SpaceErrorTargets.named(message, parameters).forEach((template, names) -> names.forEach(param -> {
-            HasValidation editor = changeOrigins.getOrDefault(template + "." + param, changeOrigins.getOrDefault(param,
-                    spaceFields.getOrDefault(template, Map.of()).get(param)));
-            if (editor != null) {
-                invalid(editor, message);
-            }
-        }));
     }
 
     private static void invalid(HasValidation field, String message) {

@@ -216,6 +216,8 @@ class DatasetApiTest extends WebAppTest {
         assertThat(launch.get("400").get("content").get("application/json").get("schema").get("$ref").asText())
                 .isEqualTo("#/components/schemas/Error");
         assertThat(launch.has("401")).isTrue();
+        assertThat(doc.getBody().get("components").get("schemas").get("Error").get("properties").get("parameters")
+                .get("type").asText()).as("a refused space's parameters").isEqualTo("array");
         assertThat(paths.get("/api/datasets/{id}").get("delete").get("responses").has("204")).isTrue();
         assertThat(paths.get("/api/datasets/{id}").get("delete").get("responses").has("409")).isTrue();
         assertThat(paths.get("/api/dataset-imports/{id}").get("delete").get("responses").has("202")).isTrue();

@@ -129,9 +129,19 @@ class ExperimentApiTest extends WebAppTest {
         ResponseEntity<JsonNode> unknownTemplate = post(launchJson(name, "").replace(TestData.BN_INCEPTION, "Clarifai_Nope"));
         assertError(unknownTemplate, HttpStatus.BAD_REQUEST, "Clarifai_Nope");
         assertThat(unknownTemplate.getBody().get("field").asText()).isEqualTo("templates");
+        assertThat(unknownTemplate.getBody().has("parameters")).as("not a search space's refusal").isFalse();
         ResponseEntity<JsonNode> badRange = post(launchJson(name, ",\"searchSpace\":{\"lrate\":{\"low\":0.5,\"high\":0.1}}"));
         assertError(badRange, HttpStatus.BAD_REQUEST, "lrate");
         assertThat(badRange.getBody().get("field").asText()).isEqualTo("searchSpace");
+        // The parameter at fault as data: in the space of the (first) template that refused it.
+        assertThat(badRange.getBody().get("parameters").toString())
+                .isEqualTo("[\"" + TestData.INCEPTION_V2 + ".lrate\"]");
+        ResponseEntity<JsonNode> tooManyEpochs = post(launchJson(name, ",\"searchSpace\":{\"num_epochs\":1,\""
+                + TestData.BN_INCEPTION + ".num_epochs\":{\"low\":1,\"high\":3}}"));
+        assertError(tooManyEpochs, HttpStatus.BAD_REQUEST, "searchSpace: num_epochs of " + TestData.BN_INCEPTION
+                + " goes up to 3 but a trial may train at most 2 epochs");
+        assertThat(tooManyEpochs.getBody().get("parameters").toString())
+                .isEqualTo("[\"" + TestData.BN_INCEPTION + ".num_epochs\"]");
         assertError(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":0")), HttpStatus.BAD_REQUEST,
                 "maxTrials");
         assertError(post(launchJson(name, "").replace("\"random\"", "\"annealing\"")), HttpStatus.BAD_REQUEST, "sampler");

@@ -156,6 +156,27 @@ class NewExperimentViewTest extends UiTest {
         assertThat(field.isInvalid()).isFalse();
     }
 
+    /** The launcher's own refusals (not the space parser's) name their template and parameter too. */
+    @Test
+    void aLauncherRefusalIsShownOnThatTemplatesParameterOnly() {
+        String name = TestData.unique("form");
+        form.name.setValue(name);
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2, TestData.BN_INCEPTION));
+        form.allowRandomInit.setValue(true);
+        form.maxEpochs.setValue(10);
+        form.spaceField(TestData.INCEPTION_V2, "num_epochs").setValue("1..5");
+        form.spaceField(TestData.BN_INCEPTION, "num_epochs").setValue("1..30");
+        clickLaunch();
+
+        var field = form.spaceFields.get(TestData.BN_INCEPTION).get("num_epochs");
+        assertThat(field.isInvalid()).isTrue();
+        assertThat(field.getErrorMessage()).startsWith("num_epochs of " + TestData.BN_INCEPTION + " goes up to 30");
+        assertThat(form.spaceFields.get(TestData.INCEPTION_V2).get("num_epochs").isInvalid()).isFalse();
+        assertThat(form.extra.isInvalid()).isFalse();
+        assertThat(experiments.findByName(name)).isEmpty();
+    }
+
     @Test
     void aBadOtherSettingIsShownOnOtherSettingsNotOnTheTemplatesField() {
         form.name.setValue(TestData.unique("form"));
