@@ -156,6 +156,22 @@ class NewExperimentViewTest extends UiTest {
         assertThat(field.isInvalid()).isFalse();
     }
 
+    /** A field the form cannot read is refused before the launcher, on that field. */
+    @Test
+    void anUnreadableFieldIsShownOnItself() {
+        form.name.setValue(TestData.unique("form"));
+        form.dataset.setValue(dataset);
+        form.templates.setValue(Set.of(TestData.INCEPTION_V2, TestData.BN_INCEPTION));
+        form.spaceField(TestData.INCEPTION_V2, "image_size").setValue(" ");
+        clickLaunch();
+
+        var field = form.spaceFields.get(TestData.INCEPTION_V2).get("image_size");
+        assertThat(field.isInvalid()).isTrue();
+        assertThat(field.getErrorMessage()).isEqualTo(TestData.INCEPTION_V2 + ".image_size: empty; give a value, "
+                + "low..high or a,b,c");
+        assertThat(form.spaceFields.get(TestData.BN_INCEPTION).get("image_size").isInvalid()).isFalse();
+    }
+
     /** The launcher's own refusals (not the space parser's) name their template and parameter too. */
     @Test
     void aLauncherRefusalIsShownOnThatTemplatesParameterOnly() {
