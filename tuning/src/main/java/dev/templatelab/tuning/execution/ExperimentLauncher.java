@@ -25,7 +25,6 @@ import dev.templatelab.tuning.pruner.Pruner;
 import dev.templatelab.tuning.sampler.GridSampler;
 import dev.templatelab.tuning.space.CategoricalDistribution;
 import dev.templatelab.tuning.space.Distribution;
-import dev.templatelab.tuning.space.InvalidSpaceException;
 import dev.templatelab.tuning.space.SearchSpace;
 import dev.templatelab.tuning.space.SpaceParameter;
 import dev.templatelab.tuning.space.TemplateSpace;
@@ -108,8 +107,7 @@ public class ExperimentLauncher {
             throw new InvalidExperimentException("searchSpace", e.getMessage() + "; free space or fix permissions in the "
                     + "artifact store (TEMPLATELAB_ARTIFACTS_ROOT)", e);
         } catch (IllegalArgumentException e) {   // a malformed weights name, or a damaged registered file
-            throw new InvalidExperimentException("searchSpace", "pretrained_weights: " + e.getMessage(), e,
-                    e instanceof InvalidSpaceException s ? List.of(s.parameter()) : List.of());
+            throw new InvalidExperimentException("searchSpace", "pretrained_weights: " + e.getMessage(), e);
         }
         ExperimentInfo created;
         try {
@@ -361,9 +359,7 @@ public class ExperimentLauncher {
             space = SearchSpace.parseJson(templates, JSON.writeValueAsString(all));
         } catch (JsonProcessingException e) {
             throw new InvalidExperimentException("searchSpace", "cannot be written as JSON: " + e.getOriginalMessage(), e);
-        } catch (InvalidSpaceException e) {
-            throw new InvalidExperimentException("searchSpace", e.getMessage(), e, List.of(e.parameter()));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {   // an InvalidSpaceException names its parameter
             throw new InvalidExperimentException("searchSpace", e.getMessage(), e);
         }
         for (TemplateSpace t : space.templates()) {

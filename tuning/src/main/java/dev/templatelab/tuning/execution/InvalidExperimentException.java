@@ -1,5 +1,6 @@
 package dev.templatelab.tuning.execution;
 
+import dev.templatelab.tuning.space.InvalidSpaceException;
 import dev.templatelab.tuning.space.SpaceParameter;
 import java.util.List;
 
@@ -16,8 +17,9 @@ public class InvalidExperimentException extends IllegalArgumentException {
         this(field, message, null);
     }
 
+    /** Caused by an {@link InvalidSpaceException}: its parameter is this refusal's. */
     public InvalidExperimentException(String field, String message, Throwable cause) {
-        this(field, message, cause, List.of());
+        this(field, message, cause, cause instanceof InvalidSpaceException s ? List.of(s.parameter()) : List.of());
     }
 
     public InvalidExperimentException(String field, String message, Throwable cause, List<SpaceParameter> parameters) {
