@@ -101,14 +101,16 @@ public class CheckpointService {
                 row.store(artifact, checkpoints.databaseNow());
                 row.best |= best;
                 row.judged |= judged;
-                Saved stored = new Saved(checkpoints.saveAndFlush(row).toInfo(), replaced);
+                CheckpointInfo info = checkpoints.saveAndFlush(row).toInfo();
                 // Stored after a cancel (the epoch whose metrics came before it): the CANCELLED trial's best epoch and
                 // value follow at once, in this transaction, not only when its worker settles it (it may die first).
-                trials.settleCancelled(trialId);
-                return stored;
+                return new Saved(info, replaced, trials.settleCancelled(trialId));
             });
             if (saved.replaced != null) {
                 deleteQuietly(saved.replaced);
+            }
+            if (saved.cancelled) {   // nothing resumes a cancelled trial: its other checkpoints go now, not at its settle
+                keepOnlyBest(trial.experimentId());
             }
             return saved.info;
         } catch (RuntimeException e) {
@@ -201,6 +203,6 @@ public class CheckpointService {
         }
     }
 
-    private record Saved(CheckpointInfo info, URI replaced) {
+    private record Saved(CheckpointInfo info, URI replaced, boolean cancelled) {
     }
 }

@@ -298,13 +298,15 @@ class ExperimentContractTest extends StorageContractTest {
                 .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("CANCELLED -> COMPLETE");
         assertThat(trials.claimNext(e.id(), "w")).isEmpty();
 
-        // The worker stores the checkpoint of the epoch whose metrics it wrote: the trial's best moves with it (a worker
-        // dying right after leaves it right), then the worker settles the trial and trims the rest.
+        // The worker stores the checkpoint of the epoch whose metrics it wrote: the trial's best moves with it and the
+        // other checkpoints go (a worker dying right after leaves both right); its own settle and trim then change nothing.
         checkpoints.save(id, 1, bytes("epoch 1"), true);
         assertThat(trials.get(id).bestEpoch()).as("settled with the checkpoint").isEqualTo(1);
         assertThat(trials.get(id).objectiveValue()).isEqualTo(0.8);
+        assertThat(checkpoints.list(id)).as("trimmed with the save").extracting(CheckpointInfo::epoch).containsExactly(1);
+        assertThat(Path.of(first.uri())).doesNotExist();
         assertThat(trials.settleCancelled(id)).isTrue();
-        assertThat(checkpoints.keepOnlyBest(e.id())).isEqualTo(1);
+        assertThat(checkpoints.keepOnlyBest(e.id())).isZero();
         TrialInfo settled = trials.get(id);
         assertThat(settled.bestEpoch()).isEqualTo(1);
         assertThat(settled.objectiveValue()).isEqualTo(0.8);
