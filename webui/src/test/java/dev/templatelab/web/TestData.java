@@ -16,6 +16,8 @@ import dev.templatelab.storage.trials.NewTrial;
 import dev.templatelab.storage.trials.TrialParam;
 import dev.templatelab.storage.trials.TrialResult;
 import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.tuning.space.CategoricalDistribution;
+import dev.templatelab.tuning.space.FloatDistribution;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -111,8 +113,9 @@ public final class TestData {
         List<NewTrial> newTrials = new ArrayList<>();
         for (String template : List.of(BN_INCEPTION, BN_INCEPTION, INCEPTION_V2, INCEPTION_V2)) {
             newTrials.add(new NewTrial(template, List.of(
-                    TrialParam.ofNumber("lrate", 0.01 * (newTrials.size() + 1), "{\"type\":\"float\"}"),
-                    TrialParam.ofChoice("batch_size", 16, 0, "{\"type\":\"categorical\"}"))));
+                    TrialParam.ofNumber("lrate", 0.01 * (newTrials.size() + 1),
+                            FloatDistribution.logUniform(0.001, 0.1).toJson()),
+                    TrialParam.ofChoice("batch_size", 16, 0, CategoricalDistribution.fixed(16).toJson()))));
         }
         ExperimentInfo experiment = experiments.create(new NewExperiment(unique("exp"), datasetId,
                 List.of(BN_INCEPTION, INCEPTION_V2), space, "random", "none", Budget.of(4, 2), Metric.VAL_ACCURACY,

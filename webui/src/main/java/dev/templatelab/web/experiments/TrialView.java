@@ -30,6 +30,7 @@ import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialParam;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.space.Distribution;
 import dev.templatelab.web.charts.EChart;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
@@ -80,7 +81,7 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
             return v.isTextual() ? v.asText() : v.isFloatingPointNumber()
                     ? String.format(java.util.Locale.ROOT, "%.4g", v.asDouble()) : p.valueJson();
         }).setHeader("Value").setAutoWidth(true);
-        params.addColumn(TrialParam::distributionJson).setHeader("Searched over").setFlexGrow(1);
+        params.addColumn(TrialView::searchedOver).setHeader("Searched over").setKey("searchedOver").setFlexGrow(1);
         params.setAllRowsVisible(true);
         params.addThemeVariants(GridVariant.LUMO_COMPACT);
         params.setId("trial-params");
@@ -167,5 +168,20 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
         Anchor link = new Anchor("download/trials/" + c.trialId() + "/checkpoints/" + c.id(), "Download");
         link.getElement().setAttribute("download", true);
         return link;
+    }
+
+    /**
+     * A parameter's distribution in the New-experiment form's syntax ({@code log:1e-05..0.001}, {@code 16,32}), what a
+     * person would type to search it again; one value says it was fixed. A row that does not read as a distribution
+     * shows its JSON.
+     */
+    static String searchedOver(TrialParam p) {
+        Distribution d;
+        try {
+            d = Distribution.fromJson(p.distributionJson());
+        } catch (IllegalArgumentException e) {
+            return p.distributionJson();
+        }
+        return SpaceText.of(d) + (d.isSingle() ? " (fixed)" : "");
     }
 }

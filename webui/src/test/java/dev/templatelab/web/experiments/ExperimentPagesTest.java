@@ -156,6 +156,9 @@ class ExperimentPagesTest extends UiTest {
         TrialView page = _get(TrialView.class);
         assertThat(page.title.getText()).isEqualTo("Trial #3 · " + TestData.INCEPTION_V2);
         assertThat(GridKt._size(page.params)).isEqualTo(2);
+        // What was searched, as the New-experiment form writes it, not the stored JSON
+        assertThat(GridKt._getFormatted(page.params, 0, "searchedOver")).isEqualTo("log:0.001..0.1");
+        assertThat(GridKt._getFormatted(page.params, 1, "searchedOver")).isEqualTo("16 (fixed)");
         assertThat(GridKt._size(page.checkpointGrid)).isEqualTo(1);
         assertThat(GridKt._get(page.checkpointGrid, 0).sha256())
                 .isEqualTo(checkpoints.best(finished.bestTrialId()).orElseThrow().sha256());
