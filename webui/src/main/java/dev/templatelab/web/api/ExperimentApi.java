@@ -100,11 +100,19 @@ public class ExperimentApi {
         }
     }
 
-    /** The best trial so far. */
-    public record BestJson(long trialId, int number, String template, double objective) {
+    /**
+     * The best trial so far: COMPLETE; in a cancelled experiment where no trial completed, the best CANCELLED one (by the
+     * value of its best checkpoint), whose checkpoint the best-checkpoint download then serves.
+     */
+    public record BestJson(long trialId, int number, String template, double objective,
+                           @Schema(description = "COMPLETE, or CANCELLED in a cancelled experiment without a complete trial")
+                           TrialState state) {
     }
 
-    /** An experiment as the API shows it; {@code best} is null until a trial completes. */
+    /**
+     * An experiment as the API shows it; {@code best} is null until a trial completes (in a cancelled experiment, until
+     * a trial stored a checkpoint).
+     */
     public record ExperimentJson(long id, String name, ExperimentState state, long datasetId, List<String> templates,
                                  String sampler, String pruner, String objective, String direction, int parallelism,
                                  Integer maxTrials, Integer maxEpochsPerTrial, TrialCountsJson trials, BestJson best,
@@ -116,7 +124,8 @@ public class ExperimentApi {
                     StudyParts.objectiveName(e.objective()), e.direction().name().toLowerCase(), e.parallelism(),
                     e.budget().maxTrials(), e.budget().maxEpochsPerTrial(), TrialCountsJson.of(stats),
                     best == null || best.objectiveValue() == null ? null
-                            : new BestJson(best.id(), best.number(), best.template(), best.objectiveValue()),
+                            : new BestJson(best.id(), best.number(), best.template(), best.objectiveValue(),
+                            best.state()),
                     e.owner(), e.createdAt(), e.startedAt(), e.finishedAt(), e.runningTime(now).toSeconds());
         }
     }
@@ -187,9 +196,9 @@ public class ExperimentApi {
                                      @RequestParam(defaultValue = "50") int size) {
         List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page, size), checkSize(size))).getContent();
         Instant now = experiments.databaseNow();
-        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(),
+        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(), best(r.experiment(),
                 r.bestObjectiveValue() == null ? null
-                        : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null), now)).toList();
+                        : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null)), now)).toList();
     }
 
     @ApiResponse(responseCode = "200", description = "the experiment")
@@ -198,7 +207,16 @@ public class ExperimentApi {
     @GetMapping("/api/experiments/{id}")
     public ExperimentJson get(@PathVariable long id) {
         ExperimentSummary s = experiments.summary(id);
-        return ExperimentJson.of(s.experiment(), s.trials(), s.bestTrial(), experiments.databaseNow());
+        return ExperimentJson.of(s.experiment(), s.trials(), best(s.experiment(), s.bestTrial()),
+                experiments.databaseNow());
+    }
+
+    /** The best complete trial; in a cancelled experiment without one, its best cancelled trial, as the download's. */
+    private TrialInfo best(ExperimentInfo experiment, TrialInfo bestComplete) {
+        if (bestComplete != null || experiment.state() != ExperimentState.CANCELLED) {
+            return bestComplete;
+        }
+        return trials.best(experiment.id(), experiment.direction(), TrialState.CANCELLED).orElse(null);
     }
 
     @ApiResponse(responseCode = "200", description = "the page of trials")

@@ -188,6 +188,7 @@ class ExperimentApiTest extends WebAppTest {
         assertThat(experiment.get("best").get("trialId").asLong()).isEqualTo(finished.bestTrialId());
         assertThat(experiment.get("best").get("template").asText()).isEqualTo(TestData.INCEPTION_V2);
         assertThat(experiment.get("best").get("objective").asDouble()).isEqualTo(0.9);
+        assertThat(experiment.get("best").get("state").asText()).isEqualTo("COMPLETE");
 
         JsonNode trialList = as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials", JsonNode.class);
         assertThat(trialList).hasSize(4);
@@ -314,6 +315,13 @@ class ExperimentApiTest extends WebAppTest {
         assertThat(experiment.get("state").asText()).isEqualTo("CANCELLED");
         assertThat(experiment.get("trials").get("cancelled").asInt()).isEqualTo(2);
         assertThat(experiment.get("trials").get("failed").asInt()).isZero();
+        // With no trial complete, its best is the cancelled trial the download serves, saying so (also in the list)
+        assertThat(experiment.get("best").get("trialId").asLong()).isEqualTo(c.runningTrialId());
+        assertThat(experiment.get("best").get("state").asText()).isEqualTo("CANCELLED");
+        assertThat(experiment.get("best").get("objective").asDouble()).isEqualTo(0.5);
+        JsonNode cancelledList = as(Role.VIEWER).getForObject("/api/experiments?state=CANCELLED&size=100", JsonNode.class);
+        assertThat(cancelledList).filteredOn(e -> e.get("id").asLong() == id).singleElement()
+                .satisfies(e -> assertThat(e.get("best")).isEqualTo(experiment.get("best")));
         JsonNode list = as(Role.VIEWER).getForObject("/api/experiments/" + id + "/trials", JsonNode.class);
         assertThat(list).hasSize(2).allSatisfy(t -> {
             assertThat(t.get("state").asText()).isEqualTo("CANCELLED");
@@ -342,6 +350,8 @@ class ExperimentApiTest extends WebAppTest {
                 HttpStatus.NOT_FOUND, "experiment " + bare + " was cancelled before any trial completed, and none of its "
                         + "2 cancelled trial(s) finished an epoch with a checkpoint, so it has no model to download; "
                         + "launch it again");
+        assertThat(as(Role.VIEWER).getForObject("/api/experiments/" + bare, JsonNode.class).get("best").isNull())
+                .as("no trial stored a checkpoint: no best").isTrue();
         JsonNode none = as(Role.VIEWER).getForObject("/api/trials/" + trials.find(bare, 0).orElseThrow().id(),
                 JsonNode.class);
         assertThat(none.get("trial").get("objective").isNull()).isTrue();
