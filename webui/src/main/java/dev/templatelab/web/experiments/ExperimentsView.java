@@ -17,14 +17,13 @@ import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialService;
+import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
 import org.springframework.data.domain.Pageable;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -44,12 +43,24 @@ public class ExperimentsView extends VerticalLayout {
     final Select<ExperimentState> stateFilter = new Select<>();
 
     /**
-     * One row: the experiment, its counts and best objective, the best trial's template, and the database's clock
-     * when the row was read (running time is measured by it, as the wall-clock budget is).
+     * One row: the experiment, its counts, its best trial (null if none) and the database's clock when the row was read
+     * (running time is measured by it, as the wall-clock budget is).
      */
-    record Line(ExperimentRow row, String bestTemplate, Instant readAt) {
+    record Line(ExperimentRow row, TrialInfo best, Instant readAt) {
         ExperimentInfo experiment() {
             return row.experiment();
+        }
+
+        String bestTemplate() {
+            return best == null ? "-" : best.template();
+        }
+
+        String bestObjective() {
+            if (best == null) {
+                return Formats.objective(null, experiment().objective().higherIsBetter());
+            }
+            return Formats.objective(best.objectiveValue(), experiment().objective().higherIsBetter())
+                    + (best.state() == TrialState.CANCELLED ? " (cancelled trial)" : "");
         }
     }
 
@@ -71,8 +82,7 @@ public class ExperimentsView extends VerticalLayout {
         grid.addColumn(l -> l.experiment().state()).setHeader("State").setSortProperty("state").setKey("state")
                 .setAutoWidth(true);
         grid.addComponentColumn(this::progress).setHeader("Progress").setKey("progress").setWidth("180px");
-        grid.addColumn(l -> Formats.objective(l.row().bestObjectiveValue(),
-                        l.experiment().objective().higherIsBetter()))
+        grid.addColumn(Line::bestObjective)
                 .setHeader("Best").setKey("best").setAutoWidth(true);
         grid.addColumn(Line::bestTemplate).setHeader("Best template").setKey("bestTemplate").setAutoWidth(true);
         grid.addColumn(l -> String.join(", ", l.experiment().templates())).setHeader("Templates").setKey("templates")
@@ -89,12 +99,21 @@ public class ExperimentsView extends VerticalLayout {
 
     private Stream<Line> page(Pageable pageable) {
         List<ExperimentRow> rows = experiments.list(stateFilter.getValue(), pageable).getContent();
-        // One small indexed query per visible row for the best trial's template.
-        Map<Long, String> bestTemplates = rows.stream().filter(r -> r.bestObjectiveValue() != null)
-                .collect(Collectors.toMap(r -> r.experiment().id(), r -> trials.best(r.experiment().id(),
-                        r.experiment().direction()).map(TrialInfo::template).orElse("-")));
         Instant now = experiments.databaseNow();
-        return rows.stream().map(r -> new Line(r, bestTemplates.getOrDefault(r.experiment().id(), "-"), now));
+        return rows.stream().map(r -> new Line(r, best(r), now));
+    }
+
+    /**
+     * One small indexed query per visible row that has one: the best COMPLETE trial; in a cancelled experiment without
+     * one, the best CANCELLED trial, whose checkpoint its page offers.
+     */
+    private TrialInfo best(ExperimentRow r) {
+        ExperimentInfo e = r.experiment();
+        if (r.bestObjectiveValue() != null) {
+            return trials.best(e.id(), e.direction()).orElse(null);
+        }
+        return e.state() == ExperimentState.CANCELLED
+                ? trials.best(e.id(), e.direction(), TrialState.CANCELLED).orElse(null) : null;
     }
 
     private HorizontalLayout progress(Line line) {

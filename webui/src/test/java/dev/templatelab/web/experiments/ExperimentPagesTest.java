@@ -200,5 +200,21 @@ class ExperimentPagesTest extends UiTest {
         assertThat(none.bestText.getText())
                 .isEqualTo("No trial completed, and no cancelled trial finished an epoch with a checkpoint");
         assertThat(none.download.isVisible()).isFalse();
+
+        // The list shows the same best, saying it is a cancelled trial's; none where no trial stored a checkpoint
+        UI.getCurrent().navigate(ExperimentsView.class);
+        ExperimentsView list = _get(ExperimentsView.class);
+        list.stateFilter.setValue(dev.templatelab.storage.experiments.ExperimentState.CANCELLED);
+        int withCheckpoint = rowOf(list, c.experiment().id());
+        assertThat(GridKt._getFormatted(list.grid, withCheckpoint, "best")).isEqualTo("50.0 % (cancelled trial)");
+        assertThat(GridKt._getFormatted(list.grid, withCheckpoint, "bestTemplate")).isEqualTo(TestData.INCEPTION_V2);
+        int without = rowOf(list, bare);
+        assertThat(GridKt._getFormatted(list.grid, without, "best")).isEqualTo("-");
+        assertThat(GridKt._getFormatted(list.grid, without, "bestTemplate")).isEqualTo("-");
+    }
+
+    private static int rowOf(ExperimentsView list, long experimentId) {
+        return IntStream.range(0, GridKt._size(list.grid))
+                .filter(i -> GridKt._get(list.grid, i).experiment().id() == experimentId).findFirst().orElseThrow();
     }
 }
