@@ -22,6 +22,7 @@ import dev.templatelab.tuning.execution.ExperimentRequest;
 import dev.templatelab.tuning.execution.InvalidExperimentException;
 import dev.templatelab.tuning.execution.StudyParts;
 import dev.templatelab.tuning.space.SpaceParameter;
+import dev.templatelab.web.experiments.BestCheckpoints;
 import dev.templatelab.web.experiments.ExperimentControl;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -59,14 +60,16 @@ public class ExperimentApi {
     private final TrialService trials;
     private final MetricService metrics;
     private final CheckpointService checkpoints;
+    private final BestCheckpoints bestCheckpoints;
 
     ExperimentApi(ExperimentControl control, ExperimentService experiments, TrialService trials, MetricService metrics,
-                  CheckpointService checkpoints) {
+                  CheckpointService checkpoints, BestCheckpoints bestCheckpoints) {
         this.control = control;
         this.experiments = experiments;
         this.trials = trials;
         this.metrics = metrics;
         this.checkpoints = checkpoints;
+        this.bestCheckpoints = bestCheckpoints;
     }
 
     /** What POST /api/experiments takes. Required: name, datasetId, templates, maxTrials. */
@@ -196,7 +199,7 @@ public class ExperimentApi {
                                      @RequestParam(defaultValue = "50") int size) {
         List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page, size), checkSize(size))).getContent();
         Instant now = experiments.databaseNow();
-        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(), best(r.experiment(),
+        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(), bestCheckpoints.bestTrial(r.experiment(),
                 r.bestObjectiveValue() == null ? null
                         : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null)), now)).toList();
     }
@@ -207,17 +210,10 @@ public class ExperimentApi {
     @GetMapping("/api/experiments/{id}")
     public ExperimentJson get(@PathVariable long id) {
         ExperimentSummary s = experiments.summary(id);
-        return ExperimentJson.of(s.experiment(), s.trials(), best(s.experiment(), s.bestTrial()),
+        return ExperimentJson.of(s.experiment(), s.trials(), bestCheckpoints.bestTrial(s.experiment(), s.bestTrial()),
                 experiments.databaseNow());
     }
 
-    /** The best complete trial; in a cancelled experiment without one, its best cancelled trial, as the download's. */
-    private TrialInfo best(ExperimentInfo experiment, TrialInfo bestComplete) {
-        if (bestComplete != null || experiment.state() != ExperimentState.CANCELLED) {
-            return bestComplete;
-        }
-        return trials.best(experiment.id(), experiment.direction(), TrialState.CANCELLED).orElse(null);
-    }
 
     @ApiResponse(responseCode = "200", description = "the page of trials")
     @ApiResponse(responseCode = "400", description = "a bad state, page or size")

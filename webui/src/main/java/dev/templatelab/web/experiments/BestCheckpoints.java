@@ -69,6 +69,18 @@ public class BestCheckpoints {
                 checkpoints.best(trial.id()).map(c -> new Download(c, trial, experiment)));
     }
 
+    /**
+     * The best trial the experiment's list, page and API show: its best COMPLETE trial ({@code bestComplete}, null if
+     * none, as the caller's query found it); in a cancelled experiment without one, its best CANCELLED trial (one that
+     * stored a checkpoint), whose checkpoint {@link #ofExperiment} serves. Null if neither.
+     */
+    public TrialInfo bestTrial(ExperimentInfo experiment, TrialInfo bestComplete) {
+        if (bestComplete != null || experiment.state() != ExperimentState.CANCELLED) {
+            return bestComplete;
+        }
+        return trials.best(experiment.id(), experiment.direction(), TrialState.CANCELLED).orElse(null);
+    }
+
     /** Why {@link #ofExperiment} found nothing, and what to do: the 404 of the best-checkpoint download. */
     public String whyNone(long experimentId) {
         ExperimentSummary summary = experiments.summary(experimentId);

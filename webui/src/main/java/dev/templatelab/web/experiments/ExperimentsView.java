@@ -39,6 +39,7 @@ public class ExperimentsView extends VerticalLayout {
 
     private final ExperimentService experiments;
     private final TrialService trials;
+    private final BestCheckpoints bestCheckpoints;
     final Grid<Line> grid = new Grid<>();
     final Select<ExperimentState> stateFilter = new Select<>();
 
@@ -64,9 +65,10 @@ public class ExperimentsView extends VerticalLayout {
         }
     }
 
-    public ExperimentsView(ExperimentService experiments, TrialService trials) {
+    public ExperimentsView(ExperimentService experiments, TrialService trials, BestCheckpoints bestCheckpoints) {
         this.experiments = experiments;
         this.trials = trials;
+        this.bestCheckpoints = bestCheckpoints;
         setSizeFull();
         stateFilter.setLabel("State");
         stateFilter.setItems(ExperimentState.values());
@@ -103,17 +105,11 @@ public class ExperimentsView extends VerticalLayout {
         return rows.stream().map(r -> new Line(r, best(r), now));
     }
 
-    /**
-     * One small indexed query per visible row that has one: the best COMPLETE trial; in a cancelled experiment without
-     * one, the best CANCELLED trial, whose checkpoint its page offers.
-     */
+    /** One small indexed query per visible row that has a best trial (a cancelled one's too: see BestCheckpoints). */
     private TrialInfo best(ExperimentRow r) {
         ExperimentInfo e = r.experiment();
-        if (r.bestObjectiveValue() != null) {
-            return trials.best(e.id(), e.direction()).orElse(null);
-        }
-        return e.state() == ExperimentState.CANCELLED
-                ? trials.best(e.id(), e.direction(), TrialState.CANCELLED).orElse(null) : null;
+        return bestCheckpoints.bestTrial(e,
+                r.bestObjectiveValue() == null ? null : trials.best(e.id(), e.direction()).orElse(null));
     }
 
     private HorizontalLayout progress(Line line) {
