@@ -11,9 +11,11 @@ import dev.templatelab.web.charts.ChartOptions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A trial's stored evaluation (training's {@code Evaluation} JSON: per-class precision, recall, F1 and
@@ -26,7 +28,14 @@ public final class Evaluations {
     private Evaluations() {
     }
 
-    /** Per-class metrics: one row per class, one column per field of the stored JSON. */
+    /**
+     * The per-class fields in the order training writes them, with their headers. The database keeps the JSON as
+     * jsonb, which reorders an object's keys (shortest first: f1, class, recall, ...), so the grid orders them itself.
+     */
+    private static final Map<String, String> HEADERS = orderedHeaders("class", "Class", "precision", "Precision",
+            "recall", "Recall", "f1", "F1", "support", "Support", "averagePrecision", "AP", "rocAuc", "ROC-AUC");
+
+    /** Per-class metrics: one row per class, one column per field of the stored JSON (known fields first, in order). */
     public static Grid<Map<String, String>> perClassGrid(TrialEvaluation evaluation) {
         List<Map<String, String>> rows = new ArrayList<>();
         for (JsonNode row : perClassRows(evaluation)) {
@@ -40,11 +49,12 @@ public final class Evaluations {
             rows.add(cells);
         }
         Grid<Map<String, String>> grid = new Grid<>();
-        if (!rows.isEmpty()) {
-            for (String key : rows.get(0).keySet()) {
-                grid.addColumn(r -> r.getOrDefault(key, "")).setHeader(key).setKey(key).setAutoWidth(true)
-                        .setSortable(true).setComparator(r -> sortable(r.getOrDefault(key, "")));
-            }
+        Set<String> keys = new LinkedHashSet<>();
+        HEADERS.keySet().stream().filter(k -> rows.stream().anyMatch(r -> r.containsKey(k))).forEach(keys::add);
+        rows.forEach(r -> keys.addAll(r.keySet()));
+        for (String key : keys) {
+            grid.addColumn(r -> r.getOrDefault(key, "")).setHeader(HEADERS.getOrDefault(key, key)).setKey(key)
+                    .setAutoWidth(true).setSortable(true).setComparator(r -> sortable(r.getOrDefault(key, "")));
         }
         grid.setItems(rows);
         grid.addThemeVariants(GridVariant.LUMO_COMPACT);
@@ -97,6 +107,14 @@ public final class Evaluations {
             });
         }
         return rows;
+    }
+
+    private static Map<String, String> orderedHeaders(String... keyAndHeader) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i < keyAndHeader.length; i += 2) {
+            headers.put(keyAndHeader[i], keyAndHeader[i + 1]);
+        }
+        return headers;
     }
 
     private static Double sortable(String cell) {

@@ -92,6 +92,20 @@ class ExperimentPagesTest extends UiTest {
         assertThat(page.bestText.getText()).contains("#3", TestData.INCEPTION_V2, "90.0 %");
     }
 
+    /** Training's column order, with readable headers, whatever order the jsonb column gives the keys back in. */
+    @Test
+    void thePerClassMetricsReadClassPrecisionRecallF1Support() {
+        UI.getCurrent().navigate(ExperimentView.class,
+                new RouteParameters("id", Long.toString(finished.experiment().id())));
+        ExperimentView page = _get(ExperimentView.class);
+        @SuppressWarnings("unchecked")
+        var perClass = (com.vaadin.flow.component.grid.Grid<java.util.Map<String, String>>) page.perClass.getChildren()
+                .findFirst().orElseThrow();
+        assertThat(perClass.getColumns()).extracting(c -> c.getHeaderText())
+                .containsExactly("Class", "Precision", "Recall", "F1", "Support");
+        assertThat(GridKt._getFormatted(perClass, 0, "class")).isEqualTo("a");
+    }
+
     @Test
     void selectingTrialsDrawsTheirCurvesAndCancelStopsTheExperiment() {
         UI.getCurrent().navigate(ExperimentView.class,
