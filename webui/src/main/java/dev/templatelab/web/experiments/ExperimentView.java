@@ -94,6 +94,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
     final Button delete = new Button("Delete");
     final Anchor download = new Anchor();
     final Span bestSha = new Span();
+    final Span bestShaLabel = new Span("SHA-256:");
     final Span bestText = new Span();
     final Select<TrialState> trialState = new Select<>();
     final Grid<TrialInfo> trialGrid = new Grid<>();
@@ -154,7 +155,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         Button downloadButton = new Button("Download best model");
         downloadButton.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
         download.add(downloadButton);
-        VerticalLayout bestBox = new VerticalLayout(bestText, download, new Span("SHA-256:"), bestSha);
+        VerticalLayout bestBox = new VerticalLayout(bestText, download, bestShaLabel, bestSha);
         bestBox.addClassName("tl-card");
         bestBox.setSpacing(false);
         add(header, settings, controls, bestBox);
@@ -293,6 +294,9 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
             download.setVisible(false);
             bestSha.setText("-");
         }
+        // No checkpoint, no hash: a bare "SHA-256: -" under "No complete trial yet" read as a missing value.
+        bestShaLabel.setVisible(checkpoint.isPresent());
+        bestSha.setVisible(checkpoint.isPresent());
     }
 
     private void buildTrialGrid() {

@@ -214,6 +214,8 @@ class ExperimentPagesTest extends UiTest {
         assertThat(none.bestText.getText())
                 .isEqualTo("No trial completed, and no cancelled trial finished an epoch with a checkpoint");
         assertThat(none.download.isVisible()).isFalse();
+        assertThat(none.bestShaLabel.isVisible()).as("no checkpoint: no 'SHA-256: -'").isFalse();
+        assertThat(none.bestSha.isVisible()).isFalse();
 
         // The list shows the same best, saying it is a cancelled trial's; none where no trial stored a checkpoint
         UI.getCurrent().navigate(ExperimentsView.class);
