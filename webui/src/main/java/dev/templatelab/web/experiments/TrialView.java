@@ -151,9 +151,13 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
             perClass.add(Evaluations.perClassGrid(evaluation.get()));
         } else {
             confusion.setVisible(false);
-            perClass.add(new Span(trial.state() == TrialState.CANCELLED
-                    ? "No evaluation recorded (the trial was cancelled before it completed)."
-                    : "No evaluation recorded (the trial has not completed)."));
+            perClass.add(new Span(switch (trial.state()) {
+                case CANCELLED -> "No evaluation recorded (the trial was cancelled before it completed).";
+                // Finished, but stopped early by the pruner: "has not completed" read as if it were still running.
+                case PRUNED -> "No evaluation recorded (the pruner stopped the trial before it completed).";
+                case FAIL -> "No evaluation recorded (the trial failed before it completed).";
+                default -> "No evaluation recorded (the trial has not completed).";
+            }));
         }
         checkpointGrid.setItems(checkpoints.list(trial.id()));
         eventLog.removeAll();

@@ -229,6 +229,26 @@ class ExperimentPagesTest extends UiTest {
         assertThat(GridKt._getFormatted(list.grid, without, "bestTemplate")).isEqualTo("-");
     }
 
+    /** A pruned trial is finished: its page says the pruner stopped it, not that it "has not completed". */
+    @Test
+    void aPrunedTrialSaysThePrunerStoppedIt() {
+        var experiment = experiments.create(new dev.templatelab.storage.experiments.NewExperiment(TestData.unique("pruned"),
+                finished.experiment().datasetId(), java.util.List.of(TestData.INCEPTION_V2), "{}", "random", "median",
+                dev.templatelab.storage.experiments.Budget.of(1, 3), dev.templatelab.storage.metrics.Metric.VAL_ACCURACY,
+                dev.templatelab.storage.metrics.Direction.MAXIMIZE, 1, "admin"),
+                java.util.List.of(new dev.templatelab.storage.trials.NewTrial(TestData.INCEPTION_V2, java.util.List.of())));
+        var claimed = trials.claimNext(experiment.id(), "test-worker").orElseThrow();
+        trials.reportEpoch(claimed.trial().id(),
+                new dev.templatelab.storage.metrics.EpochMetrics(0, 1.0, 0.9, 0.3, 0.3, 0.01, 100.0));
+        trials.prune(claimed.lease(), new dev.templatelab.storage.trials.TrialResult(0.3, null, 1.0, null));
+
+        UI.getCurrent().navigate(TrialView.class, new RouteParameters("id", Long.toString(claimed.trial().id())));
+        TrialView page = _get(TrialView.class);
+        assertThat(page.summary.getText()).startsWith("PRUNED");
+        assertThat(_get(page.perClass, com.vaadin.flow.component.html.Span.class).getText())
+                .isEqualTo("No evaluation recorded (the pruner stopped the trial before it completed).");
+    }
+
     private static int rowOf(ExperimentsView list, long experimentId) {
         return IntStream.range(0, GridKt._size(list.grid))
                 .filter(i -> GridKt._get(list.grid, i).experiment().id() == experimentId).findFirst().orElseThrow();
