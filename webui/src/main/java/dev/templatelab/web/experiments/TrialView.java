@@ -88,12 +88,13 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
         error.setId("trial-error");
         error.addClassName("tl-error-text");
         checkpointGrid.setId("trial-checkpoints");
-        checkpointGrid.addColumn(c -> c.epoch() + 1).setHeader("Epoch").setAutoWidth(true);
-        checkpointGrid.addColumn(c -> c.best() ? "best" : "").setHeader("").setAutoWidth(true);
-        checkpointGrid.addColumn(c -> Formats.bytes(c.sizeBytes())).setHeader("Size").setAutoWidth(true);
-        checkpointGrid.addColumn(CheckpointInfo::sha256).setHeader("SHA-256").setFlexGrow(1)
-                .setClassNameGenerator(c -> "tl-mono");
-        checkpointGrid.addComponentColumn(this::downloadLink).setHeader("").setAutoWidth(true);
+        // The short columns keep their width and the SHA-256 gets the rest: grown alike, they cut its 64 digits short.
+        checkpointGrid.addColumn(c -> c.epoch() + 1).setHeader("Epoch").setAutoWidth(true).setFlexGrow(0);
+        checkpointGrid.addColumn(c -> c.best() ? "best" : "").setHeader("").setAutoWidth(true).setFlexGrow(0);
+        checkpointGrid.addColumn(c -> Formats.bytes(c.sizeBytes())).setHeader("Size").setAutoWidth(true).setFlexGrow(0);
+        checkpointGrid.addColumn(CheckpointInfo::sha256).setHeader("SHA-256").setKey("sha256").setAutoWidth(true)
+                .setFlexGrow(1).setClassNameGenerator(c -> "tl-mono");
+        checkpointGrid.addComponentColumn(this::downloadLink).setHeader("").setAutoWidth(true).setFlexGrow(0);
         checkpointGrid.setAllRowsVisible(true);
         eventLog.setPadding(false);
         eventLog.setSpacing(false);

@@ -180,6 +180,16 @@ class ExperimentPagesTest extends UiTest {
         assertThat(page.error.isVisible()).isFalse();
     }
 
+    /** The SHA-256 column takes the spare width, so its 64 digits show in full instead of "db831af5726494e8cce7b…". */
+    @Test
+    void theTrialPageGivesTheCheckpointHashTheSpareWidth() {
+        UI.getCurrent().navigate(TrialView.class, new RouteParameters("id", Long.toString(finished.bestTrialId())));
+        TrialView page = _get(TrialView.class);
+        assertThat(page.checkpointGrid.getColumns()).allSatisfy(c -> assertThat(c.getFlexGrow())
+                .isEqualTo("sha256".equals(c.getKey()) ? 1 : 0));
+        assertThat(page.checkpointGrid.getColumnByKey("sha256").isAutoWidth()).isTrue();
+    }
+
     /**
      * A cancelled experiment's page counts its stopped trials as cancelled, not failed, and with no trial complete offers
      * the best cancelled trial's checkpoint, saying so; that trial's page says it was stopped by the cancel, no error.
