@@ -80,7 +80,10 @@ public class ExperimentsView extends VerticalLayout {
         grid.setId("experiments-grid");
         grid.addComponentColumn(l -> new RouterLink(l.experiment().name(), ExperimentView.class,
                 new com.vaadin.flow.router.RouteParameters("id", String.valueOf(l.experiment().id()))))
-                .setHeader("Name").setSortProperty("name").setKey("name").setAutoWidth(true).setFlexGrow(1);
+                // Not sized to the longest name: one long name pushed Best, Templates and Created out of view.
+                // Cut short, the name shows in full on hover.
+                .setHeader("Name").setSortProperty("name").setKey("name").setWidth("260px").setFlexGrow(1)
+                .setTooltipGenerator(l -> l.experiment().name());
         grid.addColumn(l -> l.experiment().state()).setHeader("State").setSortProperty("state").setKey("state")
                 .setAutoWidth(true);
         grid.addComponentColumn(this::progress).setHeader("Progress").setKey("progress").setWidth("180px");

@@ -65,6 +65,15 @@ class ExperimentPagesTest extends UiTest {
         assertThat(names).isSorted();
     }
 
+    /** A long name is cut short (in full on hover) instead of sizing its column and pushing the others out of view. */
+    @Test
+    void theListDoesNotSizeItsNameColumnToTheLongestName() {
+        UI.getCurrent().navigate(ExperimentsView.class);
+        var name = _get(ExperimentsView.class).grid.getColumnByKey("name");
+        assertThat(name.isAutoWidth()).isFalse();
+        assertThat(name.getWidth()).isEqualTo("260px");
+    }
+
     @Test
     void theExperimentPageComparesTemplatesAndOffersTheBestModel() {
         UI.getCurrent().navigate(ExperimentView.class,
