@@ -162,6 +162,13 @@ public final class ChartOptions {
         return option;
     }
 
+    /** A note in the middle of a chart that has nothing to draw yet, instead of bare axes. */
+    public static Map<String, Object> withNote(Map<String, Object> option, String note) {
+        option.put("graphic", Map.of("type", "text", "left", "center", "top", "middle",
+                "style", Map.of("text", note, "fontSize", 14, "fill", "#6b7280")));
+        return option;
+    }
+
     private static Map<String, Object> base(String title) {
         Map<String, Object> option = new LinkedHashMap<>();
         option.put("title", Map.of("text", title, "textStyle", Map.of("fontSize", 14)));

@@ -24,6 +24,9 @@ import java.util.function.Function;
 public final class TrialCharts {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What a chart of complete trials, or of recorded epochs, says while it has none (not just empty axes). */
+    static final String NO_COMPLETE_TRIAL = "No complete trial yet";
+    static final String NO_EPOCH = "No epoch recorded yet";
 
     private TrialCharts() {
     }
@@ -42,7 +45,8 @@ public final class TrialCharts {
             }
             series.add(new ChartOptions.Series(trialName.apply(trialId), points));
         });
-        return ChartOptions.lines(title, "epoch", label(metric), series);
+        Map<String, Object> option = ChartOptions.lines(title, "epoch", label(metric), series);
+        return series.stream().allMatch(s -> s.points().isEmpty()) ? ChartOptions.withNote(option, NO_EPOCH) : option;
     }
 
     /** Objective of each finished trial in trial order, with the best so far. */
@@ -50,7 +54,9 @@ public final class TrialCharts {
         List<double[]> points = finished.stream().filter(t -> t.objectiveValue() != null)
                 .sorted(Comparator.comparingInt(TrialInfo::number))
                 .map(t -> new double[] {t.number(), t.objectiveValue()}).toList();
-        return ChartOptions.history("Optimisation history", label(objective), points, objective.higherIsBetter());
+        Map<String, Object> option = ChartOptions.history("Optimisation history", label(objective), points,
+                objective.higherIsBetter());
+        return points.isEmpty() ? ChartOptions.withNote(option, NO_COMPLETE_TRIAL) : option;
     }
 
     /**
@@ -104,7 +110,8 @@ public final class TrialCharts {
             row.add(t.objectiveValue());
             rows.add(row);
         }
-        return ChartOptions.parallel("Hyperparameters vs " + label(objective), axes, rows);
+        Map<String, Object> option = ChartOptions.parallel("Hyperparameters vs " + label(objective), axes, rows);
+        return rows.isEmpty() ? ChartOptions.withNote(option, NO_COMPLETE_TRIAL) : option;
     }
 
     /** The objective's spread and best per template, side by side. */
@@ -115,7 +122,10 @@ public final class TrialCharts {
             values.put(template, finished.stream().filter(t -> t.template().equals(template) && t.objectiveValue() != null)
                     .mapToDouble(TrialInfo::objectiveValue).toArray());
         }
-        return ChartOptions.boxes("Templates compared", label(objective), values, objective.higherIsBetter());
+        Map<String, Object> option = ChartOptions.boxes("Templates compared", label(objective), values,
+                objective.higherIsBetter());
+        return values.values().stream().allMatch(v -> v.length == 0) ? ChartOptions.withNote(option, NO_COMPLETE_TRIAL)
+                : option;
     }
 
     /** A trial's parameters as "name=value, ...". */
