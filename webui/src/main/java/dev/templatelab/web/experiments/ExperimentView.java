@@ -314,7 +314,8 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 .setHeader("Best epoch").setKey("bestEpoch").setAutoWidth(true);
         trialGrid.addColumn(t -> Formats.duration(t.startedAt(), t.finishedAt())).setHeader("Duration")
                 .setKey("duration").setAutoWidth(true);
-        trialGrid.addColumn(TrialCharts::params).setHeader("Parameters").setKey("params").setFlexGrow(1);
+        trialGrid.addColumn(TrialCharts::params).setHeader("Parameters").setKey("params").setFlexGrow(1)
+                .setTooltipGenerator(TrialCharts::params);   // all of them, where the column cuts them short
         trialGrid.setSelectionMode(Grid.SelectionMode.MULTI);
         trialGrid.addSelectionListener(e -> refreshCurves());
         // Rows are told apart by trial id: a running trial's record changes every epoch, and the selection must still

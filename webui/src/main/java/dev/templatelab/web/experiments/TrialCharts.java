@@ -7,6 +7,7 @@ import dev.templatelab.storage.metrics.Metric;
 import dev.templatelab.storage.metrics.RecordedEpoch;
 import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialParam;
+import dev.templatelab.tuning.space.Distribution;
 import dev.templatelab.web.charts.ChartOptions;
 
 import java.util.ArrayList;
@@ -128,15 +129,29 @@ public final class TrialCharts {
                 : option;
     }
 
-    /** A trial's parameters as "name=value, ...". */
+    /**
+     * A trial's parameters as "name=value, ...", the searched ones first: in a narrow column the fixed settings
+     * (batch_size=16, image_size=32, ...) would otherwise hide the values that tell trials apart.
+     */
     public static String params(TrialInfo trial) {
         List<String> parts = new ArrayList<>();
-        for (TrialParam p : trial.params()) {
+        List<TrialParam> searchedFirst = trial.params().stream()
+                .sorted(Comparator.comparing(TrialCharts::fixed)).toList();
+        for (TrialParam p : searchedFirst) {
             JsonNode v = value(p);
             parts.add(p.name() + "=" + (v.isTextual() ? v.asText() : v.isFloatingPointNumber()
                     ? String.format(java.util.Locale.ROOT, "%.4g", v.asDouble()) : v.toString()));
         }
         return String.join(", ", parts);
+    }
+
+    /** Whether a parameter had one value to take (its distribution is a single value); unreadable: not fixed. */
+    static boolean fixed(TrialParam p) {
+        try {
+            return Distribution.fromJson(p.distributionJson()).isSingle();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The metric's name on an axis. */

@@ -2,6 +2,12 @@ package dev.templatelab.web.experiments;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.storage.trials.TrialInfo;
+import dev.templatelab.storage.trials.TrialParam;
+import dev.templatelab.storage.trials.TrialState;
+import dev.templatelab.tuning.space.CategoricalDistribution;
+import dev.templatelab.tuning.space.FloatDistribution;
+import dev.templatelab.tuning.space.IntDistribution;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -36,6 +42,18 @@ class TrialChartsTest {
                 .contains(TrialCharts.NO_EPOCH);
         assertThat(json(TrialCharts.learningCurves("Learning curves", Metric.VAL_LOSS, Map.of(1L, List.of()),
                 id -> "#" + id))).contains(TrialCharts.NO_EPOCH);
+    }
+
+    /** In the trial grid's narrow column the searched values come first; fixed settings keep their order after them. */
+    @Test
+    void aTrialsParametersListTheSearchedOnesFirst() {
+        TrialInfo trial = new TrialInfo(1, 1, 0, "Clarifai_InceptionV2", TrialState.COMPLETE, null, null, 1, null, null,
+                null, null, null, null, 0.5, 0, List.of(
+                TrialParam.ofChoice("batch_size", 16, 0, CategoricalDistribution.fixed(16).toJson()),
+                TrialParam.ofNumber("lrate", 0.00123456, FloatDistribution.logUniform(1e-4, 1e-2).toJson()),
+                TrialParam.ofNumber("image_size", 32, IntDistribution.range(32, 32).toJson()),
+                TrialParam.ofChoice("flip", 0.5, 1, CategoricalDistribution.of(0.0, 0.5).toJson())));
+        assertThat(TrialCharts.params(trial)).isEqualTo("lrate=0.001235, flip=0.5000, batch_size=16, image_size=32");
     }
 
     private static String json(Map<String, Object> option) throws Exception {
