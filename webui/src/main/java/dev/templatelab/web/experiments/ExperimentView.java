@@ -239,9 +239,10 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         settings.setText("dataset " + datasetName(experiment.datasetId()) + " · templates "
                 + String.join(", ", experiment.templates()) + " · sampler " + experiment.sampler() + " · pruner "
                 + experiment.pruner() + " · objective " + TrialCharts.label(experiment.objective()) + " · "
-                + (experiment.budget().maxTrials() == null ? "no trial limit" : experiment.budget().maxTrials()
-                + " trials") + (experiment.budget().maxEpochsPerTrial() == null ? ""
-                : " of at most " + experiment.budget().maxEpochsPerTrial() + " epochs") + " · " + experiment.parallelism()
+                + (experiment.budget().maxTrials() == null ? "no trial limit"
+                : Formats.count(experiment.budget().maxTrials(), "trial"))
+                + (experiment.budget().maxEpochsPerTrial() == null ? ""
+                : " of at most " + Formats.count(experiment.budget().maxEpochsPerTrial(), "epoch")) + " · " + experiment.parallelism()
                 + " at once · running " + Formats.duration(experiment.runningTime(control.databaseNow()))
                 + (experiment.budget().maxWallClockSeconds() == null ? ""
                 : " of " + Formats.duration(Duration.ofSeconds(experiment.budget().maxWallClockSeconds())))
@@ -257,7 +258,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
                 + (s.count(TrialState.CANCELLED) > 0 ? s.count(TrialState.CANCELLED) + " cancelled, " : "")
                 + s.count(TrialState.RUNNING) + " running, " + s.count(TrialState.WAITING) + " waiting"
                 + (s.count(TrialState.HELD) > 0 ? ", " + s.count(TrialState.HELD) + " held at a rung" : "") + " · "
-                + summary.totals().epochsRecorded() + " epochs trained");
+                + Formats.count(summary.totals().epochsRecorded(), "epoch") + " trained");
         ExperimentState st = experiment.state();
         pause.setEnabled(st == ExperimentState.QUEUED || st == ExperimentState.RUNNING);
         resume.setEnabled(st == ExperimentState.PAUSED);

@@ -18,6 +18,11 @@ public final class Formats {
         return fraction ? String.format(Locale.ROOT, "%.1f %%", value * 100) : String.format(Locale.ROOT, "%.4f", value);
     }
 
+    /** "1 epoch", "4 epochs": {@code noun} in the singular, an "s" added for any count but one. */
+    public static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     /** "1 h 02 min", "3 min 05 s", "12 s"; "-" when not started. */
     public static String duration(Instant from, Instant to) {
         if (from == null) {

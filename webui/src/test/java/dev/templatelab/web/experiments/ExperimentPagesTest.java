@@ -7,7 +7,13 @@ import com.vaadin.flow.component.UI;
 import com.vaadin.flow.router.RouteParameters;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.storage.experiments.Budget;
+import dev.templatelab.storage.experiments.ExperimentInfo;
 import dev.templatelab.storage.experiments.ExperimentService;
+import dev.templatelab.storage.experiments.NewExperiment;
+import dev.templatelab.storage.metrics.Direction;
+import dev.templatelab.storage.metrics.Metric;
+import dev.templatelab.storage.trials.NewTrial;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.web.TestData;
 import dev.templatelab.web.UiTest;
@@ -17,6 +23,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.stream.IntStream;
 
 import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
@@ -266,6 +273,22 @@ class ExperimentPagesTest extends UiTest {
         assertThat(page.summary.getText()).startsWith("PRUNED");
         assertThat(_get(page.perClass, com.vaadin.flow.component.html.Span.class).getText())
                 .isEqualTo("No evaluation recorded (the pruner stopped the trial before it completed).");
+    }
+
+    /** The settings line counts in words: "1 trial of at most 1 epoch", "4 trials of at most 2 epochs". */
+    @Test
+    void theSettingsLineSaysOneTrialAndOneEpochInTheSingular() {
+        ExperimentInfo one = experiments.create(new NewExperiment(TestData.unique("one"),
+                finished.experiment().datasetId(), List.of(TestData.INCEPTION_V2), "{}", "random", "none",
+                Budget.of(1, 1), Metric.VAL_ACCURACY, Direction.MAXIMIZE, 1, "admin"),
+                List.of(new NewTrial(TestData.INCEPTION_V2, List.of())));
+        UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id", Long.toString(one.id())));
+        assertThat(_get(ExperimentView.class).settings.getText()).contains(" · 1 trial of at most 1 epoch · ");
+        assertThat(_get(ExperimentView.class).counts.getText()).endsWith(" · 0 epochs trained");
+
+        UI.getCurrent().navigate(ExperimentView.class, new RouteParameters("id",
+                Long.toString(finished.experiment().id())));
+        assertThat(_get(ExperimentView.class).settings.getText()).contains(" · 4 trials of at most 2 epochs · ");
     }
 
     private static int rowOf(ExperimentsView list, long experimentId) {

@@ -52,12 +52,12 @@ class LiveUpdatesTest extends UiTest {
         trials.reportEpoch(claimed.trial().id(), new EpochMetrics(0, 1.0, 0.9, 0.55, 0.5, 0.01, 50.0));
         trials.flushMetrics();
         long recorded = System.nanoTime();
-        while (!page.counts.getText().contains("1 epochs trained") && System.nanoTime() - recorded < 5_000_000_000L) {
+        while (!page.counts.getText().contains("1 epoch trained") && System.nanoTime() - recorded < 5_000_000_000L) {
             MockVaadin.clientRoundtrip();   // runs what the scheduler queued with UI.access
             Thread.sleep(50);
         }
         long millis = (System.nanoTime() - recorded) / 1_000_000;
-        assertThat(page.counts.getText()).contains("1 epochs trained");
+        assertThat(page.counts.getText()).contains("1 epoch trained");
         assertThat(millis).as("ms from the epoch's write to the page showing it").isLessThan(2000);
         assertThat(page.curves.getOptionJson()).contains("0.55");
 
