@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -109,10 +110,24 @@ public class ApiErrors {
                 problem = "takes " + kind(format.getTargetType()) + ", got " + format.getValue();
             } else if (cause instanceof MismatchedInputException mismatch && kind(mismatch.getTargetType()) != null) {
                 problem = "takes " + kind(mismatch.getTargetType()) + ", unquoted";   // a string, list or object
+            } else if (cause instanceof MismatchedInputException mismatch && container(mismatch.getTargetType()) != null) {
+                // "templates":"A" would otherwise read "Cannot construct instance of `java.util.ArrayList` ..."
+                problem = "takes " + container(mismatch.getTargetType());
             } else {
                 problem = mapping.getOriginalMessage().lines().findFirst().orElse("");
             }
             return error(HttpStatus.BAD_REQUEST, Map.of("error", "field '" + field + "' " + problem, "field", field));
+        }
+        if (cause instanceof MismatchedInputException) {   // a list, string or number as the whole body
+            return error(HttpStatus.BAD_REQUEST, "the request body must be a JSON object ({\"field\": value, ...})");
+        }
+        if (cause instanceof InputCoercionException range) {   // 1e20 for an int: say which field
+            JsonMappingException located = locatedMapping(e);
+            if (located != null) {
+                String field = fieldPath(located);
+                return error(HttpStatus.BAD_REQUEST, Map.of("error", "field '" + field + "' is out of range: "
+                        + range.getOriginalMessage().lines().findFirst().orElse(""), "field", field));
+            }
         }
         return error(HttpStatus.BAD_REQUEST, "request body is not the expected JSON: "
                 + (cause == null ? e.getMessage() : cause.getMessage()).lines().findFirst().orElse(""));
@@ -129,6 +144,27 @@ public class ApiErrors {
             }
         }
         return path.toString();
+    }
+
+    /** The outermost mapping failure in the chain that knows where in the body it happened; null if none does. */
+    private static JsonMappingException locatedMapping(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+                return mapping;
+            }
+        }
+        return null;
+    }
+
+    /** What a list or object field takes, in words; null for other types. */
+    private static String container(Class<?> type) {
+        if (type != null && java.util.Collection.class.isAssignableFrom(type)) {
+            return "a JSON list ([...])";
+        }
+        if (type != null && Map.class.isAssignableFrom(type)) {
+            return "a JSON object ({...})";
+        }
+        return null;
     }
 
     /** What a scalar field takes, in words; null for other types. */

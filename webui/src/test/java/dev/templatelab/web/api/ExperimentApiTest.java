@@ -438,6 +438,23 @@ class ExperimentApiTest extends WebAppTest {
                 JsonNode.class);
     }
 
+    /** A value of the wrong shape names the field and what it takes, not Jackson's classes. */
+    @Test
+    void aListOrObjectOfTheWrongShapeAndAnOutOfRangeNumberAreRefusedNamingTheField() {
+        long before = experiments.list(null, Pageable.unpaged()).getTotalElements();
+        String name = TestData.unique("shapes");
+        assertRefused(post(launchJson(name, "").replace("[\"" + TestData.INCEPTION_V2 + "\",\"" + TestData.BN_INCEPTION
+                + "\"]", "\"" + TestData.INCEPTION_V2 + "\"")), "templates", "field 'templates' takes a JSON list ([...])");
+        assertRefused(post(launchJson(name, ",\"searchSpace\":\"lrate=0.1\"")), "searchSpace",
+                "field 'searchSpace' takes a JSON object ({...})");
+        assertRefused(post(launchJson(name, "").replace("\"maxTrials\":4", "\"maxTrials\":99999999999999")),
+                "maxTrials", "field 'maxTrials' is out of range: Numeric value (99999999999999) out of range of int");
+        ResponseEntity<JsonNode> array = post("[" + launchJson(name, "") + "]");
+        assertError(array, HttpStatus.BAD_REQUEST, "the request body must be a JSON object");
+        assertThat(array.getBody().toString()).doesNotContain("LaunchJson", "java.util");
+        assertThat(experiments.list(null, Pageable.unpaged()).getTotalElements()).isEqualTo(before);
+    }
+
     /** YAML bodies (Spring reads application/yaml with Jackson too) follow the same rules as JSON. */
     @Test
     void yamlBodiesTakePlainNumbersAndRefuseFractions() {
