@@ -75,8 +75,11 @@ public class ExperimentApi {
     /** What POST /api/experiments takes. Required: name, datasetId, templates, maxTrials. */
     @Schema(description = "An experiment to launch; searchSpace changes each template's default space")
     public record LaunchJson(String name, Long datasetId, List<String> templates,
-                             @Schema(description = "grid | random | tpe (default tpe)") String sampler,
-                             @Schema(description = "none | median | asha | hyperband (default median)") String pruner,
+                             @Schema(description = "grid | random | tpe (default " + StudyParts.DEFAULT_SAMPLER + ")")
+                             String sampler,
+                             @Schema(description = "none | median | asha | asha-optuna | hyperband (default "
+                                     + StudyParts.DEFAULT_PRUNER + "); the last three take rung settings, e.g. "
+                                     + "asha:min_resource=2,reduction_factor=4") String pruner,
                              Integer maxTrials,
                              @Schema(description = "default 10") Integer maxEpochsPerTrial,
                              @Schema(description = "default 1") Integer parallelism,

@@ -218,6 +218,11 @@ class DatasetApiTest extends WebAppTest {
         assertThat(launch.has("401")).isTrue();
         assertThat(doc.getBody().get("components").get("schemas").get("Error").get("properties").get("parameters")
                 .get("type").asText()).as("a refused space's parameters").isEqualTo("array");
+        // The launch's defaults as the API applies them (README: tpe, asha, accuracy, as in tune).
+        JsonNode launchFields = doc.getBody().get("components").get("schemas").get("LaunchJson").get("properties");
+        assertThat(launchFields.get("sampler").get("description").asText()).endsWith("(default tpe)");
+        assertThat(launchFields.get("pruner").get("description").asText()).contains("asha-optuna", "(default asha)");
+        assertThat(launchFields.get("objective").get("description").asText()).contains("(default accuracy)");
         assertThat(paths.get("/api/datasets/{id}").get("delete").get("responses").has("204")).isTrue();
         assertThat(paths.get("/api/datasets/{id}").get("delete").get("responses").has("409")).isTrue();
         assertThat(paths.get("/api/dataset-imports/{id}").get("delete").get("responses").has("202")).isTrue();
