@@ -11,6 +11,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -85,7 +86,7 @@ public class DatasetApi {
                                     @Parameter(hidden = true) @RequestParam(name = "name", required = false) String name,
                                     @RequestParam(name = "async", defaultValue = "false") boolean async,
                                     HttpServletRequest request)
-            throws IOException {
+            throws IOException, ServletException {
         if (file == null || file.isEmpty()) {
             return ApiErrors.error(HttpStatus.BAD_REQUEST, file == null
                     ? "missing multipart field 'file' (the dataset zip)" : "the uploaded file is empty");
@@ -98,6 +99,12 @@ public class DatasetApi {
         if (names != null && names.length > 1) {
             return ApiErrors.error(HttpStatus.BAD_REQUEST, "field 'name' was given " + names.length
                     + " times; give name once");
+        }
+        // Spring hands over the first of several: the others would be dropped without a word.
+        long files = request.getParts().stream().filter(p -> "file".equals(p.getName())).count();
+        if (files > 1) {
+            return ApiErrors.error(HttpStatus.BAD_REQUEST, "field 'file' was given " + files
+                    + " times; upload one zip per dataset");
         }
         NewDataset.checkName(name.trim());   // before the upload is stored and read
         if (async) {

@@ -112,6 +112,21 @@ class DatasetApiTest extends WebAppTest {
         assertThat(datasets.list()).hasSize(before);
         assertNoImportLeftovers(datasets);
 
+        MultiValueMap<String, Object> twoZips = new LinkedMultiValueMap<>();
+        for (String fileName : List.of("a.zip", "b.zip")) {
+            twoZips.add("file", new org.springframework.core.io.ByteArrayResource(zip) {
+                @Override
+                public String getFilename() {
+                    return fileName;
+                }
+            });
+        }
+        twoZips.add("name", TestData.unique("two-zips"));
+        assertError(as(Role.OPERATOR).postForEntity("/api/datasets", multipart(twoZips), JsonNode.class),
+                HttpStatus.BAD_REQUEST, "field 'file' was given 2 times; upload one zip per dataset");
+        assertThat(datasets.list()).hasSize(before);
+        assertNoImportLeftovers(datasets);
+
         // A comma is no repetition.
         assertThat(upload(as(Role.OPERATOR), zip, "a.zip", TestData.unique("one,name")).getStatusCode())
                 .isEqualTo(HttpStatus.CREATED);
