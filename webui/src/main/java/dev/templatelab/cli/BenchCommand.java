@@ -68,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (classes < 1) {   // the spec would say "numClasses", which is no option of this command
+            throw new IllegalArgumentException("--classes must be at least 1, got " + classes);
+        }
         Template t = TemplateRegistry.standard().get(template);
         TemplateSpec spec = new TemplateSpec(classes, size, size, 3, widthMultiplier,
                 TemplateSpec.DEFAULT_EMBEDDING_SIZE, TemplateSpec.DEFAULT_COSINE_SCALE, HeadActivation.SOFTMAX);

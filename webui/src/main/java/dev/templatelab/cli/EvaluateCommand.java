@@ -47,6 +47,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batch < 1) {   // before the checkpoint is loaded and every image of the dataset read
+            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
         Checkpoints.Loaded loaded = Checkpoints.read(checkpoint, false);
         CheckpointMetadata m = loaded.metadata();
         // Progress on stderr: stdout may be --json.

@@ -40,6 +40,9 @@ final class TemplatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (classes < 1) {   // the spec would say "numClasses", which is no option of this command
+            throw new IllegalArgumentException("--classes must be at least 1, got " + classes);
+        }
         TemplateSpec spec = TemplateSpec.of(classes, size).withWidthMultiplier(widthMultiplier);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Template template : TemplateRegistry.standard().list()) {

@@ -57,6 +57,21 @@ class CliInputChecksTest {
                 .containsPattern("\\s+(a|b)\\s+\\d\\.\\d{4}");
     }
 
+    /** Options are named as the user typed them, and checked before the checkpoint and the dataset are read. */
+    @Test
+    void evaluateBatchAndClassesBelowOneAreRefusedByTheirOptionNames() {
+        Path missing = dir.resolve("no-such.tlckpt");   // not read: the option is refused first
+        Run evaluate = run("evaluate", "--checkpoint", missing.toString(), "--data", dir.toString(), "--batch", "0");
+        assertThat(evaluate.code()).isEqualTo(2);
+        assertThat(evaluate.err()).contains("error: --batch must be at least 1, got 0");
+        Run templates = run("templates", "--classes", "0");
+        assertThat(templates.code()).isEqualTo(2);
+        assertThat(templates.err()).contains("error: --classes must be at least 1, got 0");
+        Run bench = run("bench", "--template", "Clarifai_InceptionV2", "--classes", "-2", "--size", "32");
+        assertThat(bench.code()).isEqualTo(2);
+        assertThat(bench.err()).contains("error: --classes must be at least 1, got -2");
+    }
+
     @Test
     void tuneRefusesASetGivenTwiceAsTrainDoes() {
         Run r = run("tune", "--templates", "Clarifai_InceptionV2", "--data", dir.toString(), "--set", "image_size=64",
