@@ -1,5 +1,6 @@
 package dev.templatelab.cli;
 
+import dev.templatelab.training.TempFiles;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.transfer.imports.Npy;
 import dev.templatelab.training.transfer.imports.RawLogits;
@@ -54,7 +55,7 @@ final class InferCommand implements Callable<Integer> {
         INDArray logits = RawLogits.compute(loaded, Nd4j.create(tensor.values(), tensor.shape(), 'c'));
         Path dir = output.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + output.getFileName(), ".tmp");
+        Path tmp = TempFiles.nextTo(output);   // readable as any file the user writes, not owner-only
         try {
             Files.write(tmp, Npy.write(logits.shape(), logits.dup('c').data().asFloat()));
             Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

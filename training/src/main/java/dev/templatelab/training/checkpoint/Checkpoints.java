@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.templatelab.architectures.runtime.Nd4jRuntime;
+import dev.templatelab.training.TempFiles;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -140,7 +141,9 @@ public final class Checkpoints {
      */
     public static String copy(Path written, String sha256, Path target) throws IOException {
         return replaceAtomically(target, tmp -> {
-            Files.copy(written, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try (var in = Files.newInputStream(written); var out = Files.newOutputStream(tmp)) {
+                in.transferTo(out);   // into tmp as created: Files.copy would give it the source's permissions
+            }
             return sha256;
         });
     }
@@ -158,7 +161,7 @@ public final class Checkpoints {
     private static String replaceAtomically(Path target, Fill fill) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = TempFiles.nextTo(target);
         try {
             String sha256 = fill.into(tmp);
             fsync(tmp);
@@ -249,7 +252,7 @@ public final class Checkpoints {
     }
 
     private static void writeAtomically(Path target, String content) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".tmp");
+        Path tmp = TempFiles.nextTo(target);
         try {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
             fsync(tmp);

@@ -211,6 +211,21 @@ class CheckpointsTest {
         }
     }
 
+    /**
+     * A checkpoint, its copy and their sidecars get the permissions of any new file (the umask's), not the owner-only
+     * ones of a temporary file: a model written to a shared folder is readable there like the user's other files.
+     */
+    @Test
+    void writtenFilesHaveTheUmasksPermissionsNotATemporaryFilesOwnerOnlyOnes(@TempDir Path dir) throws Exception {
+        Path best = dir.resolve("best.tlckpt");
+        String sha = Checkpoints.write(best, network(), metadata());
+        Checkpoints.copy(best, sha, dir.resolve("copy.tlckpt"));
+        var plain = Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain")));
+        for (String name : List.of("best.tlckpt", "best.tlckpt.sha256", "copy.tlckpt", "copy.tlckpt.sha256")) {
+            assertThat(Files.getPosixFilePermissions(dir.resolve(name))).as(name).isEqualTo(plain);
+        }
+    }
+
     @Test
     void aCorruptedFileIsDetected(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.tlckpt");
