@@ -286,7 +286,7 @@ public final class DatasetImporter {
         if (counts.size() < limits.minClasses()) {
             String only = counts.keySet().iterator().next();
             throw new DatasetException("dataset " + source + " has only one class ('" + only + "'); a classifier"
-                    + " needs at least two — add a folder (or manifest label) per class");
+                    + " needs at least two — add a folder (or manifest label) per class" + nestedClassesHint(root, only));
         }
         List<SmallClass> small = new ArrayList<>();
         for (String declared : declaredClasses) {
@@ -377,6 +377,22 @@ public final class DatasetImporter {
             }
         }
         return false;
+    }
+
+    /**
+     * A folder that wraps the class folders in one more folder ("photos/train/cat"), given one level too high, reads
+     * as one class whose images are in subfolders: say which folder to give instead.
+     */
+    private static String nestedClassesHint(Path root, String onlyClass) {
+        Path classDir = root.resolve(onlyClass);
+        if (!Files.isDirectory(classDir, LinkOption.NOFOLLOW_LINKS)) {
+            return "";   // a manifest's label
+        }
+        List<String> subfolders = visibleChildren(classDir).stream()
+                .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                .map(p -> p.getFileName().toString()).toList();
+        return subfolders.isEmpty() ? "" : "; its images are in the subfolders " + subfolders + " of " + classDir
+                + ": if those are the classes, give that folder as the dataset";
     }
 
     private static List<Path> visibleChildren(Path dir) {

@@ -245,6 +245,19 @@ class FolderImportTest {
                 .hasMessageContaining("at least two");
     }
 
+    /** One folder level too high: the class folders are inside the only "class". */
+    @Test
+    void aSingleClassHoldingTheClassFoldersSaysWhichFolderToGive() throws Exception {
+        Path root = temp.resolve("photos");
+        TestImages.classFolders(root.resolve("train"), Map.of("cat", 3, "dog", 3), 60);
+
+        assertThatThrownBy(() -> importFolder(root))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageContaining("only one class ('train')")
+                .hasMessageEndingWith("; its images are in the subfolders [cat, dog] of " + root.toRealPath()
+                        .resolve("train") + ": if those are the classes, give that folder as the dataset");
+    }
+
     @Test
     void aMissingPathIsFatalAndNamed() {
         Path missing = temp.resolve("no-such-folder");
