@@ -152,6 +152,9 @@ final class TuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-parallel (" + maxParallel + ") must be at least --parallel ("
                     + parallel + "): this process alone runs " + parallel + " trials at once");
         }
+        if (maxMinutes != null && maxMinutes < 1) {   // the launcher would say it in seconds ("got -300.0 s")
+            throw new IllegalArgumentException("--max-minutes must be at least 1, got " + maxMinutes);
+        }
         Map<String, Object> space = space(set == null ? List.of() : set);
         String experimentName = name != null ? name
                 : "tune-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

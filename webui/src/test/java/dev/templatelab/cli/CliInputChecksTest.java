@@ -86,6 +86,18 @@ class CliInputChecksTest {
                 .doesNotExist();
     }
 
+    /** --max-minutes is refused in minutes, as given, before the database starts. */
+    @Test
+    void tuneRefusesMaxMinutesBelowOneInMinutes() {
+        for (String minutes : List.of("0", "-5")) {
+            Run r = run("tune", "--templates", "Clarifai_InceptionV2", "--data", dir.toString(), "--max-minutes", minutes);
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.err()).contains("error: --max-minutes must be at least 1, got " + minutes)
+                    .doesNotContain(" s\n");
+        }
+        assertThat(dir.resolve(".templatelab").resolve("postgres")).doesNotExist();
+    }
+
     /** pretrained_weights=None means no weights: a set registered as None (any case) could never be used. */
     @Test
     void theWeightsNameNoneIsRefusedEverywhereWeightsAreRegistered() {
