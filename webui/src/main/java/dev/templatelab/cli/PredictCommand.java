@@ -111,7 +111,9 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         if (unreadable > 0) {
-            command.commandLine().getErr().println("error: " + unreadable + " of " + images.size()
+            command.commandLine().getErr().println(unreadable == images.size()
+                    ? "error: none of the " + images.size() + " file(s) could be read as images; see above why"
+                    : "error: " + unreadable + " of " + images.size()
                     + " file(s) could not be read as images; the others' predictions are above");
             return 1;
         }

@@ -86,6 +86,17 @@ class CliInputChecksTest {
                 .doesNotExist();
     }
 
+    /** With no readable image there are no other predictions to point to. */
+    @Test
+    void predictWithNoReadableImageSaysNoneCouldBeRead() throws Exception {
+        Path ckpt = tinyCheckpoint();
+        Path text = Files.writeString(dir.resolve("notes.png"), "not an image");
+        Run r = run("predict", "--checkpoint", ckpt.toString(), text.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("error: none of the 1 file(s) could be read as images; see above why")
+                .doesNotContain("predictions are above");
+    }
+
     /** --max-minutes is refused in minutes, as given, before the database starts. */
     @Test
     void tuneRefusesMaxMinutesBelowOneInMinutes() {
