@@ -273,8 +273,11 @@ public final class DatasetImporter {
         }
         progress.progressed(ImportProgress.Phase.CHECKING, checked, candidates.size());
         if (records.isEmpty()) {
+            boolean manifest = !source.equals(root);   // a folder (or a zip's) is its own root; a CSV lies in it
             String why = skipped.isEmpty() && duplicates.isEmpty()
-                    ? "; expected one subfolder per class (e.g. cat/ and dog/) holding JPEG, PNG, BMP or GIF files"
+                    ? manifest ? "; the manifest lists no images: expected rows 'path,label' (e.g. cat/1.jpg,cat), "
+                            + "paths relative to its folder"
+                    : "; expected one subfolder per class (e.g. cat/ and dog/) holding JPEG, PNG, BMP or GIF files"
                     : "; " + skipped.size() + " file(s) were skipped"
                     + (skipped.isEmpty() ? "" : ", e.g. " + skipped.get(0).file() + ": " + skipped.get(0).reason());
             throw new DatasetException("dataset " + source + " has no usable images" + why);

@@ -71,6 +71,17 @@ class ManifestImportTest {
                 .containsExactly(entry("cat", 3), entry("dog", 3), entry("outdoor", 1));
     }
 
+    /** Not the folder layout's advice ("one subfolder per class"): a CSV without rows needs rows. */
+    @Test
+    void aManifestWithoutRowsSaysWhatRowsItNeeds() {
+        for (String csv : new String[] {"", "path,label\n"}) {
+            assertThatThrownBy(() -> importCsv("labels.csv", csv))
+                    .isInstanceOf(DatasetException.class)
+                    .hasMessageEndingWith("has no usable images; the manifest lists no images: expected rows "
+                            + "'path,label' (e.g. cat/1.jpg,cat), paths relative to its folder");
+        }
+    }
+
     @Test
     void aRowWithAnUnknownFileIsFatalAndNamesItAndItsLine() {
         String csv = "path,label\na.png,cat\nmissing.png,dog\n";
