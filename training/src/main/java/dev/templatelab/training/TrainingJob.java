@@ -365,13 +365,16 @@ public final class TrainingJob {
 
     private static void requireCompatible(CheckpointMetadata m, Template template, TemplateSpec spec, ImageDataset dataset,
                                           Hyperparameters hp, Path file) {
-        if (!m.template().equals(template.name()) || !m.spec().equals(spec) || !m.labels().equals(dataset.classes())) {
-            throw new IllegalArgumentException("cannot resume from " + file + ": it was trained as " + m.template() + " "
-                    + m.spec() + " on classes " + m.labels() + "; delete it to start afresh");
+        List<String> network = networkDifferences(m, template, spec, dataset);
+        if (!network.isEmpty()) {
+            throw new IllegalArgumentException("cannot resume from " + file + ": it holds another network than this run "
+                    + "builds: " + String.join(", ", network) + "; resume with the template, classes and settings it was "
+                    + "started with, or start afresh (train --overwrite)");
         }
         if (!m.datasetHash().equals(dataset.contentHash())) {
             throw new IllegalArgumentException("cannot resume from " + file + ": the dataset changed since (content hash "
-                    + m.datasetHash() + " vs " + dataset.contentHash() + "); delete it to start afresh");
+                    + m.datasetHash() + " vs " + dataset.contentHash() + "); resume on the images it was trained on, or "
+                    + "start afresh (train --overwrite)");
         }
         // The saved network carries its updater, schedule, frozen layers and head dropout, and the split follows the
         // seed and fractions: a resumed run continues with what it was started with, or it would train with some
@@ -388,6 +391,43 @@ public final class TrainingJob {
                     changed) + "; a resumed run keeps its settings (only " + String.join(" and ", RESUMABLE_CHANGES)
                     + " may change): resume with those values, or start afresh (train --overwrite)");
         }
+    }
+
+    /** What makes the saved network another one than this run builds, by the names the user sets them with. */
+    private static List<String> networkDifferences(CheckpointMetadata m, Template template, TemplateSpec spec,
+                                                   ImageDataset dataset) {
+        List<String> differences = new ArrayList<>();
+        if (!m.template().equals(template.name())) {
+            differences.add(m.template() + " (not " + template.name() + ")");
+        }
+        if (!m.labels().equals(dataset.classes())) {
+            differences.add("classes " + m.labels() + " (not " + dataset.classes() + ")");
+        }
+        TemplateSpec was = m.spec();
+        if (was.height() != spec.height() || was.width() != spec.width()) {
+            differences.add("input " + was.width() + "x" + was.height() + " (not " + spec.width() + "x" + spec.height()
+                    + ")");
+        }
+        if (was.channels() != spec.channels()) {
+            differences.add(was.channels() + " input channel(s) (not " + spec.channels() + ")");
+        }
+        if (was.widthMultiplier() != spec.widthMultiplier()) {
+            differences.add("width_multiplier=" + was.widthMultiplier() + " (not " + spec.widthMultiplier() + ")");
+        }
+        if (was.embeddingSize() != spec.embeddingSize()) {
+            differences.add("embedding_size=" + was.embeddingSize() + " (not " + spec.embeddingSize() + ")");
+        }
+        if (was.cosineScale() != spec.cosineScale()) {
+            differences.add("cosine_scale=" + was.cosineScale() + " (not " + spec.cosineScale() + ")");
+        }
+        if (was.head() != spec.head()) {
+            differences.add(was.head().name().toLowerCase(Locale.ROOT) + " outputs (not "
+                    + spec.head().name().toLowerCase(Locale.ROOT) + ": logreg)");
+        }
+        if (differences.isEmpty() && !was.equals(spec)) {   // a field added to the spec and not listed above
+            differences.add(was + " (not " + spec + ")");
+        }
+        return differences;
     }
 
     /** Settings a resumed run may change: how long it trains. */

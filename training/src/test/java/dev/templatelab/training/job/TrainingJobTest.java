@@ -166,6 +166,16 @@ class TrainingJobTest {
                 .hasMessageContaining("head_dropout=0.0 (not 0.3)")
                 .hasMessageNotContaining("num_epochs=").hasMessageNotContaining("early_stopping_patience=")
                 .hasMessageContaining("only num_epochs and early_stopping_patience may change");
+
+        // Another network: named by the settings that make it so, not by the spec record's toString.
+        Map<String, String> otherNetwork = small(4);
+        otherNetwork.put("image_size", "48");
+        otherNetwork.put("width_multiplier", "0.25");
+        assertThatThrownBy(() -> run("Clarifai_InceptionV2", data, otherNetwork, out, false, true))
+                .hasMessageEndingWith(": it holds another network than this run builds: input 32x32 (not 48x48), "
+                        + "width_multiplier=0.125 (not 0.25); resume with the template, classes and settings it was "
+                        + "started with, or start afresh (train --overwrite)")
+                .hasMessageNotContaining("TemplateSpec[");
     }
 
     /** A cosine schedule is baked into the saved updater: training longer than planned says where the rate stays. */
