@@ -108,6 +108,9 @@ public final class TrainingJob {
         if (hp.getString("precision").equals("bfloat16")) {
             Bfloat16Convolutions.requireSupported();      // before the dataset is read
         }
+        if (!(request.resume() && Files.exists(lastCheckpoint(request.output())))) {   // a resumed run loads no weights
+            requireStartingWeights(template, hp, request);   // before the dataset is read too: that takes minutes
+        }
 
         // What killed runs extracted here (a worker's kill -9) is deleted; live runs' folders are held, so kept.
         ExtractionFolders.sweepAbandoned(request.home().work());
@@ -349,17 +352,26 @@ public final class TrainingJob {
             log.printf(Locale.ROOT, "backbone: %,d values from pretrained weights '%s' (%s)%n", copied, weights, entry.file());
             provenance.put("pretrainedWeights", Map.of("name", weights, "file", entry.file().toString(), "sha256", entry.sha256()));
         } else if (template.defaults().pretrained()) {
-            if (!request.allowRandomInit()) {
-                throw new IllegalArgumentException(template.name() + " is meant to start from pretrained weights, but "
-                        + "pretrained_weights=None. Register weights ('templatelab pretrain' or 'templatelab weights "
-                        + "import') and pass --set pretrained_weights=NAME, or pass --random-init to train from random weights.");
-            }
+            requireStartingWeights(template, hp, request);
             log.println("note: " + template.name() + " starts from random weights (--random-init)");
         }
         int frozen = hp.getInt("frozen_blocks");
         if (frozen > 0 && "none".equalsIgnoreCase(weights)) {
             log.printf("warning: frozen_blocks=%d keeps the first %d backbone blocks at their random initial weights "
                     + "(no pretrained_weights); set frozen_blocks=0 unless that is the point%n", frozen, frozen);
+        }
+    }
+
+    /** Weights that are registered, or none where the template may start from random ones. */
+    private static void requireStartingWeights(Template template, Hyperparameters hp, Request request)
+            throws IOException {
+        String weights = hp.getString("pretrained_weights");
+        if (!"none".equalsIgnoreCase(weights)) {
+            new WeightsRegistry(request.home().weights()).requireRegistered(template.name(), weights);
+        } else if (template.defaults().pretrained() && !request.allowRandomInit()) {
+            throw new IllegalArgumentException(template.name() + " is meant to start from pretrained weights, but "
+                    + "pretrained_weights=None. Register weights ('templatelab pretrain' or 'templatelab weights "
+                    + "import') and pass --set pretrained_weights=NAME, or pass --random-init to train from random weights.");
         }
     }
 

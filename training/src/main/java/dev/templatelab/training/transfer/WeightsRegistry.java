@@ -107,14 +107,20 @@ public final class WeightsRegistry {
 
     /** The weights registered as {@code name} for {@code template}, or an error listing what is there. */
     public Entry resolve(String template, String name) throws IOException {
+        Path file = requireRegistered(template, name);
+        return new Entry(template, name, file, Checkpoints.verify(file), Checkpoints.readMetadata(file).labels());
+    }
+
+    /** The file of weights registered under this name, without reading it; refused naming those registered. */
+    public Path requireRegistered(String template, String name) throws IOException {
         Path file = fileOf(template, name);
         if (!Files.isRegularFile(file)) {
-            List<String> known = list(template).stream().map(Entry::name).toList();
+            List<String> known = names(template);
             throw new IllegalArgumentException("no pretrained weights '" + name + "' for " + template
                     + (known.isEmpty() ? "; none are registered (use 'templatelab pretrain' or 'templatelab weights import')"
                     : "; registered: " + String.join(", ", known)));
         }
-        return new Entry(template, name, file, Checkpoints.verify(file), Checkpoints.readMetadata(file).labels());
+        return file;
     }
 
     private Path fileOf(String template, String name) {

@@ -178,6 +178,20 @@ class TrainingJobTest {
                 .hasMessageNotContaining("TemplateSpec[");
     }
 
+    /** Weights a run cannot start from are refused before the dataset is read (minutes on a large one). */
+    @Test
+    void missingStartingWeightsAreRefusedBeforeTheDatasetIsRead() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));   // its import would fail: it is not reached
+        Path out = dir.resolve("model.tlckpt");
+        assertThatThrownBy(() -> run("Clarifai_InceptionBatchNorm", empty, small(1), out, false, false))
+                .hasMessageStartingWith("Clarifai_InceptionBatchNorm is meant to start from pretrained weights");
+        Map<String, String> named = small(1);
+        named.put("pretrained_weights", "imagenet");
+        assertThatThrownBy(() -> run("Clarifai_InceptionV2", empty, named, out, false, false))
+                .hasMessage("no pretrained weights 'imagenet' for Clarifai_InceptionV2; none are registered (use "
+                        + "'templatelab pretrain' or 'templatelab weights import')");
+    }
+
     /** A cosine schedule is baked into the saved updater: training longer than planned says where the rate stays. */
     @Test
     void resumingACosineRunForMoreEpochsSaysTheScheduleKeepsItsLength() throws Exception {
