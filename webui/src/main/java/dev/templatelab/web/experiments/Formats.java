@@ -57,6 +57,11 @@ public final class Formats {
         return n + " B";
     }
 
+    /** "2026-11-28 18:54" in UTC: a list's column, where the seconds only take room. */
+    public static String minute(Instant t) {
+        return t == null ? "-" : time(t).substring(0, 16);
+    }
+
     /** "2026-11-28 18:54:30" in UTC. */
     public static String time(Instant t) {
         return t == null ? "-" : t.toString().substring(0, 19).replace('T', ' ');

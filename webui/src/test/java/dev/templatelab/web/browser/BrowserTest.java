@@ -184,6 +184,11 @@ class BrowserTest {
         waitUntil(Duration.ofSeconds(10), () -> text("experiments-grid").contains(experimentName),
                 "experiment listed");
         screenshot("experiments");
+        // Every column in view at this common laptop width: no sideways scrolling to reach Best or Created.
+        Object widths = ((JavascriptExecutor) browser).executeScript("const t = document.getElementById("
+                + "'experiments-grid').shadowRoot.getElementById('table'); return [t.scrollWidth, t.clientWidth];");
+        assertThat((List<?>) widths).as("the list's table: scroll width, visible width").satisfies(w ->
+                assertThat(((Number) w.get(0)).longValue()).isLessThanOrEqualTo(((Number) w.get(1)).longValue()));
 
         // A page that does not exist, and an experiment that does not: said inside the app, with the way back.
         open("no-such-page");

@@ -78,7 +78,7 @@ class ExperimentPagesTest extends UiTest {
         UI.getCurrent().navigate(ExperimentsView.class);
         var name = _get(ExperimentsView.class).grid.getColumnByKey("name");
         assertThat(name.isAutoWidth()).isFalse();
-        assertThat(name.getWidth()).isEqualTo("260px");
+        assertThat(name.getWidth()).isEqualTo("170px");
     }
 
     @Test
