@@ -15,6 +15,9 @@ public final class ChartOptions {
      */
     static final int CATEGORY_CHARS_SIDE_BY_SIDE = 70;
 
+    /** Degrees the parallel axes' names are slanted: at 30 one rises more than its height before the next begins. */
+    static final int PARALLEL_NAME_ROTATION = 30;
+
     private ChartOptions() {
     }
 
@@ -75,6 +78,11 @@ public final class ChartOptions {
             Map<String, Object> dim = new LinkedHashMap<>();
             dim.put("dim", i);
             dim.put("name", a.name());
+            // Slanted, so a parameter's whole name fits above its axis: level, ECharts cut each to the space between
+            // two axes ("head_dr...", "base_gr...").
+            dim.put("nameRotate", PARALLEL_NAME_ROTATION);
+            dim.put("nameTruncate", Map.of("maxWidth", 180));
+            dim.put("nameTextStyle", Map.of("fontSize", 11));
             if (a.categories() != null) {
                 dim.put("type", "category");
                 dim.put("data", a.categories());
@@ -84,7 +92,7 @@ public final class ChartOptions {
             dims.add(dim);
         }
         option.put("parallelAxis", dims);
-        option.put("parallel", Map.of("left", 60, "right", 80, "top", 60, "bottom", 30));
+        option.put("parallel", Map.of("left", 60, "right", 80, "top", 90, "bottom", 30));   // room for the names
         option.put("series", List.of(Map.of("type", "parallel", "lineStyle", Map.of("width", 1.5, "opacity", 0.6),
                 "data", rows)));
         return option;

@@ -32,6 +32,20 @@ class TrialChartsTest {
         assertThat(two).doesNotContain("rotate");
     }
 
+    /** Long parameter names stand slanted above their axes, whole (ECharts otherwise cuts them to the axes' spacing). */
+    @Test
+    void parallelAxisNamesAreSlantedAndNotCutShort() throws Exception {
+        TrialInfo trial = new TrialInfo(1, 1, 0, "Clarifai_InceptionBatchNorm", TrialState.COMPLETE, null, null, 1, null,
+                null, null, null, null, null, 0.5, 0, List.of(
+                TrialParam.ofNumber("base_gradient_multiplier", 0.01, FloatDistribution.logUniform(1e-4, 1).toJson())));
+        TrialInfo other = new TrialInfo(2, 1, 1, "Clarifai_InceptionBatchNorm", TrialState.COMPLETE, null, null, 1, null,
+                null, null, null, null, null, 0.6, 0, List.of(
+                TrialParam.ofNumber("base_gradient_multiplier", 0.1, FloatDistribution.logUniform(1e-4, 1).toJson())));
+        String json = json(TrialCharts.parallel(List.of(trial, other), Metric.VAL_ACCURACY));
+        assertThat(json).contains("\"name\":\"base_gradient_multiplier\",\"nameRotate\":30",
+                "\"nameTruncate\":{\"maxWidth\":180}");
+    }
+
     @Test
     void chartsWithoutACompleteTrialSaySo() throws Exception {
         assertThat(json(TrialCharts.history(List.of(), Metric.VAL_LOSS))).contains(TrialCharts.NO_COMPLETE_TRIAL);
