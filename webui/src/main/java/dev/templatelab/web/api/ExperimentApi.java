@@ -202,9 +202,8 @@ public class ExperimentApi {
                                      @RequestParam(defaultValue = "50") int size) {
         List<ExperimentRow> rows = experiments.list(state, PageRequest.of(checkPage(page, size), checkSize(size))).getContent();
         Instant now = experiments.databaseNow();
-        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(), bestCheckpoints.bestTrial(r.experiment(),
-                r.bestObjectiveValue() == null ? null
-                        : trials.best(r.experiment().id(), r.experiment().direction()).orElse(null)), now)).toList();
+        return rows.stream().map(r -> ExperimentJson.of(r.experiment(), r.trials(), bestCheckpoints.bestTrial(r), now))
+                .toList();
     }
 
     @ApiResponse(responseCode = "200", description = "the experiment")
@@ -216,7 +215,6 @@ public class ExperimentApi {
         return ExperimentJson.of(s.experiment(), s.trials(), bestCheckpoints.bestTrial(s.experiment(), s.bestTrial()),
                 experiments.databaseNow());
     }
-
 
     @ApiResponse(responseCode = "200", description = "the page of trials")
     @ApiResponse(responseCode = "400", description = "a bad state, page or size")

@@ -4,6 +4,7 @@ import dev.templatelab.storage.NotFoundException;
 import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.experiments.ExperimentInfo;
+import dev.templatelab.storage.experiments.ExperimentRow;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.experiments.ExperimentSummary;
@@ -79,6 +80,15 @@ public class BestCheckpoints {
             return bestComplete;
         }
         return trials.best(experiment.id(), experiment.direction(), TrialState.CANCELLED).orElse(null);
+    }
+
+    /**
+     * {@link #bestTrial(ExperimentInfo, TrialInfo)} for a row of the experiments list, which says whether a trial
+     * completed: one small indexed query where the row has a best trial (or may have a cancelled one).
+     */
+    public TrialInfo bestTrial(ExperimentRow row) {
+        ExperimentInfo e = row.experiment();
+        return bestTrial(e, row.bestObjectiveValue() == null ? null : trials.best(e.id(), e.direction()).orElse(null));
     }
 
     /** Why {@link #ofExperiment} found nothing, and what to do: the 404 of the best-checkpoint download. */

@@ -16,7 +16,6 @@ import dev.templatelab.storage.experiments.ExperimentRow;
 import dev.templatelab.storage.experiments.ExperimentService;
 import dev.templatelab.storage.experiments.ExperimentState;
 import dev.templatelab.storage.trials.TrialInfo;
-import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
@@ -38,7 +37,6 @@ import java.util.stream.Stream;
 public class ExperimentsView extends VerticalLayout {
 
     private final ExperimentService experiments;
-    private final TrialService trials;
     private final BestCheckpoints bestCheckpoints;
     final Grid<Line> grid = new Grid<>();
     final Select<ExperimentState> stateFilter = new Select<>();
@@ -65,9 +63,8 @@ public class ExperimentsView extends VerticalLayout {
         }
     }
 
-    public ExperimentsView(ExperimentService experiments, TrialService trials, BestCheckpoints bestCheckpoints) {
+    public ExperimentsView(ExperimentService experiments, BestCheckpoints bestCheckpoints) {
         this.experiments = experiments;
-        this.trials = trials;
         this.bestCheckpoints = bestCheckpoints;
         setSizeFull();
         stateFilter.setLabel("State");
@@ -108,14 +105,7 @@ public class ExperimentsView extends VerticalLayout {
     private Stream<Line> page(Pageable pageable) {
         List<ExperimentRow> rows = experiments.list(stateFilter.getValue(), pageable).getContent();
         Instant now = experiments.databaseNow();
-        return rows.stream().map(r -> new Line(r, best(r), now));
-    }
-
-    /** One small indexed query per visible row that has a best trial (a cancelled one's too: see BestCheckpoints). */
-    private TrialInfo best(ExperimentRow r) {
-        ExperimentInfo e = r.experiment();
-        return bestCheckpoints.bestTrial(e,
-                r.bestObjectiveValue() == null ? null : trials.best(e.id(), e.direction()).orElse(null));
+        return rows.stream().map(r -> new Line(r, bestCheckpoints.bestTrial(r), now));
     }
 
     private HorizontalLayout progress(Line line) {
