@@ -17,9 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Turns trials and their curves into the experiment and trial pages' chart options. */
 public final class TrialCharts {
@@ -134,24 +137,31 @@ public final class TrialCharts {
      * (batch_size=16, image_size=32, ...) would otherwise hide the values that tell trials apart.
      */
     public static String params(TrialInfo trial) {
-        List<String> parts = new ArrayList<>();
-        List<TrialParam> searchedFirst = trial.params().stream()
-                .sorted(Comparator.comparing(TrialCharts::fixed)).toList();
-        for (TrialParam p : searchedFirst) {
-            JsonNode v = value(p);
-            parts.add(p.name() + "=" + (v.isTextual() ? v.asText() : v.isFloatingPointNumber()
-                    ? String.format(java.util.Locale.ROOT, "%.4g", v.asDouble()) : v.toString()));
+        Map<Boolean, List<TrialParam>> byFixed = trial.params().stream()
+                .collect(Collectors.partitioningBy(TrialCharts::fixed));   // each distribution read once
+        return Stream.concat(byFixed.get(false).stream(), byFixed.get(true).stream())
+                .map(p -> p.name() + "=" + valueText(p)).collect(Collectors.joining(", "));
+    }
+
+    /** A parameter's value as the pages show it: text as it is, a fraction to 4 significant digits, others as stored. */
+    static String valueText(TrialParam p) {
+        JsonNode v = value(p);
+        return v.isTextual() ? v.asText() : v.isFloatingPointNumber()
+                ? String.format(java.util.Locale.ROOT, "%.4g", v.asDouble()) : v.toString();
+    }
+
+    /** The distribution a parameter was drawn from; empty for a stored row that does not read as one. */
+    static Optional<Distribution> distribution(TrialParam p) {
+        try {
+            return Optional.of(Distribution.fromJson(p.distributionJson()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
-        return String.join(", ", parts);
     }
 
     /** Whether a parameter had one value to take (its distribution is a single value); unreadable: not fixed. */
     static boolean fixed(TrialParam p) {
-        try {
-            return Distribution.fromJson(p.distributionJson()).isSingle();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return distribution(p).map(Distribution::isSingle).orElse(false);
     }
 
     /** The metric's name on an axis. */

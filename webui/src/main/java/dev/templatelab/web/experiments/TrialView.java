@@ -30,7 +30,6 @@ import dev.templatelab.storage.trials.TrialInfo;
 import dev.templatelab.storage.trials.TrialParam;
 import dev.templatelab.storage.trials.TrialService;
 import dev.templatelab.storage.trials.TrialState;
-import dev.templatelab.tuning.space.Distribution;
 import dev.templatelab.web.charts.EChart;
 import dev.templatelab.web.layout.MainLayout;
 import jakarta.annotation.security.PermitAll;
@@ -76,11 +75,7 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
         this.datasets = datasets;
         setWidthFull();
         params.addColumn(TrialParam::name).setHeader("Hyperparameter").setAutoWidth(true);
-        params.addColumn(p -> {
-            var v = TrialCharts.value(p);
-            return v.isTextual() ? v.asText() : v.isFloatingPointNumber()
-                    ? String.format(java.util.Locale.ROOT, "%.4g", v.asDouble()) : p.valueJson();
-        }).setHeader("Value").setAutoWidth(true);
+        params.addColumn(TrialCharts::valueText).setHeader("Value").setAutoWidth(true);
         params.addColumn(TrialView::searchedOver).setHeader("Searched over").setKey("searchedOver").setFlexGrow(1);
         params.setAllRowsVisible(true);
         params.addThemeVariants(GridVariant.LUMO_COMPACT);
@@ -181,12 +176,7 @@ public class TrialView extends VerticalLayout implements BeforeEnterObserver {
      * shows its JSON.
      */
     static String searchedOver(TrialParam p) {
-        Distribution d;
-        try {
-            d = Distribution.fromJson(p.distributionJson());
-        } catch (IllegalArgumentException e) {
-            return p.distributionJson();
-        }
-        return SpaceText.of(d) + (d.isSingle() ? " (fixed)" : "");
+        return TrialCharts.distribution(p).map(d -> SpaceText.of(d) + (d.isSingle() ? " (fixed)" : ""))
+                .orElse(p.distributionJson());
     }
 }
