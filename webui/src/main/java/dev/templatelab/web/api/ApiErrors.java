@@ -178,6 +178,9 @@ public class ApiErrors {
         if (type == Boolean.class || type == boolean.class) {
             return "true or false";
         }
+        if (type == String.class) {
+            return "a string in quotes";
+        }
         return null;
     }
 

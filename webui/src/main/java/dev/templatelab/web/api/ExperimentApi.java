@@ -318,8 +318,14 @@ public class ExperimentApi {
     }
 
     private static void require(String field, Object value) {
-        if (value == null || (value instanceof String s && s.isBlank()) || (value instanceof List<?> l && l.isEmpty())) {
+        if (value == null) {
             throw new InvalidExperimentException(field, "missing field '" + field + "'");
+        }
+        if (value instanceof String s && s.isBlank()) {
+            throw new InvalidExperimentException(field, "field '" + field + "' is blank; give it a value");
+        }
+        if (value instanceof List<?> l && l.isEmpty()) {
+            throw new InvalidExperimentException(field, "field '" + field + "' is an empty list; give at least one");
         }
     }
 

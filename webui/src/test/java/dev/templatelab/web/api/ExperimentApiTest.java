@@ -126,6 +126,10 @@ class ExperimentApiTest extends WebAppTest {
                 HttpStatus.BAD_REQUEST, "missing field 'datasetId'");
         assertError(post("{\"name\":\"" + name + "\",\"datasetId\":" + dataset.id() + ",\"maxTrials\":2}"),
                 HttpStatus.BAD_REQUEST, "missing field 'templates'");
+        assertError(post(launchJson(name, "").replace("[\"" + TestData.INCEPTION_V2 + "\",\"" + TestData.BN_INCEPTION
+                + "\"]", "[]")), HttpStatus.BAD_REQUEST, "field 'templates' is an empty list; give at least one");
+        assertError(post(launchJson(name, "").replace("\"name\":\"" + name + "\"", "\"name\":\" \"")),
+                HttpStatus.BAD_REQUEST, "field 'name' is blank; give it a value");
         ResponseEntity<JsonNode> unknownTemplate = post(launchJson(name, "").replace(TestData.BN_INCEPTION, "Clarifai_Nope"));
         assertError(unknownTemplate, HttpStatus.BAD_REQUEST, "Clarifai_Nope");
         assertThat(unknownTemplate.getBody().get("field").asText()).isEqualTo("templates");
@@ -429,6 +433,12 @@ class ExperimentApiTest extends WebAppTest {
         assertRefused(post(launchJson(name, ",\"target\":\"0.9\"")), "target", "field 'target' takes a number");
         assertRefused(post(launchJson(name, "").replace("\"allowRandomInit\":true", "\"allowRandomInit\":\"true\"")),
                 "allowRandomInit", "field 'allowRandomInit' takes true or false");
+        // Nor is a number or true/false taken as a string's text.
+        assertRefused(post(launchJson(name, "").replace("\"name\":\"" + name + "\"", "\"name\":123")), "name",
+                "field 'name' takes a string in quotes, got 123");
+        assertRefused(post(launchJson(name, "").replace("\"" + TestData.INCEPTION_V2 + "\"", "true")), "templates[0]",
+                "field 'templates[0]' takes a string in quotes, got true");
+        assertRefused(post(launchJson(name, "").replace("\"sampler\":\"random\"", "\"sampler\":1.5")), "sampler", "field 'sampler' takes a string in quotes");
         assertThat(experiments.list(null, Pageable.unpaged()).getTotalElements()).isEqualTo(before);
 
         // A whole number where a fraction may be is fine.
