@@ -1,7 +1,6 @@
 package dev.templatelab.web.security;
 
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.ApplicationRunner;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
@@ -12,9 +11,12 @@ import java.util.Base64;
  * At the first start (no user {@code admin} yet) creates the admin: its password comes from
  * {@code TEMPLATELAB_ADMIN_PASSWORD} (at least 8 characters, as any user's: a shorter one stops the start with a
  * message naming the variable), or is generated and printed once, since nothing else shows it.
+ * <p>
+ * It runs once every bean exists and before anything starts: a refused password stops {@code serve} before its
+ * tuning workers claim trials and before its port opens.
  */
 @Component
-public class FirstAdmin implements ApplicationRunner {
+public class FirstAdmin implements SmartInitializingSingleton {
 
     static final String USERNAME = "admin";
     /** Where the first admin's password comes from. */
@@ -29,7 +31,7 @@ public class FirstAdmin implements ApplicationRunner {
     }
 
     @Override
-    public void run(ApplicationArguments args) {
+    public void afterSingletonsInstantiated() {
         if (accounts.exists(USERNAME)) {
             return;
         }
