@@ -18,6 +18,19 @@ public final class ChartOptions {
     /** Degrees the parallel axes' names are slanted: at 30 one rises more than its height before the next begins. */
     static final int PARALLEL_NAME_ROTATION = 30;
 
+    /** Characters a line of the first parallel axis's names holds: two lines hold the longest template names. */
+    static final int FIRST_AXIS_LINE_CHARS = 20;
+
+    /** Width of an 11 px character, a little generous (Chromium's sans-serif measured 5 to 5.8). */
+    private static final int CHAR_PX = 6;
+
+    /** A parallel chart's width in a 1400 px window (two charts a row): the spacing inner category names are cut to. */
+    static final int TYPICAL_PARALLEL_WIDTH = 530;
+
+    /** Room right of the last parallel axis for its slanted name ("val accuracy"). */
+    private static final int PARALLEL_RIGHT = 70;
+    private static final int AXIS_LABEL_MARGIN = 8;
+
     private ChartOptions() {
     }
 
@@ -72,6 +85,19 @@ public final class ChartOptions {
     /** Parallel coordinates: one line per trial across the axes (the last usually the objective). */
     public static Map<String, Object> parallel(String title, List<Axis> axes, List<List<Object>> rows) {
         Map<String, Object> option = base(title);
+        // ECharts puts every parallel axis's labels on its right (axisLabel.inside is ignored there), so long template
+        // names ran over the next axes. The first axis's names stand whole on its left instead, right-aligned in a margin
+        // sized to them (a negative margin moves the labels' anchor left of the axis), wrapped at '_' or camelCase words;
+        // its rows give their value as the category's index, as the label is no longer the name.
+        List<String> firstCategories = axes.isEmpty() || axes.get(0).categories() == null ? null : axes.get(0).categories();
+        List<String> firstLabels = firstCategories == null ? List.of()
+                : firstCategories.stream().map(ChartOptions::wrapped).toList();
+        int firstWidth = CHAR_PX * firstLabels.stream().flatMap(String::lines).mapToInt(String::length).max().orElse(0);
+        int left = Math.max(60, firstWidth + AXIS_LABEL_MARGIN + 6);
+        // Inner category names stay right of their axis, cut short ("sgd_w...") before the next one at the usual spacing,
+        // but never below five characters ("false").
+        int spacing = (TYPICAL_PARALLEL_WIDTH - left - PARALLEL_RIGHT) / Math.max(1, axes.size() - 1);
+        int innerWidth = Math.max(spacing - AXIS_LABEL_MARGIN - 4, 5 * CHAR_PX);
         List<Object> dims = new ArrayList<>();
         for (int i = 0; i < axes.size(); i++) {
             Axis a = axes.get(i);
@@ -85,17 +111,49 @@ public final class ChartOptions {
             dim.put("nameTextStyle", Map.of("fontSize", 11));
             if (a.categories() != null) {
                 dim.put("type", "category");
-                dim.put("data", a.categories());
+                dim.put("data", i == 0 ? firstLabels : a.categories());
+                // lineHeight given: ECharts measures one on a CJK glyph, which a browser without CJK fonts draws 0 high
+                dim.put("axisLabel", i == 0
+                        ? Map.of("align", "right", "margin", -AXIS_LABEL_MARGIN, "fontSize", 11, "lineHeight", 13)
+                        : Map.of("width", innerWidth, "overflow", "truncate", "fontSize", 11));
             } else {
                 dim.put("scale", true);
             }
             dims.add(dim);
         }
         option.put("parallelAxis", dims);
-        option.put("parallel", Map.of("left", 60, "right", 80, "top", 90, "bottom", 30));   // room for the names
+        option.put("parallel", Map.of("left", left, "right", PARALLEL_RIGHT, "top", 90, "bottom", 30));   // room for names
+        List<List<Object>> data = firstCategories == null ? rows : rows.stream().map(row -> {
+            List<Object> r = new ArrayList<>(row);
+            r.set(0, firstCategories.indexOf(row.get(0)));
+            return r;
+        }).toList();
         option.put("series", List.of(Map.of("type", "parallel", "lineStyle", Map.of("width", 1.5, "opacity", 0.6),
-                "data", rows)));
+                "data", data)));
         return option;
+    }
+
+    /**
+     * A name as lines of at most {@link #FIRST_AXIS_LINE_CHARS} characters, broken after '_' ("MMClassification_" /
+     * "ResNet_50_RSB_A1"), and between camelCase words only in a part too long for a line ("Clarifai_Inception" /
+     * "TransferEmbedNorm"); a longer unbroken word keeps a line of its own.
+     */
+    static String wrapped(String name) {
+        List<String> words = new ArrayList<>();
+        for (String part : name.split("(?<=_)")) {
+            words.addAll(Arrays.asList(part.length() > FIRST_AXIS_LINE_CHARS ? part.split("(?<=[a-z])(?=[A-Z])")
+                    : new String[] {part}));
+        }
+        StringBuilder out = new StringBuilder();
+        int lineStart = 0;
+        for (String word : words) {
+            if (out.length() > lineStart && out.length() - lineStart + word.length() > FIRST_AXIS_LINE_CHARS) {
+                out.append('\n');
+                lineStart = out.length();
+            }
+            out.append(word);
+        }
+        return out.toString();
     }
 
     /** Five-number summary of a sample (min, q1, median, q3, max), computed here: ECharts' own transform drew nothing. */

@@ -1,5 +1,6 @@
 package dev.templatelab.web.experiments;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.storage.metrics.Metric;
 import dev.templatelab.storage.trials.TrialInfo;
@@ -44,6 +45,41 @@ class TrialChartsTest {
         String json = json(TrialCharts.parallel(List.of(trial, other), Metric.VAL_ACCURACY));
         assertThat(json).contains("\"name\":\"base_gradient_multiplier\",\"nameRotate\":30",
                 "\"nameTruncate\":{\"maxWidth\":180}");
+    }
+
+    /**
+     * Template names stand whole left of the first axis, right-aligned in a margin that holds them, wrapped at '_' or
+     * camelCase words: ECharts otherwise draws them right of the axis, over the next axes and the lines. A long choice of
+     * an inner categorical is cut before the next axis.
+     */
+    @Test
+    void templateNamesStandWrappedLeftOfTheFirstAxis() throws Exception {
+        String choices = CategoricalDistribution.of("sgd", "sgd_with_nesterov_momentum").toJson();
+        List<TrialInfo> trials = List.of(
+                new TrialInfo(1, 1, 0, "MMClassification_ResNet_50_RSB_A1", TrialState.COMPLETE, null, null, 1, null,
+                        null, null, null, null, null, 0.5, 0, List.of(TrialParam.ofChoice("optimizer", "sgd", 0, choices))),
+                new TrialInfo(2, 1, 1, "Clarifai_InceptionTransferEmbedNorm", TrialState.COMPLETE, null, null, 1, null,
+                        null, null, null, null, null, 0.6, 0, List.of(
+                        TrialParam.ofChoice("optimizer", "sgd_with_nesterov_momentum", 1, choices))));
+        JsonNode option = JSON.readTree(json(TrialCharts.parallel(trials, Metric.VAL_ACCURACY)));
+
+        JsonNode template = option.at("/parallelAxis/0");
+        assertThat(template.at("/axisLabel/align").asText()).isEqualTo("right");
+        assertThat(template.at("/axisLabel/margin").asInt()).as("anchor left of the axis").isNegative();
+        assertThat(template.at("/axisLabel/lineHeight").asInt()).isPositive();
+        assertThat(template.get("data")).extracting(JsonNode::asText)
+                .containsExactly("Clarifai_Inception\nTransferEmbedNorm", "MMClassification_\nResNet_50_RSB_A1");
+        // the margin holds the longest line ("TransferEmbedNorm", 17 characters of 11 px text)
+        assertThat(option.at("/parallel/left").asInt()).isGreaterThanOrEqualTo(17 * 6 + 8);
+        // rows give the template as its category's index: the label is no longer the name
+        assertThat(option.at("/series/0/data/0/0").asInt()).isEqualTo(1);
+        assertThat(option.at("/series/0/data/1/0").asInt()).isEqualTo(0);
+
+        JsonNode optimizer = option.at("/parallelAxis/1");
+        assertThat(optimizer.at("/axisLabel/overflow").asText()).isEqualTo("truncate");
+        // ends before the next axis in a 530 px chart (two charts a row in a 1400 px window), past the 8 px label margin
+        int spacing = (530 - option.at("/parallel/left").asInt() - option.at("/parallel/right").asInt()) / 2;
+        assertThat(optimizer.at("/axisLabel/width").asInt()).isBetween(5 * 6, spacing - 8);
     }
 
     @Test
