@@ -33,7 +33,8 @@ public final class ImageFiles {
 
     /**
      * Decodes {@code file} as {@code ImageIO.read} does (any format ImageIO reads; null when none does), except that a
-     * JPEG cut off before its end marker is an error rather than an image with grey rows.
+     * JPEG cut off before its end marker is an error rather than an image with grey rows, and that a CMYK or YCCK
+     * JPEG decodes to RGB as Pillow decodes it ({@link CmykJpeg}).
      */
     public static BufferedImage read(Path file) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -112,7 +113,8 @@ public final class ImageFiles {
     private static BufferedImage decode(ImageReader reader) throws IOException {
         boolean[] cutOff = {false};
         reader.addIIOReadWarningListener((source, warning) -> cutOff[0] |= warning.startsWith(JPEG_CUT_OFF_WARNING));
-        BufferedImage image = reader.read(0, reader.getDefaultReadParam());
+        BufferedImage image = CmykJpeg.applies(reader) ? CmykJpeg.read(reader)
+                : reader.read(0, reader.getDefaultReadParam());
         if (cutOff[0]) {
             throw new CutOffException();
         }

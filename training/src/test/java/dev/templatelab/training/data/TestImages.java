@@ -1,6 +1,9 @@
 package dev.templatelab.training.data;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,7 +18,10 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 
 /** Small, seeded test images and archives, written with the JDK alone. */
 final class TestImages {
@@ -49,6 +55,64 @@ final class TestImages {
             throw new UncheckedIOException(e);
         }
         return file;
+    }
+
+    /**
+     * A 4-component JPEG holding {@code components} as they are (the JDK's writer converts no colours in a Raster),
+     * with an Adobe APP14 marker giving {@code adobeTransform} (0: CMYK, 2: YCCK) spliced in after SOI, as Photoshop
+     * writes one; none for a negative transform (then readers take it as CMYK).
+     */
+    static Path fourComponentJpeg(Path file, Raster components, int adobeTransform) {
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(jpeg)) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(components, null, null), writer.getDefaultWriteParam());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        byte[] written = jpeg.toByteArray();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(written, 0, 2);                                       // SOI
+        if (adobeTransform >= 0) {
+            out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0,
+                    (byte) adobeTransform});
+        }
+        out.write(written, 2, written.length - 2);
+        try {
+            Files.createDirectories(file.getParent());
+            return Files.write(file, out.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Flat 16x16 blocks side by side, one for each ink (C, M, Y, K, 255 = full ink), stored as Photoshop stores them:
+     * inverted (255 = no ink) and, for YCCK, those C, M, Y coded as libjpeg's encoder codes YCCK: the JFIF YCbCr of
+     * R = 255 - C, G = 255 - M, B = 255 - Y (so of the inks themselves), K still inverted.
+     */
+    static Raster inkBlocks(boolean ycck, int[]... inks) {
+        WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 16 * inks.length, 16, 4, null);
+        for (int i = 0; i < inks.length; i++) {
+            int[] stored = {255 - inks[i][0], 255 - inks[i][1], 255 - inks[i][2], 255 - inks[i][3]};
+            if (ycck) {
+                double r = inks[i][0];
+                double g = inks[i][1];
+                double b = inks[i][2];
+                stored[0] = (int) Math.round(0.29900 * r + 0.58700 * g + 0.11400 * b);
+                stored[1] = (int) Math.min(255, Math.round(-0.16874 * r - 0.33126 * g + 0.50000 * b + 128));
+                stored[2] = (int) Math.min(255, Math.round(0.50000 * r - 0.41869 * g - 0.08131 * b + 128));
+            }
+            for (int y = 0; y < 16; y++) {
+                for (int x = 16 * i; x < 16 * (i + 1); x++) {
+                    raster.setPixel(x, y, stored);
+                }
+            }
+        }
+        return raster;
     }
 
     /** {@code root/<class>/img<i>.png} for each class and count; seeds derived from {@code seed}. */
