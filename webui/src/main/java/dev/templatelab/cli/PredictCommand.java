@@ -46,7 +46,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP, GIF).")
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP, GIF, WebP).")
     List<Path> images;
 
     @Override
@@ -72,8 +72,10 @@ final class PredictCommand implements Callable<Integer> {
             try {
                 decoder.decodeInto(image, Augmentation.none(), 0L, pixels, 0);
             } catch (IOException | RuntimeException e) {
-                // One file that is not a readable JPEG, PNG, BMP or GIF costs its own line, not the others' results.
-                r.put("error", "cannot read " + image + " as an image (JPEG, PNG, BMP or GIF): " + e.getMessage());
+                // One file that is not a readable JPEG, PNG, BMP, GIF or WebP costs its own line, not the others'
+                // results.
+                r.put("error", "cannot read " + image + " as an image (JPEG, PNG, BMP, GIF or WebP): "
+                        + e.getMessage());
                 results.add(r);
                 unreadable++;
                 continue;

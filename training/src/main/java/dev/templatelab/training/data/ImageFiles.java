@@ -2,6 +2,7 @@ package dev.templatelab.training.data;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -13,13 +14,13 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reading image files the one way the import, training and prediction share. The import checks each file (one of
- * the four formats, a size within the pixel limit, pixel data that decodes to the end) so that a file cut off after
+ * the five formats, a size within the pixel limit, pixel data that decodes to the end) so that a file cut off after
  * its header (a partial download or copy) is listed and skipped there, not met by each trial at the first batch
  * that holds it; training and prediction then decode with the same calls.
  */
 public final class ImageFiles {
 
-    private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif");
+    private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif", "webp");
 
     /**
      * What the JPEG reader warns when the file ends before its end-of-image marker. It decodes such a file anyway,
@@ -73,7 +74,7 @@ public final class ImageFiles {
             }
             ImageReader reader = supportedReader(ImageIO.getImageReaders(in));
             if (reader == null) {
-                return "not a JPEG, PNG, BMP or GIF image";
+                return "not a JPEG, PNG, BMP, GIF or WebP image";
             }
             try {
                 reader.setInput(in, true, true);
@@ -111,6 +112,10 @@ public final class ImageFiles {
     }
 
     private static BufferedImage decode(ImageReader reader) throws IOException {
+        if (webPCutOff(reader)) {
+            throw new CutOffException("the file is cut off (the WebP is shorter than its RIFF header says: the rest of"
+                    + " the image is missing)");
+        }
         boolean[] cutOff = {false};
         reader.addIIOReadWarningListener((source, warning) -> cutOff[0] |= warning.startsWith(JPEG_CUT_OFF_WARNING));
         BufferedImage image = CmykJpeg.applies(reader) ? CmykJpeg.read(reader)
@@ -121,10 +126,40 @@ public final class ImageFiles {
         return image;
     }
 
-    /** A JPEG that ends before its end marker. */
+    /** A JPEG that ends before its end marker, or a WebP shorter than its RIFF size. */
     private static final class CutOffException extends IOException {
         CutOffException() {
-            super("the file is cut off (the JPEG ends before its end marker, so the rest of the image would be grey)");
+            this("the file is cut off (the JPEG ends before its end marker, so the rest of the image would be grey)");
+        }
+
+        CutOffException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Whether the reader's input is a WebP file shorter than the size its RIFF header gives. TwelveMonkeys' reader
+     * decodes a lossless WebP cut off half-way without an error, the missing pixels black (Pillow refuses it); the
+     * RIFF size (bytes 4-7, little-endian, counting from byte 8) says how long the file should be.
+     */
+    private static boolean webPCutOff(ImageReader reader) throws IOException {
+        if (!"webp".equalsIgnoreCase(reader.getFormatName()) || !(reader.getInput() instanceof ImageInputStream in)) {
+            return false;
+        }
+        long length = in.length();
+        if (length < 0) {
+            return false;   // unknown (not a file): nothing to compare with
+        }
+        in.mark();
+        try {
+            in.seek(4);
+            ByteOrder order = in.getByteOrder();
+            in.setByteOrder(ByteOrder.LITTLE_ENDIAN);
+            long riffSize = in.readUnsignedInt();
+            in.setByteOrder(order);
+            return 8 + riffSize > length;
+        } finally {
+            in.reset();
         }
     }
 
@@ -133,7 +168,7 @@ public final class ImageFiles {
     }
 
     private static ImageReader supportedReader(Iterator<ImageReader> readers) {
-        // ImageIO also sniffs TIFF and WBMP (whose check accepts almost any bytes), so only our four formats count.
+        // ImageIO also sniffs TIFF and WBMP (whose check accepts almost any bytes), so only our five formats count.
         while (readers.hasNext()) {
             ImageReader reader = readers.next();
             String format;

@@ -89,7 +89,7 @@ class FolderImportTest {
             reasons.put(s.file().getFileName().toString(), s.reason());
         }
         assertThat(reasons).containsOnlyKeys("notes.txt", "broken.png", "huge.png", "empty.jpg");
-        assertThat(reasons.get("notes.txt")).contains("not a JPEG, PNG, BMP or GIF image");
+        assertThat(reasons.get("notes.txt")).contains("not a JPEG, PNG, BMP, GIF or WebP image");
         assertThat(reasons.get("broken.png")).contains("unreadable or corrupt image");
         assertThat(reasons.get("huge.png")).contains("100000x100000").contains("over the limit of 100000000");
         assertThat(reasons.get("empty.jpg")).contains("empty file");

@@ -129,7 +129,7 @@ class ManifestImportTest {
         assertThat(result.dataset().records()).hasSize(4);
         assertThat(result.report().skipped()).singleElement().satisfies(s -> {
             assertThat(s.file().getFileName()).hasToString("notes.txt");
-            assertThat(s.reason()).contains("not a JPEG, PNG, BMP or GIF image");
+            assertThat(s.reason()).contains("not a JPEG, PNG, BMP, GIF or WebP image");
         });
     }
 

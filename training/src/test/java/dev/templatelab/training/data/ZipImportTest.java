@@ -347,7 +347,7 @@ class ZipImportTest {
                 ImportProgress.NONE);
 
         assertThat(result.report().lines()).containsExactly(
-                "skipped pets.zip/dog/notes.txt: not a JPEG, PNG, BMP or GIF image");
+                "skipped pets.zip/dog/notes.txt: not a JPEG, PNG, BMP, GIF or WebP image");
         result.deleteExtraction();
 
         Path empty = TestImages.zip(temp.resolve("empty.zip"), Map.of());

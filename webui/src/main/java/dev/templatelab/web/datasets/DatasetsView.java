@@ -92,7 +92,7 @@ public class DatasetsView extends VerticalLayout {
         name.setId("dataset-name");
         name.setValueChangeMode(com.vaadin.flow.data.value.ValueChangeMode.EAGER);
         name.setPlaceholder("e.g. flowers-v1");
-        name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF);"
+        name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF, WebP);"
                 + " blank: the zip's file name");
         name.addValueChangeListener(e -> checkName());
         // Uploads land in TEMPLATELAB_HOME/uploads (not the system's temp folder): a transfer that breaks off is
