@@ -87,13 +87,21 @@ final class CmykJpeg {
         return image;
     }
 
-    /** The image's marker segments in the JDK's JPEG metadata tree, or null. */
-    private static Node markers(ImageReader reader) throws IOException {
-        IIOMetadata metadata = reader.getImageMetadata(0);
-        if (metadata == null || !JPEG_METADATA.equals(metadata.getNativeMetadataFormatName())) {
+    /**
+     * The image's marker segments in the JDK's JPEG metadata tree, or null. Null too where the metadata parser, stricter
+     * than the decoder, refuses the file's marker order (a JFIF APP0 after an Exif APP1 or with an Adobe APP14): such
+     * a file is then read as the JDK reads it, lighter mid-tones and all, rather than refused as damaged.
+     */
+    private static Node markers(ImageReader reader) {
+        try {
+            IIOMetadata metadata = reader.getImageMetadata(0);
+            if (metadata == null || !JPEG_METADATA.equals(metadata.getNativeMetadataFormatName())) {
+                return null;
+            }
+            return child(metadata.getAsTree(JPEG_METADATA), "markerSequence");
+        } catch (IOException | RuntimeException e) {
             return null;
         }
-        return child(metadata.getAsTree(JPEG_METADATA), "markerSequence");
     }
 
     /** a * b / 255 rounded, as Pillow's MULDIV255 computes it. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
@@ -74,6 +75,36 @@ class ImageFilesTest {
         assertThat(result.dataset().records()).extracting(r -> r.file().getFileName().toString())
                 .contains("cmyk.jpg", "ycck.jpg");
         assertThat(result.report().isClean()).as(result.report().lines().toString()).isTrue();
+    }
+
+    /**
+     * The JDK's metadata parser refuses a JFIF APP0 after another marker, or beside an Adobe APP14, where its decoder
+     * reads the file: such a CMYK file is still an image (read as the JDK reads it), not "damaged pixel data".
+     */
+    @Test
+    void aCmykJpegWhoseMarkersTheMetadataParserRefusesIsStillAnImage() throws IOException {
+        byte[] jfif = {(byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
+        byte[] exif = {(byte) 0xFF, (byte) 0xE1, 0, 8, 'E', 'x', 'i', 'f', 0, 0};
+        byte[] whole = Files.readAllBytes(TestImages.fourComponentJpeg(temp.resolve("plain.jpg"),
+                TestImages.inkBlocks(false, INKS), CMYK));
+        for (byte[] inserted : List.of(jfif, concat(exif, jfif))) {
+            Path file = Files.write(temp.resolve("markers" + inserted.length + ".jpg"),
+                    concat(Arrays.copyOf(whole, 2), inserted, Arrays.copyOfRange(whole, 2, whole.length)));
+
+            assertThat(ImageFiles.problem(file, ImportLimits.defaults())).as("%d bytes inserted", inserted.length)
+                    .isNull();
+            BufferedImage image = ImageFiles.read(file);
+            assertThat(image.getWidth()).isEqualTo(16 * INKS.length);
+            assertThat(image.getHeight()).isEqualTo(16);
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     /** The JPEG reader warns of a cut-off file in a Raster read too. */
