@@ -1,5 +1,6 @@
 package dev.templatelab.training.data;
 
+import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -29,7 +31,20 @@ public final class ImageFiles {
      */
     private static final String JPEG_CUT_OFF_WARNING = "Truncated File";
 
+    static {
+        registerWebP();
+    }
+
     private ImageFiles() {
+    }
+
+    /**
+     * Registers the WebP reader with ImageIO by name. ImageIO finds plugins through the context class loader of the
+     * thread that first uses it, and one that cannot see the application's jars (a common-pool thread in the packaged
+     * app) would leave WebP out without a word. Registering it again does no harm.
+     */
+    static void registerWebP() {
+        IIORegistry.getDefaultInstance().registerServiceProvider(new WebPImageReaderSpi());
     }
 
     /**

@@ -10,9 +10,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +108,33 @@ class WebPImagesTest {
     }
 
     /** Copies fixture {@code name} from the test resources into {@code dir}. */
+    /**
+     * ImageFiles registers the WebP reader itself, so a registry that never found it on the class path (ImageIO first
+     * used from a thread whose class loader cannot see the application's jars) still reads WebP.
+     */
+    @Test
+    void imageFilesRegistersTheWebPReaderItself() throws IOException {
+        Path file = fixture(temp, "lossless-rgb.webp");
+        ImageFiles.read(file);   // ImageFiles' class set up
+        IIORegistry registry = IIORegistry.getDefaultInstance();
+        List<ImageReaderSpi> webp = new ArrayList<>();
+        registry.getServiceProviders(ImageReaderSpi.class,
+                spi -> Arrays.asList(((ImageReaderSpi) spi).getFormatNames()).contains("webp"), false)
+                .forEachRemaining(webp::add);
+        assertThat(webp).as("WebP readers registered").isNotEmpty();
+        try {
+            webp.forEach(spi -> registry.deregisterServiceProvider(spi, ImageReaderSpi.class));
+            assertThat(ImageFiles.problem(file, ImportLimits.defaults())).as("without a WebP reader")
+                    .startsWith("not a JPEG");
+
+            ImageFiles.registerWebP();
+
+            assertThat(ImageFiles.problem(file, ImportLimits.defaults())).isNull();
+        } finally {
+            webp.forEach(spi -> registry.registerServiceProvider(spi, ImageReaderSpi.class));
+        }
+    }
+
     static Path fixture(Path dir, String name) {
         try (InputStream in = WebPImagesTest.class.getResourceAsStream("/webp/" + name)) {
             if (in == null) {
