@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.architectures.inference.InferenceNetwork;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
+import dev.templatelab.training.data.ImageFiles;
 import dev.templatelab.training.eval.FlipAveraging;
 import dev.templatelab.training.pipeline.Augmentation;
 import dev.templatelab.training.pipeline.ImageDecoder;
@@ -46,7 +47,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP, GIF, WebP).")
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files: " + ImageFiles.FORMAT_NAMES + ".")
     List<Path> images;
 
     @Override
@@ -72,9 +73,8 @@ final class PredictCommand implements Callable<Integer> {
             try {
                 decoder.decodeInto(image, Augmentation.none(), 0L, pixels, 0);
             } catch (IOException | RuntimeException e) {
-                // One file that is not a readable JPEG, PNG, BMP, GIF or WebP costs its own line, not the others'
-                // results.
-                r.put("error", "cannot read " + image + " as an image (JPEG, PNG, BMP, GIF or WebP): "
+                // One file that is not a readable image costs its own line, not the others' results.
+                r.put("error", "cannot read " + image + " as an image (" + ImageFiles.FORMAT_NAMES + "): "
                         + e.getMessage());
                 results.add(r);
                 unreadable++;

@@ -277,8 +277,8 @@ public final class DatasetImporter {
             String why = skipped.isEmpty() && duplicates.isEmpty()
                     ? manifest ? "; the manifest lists no images: expected rows 'path,label' (e.g. cat/1.jpg,cat), "
                             + "paths relative to its folder"
-                    : "; expected one subfolder per class (e.g. cat/ and dog/) holding JPEG, PNG, BMP, GIF or WebP "
-                            + "files"
+                    : "; expected one subfolder per class (e.g. cat/ and dog/) holding " + ImageFiles.FORMAT_NAMES
+                            + " files"
                     : "; " + skipped.size() + " file(s) were skipped"
                     + (skipped.isEmpty() ? "" : ", e.g. " + skipped.get(0).file() + ": " + skipped.get(0).reason());
             throw new DatasetException("dataset " + source + " has no usable images" + why);

@@ -24,6 +24,9 @@ public final class ImageFiles {
 
     private static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "bmp", "gif", "webp");
 
+    /** The formats read, as messages and help texts name them. */
+    public static final String FORMAT_NAMES = "JPEG, PNG, BMP, GIF or WebP";
+
     /**
      * What the JPEG reader warns when the file ends before its end-of-image marker. It decodes such a file anyway,
      * filling the missing rows with grey; other JPEG warnings (extraneous bytes between segments, an ignored ICC
@@ -89,7 +92,7 @@ public final class ImageFiles {
             }
             ImageReader reader = supportedReader(ImageIO.getImageReaders(in));
             if (reader == null) {
-                return "not a JPEG, PNG, BMP, GIF or WebP image";
+                return "not a " + FORMAT_NAMES + " image";
             }
             try {
                 reader.setInput(in, true, true);

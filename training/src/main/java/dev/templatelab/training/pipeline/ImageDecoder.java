@@ -21,9 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Turns image files (JPEG, PNG, BMP, GIF via javax.imageio, WebP via TwelveMonkeys' ImageIO plugin) into a
- * template's input: float CHW, resized to the input size with antialiased bilinear resampling (Pillow's algorithm), grey replicated to 3 channels or
- * colour reduced to luma (ITU-R 601, as Pillow's {@code convert("L")}) for 1-channel inputs, transparency
- * composited on white, channels in the {@link DataConfig}'s order and normalised as (pixel - mean) / std.
+ * template's input: float CHW, resized to the input size with antialiased bilinear resampling (Pillow's algorithm),
+ * grey replicated to 3 channels or colour reduced to luma (ITU-R 601, as Pillow's {@code convert("L")}) for 1-channel
+ * inputs, transparency composited on white, channels in the {@link DataConfig}'s order and normalised as
+ * (pixel - mean) / std.
  * Deterministic: the same file, settings and seed give bit-identical output. Thread-safe.
  */
 public final class ImageDecoder {
@@ -271,8 +272,8 @@ public final class ImageDecoder {
             throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
         }
         if (image == null) {
-            throw new IOException("cannot decode image " + file
-                    + ": not a JPEG, PNG, BMP, GIF or WebP that ImageIO can read");
+            throw new IOException("cannot decode image " + file + ": not a " + ImageFiles.FORMAT_NAMES
+                    + " that ImageIO can read");
         }
         return toSource(image);
     }

@@ -28,6 +28,7 @@ import com.vaadin.flow.server.streams.UploadHandler;
 import com.vaadin.flow.spring.security.AuthenticationContext;
 import dev.templatelab.storage.datasets.DatasetInfo;
 import dev.templatelab.storage.datasets.DatasetService;
+import dev.templatelab.training.data.ImageFiles;
 import dev.templatelab.training.data.ImportProgress;
 import dev.templatelab.training.data.ImportStoppedException;
 import dev.templatelab.web.layout.BackgroundWork;
@@ -92,7 +93,7 @@ public class DatasetsView extends VerticalLayout {
         name.setId("dataset-name");
         name.setValueChangeMode(com.vaadin.flow.data.value.ValueChangeMode.EAGER);
         name.setPlaceholder("e.g. flowers-v1");
-        name.setHelperText("A zip of a folder with one subfolder of images per class (JPEG, PNG, BMP, GIF, WebP);"
+        name.setHelperText("A zip of a folder with one subfolder of images per class (" + ImageFiles.FORMAT_NAMES + ");"
                 + " blank: the zip's file name");
         name.addValueChangeListener(e -> checkName());
         // Uploads land in TEMPLATELAB_HOME/uploads (not the system's temp folder): a transfer that breaks off is
