@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "templatelab", mixinStandardHelpOptions = true, version = "TemplateLab 0.1.0",
         description = "AutoML lab for image classification: train, tune and compare five templates.",
         subcommands = {TemplatesCommand.class, HyperparametersCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                InferCommand.class, PretrainCommand.class, WeightsCommand.class, SampleCommand.class, BenchCommand.class, GpuCheckCommand.class,
+                InferCommand.class, ExportCommand.class, PretrainCommand.class, WeightsCommand.class, SampleCommand.class, BenchCommand.class, GpuCheckCommand.class,
                 TuneCommand.class, WorkerCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TemplateLabCli {

@@ -71,6 +71,29 @@ public final class SafetensorsReader {
         }
     }
 
+    /** The header's {@code __metadata__} (string to string; empty if it has none), without reading the tensors. */
+    public static Map<String, String> readMetadata(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            long headerLength = size < 8 ? -1 : readFully(ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+                throw bad(file, "has no complete safetensors header (truncated, or not a safetensors file)");
+            }
+            JsonNode root;
+            try {
+                root = JSON.readTree(StandardCharsets.UTF_8.decode(readFully(ch, 8, (int) headerLength)).toString().strip());
+            } catch (JsonProcessingException e) {
+                throw bad(file, "has a header that is not valid JSON: " + e.getOriginalMessage());
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            JsonNode m = root == null ? null : root.get("__metadata__");
+            if (m != null && m.isObject()) {
+                m.fields().forEachRemaining(f -> metadata.put(f.getKey(), f.getValue().asText()));
+            }
+            return metadata;
+        }
+    }
+
     private static List<Entry> parseHeader(Path file, String text) {
         JsonNode root;
         try {

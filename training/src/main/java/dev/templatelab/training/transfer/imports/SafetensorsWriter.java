@@ -12,18 +12,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes tensors as float32 safetensors (the inverse of {@link SafetensorsReader}, for tools and tests). */
+/** Writes tensors as float32 safetensors (the inverse of {@link SafetensorsReader}): exports, tools and tests. */
 public final class SafetensorsWriter {
 
     private SafetensorsWriter() {
     }
 
     public static void write(Path file, Map<String, SourceTensor> tensors) throws IOException {
+        write(file, tensors, Map.of());
+    }
+
+    /** Writes {@code tensors} in their map order, with {@code metadata} as the header's {@code __metadata__} (if any). */
+    public static void write(Path file, Map<String, SourceTensor> tensors, Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
+        if (!metadata.isEmpty()) {
+            header.put("__metadata__", metadata);
+        }
         long offset = 0;
         for (SourceTensor t : tensors.values()) {
             long bytes = 4L * t.values().length;
-            header.put(t.name(), Map.of("dtype", "F32", "shape", t.shape(), "data_offsets", List.of(offset, offset + bytes)));
+            Map<String, Object> entry = new LinkedHashMap<>();     // a fixed key order: the same tensors, the same bytes
+            entry.put("dtype", "F32");
+            entry.put("shape", t.shape());
+            entry.put("data_offsets", List.of(offset, offset + bytes));
+            header.put(t.name(), entry);
             offset += bytes;
         }
         byte[] json = new ObjectMapper().writeValueAsBytes(header);

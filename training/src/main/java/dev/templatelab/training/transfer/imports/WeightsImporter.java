@@ -5,7 +5,6 @@ import dev.templatelab.architectures.HeadActivation;
 import dev.templatelab.architectures.Template;
 import dev.templatelab.architectures.TemplateGraph;
 import dev.templatelab.architectures.TemplateSpec;
-import dev.templatelab.architectures.graph.CosineClassifierLayer;
 import dev.templatelab.training.checkpoint.CheckpointMetadata;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.checkpoint.Versions;
@@ -14,18 +13,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -49,12 +41,6 @@ public final class WeightsImporter {
 
     private WeightsImporter() {
     }
-
-    /** Where one DL4J parameter comes from. */
-    private record Target(String layer, String param, String source, long[] sourceShape, Conversion conversion) {
-    }
-
-    private enum Conversion { AS_IS, TRANSPOSE }
 
     /**
      * An imported network with what the checkpoint needs to say about it.
@@ -97,11 +83,11 @@ public final class WeightsImporter {
         TemplateGraph graph = template.build(spec);
         ComputationGraph net = graph.newNetwork(0);
 
-        List<Target> targets = targets(graph, net, mapping, headImported);
+        List<StateDictLayout.Entry> targets = StateDictLayout.of(graph.configuration(), net, mapping, headImported);
         Set<String> problems = new java.util.LinkedHashSet<>();
         Map<String, long[]> expected = new LinkedHashMap<>();
-        for (Target t : targets) {
-            expected.putIfAbsent(t.source(), t.sourceShape());
+        for (StateDictLayout.Entry t : targets) {
+            expected.putIfAbsent(t.tensor(), t.tensorShape());
         }
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             SourceTensor s = tensors.get(e.getKey());
@@ -134,9 +120,9 @@ public final class WeightsImporter {
         }
 
         long values = 0;
-        for (Target t : targets) {
+        for (StateDictLayout.Entry t : targets) {
             INDArray param = net.getLayer(t.layer()).getParam(t.param());
-            param.assign(convert(tensors.get(t.source()), t, param.shape()));
+            param.assign(convert(tensors.get(t.tensor()), t, param.shape()));
             values += param.length();
         }
         List<String> names = labels != null ? List.copyOf(labels)
@@ -170,70 +156,9 @@ public final class WeightsImporter {
                 Instant.now().toString(), Map.of("importedFrom", provenance));
     }
 
-    /** Every parameter of every layer, with its source tensor. */
-    private static List<Target> targets(TemplateGraph graph, ComputationGraph net, NameMapping mapping, boolean headImported) {
-        List<Target> targets = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (var e : graph.configuration().getVertices().entrySet()) {
-            if (!(e.getValue() instanceof LayerVertex lv) || lv.numParams(false) == 0) {
-                continue;
-            }
-            String layerName = e.getKey();
-            if (!headImported && mapping.optionalLayers().contains(layerName)) {
-                continue;
-            }
-            String module = mapping.prefixOf(layerName);
-            Layer layer = net.getLayer(layerName);
-            var conf = lv.getLayerConf().getLayer();
-            for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
-                String param = p.getKey();
-                long[] shape = p.getValue().shape();
-                Target t;
-                if (conf instanceof BatchNormalization) {
-                    String suffix = switch (param) {
-                        case "gamma" -> "weight";
-                        case "beta" -> "bias";
-                        case "mean" -> "running_mean";
-                        case "var" -> "running_var";
-                        default -> throw new IllegalStateException(layerName + ": batch-norm parameter " + param
-                                + " (log-std batch norm is not importable)");
-                    };
-                    t = new Target(layerName, param, module + "." + suffix, new long[] {p.getValue().length()},
-                            Conversion.AS_IS);
-                } else if (conf instanceof ConvolutionLayer) {
-                    boolean weight = param.equals("W");
-                    long[] source = weight ? shape.clone() : new long[] {p.getValue().length()};
-                    t = new Target(layerName, param, module + (weight ? ".weight" : ".bias"), source, Conversion.AS_IS);
-                } else if (conf instanceof DenseLayer || conf instanceof BaseOutputLayer || conf instanceof CosineClassifierLayer) {
-                    if (param.equals("W")) {
-                        long[] source = {shape[1], shape[0]};
-                        if (module.equals("Logits.Conv2d_1c_1x1")) {
-                            source = new long[] {shape[1], shape[0], 1, 1};      // TF-slim's logits are a 1x1 conv
-                        }
-                        t = new Target(layerName, param, module + ".weight", source, Conversion.TRANSPOSE);
-                    } else {
-                        t = new Target(layerName, param, module + ".bias", new long[] {p.getValue().length()},
-                                Conversion.AS_IS);
-                    }
-                } else {
-                    throw new IllegalStateException("no import rule for layer " + layerName + " ("
-                            + conf.getClass().getSimpleName() + ")");
-                }
-                if (!seen.add(layerName + "/" + param)) {
-                    throw new IllegalStateException("parameter mapped twice: " + layerName + "/" + param);
-                }
-                targets.add(t);
-            }
-        }
-        return targets;
-    }
-
-    private static INDArray convert(SourceTensor s, Target t, long[] targetShape) {
+    private static INDArray convert(SourceTensor s, StateDictLayout.Entry t, long[] targetShape) {
         INDArray full = Nd4j.create(s.values(), s.shape(), 'c');
-        INDArray value = switch (t.conversion()) {
-            case AS_IS -> full;
-            case TRANSPOSE -> full.reshape('c', s.shape()[0], s.shape()[1]).transpose();
-        };
+        INDArray value = t.transposed() ? full.reshape('c', s.shape()[0], s.shape()[1]).transpose() : full;
         return value.dup('c').reshape('c', targetShape);
     }
 
