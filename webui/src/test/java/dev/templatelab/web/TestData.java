@@ -144,6 +144,20 @@ public final class TestData {
         return new Finished(experiments.get(experiment.id()), ids, best, bestId);
     }
 
+    /** An experiment with one COMPLETE Inception-v2 trial (accuracy 0.75) whose best checkpoint is {@code checkpoint}. */
+    public static Finished experimentWithCheckpoint(ExperimentService experiments, TrialService trials,
+                                                    CheckpointService checkpoints, long datasetId, byte[] checkpoint) {
+        ExperimentInfo experiment = experiments.create(new NewExperiment(unique("one"), datasetId, List.of(INCEPTION_V2),
+                "{}", "random", "none", Budget.of(1, 1), Metric.VAL_ACCURACY, Direction.MAXIMIZE, 1, "admin"),
+                List.of(new NewTrial(INCEPTION_V2, List.of(TrialParam.ofNumber("lrate", 0.01, "{\"type\":\"float\"}")))));
+        ClaimedTrial claimed = trials.claimNext(experiment.id(), "test-worker").orElseThrow();
+        long id = claimed.trial().id();
+        trials.reportEpoch(id, new EpochMetrics(0, 1.0, 0.9, 0.75, 0.75, 0.01, 100.0));
+        checkpoints.save(id, 0, new ByteArrayInputStream(checkpoint), true);
+        trials.complete(claimed.lease(), new TrialResult(0.75, 0, 2.0, null));
+        return new Finished(experiments.get(experiment.id()), List.of(id), checkpoint, id);
+    }
+
     /** What {@link #cancelledExperiment} made: the trial that was running and the one that was waiting. */
     public record Cancelled(ExperimentInfo experiment, long runningTrialId, long waitingTrialId, byte[] checkpoint) {
     }

@@ -1,6 +1,7 @@
 package dev.templatelab.web.api;
 
 import dev.templatelab.storage.artifacts.ArtifactOutsideStoreException;
+import dev.templatelab.storage.artifacts.CheckpointInfo;
 import dev.templatelab.storage.artifacts.CheckpointService;
 import dev.templatelab.storage.trials.TrialState;
 import dev.templatelab.web.experiments.BestCheckpoints;
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checkpoint files, for the REST API (basic auth) and the UI's download buttons (session). Files on
@@ -112,14 +114,7 @@ public class CheckpointDownloads {
         try {
             verified = checkpoints.open(checkpoint.id());
         } catch (ArtifactOutsideStoreException e) {
-            // Not the client's doing: a worker wrote it to another store (one started before stores had an id).
-            log.error("checkpoint outside this server's artifact store checkpoint={} uri={} store={}", checkpoint.id(),
-                    checkpoint.uri(), e.storeRoot());
-            return ApiErrors.error(HttpStatus.INTERNAL_SERVER_ERROR, "checkpoint " + checkpoint.id() + " was written to a "
-                    + "different artifact store than this server's: " + checkpoint.uri() + " is not under " + e.storeRoot()
-                    + "; check that every worker uses the server's artifact store (--artifacts / "
-                    + "TEMPLATELAB_ARTIFACTS_ROOT: the same shared folder, mounted at the same path), and copy the file "
-                    + "there from the worker that trained it");
+            return outsideStore(checkpoint, e);
         }
         HttpHeaders headers = new HttpHeaders();
         headers.set(CHECKSUM_HEADER, checkpoint.sha256());
@@ -153,6 +148,17 @@ public class CheckpointDownloads {
             in.transferTo(servletResponse.getOutputStream());
         }
         return null;   // answered
+    }
+
+    /** The 500 of a checkpoint a worker wrote to another store (one started before stores had an id): not the client's doing. */
+    static ResponseEntity<Map<String, String>> outsideStore(CheckpointInfo checkpoint, ArtifactOutsideStoreException e) {
+        log.error("checkpoint outside this server's artifact store checkpoint={} uri={} store={}", checkpoint.id(),
+                checkpoint.uri(), e.storeRoot());
+        return ApiErrors.error(HttpStatus.INTERNAL_SERVER_ERROR, "checkpoint " + checkpoint.id() + " was written to a "
+                + "different artifact store than this server's: " + checkpoint.uri() + " is not under " + e.storeRoot()
+                + "; check that every worker uses the server's artifact store (--artifacts / "
+                + "TEMPLATELAB_ARTIFACTS_ROOT: the same shared folder, mounted at the same path), and copy the file "
+                + "there from the worker that trained it");
     }
 
     /** The headers of a response carrying the file. */

@@ -93,6 +93,7 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
     final Button cancel = new Button("Cancel");
     final Button delete = new Button("Delete");
     final Anchor download = new Anchor();
+    final Anchor downloadPytorch = new Anchor();
     final Span bestSha = new Span();
     final Span bestShaLabel = new Span("SHA-256:");
     final Span bestText = new Span();
@@ -141,6 +142,10 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         delete.addClickListener(e -> confirmDelete());
         download.setId("download-best");
         download.getElement().setAttribute("download", true);
+        downloadPytorch.setId("download-best-pytorch");
+        downloadPytorch.getElement().setAttribute("download", true);
+        downloadPytorch.getElement().setAttribute("title", "A zip of the network as a safetensors state dict and "
+                + "templatelab_torch.py, which builds it in PyTorch (as 'templatelab export' writes them)");
         bestSha.setId("best-sha256");
         bestSha.addClassName("tl-mono");
         bestText.setId("best-trial");
@@ -155,7 +160,12 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
         Button downloadButton = new Button("Download best model");
         downloadButton.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
         download.add(downloadButton);
-        VerticalLayout bestBox = new VerticalLayout(bestText, download, bestShaLabel, bestSha);
+        Button pytorchButton = new Button("For PyTorch (.zip)");
+        pytorchButton.addThemeVariants(ButtonVariant.LUMO_TERTIARY);
+        downloadPytorch.add(pytorchButton);
+        HorizontalLayout downloads = new HorizontalLayout(download, downloadPytorch);
+        downloads.setAlignItems(Alignment.CENTER);
+        VerticalLayout bestBox = new VerticalLayout(bestText, downloads, bestShaLabel, bestSha);
         bestBox.addClassName("tl-card");
         bestBox.setSpacing(false);
         add(header, settings, controls, bestBox);
@@ -289,10 +299,14 @@ public class ExperimentView extends VerticalLayout implements BeforeEnterObserve
             download.setHref("download/experiments/" + experimentId + "/best-checkpoint");
             download.setEnabled(true);
             download.setVisible(true);
+            downloadPytorch.setHref("download/experiments/" + experimentId + "/best-checkpoint/pytorch");
+            downloadPytorch.setVisible(true);
             bestSha.setText(checkpoint.get().checkpoint().sha256());
         } else {
             download.removeHref();
             download.setVisible(false);
+            downloadPytorch.removeHref();
+            downloadPytorch.setVisible(false);
             bestSha.setText("-");
         }
         // No checkpoint, no hash: a bare "SHA-256: -" under "No complete trial yet" read as a missing value.

@@ -173,6 +173,22 @@ class BrowserTest {
         String actualSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         assertThat(actualSha).isEqualTo(shownSha);
 
+        // The same model for PyTorch: a zip of its safetensors state dict (made from that checkpoint) and the module.
+        click(waitFor(By.cssSelector("#download-best-pytorch vaadin-button")));
+        Path forPytorch = waitForDownload("-pytorch.zip");
+        assertThat(forPytorch.getFileName().toString())
+                .isEqualTo(file.getFileName().toString().replace(".tlckpt", "-pytorch.zip"));
+        try (var entries = new java.util.zip.ZipFile(forPytorch.toFile())) {
+            assertThat(entries.stream().map(java.util.zip.ZipEntry::getName).toList()).containsExactlyInAnyOrder(
+                    file.getFileName().toString().replace(".tlckpt", ".safetensors"), "templatelab_torch.py");
+            Path weights = downloads.resolve("unzipped.safetensors");
+            Files.copy(entries.getInputStream(entries.stream().filter(e -> e.getName().endsWith(".safetensors"))
+                    .findFirst().orElseThrow()), weights);
+            assertThat(dev.templatelab.training.transfer.imports.SafetensorsReader.readMetadata(weights))
+                    .containsEntry("templatelab.checkpointSha256", shownSha)
+                    .containsEntry("templatelab.format", "export-1");
+        }
+
         // A trial page, and the experiments list.
         click(waitFor(By.cssSelector("#trials-grid a")));
         waitFor(By.id("trial-params"));
@@ -320,12 +336,17 @@ class BrowserTest {
     }
 
     private Path waitForDownload() throws IOException {
+        return waitForDownload("");
+    }
+
+    /** The first finished download whose name ends in {@code suffix}. */
+    private Path waitForDownload(String suffix) throws IOException {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < end) {
             try (Stream<Path> files = Files.list(downloads)) {
                 // Chromium writes into a hidden .org.chromium.Chromium.* file, then a .crdownload, then renames.
                 List<Path> done = files.filter(f -> !f.getFileName().toString().startsWith(".")
-                        && !f.toString().endsWith(".crdownload")).toList();
+                        && !f.toString().endsWith(".crdownload") && f.toString().endsWith(suffix)).toList();
                 if (!done.isEmpty()) {
                     return done.get(0);
                 }
