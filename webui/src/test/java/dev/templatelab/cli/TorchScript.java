@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@code bench/parity/torch_reference.py} with a Python that has PyTorch (Debian's {@code /usr/bin/python3}
+ * Runs {@code bench/parity/torch_reference.py}, or another script, with a Python that has PyTorch (Debian's {@code /usr/bin/python3}
  * with python3-torch and python3-torchvision, installed by {@code .ci/run}). Without one the test fails and says
  * how to get it; it is never skipped.
  */
@@ -26,6 +26,11 @@ final class TorchScript {
             dir = dir.getParent();
         }
         assertThat(dir).as("bench/parity/torch_reference.py above %s", Path.of("").toAbsolutePath()).isNotNull();
+        runScript(dir.resolve("bench/parity/torch_reference.py"), args);
+    }
+
+    /** Runs {@code script args...} with that Python; returns what it printed, and fails showing it unless it exits 0. */
+    static String runScript(Path script, String... args) throws Exception {
         List<String> tried = new ArrayList<>();
         for (String python : List.of("/usr/bin/python3", "python3")) {
             try {
@@ -39,13 +44,13 @@ final class TorchScript {
                 tried.add(python + ": " + e.getMessage());
                 continue;
             }
-            List<String> command = new ArrayList<>(List.of(python, dir.resolve("bench/parity/torch_reference.py").toString()));
+            List<String> command = new ArrayList<>(List.of(python, script.toString()));
             command.addAll(List.of(args));
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             boolean done = p.waitFor(300, TimeUnit.SECONDS);
             assertThat(done && p.exitValue() == 0).as("%s failed:%n%s", String.join(" ", command), out).isTrue();
-            return;
+            return out;
         }
         throw new AssertionError("these tests need Python 3 with torch, torchvision and numpy (Debian: apt-get install "
                 + "python3-torch python3-torchvision python3-numpy, as .ci/run does); tried " + String.join("; ", tried));
