@@ -16,7 +16,8 @@ and its logits are compared with `infer` on the checkpoint (at the checkpoint's 
 
 The bar, per case: max |logit difference| < 1e-3 x max |logit| and the same arg-max on every image. One line per
 case with the numbers; exit status 1 if any case fails, 2 on a usage error. --module picks another
-templatelab_torch.py (default: the one in training's resources); --json prints the results as JSON too.
+templatelab_torch.py (default: the one in training's resources, or in mode 2 the one the export writes beside
+the weights); --json prints the results as JSON too.
 """
 import argparse
 import importlib.util
@@ -162,7 +163,9 @@ def mode_templates(tl, args):
 
 def mode_checkpoint(tl, args):
     out = os.path.join(args.work, os.path.splitext(os.path.basename(args.checkpoint))[0] + ".safetensors")
-    java(args, "export", "--checkpoint", args.checkpoint, "--out", out)
+    java(args, "export", "--checkpoint", args.checkpoint, "--out", out, "--overwrite")
+    if tl is None:      # the module the jar ships, as written beside the export
+        tl = load_module(os.path.join(os.path.dirname(out), "templatelab_torch.py"))
     model = tl.load(out)
     sizes = [(int(model.spec["height"]), int(model.spec["width"]))]
     for s in filter(None, (args.sizes or "").split(",")):
@@ -191,7 +194,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jar", required=True, help="webui/target/templatelab.jar")
     parser.add_argument("--work", required=True, help="folder for the files (created; TEMPLATELAB_HOME is DIR/home)")
-    parser.add_argument("--module", default=MODULE, help="templatelab_torch.py to check")
+    parser.add_argument("--module", help="templatelab_torch.py to check (default: mode 1 the one in training's "
+                        "resources, mode 2 the one the export writes)")
     parser.add_argument("--templates", help="comma-separated subset (mode 1)")
     parser.add_argument("--full", action="store_true", help="also 224 px (mode 1; slow)")
     parser.add_argument("--checkpoint", help="mode 2: a checkpoint to export and compare")
@@ -199,19 +203,19 @@ def main():
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", action="store_true", help="also print the results as one JSON line")
+    parser.add_argument("--json", action="store_true", help="also print the results as one JSON line, the last")
     args = parser.parse_args()
     if not os.path.isfile(args.jar):
         parser.error(f"no jar at {args.jar}")
     os.makedirs(args.work, exist_ok=True)
     torch.set_num_threads(os.cpu_count() or 1)
-    tl = load_module(args.module)
+    tl = load_module(args.module or MODULE) if args.module or not args.checkpoint else None
     results = mode_checkpoint(tl, args) if args.checkpoint else mode_templates(tl, args)
-    if args.json:
-        print(json.dumps(results))
     failed = [r["case"] for r in results if not r["ok"]]
     print(f"{len(results) - len(failed)} of {len(results)} cases within the bar" + (": FAILED " + ", ".join(failed)
                                                                                        if failed else ""))
+    if args.json:
+        print(json.dumps(results))      # the last line
     return 1 if failed else 0
 
 

@@ -22,6 +22,11 @@ From Python::
 
 Needs only PyTorch; NumPy and Pillow only for reading images (``preprocess``, ``predict`` on files). The safetensors
 file is read here, without the ``safetensors`` package.
+
+Images are read as TemplateLab reads them (8-bit JPEG, PNG, BMP, GIF, lossless WebP, CMYK JPEG, palette, alpha and
+PNG transparency on white, 16-bit grey) to within float rounding of its input. Pillow cannot give 16-bit RGB(A) or
+grey+alpha PNGs more than 8 bits, which it truncates where TemplateLab rounds (up to 1 level of 255), and lossy WebP
+decodes differently in Java (see TemplateLab's README): convert such files to 8-bit PNG where exact parity matters.
 """
 import json
 import math
@@ -536,6 +541,13 @@ def _source(image):
                 opened.load()
                 return _source(opened)
     mode = image.mode
+    transparent = image.info.get("transparency") if mode in ("L", "I", "RGB") else None
+    if transparent is not None:     # a PNG tRNS colour: that colour is transparent, so white on white
+        a = _source(_without_transparency(image))
+        raw = np.asarray(image)
+        hit = raw == transparent if raw.ndim == 2 else (raw == np.asarray(transparent)).all(axis=-1)
+        a[hit] = 255.0
+        return a
     if mode in ("1", "L"):
         return np.asarray(image.convert("L"), dtype=np.float64)[:, :, None]
     if mode in ("LA", "La"):
@@ -553,6 +565,12 @@ def _source(image):
     rgba = np.asarray(image.convert("RGBA"), dtype=np.int64)     # palette, RGBA, ...: on white
     a = rgba[:, :, 3:4]
     return ((rgba[:, :, :3] * a + 255 * (255 - a) + 127) // 255).astype(np.float64)
+
+
+def _without_transparency(image):
+    copy = image.copy()
+    copy.info = {k: v for k, v in image.info.items() if k != "transparency"}
+    return copy
 
 
 def preprocess(image, preprocessing):
