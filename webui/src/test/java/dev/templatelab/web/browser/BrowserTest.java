@@ -85,8 +85,11 @@ class BrowserTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1050",
                 "--disable-gpu");
+        // Two downloads from one page (the checkpoint, then its PyTorch zip): Chromium asks before a site's second
+        // download unless automatic downloads are allowed, and a headless browser has no one to answer.
         options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false));
+                "download.prompt_for_download", false,
+                "profile.default_content_setting_values.automatic_downloads", 1));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
