@@ -5,6 +5,7 @@ import dev.templatelab.architectures.TemplateRegistry;
 import dev.templatelab.training.TemplateLabHome;
 import dev.templatelab.training.checkpoint.Checkpoints;
 import dev.templatelab.training.transfer.WeightsRegistry;
+import dev.templatelab.training.transfer.imports.SafetensorsReader;
 import dev.templatelab.training.transfer.imports.SourceTensor;
 import dev.templatelab.training.transfer.imports.WeightsFormat;
 import dev.templatelab.training.transfer.imports.WeightsImporter;
@@ -158,7 +159,10 @@ final class WeightsCommand {
             log.printf("reading %s (%s) ...%n", file, f.name().toLowerCase(Locale.ROOT));
             Map<String, SourceTensor> tensors = f.read(file);
             log.printf("mapping %d tensors onto %s ...%n", tensors.size(), t.name());
-            WeightsImporter.Imported imported = WeightsImporter.importInto(t, tensors, size, classNames, file.toString());
+            // A TemplateLab export says how it was built (width, size, head): it is read back as it was exported.
+            Map<String, String> metadata = f == WeightsFormat.SAFETENSORS ? SafetensorsReader.readMetadata(file) : Map.of();
+            WeightsImporter.Imported imported = WeightsImporter.importInto(t, tensors, size, classNames, file.toString(),
+                    metadata);
             log.println("writing " + out + " ...");
             String sha = WeightsImporter.writeCheckpoint(imported, t, file, f, out);
             WeightsRegistry.Entry entry;

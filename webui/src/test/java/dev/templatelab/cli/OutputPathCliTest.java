@@ -92,6 +92,19 @@ class OutputPathCliTest {
         assertThat(r.err()).contains("error: --out " + out + " cannot be written: " + file + " is a file, not a folder");
     }
 
+    @Test
+    void exportRefusesAnUnwritableOrFolderOutBeforeLoadingTheCheckpoint() throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        Path out = file.resolve("m.safetensors");
+        Run underFile = run("export", "--checkpoint", dir.resolve("no.tlckpt").toString(), "--out", out.toString());
+        assertThat(underFile.code()).isEqualTo(2);
+        assertThat(underFile.err()).contains("error: --out " + out + " cannot be written: " + file + " is a file, not a folder");
+
+        Path folder = Files.createDirectories(dir.resolve("export.safetensors"));
+        Run intoFolder = run("export", "--checkpoint", dir.resolve("no.tlckpt").toString(), "--out", folder.toString());
+        assertThat(intoFolder.err()).contains("error: --out " + folder + " is a folder; give the .safetensors file to write");
+    }
+
     private static String[] with(String[] args, String last) {
         String[] all = java.util.Arrays.copyOf(args, args.length + 1);
         all[args.length] = last;

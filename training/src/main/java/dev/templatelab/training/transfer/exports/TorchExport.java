@@ -11,6 +11,7 @@ import dev.templatelab.training.transfer.imports.NameMappings;
 import dev.templatelab.training.transfer.imports.SafetensorsWriter;
 import dev.templatelab.training.transfer.imports.SourceTensor;
 import dev.templatelab.training.transfer.imports.StateDictLayout;
+import dev.templatelab.training.transfer.imports.WeightsImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +35,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class TorchExport {
 
     /** {@code templatelab.format} of the files this build writes. */
-    public static final String FORMAT = "export-1";
+    public static final String FORMAT = WeightsImporter.EXPORT_FORMAT;
     public static final String MODULE_FILE = "templatelab_torch.py";
     public static final String EXTENSION = ".safetensors";
 

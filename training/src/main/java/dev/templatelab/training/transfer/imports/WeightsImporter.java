@@ -1,5 +1,8 @@
 package dev.templatelab.training.transfer.imports;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.templatelab.architectures.DataConfig;
 import dev.templatelab.architectures.HeadActivation;
 import dev.templatelab.architectures.Template;
@@ -37,7 +40,11 @@ public final class WeightsImporter {
     /** Classes given to a template whose file has no classifier (a backbone for transfer only). */
     public static final int CLASSES_WITHOUT_HEAD = 1000;
 
+    /** {@code templatelab.format} of the files {@code templatelab export} writes. */
+    public static final String EXPORT_FORMAT = "export-1";
+
     private static final int MAX_LISTED_PROBLEMS = 12;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private WeightsImporter() {
     }
@@ -59,6 +66,18 @@ public final class WeightsImporter {
      */
     public static Imported importInto(Template template, Map<String, SourceTensor> tensors, int size, List<String> labels,
                                       String fileName) {
+        return importInto(template, tensors, size, labels, fileName, Map.of());
+    }
+
+    /**
+     * As {@link #importInto(Template, Map, int, List, String)}, for a file with safetensors {@code metadata}: a
+     * TemplateLab export ({@code templatelab.format} {@value #EXPORT_FORMAT}) is read back as it was exported, at its
+     * spec (width multiplier, input size and channels, embedding, cosine scale, head), with its class names and
+     * preprocessing, so {@code export} and {@code weights import} are each other's inverse at any width.
+     */
+    public static Imported importInto(Template template, Map<String, SourceTensor> tensors, int size, List<String> labels,
+                                      String fileName, Map<String, String> metadata) {
+        FromExport exported = fromExport(metadata, template, fileName);
         NameMapping mapping = NameMappings.forTemplate(template.name());
         SourceTensor classifier = tensors.get(mapping.classifierWeight());
         boolean headImported = classifier != null;
@@ -79,6 +98,13 @@ public final class WeightsImporter {
         SourceTensor embedding = tensors.get("embedding.weight");
         if (!mapping.optionalLayers().isEmpty() && embedding != null && embedding.shape().length == 2) {
             spec = spec.withEmbedding((int) embedding.shape()[0], spec.cosineScale());
+        }
+        if (exported != null) {
+            if (exported.spec().numClasses() != classes) {
+                throw new WeightsFileException(fileName + ": its metadata says " + exported.spec().numClasses()
+                        + " classes, its classifier has " + classes);
+            }
+            spec = exported.spec();
         }
         TemplateGraph graph = template.build(spec);
         ComputationGraph net = graph.newNetwork(0);
@@ -126,10 +152,40 @@ public final class WeightsImporter {
             values += param.length();
         }
         List<String> names = labels != null ? List.copyOf(labels)
+                : exported != null ? exported.labels()
                 : IntStream.range(0, classes).mapToObj(i -> "class_" + i).toList();
         DataConfig d = template.defaults().data();
-        return new Imported(net, spec, names, new DataConfig(size, d.channelOrder(), d.mean(), d.std()), mapping,
-                headImported, values, expected.size(), dropped);
+        DataConfig data = exported != null ? exported.data() : new DataConfig(size, d.channelOrder(), d.mean(), d.std());
+        return new Imported(net, spec, names, data, mapping, headImported, values, expected.size(), dropped);
+    }
+
+    /** What a TemplateLab export's metadata says about the network it holds. */
+    private record FromExport(TemplateSpec spec, List<String> labels, DataConfig data) {
+    }
+
+    /** The export's spec, labels and preprocessing; null for a file that is no TemplateLab export. */
+    private static FromExport fromExport(Map<String, String> metadata, Template template, String fileName) {
+        if (!EXPORT_FORMAT.equals(metadata.get("templatelab.format"))) {
+            return null;
+        }
+        String exportedAs = metadata.get("templatelab.template");
+        if (!template.name().equals(exportedAs)) {
+            throw new WeightsFileException(fileName + " is TemplateLab's export of a " + exportedAs + " network; "
+                    + "import it with --template " + exportedAs);
+        }
+        try {
+            TemplateSpec spec = JSON.readValue(metadata.get("templatelab.spec"), TemplateSpec.class);
+            List<String> labels = JSON.readValue(metadata.get("templatelab.labels"), new TypeReference<List<String>>() { });
+            DataConfig data = JSON.treeToValue(JSON.readTree(metadata.get("templatelab.checkpoint")).get("data"),
+                    DataConfig.class);
+            if (labels.size() != spec.numClasses() || data == null) {
+                throw new IllegalArgumentException(labels.size() + " labels for " + spec.numClasses() + " classes");
+            }
+            return new FromExport(spec, List.copyOf(labels), data);
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new WeightsFileException(fileName + " says it is a TemplateLab export, but its metadata cannot be "
+                    + "read (" + e.getMessage() + "); export the checkpoint again");
+        }
     }
 
     /** Writes an import as a checkpoint with provenance (atomically); returns the checkpoint's SHA-256. */

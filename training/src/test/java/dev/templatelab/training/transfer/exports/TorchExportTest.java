@@ -123,6 +123,34 @@ class TorchExportTest {
     }
 
     @Test
+    void anExportImportsBackAtItsOwnWidthHeadLabelsAndPreprocessing() throws Exception {
+        Template template = TEMPLATES.get("Clarifai_InceptionTransferEmbedNorm");
+        TemplateSpec spec = new TemplateSpec(3, 96, 128, 1, 0.25, 32, 12.0, HeadActivation.SIGMOID);
+        ComputationGraph net = template.build(spec).newNetwork(9);
+        INDArray params = net.params();
+        params.assign(Nd4j.rand(DataType.FLOAT, params.shape()));
+        DataConfig data = new DataConfig(112, DataConfig.ChannelOrder.RGB, new double[] {1, 2, 3}, new double[] {4, 5, 6});
+        Path checkpoint = dir.resolve("grey.tlckpt");
+        Checkpoints.write(checkpoint, net, new CheckpointMetadata(CheckpointMetadata.FORMAT, template.name(), spec,
+                List.of("x", "y", "z"), data, Map.of(), Map.of(), "h", 1, 2, 3, Versions.current(), "2026-12-03T00:00:00Z",
+                Map.of()));
+        Path weights = TorchExport.export(checkpoint, dir.resolve("grey.safetensors")).weights();
+
+        WeightsImporter.Imported back = WeightsImporter.importInto(template, SafetensorsReader.read(weights), 224, null,
+                "grey.safetensors", SafetensorsReader.readMetadata(weights));
+
+        assertThat(back.spec()).isEqualTo(spec);
+        assertThat(back.labels()).containsExactly("x", "y", "z");
+        assertThat(back.data()).isEqualTo(data);
+        assertThat(back.network().params()).isEqualTo(params);
+
+        assertThatThrownBy(() -> WeightsImporter.importInto(TEMPLATES.get("Clarifai_InceptionBatchNorm"),
+                SafetensorsReader.read(weights), 224, null, "grey.safetensors", SafetensorsReader.readMetadata(weights)))
+                .hasMessageContaining("export of a Clarifai_InceptionTransferEmbedNorm network; import it with "
+                        + "--template Clarifai_InceptionTransferEmbedNorm");
+    }
+
+    @Test
     void aForeignModuleBesideTheWeightsAndAWrongExtensionAreRefusedBeforeAnyWork() throws Exception {
         Path foreign = dir.resolve("templatelab_torch.py");
         Files.writeString(foreign, "print('mine')\n");
